@@ -1,0 +1,141 @@
+// Package config is the TOML schema of modx-amocrm: defaults, strict decoding,
+// secrets from files, environment and systemd credentials, and validation with
+// errors that name the key.
+package config
+
+import "time"
+
+// Config is the whole configuration file. Field tags are the TOML keys of
+// DESIGN.md; they are part of the user-facing contract.
+type Config struct {
+	MODX     MODX     `toml:"modx"`
+	State    State    `toml:"state"`
+	AmoCRM   AmoCRM   `toml:"amocrm"`
+	Sync     Sync     `toml:"sync"`
+	Contacts Contacts `toml:"contacts"`
+	Orders   Orders   `toml:"orders"`
+	Forms    Forms    `toml:"forms"`
+	Users    Users    `toml:"users"`
+	Metrics  Metrics  `toml:"metrics"`
+	Log      Log      `toml:"log"`
+}
+
+type MODX struct {
+	DSN          string `toml:"dsn"`
+	Password     string `toml:"password"`
+	PasswordFile string `toml:"password_file"`
+	TablePrefix  string `toml:"table_prefix"`
+	Timezone     string `toml:"timezone"`
+}
+
+type State struct {
+	DSN          string `toml:"dsn"`
+	Password     string `toml:"password"`
+	PasswordFile string `toml:"password_file"`
+	TablePrefix  string `toml:"table_prefix"`
+}
+
+type AmoCRM struct {
+	BaseURL                  string  `toml:"base_url"`
+	Account                  string  `toml:"account"`
+	Domain                   string  `toml:"domain"`
+	ClientID                 string  `toml:"client_id"`
+	ClientSecret             string  `toml:"client_secret"`
+	ClientSecretFile         string  `toml:"client_secret_file"`
+	AuthCode                 string  `toml:"auth_code"`
+	RedirectURI              string  `toml:"redirect_uri"`
+	LongLivedToken           string  `toml:"long_lived_token"`
+	LongLivedTokenFile       string  `toml:"long_lived_token_file"`
+	RateLimit                float64 `toml:"rate_limit"`
+	DefaultResponsibleUserID IDRef   `toml:"default_responsible_user_id"`
+	Timeout                  Duration `toml:"timeout"`
+}
+
+type Sync struct {
+	Cron         string   `toml:"cron"`
+	Start        string   `toml:"start"`
+	Settle       Duration `toml:"settle"`
+	AbandonAfter Duration `toml:"abandon_after"`
+	BatchSize    int      `toml:"batch_size"`
+	MaxAttempts  int      `toml:"max_attempts"`
+}
+
+type Contacts struct {
+	Fields           []string          `toml:"fields"`
+	EnumTypes        map[string]string `toml:"enum_types"`
+	ReadonlyFields   []string          `toml:"readonly_fields"`
+	AutoCreateFields bool              `toml:"auto_create_fields"`
+	SkipEmpty        bool              `toml:"skip_empty"`
+	IgnoreEmails     []string          `toml:"ignore_emails"`
+}
+
+type Orders struct {
+	Enabled                   bool              `toml:"enabled"`
+	LeadName                  string            `toml:"lead_name"`
+	PipelineID                IDRef             `toml:"pipeline_id"`
+	StatusID                  IDRef             `toml:"status_id"`
+	Fields                    []string          `toml:"fields"`
+	AddressFields             []string          `toml:"address_fields"`
+	AddressPrefix             string            `toml:"address_prefix"`
+	PropertiesElement         string            `toml:"properties_element"`
+	ResponsiblePriority       string            `toml:"responsible_priority"`
+	MatchAdditionalCategories bool              `toml:"match_additional_categories"`
+	ResendOnStatusChange      bool              `toml:"resend_on_status_change"`
+	AutoCreateFields          bool              `toml:"auto_create_fields"`
+	AutoUpdatePipelines       bool              `toml:"auto_update_pipelines"`
+	Category                  []CategoryRule    `toml:"category"`
+	StatusMap                 map[string]IDRef  `toml:"status_map"`
+}
+
+// CategoryRule sends orders with a product under category ID to a pipeline.
+type CategoryRule struct {
+	ID                int   `toml:"id"`
+	PipelineID        IDRef `toml:"pipeline_id"`
+	StatusID          IDRef `toml:"status_id"`
+	ResponsibleUserID IDRef `toml:"responsible_user_id"`
+}
+
+type Forms struct {
+	Enabled        bool                    `toml:"enabled"`
+	AsLead         bool                    `toml:"as_lead"`
+	PipelineID     IDRef                   `toml:"pipeline_id"`
+	StatusID       IDRef                   `toml:"status_id"`
+	RequiredFields []string                `toml:"required_fields"`
+	Names          []string                `toml:"names"`
+	Unsorted       bool                    `toml:"unsorted"`
+	Form           map[string]FormSettings `toml:"form"`
+}
+
+// FormSettings overrides [forms] for one FormIt form name.
+type FormSettings struct {
+	PipelineID IDRef             `toml:"pipeline_id"`
+	StatusID   IDRef             `toml:"status_id"`
+	Map        map[string]string `toml:"map"`
+}
+
+type Users struct {
+	Enabled bool   `toml:"enabled"`
+	Cron    string `toml:"cron"`
+}
+
+type Metrics struct {
+	Listen string `toml:"listen"`
+}
+
+type Log struct {
+	Level  string `toml:"level"`  // debug, info, warn, error
+	Format string `toml:"format"` // auto, text, json
+}
+
+// Duration is a time.Duration written as a Go duration string ("10s", "1h").
+type Duration struct{ time.Duration }
+
+// IDRef is an amoCRM id given either as a number or as a name that is
+// resolved against the account ("Оплачен", "Воронка"). Zero value: unset.
+type IDRef struct {
+	ID   int64
+	Name string
+}
+
+// IsZero reports whether neither an id nor a name was given.
+func (r IDRef) IsZero() bool { return r.ID == 0 && r.Name == "" }

@@ -1,0 +1,177 @@
+package modx
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Order is a placed miniShop2 order with everything the transform needs.
+// Text columns that may be NULL in real shops are plain strings here (NULL
+// reads as ""); JSON columns stay raw so the transform can report bad JSON
+// per order instead of the reader failing the whole page.
+type Order struct {
+	ID           int64
+	UserID       int64
+	Num          string
+	CreatedOn    time.Time // zero when the column was NULL
+	UpdatedOn    time.Time
+	Cost         string // decimal as text, e.g. "1499.50": money is never a float
+	CartCost     string
+	DeliveryCost string
+	Weight       string
+	Status       int64
+	DeliveryID   int64
+	DeliveryName string
+	PaymentID    int64
+	PaymentName  string
+	Context      string
+	Comment      string          // order_comment (3.0.5+) or comment (older)
+	Properties   json.RawMessage // NULL -> nil
+	Address      *Address        // nil: the order has no address row
+	Products     []OrderProduct  // cart order (by ms2_order_products.id)
+	Customer     *Customer       // nil: no such user
+}
+
+// Address is an ms2_order_addresses row. Columns missing in older
+// generations read as "".
+type Address struct {
+	ID          int64
+	Receiver    string
+	Phone       string
+	Email       string
+	Country     string
+	Index       string
+	Region      string
+	City        string
+	Metro       string
+	Street      string
+	Building    string
+	Entrance    string
+	Floor       string
+	Room        string
+	Comment     string
+	TextAddress string
+	Properties  json.RawMessage
+}
+
+// Field returns an address column by its miniShop2 name ("city", "index"...),
+// the way orders.address_fields names them; ok is false for unknown names.
+func (a *Address) Field(name string) (value string, ok bool) {
+	if a == nil {
+		return "", false
+	}
+	switch name {
+	case "receiver":
+		return a.Receiver, true
+	case "phone":
+		return a.Phone, true
+	case "email":
+		return a.Email, true
+	case "country":
+		return a.Country, true
+	case "index":
+		return a.Index, true
+	case "region":
+		return a.Region, true
+	case "city":
+		return a.City, true
+	case "metro":
+		return a.Metro, true
+	case "street":
+		return a.Street, true
+	case "building":
+		return a.Building, true
+	case "entrance":
+		return a.Entrance, true
+	case "floor":
+		return a.Floor, true
+	case "room":
+		return a.Room, true
+	case "comment":
+		return a.Comment, true
+	case "text_address":
+		return a.TextAddress, true
+	}
+	return "", false
+}
+
+// OrderProduct is one cart line.
+type OrderProduct struct {
+	ID        int64
+	ProductID int64
+	Name      string
+	Article   string
+	Count     int64
+	Price     string
+	Weight    string
+	Cost      string
+	Options   json.RawMessage
+	// Categories is the product's primary ancestry, nearest first
+	// (site_content.parent chain, root 0 excluded).
+	Categories []int64
+	// AdditionalCategories are ms2_product_categories rows, each with its own
+	// ancestry, nearest first.
+	AdditionalCategories [][]int64
+}
+
+// Customer is a MODX user with its profile (users + user_attributes).
+type Customer struct {
+	ID          int64
+	Username    string
+	Active      bool
+	Blocked     bool
+	CreatedOn   time.Time // users.createdon; zero when 0
+	FullName    string
+	Email       string
+	Phone       string
+	MobilePhone string
+	Fax         string
+	Address     string
+	Country     string
+	City        string
+	State       string
+	Zip         string
+	Website     string
+	DOB         int64
+	Gender      int64
+	Comment     string
+	Extended    json.RawMessage // NULL -> nil
+}
+
+// StatusChange is an ms2_order_logs row with action = 'status'.
+type StatusChange struct {
+	LogID     int64
+	OrderID   int64
+	Status    int64 // the entry column: the new miniShop2 status id
+	Timestamp time.Time
+}
+
+// Form is a FormIt saved form (formit_forms).
+type Form struct {
+	ID             int64
+	Name           string // the form column
+	Context        string
+	Values         string // JSON text, or ciphertext when Encrypted
+	IP             string
+	Date           time.Time // from the Unix int; zero when 0
+	Encrypted      bool
+	EncryptionType int // 1 legacy mcrypt, 2 openssl; 0 when the column is absent
+	Hash           string
+}
+
+// OrderStatus is an ms2_order_statuses row.
+type OrderStatus struct {
+	ID     int64
+	Name   string
+	Rank   int64
+	Final  bool
+	Active bool
+}
+
+// OldLink is a row of the old extra's amocrm_leads / amocrm_users tables:
+// a MODX id (order or user) and the amoCRM id it was sent as.
+type OldLink struct {
+	SourceID   int64
+	AmoID      int64
+	PipelineID int64
+}

@@ -3,9 +3,104 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
 )
 
-// runSandbox is a placeholder until its issue lands.
+// defaultSandboxToken is the long-lived token the sandbox accepts unless
+// -token names others; it is a test credential, printed on start.
+const defaultSandboxToken = "sandbox-long-lived-token"
+
+// tokenList is a repeatable -token flag.
+type tokenList []string
+
+func (l *tokenList) String() string     { return strings.Join(*l, ",") }
+func (l *tokenList) Set(v string) error { *l = append(*l, v); return nil }
+
+// runSandbox serves the amoCRM emulator until ctx ends, then saves its state.
 func runSandbox(ctx context.Context, io IO, args []string) error {
-	return errors.New("not implemented yet")
+	fs := newFlagSet("sandbox", io)
+	listen := fs.String("listen", "127.0.0.1:8099", "address to serve on")
+	var tokens tokenList
+	fs.Var(&tokens, "token", "long-lived bearer token to accept (repeatable; default "+defaultSandboxToken+")")
+	seedPath := fs.String("seed", "", "JSON file replacing the default account (pipelines, users, custom_fields)")
+	rps := fs.Float64("rps", 7, "requests per second per token before 429; 0 disables")
+	statePath := fs.String("state", "", "file keeping account, entities and tokens across restarts")
+	opts := sandbox.Options{}
+	fs.StringVar(&opts.Subdomain, "subdomain", "example", "account subdomain")
+	fs.StringVar(&opts.ClientID, "client-id", sandbox.DefaultClientID, "OAuth client id")
+	fs.StringVar(&opts.ClientSecret, "client-secret", sandbox.DefaultClientSecret, "OAuth client secret")
+	fs.StringVar(&opts.AuthCode, "auth-code", sandbox.DefaultAuthCode, "authorization code (valid 20 minutes, once)")
+	fs.StringVar(&opts.RedirectURI, "redirect-uri", sandbox.DefaultRedirectURI, "OAuth redirect URI")
+	var faults sandbox.Faults
+	fs.Float64Var(&faults.ErrorRate, "fail-rate", 0, "share of API requests answered 500/502/503 (0..1)")
+	fs.DurationVar(&faults.Latency, "latency", 0, "delay before every response")
+	fs.IntVar(&faults.DropAfterWrite, "drop-after-write", 0, "store the next N writes, then drop their connections")
+	fs.IntVar(&faults.BatchLimit, "batch-limit", 0, "answer 504 to writes with more items than this (0: off)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected arguments: %s", strings.Join(fs.Args(), " "))}
+	}
+	if len(tokens) == 0 {
+		tokens = tokenList{defaultSandboxToken}
+	}
+	opts.LongLivedTokens = tokens
+	opts.RPS = *rps
+	if *rps == 0 {
+		opts.RPS = -1 // Options reads 0 as "default"
+	}
+	opts.StatePath = *statePath
+	opts.Logger = slog.New(slog.NewTextHandler(io.Stderr, nil))
+	if *seedPath != "" {
+		seed, err := sandbox.LoadSeed(*seedPath)
+		if err != nil {
+			return err
+		}
+		opts.Seed = seed
+	}
+	srv, err := sandbox.New(opts)
+	if err != nil {
+		return err
+	}
+	srv.SetFaults(faults)
+	return serveSandbox(ctx, io, srv, *listen, opts)
+}
+
+func serveSandbox(ctx context.Context, io IO, srv *sandbox.Server, addr string, opts sandbox.Options) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	fmt.Fprintf(io.Stdout, "amoCRM sandbox (test credentials)\n")
+	fmt.Fprintf(io.Stdout, "  url            http://%s\n", ln.Addr())
+	fmt.Fprintf(io.Stdout, "  client_id      %s\n  client_secret  %s\n  auth_code      %s\n  redirect_uri   %s\n",
+		opts.ClientID, opts.ClientSecret, opts.AuthCode, opts.RedirectURI)
+	for _, t := range opts.LongLivedTokens {
+		fmt.Fprintf(io.Stdout, "  token          %s\n", t)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return srv.Save()
 }

@@ -22,9 +22,9 @@ type Lead struct {
 // LeadEmbedded holds a lead's tags and contacts. In leads/complex, Contacts
 // carries a whole new contact; elsewhere only ids.
 type LeadEmbedded struct {
-	Tags     []Tag      `json:"tags,omitempty"`
-	Contacts []Contact  `json:"contacts,omitempty"`
-	Metadata *FormMeta  `json:"metadata,omitempty"`
+	Tags     []Tag     `json:"tags,omitempty"`
+	Contacts []Contact `json:"contacts,omitempty"`
+	Metadata *FormMeta `json:"metadata,omitempty"`
 }
 
 // Contact is an amoCRM contact.
@@ -101,7 +101,7 @@ type Pipeline struct {
 	Sort         int64             `json:"sort,omitempty"`
 	IsMain       bool              `json:"is_main"`
 	IsUnsortedOn bool              `json:"is_unsorted_on"`
-	IsArchive    bool              `json:"is_archive"`
+	IsArchive    bool              `json:"is_archive,omitempty"` // read-only: amoCRM refuses it in a POST
 	Embedded     *PipelineEmbedded `json:"_embedded,omitempty"`
 	RequestID    string            `json:"request_id,omitempty"`
 }
@@ -130,10 +130,11 @@ type Status struct {
 	ID         int64  `json:"id,omitempty"`
 	Name       string `json:"name"`
 	Sort       int64  `json:"sort,omitempty"`
-	IsEditable bool   `json:"is_editable"`
+	IsEditable bool   `json:"is_editable,omitempty"` // read-only
 	PipelineID int64  `json:"pipeline_id,omitempty"`
 	Color      string `json:"color,omitempty"`
-	Type       int    `json:"type"`
+	Type       int    `json:"type,omitempty"` // read-only
+	RequestID  string `json:"request_id,omitempty"`
 }
 
 // User is an amoCRM user (a manager), for responsible_user_id.

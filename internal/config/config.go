@@ -3,8 +3,6 @@
 // errors that name the key.
 package config
 
-import "time"
-
 // Config is the whole configuration file. Field tags are the TOML keys of
 // DESIGN.md; they are part of the user-facing contract.
 type Config struct {
@@ -18,6 +16,11 @@ type Config struct {
 	Users    Users    `toml:"users"`
 	Metrics  Metrics  `toml:"metrics"`
 	Log      Log      `toml:"log"`
+
+	// file and lines let Validate point at the line a key was set on;
+	// they are empty for a Config that was not parsed from a file.
+	file  string
+	lines map[string]int
 }
 
 type MODX struct {
@@ -36,18 +39,18 @@ type State struct {
 }
 
 type AmoCRM struct {
-	BaseURL                  string  `toml:"base_url"`
-	Account                  string  `toml:"account"`
-	Domain                   string  `toml:"domain"`
-	ClientID                 string  `toml:"client_id"`
-	ClientSecret             string  `toml:"client_secret"`
-	ClientSecretFile         string  `toml:"client_secret_file"`
-	AuthCode                 string  `toml:"auth_code"`
-	RedirectURI              string  `toml:"redirect_uri"`
-	LongLivedToken           string  `toml:"long_lived_token"`
-	LongLivedTokenFile       string  `toml:"long_lived_token_file"`
-	RateLimit                float64 `toml:"rate_limit"`
-	DefaultResponsibleUserID IDRef   `toml:"default_responsible_user_id"`
+	BaseURL                  string   `toml:"base_url"`
+	Account                  string   `toml:"account"`
+	Domain                   string   `toml:"domain"`
+	ClientID                 string   `toml:"client_id"`
+	ClientSecret             string   `toml:"client_secret"`
+	ClientSecretFile         string   `toml:"client_secret_file"`
+	AuthCode                 string   `toml:"auth_code"`
+	RedirectURI              string   `toml:"redirect_uri"`
+	LongLivedToken           string   `toml:"long_lived_token"`
+	LongLivedTokenFile       string   `toml:"long_lived_token_file"`
+	RateLimit                float64  `toml:"rate_limit"`
+	DefaultResponsibleUserID IDRef    `toml:"default_responsible_user_id"`
 	Timeout                  Duration `toml:"timeout"`
 }
 
@@ -70,21 +73,21 @@ type Contacts struct {
 }
 
 type Orders struct {
-	Enabled                   bool              `toml:"enabled"`
-	LeadName                  string            `toml:"lead_name"`
-	PipelineID                IDRef             `toml:"pipeline_id"`
-	StatusID                  IDRef             `toml:"status_id"`
-	Fields                    []string          `toml:"fields"`
-	AddressFields             []string          `toml:"address_fields"`
-	AddressPrefix             string            `toml:"address_prefix"`
-	PropertiesElement         string            `toml:"properties_element"`
-	ResponsiblePriority       string            `toml:"responsible_priority"`
-	MatchAdditionalCategories bool              `toml:"match_additional_categories"`
-	ResendOnStatusChange      bool              `toml:"resend_on_status_change"`
-	AutoCreateFields          bool              `toml:"auto_create_fields"`
-	AutoUpdatePipelines       bool              `toml:"auto_update_pipelines"`
-	Category                  []CategoryRule    `toml:"category"`
-	StatusMap                 map[string]IDRef  `toml:"status_map"`
+	Enabled                   bool             `toml:"enabled"`
+	LeadName                  string           `toml:"lead_name"`
+	PipelineID                IDRef            `toml:"pipeline_id"`
+	StatusID                  IDRef            `toml:"status_id"`
+	Fields                    []string         `toml:"fields"`
+	AddressFields             []string         `toml:"address_fields"`
+	AddressPrefix             string           `toml:"address_prefix"`
+	PropertiesElement         string           `toml:"properties_element"`
+	ResponsiblePriority       string           `toml:"responsible_priority"`
+	MatchAdditionalCategories bool             `toml:"match_additional_categories"`
+	ResendOnStatusChange      bool             `toml:"resend_on_status_change"`
+	AutoCreateFields          bool             `toml:"auto_create_fields"`
+	AutoUpdatePipelines       bool             `toml:"auto_update_pipelines"`
+	Category                  []CategoryRule   `toml:"category"`
+	StatusMap                 map[string]IDRef `toml:"status_map"`
 }
 
 // CategoryRule sends orders with a product under category ID to a pipeline.
@@ -126,16 +129,3 @@ type Log struct {
 	Level  string `toml:"level"`  // debug, info, warn, error
 	Format string `toml:"format"` // auto, text, json
 }
-
-// Duration is a time.Duration written as a Go duration string ("10s", "1h").
-type Duration struct{ time.Duration }
-
-// IDRef is an amoCRM id given either as a number or as a name that is
-// resolved against the account ("Оплачен", "Воронка"). Zero value: unset.
-type IDRef struct {
-	ID   int64
-	Name string
-}
-
-// IsZero reports whether neither an id nor a name was given.
-func (r IDRef) IsZero() bool { return r.ID == 0 && r.Name == "" }

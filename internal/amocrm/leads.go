@@ -1,0 +1,83 @@
+package amocrm
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+)
+
+// LeadsByIDs fetches deals by id, with their contact ids when withContacts.
+func (c *Client) LeadsByIDs(ctx context.Context, ids []int64, withContacts bool) ([]Lead, error) {
+	var extra url.Values
+	if withContacts {
+		extra = url.Values{"with": {"contacts"}}
+	}
+	return byIDs[Lead](ctx, c, "leads", "/api/v4/leads", "leads", ids, extra)
+}
+
+// SearchLeads returns every deal matching query (full text, field values
+// included), with contact ids.
+func (c *Client) SearchLeads(ctx context.Context, query string) ([]Lead, error) {
+	q := url.Values{"query": {query}, "with": {"contacts"}}
+	return listAll[Lead](ctx, c, "leads_search", "/api/v4/leads", "leads", q)
+}
+
+// CreateLeads creates deals and returns them with their ids. An empty
+// RequestID is set to the item's index. On error the deals created by the
+// earlier requests are returned with it.
+func (c *Client) CreateLeads(ctx context.Context, leads []Lead) ([]Lead, error) {
+	return createItems(ctx, c, "leads", "/api/v4/leads", "leads", leads,
+		func(x *Lead) *string { return &x.RequestID }, func(x *Lead) *int64 { return &x.ID })
+}
+
+// UpdateLeads patches deals (each with its ID).
+func (c *Client) UpdateLeads(ctx context.Context, leads []Lead) error {
+	in := withRequestIDs(leads, func(x *Lead) *string { return &x.RequestID })
+	_, err := writeChunks[Lead, ref](ctx, c, "leads", http.MethodPatch, "/api/v4/leads", "leads", in, c.batchSize)
+	return err
+}
+
+// CreateComplexLeads creates deals each with a new contact in its
+// _embedded.contacts, 50 per request. Results carry the request_id of their
+// lead (an empty RequestID is set to the lead's index). On error the results
+// of the earlier requests are returned with it.
+func (c *Client) CreateComplexLeads(ctx context.Context, leads []Lead) ([]ComplexResult, error) {
+	in := withRequestIDs(leads, func(x *Lead) *string { return &x.RequestID })
+	var out []ComplexResult
+	size := min(c.batchSize, complexBatchSize)
+	for start := 0; start < len(in); start += size {
+		cl, err := jsonCall("leads_complex", http.MethodPost, "/api/v4/leads/complex", in[start:min(start+size, len(in))])
+		if err != nil {
+			return out, err
+		}
+		cl.create = true
+		var got []ComplexResult // a plain array, not HAL
+		if _, err := c.do(ctx, cl, &got); err != nil {
+			return out, err
+		}
+		out = append(out, got...)
+	}
+	return out, nil
+}
+
+// AddLeadNotes adds notes to deals (EntityID is the deal).
+func (c *Client) AddLeadNotes(ctx context.Context, notes []Note) ([]Note, error) {
+	return createItems(ctx, c, "notes", "/api/v4/leads/notes", "notes", notes,
+		func(x *Note) *string { return &x.RequestID }, func(x *Note) *int64 { return &x.ID })
+}
+
+// UnsortedResult is one created incoming lead.
+type UnsortedResult struct {
+	UID       string `json:"uid"`
+	RequestID string `json:"request_id"`
+	Embedded  struct {
+		Leads    []struct{ ID int64 } `json:"leads"`
+		Contacts []struct{ ID int64 } `json:"contacts"`
+	} `json:"_embedded"`
+}
+
+// CreateUnsortedForms sends form submissions to the incoming leads column.
+func (c *Client) CreateUnsortedForms(ctx context.Context, forms []UnsortedForm) ([]UnsortedResult, error) {
+	in := withRequestIDs(forms, func(x *UnsortedForm) *string { return &x.RequestID })
+	return writeChunks[UnsortedForm, UnsortedResult](ctx, c, "unsorted", http.MethodPost, "/api/v4/leads/unsorted/forms", "unsorted", in, c.batchSize)
+}

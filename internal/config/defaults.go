@@ -1,0 +1,52 @@
+package config
+
+import "time"
+
+// Default returns the configuration a file starts from: every key not set in
+// the file keeps the value given here (DESIGN.md's TOML block).
+func Default() Config {
+	return Config{
+		MODX:  MODX{TablePrefix: "modx_"},
+		State: State{TablePrefix: "amocrm_sync_"},
+		AmoCRM: AmoCRM{
+			Domain:    "amocrm.ru",
+			RateLimit: 6,
+			Timeout:   Duration{30 * time.Second},
+		},
+		Sync: Sync{
+			Cron:         "@every 1m",
+			Start:        "now",
+			Settle:       Duration{10 * time.Second},
+			AbandonAfter: Duration{time.Hour},
+			BatchSize:    50,
+			MaxAttempts:  5,
+		},
+		Contacts: Contacts{
+			Fields:           []string{"fullname", "email", "phone", "mobilephone"},
+			EnumTypes:        map[string]string{"phone": "WORK", "email": "WORK"},
+			ReadonlyFields:   []string{"name"},
+			AutoCreateFields: true,
+			SkipEmpty:        true,
+			IgnoreEmails:     []string{},
+		},
+		Orders: Orders{
+			Enabled:             true,
+			LeadName:            "Заказ с сайта {num}",
+			Fields:              []string{"weight", "delivery_cost", "goods"},
+			AddressFields:       []string{"phone", "city", "street", "building", "room", "comment"},
+			AddressPrefix:       "address.",
+			PropertiesElement:   "amoCRMFields",
+			ResponsiblePriority: PriorityCategory,
+			AutoCreateFields:    true,
+		},
+		Forms: Forms{RequiredFields: []string{}, Names: []string{}},
+		Users: Users{Cron: "@every 1h"},
+		Log:   Log{Level: "info", Format: "auto"},
+	}
+}
+
+// Values of orders.responsible_priority.
+const (
+	PriorityCategory = "category" // a category rule's responsible wins over the order's
+	PriorityOrder    = "order"    // the order's properties win
+)

@@ -1,0 +1,192 @@
+package config
+
+import (
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestExampleConfig(t *testing.T) {
+	data, err := os.ReadFile("../../config.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The example leaves secrets to the environment, as it recommends.
+	env := map[string]string{"MODX_AMOCRM_CLIENT_SECRET": "s", "MODX_AMOCRM_LONG_LIVED_TOKEN": ""}
+	c, err := parse(data, "config.example.toml", func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	c.AmoCRM.ClientID = "id" // left empty in the example on purpose
+	if err := c.Validate(); err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	if got := c.Forms.Form["Обратный звонок"].Map["tel"]; got != "phone" {
+		t.Errorf("forms.form map: got %q, want phone", got)
+	}
+	for _, s := range legacySettings {
+		if s.Key != "" && !strings.Contains(string(data), s.Name) && !strings.HasPrefix(s.Name, "site_url") && s.Name != "date_timezone" {
+			t.Errorf("config.example.toml does not say which key replaces %s", s.Name)
+		}
+	}
+}
+
+func TestParseFieldSet(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []fieldPair
+	}{
+		{"", nil},
+		{"weight,delivery_cost,goods", []fieldPair{{"weight", "weight"}, {"delivery_cost", "delivery_cost"}, {"goods", "goods"}}},
+		{" weight,  delivery_cost , ,goods ", []fieldPair{{"weight", "weight"}, {"delivery_cost", "delivery_cost"}, {"goods", "goods"}}},
+		{"phone==Телефон||email", []fieldPair{{"phone", "Телефон"}, {"email", "email"}}},
+		{"phone||email", []fieldPair{{"phone", "phone"}, {"email", "email"}}},
+		{`{"phone":"WORK","email":"PRIV"}`, []fieldPair{{"phone", "WORK"}, {"email", "PRIV"}}},
+		{`{"z":"1","a":"2"}`, []fieldPair{{"z", "1"}, {"a", "2"}}},
+		{`["city", " street"]`, []fieldPair{{"city", "city"}, {"street", "street"}}},
+		{`[]`, nil},
+	}
+	for _, tc := range tests {
+		got, err := parseFieldSet(tc.in)
+		if err != nil {
+			t.Errorf("%q: %v", tc.in, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%q: got %v, want %v", tc.in, got, tc.want)
+		}
+	}
+	if _, err := parseFieldSet(`{"a":`); err == nil {
+		t.Error("broken JSON: got no error")
+	}
+}
+
+func TestLegacyBool(t *testing.T) {
+	for in, want := range map[string]bool{"": false, "0": false, "1": true, "Yes": true, "no": false, " true ": true} {
+		if got, remark := legacyBool(in, !want); got != want || remark != "" {
+			t.Errorf("%q: got %t %q, want %t", in, got, remark, want)
+		}
+	}
+	if got, remark := legacyBool("maybe", true); !got || remark == "" {
+		t.Errorf("maybe: got %t %q, want the fallback and a remark", got, remark)
+	}
+}
+
+func TestFromLegacyDefaults(t *testing.T) {
+	c, notes := FromLegacy(nil)
+	if c.Orders.StatusID != (IDRef{}) {
+		t.Errorf("orders.status_id: got %v, want 0 for the old default 1", c.Orders.StatusID)
+	}
+	if !c.Contacts.SkipEmpty || !c.Orders.AutoCreateFields || c.Users.Enabled || c.Forms.AsLead {
+		t.Errorf("booleans: got %+v %+v", c.Contacts, c.Users)
+	}
+	if got, want := c.Contacts.Fields, []string{"phone", "email", "fullname", "mobilephone"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("contacts.fields: got %v, want %v", got, want)
+	}
+	if c.Sync.Start != "now" {
+		t.Errorf("sync.start: got %q, want now", c.Sync.Start)
+	}
+	if len(c.Orders.Category) != 0 {
+		t.Errorf("orders.category: got %v, want none from {}", c.Orders.Category)
+	}
+	if len(notes) < len(legacySettings) {
+		t.Errorf("got %d notes, want one per setting (%d)", len(notes), len(legacySettings))
+	}
+}
+
+func TestFromLegacyCategories(t *testing.T) {
+	c, notes := FromLegacy(map[string]string{
+		"amocrm_categories_pipelines": `{"31":{"pipeline_id":"200","status_id":"","responsible_user_id":7},
+			"5":{"pipeline_id":100,"status_id":10},"abc":{"pipeline_id":1},"9":{"status_id":3},"17":{"pipeline_id":300}}`,
+		"amocrm_responsible_id_priority_category": "0",
+		"amocrm_weird": "x",
+	})
+	var ids []int
+	for _, r := range c.Orders.Category {
+		ids = append(ids, r.ID)
+	}
+	if want := []int{31, 5, 17}; !reflect.DeepEqual(ids, want) {
+		t.Errorf("category order: got %v, want %v", ids, want)
+	}
+	if r := c.Orders.Category[0]; r.PipelineID != (IDRef{ID: 200}) || !r.StatusID.IsZero() || r.ResponsibleUserID != (IDRef{ID: 7}) {
+		t.Errorf("first rule: got %+v", r)
+	}
+	if c.Orders.ResponsiblePriority != PriorityOrder {
+		t.Errorf("responsible_priority: got %q, want order", c.Orders.ResponsiblePriority)
+	}
+	all := noteText(notes)
+	for _, want := range []string{`"abc" is not a category id`, "category 9 has no pipeline_id", "amocrm_weird", "unknown setting"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("notes do not mention %q:\n%s", want, all)
+		}
+	}
+}
+
+func noteText(notes []Note) string {
+	var b strings.Builder
+	for _, n := range notes {
+		b.WriteString(n.Text + "\n")
+	}
+	return b.String()
+}
+
+func TestRenderTOMLRoundTrip(t *testing.T) {
+	settings := map[string]string{
+		"amocrm_account":              "supershop.kommo.com",
+		"amocrm_client_id":            "3f2a",
+		"amocrm_client_secret":        secretInTOML,
+		"amocrm_token_field":          `{"access_token":"` + secretInEnv + `"}`,
+		"amocrm_pipeline_id":          "1480825",
+		"amocrm_new_order_status_id":  "22834243",
+		"amocrm_categories_pipelines": `{"40":{"pipeline_id":2},"12":{"pipeline_id":3}}`,
+		"amocrm_user_enum_fields":     `{"Phone":"MOB","email":"PRIV"}`,
+		"amocrm_form_filled_fields":   "phone, name",
+	}
+	c, notes := FromLegacy(settings)
+	c.MODX.DSN = "modx@tcp(127.0.0.1:3306)/modx"
+	out := RenderTOML(c, notes)
+	assertNoSecretExcept(t, string(out), secretInTOML) // the client secret is a value of the file, on purpose
+	back, err := parse(out, "imported.toml", noEnv)
+	if err != nil {
+		t.Fatalf("parse rendered: %v\n%s", err, out)
+	}
+	if err := back.Validate(); err != nil {
+		t.Fatalf("validate rendered: %v\n%s", err, out)
+	}
+	if back.AmoCRM.Account != "supershop" || back.AmoCRM.Domain != "kommo.com" || back.AmoCRM.ClientSecret != secretInTOML {
+		t.Errorf("amocrm: got account %q domain %q", back.AmoCRM.Account, back.AmoCRM.Domain)
+	}
+	if back.Orders.PipelineID != (IDRef{ID: 1480825}) || back.Orders.StatusID != (IDRef{ID: 22834243}) {
+		t.Errorf("orders ids: got %v %v", back.Orders.PipelineID, back.Orders.StatusID)
+	}
+	if len(back.Orders.Category) != 2 || back.Orders.Category[0].ID != 40 || back.Orders.Category[1].ID != 12 {
+		t.Errorf("categories: got %+v, want 40 then 12", back.Orders.Category)
+	}
+	if got, want := back.Contacts.EnumTypes, map[string]string{"phone": "MOB", "email": "PRIV"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("enum_types: got %v, want %v", got, want)
+	}
+	if got, want := back.Forms.RequiredFields, []string{"phone", "name"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("required_fields: got %v, want %v", got, want)
+	}
+	for _, s := range legacySettings {
+		if !strings.Contains(string(out), "# "+s.Name+" = ") {
+			t.Errorf("output has no comment for %s", s.Name)
+		}
+	}
+	if !strings.Contains(string(out), "# amocrm_categories_pipelines = ") || strings.Index(string(out), "# amocrm_categories_pipelines") > strings.Index(string(out), "[[orders.category]]") {
+		t.Error("the categories note is not above [[orders.category]]")
+	}
+}
+
+func assertNoSecretExcept(t *testing.T, s, allowed string) {
+	t.Helper()
+	for _, secret := range []string{secretInFile, secretInEnv, secretInCred, secretInTOML} {
+		if secret != allowed && strings.Contains(s, secret) {
+			t.Errorf("output contains a secret: %q", s)
+		}
+	}
+	if strings.Contains(s, "amocrm_client_secret = \""+allowed) {
+		t.Error("a comment shows the client secret")
+	}
+}

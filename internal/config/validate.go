@@ -1,0 +1,258 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/robfig/cron/v3"
+)
+
+// Domains are the amoCRM hosts an account lives under.
+var Domains = []string{"amocrm.ru", "amocrm.com", "kommo.com"}
+
+// cronParser reads five-field specs and descriptors like "@every 1m".
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// ParseCron parses sync.cron and users.cron the way Validate checks them.
+func ParseCron(spec string) (cron.Schedule, error) { return cronParser.Parse(spec) }
+
+var identifier = regexp.MustCompile(`^[A-Za-z0-9_]*$`)
+
+// CheckTablePrefix reports whether p may be put in front of a table name in
+// SQL: letters, digits and underscores only.
+func CheckTablePrefix(p string) error {
+	if !identifier.MatchString(p) {
+		return fmt.Errorf("want letters, digits and _ only, got %q", p)
+	}
+	return nil
+}
+
+var subdomain = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*$`)
+
+// Validate checks everything that can be checked without a network: it
+// returns all problems at once, each a *FieldError, joined with errors.Join.
+func (c *Config) Validate() error {
+	v := validator{c: c}
+	v.modx()
+	v.amocrm()
+	v.sync()
+	v.orders()
+	v.forms()
+	v.cron("users.cron", c.Users.Cron)
+	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
+	v.oneOf("log.format", c.Log.Format, "auto", "text", "json")
+	if c.Metrics.Listen != "" {
+		if _, port, err := net.SplitHostPort(c.Metrics.Listen); err != nil || !isPort(port) {
+			v.fail("metrics.listen", "want host:port like \"127.0.0.1:9464\", got %q", c.Metrics.Listen)
+		}
+	}
+	return errors.Join(v.errs...)
+}
+
+type validator struct {
+	c    *Config
+	errs []error
+}
+
+func (v *validator) fail(key, format string, args ...any) {
+	v.errs = append(v.errs, &FieldError{File: v.c.file, Line: v.c.line(key), Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
+// line is the line key was set on, or its table's, or 0.
+func (c *Config) line(key string) int {
+	for k := key; k != ""; {
+		if l, ok := c.lines[k]; ok {
+			return l
+		}
+		i := strings.LastIndexByte(k, '.')
+		if i < 0 {
+			break
+		}
+		k = k[:i]
+	}
+	return 0
+}
+
+func (v *validator) modx() {
+	c := v.c
+	if c.MODX.DSN == "" {
+		v.fail("modx.dsn", `required: a DSN like "modx@tcp(127.0.0.1:3306)/modx"`)
+	} else {
+		v.dsn("modx.dsn", c.MODX.DSN)
+	}
+	if c.State.DSN != "" {
+		v.dsn("state.dsn", c.State.DSN)
+	}
+	v.prefix("modx.table_prefix", c.MODX.TablePrefix)
+	v.prefix("state.table_prefix", c.State.TablePrefix)
+	if c.MODX.Timezone != "" {
+		if _, err := time.LoadLocation(c.MODX.Timezone); err != nil {
+			v.fail("modx.timezone", "want a zone like \"Europe/Moscow\", got %q", c.MODX.Timezone)
+		}
+	}
+}
+
+func (v *validator) dsn(key, dsn string) {
+	// The driver's messages name parameters, never the password; the DSN
+	// itself is not repeated because it may hold one.
+	if _, err := mysql.ParseDSN(dsn); err != nil {
+		v.fail(key, `want a DSN like "modx@tcp(127.0.0.1:3306)/modx": %v`, err)
+	}
+}
+
+func (v *validator) prefix(key, p string) {
+	if err := CheckTablePrefix(p); err != nil {
+		v.fail(key, "%v", err)
+	}
+}
+
+func (v *validator) amocrm() {
+	a := v.c.AmoCRM
+	if a.BaseURL != "" {
+		if u, err := url.Parse(a.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			v.fail("amocrm.base_url", "want a URL like \"https://example.amocrm.ru\", got %q", a.BaseURL)
+		}
+	} else {
+		if !subdomain.MatchString(a.Account) {
+			v.fail("amocrm.account", "want the account's subdomain (example for example.amocrm.ru), got %q", a.Account)
+		}
+		v.oneOf("amocrm.domain", a.Domain, Domains...)
+	}
+	if a.LongLivedToken == "" && (a.ClientID == "" || a.ClientSecret == "") {
+		v.fail("amocrm.client_id", "want long_lived_token, or client_id and client_secret (secrets may also come from <key>_file, MODX_AMOCRM_* variables or systemd credentials)")
+	}
+	if a.RateLimit <= 0 || a.RateLimit > 7 {
+		v.fail("amocrm.rate_limit", "want requests per second in (0, 7], got %v", a.RateLimit)
+	}
+	v.positive("amocrm.timeout", a.Timeout)
+	v.id("amocrm.default_responsible_user_id", a.DefaultResponsibleUserID)
+}
+
+func (v *validator) sync() {
+	s := v.c.Sync
+	v.cron("sync.cron", s.Cron)
+	if err := CheckStart(s.Start); err != nil {
+		v.fail("sync.start", "%v", err)
+	}
+	v.positive("sync.settle", s.Settle)
+	v.positive("sync.abandon_after", s.AbandonAfter)
+	if s.BatchSize < 1 || s.BatchSize > 250 {
+		v.fail("sync.batch_size", "want 1 to 250, got %d", s.BatchSize)
+	}
+	if s.MaxAttempts < 1 {
+		v.fail("sync.max_attempts", "want 1 or more, got %d", s.MaxAttempts)
+	}
+}
+
+// CheckStart checks a sync.start (or -since) value.
+func CheckStart(s string) error {
+	if s == "now" || s == "all" {
+		return nil
+	}
+	if _, err := time.Parse(time.DateOnly, s); err != nil {
+		return fmt.Errorf(`want "now", "all" or a date like 2024-01-01, got %q`, s)
+	}
+	return nil
+}
+
+func (v *validator) orders() {
+	o := v.c.Orders
+	v.oneOf("orders.responsible_priority", o.ResponsiblePriority, PriorityCategory, PriorityOrder)
+	v.id("orders.pipeline_id", o.PipelineID)
+	v.id("orders.status_id", o.StatusID)
+	for i, r := range o.Category {
+		key := fmt.Sprintf("orders.category[%d]", i+1)
+		if r.ID <= 0 {
+			v.fail(key+".id", "required: the id of a category resource (> 0)")
+		}
+		if r.PipelineID.IsZero() {
+			v.fail(key+".pipeline_id", "required: an amoCRM pipeline id or name")
+		}
+		v.id(key+".pipeline_id", r.PipelineID)
+		v.id(key+".status_id", r.StatusID)
+		v.id(key+".responsible_user_id", r.ResponsibleUserID)
+	}
+	for _, k := range sortedKeys(o.StatusMap) {
+		key := "orders.status_map." + joinKey(k)
+		if n, err := strconv.Atoi(k); err != nil || n <= 0 {
+			v.fail(key, "want a miniShop2 status id (an integer) as the key, got %q", k)
+		}
+		if o.StatusMap[k].IsZero() {
+			v.fail(key, "want an amoCRM status id or name")
+		}
+		v.id(key, o.StatusMap[k])
+	}
+}
+
+func (v *validator) forms() {
+	f := v.c.Forms
+	v.id("forms.pipeline_id", f.PipelineID)
+	v.id("forms.status_id", f.StatusID)
+	for _, name := range sortedKeys(f.Form) {
+		key := "forms.form." + joinKey(name)
+		v.id(key+".pipeline_id", f.Form[name].PipelineID)
+		v.id(key+".status_id", f.Form[name].StatusID)
+	}
+	if !f.Enabled || !f.AsLead || !f.PipelineID.IsZero() {
+		return
+	}
+	// Without a common pipeline every form taken needs its own; with no
+	// names listed every form is taken, so the common one is required.
+	if len(f.Names) == 0 {
+		v.fail("forms.pipeline_id", "required when forms.as_lead is on (or list forms.names and give each a pipeline_id)")
+		return
+	}
+	for _, name := range f.Names {
+		if f.Form[name].PipelineID.IsZero() {
+			v.fail("forms.form."+joinKey(name)+".pipeline_id", "required when forms.as_lead is on and forms.pipeline_id is not set")
+		}
+	}
+}
+
+func (v *validator) cron(key, spec string) {
+	if _, err := ParseCron(spec); err != nil {
+		v.fail(key, "want a cron spec like \"*/5 * * * *\" or \"@every 1m\", got %q: %v", spec, err)
+	}
+}
+
+func (v *validator) oneOf(key, got string, want ...string) {
+	if !slices.Contains(want, got) {
+		v.fail(key, "want one of %s, got %q", quoteAll(want), got)
+	}
+}
+
+func (v *validator) positive(key string, d Duration) {
+	if d.Duration <= 0 {
+		v.fail(key, "want a duration above zero like \"10s\", got %q", d.String())
+	}
+}
+
+func (v *validator) id(key string, r IDRef) {
+	if r.ID < 0 {
+		v.fail(key, "want an id above zero or a name, got %d", r.ID)
+	}
+}
+
+func isPort(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 0 && n <= 65535
+}
+
+func quoteAll(ss []string) string {
+	quoted := make([]string, len(ss))
+	for i, s := range ss {
+		quoted[i] = strconv.Quote(s)
+	}
+	return strings.Join(quoted, ", ")
+}
+
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

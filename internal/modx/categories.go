@@ -1,0 +1,97 @@
+package modx
+
+import (
+	"context"
+	"fmt"
+)
+
+// maxAncestry bounds a parent chain, as the old extra's getParentIds(id, 10)
+// did; it also stops a corrupt cycle.
+const maxAncestry = 10
+
+// ResetCategories forgets the cached site_content parents; call it at the
+// start of a pass so moved resources are seen again.
+func (db *DB) ResetCategories() {
+	db.mu.Lock()
+	db.parents = nil
+	db.mu.Unlock()
+}
+
+// loadParents makes sure the parent chains of ids are cached, fetching
+// missing resources level by level: one query per tree level, not per id.
+func (db *DB) loadParents(ctx context.Context, ids []int64) error {
+	want := ids
+	for level := 0; level <= maxAncestry && len(want) > 0; level++ {
+		missing := db.uncachedParents(want)
+		if len(missing) == 0 {
+			return nil
+		}
+		found, err := db.readParents(ctx, missing)
+		if err != nil {
+			return err
+		}
+		db.mu.Lock()
+		if db.parents == nil {
+			db.parents = map[int64]int64{}
+		}
+		want = want[:0:0]
+		for _, id := range missing {
+			parent := found[id] // a deleted resource ends its chain (parent 0)
+			db.parents[id] = parent
+			if parent > 0 {
+				want = append(want, parent)
+			}
+		}
+		db.mu.Unlock()
+	}
+	return nil
+}
+
+func (db *DB) uncachedParents(ids []int64) []int64 {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	var missing []int64
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		if _, ok := db.parents[id]; !ok && id > 0 && !seen[id] {
+			seen[id] = true
+			missing = append(missing, id)
+		}
+	}
+	return missing
+}
+
+func (db *DB) readParents(ctx context.Context, ids []int64) (map[int64]int64, error) {
+	q, args, err := inQuery("SELECT id, parent FROM "+db.table("site_content")+" WHERE id IN (?)", ids)
+	if err != nil {
+		return nil, err
+	}
+	qctx, cancel := db.query(ctx)
+	defer cancel()
+	rows, err := db.sql.QueryContext(qctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read parents of %d resources: %w", len(ids), err)
+	}
+	out := make(map[int64]int64, len(ids))
+	for rows.Next() {
+		var id, parent int64
+		if err := rows.Scan(&id, &parent); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan resource parent: %w", err)
+		}
+		out[id] = parent
+	}
+	return out, closeRows(rows, "read resource parents")
+}
+
+// ancestry returns id's parent chain from the cache, nearest first, root 0
+// excluded; loadParents must have run for id.
+func (db *DB) ancestry(id int64) []int64 {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	var chain []int64
+	for p := db.parents[id]; p > 0 && len(chain) < maxAncestry; p = db.parents[p] {
+		chain = append(chain, p)
+	}
+	return chain
+}

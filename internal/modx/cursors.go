@@ -1,0 +1,71 @@
+package modx
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Cursors holds one id per source.
+type Cursors struct {
+	Orders    int64 // ms2_orders
+	OrderLogs int64 // ms2_order_logs
+	Forms     int64 // formit_forms; 0 without FormIt
+	Users     int64 // users
+}
+
+// MaxIDs returns the current highest id of every source: where a state
+// that starts "now" puts its watermarks.
+func (db *DB) MaxIDs(ctx context.Context) (Cursors, error) {
+	return db.cursors(ctx, func(table, _ string) string {
+		return "SELECT COALESCE(MAX(id), 0) FROM " + db.table(table)
+	})
+}
+
+// FirstIDsSince returns, per source, the first id created at or after t, or
+// the next id to come (max + 1) when nothing was created since; so
+// "afterID = first - 1" starts a source at t. Orders and logs compare their
+// DATETIMEs in the shop's zone, forms and users their Unix times (users
+// created before MODX 2.5 have createdon 0 and count as older).
+func (db *DB) FirstIDsSince(ctx context.Context, t time.Time) (Cursors, error) {
+	wall, unix := db.wallString(t), t.Unix()
+	return db.cursors(ctx, func(table, column string) string {
+		var bound any = unix
+		if table == "ms2_orders" || table == "ms2_order_logs" {
+			bound = "'" + wall + "'" // formatted by us: digits, dashes, colons
+		}
+		return fmt.Sprintf("SELECT COALESCE((SELECT MIN(id) FROM %[1]s WHERE `%[2]s` >= %[3]v), "+
+			"(SELECT COALESCE(MAX(id), 0) + 1 FROM %[1]s))", db.table(table), column, bound)
+	})
+}
+
+// cursors runs one query per existing source table, built by q from the
+// table name and its creation-time column.
+func (db *DB) cursors(ctx context.Context, q func(table, timeColumn string) string) (Cursors, error) {
+	var c Cursors
+	s, err := db.detected(ctx)
+	if err != nil {
+		return c, err
+	}
+	sources := []struct {
+		table, column string
+		dst           *int64
+	}{
+		{"ms2_orders", "createdon", &c.Orders},
+		{"ms2_order_logs", "timestamp", &c.OrderLogs},
+		{"formit_forms", "date", &c.Forms},
+		{"users", "createdon", &c.Users},
+	}
+	for _, src := range sources {
+		if !s.Has(src.table, src.column) {
+			continue
+		}
+		qctx, cancel := db.query(ctx)
+		err := db.sql.GetContext(qctx, src.dst, q(src.table, src.column))
+		cancel()
+		if err != nil {
+			return c, fmt.Errorf("read %s cursor: %w", src.table, err)
+		}
+	}
+	return c, nil
+}

@@ -1,0 +1,168 @@
+// Package modx reads a MODX Revolution + miniShop2 database: orders, status
+// logs, FormIt forms, users, settings and the old amoCRM extra's link tables.
+// It never writes to MODX's tables. Every query names its columns and is
+// built from the detected schema, because real shops differ (three miniShop2
+// generations, custom and missing columns, prefixes without "_").
+package modx
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"sync"
+	"time"
+	_ "time/tzdata" // the shop's zone comes from Go's tz database, not the server's
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jmoiron/sqlx"
+)
+
+// DefaultQueryTimeout bounds every query when Options.QueryTimeout is zero.
+const DefaultQueryTimeout = 30 * time.Second
+
+// Options tune Open.
+type Options struct {
+	// Prefix is the MODX table prefix, e.g. "modx_"; it may lack the
+	// trailing "_" ("modx_partners" gives "modx_partnersms2_orders").
+	Prefix string
+	// Password, when set, replaces the DSN's password.
+	Password string
+	// Location is the IANA zone of miniShop2 DATETIMEs ("Europe/Moscow").
+	// Empty: MODX's date_timezone setting, else UTC.
+	Location string
+	// QueryTimeout bounds each query; zero means DefaultQueryTimeout.
+	QueryTimeout time.Duration
+}
+
+// DB is a read-only connection to one MODX database.
+type DB struct {
+	sql     *sqlx.DB
+	prefix  string
+	loc     *time.Location
+	timeout time.Duration
+
+	mu      sync.Mutex
+	schema  *Schema
+	parents map[int64]int64 // site_content id -> parent, see categories.go
+}
+
+var prefixPattern = regexp.MustCompile(`^[A-Za-z0-9_]*$`)
+
+// ErrBadPrefix is returned for a table prefix that is not a plain identifier.
+var ErrBadPrefix = errors.New("table prefix may hold only letters, digits and _")
+
+// Open connects to the MODX database and resolves the shop's time zone.
+// Connection problems are reported here, not at the first read.
+func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
+	if !prefixPattern.MatchString(opts.Prefix) {
+		return nil, fmt.Errorf("table prefix %q: %w", opts.Prefix, ErrBadPrefix)
+	}
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		// The driver's message does not echo the DSN, which may hold a password.
+		return nil, fmt.Errorf("parse modx dsn: %w", err)
+	}
+	if opts.Password != "" {
+		cfg.Passwd = opts.Password
+	}
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC // wall clocks are re-read in the shop's zone, see wallTime
+	if err := cfg.Apply(mysql.Charset("utf8mb4", "")); err != nil {
+		return nil, fmt.Errorf("modx dsn charset: %w", err)
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	conn, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("modx connector: %w", err)
+	}
+	db := &DB{
+		sql:     sqlx.NewDb(sql.OpenDB(conn), "mysql"),
+		prefix:  opts.Prefix,
+		timeout: opts.QueryTimeout,
+	}
+	if db.timeout <= 0 {
+		db.timeout = DefaultQueryTimeout
+	}
+	// A daemon next to a shop's database should stay a small client.
+	db.sql.SetMaxOpenConns(4)
+	db.sql.SetMaxIdleConns(2)
+	db.sql.SetConnMaxLifetime(5 * time.Minute)
+
+	qctx, cancel := db.query(ctx)
+	defer cancel()
+	if err := db.sql.PingContext(qctx); err != nil {
+		db.sql.Close()
+		return nil, fmt.Errorf("connect to modx database %s@%s/%s: %w", cfg.User, cfg.Addr, cfg.DBName, err)
+	}
+	if db.loc, err = db.resolveLocation(ctx, opts.Location); err != nil {
+		db.sql.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the connection pool.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Location is the zone miniShop2 DATETIMEs are read in.
+func (db *DB) Location() *time.Location { return db.loc }
+
+// Prefix is the table prefix in use.
+func (db *DB) Prefix() string { return db.prefix }
+
+func (db *DB) resolveLocation(ctx context.Context, name string) (*time.Location, error) {
+	source := "modx.timezone"
+	if name == "" {
+		set, err := db.Settings(ctx, "date_timezone")
+		if err != nil {
+			return nil, err
+		}
+		name, source = set["date_timezone"], "date_timezone setting"
+	}
+	if name == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %w", source, name, err)
+	}
+	return loc, nil
+}
+
+// query returns a context bounded by the per-query timeout.
+func (db *DB) query(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, db.timeout)
+}
+
+// table quotes a MODX table name with the prefix; the prefix was validated
+// in Open and names are constants, so this is safe to splice into SQL.
+func (db *DB) table(name string) string {
+	return "`" + db.prefix + name + "`"
+}
+
+// wallTime re-reads a DATETIME (scanned as UTC by the driver) as a wall
+// clock in the shop's zone. NULL and zero dates give the zero time.
+func (db *DB) wallTime(t sql.NullTime) time.Time {
+	if !t.Valid || t.Time.IsZero() {
+		return time.Time{}
+	}
+	u := t.Time
+	return time.Date(u.Year(), u.Month(), u.Day(), u.Hour(), u.Minute(), u.Second(), u.Nanosecond(), db.loc)
+}
+
+// wallString formats t as a DATETIME literal in the shop's zone.
+func (db *DB) wallString(t time.Time) string {
+	return t.In(db.loc).Format(time.DateTime)
+}
+
+// unixTime converts MODX's Unix-int timestamps, where 0 means unset.
+func unixTime(sec int64) time.Time {
+	if sec <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0).UTC()
+}

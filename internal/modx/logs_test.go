@@ -1,0 +1,71 @@
+package modx_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+)
+
+func TestStatusLogs(t *testing.T) {
+	o := modxtest.Options{Prefix: "modx_", Generation: "3.0", MyISAM: true}
+	db, raw := newShop(t, o)
+	ctx := context.Background()
+	at := time.Date(2025, 2, 1, 9, 30, 0, 0, time.UTC)
+	logs := []modxtest.LogSpec{
+		{OrderID: 1, Entry: "1", At: at},
+		{OrderID: 1, Action: "comment", Entry: "hello"},
+		{OrderID: 1, Entry: "2", At: at},
+		{OrderID: 2, Entry: "oops"},
+		{OrderID: 2, Action: "delete"},
+	}
+	var ids []int64
+	for _, l := range logs {
+		ids = append(ids, must(modxtest.InsertStatusLog(ctx, raw, o, l))(t))
+	}
+
+	first := must(db.StatusLogs(ctx, 0, 2))(t)
+	if len(first.Changes) != 1 || first.LastID != ids[1] || !first.Full {
+		t.Fatalf("page 1: got %+v, want one change up to log %d", first, ids[1])
+	}
+	moscow, _ := time.LoadLocation("Europe/Moscow")
+	want := modx.StatusChange{LogID: ids[0], OrderID: 1, Status: 1, Timestamp: time.Date(2025, 2, 1, 9, 30, 0, 0, moscow)}
+	if got := first.Changes[0]; got.LogID != want.LogID || got.Status != want.Status || !got.Timestamp.Equal(want.Timestamp) {
+		t.Errorf("change: got %+v, want %+v", got, want)
+	}
+
+	second := must(db.StatusLogs(ctx, first.LastID, 10))(t)
+	if second.LastID != ids[4] || second.Full {
+		t.Errorf("page 2: got last id %d full %v, want %d, false", second.LastID, second.Full, ids[4])
+	}
+	if len(second.Changes) != 1 || second.Changes[0].Status != 2 {
+		t.Errorf("page 2 changes: got %+v", second.Changes)
+	}
+	wantSkipped := []modx.SkippedLog{{LogID: ids[3], OrderID: 2, Entry: "oops", Reason: `entry "oops" is not a status id`}}
+	if !reflect.DeepEqual(second.Skipped, wantSkipped) {
+		t.Errorf("skipped: got %+v, want %+v", second.Skipped, wantSkipped)
+	}
+
+	empty := must(db.StatusLogs(ctx, ids[4], 10))(t)
+	if empty.LastID != ids[4] || len(empty.Changes) != 0 {
+		t.Errorf("past the end: got %+v", empty)
+	}
+}
+
+func TestOrderStatuses(t *testing.T) {
+	db, _ := newShop(t, modxtest.Options{Prefix: "modx_"})
+	got := must(db.OrderStatuses(context.Background()))(t)
+	var ids []int64
+	for _, s := range got {
+		ids = append(ids, s.ID)
+	}
+	if want := []int64{5, 1, 2, 3, 4}; !reflect.DeepEqual(ids, want) {
+		t.Errorf("ids by rank: got %v, want %v", ids, want)
+	}
+	if got[0].Name != "Черновик" || !got[3].Final || got[1].Final {
+		t.Errorf("statuses: got %+v", got)
+	}
+}

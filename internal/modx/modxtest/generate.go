@@ -1,0 +1,464 @@
+package modxtest
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// GenOptions size a generated shop. The schema must exist (Create with the
+// same Prefix and Generation; FormIt too when Forms > 0).
+type GenOptions struct {
+	Prefix     string
+	Generation string
+	Orders     int
+	Users      int // user accounts; orders reuse them (real shops: ~10 orders a user)
+	Forms      int
+	Seed       int64
+	Now        time.Time // newest order time; zero means 2025-06-01 12:00 UTC
+}
+
+// Dataset says what Generate wrote, with ids tests can assert on.
+type Dataset struct {
+	Orders, Users, Forms, Products, Categories, Lines, StatusLogs, Addresses int
+
+	FirstOrderID, LastOrderID int64
+	UnplacedOrders            []int64 // status 0
+	DraftOrders               []int64 // the generation's draft status
+	NoAddressOrders           []int64
+	NullNumOrders             []int64
+	CatalogID                 int64   // root resource of the catalog
+	TopCategories             []int64 // direct children of the catalog
+	SharedEmail               string  // the placeholder e-mail many unrelated orders share
+	FormItKey                 string  // formit.form_encryptkey, set when Forms > 0
+}
+
+// Catalog shape: the catalog resource, topCats under it, each with
+// subCats, each with leafCats: three category levels.
+const (
+	topCats     = 4
+	subCats     = 3
+	leafCats    = 2
+	productsGen = 200
+)
+
+var (
+	firstNames = []string{"Иван", "Анна", "Пётр", "Мария", "Ольга", "Сергей", "Наталья", "Алексей", "Ekaterina", "John"}
+	lastNames  = []string{"Иванов", "Петрова", "Сидоров", "Кузнецова", "Смирнов", "Попова", "O'Brien", "Волков"}
+	cities     = []string{"Москва", "Санкт-Петербург", "Казань", "Новосибирск", "Екатеринбург", "Владивосток"}
+	streets    = []string{"Ленина", "Тверская", "Мира", "Садовая", "Гагарина", "Пушкина"}
+	goods      = []string{"Кроссовки", "Сапоги", "Футболка", "Куртка", "Рюкзак", "Кружка ☕", "Шапка", "Носки 🧦"}
+	colors     = []string{"Красный", "Синий", "Чёрный", "Белый"}
+	formNames  = []string{"Обратный звонок", "Заявка на консультацию", "Заказ", "Форма со страницы контакты"}
+	comments   = []string{"", "", "Позвоните перед доставкой", "Домофон не работает 🔔", "Оставить у двери", "<b>срочно</b>"}
+)
+
+// Generate fills the schema with a deterministic, realistic shop: nested
+// categories, products with articles and options, registered customers and
+// guest accounts (username = e-mail, mobilephone = phone, some synthetic
+// e-mails), a shared placeholder e-mail, phones in many shapes, orders with
+// addresses, lines and status logs (some without), unplaced and draft
+// orders, forms with Cyrillic keys, emoji, empty and NULL columns.
+func Generate(ctx context.Context, db *sqlx.DB, o GenOptions) (*Dataset, error) {
+	g := &generator{
+		db: db, o: o, rnd: rand.New(rand.NewPCG(uint64(o.Seed), 0x6d6f6478)),
+		ds:  &Dataset{SharedEmail: "noemail@shop.example"},
+		now: o.Now,
+	}
+	if g.now.IsZero() {
+		g.now = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	}
+	steps := []struct {
+		name string
+		run  func(context.Context) error
+	}{{"catalog", g.catalog}, {"users", g.users}, {"orders", g.orders}, {"forms", g.forms}}
+	for _, s := range steps {
+		if err := s.run(ctx); err != nil {
+			return nil, fmt.Errorf("generate %s: %w", s.name, err)
+		}
+	}
+	return g.ds, nil
+}
+
+type generator struct {
+	db       *sqlx.DB
+	o        GenOptions
+	rnd      *rand.Rand
+	ds       *Dataset
+	now      time.Time
+	products []product
+	people   []person
+}
+
+type product struct {
+	id    int64
+	title string
+	price int // kopecks
+}
+
+type person struct {
+	id           int64
+	name, email  string
+	phone        string // 10 digits, no country code
+	sharedPerson bool   // the placeholder account many buyers end up in
+}
+
+func (g *generator) pick(list []string) string { return list[g.rnd.IntN(len(list))] }
+
+func (g *generator) chance(percent int) bool { return g.rnd.IntN(100) < percent }
+
+func (g *generator) batch(table string, columns ...string) *batch {
+	return newBatch(g.db, g.o.Prefix, table, columns...)
+}
+
+// catalog writes the category tree and the products. Ids are assigned here
+// (the tables are fresh), so rows go out in multi-row INSERTs.
+func (g *generator) catalog(ctx context.Context) error {
+	res := g.batch("site_content", "id", "pagetitle", "parent", "isfolder", "class_key", "published")
+	next := int64(1)
+	add := func(title string, parent int64, class string) (int64, error) {
+		id := next
+		next++
+		return id, res.add(ctx, id, title, parent, class != "msProduct", class, true)
+	}
+	var err error
+	if g.ds.CatalogID, err = add("Каталог", 0, "modDocument"); err != nil {
+		return err
+	}
+	var leaves []int64
+	for i := 0; i < topCats; i++ {
+		top, err := add(fmt.Sprintf("Раздел %d", i+1), g.ds.CatalogID, "msCategory")
+		if err != nil {
+			return err
+		}
+		g.ds.TopCategories = append(g.ds.TopCategories, top)
+		for j := 0; j < subCats; j++ {
+			sub, err := add(fmt.Sprintf("Подраздел %d.%d", i+1, j+1), top, "msCategory")
+			if err != nil {
+				return err
+			}
+			leaves = append(leaves, sub) // products also sit on the middle level
+			for k := 0; k < leafCats; k++ {
+				leaf, err := add(fmt.Sprintf("Группа %d.%d.%d", i+1, j+1, k+1), sub, "msCategory")
+				if err != nil {
+					return err
+				}
+				leaves = append(leaves, leaf)
+			}
+		}
+	}
+	g.ds.Categories = int(next - 2)
+
+	data := g.batch("ms2_products", "id", "article", "price", "weight", "tags", "color", "size")
+	extra := g.batch("ms2_product_categories", "product_id", "category_id")
+	for i := 0; i < productsGen; i++ {
+		p := product{title: fmt.Sprintf("%s %d", g.pick(goods), i+1), price: (g.rnd.IntN(500) + 1) * 1000}
+		parent := leaves[g.rnd.IntN(len(leaves))]
+		if p.id, err = add(p.title, parent, "msProduct"); err != nil {
+			return err
+		}
+		var article, colorJSON any
+		if !g.chance(10) { // real rows: article NULL, tags/color/size NULL
+			article = fmt.Sprintf("ART-%05d", i+1)
+		}
+		if g.chance(50) {
+			colorJSON = `["` + g.pick(colors) + `"]`
+		}
+		if err := data.add(ctx, p.id, article, money(p.price), "0.500", nil, colorJSON, nil); err != nil {
+			return err
+		}
+		if g.chance(10) {
+			if err := extra.add(ctx, p.id, g.ds.TopCategories[g.rnd.IntN(topCats)]); err != nil {
+				return err
+			}
+		}
+		g.products = append(g.products, p)
+	}
+	g.ds.Products = productsGen
+	return flushAll(ctx, res, data, extra)
+}
+
+// users writes the accounts: a third registered customers, the rest guest
+// accounts miniShop2 made at checkout, plus the shared placeholder.
+func (g *generator) users(ctx context.Context) error {
+	n := max(g.o.Users, 1)
+	users := g.batch("users", "id", "username", "class_key", "active", "createdon")
+	profiles := g.batch("user_attributes", "internalKey", "fullname", "email", "phone", "mobilephone",
+		"blocked", "address", "comment", "extended")
+	host := "shop.example"
+	start := g.now.AddDate(-2, 0, 0)
+	for i := 0; i < n; i++ {
+		p := person{id: int64(i + 1), name: g.pick(firstNames) + " " + g.pick(lastNames), phone: g.tenDigits()}
+		p.email = fmt.Sprintf("buyer%d@example.com", p.id)
+		username, phone, mobile := p.email, "", g.phoneShape(p.phone)
+		var extended any
+		switch {
+		case i == 0:
+			p.sharedPerson, p.email, username = true, g.ds.SharedEmail, g.ds.SharedEmail
+		case i%3 == 0: // registered through the site: own login, phone in "phone"
+			username, phone, mobile = fmt.Sprintf("login%d", p.id), mobile, ""
+			extended = `{"amoCRMFields":{"position":"Менеджер"}}`
+		case i%7 == 0: // guest without e-mail: miniShop2 invents {receiver}@{host}
+			p.email = fmt.Sprintf("%s%d@%s", strings.ToLower(translit(p.name)), p.id, host)
+			username = p.email
+		}
+		created := start.Add(time.Duration(i) * (2 * 365 * 24 * time.Hour) / time.Duration(n))
+		if err := users.add(ctx, p.id, username, "modUser", !g.chance(2), created.Unix()); err != nil {
+			return err
+		}
+		if err := profiles.add(ctx, p.id, p.name, p.email, phone, mobile, g.chance(1), "", "", extended); err != nil {
+			return err
+		}
+		g.people = append(g.people, p)
+	}
+	g.ds.Users = n
+	return flushAll(ctx, users, profiles)
+}
+
+// orders writes orders with their addresses, lines and logs.
+func (g *generator) orders(ctx context.Context) error {
+	gen := g.o.Generation
+	if gen == "" {
+		gen = Gen4x
+	}
+	orderCols := []string{"id", "user_id", "createdon", "updatedon", "num", "cost", "cart_cost", "delivery_cost",
+		"weight", "status", "delivery", "payment", "context", "properties"}
+	addrCols := []string{"id", "user_id", "createdon", "receiver", "phone", "country", "`index`", "region", "city",
+		"metro", "street", "building", "room", "comment", "properties"}
+	if gen == Gen24 {
+		orderCols = append(orderCols, "comment", "address")
+	} else {
+		orderCols = append(orderCols, "session_id", "order_comment")
+		addrCols = append(addrCols, "email", "entrance", "floor", "text_address")
+		if gen == Gen30 {
+			orderCols = append(orderCols, "address")
+		} else {
+			addrCols = append(addrCols, "order_id")
+		}
+	}
+	orders := g.batch("ms2_orders", orderCols...)
+	addresses := g.batch("ms2_order_addresses", addrCols...)
+	lines := g.batch("ms2_order_products", "order_id", "product_id", "name", "count", "price", "weight", "cost", "options")
+	logs := g.batch("ms2_order_logs", "user_id", "order_id", "`timestamp`", "action", "entry", "ip")
+
+	draft := map[string]int64{Gen30: 999, Gen4x: 5}[gen]
+	start := g.now.AddDate(-1, 0, 0)
+	span := g.now.Sub(start)
+	monthly := map[string]int{}
+	addrID := int64(0)
+	for i := 0; i < g.o.Orders; i++ {
+		id := int64(i + 1)
+		created := start.Add(span * time.Duration(i) / time.Duration(max(g.o.Orders, 1))).Truncate(time.Second)
+		buyer := g.people[g.rnd.IntN(len(g.people))]
+		receiver, phone10 := buyer.name, buyer.phone
+		if buyer.sharedPerson { // unrelated buyers behind one placeholder account
+			receiver, phone10 = g.pick(firstNames)+" "+g.pick(lastNames), g.tenDigits()
+		}
+
+		status := int64(1 + g.rnd.IntN(4))
+		switch r := g.rnd.IntN(1000); {
+		case r < 5:
+			status = 0
+			g.ds.UnplacedOrders = append(g.ds.UnplacedOrders, id)
+		case r < 15 && draft != 0:
+			status = draft
+			g.ds.DraftOrders = append(g.ds.DraftOrders, id)
+		}
+		var num any
+		prefix := created.Format("0601")
+		monthly[prefix]++
+		num = fmt.Sprintf("%s/%d", prefix, monthly[prefix])
+		if status == draft && draft != 0 || g.chance(1) {
+			num = nil
+			g.ds.NullNumOrders = append(g.ds.NullNumOrders, id)
+		}
+
+		cart := 0
+		count := 1 + g.rnd.IntN(5)
+		for j := 0; j < count; j++ {
+			p := g.products[g.rnd.IntN(len(g.products))]
+			qty := 1 + g.rnd.IntN(3)
+			var options any
+			if g.chance(40) {
+				options = fmt.Sprintf(`{"color":"%s","size":"%d"}`, g.pick(colors), 36+g.rnd.IntN(10))
+			} else if g.chance(50) {
+				options = "[]"
+			}
+			cart += p.price * qty
+			if err := lines.add(ctx, id, p.id, p.title, qty, money(p.price), "0.500", money(p.price*qty), options); err != nil {
+				return err
+			}
+			g.ds.Lines++
+		}
+		delivery := g.rnd.IntN(2) * 30000
+		var properties any
+		if g.chance(5) {
+			properties = `{"amoCRMFields":{"tags":"сайт"}}`
+		}
+		row := []any{id, buyer.id, created, nil, num, money(cart + delivery), money(cart), money(delivery),
+			"1.500", status, 1 + g.rnd.IntN(2), 1 + g.rnd.IntN(2), "web", properties}
+
+		hasAddress := !g.chance(1)
+		if !hasAddress {
+			g.ds.NoAddressOrders = append(g.ds.NoAddressOrders, id)
+		}
+		var link any = 0
+		if hasAddress {
+			addrID++
+			link = addrID
+			addr := []any{addrID, buyer.id, created, receiver, g.phoneShape(phone10), g.nullable("Россия"),
+				g.nullable(strconv.Itoa(100000 + g.rnd.IntN(900000))), nil, g.pick(cities), "",
+				g.pick(streets), strconv.Itoa(1 + g.rnd.IntN(99)), strconv.Itoa(1 + g.rnd.IntN(200)),
+				g.pick(comments), nil}
+			if gen != Gen24 {
+				email := buyer.email
+				if g.chance(3) {
+					email = ""
+				}
+				addr = append(addr, email, "", g.nullable("3"), nil)
+				if gen == Gen4x {
+					addr = append(addr, id)
+				}
+			}
+			if err := addresses.add(ctx, addr...); err != nil {
+				return err
+			}
+			g.ds.Addresses++
+		}
+		if gen == Gen24 {
+			row = append(row, g.pick(comments), link)
+		} else {
+			row = append(row, "", g.pick(comments))
+			if gen == Gen30 {
+				row = append(row, link)
+			}
+		}
+		if err := orders.add(ctx, row...); err != nil {
+			return err
+		}
+
+		// Most orders log their way to the current status; some have no
+		// log at all (imports, direct updates).
+		if status != 0 && status != draft && !g.chance(20) {
+			for s := int64(1); s <= status; s++ {
+				at := created.Add(time.Duration(s-1) * time.Hour)
+				if err := logs.add(ctx, buyer.id, id, at, "status", strconv.FormatInt(s, 10), `{"ip":"127.0.0.1"}`); err != nil {
+					return err
+				}
+				g.ds.StatusLogs++
+			}
+		}
+	}
+	// Orphan address rows, as real shops have them.
+	if gen == Gen4x && g.o.Orders > 0 {
+		if err := addresses.add(ctx, append([]any{addrID + 1, 0, g.now, "orphan", "", nil, nil, nil, nil, nil, nil, nil, nil, nil, nil},
+			"", nil, nil, nil, nil)...); err != nil {
+			return err
+		}
+	}
+	g.ds.Orders = g.o.Orders
+	if g.o.Orders > 0 {
+		g.ds.FirstOrderID, g.ds.LastOrderID = 1, int64(g.o.Orders)
+	}
+	return flushAll(ctx, orders, addresses, lines, logs)
+}
+
+// forms writes FormIt submissions: JSON with Cyrillic label keys, some
+// encrypted with the site's key.
+func (g *generator) forms(ctx context.Context) error {
+	if g.o.Forms == 0 {
+		return nil
+	}
+	g.ds.FormItKey = fmt.Sprintf("modx%x.%08d", g.rnd.Uint64(), g.rnd.IntN(1e8))
+	q := "REPLACE INTO `" + g.o.Prefix + "system_settings` (`key`, value) VALUES ('formit.form_encryptkey', " + quote(g.ds.FormItKey) + ")"
+	if _, err := g.db.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("set formit key: %w", err)
+	}
+	forms := g.batch("formit_forms", "form", "context_key", "`values`", "ip", "`date`", "`encrypted`", "encryption_type", "hash")
+	start := g.now.AddDate(0, -3, 0)
+	for i := 0; i < g.o.Forms; i++ {
+		name := g.pick(firstNames)
+		values := fmt.Sprintf(`{"Ф.И.О":"%s","Телефон":"%s","Адрес эл. почты":"","Сообщение":"Перезвоните 🙏"}`,
+			name, g.phoneShape(g.tenDigits()))
+		encrypted, typ := false, 1
+		if g.chance(10) {
+			values, encrypted, typ = EncryptFormValues(g.ds.FormItKey, values), true, 2
+		}
+		date := start.Add(time.Duration(i) * time.Minute)
+		if err := forms.add(ctx, g.pick(formNames), "web", values, "127.0.0.1", date.Unix(), encrypted, typ,
+			fmt.Sprintf("%032x", g.rnd.Uint64())); err != nil {
+			return err
+		}
+	}
+	g.ds.Forms = g.o.Forms
+	return flushAll(ctx, forms)
+}
+
+// tenDigits returns a Russian mobile number without the country code.
+func (g *generator) tenDigits() string {
+	return fmt.Sprintf("9%09d", g.rnd.IntN(1e9))
+}
+
+// phoneShape writes ten digits the ways miniShop2 stores them per version.
+func (g *generator) phoneShape(d string) string {
+	switch g.rnd.IntN(5) {
+	case 0:
+		return "+7" + d
+	case 1:
+		return "8" + d
+	case 2:
+		return "8-" + d[:3] + "-" + d[3:6] + "-" + d[6:8] + "-" + d[8:]
+	case 3:
+		return "+7(" + d[:3] + ")" + d[3:6] + "-" + d[6:8] + "-" + d[8:]
+	default:
+		return d
+	}
+}
+
+// nullable returns v, "" or NULL: forms leave fields empty or absent.
+func (g *generator) nullable(v string) any {
+	switch g.rnd.IntN(10) {
+	case 0:
+		return nil
+	case 1:
+		return ""
+	}
+	return v
+}
+
+func money(kopecks int) string {
+	return fmt.Sprintf("%d.%02d", kopecks/100, kopecks%100)
+}
+
+func flushAll(ctx context.Context, batches ...*batch) error {
+	for _, b := range batches {
+		if err := b.flush(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var latin = map[rune]string{'а': "a", 'б': "b", 'в': "v", 'г': "g", 'д': "d", 'е': "e", 'ё': "e", 'ж': "zh",
+	'з': "z", 'и': "i", 'й': "y", 'к': "k", 'л': "l", 'м': "m", 'н': "n", 'о': "o", 'п': "p", 'р': "r", 'с': "s",
+	'т': "t", 'у': "u", 'ф': "f", 'х': "h", 'ц': "c", 'ч': "ch", 'ш': "sh", 'щ': "sch", 'ы': "y", 'э': "e",
+	'ю': "yu", 'я': "ya"}
+
+// translit makes the local part of a synthetic guest e-mail.
+func translit(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case latin[r] != "":
+			b.WriteString(latin[r])
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,154 @@
+package modxtest_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
+)
+
+func generate(t testing.TB, o modxtest.Options, g modxtest.GenOptions) (*sqlx.DB, string, *modxtest.Dataset) {
+	t.Helper()
+	raw, dsn := testdb.New(t)
+	ctx := context.Background()
+	if err := modxtest.Create(ctx, raw, o); err != nil {
+		t.Fatal(err)
+	}
+	g.Prefix, g.Generation = o.Prefix, o.Generation
+	ds, err := modxtest.Generate(ctx, raw, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw, dsn, ds
+}
+
+func TestGenerate(t *testing.T) {
+	for _, gen := range []string{modxtest.Gen24, modxtest.Gen30, modxtest.Gen4x} {
+		t.Run(gen, func(t *testing.T) {
+			o := modxtest.Options{Prefix: "modx_", Generation: gen, FormIt: true, MyISAM: gen != modxtest.Gen4x}
+			_, dsn, ds := generate(t, o, modxtest.GenOptions{Orders: 500, Users: 60, Forms: 50, Seed: 7})
+			ctx := context.Background()
+			db, err := modx.Open(ctx, dsn, modx.Options{Prefix: o.Prefix})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+
+			var ids []int64
+			for after := int64(0); ; {
+				page, err := db.OrderHeaders(ctx, after, 128)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(page) == 0 {
+					break
+				}
+				for _, h := range page {
+					ids = append(ids, h.ID)
+				}
+				after = page[len(page)-1].ID
+			}
+			if len(ids) != ds.Orders {
+				t.Fatalf("orders read: got %d, want %d", len(ids), ds.Orders)
+			}
+			orders, err := db.LoadOrders(ctx, ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var lines, addresses, deep int
+			for _, o := range orders {
+				lines += len(o.Products)
+				if o.Address != nil {
+					addresses++
+				}
+				if o.Customer == nil {
+					t.Errorf("order %d: no customer", o.ID)
+				}
+				for _, p := range o.Products {
+					if len(p.Categories) >= 3 {
+						deep++
+					}
+				}
+			}
+			if lines != ds.Lines || addresses != ds.Addresses {
+				t.Errorf("lines/addresses: got %d/%d, want %d/%d", lines, addresses, ds.Lines, ds.Addresses)
+			}
+			if deep == 0 {
+				t.Error("no product sits three categories deep")
+			}
+			if len(ds.UnplacedOrders) == 0 || len(ds.NoAddressOrders) == 0 || len(ds.NullNumOrders) == 0 {
+				t.Errorf("edge cases missing: %+v", ds)
+			}
+			if (gen == modxtest.Gen24) != (len(ds.DraftOrders) == 0) {
+				t.Errorf("draft orders on %s: got %d", gen, len(ds.DraftOrders))
+			}
+
+			forms, err := db.Forms(ctx, 0, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			key, err := db.FormItKey(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range forms {
+				if _, err := modx.FormValues(f, key); err != nil {
+					t.Errorf("form %d: %v", f.ID, err)
+				}
+			}
+			if len(forms) != ds.Forms {
+				t.Errorf("forms: got %d, want %d", len(forms), ds.Forms)
+			}
+		})
+	}
+}
+
+// The same seed gives the same shop.
+func TestGenerateDeterministic(t *testing.T) {
+	o := modxtest.Options{Prefix: "modx_", FormIt: true}
+	g := modxtest.GenOptions{Orders: 200, Users: 30, Forms: 10, Seed: 42, Now: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)}
+	a, _, _ := generate(t, o, g)
+	b, _, _ := generate(t, o, g)
+	for _, q := range []string{
+		"SELECT MD5(GROUP_CONCAT(CONCAT_WS(',', id, user_id, num, cost, status, createdon) ORDER BY id SEPARATOR ';')) FROM modx_ms2_orders",
+		"SELECT MD5(GROUP_CONCAT(CONCAT_WS(',', id, receiver, phone, city) ORDER BY id SEPARATOR ';')) FROM modx_ms2_order_addresses",
+		"SELECT MD5(GROUP_CONCAT(CONCAT_WS(',', id, order_id, product_id, options) ORDER BY id SEPARATOR ';')) FROM modx_ms2_order_products",
+		"SELECT MD5(GROUP_CONCAT(CONCAT_WS(',', id, form, `values`) ORDER BY id SEPARATOR ';')) FROM modx_formit_forms",
+	} {
+		var x, y string
+		if err := a.QueryRow(q).Scan(&x); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.QueryRow(q).Scan(&y); err != nil {
+			t.Fatal(err)
+		}
+		if x != y {
+			t.Errorf("%s: checksums differ: %s vs %s", q, x, y)
+		}
+	}
+}
+
+// BenchmarkGenerate100k measures the generator on 100k orders:
+//
+//	go test -run '^$' -bench Generate100k -benchtime 1x ./internal/modx/modxtest/
+func BenchmarkGenerate100k(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		raw, _ := testdb.New(b)
+		o := modxtest.Options{Prefix: "modx_", FormIt: true}
+		if err := modxtest.Create(context.Background(), raw, o); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := modxtest.Generate(context.Background(), raw, modxtest.GenOptions{
+			Prefix: o.Prefix, Orders: 100_000, Users: 10_000, Forms: 2_000, Seed: 1,
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

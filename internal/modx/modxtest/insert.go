@@ -1,0 +1,320 @@
+package modxtest
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// DefaultTime is the creation time of rows whose spec leaves it zero.
+var DefaultTime = time.Date(2025, 1, 15, 12, 0, 0, 0, time.UTC)
+
+// SetSetting writes a system setting, replacing an existing value.
+func SetSetting(ctx context.Context, db *sqlx.DB, o Options, key, value string) error {
+	q := "REPLACE INTO `" + o.Prefix + "system_settings` (`key`, value) VALUES (" + quote(key) + ", " + quote(value) + ")"
+	if _, err := db.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("set setting %s: %w", key, err)
+	}
+	return nil
+}
+
+// SetContextSetting writes a context_setting row (an override for one context).
+func SetContextSetting(ctx context.Context, db *sqlx.DB, o Options, context, key, value string) error {
+	q := "REPLACE INTO `" + o.Prefix + "context_setting` (context_key, `key`, value) VALUES (" +
+		quote(context) + ", " + quote(key) + ", " + quote(value) + ")"
+	if _, err := db.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("set %s setting %s: %w", context, key, err)
+	}
+	return nil
+}
+
+// UserSpec describes a user; zero fields take defaults.
+type UserSpec struct {
+	Username    string // default "user{id}"
+	FullName    string
+	Email       string
+	Phone       string
+	MobilePhone string
+	Inactive    bool
+	Blocked     bool
+	CreatedOn   time.Time // default DefaultTime
+	ClassKey    string    // default "modUser"
+	Extended    *string   // nil: NULL, as in most real rows
+	NoProfile   bool      // no user_attributes row
+}
+
+// InsertUser inserts a user and its profile.
+func InsertUser(ctx context.Context, db *sqlx.DB, o Options, u UserSpec) (int64, error) {
+	created := u.CreatedOn
+	if created.IsZero() {
+		created = DefaultTime
+	}
+	username := u.Username
+	if username == "" {
+		// Unique until renamed after the insert, when the id is known.
+		username = "tmp-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
+	id, err := insertRow(ctx, db, o.Prefix, "users", map[string]any{
+		"username": username, "class_key": or(u.ClassKey, "modUser"), "active": !u.Inactive,
+		"createdon": created.Unix(),
+	})
+	if err != nil {
+		return 0, err
+	}
+	if u.Username == "" {
+		q := "UPDATE `" + o.Prefix + "users` SET username = " + quote("user"+strconv.FormatInt(id, 10)) + " WHERE id = " + literal(id)
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return 0, fmt.Errorf("name user %d: %w", id, err)
+		}
+	}
+	if u.NoProfile {
+		return id, nil
+	}
+	var extended any
+	if u.Extended != nil {
+		extended = *u.Extended
+	}
+	_, err = insertRow(ctx, db, o.Prefix, "user_attributes", map[string]any{
+		"internalKey": id, "fullname": u.FullName, "email": u.Email, "phone": u.Phone,
+		"mobilephone": u.MobilePhone, "blocked": u.Blocked, "address": "", "comment": "", "extended": extended,
+	})
+	return id, err
+}
+
+// InsertCategory inserts an msCategory resource under parent (0: root).
+func InsertCategory(ctx context.Context, db *sqlx.DB, o Options, parent int64, title string) (int64, error) {
+	return insertRow(ctx, db, o.Prefix, "site_content", map[string]any{
+		"pagetitle": title, "parent": parent, "isfolder": true, "class_key": "msCategory", "published": true,
+	})
+}
+
+// ProductSpec describes a product; zero fields take defaults.
+type ProductSpec struct {
+	Parent     int64  // primary category
+	Title      string // default "Товар"
+	Article    string // "" stores NULL, as real shops do
+	Price      string // default "100.00"
+	Categories []int64
+}
+
+// InsertProduct inserts an msProduct resource, its ms2_products row and its
+// additional categories.
+func InsertProduct(ctx context.Context, db *sqlx.DB, o Options, p ProductSpec) (int64, error) {
+	id, err := insertRow(ctx, db, o.Prefix, "site_content", map[string]any{
+		"pagetitle": or(p.Title, "Товар"), "parent": p.Parent, "class_key": "msProduct", "published": true,
+	})
+	if err != nil {
+		return 0, err
+	}
+	var article any
+	if p.Article != "" {
+		article = p.Article
+	}
+	if _, err := insertRow(ctx, db, o.Prefix, "ms2_products", map[string]any{
+		"id": id, "article": article, "price": or(p.Price, "100.00"),
+	}); err != nil {
+		return 0, err
+	}
+	for _, c := range p.Categories {
+		if _, err := insertRow(ctx, db, o.Prefix, "ms2_product_categories", map[string]any{
+			"product_id": id, "category_id": c,
+		}); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
+}
+
+// LineSpec is one cart line; zero fields take defaults.
+type LineSpec struct {
+	ProductID int64
+	Name      string // default "Товар"
+	Count     int64  // default 1
+	Price     string // default "100.00"
+	Options   string // "" stores NULL
+}
+
+// OrderSpec describes an order; every zero field takes a default, so
+// OrderSpec{} is a placed order with one line and an address.
+type OrderSpec struct {
+	UserID int64
+	Num    string // default "2501/{id}"
+	// NullNum stores NULL in num (widened columns of real shops allow it).
+	NullNum bool
+	// Status 0 means the new status 1; set Unplaced for a real 0 (an order
+	// still being written).
+	Status    int64
+	Unplaced  bool
+	CreatedOn time.Time // default DefaultTime, a wall clock in the shop's zone
+	Cost      string    // default "100.00"
+	Delivery  int64     // default 1
+	Payment   int64     // default 1
+	Comment   string
+	// Properties is the order's JSON; "" stores NULL.
+	Properties string
+	// Address overrides address columns (nil value: NULL). Columns the
+	// generation lacks are dropped.
+	Address   map[string]any
+	NoAddress bool
+	Lines     []LineSpec // default one line
+}
+
+// InsertOrder inserts an order with its address and lines, linked the way
+// the generation links them.
+func InsertOrder(ctx context.Context, db *sqlx.DB, o Options, s OrderSpec) (int64, error) {
+	created := s.CreatedOn
+	if created.IsZero() {
+		created = DefaultTime
+	}
+	status := s.Status
+	if status == 0 && !s.Unplaced {
+		status = 1
+	}
+	row := map[string]any{
+		"user_id": s.UserID, "createdon": created, "cost": or(s.Cost, "100.00"), "cart_cost": or(s.Cost, "100.00"),
+		"status": status, "delivery": orID(s.Delivery, 1), "payment": orID(s.Payment, 1), "context": "web",
+	}
+	if s.Properties != "" {
+		row["properties"] = s.Properties
+	}
+	if o.gen() == Gen24 {
+		row["comment"] = s.Comment
+	} else {
+		row["order_comment"] = s.Comment
+	}
+	address := map[string]any{
+		"user_id": s.UserID, "createdon": created, "receiver": "Иван Петров", "phone": "+79001234567",
+		"email": "ivan@example.com", "city": "Москва", "street": "Тверская", "building": "1", "room": "10",
+	}
+	for k, v := range s.Address {
+		address[k] = v
+	}
+	if o.gen() == Gen24 {
+		for _, k := range []string{"email", "entrance", "floor", "text_address"} {
+			delete(address, k)
+		}
+	}
+	if !s.NoAddress && o.gen() != Gen4x {
+		addrID, err := insertRow(ctx, db, o.Prefix, "ms2_order_addresses", address)
+		if err != nil {
+			return 0, err
+		}
+		row["address"] = addrID
+	}
+	id, err := insertRow(ctx, db, o.Prefix, "ms2_orders", row)
+	if err != nil {
+		return 0, err
+	}
+	num := any(s.Num)
+	switch {
+	case s.NullNum:
+		num = nil
+	case s.Num == "":
+		num = "2501/" + strconv.FormatInt(id, 10)
+	}
+	if _, err := db.ExecContext(ctx, "UPDATE `"+o.Prefix+"ms2_orders` SET num = "+literal(num)+" WHERE id = "+literal(id)); err != nil {
+		return 0, fmt.Errorf("number order %d: %w", id, err)
+	}
+	if !s.NoAddress && o.gen() == Gen4x {
+		address["order_id"] = id
+		if _, err := insertRow(ctx, db, o.Prefix, "ms2_order_addresses", address); err != nil {
+			return 0, err
+		}
+	}
+	lines := s.Lines
+	if lines == nil {
+		lines = []LineSpec{{}}
+	}
+	for _, l := range lines {
+		if err := insertLine(ctx, db, o, id, l); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
+}
+
+func insertLine(ctx context.Context, db *sqlx.DB, o Options, orderID int64, l LineSpec) error {
+	count := orID(l.Count, 1)
+	price := or(l.Price, "100.00")
+	p, err := strconv.ParseFloat(price, 64)
+	if err != nil {
+		return fmt.Errorf("line price %q: %w", price, err)
+	}
+	var options any
+	if l.Options != "" {
+		options = l.Options
+	}
+	_, err = insertRow(ctx, db, o.Prefix, "ms2_order_products", map[string]any{
+		"order_id": orderID, "product_id": l.ProductID, "name": or(l.Name, "Товар"), "count": count,
+		"price": price, "cost": strconv.FormatFloat(p*float64(count), 'f', 2, 64), "options": options,
+	})
+	return err
+}
+
+// LogSpec describes an ms2_order_logs row; Action defaults to "status".
+type LogSpec struct {
+	OrderID int64
+	Action  string
+	Entry   string    // the new status id for status rows
+	At      time.Time // default DefaultTime
+}
+
+// InsertStatusLog inserts an order log row.
+func InsertStatusLog(ctx context.Context, db *sqlx.DB, o Options, l LogSpec) (int64, error) {
+	at := l.At
+	if at.IsZero() {
+		at = DefaultTime
+	}
+	return insertRow(ctx, db, o.Prefix, "ms2_order_logs", map[string]any{
+		"order_id": l.OrderID, "action": or(l.Action, "status"), "entry": l.Entry, "timestamp": at,
+		"ip": `{"ip":"127.0.0.1","suspected":[],"network":[]}`,
+	})
+}
+
+// FormSpec describes a FormIt saved form.
+type FormSpec struct {
+	Name           string // default "Обратный звонок"
+	Context        string // default "web"
+	Values         string // JSON, or ciphertext when Encrypted; default {}
+	Date           time.Time
+	Encrypted      bool
+	EncryptionType int // default 2 when Encrypted, else 1 (FormIt's column default)
+}
+
+// InsertForm inserts a formit_forms row.
+func InsertForm(ctx context.Context, db *sqlx.DB, o Options, f FormSpec) (int64, error) {
+	date := f.Date
+	if date.IsZero() {
+		date = DefaultTime
+	}
+	typ := f.EncryptionType
+	if typ == 0 {
+		typ = 1
+		if f.Encrypted {
+			typ = 2
+		}
+	}
+	return insertRow(ctx, db, o.Prefix, "formit_forms", map[string]any{
+		"form": or(f.Name, "Обратный звонок"), "context_key": or(f.Context, "web"), "values": or(f.Values, "{}"),
+		"ip": "127.0.0.1", "date": date.Unix(), "encrypted": f.Encrypted, "encryption_type": typ,
+		"hash": fmt.Sprintf("%032x", date.UnixNano()),
+	})
+}
+
+// InsertManagerLog inserts a manager_log row (item is the object's id).
+func InsertManagerLog(ctx context.Context, db *sqlx.DB, o Options, action, classKey string, item int64, at time.Time) error {
+	_, err := insertRow(ctx, db, o.Prefix, "manager_log", map[string]any{
+		"user": 1, "occurred": at, "action": action, "classKey": classKey, "item": strconv.FormatInt(item, 10),
+	})
+	return err
+}
+
+func orID(v, def int64) int64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,387 @@
+package modx
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// OrderHeader is the cheap part of an order the syncer decides on.
+type OrderHeader struct {
+	ID        int64
+	Status    int64
+	Num       string
+	CreatedOn time.Time // zero when NULL
+}
+
+// OrderHeaders reads one keyset page of order headers by id.
+func (db *DB) OrderHeaders(ctx context.Context, afterID int64, limit int) ([]OrderHeader, error) {
+	s, err := db.detected(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := "SELECT o.id, " + s.col("ms2_orders", "o", "status", "0") + ", " + s.col("ms2_orders", "o", "num", "''") +
+		", o.createdon FROM " + db.table("ms2_orders") + " o WHERE o.id > ? ORDER BY o.id LIMIT ?"
+	qctx, cancel := db.query(ctx)
+	defer cancel()
+	rows, err := db.sql.QueryContext(qctx, q, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read orders after %d: %w", afterID, err)
+	}
+	var out []OrderHeader
+	for rows.Next() {
+		var (
+			h       OrderHeader
+			created sql.NullTime
+		)
+		if err := rows.Scan(&h.ID, &h.Status, &h.Num, &created); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan order header: %w", err)
+		}
+		h.CreatedOn = db.wallTime(created)
+		out = append(out, h)
+	}
+	return out, closeRows(rows, fmt.Sprintf("read orders after %d", afterID))
+}
+
+// LoadOrders reads full orders — header, address, cart lines with articles
+// and category ancestries, delivery and payment names, customer — with a
+// fixed number of queries for the whole batch. Unknown ids are absent; the
+// result is ordered by id.
+func (db *DB) LoadOrders(ctx context.Context, ids []int64) ([]Order, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	s, err := db.detected(ctx)
+	if err != nil {
+		return nil, err
+	}
+	orders, addressIDs, err := db.orderRows(ctx, s, ids)
+	if err != nil {
+		return nil, err
+	}
+	if len(orders) == 0 {
+		return nil, nil
+	}
+	byID := make(map[int64]*Order, len(orders))
+	userIDs := make([]int64, 0, len(orders))
+	for i := range orders {
+		byID[orders[i].ID] = &orders[i]
+		userIDs = append(userIDs, orders[i].UserID)
+	}
+	if err := db.attachAddresses(ctx, s, byID, addressIDs); err != nil {
+		return nil, err
+	}
+	if err := db.attachProducts(ctx, s, byID); err != nil {
+		return nil, err
+	}
+	customers, err := db.UsersByIDs(ctx, userIDs)
+	if err != nil {
+		return nil, err
+	}
+	byUser := make(map[int64]*Customer, len(customers))
+	for i := range customers {
+		byUser[customers[i].ID] = &customers[i]
+	}
+	for i := range orders {
+		orders[i].Customer = byUser[orders[i].UserID]
+	}
+	return orders, nil
+}
+
+// orderRows reads the ms2_orders rows of ids and, on generations before 4.0,
+// the address id each order points to.
+func (db *DB) orderRows(ctx context.Context, s *Schema, ids []int64) ([]Order, map[int64]int64, error) {
+	o := func(col, fallback string) string { return s.col("ms2_orders", "o", col, fallback) }
+	comment := "''"
+	switch {
+	case s.Has("ms2_orders", "order_comment"):
+		comment = o("order_comment", "''")
+	case s.Has("ms2_orders", "comment"):
+		comment = o("comment", "''")
+	}
+	cols := []string{
+		"o.id", o("user_id", "0"), o("num", "''"), "o.createdon", "o.updatedon",
+		o("cost", "0"), o("cart_cost", "0"), o("delivery_cost", "0"), o("weight", "0"),
+		o("status", "0"), o("delivery", "0"), o("payment", "0"), o("context", "''"), comment,
+		o("address", "0"), "o.properties",
+	}
+	from := db.table("ms2_orders") + " o"
+	cols = append(cols, db.joinName(s, "ms2_deliveries", "d", "o.delivery", &from),
+		db.joinName(s, "ms2_payments", "p", "o.payment", &from))
+	if !s.Has("ms2_orders", "properties") {
+		cols[15] = "NULL"
+	}
+	q, args, err := inQuery("SELECT "+strings.Join(cols, ", ")+" FROM "+from+" WHERE o.id IN (?) ORDER BY o.id", ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	qctx, cancel := db.query(ctx)
+	defer cancel()
+	rows, err := db.sql.QueryContext(qctx, q, args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %d orders: %w", len(ids), err)
+	}
+	var (
+		orders     []Order
+		addressIDs = map[int64]int64{}
+	)
+	for rows.Next() {
+		var (
+			r                 Order
+			created, updated  sql.NullTime
+			addressID         int64
+			properties        sql.NullString
+			delivery, payment sql.NullString
+		)
+		err := rows.Scan(&r.ID, &r.UserID, &r.Num, &created, &updated,
+			&r.Cost, &r.CartCost, &r.DeliveryCost, &r.Weight,
+			&r.Status, &r.DeliveryID, &r.PaymentID, &r.Context, &r.Comment,
+			&addressID, &properties, &delivery, &payment)
+		if err != nil {
+			rows.Close()
+			return nil, nil, fmt.Errorf("scan order: %w", err)
+		}
+		r.CreatedOn, r.UpdatedOn = db.wallTime(created), db.wallTime(updated)
+		r.Properties = rawJSON(properties)
+		r.DeliveryName, r.PaymentName = delivery.String, payment.String
+		if addressID > 0 {
+			addressIDs[r.ID] = addressID
+		}
+		orders = append(orders, r)
+	}
+	return orders, addressIDs, closeRows(rows, fmt.Sprintf("read %d orders", len(ids)))
+}
+
+// joinName LEFT JOINs a delivery/payment table onto from and returns its
+// name column, or NULL when the table is missing.
+func (db *DB) joinName(s *Schema, table, alias, key string, from *string) string {
+	if !s.Has(table, "name") {
+		return "NULL"
+	}
+	*from += " LEFT JOIN " + db.table(table) + " " + alias + " ON " + alias + ".id = " + key
+	return alias + ".name"
+}
+
+// addressColumns are the ms2_order_addresses columns an Address holds, in
+// select order; older generations lack some, which then read as "".
+var addressColumns = []struct {
+	name  string
+	field func(*Address) *string
+}{
+	{"receiver", func(a *Address) *string { return &a.Receiver }},
+	{"phone", func(a *Address) *string { return &a.Phone }},
+	{"email", func(a *Address) *string { return &a.Email }},
+	{"country", func(a *Address) *string { return &a.Country }},
+	{"index", func(a *Address) *string { return &a.Index }},
+	{"region", func(a *Address) *string { return &a.Region }},
+	{"city", func(a *Address) *string { return &a.City }},
+	{"metro", func(a *Address) *string { return &a.Metro }},
+	{"street", func(a *Address) *string { return &a.Street }},
+	{"building", func(a *Address) *string { return &a.Building }},
+	{"entrance", func(a *Address) *string { return &a.Entrance }},
+	{"floor", func(a *Address) *string { return &a.Floor }},
+	{"room", func(a *Address) *string { return &a.Room }},
+	{"comment", func(a *Address) *string { return &a.Comment }},
+	{"text_address", func(a *Address) *string { return &a.TextAddress }},
+}
+
+// attachAddresses sets Order.Address: on 4.x by order_id (the newest row wins
+// when a shop has duplicates), before 4.0 by ms2_orders.address.
+func (db *DB) attachAddresses(ctx context.Context, s *Schema, byID map[int64]*Order, addressIDs map[int64]int64) error {
+	if !s.Has("ms2_order_addresses", "") {
+		return nil
+	}
+	cols := []string{"a.id"}
+	for _, c := range addressColumns {
+		cols = append(cols, s.col("ms2_order_addresses", "a", c.name, "''"))
+	}
+	cols = append(cols, "a.properties")
+	if !s.Has("ms2_order_addresses", "properties") {
+		cols[len(cols)-1] = "NULL"
+	}
+	var (
+		q    string
+		args []any
+		err  error
+		base = "SELECT " + strings.Join(cols, ", ")
+	)
+	// owner maps an address row to its order; filled per generation below.
+	owner := map[int64][]int64{}
+	if s.Generation == Gen4x {
+		ids := make([]int64, 0, len(byID))
+		for id := range byID {
+			ids = append(ids, id)
+		}
+		q, args, err = inQuery(base+", a.order_id FROM "+db.table("ms2_order_addresses")+
+			" a WHERE a.order_id IN (?) ORDER BY a.id", ids)
+	} else {
+		if len(addressIDs) == 0 {
+			return nil
+		}
+		ids := make([]int64, 0, len(addressIDs))
+		for orderID, addrID := range addressIDs {
+			owner[addrID] = append(owner[addrID], orderID)
+			ids = append(ids, addrID)
+		}
+		q, args, err = inQuery(base+", 0 FROM "+db.table("ms2_order_addresses")+
+			" a WHERE a.id IN (?) ORDER BY a.id", ids)
+	}
+	if err != nil {
+		return err
+	}
+	qctx, cancel := db.query(ctx)
+	defer cancel()
+	rows, err := db.sql.QueryContext(qctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("read addresses of %d orders: %w", len(byID), err)
+	}
+	for rows.Next() {
+		var (
+			a          Address
+			properties sql.NullString
+			orderID    int64
+		)
+		dest := []any{&a.ID}
+		for _, c := range addressColumns {
+			dest = append(dest, c.field(&a))
+		}
+		dest = append(dest, &properties, &orderID)
+		if err := rows.Scan(dest...); err != nil {
+			rows.Close()
+			return fmt.Errorf("scan address: %w", err)
+		}
+		a.Properties = rawJSON(properties)
+		orders := owner[a.ID]
+		if orderID > 0 {
+			orders = []int64{orderID}
+		}
+		for _, id := range orders {
+			// Rows come by id, so a later duplicate replaces an earlier one.
+			addr := a
+			byID[id].Address = &addr
+		}
+	}
+	return closeRows(rows, fmt.Sprintf("read addresses of %d orders", len(byID)))
+}
+
+// attachProducts sets Order.Products in cart order, with each product's
+// article and category ancestries.
+func (db *DB) attachProducts(ctx context.Context, s *Schema, byID map[int64]*Order) error {
+	if !s.Has("ms2_order_products", "") {
+		return nil
+	}
+	op := func(col, fallback string) string { return s.col("ms2_order_products", "op", col, fallback) }
+	cols := []string{"op.id", "op.order_id", op("product_id", "0"), op("name", "''"), op("count", "0"),
+		op("price", "0"), op("weight", "0"), op("cost", "0"), "op.options"}
+	if !s.Has("ms2_order_products", "options") {
+		cols[len(cols)-1] = "NULL"
+	}
+	from := db.table("ms2_order_products") + " op"
+	if s.Has("ms2_products", "article") {
+		cols = append(cols, "COALESCE(p.article, '')")
+		from += " LEFT JOIN " + db.table("ms2_products") + " p ON p.id = op.product_id"
+	} else {
+		cols = append(cols, "''")
+	}
+	ids := make([]int64, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	q, args, err := inQuery("SELECT "+strings.Join(cols, ", ")+" FROM "+from+
+		" WHERE op.order_id IN (?) ORDER BY op.order_id, op.id", ids)
+	if err != nil {
+		return err
+	}
+	qctx, cancel := db.query(ctx)
+	defer cancel()
+	rows, err := db.sql.QueryContext(qctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("read products of %d orders: %w", len(byID), err)
+	}
+	var (
+		lines      []*OrderProduct
+		productIDs []int64
+	)
+	for rows.Next() {
+		var (
+			p       OrderProduct
+			orderID int64
+			options sql.NullString
+		)
+		err := rows.Scan(&p.ID, &orderID, &p.ProductID, &p.Name, &p.Count,
+			&p.Price, &p.Weight, &p.Cost, &options, &p.Article)
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("scan order product: %w", err)
+		}
+		p.Options = rawJSON(options)
+		o := byID[orderID]
+		o.Products = append(o.Products, p)
+		productIDs = append(productIDs, p.ProductID)
+	}
+	if err := closeRows(rows, fmt.Sprintf("read products of %d orders", len(byID))); err != nil {
+		return err
+	}
+	for _, o := range byID {
+		for i := range o.Products {
+			lines = append(lines, &o.Products[i])
+		}
+	}
+	return db.attachCategories(ctx, s, lines, productIDs)
+}
+
+// attachCategories fills each line's primary and additional ancestries.
+func (db *DB) attachCategories(ctx context.Context, s *Schema, lines []*OrderProduct, productIDs []int64) error {
+	if len(productIDs) == 0 {
+		return nil
+	}
+	extra, err := db.additionalCategories(ctx, s, productIDs)
+	if err != nil {
+		return err
+	}
+	all := append([]int64{}, productIDs...)
+	for _, cats := range extra {
+		all = append(all, cats...)
+	}
+	if err := db.loadParents(ctx, all); err != nil {
+		return err
+	}
+	for _, p := range lines {
+		p.Categories = db.ancestry(p.ProductID)
+		for _, c := range extra[p.ProductID] {
+			p.AdditionalCategories = append(p.AdditionalCategories, append([]int64{c}, db.ancestry(c)...))
+		}
+	}
+	return nil
+}
+
+// additionalCategories reads ms2_product_categories for the products.
+func (db *DB) additionalCategories(ctx context.Context, s *Schema, productIDs []int64) (map[int64][]int64, error) {
+	if !s.Has("ms2_product_categories", "") {
+		return nil, nil
+	}
+	q, args, err := inQuery("SELECT product_id, category_id FROM "+db.table("ms2_product_categories")+
+		" WHERE product_id IN (?) ORDER BY product_id, category_id", productIDs)
+	if err != nil {
+		return nil, err
+	}
+	qctx, cancel := db.query(ctx)
+	defer cancel()
+	rows, err := db.sql.QueryContext(qctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read additional categories of %d products: %w", len(productIDs), err)
+	}
+	out := map[int64][]int64{}
+	for rows.Next() {
+		var product, category int64
+		if err := rows.Scan(&product, &category); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan product category: %w", err)
+		}
+		out[product] = append(out[product], category)
+	}
+	return out, closeRows(rows, "read additional categories")
+}

@@ -1,0 +1,112 @@
+package modx
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Settings returns the named system settings, with the "web" context's
+// context_setting rows overriding them the way $modx->getOption does on the
+// front end. Keys that exist in neither table are absent from the map.
+func (db *DB) Settings(ctx context.Context, keys ...string) (map[string]string, error) {
+	tables, err := db.tables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return db.settings(ctx, tables, keys...)
+}
+
+// SettingsLike returns the settings whose key matches a LIKE pattern
+// ("amocrm\_%"), with the same context override as Settings.
+func (db *DB) SettingsLike(ctx context.Context, pattern string) (map[string]string, error) {
+	tables, err := db.tables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return db.readSettings(ctx, tables, "`key` LIKE ?", pattern)
+}
+
+// SiteFacts are the settings that describe the shop.
+type SiteFacts struct {
+	Name string // site_name
+	URL  string // site_url
+	Host string // http_host, else the host of site_url; guests' synthetic e-mails use it
+}
+
+// Site reads site_name, site_url and http_host.
+func (db *DB) Site(ctx context.Context) (SiteFacts, error) {
+	set, err := db.Settings(ctx, "site_name", "site_url", "http_host")
+	if err != nil {
+		return SiteFacts{}, err
+	}
+	f := SiteFacts{Name: set["site_name"], URL: set["site_url"], Host: set["http_host"]}
+	if f.Host == "" {
+		f.Host = hostOf(f.URL)
+	}
+	return f, nil
+}
+
+func (db *DB) settings(ctx context.Context, tables map[string]*Table, keys ...string) (map[string]string, error) {
+	if len(keys) == 0 {
+		return map[string]string{}, nil
+	}
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = k
+	}
+	return db.readSettings(ctx, tables, "`key` IN (?"+strings.Repeat(",?", len(keys)-1)+")", args...)
+}
+
+func (db *DB) readSettings(ctx context.Context, tables map[string]*Table, where string, args ...any) (map[string]string, error) {
+	if _, ok := tables["system_settings"]; !ok {
+		return nil, fmt.Errorf("read settings: no table %ssystem_settings", db.prefix)
+	}
+	q := "SELECT `key`, COALESCE(value, '') FROM " + db.table("system_settings") + " WHERE " + where
+	if _, ok := tables["context_setting"]; ok {
+		// Later rows win, so the context rows come second.
+		q = "SELECT `key`, v FROM (" +
+			"SELECT `key`, COALESCE(value, '') AS v, 0 AS o FROM " + db.table("system_settings") + " WHERE " + where +
+			" UNION ALL SELECT `key`, COALESCE(value, '') AS v, 1 AS o FROM " + db.table("context_setting") +
+			" WHERE context_key = 'web' AND " + where + ") s ORDER BY o"
+		args = append(append([]any{}, args...), args...)
+	}
+	qctx, cancel := db.query(ctx)
+	defer cancel()
+	rows, err := db.sql.QueryContext(qctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read settings: %w", err)
+	}
+	out := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan setting: %w", err)
+		}
+		out[k] = v
+	}
+	return out, closeRows(rows, "read settings")
+}
+
+// tables returns the detected tables, or lists them when the schema was not
+// detected yet (settings are readable on a site without miniShop2).
+func (db *DB) tables(ctx context.Context) (map[string]*Table, error) {
+	db.mu.Lock()
+	s := db.schema
+	db.mu.Unlock()
+	if s != nil {
+		return s.Tables, nil
+	}
+	return db.loadTables(ctx)
+}
+
+// hostOf returns the host of a site_url such as "https://shop.example/".
+func hostOf(siteURL string) string {
+	u, err := url.Parse(strings.TrimSpace(siteURL))
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
+}

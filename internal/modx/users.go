@@ -1,0 +1,131 @@
+package modx
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// userActions are the manager_log actions that change a user or profile
+// (MODX 2 and 3 processors; front-end profile edits leave no trace).
+var userActions = []string{"user_update", "user_create", "save_profile"}
+
+// userClasses are users.class_key values of plain users in MODX 2 and 3.
+var userClasses = []string{"modUser", `MODX\Revolution\modUser`}
+
+// Users reads one keyset page of users with their profiles, by id.
+func (db *DB) Users(ctx context.Context, afterID int64, limit int) ([]Customer, error) {
+	s, err := db.detected(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := customerSelect(db, s) + " WHERE u.id > ? ORDER BY u.id LIMIT ?"
+	customers, err := db.queryCustomers(ctx, q, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read users after %d: %w", afterID, err)
+	}
+	return customers, nil
+}
+
+// UsersByIDs reads the given users with their profiles, ordered by id;
+// unknown ids are absent from the result.
+func (db *DB) UsersByIDs(ctx context.Context, ids []int64) ([]Customer, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	s, err := db.detected(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q, args, err := inQuery(customerSelect(db, s)+" WHERE u.id IN (?) ORDER BY u.id", ids)
+	if err != nil {
+		return nil, err
+	}
+	customers, err := db.queryCustomers(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read %d users by id: %w", len(ids), err)
+	}
+	return customers, nil
+}
+
+// RecentlyEditedUsers returns the ids of users the manager created or
+// edited since the given time, from manager_log (empty when the table is
+// absent). It only speeds up change detection; front-end edits are not logged.
+func (db *DB) RecentlyEditedUsers(ctx context.Context, since time.Time) ([]int64, error) {
+	s, err := db.detected(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !s.Has("manager_log", "") {
+		return nil, nil
+	}
+	q, args, err := inQuery("SELECT DISTINCT item FROM "+db.table("manager_log")+
+		" WHERE occurred >= ? AND action IN (?) AND classKey IN (?)",
+		db.wallString(since), userActions, userClasses)
+	if err != nil {
+		return nil, err
+	}
+	qctx, cancel := db.query(ctx)
+	defer cancel()
+	var items []string
+	if err := db.sql.SelectContext(qctx, &items, q, args...); err != nil {
+		return nil, fmt.Errorf("read manager_log since %s: %w", since.Format(time.RFC3339), err)
+	}
+	var ids []int64
+	for _, item := range items {
+		if id, ok := parseID(item); ok {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// customerSelect selects users (u) with user_attributes (a); a user without
+// a profile row still comes back, with empty profile fields.
+func customerSelect(db *DB, s *Schema) string {
+	a := func(col, fallback string) string { return s.col("user_attributes", "a", col, fallback) }
+	cols := []string{
+		"u.id", s.col("users", "u", "username", "''"), s.col("users", "u", "active", "0"),
+		s.col("users", "u", "createdon", "0"), a("blocked", "0"),
+		a("fullname", "''"), a("email", "''"), a("phone", "''"), a("mobilephone", "''"), a("fax", "''"),
+		a("address", "''"), a("country", "''"), a("city", "''"), a("state", "''"), a("zip", "''"),
+		a("website", "''"), a("dob", "0"), a("gender", "0"), a("comment", "''"),
+		"a.extended",
+	}
+	if !s.Has("user_attributes", "extended") {
+		cols[len(cols)-1] = "NULL"
+	}
+	return "SELECT " + strings.Join(cols, ", ") + " FROM " + db.table("users") + " u LEFT JOIN " +
+		db.table("user_attributes") + " a ON a.internalKey = u.id"
+}
+
+func (db *DB) queryCustomers(ctx context.Context, q string, args ...any) ([]Customer, error) {
+	qctx, cancel := db.query(ctx)
+	defer cancel()
+	rows, err := db.sql.QueryContext(qctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []Customer
+	for rows.Next() {
+		var (
+			c         Customer
+			createdOn int64
+			extended  sql.NullString
+		)
+		err := rows.Scan(&c.ID, &c.Username, &c.Active, &createdOn, &c.Blocked,
+			&c.FullName, &c.Email, &c.Phone, &c.MobilePhone, &c.Fax,
+			&c.Address, &c.Country, &c.City, &c.State, &c.Zip,
+			&c.Website, &c.DOB, &c.Gender, &c.Comment, &extended)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan user: %w", err)
+		}
+		c.CreatedOn = unixTime(createdOn)
+		c.Extended = rawJSON(extended)
+		out = append(out, c)
+	}
+	return out, closeRows(rows, "read users")
+}

@@ -1,0 +1,130 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Action is what a pass does, or would do, with one amoCRM entity.
+type Action string
+
+const (
+	Create    Action = "create"
+	Update    Action = "update"
+	Unchanged Action = "unchanged"
+	Skip      Action = "skip"
+	Fail      Action = "fail"
+)
+
+// actions is the display order of every report.
+var actions = [...]Action{Create, Update, Unchanged, Skip, Fail}
+
+// Entry is the plan for one amoCRM entity. The JSON tags are the schema
+// documented in doc.go.
+type Entry struct {
+	Source   string   `json:"source"`    // "orders", "order_logs", "forms", "users"
+	Kind     string   `json:"kind"`      // "lead", "contact", "field", "pipeline", "status_move", "note"
+	SourceID int64    `json:"source_id"` // order/form/user id; 0 for account-level things like fields
+	Key      string   `json:"key"`       // "order:123", "field:goods"
+	Action   Action   `json:"action"`
+	AmoID    int64    `json:"amo_id"` // existing amoCRM id; 0 when there is none yet
+	Title    string   `json:"title"`  // human label: deal name, contact name, field name
+	Reason   string   `json:"reason,omitempty"`
+	Changes  []Change `json:"changes,omitempty"` // field diff of an update; every field of a create
+}
+
+// Change is one field of an entry. Old is empty for a create.
+type Change struct {
+	Field string `json:"field"`
+	Old   string `json:"old"`
+	New   string `json:"new"`
+}
+
+// Summary is what the caller knows about the pass as a whole. Counts per
+// kind and action are not part of it: every writer tallies the entries it
+// was given, so the numbers it prints cannot disagree with its rows.
+type Summary struct {
+	DryRun   bool
+	Sources  []string // the sources the pass covered, as given to -only
+	Started  time.Time
+	Finished time.Time
+	Requests int // amoCRM API requests made (reads only, in a dry run)
+}
+
+// took is how long the pass ran, or "" when a time is missing.
+func (s Summary) took() string {
+	if s.Started.IsZero() || s.Finished.IsZero() {
+		return ""
+	}
+	return s.Finished.Sub(s.Started).Round(time.Millisecond).String()
+}
+
+// formatTime is a time as reports show it: UTC, to the second.
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.DateTime + " MST")
+}
+
+// Writer renders entries as they are planned. Close writes the summary and
+// flushes; the writer must not be used after it. Writers are not safe for
+// concurrent use.
+type Writer interface {
+	Write(Entry) error
+	Close(Summary) error
+}
+
+// ErrUnknownFormat is returned by Open for a path that is neither .json nor .html.
+var ErrUnknownFormat = errors.New("report format must be .json or .html")
+
+// Open creates the report file named by path, choosing the format by its
+// extension. The file is created 0600: reports hold customers' names and
+// phones. The returned Closer closes the file after Writer.Close.
+func Open(path string) (Writer, io.Closer, error) {
+	var newWriter func(io.Writer) Writer
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json":
+		newWriter = NewJSON
+	case ".html", ".htm":
+		newWriter = func(w io.Writer) Writer {
+			return NewHTML(w, HTMLOptions{Title: "modx-amocrm: " + filepath.Base(path)})
+		}
+	default:
+		return nil, nil, fmt.Errorf("open report %s: %w", path, ErrUnknownFormat)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open report: %w", err)
+	}
+	return newWriter(f), f, nil
+}
+
+// Multi writes every entry and the summary to all ws, e.g. the terminal
+// report and a -report file.
+func Multi(ws ...Writer) Writer { return multi(ws) }
+
+type multi []Writer
+
+func (m multi) Write(e Entry) error {
+	for _, w := range m {
+		if err := w.Write(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close closes every writer, even after one fails, so no file is left unflushed.
+func (m multi) Close(s Summary) error {
+	var errs []error
+	for _, w := range m {
+		errs = append(errs, w.Close(s))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,265 @@
+package report
+
+import (
+	"bufio"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"unicode/utf8"
+)
+
+// TextOptions shape the terminal report.
+type TextOptions struct {
+	Color bool // ANSI colours; the caller passes whether stdout is a terminal
+	Width int  // line width that long values are shortened to; 0 means 100
+}
+
+const (
+	defaultWidth = 100
+	minValue     = 12 // the shortest a shortened value gets, however narrow the terminal
+)
+
+// textWriter prints the summary first, although it is known only at Close.
+// Entries are spooled to an unlinked temporary file as they come and
+// printed after the summary, so memory stays flat for any number of
+// entries; the spool also lets the columns be as wide as the widest key
+// seen, which a streaming tabwriter could not do.
+type textWriter struct {
+	out   *bufio.Writer
+	opts  TextOptions
+	tally tally
+
+	spool *os.File
+	buf   *bufio.Writer
+	enc   *gob.Encoder
+
+	kindWidth, keyWidth, idWidth int
+}
+
+// NewText returns a writer of the aligned, human-readable report.
+func NewText(w io.Writer, opts TextOptions) Writer {
+	if opts.Width <= 0 {
+		opts.Width = defaultWidth
+	}
+	return &textWriter{out: bufio.NewWriter(w), opts: opts}
+}
+
+func (w *textWriter) Write(e Entry) error {
+	if err := w.tally.add(e); err != nil {
+		return err
+	}
+	if w.spool == nil {
+		if err := w.openSpool(); err != nil {
+			return err
+		}
+	}
+	w.kindWidth = max(w.kindWidth, utf8.RuneCountInString(e.Kind))
+	w.keyWidth = min(max(w.keyWidth, utf8.RuneCountInString(e.Key)), w.maxKeyWidth())
+	w.idWidth = max(w.idWidth, len(amoID(e.AmoID)))
+	if err := w.enc.Encode(&e); err != nil {
+		return fmt.Errorf("spool report entry %s: %w", e.Key, err)
+	}
+	return nil
+}
+
+func (w *textWriter) openSpool() error {
+	f, err := os.CreateTemp("", "modx-amocrm-report-*")
+	if err != nil {
+		return fmt.Errorf("create report spool: %w", err)
+	}
+	// Unlinked at once: the open file stays readable, and nothing is left
+	// behind if the pass dies before Close.
+	if err := os.Remove(f.Name()); err != nil {
+		f.Close()
+		return fmt.Errorf("unlink report spool: %w", err)
+	}
+	w.spool = f
+	w.buf = bufio.NewWriter(f)
+	w.enc = gob.NewEncoder(w.buf)
+	return nil
+}
+
+func (w *textWriter) Close(s Summary) error {
+	if w.spool != nil {
+		defer w.spool.Close()
+	}
+	w.printSummary(s)
+	if err := w.printEntries(); err != nil {
+		return err
+	}
+	if err := w.out.Flush(); err != nil {
+		return fmt.Errorf("write text report: %w", err)
+	}
+	return nil
+}
+
+func (w *textWriter) printSummary(s Summary) {
+	title := "modx-amocrm sync report"
+	if s.DryRun {
+		title = "modx-amocrm dry run: nothing was written to amoCRM"
+	}
+	fmt.Fprintln(w.out, w.paint(bold, title))
+
+	tw := tabwriter.NewWriter(w.out, 0, 0, 2, ' ', 0)
+	if len(s.Sources) > 0 {
+		fmt.Fprintf(tw, "sources\t%s\n", oneLine(strings.Join(s.Sources, ", ")))
+	}
+	if !s.Started.IsZero() {
+		fmt.Fprintf(tw, "started\t%s\n", formatTime(s.Started))
+	}
+	if !s.Finished.IsZero() {
+		fmt.Fprintf(tw, "finished\t%s\n", formatTime(s.Finished))
+	}
+	if took := s.took(); took != "" {
+		fmt.Fprintf(tw, "took\t%s\n", took)
+	}
+	fmt.Fprintf(tw, "requests\t%d\n", s.Requests)
+	fmt.Fprintf(tw, "entries\t%d\n", w.tally.total)
+	tw.Flush()
+
+	if w.tally.total == 0 {
+		fmt.Fprintln(w.out, "\nnothing to do")
+		return
+	}
+	fmt.Fprintln(w.out)
+	// Numbers align right; the kind column is padded to one width so that
+	// right-aligning it changes nothing.
+	rows := append(w.tally.rows(), w.tally.totals())
+	kindWidth := len("kind")
+	for _, row := range rows {
+		kindWidth = max(kindWidth, utf8.RuneCountInString(oneLine(row.Kind)))
+	}
+	tw = tabwriter.NewWriter(w.out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%s\t", pad("kind", kindWidth))
+	for _, a := range actions {
+		fmt.Fprintf(tw, "%s\t", a)
+	}
+	fmt.Fprintln(tw)
+	for _, row := range rows {
+		fmt.Fprintf(tw, "%s\t", pad(oneLine(row.Kind), kindWidth))
+		for _, n := range row.byAction() {
+			fmt.Fprintf(tw, "%d\t", n)
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+
+	if len(w.tally.creates) > 0 {
+		verb := "would create:"
+		if !s.DryRun {
+			verb = "created:"
+		}
+		fmt.Fprintln(w.out, "\n"+verb)
+		tw = tabwriter.NewWriter(w.out, 0, 0, 2, ' ', 0)
+		for _, c := range w.tally.creates {
+			fmt.Fprintf(tw, "  %s\t%s\n", c.Kind, oneLine(c.Title))
+		}
+		tw.Flush()
+	}
+	fmt.Fprintln(w.out)
+}
+
+func (w *textWriter) printEntries() error {
+	if w.spool == nil {
+		return nil
+	}
+	if err := w.buf.Flush(); err != nil {
+		return fmt.Errorf("spool report entries: %w", err)
+	}
+	if _, err := w.spool.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("rewind report spool: %w", err)
+	}
+	dec := gob.NewDecoder(bufio.NewReader(w.spool))
+	for {
+		// A fresh Entry each time: gob leaves fields that are zero in the
+		// stream untouched, so a reused one would keep the last entry's values.
+		var e Entry
+		err := dec.Decode(&e)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read report spool: %w", err)
+		}
+		w.printEntry(e)
+	}
+}
+
+func (w *textWriter) printEntry(e Entry) {
+	fixed := len("unchanged") + w.kindWidth + w.keyWidth + w.idWidth + 4
+	titleWidth := max(w.opts.Width-fixed, minValue)
+	key := shorten(oneLine(e.Key), w.keyWidth)
+	fmt.Fprintf(w.out, "%s %s %s %s %s\n",
+		w.paint(actionColor[e.Action], pad(string(e.Action), len("unchanged"))),
+		pad(e.Kind, w.kindWidth),
+		pad(key, w.keyWidth),
+		padLeft(amoID(e.AmoID), w.idWidth),
+		shorten(oneLine(e.Title), titleWidth))
+
+	switch e.Action {
+	case Update:
+		for _, c := range e.Changes {
+			field := oneLine(c.Field)
+			valueWidth := max((w.opts.Width-len("    :  -> ")-utf8.RuneCountInString(field))/2, minValue)
+			fmt.Fprintf(w.out, "    %s: %s -> %s\n", field,
+				w.paint(red, shorten(oneLine(c.Old), valueWidth)),
+				w.paint(green, shorten(oneLine(c.New), valueWidth)))
+		}
+	case Skip, Fail:
+		if e.Reason != "" {
+			fmt.Fprintf(w.out, "    %s\n", w.paint(actionColor[e.Action], shorten(oneLine(e.Reason), w.opts.Width-4)))
+		}
+	}
+}
+
+// maxKeyWidth keeps the key column to a quarter of the line, 12 to 32 runes.
+func (w *textWriter) maxKeyWidth() int {
+	return min(max(w.opts.Width/4, minValue), 32)
+}
+
+// amoID is the id column: blank for entities amoCRM does not have yet.
+func amoID(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+func pad(s string, width int) string {
+	if n := utf8.RuneCountInString(s); n < width {
+		return s + strings.Repeat(" ", width-n)
+	}
+	return s
+}
+
+func padLeft(s string, width int) string {
+	if n := utf8.RuneCountInString(s); n < width {
+		return strings.Repeat(" ", width-n) + s
+	}
+	return s
+}
+
+const (
+	reset = "\x1b[0m"
+	bold  = "\x1b[1m"
+	dim   = "\x1b[2m"
+	red   = "\x1b[31m"
+	green = "\x1b[32m"
+	cyan  = "\x1b[36m"
+	amber = "\x1b[33m"
+)
+
+var actionColor = map[Action]string{Create: green, Update: amber, Unchanged: dim, Skip: cyan, Fail: red}
+
+// paint wraps s in an ANSI colour when the report goes to a terminal.
+func (w *textWriter) paint(color, s string) string {
+	if !w.opts.Color || color == "" || s == "" {
+		return s
+	}
+	return color + s + reset
+}

@@ -1,0 +1,157 @@
+package syncer_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/state"
+	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
+	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
+)
+
+const testToken = "sandbox-long-lived-token"
+
+// harness is a shop database, our state in it, the sandbox and a syncer
+// wired the way `run` wires them.
+type harness struct {
+	t      *testing.T
+	ctx    context.Context
+	db     *sqlx.DB
+	dsn    string
+	shop   modxtest.Options
+	cfg    *config.Config
+	box    *sandbox.Server
+	url    string
+	store  *state.Store
+	source *modx.DB
+}
+
+func newHarness(t *testing.T, shop modxtest.Options, edit func(*config.Config)) *harness {
+	t.Helper()
+	ctx := context.Background()
+	db, dsn := testdb.New(t)
+	if shop.Prefix == "" {
+		shop.Prefix = "modx_"
+	}
+	if err := modxtest.Create(ctx, db, shop); err != nil {
+		t.Fatalf("create shop: %v", err)
+	}
+	box, url := sandbox.Start(t, sandbox.Options{LongLivedTokens: []string{testToken}, RPS: -1})
+	cfg := config.Default()
+	cfg.MODX.DSN = dsn
+	cfg.MODX.TablePrefix = shop.Prefix
+	cfg.AmoCRM.BaseURL = url
+	cfg.AmoCRM.LongLivedToken = testToken
+	cfg.Orders.Enabled = true
+	cfg.Orders.PipelineID = config.IDRef{Name: "Воронка"}
+	cfg.Sync.Start = "all"
+	cfg.Sync.Settle = config.Duration{}
+	if edit != nil {
+		edit(&cfg)
+	}
+	store, err := state.Open(db, cfg.State.TablePrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	src, err := modx.Open(ctx, dsn, modx.Options{Prefix: shop.Prefix})
+	if err != nil {
+		t.Fatalf("open shop: %v", err)
+	}
+	t.Cleanup(func() { src.Close() })
+	return &harness{t: t, ctx: ctx, db: db, dsn: dsn, shop: shop, cfg: &cfg, box: box, url: url, store: store, source: src}
+}
+
+// client returns an amoCRM client for the sandbox; faults are set on the
+// sandbox itself.
+func (h *harness) client() *amocrm.Client {
+	h.t.Helper()
+	c, err := amocrm.New(amocrm.Config{
+		BaseURL: h.url, LongLivedToken: testToken, RateLimit: 1000, Timeout: 5 * time.Second,
+		Sleep: func(ctx context.Context, d time.Duration) error { return nil },
+	}, h.store)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+func (h *harness) syncer() *syncer.Syncer {
+	logger := slog.New(slog.DiscardHandler)
+	if testing.Verbose() {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return syncer.New(h.cfg, h.source, h.client(), h.store, syncer.Options{Logger: logger})
+}
+
+// pass runs one pass and fails the test on error.
+func (h *harness) pass(opts syncer.PassOptions) *syncer.Result {
+	h.t.Helper()
+	res, err := h.syncer().Pass(h.ctx, opts)
+	if err != nil {
+		h.t.Fatalf("pass: %v", err)
+	}
+	return res
+}
+
+func (h *harness) order(spec modxtest.OrderSpec) int64 {
+	h.t.Helper()
+	id, err := modxtest.InsertOrder(h.ctx, h.db, h.shop, spec)
+	if err != nil {
+		h.t.Fatalf("insert order: %v", err)
+	}
+	return id
+}
+
+func (h *harness) user(spec modxtest.UserSpec) int64 {
+	h.t.Helper()
+	id, err := modxtest.InsertUser(h.ctx, h.db, h.shop, spec)
+	if err != nil {
+		h.t.Fatalf("insert user: %v", err)
+	}
+	return id
+}
+
+// leadOf returns the sandbox deal whose MODX order field holds the order id.
+func (h *harness) leadsByOrder() map[string]sandbox.LeadState {
+	out := map[string]sandbox.LeadState{}
+	for _, l := range h.box.Leads() {
+		for _, f := range l.CustomFieldsValues {
+			if f.FieldCode == "MODX_ORDER" && len(f.Values) > 0 {
+				out[valueString(f.Values[0].Value)] = l
+			}
+		}
+	}
+	return out
+}
+
+func valueString(v any) string { return fmt.Sprint(v) }
+
+func (h *harness) pipelineStatus(pipeline, name string) (int64, int64) {
+	h.t.Helper()
+	for _, p := range h.box.Pipelines() {
+		if p.Name != pipeline {
+			continue
+		}
+		for _, s := range p.Statuses {
+			if s.Name == name {
+				return p.ID, s.ID
+			}
+		}
+	}
+	h.t.Fatalf("no status %q in pipeline %q", name, pipeline)
+	return 0, 0
+}

@@ -1,0 +1,99 @@
+package syncer_test
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
+)
+
+func TestOrdersEndToEnd(t *testing.T) {
+	h := newHarness(t, modxtest.Options{}, func(c *config.Config) {
+		c.Orders.StatusMap = map[string]config.IDRef{"2": {Name: "Оплачен"}, "3": {ID: 142}}
+	})
+	var placed []int64
+	for i := range 5 {
+		placed = append(placed, h.order(modxtest.OrderSpec{Address: map[string]any{
+			"receiver": "Покупатель " + strconv.Itoa(i), "phone": "+7 999 000-00-0" + strconv.Itoa(i)}}))
+	}
+	unplaced := h.order(modxtest.OrderSpec{Unplaced: true})
+	draft := h.order(modxtest.OrderSpec{Status: 5})
+
+	res := h.pass(syncer.PassOptions{})
+	if got, want := res.Count("lead", report.Create), len(placed); got != want {
+		t.Fatalf("first pass created %d deals, want %d (%s)", got, want, res.Summary())
+	}
+	leads := h.leadsByOrder()
+	for _, id := range placed {
+		if _, ok := leads[strconv.FormatInt(id, 10)]; !ok {
+			t.Errorf("order %d has no deal", id)
+		}
+	}
+	for _, id := range []int64{unplaced, draft} {
+		if _, ok := leads[strconv.FormatInt(id, 10)]; ok {
+			t.Errorf("order %d is not placed but has a deal", id)
+		}
+	}
+	if got, want := len(h.box.Contacts()), len(placed); got != want {
+		t.Errorf("contacts: got %d, want %d", got, want)
+	}
+
+	// A second pass has nothing to do.
+	res = h.pass(syncer.PassOptions{})
+	if got := res.Count("lead", report.Create); got != 0 {
+		t.Fatalf("second pass created %d deals, want 0", got)
+	}
+	if got, want := len(h.box.Leads()), len(placed); got != want {
+		t.Fatalf("deals after the second pass: got %d, want %d", got, want)
+	}
+
+	// The unplaced order is placed; a paid order moves.
+	if _, err := h.db.Exec("UPDATE modx_ms2_orders SET status = 1 WHERE id = ?", unplaced); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.db.Exec("UPDATE modx_ms2_orders SET status = 2 WHERE id = ?", placed[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := modxtest.InsertStatusLog(h.ctx, h.db, h.shop, modxtest.LogSpec{OrderID: placed[0], Entry: "2"}); err != nil {
+		t.Fatal(err)
+	}
+	res = h.pass(syncer.PassOptions{})
+	if got := res.Count("lead", report.Create); got != 1 {
+		t.Errorf("third pass created %d deals, want 1 (the order placed late)", got)
+	}
+	if got := res.Count("status_move", report.Update); got != 1 {
+		t.Errorf("third pass moved %d deals, want 1", got)
+	}
+	_, paid := h.pipelineStatus("Воронка", "Оплачен")
+	if got := h.leadsByOrder()[strconv.FormatInt(placed[0], 10)].StatusID; got != paid {
+		t.Errorf("paid order's deal status: got %d, want %d", got, paid)
+	}
+}
+
+func TestOneCustomerOneContact(t *testing.T) {
+	h := newHarness(t, modxtest.Options{}, nil)
+	// Same phone written two ways, in one batch; then a third order later.
+	h.order(modxtest.OrderSpec{Address: map[string]any{"receiver": "Анна", "phone": "+7 (912) 345-67-89"}})
+	h.order(modxtest.OrderSpec{Address: map[string]any{"receiver": "Анна", "phone": "89123456789"}})
+	h.pass(syncer.PassOptions{})
+	if got := len(h.box.Contacts()); got != 1 {
+		t.Fatalf("after one batch: %d contacts, want 1", got)
+	}
+	h.order(modxtest.OrderSpec{Address: map[string]any{"receiver": "Анна П.", "phone": "9123456789", "email": "anna@example.org"}})
+	h.pass(syncer.PassOptions{})
+	contacts := h.box.Contacts()
+	if got := len(contacts); got != 1 {
+		t.Fatalf("after the second batch: %d contacts, want 1", got)
+	}
+	if got := len(h.box.Leads()); got != 3 {
+		t.Fatalf("deals: got %d, want 3", got)
+	}
+	for _, l := range h.box.Leads() {
+		if len(l.Contacts) != 1 || l.Contacts[0].ID != contacts[0].ID {
+			t.Errorf("deal %d contacts: got %+v, want [%d]", l.ID, l.Contacts, contacts[0].ID)
+		}
+	}
+}

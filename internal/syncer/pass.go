@@ -1,0 +1,143 @@
+package syncer
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/state"
+	"github.com/modx-amocrm/modx-amocrm/internal/transform"
+)
+
+// pass is the state of one pass: options, account metadata, the mapper and
+// the counters that end up in the Result.
+type pass struct {
+	opts    PassOptions
+	started time.Time
+	meta    transform.Meta
+	mapper  *transform.Mapper
+	index   *contactIndex
+	result  *Result
+	now     func() time.Time
+
+	marks       map[string]int64 // watermarks as this pass moved them
+	retried     map[int64]bool   // parked orders already retried in this pass
+	draftStatus int64
+	fieldsSeen  map[string]bool
+	// memLinks holds links a dry run knows but must not write (the old
+	// extra's), by kind and source id.
+	memLinks map[string]map[int64]state.Link
+}
+
+// Result is what a pass did, for the summary line, the report and exit codes.
+type Result struct {
+	DryRun   bool
+	Started  time.Time
+	Finished time.Time
+	// Counts by entity kind ("lead", "contact", "field", "pipeline") and
+	// action ("create", "update", "unchanged", "skip", "fail").
+	Counts map[string]map[report.Action]int
+	// Read counts rows read per source.
+	Read map[string]int
+	// Parked is the number of records parked by this pass.
+	Parked int
+	// ParkedTotal is every parked record in the state after the pass.
+	ParkedTotal int
+	// Requests is how many amoCRM requests the pass made, when known.
+	Requests int
+}
+
+// Count returns the number of entities of kind with action.
+func (r *Result) Count(kind string, action report.Action) int { return r.Counts[kind][action] }
+
+// Summary is one line: created, updated, unchanged, parked, requests, time.
+func (r *Result) Summary() string {
+	total := func(a report.Action) int {
+		n := 0
+		for _, byAction := range r.Counts {
+			n += byAction[a]
+		}
+		return n
+	}
+	verb := ""
+	if r.DryRun {
+		verb = "would be "
+	}
+	return fmt.Sprintf("%screated %d, updated %d, unchanged %d, skipped %d, parked %d; %d requests; %s",
+		verb, total(report.Create), total(report.Update), total(report.Unchanged),
+		total(report.Skip), r.Parked, r.Requests, r.Finished.Sub(r.Started).Round(time.Millisecond))
+}
+
+func (s *Syncer) newPass(ctx context.Context, opts PassOptions) (*pass, error) {
+	p := &pass{
+		opts:     opts,
+		started:  s.now(),
+		now:      s.now,
+		marks:    map[string]int64{},
+		retried:  map[int64]bool{},
+		memLinks: map[string]map[int64]state.Link{},
+		result: &Result{
+			DryRun:  opts.DryRun,
+			Started: s.now(),
+			Counts:  map[string]map[report.Action]int{},
+			Read:    map[string]int{},
+		},
+	}
+	for _, o := range opts.Only {
+		switch o {
+		case SourceOrders, SourceForms, SourceUsers:
+		default:
+			return nil, fmt.Errorf("-only: unknown source %q: want orders, forms or users", o)
+		}
+	}
+	if err := s.loadMeta(ctx, p); err != nil {
+		return nil, err
+	}
+	if err := s.importOldLinks(ctx, p); err != nil {
+		return nil, err
+	}
+	idx, err := s.refreshIndex(ctx, p.opts.DryRun)
+	if err != nil {
+		return nil, err
+	}
+	p.index = idx
+	return p, nil
+}
+
+func (p *pass) selected(source string) bool {
+	return len(p.opts.Only) == 0 || slices.Contains(p.opts.Only, source)
+}
+
+// record counts one planned or applied entity and streams it to the report.
+func (p *pass) record(e report.Entry) error {
+	byAction := p.result.Counts[e.Kind]
+	if byAction == nil {
+		byAction = map[report.Action]int{}
+		p.result.Counts[e.Kind] = byAction
+	}
+	byAction[e.Action]++
+	if e.Action == report.Fail && !p.opts.DryRun {
+		p.result.Parked++
+	}
+	if p.opts.Report == nil {
+		return nil
+	}
+	if err := p.opts.Report.Write(e); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+func (p *pass) finish() *Result {
+	p.result.Finished = p.now()
+	return p.result
+}
+
+// sourceKey is "kind:id", the form `failed` and `retry` use.
+func sourceKey(kind string, id int64) string { return fmt.Sprintf("%s:%d", kind, id) }
+
+// oneLine flattens a reason for a report or log line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,0 +1,197 @@
+// Package syncer runs one pass of the connector: read MODX rows after their
+// watermarks, map them (package transform), plan creates and updates against
+// our links and the live account, apply them in batches, and commit links,
+// failures and watermarks together. A dry run stops after the plan and
+// reports it instead.
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/state"
+)
+
+// Sources a pass can run, in the order they run.
+const (
+	SourceOrders    = "orders"
+	SourceOrderLogs = "order_logs"
+	SourceForms     = "forms"
+	SourceUsers     = "users"
+)
+
+// Link kinds in the state store.
+const (
+	linkOrder       = "order"        // order id -> lead id, hash of the deal payload
+	linkOrderStatus = "order_status" // order id -> amoCRM status id last set; hash = the miniShop2 status
+	linkForm        = "form"         // form id -> lead id (0 when the form made no deal)
+	linkUser        = "user"         // MODX user id -> contact id, hash of the contact payload
+)
+
+// Failure and pending kinds, as `failed` prints them and `retry` takes them.
+const (
+	kindOrder   = "order"
+	kindForm    = "form"
+	kindUser    = "user"
+	kindContact = "contact"
+)
+
+// Source is the MODX database, as the syncer reads it.
+type Source interface {
+	Detect(ctx context.Context) (*modx.Schema, error)
+	Site(ctx context.Context) (modx.SiteFacts, error)
+	MaxIDs(ctx context.Context) (modx.Cursors, error)
+	FirstIDsSince(ctx context.Context, t time.Time) (modx.Cursors, error)
+	OrderHeaders(ctx context.Context, afterID int64, limit int) ([]modx.OrderHeader, error)
+	LoadOrders(ctx context.Context, ids []int64) ([]modx.Order, error)
+	StatusLogs(ctx context.Context, afterID int64, limit int) (modx.StatusLogPage, error)
+	OrderStatuses(ctx context.Context) ([]modx.OrderStatus, error)
+	OldLeads(ctx context.Context) ([]modx.OldLink, error)
+	OldUsers(ctx context.Context) ([]modx.OldLink, error)
+	Forms(ctx context.Context, afterID int64, limit int) ([]modx.Form, error)
+	FormItKey(ctx context.Context) (string, error)
+	Users(ctx context.Context, afterID int64, limit int) ([]modx.Customer, error)
+}
+
+// CRM is the amoCRM account, as the syncer reads and writes it.
+type CRM interface {
+	Users(ctx context.Context) ([]amocrm.User, error)
+	Pipelines(ctx context.Context) ([]amocrm.Pipeline, error)
+	CreatePipelines(ctx context.Context, pipelines []amocrm.Pipeline) ([]amocrm.Pipeline, error)
+	AddStatuses(ctx context.Context, pipelineID int64, statuses []amocrm.Status) ([]amocrm.Status, error)
+	LeadFields(ctx context.Context) ([]amocrm.CustomField, error)
+	ContactFields(ctx context.Context) ([]amocrm.CustomField, error)
+	CreateLeadFields(ctx context.Context, fields []amocrm.CustomField) ([]amocrm.CustomField, error)
+	CreateContactFields(ctx context.Context, fields []amocrm.CustomField) ([]amocrm.CustomField, error)
+	SearchContacts(ctx context.Context, query string, limit int) ([]amocrm.Contact, error)
+	ContactsByIDs(ctx context.Context, ids []int64) ([]amocrm.Contact, error)
+	ListContacts(ctx context.Context, updatedFrom int64, fn func([]amocrm.Contact) error) error
+	CreateContacts(ctx context.Context, contacts []amocrm.Contact) ([]amocrm.Contact, error)
+	UpdateContacts(ctx context.Context, contacts []amocrm.Contact) error
+	LeadsByIDs(ctx context.Context, ids []int64, withContacts bool) ([]amocrm.Lead, error)
+	SearchLeads(ctx context.Context, query string) ([]amocrm.Lead, error)
+	CreateLeads(ctx context.Context, leads []amocrm.Lead) ([]amocrm.Lead, error)
+	UpdateLeads(ctx context.Context, leads []amocrm.Lead) error
+	CreateComplexLeads(ctx context.Context, leads []amocrm.Lead) ([]amocrm.ComplexResult, error)
+	AddLeadNotes(ctx context.Context, notes []amocrm.Note) ([]amocrm.Note, error)
+	CreateUnsortedForms(ctx context.Context, forms []amocrm.UnsortedForm) ([]amocrm.UnsortedResult, error)
+}
+
+// Metrics receives what a pass did; *metrics.Metrics satisfies it and a nil
+// one is a no-op.
+type Metrics interface {
+	RowsRead(source string, n int)
+	Written(kind, result string, n int)
+	PassDone(source string, ok bool, at time.Time)
+	SetBacklog(source string, n int)
+	SetParked(source string, n int)
+}
+
+// Syncer runs passes. It is not safe for concurrent passes: the scheduler
+// never overlaps them, and across processes the leader lock keeps one.
+type Syncer struct {
+	cfg     *config.Config
+	src     Source
+	crm     CRM
+	store   *state.Store
+	log     *slog.Logger
+	metrics Metrics
+	now     func() time.Time
+}
+
+// Options are the Syncer's collaborators besides the three data sides.
+type Options struct {
+	Logger  *slog.Logger
+	Metrics Metrics
+	Now     func() time.Time // nil: time.Now
+}
+
+// New returns a Syncer.
+func New(cfg *config.Config, src Source, crm CRM, store *state.Store, opts Options) *Syncer {
+	s := &Syncer{cfg: cfg, src: src, crm: crm, store: store, log: opts.Logger, metrics: opts.Metrics, now: opts.Now}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.metrics == nil {
+		s.metrics = noMetrics{}
+	}
+	return s
+}
+
+type noMetrics struct{}
+
+func (noMetrics) RowsRead(string, int)             {}
+func (noMetrics) Written(string, string, int)      {}
+func (noMetrics) PassDone(string, bool, time.Time) {}
+func (noMetrics) SetBacklog(string, int)           {}
+func (noMetrics) SetParked(string, int)            {}
+
+// PassOptions select what one pass does.
+type PassOptions struct {
+	// Only lists the sources to run ("orders", "forms", "users"); empty runs
+	// every enabled one. order_logs run with orders.
+	Only []string
+	// DryRun plans and reports without writing to amoCRM or to the state.
+	DryRun bool
+	// Since overrides sync.start for sources with an empty state.
+	Since string
+	// Report receives one entry per planned change; may be nil.
+	Report Reporter
+	// Progress is told how many rows are done and how many are known; may be nil.
+	Progress func(done, total int)
+	// FullUserScan forces the users comparison even when users.cron is not due.
+	FullUserScan bool
+}
+
+// Reporter receives the plan's entries as they are decided.
+type Reporter interface {
+	Write(report.Entry) error
+}
+
+// ErrStopped means the pass was interrupted (context cancelled) after the
+// last complete batch: everything before it is committed.
+var ErrStopped = errors.New("pass stopped")
+
+// Pass runs one pass over the selected sources, draining their backlogs.
+func (s *Syncer) Pass(ctx context.Context, opts PassOptions) (*Result, error) {
+	p, err := s.newPass(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	runs := []struct {
+		source string
+		on     bool
+		fn     func(context.Context, *pass) error
+	}{
+		{SourceOrders, s.cfg.Orders.Enabled && p.selected(SourceOrders), s.syncOrders},
+		{SourceForms, s.cfg.Forms.Enabled && p.selected(SourceForms), s.syncForms},
+		{SourceUsers, s.cfg.Users.Enabled && p.selected(SourceUsers), s.syncUsers},
+	}
+	for _, r := range runs {
+		if !r.on {
+			continue
+		}
+		if err := r.fn(ctx, p); err != nil {
+			s.metrics.PassDone(r.source, false, s.now())
+			if ctx.Err() != nil {
+				return p.finish(), fmt.Errorf("%w: %s: %w", ErrStopped, r.source, context.Cause(ctx))
+			}
+			return p.finish(), fmt.Errorf("%s: %w", r.source, err)
+		}
+		s.metrics.PassDone(r.source, true, s.now())
+	}
+	if err := s.reportParked(ctx, p); err != nil {
+		return p.finish(), err
+	}
+	return p.finish(), nil
+}

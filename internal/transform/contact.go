@@ -1,0 +1,312 @@
+package transform
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+)
+
+// ContactDraft is the contact a record wants, before it is matched to a
+// live one. Keys are its match keys ("phone:79991234567", "email:a@b.ru"):
+// normalised, synthetic and ignored e-mails left out.
+type ContactDraft struct {
+	Keys          []string
+	UserID        int64 // MODX user id, 0 for a form
+	Contact       amocrm.Contact
+	MissingFields []FieldSpec // contact fields to create (contacts.auto_create_fields)
+	Notes         []string    // documented repairs and skipped values
+}
+
+// Profile columns contacts.fields may select besides the name, phones and
+// e-mail. Each goes to the contact field of that name or code.
+var profileKeys = []string{"fax", "address", "country", "city", "state", "zip", "website", "comment"}
+
+func profileValue(c *modx.Customer, key string) string {
+	if c == nil {
+		return ""
+	}
+	switch key {
+	case "fax":
+		return c.Fax
+	case "address":
+		return c.Address
+	case "country":
+		return c.Country
+	case "city":
+		return c.City
+	case "state":
+		return c.State
+	case "zip":
+		return c.Zip
+	case "website":
+		return c.Website
+	case "comment":
+		return c.Comment
+	}
+	return ""
+}
+
+// contactPlan is [contacts] resolved against the account's contact fields.
+type contactPlan struct {
+	selected map[string]bool // contacts.fields
+	extras   []string        // selected profile keys, in config order
+	phone    *amocrm.CustomField
+	email    *amocrm.CustomField
+	enums    map[string]string // phone, mobilephone, email -> enum code
+}
+
+func (m *Mapper) resolveContacts() error {
+	cp := contactPlan{
+		selected: make(map[string]bool),
+		phone:    m.contSet.byCode["phone"],
+		email:    m.contSet.byCode["email"],
+		enums:    make(map[string]string),
+	}
+	for _, k := range m.cfg.Contacts.Fields {
+		k = foldKey(k)
+		switch {
+		case k == "fullname" || k == "email" || k == "phone" || k == "mobilephone":
+		case slices.Contains(profileKeys, k):
+			cp.extras = append(cp.extras, k)
+		default:
+			return fmt.Errorf("contacts.fields: unknown field %q (known: fullname, email, phone, mobilephone, %s)", k, strings.Join(profileKeys, ", "))
+		}
+		cp.selected[k] = true
+	}
+	for k, code := range m.cfg.Contacts.EnumTypes {
+		f := cp.phone
+		switch foldKey(k) {
+		case "phone", "mobilephone":
+		case "email":
+			f = cp.email
+		default:
+			return fmt.Errorf("contacts.enum_types: unknown key %q (phone, mobilephone or email)", k)
+		}
+		if f != nil && len(f.Enums) > 0 && !hasEnum(f, code) {
+			return fmt.Errorf("contacts.enum_types.%s: field %q has no enum %q", k, f.Name, code)
+		}
+		cp.enums[foldKey(k)] = code
+	}
+	if _, ok := cp.enums["mobilephone"]; !ok {
+		cp.enums["mobilephone"] = cp.enums["phone"]
+	}
+	m.contactPlan = cp
+	m.readonly = m.resolveReadonly()
+	return nil
+}
+
+func hasEnum(f *amocrm.CustomField, value string) bool {
+	for _, e := range f.Enums {
+		if strings.EqualFold(e.Value, value) {
+			return true
+		}
+	}
+	return false
+}
+
+// person is what a record says about a customer, before [contacts] decides
+// what is sent.
+type person struct {
+	name   string
+	phones []phoneValue
+	emails []string
+	extras []kv // selected profile columns
+	custom []kv // overrides naming other contact fields
+}
+
+type phoneValue struct{ kind, value string } // kind: "phone" or "mobilephone"
+
+func (m *Mapper) customerPerson(c *modx.Customer) *person {
+	p := &person{}
+	if c == nil {
+		return p
+	}
+	p.name = c.FullName
+	p.phones = []phoneValue{{"phone", c.Phone}, {"mobilephone", c.MobilePhone}}
+	p.emails = []string{c.Email}
+	for _, k := range m.contactPlan.extras {
+		p.extras = append(p.extras, kv{k, strings.TrimSpace(profileValue(c, k))})
+	}
+	return p
+}
+
+// override applies contactFields / extended.amoCRMFields. Empty values are
+// skipped: an override never blanks what the record has.
+func (p *person) override(kvs []kv) {
+	for _, o := range kvs {
+		if o.value == "" {
+			continue
+		}
+		switch k := foldKey(o.key); k {
+		case "name", "fullname":
+			p.name = o.value
+		case "phone", "телефон", "mobilephone":
+			kind := "phone"
+			if k == "mobilephone" {
+				kind = k
+			}
+			kept := p.phones[:0:0]
+			for _, ph := range p.phones {
+				if ph.kind != kind {
+					kept = append(kept, ph)
+				}
+			}
+			p.phones = append(kept, phoneValue{kind, o.value})
+		case "email":
+			p.emails = []string{o.value}
+		default:
+			p.setExtra(k, o.value)
+		}
+	}
+}
+
+func (p *person) setExtra(key, value string) {
+	for i := range p.extras {
+		if p.extras[i].key == key {
+			p.extras[i].value = value
+			return
+		}
+	}
+	p.custom = append(p.custom, kv{key, value})
+}
+
+// draft turns a person into the contact payload and its match keys.
+func (m *Mapper) draft(p *person, userID, responsible int64) (*ContactDraft, error) {
+	d := &ContactDraft{UserID: userID}
+	cp := &m.contactPlan
+	fv := fieldValues{skipEmpty: m.cfg.Contacts.SkipEmpty, autoCreate: m.cfg.Contacts.AutoCreateFields, notes: &d.Notes}
+
+	var phoneVals, emailVals []amocrm.FieldValue
+	seen := make(map[string]bool)
+	for _, ph := range p.phones {
+		n := NormalizePhone(ph.value)
+		if len(n) < minPhoneDigits || seen["phone:"+n] {
+			continue
+		}
+		seen["phone:"+n] = true
+		d.Keys = append(d.Keys, "phone:"+n)
+		if cp.selected[ph.kind] {
+			phoneVals = append(phoneVals, amocrm.FieldValue{Value: phoneText(ph.value, n), EnumCode: cp.enums[ph.kind]})
+		}
+	}
+	for _, e := range p.emails {
+		n := NormalizeEmail(e)
+		if !m.UsableEmail(n) || seen["email:"+n] {
+			continue
+		}
+		seen["email:"+n] = true
+		d.Keys = append(d.Keys, "email:"+n)
+		if cp.selected["email"] {
+			emailVals = append(emailVals, amocrm.FieldValue{Value: n, EnumCode: cp.enums["email"]})
+		}
+	}
+	if len(d.Keys) == 0 {
+		return nil, &RecordError{Field: "contact", Err: ErrNoContact}
+	}
+	if cp.selected["fullname"] {
+		d.Contact.Name = cut(strings.TrimSpace(p.name), TextLimit)
+	}
+	d.Contact.ResponsibleUserID = responsible
+	m.putMultitext(&fv, cp.phone, "PHONE", phoneVals)
+	m.putMultitext(&fv, cp.email, "EMAIL", emailVals)
+	for _, e := range p.extras {
+		fv.set(m.contSet.find(e.key), FieldSpec{Name: e.key, Type: "text"}, e.value)
+	}
+	for _, c := range p.custom {
+		f := m.contSet.find(c.key)
+		if f == nil {
+			fv.note("contact field %q is not in the account: not sent", c.key)
+			continue
+		}
+		fv.set(f, FieldSpec{}, c.value)
+	}
+	d.Contact.CustomFieldsValues = fv.out
+	d.MissingFields = fv.missing
+	return d, nil
+}
+
+func (m *Mapper) putMultitext(fv *fieldValues, f *amocrm.CustomField, code string, vals []amocrm.FieldValue) {
+	if len(vals) == 0 {
+		return
+	}
+	if f == nil {
+		fv.note("the account has no %s contact field: not sent", code)
+		return
+	}
+	fv.put(amocrm.CustomFieldValues{FieldID: f.ID, Values: vals})
+}
+
+// minPhoneDigits: anything shorter is a typo or a placeholder, not a phone
+// to match customers by.
+const minPhoneDigits = 5
+
+// NormalizePhone reduces a phone to its digits, with Russian numbers in one
+// form: 8XXXXXXXXXX and a bare 9XXXXXXXXX (mobile, no country code) become
+// 7XXXXXXXXXX. A number written with "+" keeps its country code as given.
+func NormalizePhone(s string) string {
+	s = strings.TrimSpace(s)
+	d := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			d = append(d, s[i])
+		}
+	}
+	if strings.HasPrefix(s, "+") {
+		return string(d)
+	}
+	switch {
+	case len(d) == 11 && d[0] == '8':
+		d[0] = '7'
+	case len(d) == 10 && d[0] == '9':
+		return "7" + string(d)
+	}
+	return string(d)
+}
+
+// phoneText is the phone as sent: +7XXXXXXXXXX for Russian numbers, so one
+// customer's phone reads the same in every contact; others as entered.
+func phoneText(raw, normalized string) string {
+	if len(normalized) == 11 && normalized[0] == '7' {
+		return "+" + normalized
+	}
+	return strings.TrimSpace(raw)
+}
+
+// NormalizeEmail lower-cases and trims an e-mail.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// UsableEmail reports whether an e-mail may be sent and matched: it looks
+// like an address, is not one miniShop2 or the old extra invented for a
+// guest (…@host, …@emails.host) and is not in contacts.ignore_emails.
+func (m *Mapper) UsableEmail(e string) bool {
+	n := NormalizeEmail(e)
+	at := strings.LastIndexByte(n, '@')
+	if at <= 0 || strings.ContainsAny(n, " \t,;") {
+		return false
+	}
+	domain := n[at+1:]
+	if !strings.Contains(domain, ".") || m.ignored[n] {
+		return false
+	}
+	return !slices.Contains(m.synth, domain)
+}
+
+// syntheticDomains are the domains of e-mails invented for guests.
+func syntheticDomains(host string) []string {
+	h := strings.ToLower(strings.TrimSpace(host))
+	h = strings.TrimPrefix(strings.TrimPrefix(h, "https://"), "http://")
+	h, _, _ = strings.Cut(h, "/")
+	h, _, _ = strings.Cut(h, ":")
+	if h == "" {
+		return nil
+	}
+	bare := strings.TrimPrefix(h, "www.")
+	out := []string{h, "emails." + h}
+	if bare != h {
+		out = append(out, bare, "emails."+bare)
+	}
+	return out
+}

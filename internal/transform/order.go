@@ -1,0 +1,361 @@
+package transform
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+)
+
+// Deal is the deal (and its contact) an order should be in amoCRM.
+type Deal struct {
+	OrderID int64
+	Lead    amocrm.Lead
+	// OrderKey is the value of the order-number field (OrderFieldCode): the
+	// MODX order id, unique and never empty, for exact-match lookups.
+	OrderKey      string
+	Contact       *ContactDraft
+	MissingFields []FieldSpec // lead fields to create before the values are sent
+	Notes         []string    // documented repairs: goods cut, invalid UTF-8, no creation date...
+}
+
+const defaultLeadName = "Заказ с сайта {num}"
+
+// leadField is an orders.fields or orders.address_fields entry resolved
+// against the account's lead fields (field nil: the account lacks it).
+type leadField struct {
+	column  string // order column, "goods", or address column
+	address bool
+	field   *amocrm.CustomField
+	spec    FieldSpec
+}
+
+// orderValue reads an order column orders.fields may name; "delivery" and
+// "payment" are the names of the order's delivery and payment.
+func orderValue(o *modx.Order, column string) (string, bool) {
+	switch column {
+	case "id":
+		return strconv.FormatInt(o.ID, 10), true
+	case "num":
+		return o.Num, true
+	case "cost":
+		return displayDecimal(o.Cost), true
+	case "cart_cost":
+		return displayDecimal(o.CartCost), true
+	case "delivery_cost":
+		return displayDecimal(o.DeliveryCost), true
+	case "weight":
+		return displayDecimal(o.Weight), true
+	case "comment":
+		return o.Comment, true
+	case "context":
+		return o.Context, true
+	case "delivery":
+		return o.DeliveryName, true
+	case "payment":
+		return o.PaymentName, true
+	case "user_id":
+		return strconv.FormatInt(o.UserID, 10), true
+	case "status":
+		return strconv.FormatInt(o.Status, 10), true
+	}
+	return "", false
+}
+
+func (m *Mapper) resolveOrderFields() error {
+	for _, k := range m.cfg.Orders.Fields {
+		col := foldKey(k)
+		if _, ok := orderValue(&modx.Order{}, col); !ok && col != "goods" {
+			return fmt.Errorf("orders.fields: unknown order field %q", k)
+		}
+		typ := "text"
+		if col == "goods" {
+			typ = "textarea"
+		}
+		name := strings.TrimSpace(k)
+		m.orderFields = append(m.orderFields, leadField{column: col, field: m.leadSet.find(name), spec: FieldSpec{Name: name, Type: typ}})
+	}
+	for _, k := range m.cfg.Orders.AddressFields {
+		col := foldKey(k)
+		if _, ok := (&modx.Address{}).Field(col); !ok {
+			return fmt.Errorf("orders.address_fields: unknown address field %q", k)
+		}
+		name := m.cfg.Orders.AddressPrefix + col
+		m.orderFields = append(m.orderFields, leadField{column: col, address: true, field: m.leadSet.find(name), spec: FieldSpec{Name: name, Type: "text"}})
+	}
+	m.orderKeyField = m.leadSet.byCode[foldKey(OrderFieldCode)]
+	return nil
+}
+
+// Order maps a placed order to its deal. A *RecordError means bad input:
+// park the order with that reason.
+func (m *Mapper) Order(o *modx.Order) (*Deal, error) {
+	d := &Deal{OrderID: o.ID, OrderKey: strconv.FormatInt(o.ID, 10)}
+	o = repairOrder(o, &d.Notes)
+	props, err := m.parseProps(o.Properties, &d.Notes)
+	if err != nil {
+		return nil, err
+	}
+	r := m.matchRule(o.Products)
+	pipelineID, statusID, err := m.place(o.Status, r, props)
+	if err != nil {
+		return nil, err
+	}
+	lead := amocrm.Lead{
+		Name:              m.leadName(o),
+		PipelineID:        pipelineID,
+		StatusID:          statusID,
+		ResponsibleUserID: m.responsible(r, props),
+	}
+	if strings.TrimSpace(o.Cost) != "" {
+		price, err := RoundPrice(o.Cost)
+		if err != nil {
+			return nil, recordErr("cost", "%q: %v", o.Cost, err)
+		}
+		lead.Price = &price
+	}
+	if o.CreatedOn.Unix() > 0 {
+		lead.CreatedAt = o.CreatedOn.Unix()
+	} else {
+		d.Notes = append(d.Notes, "createdon is empty: amoCRM dates the deal")
+	}
+	fv := fieldValues{skipEmpty: m.cfg.Contacts.SkipEmpty, autoCreate: m.cfg.Orders.AutoCreateFields, notes: &d.Notes}
+	fv.set(m.orderKeyField, FieldSpec{Name: OrderFieldName, Code: OrderFieldCode, Type: "text", Required: true}, d.OrderKey)
+	for _, lf := range m.orderFields {
+		fv.set(lf.field, lf.spec, strings.TrimSpace(m.leadFieldValue(o, lf, &d.Notes)))
+	}
+	if props != nil {
+		for _, p := range props.fields {
+			f := m.leadSet.find(p.key)
+			if f == nil {
+				fv.note("properties.%s.%s: no such lead field in the account, not sent", m.cfg.Orders.PropertiesElement, p.key)
+				continue
+			}
+			fv.set(f, FieldSpec{}, p.value)
+		}
+		for _, t := range props.tags {
+			if lead.Embedded == nil {
+				lead.Embedded = &amocrm.LeadEmbedded{}
+			}
+			lead.Embedded.Tags = append(lead.Embedded.Tags, amocrm.Tag{Name: t})
+		}
+	}
+	lead.CustomFieldsValues = fv.out
+	d.MissingFields = fv.missing
+	d.Lead = lead
+	if d.Contact, err = m.orderContact(o, props, lead.ResponsibleUserID); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (m *Mapper) leadFieldValue(o *modx.Order, lf leadField, notes *[]string) string {
+	switch {
+	case lf.column == "goods":
+		limit := TextareaLimit
+		if lf.field != nil && lf.field.Type != "textarea" {
+			limit = TextLimit
+		}
+		lines := goodsLines(o.Products, m.meta.Currency, m.meta.CountUnit, notes)
+		v, kept := cutLines(lines, limit)
+		if kept < len(lines) {
+			*notes = append(*notes, fmt.Sprintf("goods: %d of %d products listed, the field holds %d characters", kept, len(lines), limit))
+		}
+		return v
+	case lf.address:
+		v, _ := o.Address.Field(lf.column)
+		return v
+	}
+	v, _ := orderValue(o, lf.column)
+	return v
+}
+
+func (m *Mapper) leadName(o *modx.Order) string {
+	tmpl := m.cfg.Orders.LeadName
+	if tmpl == "" {
+		tmpl = defaultLeadName
+	}
+	id := strconv.FormatInt(o.ID, 10)
+	num := strings.TrimSpace(o.Num)
+	if num == "" {
+		num = id
+	}
+	var receiver, email, phone string
+	if a := o.Address; a != nil {
+		receiver, email, phone = a.Receiver, a.Email, a.Phone
+	}
+	name := expand(tmpl, func(key string) (string, bool) {
+		switch key {
+		case "num":
+			return num, true
+		case "id":
+			return id, true
+		case "receiver":
+			return strings.TrimSpace(receiver), true
+		case "cost":
+			return displayDecimal(o.Cost), true
+		case "email":
+			return strings.TrimSpace(email), true
+		case "phone":
+			return strings.TrimSpace(phone), true
+		}
+		return "", false
+	})
+	return cut(strings.TrimSpace(name), TextLimit)
+}
+
+// expand replaces {key} placeholders that value knows; others stay as written.
+func expand(tmpl string, value func(key string) (string, bool)) string {
+	var b strings.Builder
+	for {
+		open := strings.IndexByte(tmpl, '{')
+		if open < 0 {
+			break
+		}
+		end := strings.IndexByte(tmpl[open:], '}')
+		if end < 0 {
+			break
+		}
+		b.WriteString(tmpl[:open])
+		if v, ok := value(tmpl[open+1 : open+end]); ok {
+			b.WriteString(v)
+		} else {
+			b.WriteString(tmpl[open : open+end+1])
+		}
+		tmpl = tmpl[open+end+1:]
+	}
+	b.WriteString(tmpl)
+	return b.String()
+}
+
+// matchRule finds the category rule deciding the order: products in cart
+// order, and for each product the rules in config order; the first match
+// wins (the old extra let the last matching product win; we do not).
+func (m *Mapper) matchRule(products []modx.OrderProduct) *rule {
+	for i := range products {
+		for j := range m.rules {
+			if m.ruleMatches(&m.rules[j], &products[i]) {
+				return &m.rules[j]
+			}
+		}
+	}
+	return nil
+}
+
+// ruleMatches: the rule's category is the product's parent or an ancestor,
+// or, with match_additional_categories, an additional category or one of
+// its ancestors.
+func (m *Mapper) ruleMatches(r *rule, p *modx.OrderProduct) bool {
+	if slices.Contains(p.Categories, r.category) {
+		return true
+	}
+	if m.cfg.Orders.MatchAdditionalCategories {
+		for _, anc := range p.AdditionalCategories {
+			if slices.Contains(anc, r.category) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// place picks the deal's pipeline and status. Sources, highest first: the
+// category rule, the order's properties, the [orders] defaults. The
+// pipeline is the first one a source names (else the default); the status
+// is the first given by a source whose pipeline that is, since a status
+// means nothing outside its pipeline. Then orders.status_map applies when
+// the miniShop2 status is mapped in that pipeline (also for an order first
+// seen at a later status); the site pipeline's by-name mapping only fills a
+// status no source gave; last, the pipeline's first open status.
+func (m *Mapper) place(ms2 int64, r *rule, props *orderProps) (pipelineID, statusID int64, err error) {
+	type source struct{ pipeline, status int64 } // pipeline 0: the default one
+	srcs := make([]source, 0, 3)
+	if r != nil {
+		srcs = append(srcs, source{r.pipeline, r.status})
+	}
+	if props != nil {
+		var s source
+		p := m.acc.byID[m.defPipeline]
+		if props.pipeline != nil {
+			p, s.pipeline = props.pipeline, props.pipeline.id
+		}
+		if s.status, err = p.status(props.status); err != nil {
+			return 0, 0, &RecordError{Field: "properties." + m.cfg.Orders.PropertiesElement + ".status_id", Err: err}
+		}
+		srcs = append(srcs, s)
+	}
+	srcs = append(srcs, source{0, m.defStatus})
+
+	pipelineID = m.defPipeline
+	for _, s := range srcs {
+		if s.pipeline != 0 {
+			pipelineID = s.pipeline
+			break
+		}
+	}
+	for _, s := range srcs {
+		if (s.pipeline == pipelineID || s.pipeline == 0 && pipelineID == m.defPipeline) && s.status != 0 {
+			statusID = s.status
+			break
+		}
+	}
+	if s, ok := m.statusMap[pipelineID][ms2]; ok {
+		statusID = s
+	} else if s, ok := m.siteStatusMap[ms2]; ok && statusID == 0 && pipelineID == m.meta.SitePipelineID {
+		statusID = s
+	}
+	if statusID == 0 {
+		statusID = m.acc.byID[pipelineID].firstOpen()
+	}
+	return pipelineID, statusID, nil
+}
+
+// responsible: with responsible_priority = "category" the rule's user
+// first, then the properties', then the default; with "order" the rule's
+// user is not used at all, as in the old extra.
+func (m *Mapper) responsible(r *rule, props *orderProps) int64 {
+	if r != nil && r.responsible != 0 && m.cfg.Orders.ResponsiblePriority != "order" {
+		return r.responsible
+	}
+	if props != nil && props.responsible != 0 {
+		return props.responsible
+	}
+	return m.defResponsible
+}
+
+// orderContact: the receiver, the address phone and e-mail first, then the
+// customer's profile (phone and mobilephone: guests' mobilephone reaches the
+// contact), then contactFields and extended.amoCRMFields overrides.
+func (m *Mapper) orderContact(o *modx.Order, props *orderProps, responsible int64) (*ContactDraft, error) {
+	p := m.customerPerson(o.Customer)
+	if a := o.Address; a != nil {
+		if r := strings.TrimSpace(a.Receiver); r != "" {
+			p.name = r
+		}
+		p.phones = append([]phoneValue{{"phone", a.Phone}}, p.phones...)
+		p.emails = append([]string{a.Email}, p.emails...)
+	}
+	if props != nil {
+		p.override(props.contact)
+	}
+	ext, err := extendedOverrides(o.Customer)
+	if err != nil {
+		return nil, err
+	}
+	p.override(ext)
+	return m.draft(p, o.UserID, responsible)
+}
+
+func extendedOverrides(c *modx.Customer) ([]kv, error) {
+	if c == nil {
+		return nil, nil
+	}
+	obj, err := element(c.Extended, extendedElement)
+	if err != nil {
+		return nil, &RecordError{Field: "user_attributes.extended", Err: err}
+	}
+	return pairs(obj), nil
+}

@@ -1,0 +1,138 @@
+package transform
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+)
+
+// errNotFound marks a name or id the account does not have, so status_map
+// resolution can tell "not in this pipeline" from a forbidden target.
+var errNotFound = errors.New("not found")
+
+func notFound(what string, ref config.IDRef) error {
+	if ref.Name != "" {
+		return fmt.Errorf("no %s named %q in the account: %w", what, ref.Name, errNotFound)
+	}
+	return fmt.Errorf("no %s %d in the account: %w", what, ref.ID, errNotFound)
+}
+
+// account indexes pipelines and users for name and id lookups.
+type account struct {
+	pipelines []*pipeline
+	byID      map[int64]*pipeline
+	main      *pipeline
+	users     []amocrm.User
+}
+
+type pipeline struct {
+	id       int64
+	name     string
+	statuses []amocrm.Status // by sort
+}
+
+func newAccount(ps []amocrm.Pipeline, users []amocrm.User) *account {
+	a := &account{byID: make(map[int64]*pipeline, len(ps)), users: users}
+	for _, p := range ps {
+		st := append([]amocrm.Status(nil), p.Statuses()...)
+		sort.SliceStable(st, func(i, j int) bool { return st[i].Sort < st[j].Sort })
+		pp := &pipeline{id: p.ID, name: p.Name, statuses: st}
+		a.pipelines = append(a.pipelines, pp)
+		a.byID[p.ID] = pp
+		if a.main == nil || p.IsMain {
+			a.main = pp
+		}
+	}
+	return a
+}
+
+// pipeline finds a pipeline by id or by name (case-insensitive).
+func (a *account) pipeline(ref config.IDRef) (*pipeline, error) {
+	if ref.ID != 0 {
+		if p := a.byID[ref.ID]; p != nil {
+			return p, nil
+		}
+		return nil, notFound("pipeline", ref)
+	}
+	for _, p := range a.pipelines {
+		if sameName(p.name, ref.Name) {
+			return p, nil
+		}
+	}
+	return nil, notFound("pipeline", ref)
+}
+
+// user finds a user by id, name or e-mail; zero gives 0. Without a user
+// list (not fetched) ids are taken as given.
+func (a *account) user(ref config.IDRef) (int64, error) {
+	if ref.IsZero() {
+		return 0, nil
+	}
+	if ref.ID != 0 && len(a.users) == 0 {
+		return ref.ID, nil
+	}
+	for _, u := range a.users {
+		if (ref.ID != 0 && u.ID == ref.ID) || (ref.Name != "" && (sameName(u.Name, ref.Name) || sameName(u.Email, ref.Name))) {
+			return u.ID, nil
+		}
+	}
+	return 0, notFound("user", ref)
+}
+
+// status resolves a status within the pipeline; zero gives 0. 142 and 143
+// exist in every pipeline. The unsorted column is not a deal target: amoCRM
+// refuses deals created there.
+func (p *pipeline) status(ref config.IDRef) (int64, error) {
+	if ref.IsZero() {
+		return 0, nil
+	}
+	if ref.ID == amocrm.StatusWon || ref.ID == amocrm.StatusLost {
+		return ref.ID, nil
+	}
+	for _, s := range p.statuses {
+		if (ref.ID != 0 && s.ID == ref.ID) || (ref.ID == 0 && sameName(s.Name, ref.Name)) {
+			if s.Type == amocrm.StatusTypeUnsorted {
+				return 0, fmt.Errorf("status %q is the unsorted column of pipeline %q, not a deal target", s.Name, p.name)
+			}
+			return s.ID, nil
+		}
+	}
+	if ref.Name != "" {
+		return 0, fmt.Errorf("no status named %q in pipeline %q: %w", ref.Name, p.name, errNotFound)
+	}
+	return 0, fmt.Errorf("no status %d in pipeline %q: %w", ref.ID, p.name, errNotFound)
+}
+
+// firstOpen is the first status a new deal may take: not unsorted, not closed.
+func (p *pipeline) firstOpen() int64 {
+	for _, s := range p.statuses {
+		if s.Type != amocrm.StatusTypeUnsorted && s.ID != amocrm.StatusWon && s.ID != amocrm.StatusLost {
+			return s.ID
+		}
+	}
+	return 0
+}
+
+// byMS2Name maps miniShop2 statuses to this pipeline's statuses of the same
+// name: the zero-config pipeline mirrors the shop's statuses by name.
+func (p *pipeline) byMS2Name(ms2 []modx.OrderStatus) map[int64]int64 {
+	out := make(map[int64]int64)
+	for _, ms := range ms2 {
+		for _, s := range p.statuses {
+			if s.Type != amocrm.StatusTypeUnsorted && sameName(s.Name, ms.Name) {
+				out[ms.ID] = s.ID
+				break
+			}
+		}
+	}
+	return out
+}
+
+func sameName(a, b string) bool {
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+}

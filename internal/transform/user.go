@@ -1,0 +1,27 @@
+package transform
+
+import "github.com/modx-amocrm/modx-amocrm/internal/modx"
+
+// User maps a MODX user to the contact it should be, per [contacts] with
+// user_attributes.extended.amoCRMFields overriding. Inactive and blocked
+// users are synced like any other: a blocked login does not make someone
+// less of a customer, and their orders already point at the same contact.
+// A user with neither a phone nor a usable e-mail gives a *RecordError
+// wrapping ErrNoContact: the syncer skips such users (there is nothing to
+// match them by) rather than parking them.
+func (m *Mapper) User(c *modx.Customer) (*ContactDraft, error) {
+	var notes []string
+	c = repairCustomer(c, &notes)
+	p := m.customerPerson(c)
+	ext, err := extendedOverrides(c)
+	if err != nil {
+		return nil, err
+	}
+	p.override(ext)
+	d, err := m.draft(p, c.ID, m.defResponsible)
+	if err != nil {
+		return nil, err
+	}
+	d.Notes = append(notes, d.Notes...)
+	return d, nil
+}

@@ -50,9 +50,15 @@ func openState(ctx context.Context, cfg *config.Config) (*state.Store, *sqlx.DB,
 // newAmoClient builds the amoCRM client of cfg. store keeps the OAuth tokens;
 // it may be nil with a long-lived token.
 func newAmoClient(cfg *config.Config, store amocrm.TokenStore) (*amocrm.Client, error) {
+	return amocrm.New(amoConfig(cfg), store)
+}
+
+// amoConfig is the client configuration of cfg; `run` adds its logger and
+// request hook to it.
+func amoConfig(cfg *config.Config) amocrm.Config {
 	a := cfg.AmoCRM
 	base := cfg.AmoBaseURL()
-	return amocrm.New(amocrm.Config{
+	return amocrm.Config{
 		BaseURL:        base,
 		ClientID:       a.ClientID,
 		ClientSecret:   a.ClientSecret,
@@ -62,7 +68,7 @@ func newAmoClient(cfg *config.Config, store amocrm.TokenStore) (*amocrm.Client, 
 		RateLimit:      a.RateLimit,
 		Timeout:        a.Timeout.Duration,
 		BatchSize:      cfg.Sync.BatchSize,
-	}, store)
+	}
 }
 
 // tokenName keys the token by the account's host, so pointing the config at

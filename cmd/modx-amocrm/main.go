@@ -4,14 +4,28 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	os.Exit(Main(signalContext(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// signalContext is cancelled by the first SIGINT or SIGTERM, which commands
+// take as a graceful stop; a second one exits at once.
+func signalContext() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		cancel()
+		<-sigs
+		fmt.Fprintln(os.Stderr, "modx-amocrm: second signal, exiting at once")
+		os.Exit(exitFatal)
+	}()
+	return ctx
 }

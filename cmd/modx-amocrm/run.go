@@ -3,9 +3,230 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/logging"
+	"github.com/modx-amocrm/modx-amocrm/internal/metrics"
+	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
-// runRun is a placeholder until its issue lands.
+// stopGrace bounds a graceful stop: the batch in flight may finish within it,
+// then the pass context is cancelled. Creates cut off that way become
+// "outcome unknown" and are reconciled on the next start.
+const stopGrace = 30 * time.Second
+
+// progressEvery spaces the progress log lines of a backfill off a terminal.
+const progressEvery = 10 * time.Second
+
+// runRun syncs: a daemon by default, one pass with -once or -dry-run.
+// Cancelling ctx (the first SIGINT/SIGTERM) is a graceful stop.
 func runRun(ctx context.Context, io IO, args []string) error {
-	return errors.New("not implemented yet")
+	fs := newFlagSet("run", io)
+	configPath := fs.String("config", "", "config file (default $MODX_AMOCRM_CONFIG or /etc/modx-amocrm/config.toml)")
+	once := fs.Bool("once", false, "drain the backlog in one pass and exit")
+	dryRun := fs.Bool("dry-run", false, "report what a pass would do and write nothing (implies -once)")
+	reportPath := fs.String("report", "", "also write the report to `F.html` or F.json")
+	only := fs.String("only", "", "comma-separated sources to run: orders,forms,users (default every enabled one)")
+	since := fs.String("since", "", "where an empty state starts for this run: all, now or YYYY-MM-DD (default sync.start)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if *reportPath != "" && !*once && !*dryRun {
+		return usageError{"-report needs -once or -dry-run: a daemon's passes have no single report"}
+	}
+	opts := syncer.PassOptions{DryRun: *dryRun, Since: *since, Only: splitList(*only)}
+	if *since != "" {
+		if err := config.CheckStart(*since); err != nil {
+			return usageError{"-since: " + err.Error()}
+		}
+	}
+	for _, src := range opts.Only {
+		switch src {
+		case syncer.SourceOrders, syncer.SourceForms, syncer.SourceUsers:
+		default:
+			return usageError{fmt.Sprintf("-only: unknown source %q: want orders, forms or users", src)}
+		}
+	}
+
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	log, err := logging.New(io.Stderr, cfg.Log.Level, cfg.Log.Format)
+	if err != nil {
+		return fmt.Errorf("log: %w", err)
+	}
+	m := metrics.New(version)
+	s, err := openSite(ctx, cfg, log, m)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+
+	if *once || *dryRun {
+		return runOnce(ctx, io, s, opts, *reportPath)
+	}
+	d := &daemon{site: s, opts: opts}
+	return d.run(ctx)
+}
+
+// runOnce is the backfill: one pass over every selected source, with a
+// progress bar on a terminal, then the summary line and the exit code.
+func runOnce(ctx context.Context, io IO, s *site, opts syncer.PassOptions, reportPath string) error {
+	passCtx, cancel := graceful(ctx)
+	defer cancel()
+	opts.Stop = ctx.Done()
+	opts.FullUserScan = true
+
+	rep, closeReport, err := openReport(io, opts.DryRun, reportPath)
+	if err != nil {
+		return err
+	}
+	if rep != nil {
+		opts.Report = rep
+	}
+	progress, done := newProgress(io.Stderr, s.log)
+	opts.Progress = progress
+	res, err := s.pass(passCtx, opts, s.log)
+	done()
+	if res != nil {
+		if cerr := closeReport(reportSummary(s, opts, res)); cerr != nil && err == nil {
+			err = cerr
+		}
+		fmt.Fprintln(io.Stderr, res.Summary())
+	}
+	switch {
+	case errors.Is(err, syncer.ErrStopped):
+		return errors.New("interrupted: what was done is committed; run again to continue")
+	case err != nil && amocrm.IsFatal(err):
+		return fmt.Errorf("amoCRM refused the run: %w", err)
+	case err != nil:
+		return err
+	case res.ParkedTotal > 0:
+		return fmt.Errorf("%d records are parked, see `modx-amocrm failed`: %w", res.ParkedTotal, errParked)
+	}
+	return nil
+}
+
+// graceful returns the context a pass runs in: it outlives ctx by stopGrace,
+// so the batch in flight when ctx ends can finish and commit.
+func graceful(ctx context.Context) (context.Context, context.CancelFunc) {
+	passCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	go func() {
+		select {
+		case <-ctx.Done():
+			select {
+			case <-time.After(stopGrace):
+				cancel()
+			case <-passCtx.Done():
+			}
+		case <-passCtx.Done():
+		}
+	}()
+	return passCtx, cancel
+}
+
+// openReport returns the report writers of a pass: the text report on stdout
+// in a dry run, the -report file when asked, both through report.Multi. The
+// returned close writes the summary; rep is nil when there is no report.
+func openReport(io IO, dryRun bool, path string) (rep report.Writer, closeFn func(report.Summary) error, err error) {
+	var writers []report.Writer
+	var file interface{ Close() error }
+	if dryRun {
+		writers = append(writers, report.NewText(io.Stdout, report.TextOptions{Color: isTerminal(io.Stdout)}))
+	}
+	if path != "" {
+		w, c, err := report.Open(path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("-report: %w", err)
+		}
+		writers = append(writers, w)
+		file = c
+	}
+	if len(writers) == 0 {
+		return nil, func(report.Summary) error { return nil }, nil
+	}
+	rep = report.Multi(writers...)
+	return rep, func(sum report.Summary) error {
+		err := rep.Close(sum)
+		if file != nil {
+			err = errors.Join(err, file.Close())
+		}
+		if err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+		return nil
+	}, nil
+}
+
+func reportSummary(s *site, opts syncer.PassOptions, res *syncer.Result) report.Summary {
+	return report.Summary{
+		DryRun:   res.DryRun,
+		Sources:  passSources(s.cfg, opts.Only),
+		Started:  res.Started,
+		Finished: res.Finished,
+		Requests: res.Requests,
+	}
+}
+
+// passSources names the sources a pass covers: -only, else the enabled ones.
+func passSources(cfg *config.Config, only []string) []string {
+	if len(only) > 0 {
+		return only
+	}
+	var out []string
+	for _, s := range []struct {
+		name string
+		on   bool
+	}{{syncer.SourceOrders, cfg.Orders.Enabled}, {syncer.SourceForms, cfg.Forms.Enabled}, {syncer.SourceUsers, cfg.Users.Enabled}} {
+		if s.on {
+			out = append(out, s.name)
+		}
+	}
+	return out
+}
+
+// newProgress shows a backfill's progress: a bar on a terminal, a log line
+// every progressEvery otherwise. done ends the bar.
+func newProgress(w io.Writer, log *slog.Logger) (progress func(done, total int), done func()) {
+	if isTerminal(w) {
+		bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("syncing"),
+			progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+		return func(n, total int) {
+			if total > 0 && int64(total) != bar.GetMax64() {
+				bar.ChangeMax(total)
+			}
+			_ = bar.Set(n) // a terminal write error only loses the bar
+		}, func() { _ = bar.Finish() }
+	}
+	var last time.Time
+	return func(n, total int) {
+		if time.Since(last) < progressEvery {
+			return
+		}
+		last = time.Now()
+		log.Info("progress", "done", n, "total", total)
+	}, func() {}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }

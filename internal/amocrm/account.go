@@ -39,9 +39,15 @@ func (c *Client) AddStatuses(ctx context.Context, pipelineID int64, statuses []S
 	return writeChunks[Status, Status](ctx, c, "statuses", http.MethodPost, path, "statuses", in, c.batchSize)
 }
 
-// UpdateStatus changes a status of a pipeline (name, sort, color).
+// UpdateStatus changes the name, sort and color of st.ID in a pipeline.
 func (c *Client) UpdateStatus(ctx context.Context, pipelineID int64, st Status) (Status, error) {
-	cl, err := jsonCall("statuses", http.MethodPatch, fmt.Sprintf("/api/v4/leads/pipelines/%d/statuses/%d", pipelineID, st.ID), st)
+	// The other fields are read-only and refused in the body.
+	patch := struct {
+		Name  string `json:"name,omitempty"`
+		Sort  int64  `json:"sort,omitempty"`
+		Color string `json:"color,omitempty"`
+	}{st.Name, st.Sort, st.Color}
+	cl, err := jsonCall("statuses", http.MethodPatch, fmt.Sprintf("/api/v4/leads/pipelines/%d/statuses/%d", pipelineID, st.ID), patch)
 	if err != nil {
 		return Status{}, err
 	}

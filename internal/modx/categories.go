@@ -2,6 +2,7 @@ package modx
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 )
 
@@ -26,7 +27,15 @@ func (db *DB) loadParents(ctx context.Context, ids []int64) error {
 		if len(missing) == 0 {
 			return nil
 		}
-		found, err := db.readParents(ctx, missing)
+		found := make(map[int64]int64, len(missing))
+		err := db.each(ctx, fmt.Sprintf("read parents of %d resources", len(missing)),
+			"SELECT id, parent FROM "+db.table("site_content")+" WHERE id IN (?)", args(missing),
+			func(rows *sql.Rows) error {
+				var id, parent int64
+				err := rows.Scan(&id, &parent)
+				found[id] = parent
+				return err
+			})
 		if err != nil {
 			return err
 		}
@@ -59,29 +68,6 @@ func (db *DB) uncachedParents(ids []int64) []int64 {
 		}
 	}
 	return missing
-}
-
-func (db *DB) readParents(ctx context.Context, ids []int64) (map[int64]int64, error) {
-	q, args, err := inQuery("SELECT id, parent FROM "+db.table("site_content")+" WHERE id IN (?)", ids)
-	if err != nil {
-		return nil, err
-	}
-	qctx, cancel := db.query(ctx)
-	defer cancel()
-	rows, err := db.sql.QueryContext(qctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read parents of %d resources: %w", len(ids), err)
-	}
-	out := make(map[int64]int64, len(ids))
-	for rows.Next() {
-		var id, parent int64
-		if err := rows.Scan(&id, &parent); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan resource parent: %w", err)
-		}
-		out[id] = parent
-	}
-	return out, closeRows(rows, "read resource parents")
 }
 
 // ancestry returns id's parent chain from the cache, nearest first, root 0

@@ -2,6 +2,7 @@ package modx
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 )
@@ -16,38 +17,26 @@ var ErrNoFormItKey = errors.New(FormItKeySetting + " is not set")
 // not installed. Encrypted values are returned as stored.
 func (db *DB) Forms(ctx context.Context, afterID int64, limit int) ([]Form, error) {
 	s, err := db.detected(ctx)
-	if err != nil {
+	if err != nil || !s.FormIt {
 		return nil, err
-	}
-	if !s.FormIt {
-		return nil, nil
 	}
 	f := func(col, fallback string) string { return s.col("formit_forms", "f", col, fallback) }
 	q := "SELECT f.id, " + f("form", "''") + ", " + f("context_key", "''") + ", " + f("values", "''") + ", " +
 		f("ip", "''") + ", " + f("date", "0") + ", " + f("encrypted", "0") + ", " + f("encryption_type", "0") + ", " +
 		f("hash", "''") + " FROM " + db.table("formit_forms") + " f WHERE f.id > ? ORDER BY f.id LIMIT ?"
-	qctx, cancel := db.query(ctx)
-	defer cancel()
-	rows, err := db.sql.QueryContext(qctx, q, afterID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("read forms after %d: %w", afterID, err)
-	}
 	var out []Form
-	for rows.Next() {
+	err = db.each(ctx, fmt.Sprintf("read forms after %d", afterID), q, args(afterID, limit), func(rows *sql.Rows) error {
 		var (
 			fm   Form
 			date int64
 		)
 		err := rows.Scan(&fm.ID, &fm.Name, &fm.Context, &fm.Values, &fm.IP, &date,
 			&fm.Encrypted, &fm.EncryptionType, &fm.Hash)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan form: %w", err)
-		}
 		fm.Date = unixTime(date)
 		out = append(out, fm)
-	}
-	return out, closeRows(rows, fmt.Sprintf("read forms after %d", afterID))
+		return err
+	})
+	return out, err
 }
 
 // FormItKey reads the FormIt encryption key setting. The value is a secret:

@@ -20,7 +20,7 @@ func newShop(t *testing.T, o modxtest.Options) (*modx.DB, *sqlx.DB) {
 }
 
 // createShop creates a MODX database of the given shape.
-func createShop(t *testing.T, o modxtest.Options) (*sqlx.DB, string) {
+func createShop(t testing.TB, o modxtest.Options) (*sqlx.DB, string) {
 	t.Helper()
 	raw, dsn := testdb.New(t)
 	if err := modxtest.Create(context.Background(), raw, o); err != nil {
@@ -29,7 +29,7 @@ func createShop(t *testing.T, o modxtest.Options) (*sqlx.DB, string) {
 	return raw, dsn
 }
 
-func open(t *testing.T, dsn string, opts modx.Options) *modx.DB {
+func open(t testing.TB, dsn string, opts modx.Options) *modx.DB {
 	t.Helper()
 	db, err := modx.Open(context.Background(), dsn, opts)
 	if err != nil {

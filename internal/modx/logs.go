@@ -41,40 +41,34 @@ func (db *DB) StatusLogs(ctx context.Context, afterID int64, limit int) (StatusL
 	l := func(col, fallback string) string { return s.col("ms2_order_logs", "l", col, fallback) }
 	q := "SELECT l.id, " + l("order_id", "0") + ", " + l("action", "''") + ", " + l("entry", "''") +
 		", l.`timestamp` FROM " + db.table("ms2_order_logs") + " l WHERE l.id > ? ORDER BY l.id LIMIT ?"
-	qctx, cancel := db.query(ctx)
-	defer cancel()
-	rows, err := db.sql.QueryContext(qctx, q, afterID, limit)
-	if err != nil {
-		return page, fmt.Errorf("read order logs after %d: %w", afterID, err)
-	}
 	n := 0
-	for rows.Next() {
+	err = db.each(ctx, fmt.Sprintf("read order logs after %d", afterID), q, args(afterID, limit), func(rows *sql.Rows) error {
 		var (
 			c             StatusChange
 			action, entry string
 			ts            sql.NullTime
 		)
 		if err := rows.Scan(&c.LogID, &c.OrderID, &action, &entry, &ts); err != nil {
-			rows.Close()
-			return page, fmt.Errorf("scan order log: %w", err)
+			return err
 		}
 		n++
 		page.LastID = c.LogID
 		if action != "status" {
-			continue
+			return nil
 		}
 		status, ok := parseID(strings.TrimSpace(entry))
 		if !ok {
 			page.Skipped = append(page.Skipped, SkippedLog{LogID: c.LogID, OrderID: c.OrderID, Entry: entry,
 				Reason: fmt.Sprintf("entry %q is not a status id", entry)})
-			continue
+			return nil
 		}
 		c.Status = status
 		c.Timestamp = db.wallTime(ts)
 		page.Changes = append(page.Changes, c)
-	}
+		return nil
+	})
 	page.Full = n == limit
-	return page, closeRows(rows, fmt.Sprintf("read order logs after %d", afterID))
+	return page, err
 }
 
 // OrderStatuses reads ms2_order_statuses ordered by rank, then id.
@@ -86,20 +80,12 @@ func (db *DB) OrderStatuses(ctx context.Context) ([]OrderStatus, error) {
 	st := func(col, fallback string) string { return s.col("ms2_order_statuses", "s", col, fallback) }
 	q := "SELECT s.id, " + st("name", "''") + ", " + st("rank", "0") + ", " + st("final", "0") + ", " +
 		st("active", "1") + " FROM " + db.table("ms2_order_statuses") + " s ORDER BY 3, s.id"
-	qctx, cancel := db.query(ctx)
-	defer cancel()
-	rows, err := db.sql.QueryContext(qctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("read order statuses: %w", err)
-	}
 	var out []OrderStatus
-	for rows.Next() {
+	err = db.each(ctx, "read order statuses", q, nil, func(rows *sql.Rows) error {
 		var st OrderStatus
-		if err := rows.Scan(&st.ID, &st.Name, &st.Rank, &st.Final, &st.Active); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan order status: %w", err)
-		}
+		err := rows.Scan(&st.ID, &st.Name, &st.Rank, &st.Final, &st.Active)
 		out = append(out, st)
-	}
-	return out, closeRows(rows, "read order statuses")
+		return err
+	})
+	return out, err
 }

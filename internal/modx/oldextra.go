@@ -2,6 +2,7 @@ package modx
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 )
 
@@ -32,22 +33,14 @@ func (db *DB) oldLinks(ctx context.Context, table, q string) ([]OldLink, error) 
 	if err != nil || !s.Has(table, "") {
 		return nil, err
 	}
-	qctx, cancel := db.query(ctx)
-	defer cancel()
-	rows, err := db.sql.QueryContext(qctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", table, err)
-	}
 	var out []OldLink
-	for rows.Next() {
+	err = db.each(ctx, "read "+table, q, nil, func(rows *sql.Rows) error {
 		var l OldLink
-		if err := rows.Scan(&l.SourceID, &l.AmoID, &l.PipelineID); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan %s: %w", table, err)
-		}
+		err := rows.Scan(&l.SourceID, &l.AmoID, &l.PipelineID)
 		out = append(out, l)
-	}
-	return out, closeRows(rows, "read "+table)
+		return err
+	})
+	return out, err
 }
 
 // OldStatuses reads the old extra's status map (amocrm_status).

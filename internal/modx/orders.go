@@ -24,26 +24,18 @@ func (db *DB) OrderHeaders(ctx context.Context, afterID int64, limit int) ([]Ord
 	}
 	q := "SELECT o.id, " + s.col("ms2_orders", "o", "status", "0") + ", " + s.col("ms2_orders", "o", "num", "''") +
 		", o.createdon FROM " + db.table("ms2_orders") + " o WHERE o.id > ? ORDER BY o.id LIMIT ?"
-	qctx, cancel := db.query(ctx)
-	defer cancel()
-	rows, err := db.sql.QueryContext(qctx, q, afterID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("read orders after %d: %w", afterID, err)
-	}
 	var out []OrderHeader
-	for rows.Next() {
+	err = db.each(ctx, fmt.Sprintf("read orders after %d", afterID), q, args(afterID, limit), func(rows *sql.Rows) error {
 		var (
 			h       OrderHeader
 			created sql.NullTime
 		)
-		if err := rows.Scan(&h.ID, &h.Status, &h.Num, &created); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan order header: %w", err)
-		}
+		err := rows.Scan(&h.ID, &h.Status, &h.Num, &created)
 		h.CreatedOn = db.wallTime(created)
 		out = append(out, h)
-	}
-	return out, closeRows(rows, fmt.Sprintf("read orders after %d", afterID))
+		return err
+	})
+	return out, err
 }
 
 // LoadOrders reads full orders — header, address, cart lines with articles
@@ -114,21 +106,12 @@ func (db *DB) orderRows(ctx context.Context, s *Schema, ids []int64) ([]Order, m
 	if !s.Has("ms2_orders", "properties") {
 		cols[15] = "NULL"
 	}
-	q, args, err := inQuery("SELECT "+strings.Join(cols, ", ")+" FROM "+from+" WHERE o.id IN (?) ORDER BY o.id", ids)
-	if err != nil {
-		return nil, nil, err
-	}
-	qctx, cancel := db.query(ctx)
-	defer cancel()
-	rows, err := db.sql.QueryContext(qctx, q, args...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read %d orders: %w", len(ids), err)
-	}
 	var (
 		orders     []Order
 		addressIDs = map[int64]int64{}
 	)
-	for rows.Next() {
+	q := "SELECT " + strings.Join(cols, ", ") + " FROM " + from + " WHERE o.id IN (?) ORDER BY o.id"
+	err := db.each(ctx, fmt.Sprintf("read %d orders", len(ids)), q, args(ids), func(rows *sql.Rows) error {
 		var (
 			r                 Order
 			created, updated  sql.NullTime
@@ -141,8 +124,7 @@ func (db *DB) orderRows(ctx context.Context, s *Schema, ids []int64) ([]Order, m
 			&r.Status, &r.DeliveryID, &r.PaymentID, &r.Context, &r.Comment,
 			&addressID, &properties, &delivery, &payment)
 		if err != nil {
-			rows.Close()
-			return nil, nil, fmt.Errorf("scan order: %w", err)
+			return err
 		}
 		r.CreatedOn, r.UpdatedOn = db.wallTime(created), db.wallTime(updated)
 		r.Properties = rawJSON(properties)
@@ -151,8 +133,9 @@ func (db *DB) orderRows(ctx context.Context, s *Schema, ids []int64) ([]Order, m
 			addressIDs[r.ID] = addressID
 		}
 		orders = append(orders, r)
-	}
-	return orders, addressIDs, closeRows(rows, fmt.Sprintf("read %d orders", len(ids)))
+		return nil
+	})
+	return orders, addressIDs, err
 }
 
 // joinName LEFT JOINs a delivery/payment table onto from and returns its
@@ -202,43 +185,24 @@ func (db *DB) attachAddresses(ctx context.Context, s *Schema, byID map[int64]*Or
 	if !s.Has("ms2_order_addresses", "properties") {
 		cols[len(cols)-1] = "NULL"
 	}
-	var (
-		q    string
-		args []any
-		err  error
-		base = "SELECT " + strings.Join(cols, ", ")
-	)
-	// owner maps an address row to its order; filled per generation below.
+	q := "SELECT " + strings.Join(cols, ", ")
+	var ids []int64
+	// owner maps an address row to its orders before 4.0; 4.x rows name their order.
 	owner := map[int64][]int64{}
 	if s.Generation == Gen4x {
-		ids := make([]int64, 0, len(byID))
-		for id := range byID {
-			ids = append(ids, id)
-		}
-		q, args, err = inQuery(base+", a.order_id FROM "+db.table("ms2_order_addresses")+
-			" a WHERE a.order_id IN (?) ORDER BY a.id", ids)
+		ids = orderIDs(byID)
+		q += ", a.order_id FROM " + db.table("ms2_order_addresses") + " a WHERE a.order_id IN (?) ORDER BY a.id"
 	} else {
 		if len(addressIDs) == 0 {
 			return nil
 		}
-		ids := make([]int64, 0, len(addressIDs))
 		for orderID, addrID := range addressIDs {
 			owner[addrID] = append(owner[addrID], orderID)
 			ids = append(ids, addrID)
 		}
-		q, args, err = inQuery(base+", 0 FROM "+db.table("ms2_order_addresses")+
-			" a WHERE a.id IN (?) ORDER BY a.id", ids)
+		q += ", 0 FROM " + db.table("ms2_order_addresses") + " a WHERE a.id IN (?) ORDER BY a.id"
 	}
-	if err != nil {
-		return err
-	}
-	qctx, cancel := db.query(ctx)
-	defer cancel()
-	rows, err := db.sql.QueryContext(qctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("read addresses of %d orders: %w", len(byID), err)
-	}
-	for rows.Next() {
+	return db.each(ctx, fmt.Sprintf("read addresses of %d orders", len(byID)), q, args(ids), func(rows *sql.Rows) error {
 		var (
 			a          Address
 			properties sql.NullString
@@ -250,8 +214,7 @@ func (db *DB) attachAddresses(ctx context.Context, s *Schema, byID map[int64]*Or
 		}
 		dest = append(dest, &properties, &orderID)
 		if err := rows.Scan(dest...); err != nil {
-			rows.Close()
-			return fmt.Errorf("scan address: %w", err)
+			return err
 		}
 		a.Properties = rawJSON(properties)
 		orders := owner[a.ID]
@@ -263,8 +226,16 @@ func (db *DB) attachAddresses(ctx context.Context, s *Schema, byID map[int64]*Or
 			addr := a
 			byID[id].Address = &addr
 		}
+		return nil
+	})
+}
+
+func orderIDs(byID map[int64]*Order) []int64 {
+	ids := make([]int64, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
 	}
-	return closeRows(rows, fmt.Sprintf("read addresses of %d orders", len(byID)))
+	return ids
 }
 
 // attachProducts sets Order.Products in cart order, with each product's
@@ -286,26 +257,9 @@ func (db *DB) attachProducts(ctx context.Context, s *Schema, byID map[int64]*Ord
 	} else {
 		cols = append(cols, "''")
 	}
-	ids := make([]int64, 0, len(byID))
-	for id := range byID {
-		ids = append(ids, id)
-	}
-	q, args, err := inQuery("SELECT "+strings.Join(cols, ", ")+" FROM "+from+
-		" WHERE op.order_id IN (?) ORDER BY op.order_id, op.id", ids)
-	if err != nil {
-		return err
-	}
-	qctx, cancel := db.query(ctx)
-	defer cancel()
-	rows, err := db.sql.QueryContext(qctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("read products of %d orders: %w", len(byID), err)
-	}
-	var (
-		lines      []*OrderProduct
-		productIDs []int64
-	)
-	for rows.Next() {
+	q := "SELECT " + strings.Join(cols, ", ") + " FROM " + from + " WHERE op.order_id IN (?) ORDER BY op.order_id, op.id"
+	var productIDs []int64
+	err := db.each(ctx, fmt.Sprintf("read products of %d orders", len(byID)), q, args(orderIDs(byID)), func(rows *sql.Rows) error {
 		var (
 			p       OrderProduct
 			orderID int64
@@ -314,17 +268,18 @@ func (db *DB) attachProducts(ctx context.Context, s *Schema, byID map[int64]*Ord
 		err := rows.Scan(&p.ID, &orderID, &p.ProductID, &p.Name, &p.Count,
 			&p.Price, &p.Weight, &p.Cost, &options, &p.Article)
 		if err != nil {
-			rows.Close()
-			return fmt.Errorf("scan order product: %w", err)
+			return err
 		}
 		p.Options = rawJSON(options)
 		o := byID[orderID]
 		o.Products = append(o.Products, p)
 		productIDs = append(productIDs, p.ProductID)
-	}
-	if err := closeRows(rows, fmt.Sprintf("read products of %d orders", len(byID))); err != nil {
+		return nil
+	})
+	if err != nil {
 		return err
 	}
+	var lines []*OrderProduct
 	for _, o := range byID {
 		for i := range o.Products {
 			lines = append(lines, &o.Products[i])
@@ -363,25 +318,15 @@ func (db *DB) additionalCategories(ctx context.Context, s *Schema, productIDs []
 	if !s.Has("ms2_product_categories", "") {
 		return nil, nil
 	}
-	q, args, err := inQuery("SELECT product_id, category_id FROM "+db.table("ms2_product_categories")+
-		" WHERE product_id IN (?) ORDER BY product_id, category_id", productIDs)
-	if err != nil {
-		return nil, err
-	}
-	qctx, cancel := db.query(ctx)
-	defer cancel()
-	rows, err := db.sql.QueryContext(qctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read additional categories of %d products: %w", len(productIDs), err)
-	}
 	out := map[int64][]int64{}
-	for rows.Next() {
-		var product, category int64
-		if err := rows.Scan(&product, &category); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan product category: %w", err)
-		}
-		out[product] = append(out[product], category)
-	}
-	return out, closeRows(rows, "read additional categories")
+	err := db.each(ctx, fmt.Sprintf("read additional categories of %d products", len(productIDs)),
+		"SELECT product_id, category_id FROM "+db.table("ms2_product_categories")+
+			" WHERE product_id IN (?) ORDER BY product_id, category_id", args(productIDs),
+		func(rows *sql.Rows) error {
+			var product, category int64
+			err := rows.Scan(&product, &category)
+			out[product] = append(out[product], category)
+			return err
+		})
+	return out, err
 }

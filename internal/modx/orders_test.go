@@ -181,3 +181,21 @@ func TestLoadOrdersTimezoneOption(t *testing.T) {
 		}
 	}
 }
+
+// Old shops hold zero dates; they read as the zero time, not an error.
+func TestZeroDates(t *testing.T) {
+	o := modxtest.Options{Prefix: "modx_", Generation: "2.4"}
+	db, raw := newShop(t, o)
+	ctx := context.Background()
+	id := must(modxtest.InsertOrder(ctx, raw, o, modxtest.OrderSpec{}))(t)
+	testdb.Exec(t, raw, "UPDATE modx_ms2_orders SET createdon = '0000-00-00 00:00:00', updatedon = NULL WHERE id = "+itoa(id))
+	var stored string
+	if err := raw.Get(&stored, "SELECT CAST(createdon AS CHAR) FROM modx_ms2_orders WHERE id = ?", id); err != nil || stored != "0000-00-00 00:00:00" {
+		t.Fatalf("fixture: stored %q, %v", stored, err)
+	}
+	headers := must(db.OrderHeaders(ctx, 0, 10))(t)
+	orders := must(db.LoadOrders(ctx, []int64{id}))(t)
+	if len(headers) != 1 || !headers[0].CreatedOn.IsZero() || len(orders) != 1 || !orders[0].CreatedOn.IsZero() || !orders[0].UpdatedOn.IsZero() {
+		t.Errorf("got headers %+v, orders %+v, want zero times", headers, orders)
+	}
+}

@@ -2,6 +2,7 @@ package modx
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -129,51 +130,29 @@ func (db *DB) loadTables(ctx context.Context) (map[string]*Table, error) {
 		names[i] = db.prefix + n
 		byName[db.prefix+n] = n
 	}
-	qctx, cancel := db.query(ctx)
-	defer cancel()
-
-	q, args, err := inQuery(`SELECT TABLE_NAME, COALESCE(ENGINE, '') FROM information_schema.TABLES
-		WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)`, names)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := db.sql.QueryContext(qctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list modx tables: %w", err)
-	}
 	tables := map[string]*Table{}
-	for rows.Next() {
+	err := db.each(ctx, "list modx tables", `SELECT TABLE_NAME, COALESCE(ENGINE, '') FROM information_schema.TABLES
+		WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)`, args(names), func(rows *sql.Rows) error {
 		t := &Table{Columns: map[string]bool{}}
-		if err := rows.Scan(&t.Name, &t.Engine); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan modx table: %w", err)
-		}
+		err := rows.Scan(&t.Name, &t.Engine)
 		tables[byName[t.Name]] = t
-	}
-	if err := closeRows(rows, "list modx tables"); err != nil {
-		return nil, err
-	}
-
-	q, args, err = inQuery(`SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS
-		WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)`, names)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	rows, err = db.sql.QueryContext(qctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list modx columns: %w", err)
-	}
-	for rows.Next() {
+	err = db.each(ctx, "list modx columns", `SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS
+		WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)`, args(names), func(rows *sql.Rows) error {
 		var table, column string
 		if err := rows.Scan(&table, &column); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan modx column: %w", err)
+			return err
 		}
 		if t, ok := tables[byName[table]]; ok {
 			t.Columns[strings.ToLower(column)] = true
 		}
-	}
-	return tables, closeRows(rows, "list modx columns")
+		return nil
+	})
+	return tables, err
 }
 
 // detectStatuses fills DraftStatus and NewStatus. miniShop2 4.x keeps them in

@@ -2,6 +2,7 @@ package modx
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"strings"
@@ -52,14 +53,10 @@ func (db *DB) settings(ctx context.Context, tables map[string]*Table, keys ...st
 	if len(keys) == 0 {
 		return map[string]string{}, nil
 	}
-	args := make([]any, len(keys))
-	for i, k := range keys {
-		args[i] = k
-	}
-	return db.readSettings(ctx, tables, "`key` IN (?"+strings.Repeat(",?", len(keys)-1)+")", args...)
+	return db.readSettings(ctx, tables, "`key` IN (?)", keys)
 }
 
-func (db *DB) readSettings(ctx context.Context, tables map[string]*Table, where string, args ...any) (map[string]string, error) {
+func (db *DB) readSettings(ctx context.Context, tables map[string]*Table, where string, a ...any) (map[string]string, error) {
 	if _, ok := tables["system_settings"]; !ok {
 		return nil, fmt.Errorf("read settings: no table %ssystem_settings", db.prefix)
 	}
@@ -70,24 +67,16 @@ func (db *DB) readSettings(ctx context.Context, tables map[string]*Table, where 
 			"SELECT `key`, COALESCE(value, '') AS v, 0 AS o FROM " + db.table("system_settings") + " WHERE " + where +
 			" UNION ALL SELECT `key`, COALESCE(value, '') AS v, 1 AS o FROM " + db.table("context_setting") +
 			" WHERE context_key = 'web' AND " + where + ") s ORDER BY o"
-		args = append(append([]any{}, args...), args...)
-	}
-	qctx, cancel := db.query(ctx)
-	defer cancel()
-	rows, err := db.sql.QueryContext(qctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read settings: %w", err)
+		a = append(append([]any{}, a...), a...)
 	}
 	out := map[string]string{}
-	for rows.Next() {
+	err := db.each(ctx, "read settings", q, a, func(rows *sql.Rows) error {
 		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan setting: %w", err)
-		}
+		err := rows.Scan(&k, &v)
 		out[k] = v
-	}
-	return out, closeRows(rows, "read settings")
+		return err
+	})
+	return out, err
 }
 
 // tables returns the detected tables, or lists them when the schema was not

@@ -1,6 +1,7 @@
 package modx
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"strconv"
@@ -8,26 +9,33 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// inQuery expands the IN (?) placeholders of q for the given slices.
-func inQuery(q string, args ...any) (string, []any, error) {
+// each runs q under the per-query timeout, expanding IN (?) for slice
+// arguments, and calls scan for every row. Errors carry what as context.
+func (db *DB) each(ctx context.Context, what, q string, args []any, scan func(*sql.Rows) error) error {
 	q, args, err := sqlx.In(q, args...)
 	if err != nil {
-		return "", nil, fmt.Errorf("expand IN list: %w", err)
+		return fmt.Errorf("%s: expand IN list: %w", what, err)
 	}
-	return q, args, nil
-}
-
-// closeRows reports an iteration error or a close error with context.
-func closeRows(rows *sql.Rows, what string) error {
-	if err := rows.Err(); err != nil {
-		rows.Close()
+	qctx, cancel := db.query(ctx)
+	defer cancel()
+	rows, err := db.sql.QueryContext(qctx, q, args...)
+	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	if err := rows.Close(); err != nil {
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return fmt.Errorf("%s: scan: %w", what, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }
+
+// args is shorthand for a query's argument list.
+func args(a ...any) []any { return a }
 
 // rawJSON keeps a JSON text column as raw bytes; NULL and "" read as nil.
 func rawJSON(s sql.NullString) []byte {

@@ -21,12 +21,8 @@ func (db *DB) Users(ctx context.Context, afterID int64, limit int) ([]Customer, 
 	if err != nil {
 		return nil, err
 	}
-	q := customerSelect(db, s) + " WHERE u.id > ? ORDER BY u.id LIMIT ?"
-	customers, err := db.queryCustomers(ctx, q, afterID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("read users after %d: %w", afterID, err)
-	}
-	return customers, nil
+	return db.customers(ctx, fmt.Sprintf("read users after %d", afterID),
+		customerSelect(db, s)+" WHERE u.id > ? ORDER BY u.id LIMIT ?", afterID, limit)
 }
 
 // UsersByIDs reads the given users with their profiles, ordered by id;
@@ -39,15 +35,8 @@ func (db *DB) UsersByIDs(ctx context.Context, ids []int64) ([]Customer, error) {
 	if err != nil {
 		return nil, err
 	}
-	q, args, err := inQuery(customerSelect(db, s)+" WHERE u.id IN (?) ORDER BY u.id", ids)
-	if err != nil {
-		return nil, err
-	}
-	customers, err := db.queryCustomers(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read %d users by id: %w", len(ids), err)
-	}
-	return customers, nil
+	return db.customers(ctx, fmt.Sprintf("read %d users by id", len(ids)),
+		customerSelect(db, s)+" WHERE u.id IN (?) ORDER BY u.id", ids)
 }
 
 // RecentlyEditedUsers returns the ids of users the manager created or
@@ -61,25 +50,20 @@ func (db *DB) RecentlyEditedUsers(ctx context.Context, since time.Time) ([]int64
 	if !s.Has("manager_log", "") {
 		return nil, nil
 	}
-	q, args, err := inQuery("SELECT DISTINCT item FROM "+db.table("manager_log")+
-		" WHERE occurred >= ? AND action IN (?) AND classKey IN (?)",
-		db.wallString(since), userActions, userClasses)
-	if err != nil {
-		return nil, err
-	}
-	qctx, cancel := db.query(ctx)
-	defer cancel()
-	var items []string
-	if err := db.sql.SelectContext(qctx, &items, q, args...); err != nil {
-		return nil, fmt.Errorf("read manager_log since %s: %w", since.Format(time.RFC3339), err)
-	}
 	var ids []int64
-	for _, item := range items {
-		if id, ok := parseID(item); ok {
-			ids = append(ids, id)
-		}
-	}
-	return ids, nil
+	err = db.each(ctx, "read manager_log since "+since.Format(time.RFC3339),
+		"SELECT DISTINCT item FROM "+db.table("manager_log")+" WHERE occurred >= ? AND action IN (?) AND classKey IN (?)",
+		args(db.wallString(since), userActions, userClasses), func(rows *sql.Rows) error {
+			var item string
+			if err := rows.Scan(&item); err != nil {
+				return err
+			}
+			if id, ok := parseID(item); ok {
+				ids = append(ids, id)
+			}
+			return nil
+		})
+	return ids, err
 }
 
 // customerSelect selects users (u) with user_attributes (a); a user without
@@ -101,15 +85,9 @@ func customerSelect(db *DB, s *Schema) string {
 		db.table("user_attributes") + " a ON a.internalKey = u.id"
 }
 
-func (db *DB) queryCustomers(ctx context.Context, q string, args ...any) ([]Customer, error) {
-	qctx, cancel := db.query(ctx)
-	defer cancel()
-	rows, err := db.sql.QueryContext(qctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
+func (db *DB) customers(ctx context.Context, what, q string, a ...any) ([]Customer, error) {
 	var out []Customer
-	for rows.Next() {
+	err := db.each(ctx, what, q, a, func(rows *sql.Rows) error {
 		var (
 			c         Customer
 			createdOn int64
@@ -119,13 +97,10 @@ func (db *DB) queryCustomers(ctx context.Context, q string, args ...any) ([]Cust
 			&c.FullName, &c.Email, &c.Phone, &c.MobilePhone, &c.Fax,
 			&c.Address, &c.Country, &c.City, &c.State, &c.Zip,
 			&c.Website, &c.DOB, &c.Gender, &c.Comment, &extended)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan user: %w", err)
-		}
 		c.CreatedOn = unixTime(createdOn)
 		c.Extended = rawJSON(extended)
 		out = append(out, c)
-	}
-	return out, closeRows(rows, "read users")
+		return err
+	})
+	return out, err
 }

@@ -226,3 +226,22 @@ func TestMultiWritesAll(t *testing.T) {
 		}
 	}
 }
+
+func TestTextSpoolLeavesNoFile(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", dir)
+	w := NewText(new(bytes.Buffer), TextOptions{})
+	if err := w.Write(sampleEntries()[0]); err != nil {
+		t.Fatal(err)
+	}
+	files, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 0 {
+		t.Errorf("spool left %d files in TMPDIR while open, want 0 (unlinked)", len(files))
+	}
+	if err := w.Close(sampleSummary()); err != nil {
+		t.Fatal(err)
+	}
+}

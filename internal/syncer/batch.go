@@ -15,7 +15,12 @@ import (
 // batch is one batch of orders from plan to commit: what to write, and
 // everything the commit must record about it.
 type batch struct {
-	pass    *pass
+	pass *pass
+	// kind and source of the batch's records: failures, pending markers
+	// and report entries carry them.
+	kind, source string
+	// draftFailed parks the records whose contact amoCRM refused.
+	draftFailed func(d *transform.ContactDraft, reason string)
 	creates []*orderJob
 	resends []*orderJob
 	moves   []move
@@ -23,6 +28,7 @@ type batch struct {
 	// customer with several deals in the batch)
 	contactUpdates []*customer
 	preCreate      []*customer
+	userCustomer   map[*userJob]*customer
 
 	entries      []report.Entry
 	links        []state.Link
@@ -40,6 +46,10 @@ type move struct {
 }
 
 func (b *batch) parkedOrder(id int64) bool { return b.parkedIDs[id] }
+
+// contactPendingKind keeps contact markers of different sources apart: the
+// marker's id is the first record's id, and an order and a form may share one.
+func (b *batch) contactPendingKind() string { return kindContact + "_" + b.kind }
 
 // fail parks a record with its reason (a dry run only reports it).
 func (b *batch) fail(source, kind string, id int64, entity, title, reason, payload string) {
@@ -163,12 +173,12 @@ func (b *batch) commit(tx *state.Tx) error {
 		return err
 	}
 	for _, id := range b.clearPending {
-		if err := tx.ClearPending(kindOrder, id); err != nil {
+		if err := tx.ClearPending(b.kind, id); err != nil {
 			return err
 		}
 	}
 	for _, c := range b.preCreate {
-		if err := tx.ClearPending(kindContact, c.sourceID); err != nil {
+		if err := tx.ClearPending(b.contactPendingKind(), c.sourceID); err != nil {
 			return err
 		}
 	}
@@ -176,7 +186,7 @@ func (b *batch) commit(tx *state.Tx) error {
 		return err
 	}
 	for _, id := range b.resolved {
-		if err := tx.Resolve(kindOrder, id); err != nil {
+		if err := tx.Resolve(b.kind, id); err != nil {
 			return err
 		}
 	}
@@ -239,7 +249,7 @@ func (s *Syncer) applyContactUpdates(ctx context.Context, b *batch) error {
 		for i, c := range b.contactUpdates {
 			if msgs, bad := verr.Items[strconv.Itoa(i)]; bad {
 				for _, d := range c.drafts {
-					b.failDraft(d, "contact update refused: "+itemErrors(msgs))
+					b.draftFailed(d, "contact update refused: "+itemErrors(msgs))
 				}
 				continue
 			}
@@ -256,8 +266,8 @@ func (s *Syncer) applyContactUpdates(ctx context.Context, b *batch) error {
 	return nil
 }
 
-// failDraft parks every order of the batch whose contact draft is d.
-func (b *batch) failDraft(d *transform.ContactDraft, reason string) {
+// failOrderDraft parks every order of the batch whose contact draft is d.
+func (b *batch) failOrderDraft(d *transform.ContactDraft, reason string) {
 	for _, j := range b.creates {
 		if j.deal.Contact == d {
 			b.fail(SourceOrders, kindOrder, j.order.ID, "lead", j.deal.Lead.Name, reason, "")
@@ -274,12 +284,14 @@ func (s *Syncer) preCreateContacts(ctx context.Context, b *batch) error {
 		return nil
 	}
 	want := make([]amocrm.Contact, len(b.preCreate))
+	marks := make([]state.PendingCreate, len(b.preCreate))
 	for i, c := range b.preCreate {
-		if err := s.store.MarkPending(ctx, state.PendingCreate{Kind: kindContact, SourceID: c.sourceID, Key: c.keys[0]}); err != nil {
-			return fmt.Errorf("mark contact pending: %w", err)
-		}
 		want[i] = c.want.Contact
 		want[i].RequestID = strconv.Itoa(i)
+		marks[i] = state.PendingCreate{Kind: b.contactPendingKind(), SourceID: c.sourceID, Key: c.keys[0]}
+	}
+	if err := s.store.MarkPendings(ctx, marks); err != nil {
+		return fmt.Errorf("mark contacts pending: %w", err)
 	}
 	created, err := s.crm.CreateContacts(ctx, want)
 	byReq := map[string]int64{}
@@ -295,7 +307,7 @@ func (s *Syncer) preCreateContacts(ctx context.Context, b *batch) error {
 		if verr != nil {
 			if msgs, bad := verr.Items[strconv.Itoa(i)]; bad {
 				for _, d := range c.drafts {
-					b.failDraft(d, "contact refused: "+itemErrors(msgs))
+					b.draftFailed(d, "contact refused: "+itemErrors(msgs))
 				}
 				continue
 			}
@@ -309,7 +321,7 @@ func (s *Syncer) preCreateContacts(ctx context.Context, b *batch) error {
 		}
 		if id == 0 {
 			for _, d := range c.drafts {
-				b.failDraft(d, "contact create had no result; it will be looked up before the next try")
+				b.draftFailed(d, "contact create had no result; it will be looked up before the next try")
 			}
 			continue
 		}

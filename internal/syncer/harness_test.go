@@ -155,3 +155,5 @@ func (h *harness) pipelineStatus(pipeline, name string) (int64, int64) {
 	h.t.Fatalf("no status %q in pipeline %q", name, pipeline)
 	return 0, 0
 }
+
+func openSQL(dsn string) (*sqlx.DB, error) { return sqlx.Open("mysql", dsn) }

@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -184,10 +185,11 @@ func (s *Syncer) ensureFields(ctx context.Context, p *pass, source string, lead,
 		entity string
 		specs  []transform.FieldSpec
 		create func(context.Context, []amocrm.CustomField) ([]amocrm.CustomField, error)
+		read   func(context.Context) ([]amocrm.CustomField, error)
 		fields *[]amocrm.CustomField
 	}{
-		{"lead", lead, s.crm.CreateLeadFields, &p.meta.LeadFields},
-		{"contact", contact, s.crm.CreateContactFields, &p.meta.ContactFields},
+		{"lead", lead, s.crm.CreateLeadFields, s.crm.LeadFields, &p.meta.LeadFields},
+		{"contact", contact, s.crm.CreateContactFields, s.crm.ContactFields, &p.meta.ContactFields},
 	} {
 		if len(set.specs) == 0 {
 			continue
@@ -199,10 +201,20 @@ func (s *Syncer) ensureFields(ctx context.Context, p *pass, source string, lead,
 		var created []amocrm.CustomField
 		if !p.opts.DryRun {
 			var err error
-			if created, err = set.create(ctx, want); err != nil {
+			created, err = set.create(ctx, want)
+			switch {
+			case errors.Is(err, amocrm.ErrOutcomeUnknown):
+				// Fields are found by name and code: read them back instead of
+				// creating them twice.
+				if *set.fields, err = set.read(ctx); err != nil {
+					return false, fmt.Errorf("read %s fields: %w", set.entity, err)
+				}
+				created = nil
+			case err != nil:
 				return false, fmt.Errorf("create %s fields (turn off auto_create_fields if the account's plan does not allow it): %w", set.entity, err)
+			default:
+				*set.fields = append(*set.fields, created...)
 			}
-			*set.fields = append(*set.fields, created...)
 		}
 		for i, f := range want {
 			e := report.Entry{Source: source, Kind: "field", Key: "field:" + set.entity + ":" + f.Name, Action: report.Create, Title: f.Name,

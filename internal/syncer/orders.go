@@ -34,7 +34,7 @@ func (s *Syncer) syncOrders(ctx context.Context, p *pass) error {
 	}
 	for _, step := range steps {
 		for {
-			if err := ctx.Err(); err != nil {
+			if err := p.stopping(ctx); err != nil {
 				return err
 			}
 			more, err := step(ctx, p)
@@ -107,6 +107,7 @@ func (s *Syncer) newOrders(ctx context.Context, p *pass) (bool, error) {
 		return false, err
 	}
 	p.marks[SourceOrders] = mark
+	p.progress(len(headers))
 	return more, nil
 }
 
@@ -224,6 +225,7 @@ func (s *Syncer) orderLogs(ctx context.Context, p *pass) (bool, error) {
 		return false, err
 	}
 	p.marks[SourceOrderLogs] = page.LastID
+	p.progress(len(page.Changes) + len(page.Skipped))
 	return page.Full, nil
 }
 
@@ -253,7 +255,8 @@ type orderJob struct {
 // status. Then, in one transaction, links, failures and whatever commit adds
 // (the watermark) are written. commit runs even for an empty batch.
 func (s *Syncer) sendOrders(ctx context.Context, p *pass, ids []int64, commit func(*state.Tx) error) error {
-	b := &batch{pass: p}
+	b := &batch{pass: p, kind: kindOrder, source: SourceOrders}
+	b.draftFailed = b.failOrderDraft
 	if len(ids) > 0 {
 		if err := s.planOrders(ctx, p, b, ids); err != nil {
 			return err

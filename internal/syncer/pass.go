@@ -23,6 +23,8 @@ type pass struct {
 	result  *Result
 	now     func() time.Time
 
+	done, total int // rows done and known backlog, for Progress
+
 	marks       map[string]int64 // watermarks as this pass moved them
 	retried     map[int64]bool   // parked orders already retried in this pass
 	draftStatus int64
@@ -111,14 +113,20 @@ func (p *pass) selected(source string) bool {
 	return len(p.opts.Only) == 0 || slices.Contains(p.opts.Only, source)
 }
 
-// record counts one planned or applied entity and streams it to the report.
-func (p *pass) record(e report.Entry) error {
-	byAction := p.result.Counts[e.Kind]
+// count counts an entity without listing it (the many unchanged users of a
+// full comparison).
+func (p *pass) count(kind string, action report.Action) {
+	byAction := p.result.Counts[kind]
 	if byAction == nil {
 		byAction = map[report.Action]int{}
-		p.result.Counts[e.Kind] = byAction
+		p.result.Counts[kind] = byAction
 	}
-	byAction[e.Action]++
+	byAction[action]++
+}
+
+// record counts one planned or applied entity and streams it to the report.
+func (p *pass) record(e report.Entry) error {
+	p.count(e.Kind, e.Action)
 	if e.Action == report.Fail && !p.opts.DryRun {
 		p.result.Parked++
 	}
@@ -129,6 +137,27 @@ func (p *pass) record(e report.Entry) error {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
+}
+
+// stopping reports whether the pass must end before its next batch.
+func (p *pass) stopping(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case <-p.opts.Stop:
+		return ErrStopped
+	default:
+		return nil
+	}
+}
+
+// progress tells the caller n more rows are done.
+func (p *pass) progress(n int) {
+	p.done += n
+	if p.opts.Progress != nil && n > 0 {
+		p.opts.Progress(p.done, p.total)
+	}
 }
 
 func (p *pass) finish() *Result {

@@ -151,6 +151,9 @@ type PassOptions struct {
 	Progress func(done, total int)
 	// FullUserScan forces the users comparison even when users.cron is not due.
 	FullUserScan bool
+	// Stop, when closed, ends the pass after the batch in flight: a graceful
+	// shutdown that leaves nothing half-written.
+	Stop <-chan struct{}
 }
 
 // Reporter receives the plan's entries as they are decided.
@@ -183,6 +186,9 @@ func (s *Syncer) Pass(ctx context.Context, opts PassOptions) (*Result, error) {
 		}
 		if err := r.fn(ctx, p); err != nil {
 			s.metrics.PassDone(r.source, false, s.now())
+			if errors.Is(err, ErrStopped) {
+				return p.finish(), err
+			}
 			if ctx.Err() != nil {
 				return p.finish(), fmt.Errorf("%w: %s: %w", ErrStopped, r.source, context.Cause(ctx))
 			}

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/leader"
+	"github.com/modx-amocrm/modx-amocrm/internal/notify"
+	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
+)
+
+// idleBeat is how often the idle loop tells the watchdog it is alive.
+const idleBeat = 5 * time.Second
+
+// daemon runs passes on sync.cron while it holds the site's instance lock.
+//
+// A tick that comes while a pass runs is skipped (passes never overlap, as
+// with cron.SkipIfStillRunning): the next pass is scheduled from the end of
+// the last one. users.cron is applied by the syncer itself, which knows when
+// the last full user comparison ran. Losing the lock exits 1: a standby may
+// already be writing, and systemd's restart brings this instance back as a
+// standby.
+type daemon struct {
+	site *site
+	opts syncer.PassOptions
+
+	mu      sync.Mutex
+	lastErr error // of the last pass, for /healthz
+}
+
+func (d *daemon) run(ctx context.Context) error {
+	cfg, log := d.site.cfg, d.site.log
+	sched, err := config.ParseCron(cfg.Sync.Cron)
+	if err != nil {
+		return fmt.Errorf("sync.cron: %w", err)
+	}
+	locker, err := siteLocker(cfg)
+	if err != nil {
+		return err
+	}
+	locker.Logger = log
+	lease, err := locker.Acquire(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while standing by
+		}
+		return fmt.Errorf("acquire the instance lock: %w", err)
+	}
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := lease.Release(rctx); err != nil {
+			log.Warn("release the instance lock", "err", err)
+		}
+		d.site.metrics.SetLeader(false)
+	}()
+	d.site.metrics.SetLeader(true)
+
+	serveCtx, stopServe := context.WithCancel(context.Background())
+	defer stopServe()
+	served, err := d.serveMetrics(serveCtx)
+	if err != nil {
+		return err
+	}
+	hb := notify.NewHeartbeat()
+	if interval, ok := notify.WatchdogInterval(); ok {
+		go hb.Run(serveCtx, interval)
+	}
+	if err := notify.Ready(); err != nil {
+		log.Warn("tell systemd we are ready", "err", err)
+	}
+	log.Info("daemon started", "cron", cfg.Sync.Cron, "lock_connection", lease.ConnectionID())
+	stopped := context.AfterFunc(ctx, func() {
+		log.Info("stopping: letting the batch in flight finish", "bound", stopGrace)
+		if err := notify.Stopping(); err != nil {
+			log.Warn("tell systemd we are stopping", "err", err)
+		}
+	})
+	defer stopped()
+
+	beat := time.NewTicker(idleBeat)
+	defer beat.Stop()
+	next := time.Now() // the first pass starts at once
+	for run := 1; ; {
+		hb.Beat()
+		timer := time.NewTimer(time.Until(next))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			log.Info("daemon stopped")
+			return nil
+		case <-lease.Lost():
+			timer.Stop()
+			return lease.Err()
+		case err := <-served:
+			timer.Stop()
+			return err
+		case <-beat.C:
+			timer.Stop()
+			continue
+		case <-timer.C:
+		}
+		if err := d.pass(ctx, lease, hb, run); err != nil {
+			return err
+		}
+		run++
+		next = sched.Next(time.Now())
+	}
+}
+
+// pass runs one scheduled pass. Only what must stop the daemon is returned:
+// a lost lock or an account amoCRM refuses. Other failures are logged and
+// shown by /healthz; the next tick tries again.
+func (d *daemon) pass(ctx context.Context, lease *leader.Lease, hb *notify.Heartbeat, run int) error {
+	gctx, cancel := graceful(ctx)
+	defer cancel()
+	passCtx, cancelLease := lease.Context(gctx)
+	defer cancelLease()
+	opts := d.opts
+	opts.Stop = ctx.Done()
+	opts.Progress = func(int, int) { hb.Beat() }
+	log := d.site.log.With("run", run)
+
+	res, err := d.site.pass(passCtx, opts, log)
+	if res != nil {
+		log.Info("pass done", "summary", res.Summary())
+		if serr := notify.Status(res.Summary()); serr != nil {
+			log.Warn("tell systemd the status", "err", serr)
+		}
+	}
+	if info, terr := d.site.client.TokenStatus(ctx); terr == nil {
+		d.site.metrics.SetTokenExpiry(info.Expiry)
+	}
+	switch {
+	case lease.Err() != nil:
+		return lease.Err()
+	case errors.Is(err, syncer.ErrStopped):
+		return nil // the loop sees ctx and stops
+	case err != nil && amocrm.IsFatal(err):
+		return fmt.Errorf("amoCRM refused the run: %w", err)
+	case err != nil:
+		log.Error("pass failed", "err", err)
+	}
+	d.mu.Lock()
+	d.lastErr = err
+	d.mu.Unlock()
+	return nil
+}
+
+// healthy is /healthz: fine while idle or starting and after a good pass.
+func (d *daemon) healthy() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.lastErr != nil {
+		return errors.New("last pass failed")
+	}
+	return nil
+}
+
+// serveMetrics starts /metrics and /healthz on metrics.listen, when set. The
+// returned channel carries the server's failure.
+func (d *daemon) serveMetrics(ctx context.Context) (<-chan error, error) {
+	served := make(chan error, 1)
+	addr := d.site.cfg.Metrics.Listen
+	if addr == "" {
+		return served, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics.listen: %w", err)
+	}
+	go func() {
+		if err := d.site.metrics.ServeListener(ctx, ln, d.healthy); err != nil {
+			served <- err
+		}
+	}()
+	return served, nil
+}
+
+// siteLocker is the single-instance lock of the site. The lock lives on the
+// state database and is named after what a second instance must not share
+// with the first: the state schema, its table prefix and the amoCRM account.
+func siteLocker(cfg *config.Config) (*leader.Locker, error) {
+	dsn, err := cfg.StateDSN()
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("state database DSN: %w", err)
+	}
+	return &leader.Locker{DSN: dsn, Name: leader.LockName(parsed.DBName, cfg.State.TablePrefix, cfg.AmoBaseURL())}, nil
+}

@@ -1,0 +1,217 @@
+package syncer_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"testing"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/state"
+	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
+)
+
+// Environment of the crashing child process (see TestMain).
+const (
+	envCrashPoint = "MXAMO_CRASH_POINT"
+	envCrashDSN   = "MXAMO_CRASH_DSN"
+	envCrashURL   = "MXAMO_CRASH_URL"
+)
+
+func TestMain(m *testing.M) {
+	if point := os.Getenv(envCrashPoint); point != "" {
+		os.Exit(crashingPass(point))
+	}
+	os.Exit(m.Run())
+}
+
+// crashingCRM kills its own process (SIGKILL: no deferred cleanup, no
+// commit) right after the named call returned.
+type crashingCRM struct {
+	*amocrm.Client
+	point string
+}
+
+func (c crashingCRM) die(point string) {
+	if c.point == point {
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {}
+	}
+}
+
+func (c crashingCRM) CreateComplexLeads(ctx context.Context, leads []amocrm.Lead) ([]amocrm.ComplexResult, error) {
+	res, err := c.Client.CreateComplexLeads(ctx, leads)
+	c.die("complex")
+	return res, err
+}
+
+func (c crashingCRM) CreateLeads(ctx context.Context, leads []amocrm.Lead) ([]amocrm.Lead, error) {
+	res, err := c.Client.CreateLeads(ctx, leads)
+	c.die("leads")
+	return res, err
+}
+
+func (c crashingCRM) CreateContacts(ctx context.Context, cs []amocrm.Contact) ([]amocrm.Contact, error) {
+	res, err := c.Client.CreateContacts(ctx, cs)
+	c.die("contacts")
+	return res, err
+}
+
+func (c crashingCRM) UpdateLeads(ctx context.Context, leads []amocrm.Lead) error {
+	err := c.Client.UpdateLeads(ctx, leads)
+	c.die("update-leads")
+	return err
+}
+
+// crashingPass runs in the child: one pass that dies at point.
+func crashingPass(point string) int {
+	ctx := context.Background()
+	cfg := crashConfig(os.Getenv(envCrashDSN), os.Getenv(envCrashURL))
+	db, err := modx.Open(ctx, cfg.MODX.DSN, modx.Options{Prefix: cfg.MODX.TablePrefix})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	sdb, err := openSQL(cfg.MODX.DSN)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	store, err := state.Open(sdb, cfg.State.TablePrefix)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	client, err := amocrm.New(amocrm.Config{BaseURL: cfg.AmoCRM.BaseURL, LongLivedToken: testToken, RateLimit: 1000}, store)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	_, err = syncer.New(cfg, db, crashingCRM{client, point}, store, syncer.Options{}).Pass(ctx, syncer.PassOptions{})
+	fmt.Fprintln(os.Stderr, "pass ended without crashing:", err)
+	return 3
+}
+
+func crashConfig(dsn, url string) *config.Config {
+	cfg := config.Default()
+	cfg.MODX.DSN = dsn
+	cfg.MODX.TablePrefix = "modx_"
+	cfg.AmoCRM.BaseURL = url
+	cfg.AmoCRM.LongLivedToken = testToken
+	cfg.Orders.Enabled = true
+	cfg.Orders.PipelineID = config.IDRef{Name: "Воронка"}
+	cfg.Orders.StatusMap = map[string]config.IDRef{"2": {Name: "Оплачен"}}
+	cfg.Sync.Start = "all"
+	cfg.Sync.Settle = config.Duration{}
+	return &cfg
+}
+
+// TestCrashBetweenWriteAndCommit kills the process right after each kind of
+// amoCRM write and before the commit, then runs again: every order ends with
+// exactly one deal and one contact per customer.
+func TestCrashBetweenWriteAndCommit(t *testing.T) {
+	for _, point := range []string{"complex", "contacts", "leads", "update-leads"} {
+		t.Run(point, func(t *testing.T) {
+			h := newHarness(t, modxtest.Options{}, func(c *config.Config) { *c = *crashConfig(c.MODX.DSN, c.AmoCRM.BaseURL) })
+			var orders []int64
+			switch point {
+			case "complex":
+				for i := range 4 {
+					orders = append(orders, h.order(modxtest.OrderSpec{Address: map[string]any{"phone": fmt.Sprintf("+7 903 000-00-%02d", i)}}))
+				}
+			case "contacts", "leads":
+				// One customer, two orders in one batch: the contact is made
+				// first, then deals by contact id.
+				for range 2 {
+					orders = append(orders, h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 904 000-00-01"}}))
+				}
+			case "update-leads":
+				orders = append(orders, h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 905 000-00-01"}}))
+				h.pass(syncer.PassOptions{})
+				if _, err := h.db.Exec("UPDATE modx_ms2_orders SET status = 2 WHERE id = ?", orders[0]); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := modxtest.InsertStatusLog(h.ctx, h.db, h.shop, modxtest.LogSpec{OrderID: orders[0], Entry: "2"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), envCrashPoint+"="+point, envCrashDSN+"="+h.dsn, envCrashURL+"="+h.url)
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+				t.Fatalf("child did not die at %s: %v\n%s", point, err, out)
+			}
+			h.pass(syncer.PassOptions{})
+			h.pass(syncer.PassOptions{})
+
+			leads := h.leadsByOrder()
+			if got := len(h.box.Leads()); got != len(orders) {
+				t.Errorf("deals: got %d, want %d", got, len(orders))
+			}
+			for _, id := range orders {
+				if _, ok := leads[strconv.FormatInt(id, 10)]; !ok {
+					t.Errorf("order %d has no deal", id)
+				}
+			}
+			customers := map[string]bool{}
+			for _, id := range orders {
+				customers[fmt.Sprint(id)] = true
+			}
+			wantContacts := len(orders)
+			if point != "complex" {
+				wantContacts = 1
+			}
+			if got := len(h.box.Contacts()); got != wantContacts {
+				t.Errorf("contacts: got %d, want %d", got, wantContacts)
+			}
+			if point == "update-leads" {
+				_, paid := h.pipelineStatus("Воронка", "Оплачен")
+				if got := leads[strconv.FormatInt(orders[0], 10)].StatusID; got != paid {
+					t.Errorf("moved deal status: got %d, want %d", got, paid)
+				}
+			}
+		})
+	}
+}
+
+// TestDroppedConnectionAfterWrite lets the sandbox store each write and
+// then drop the connection, for the first n writes of a pass: the client
+// reports an unknown outcome, the deal is found by its order number, and
+// nothing is created twice.
+func TestDroppedConnectionAfterWrite(t *testing.T) {
+	for n := 1; n <= 3; n++ {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			h := newHarness(t, modxtest.Options{}, nil)
+			var orders []int64
+			for i := range 3 {
+				orders = append(orders, h.order(modxtest.OrderSpec{Address: map[string]any{"phone": fmt.Sprintf("+7 906 000-00-%02d", i)}}))
+			}
+			orders = append(orders, h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 906 000-00-00"}}))
+			h.box.SetFaults(sandbox.Faults{DropAfterWrite: n})
+			h.pass(syncer.PassOptions{})
+			h.box.SetFaults(sandbox.Faults{})
+			h.pass(syncer.PassOptions{})
+			if got := len(h.box.Leads()); got != len(orders) {
+				t.Errorf("deals: got %d, want %d", got, len(orders))
+			}
+			if got := len(h.box.Contacts()); got != 3 {
+				t.Errorf("contacts: got %d, want 3", got)
+			}
+			leads := h.leadsByOrder()
+			for _, id := range orders {
+				if _, ok := leads[strconv.FormatInt(id, 10)]; !ok {
+					t.Errorf("order %d has no deal", id)
+				}
+			}
+		})
+	}
+}

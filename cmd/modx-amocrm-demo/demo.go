@@ -142,7 +142,7 @@ func setUp(ctx context.Context, o options, out io.Writer) (*demo, error) {
 	}
 	fmt.Fprintf(out, "amoCRM sandbox at %s with long-lived token %s\n", d.sandbox.url, demoToken)
 
-	if d.cfg, err = demoConfig(mysql, d.sandbox.url); err != nil {
+	if d.cfg, err = demoConfig(mysql.dsn(shopDB), mysql.dsn(stateDB), d.sandbox.url); err != nil {
 		return d, err
 	}
 	return d, d.connect(ctx)
@@ -165,10 +165,10 @@ func generateShop(ctx context.Context, dsn string, o options) (*modxtest.Dataset
 }
 
 // demoConfig is what a user would write in config.toml for this shop.
-func demoConfig(mysql *embeddedMySQL, sandboxURL string) (*config.Config, error) {
+func demoConfig(shopDSN, stateDSN, sandboxURL string) (*config.Config, error) {
 	cfg := config.Default()
-	cfg.MODX.DSN = mysql.dsn(shopDB)
-	cfg.State.DSN = mysql.dsn(stateDB)
+	cfg.MODX.DSN = shopDSN
+	cfg.State.DSN = stateDSN
 	cfg.AmoCRM.BaseURL = sandboxURL
 	cfg.AmoCRM.LongLivedToken = demoToken
 	cfg.Sync.Start = "all" // send the whole history, as a first backfill would

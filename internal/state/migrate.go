@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"path"
 	"slices"
 	"strconv"
@@ -123,7 +122,7 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 			m.version, s.clock()); err != nil {
 			return fmt.Errorf("record migration %s: %w", m.name, err)
 		}
-		slog.InfoContext(ctx, "state migration applied", "version", m.version, "name", m.name)
+		s.log.InfoContext(ctx, "state migration applied", "version", m.version, "name", m.name)
 	}
 	return nil
 }

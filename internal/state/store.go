@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strings"
 	"time"
@@ -34,6 +35,7 @@ type Store struct {
 	migrations  []migration
 	maxAttempts int
 	now         func() time.Time
+	log         *slog.Logger
 }
 
 // Option configures a Store.
@@ -47,6 +49,12 @@ func WithMaxAttempts(n int) Option {
 			s.maxAttempts = n
 		}
 	}
+}
+
+// WithLogger sets where the store says which migrations it applied;
+// the default discards it.
+func WithLogger(l *slog.Logger) Option {
+	return func(s *Store) { s.log = l }
 }
 
 // WithClock replaces time.Now, for tests.
@@ -71,6 +79,7 @@ func Open(db *sqlx.DB, prefix string, opts ...Option) (*Store, error) {
 		migrations:  migs,
 		maxAttempts: DefaultMaxAttempts,
 		now:         time.Now,
+		log:         slog.New(slog.DiscardHandler),
 	}
 	for _, o := range opts {
 		o(s)

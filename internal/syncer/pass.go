@@ -95,6 +95,7 @@ func (s *Syncer) newPass(ctx context.Context, opts PassOptions) (*pass, error) {
 			return nil, fmt.Errorf("-only: unknown source %q: want orders, forms or users", o)
 		}
 	}
+	s.src.ResetCategories() // the category tree may have changed since the last pass
 	if err := s.loadMeta(ctx, p); err != nil {
 		return nil, err
 	}

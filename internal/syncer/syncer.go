@@ -46,6 +46,7 @@ const (
 // Source is the MODX database, as the syncer reads it.
 type Source interface {
 	Detect(ctx context.Context) (*modx.Schema, error)
+	ResetCategories()
 	Site(ctx context.Context) (modx.SiteFacts, error)
 	MaxIDs(ctx context.Context) (modx.Cursors, error)
 	FirstIDsSince(ctx context.Context, t time.Time) (modx.Cursors, error)

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"encoding/json"
+	"maps"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+)
+
+func TestRunOnceBackfill(t *testing.T) {
+	e := newShopEnv(t)
+	ds := e.generate(200)
+	cfg := e.config("")
+
+	code, _, errOut := runMain(t, "run", "-config", cfg, "-once")
+	if code != exitOK {
+		t.Fatalf("first run: exit %d, want %d; stderr:\n%s", code, exitOK, errOut)
+	}
+	if !strings.Contains(errOut, "created ") || !strings.Contains(errOut, "requests") {
+		t.Errorf("no summary line on stderr:\n%s", errOut)
+	}
+	deals := e.dealsByOrder()
+	skipped := map[int64]bool{}
+	for _, id := range append(ds.UnplacedOrders, ds.DraftOrders...) {
+		skipped[id] = true
+	}
+	for id := ds.FirstOrderID; id <= ds.LastOrderID; id++ {
+		got, want := deals[strconv.FormatInt(id, 10)], 1
+		if skipped[id] {
+			want = 0
+		}
+		if got != want {
+			t.Errorf("order %d has %d deals, want %d", id, got, want)
+		}
+	}
+
+	leads := len(e.box.Leads())
+	code, _, errOut = runMain(t, "run", "-config", cfg, "-once")
+	if code != exitOK {
+		t.Fatalf("second run: exit %d; stderr:\n%s", code, errOut)
+	}
+	if !strings.Contains(errOut, "created 0,") {
+		t.Errorf("second run created something:\n%s", errOut)
+	}
+	if got := len(e.box.Leads()); got != leads {
+		t.Errorf("deals after the second run: got %d, want %d", got, leads)
+	}
+}
+
+func TestRunOnceParksFailedRetry(t *testing.T) {
+	e := newShopEnv(t)
+	good := e.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 999 111-22-33"}})
+	broken := e.order(modxtest.OrderSpec{Properties: "{", Address: map[string]any{"phone": "+7 999 111-22-44"}})
+	cfg := e.config("")
+
+	code, _, errOut := runMain(t, "run", "-config", cfg, "-once")
+	if code != exitParked {
+		t.Fatalf("run: exit %d, want %d; stderr:\n%s", code, exitParked, errOut)
+	}
+	if got := e.dealsByOrder()[strconv.FormatInt(good, 10)]; got != 1 {
+		t.Errorf("good order %d has %d deals, want 1", good, got)
+	}
+
+	code, out, errOut := runMain(t, "failed", "-config", cfg)
+	if code != exitOK {
+		t.Fatalf("failed: exit %d; stderr:\n%s", code, errOut)
+	}
+	key := "order:" + strconv.FormatInt(broken, 10)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[1], key) || !strings.Contains(lines[1], "properties") {
+		t.Errorf("failed lists:\n%s\nwant a header and %s with a reason about its properties", out, key)
+	}
+
+	code, out, _ = runMain(t, "failed", "-config", cfg, "-json")
+	var list []parked
+	if err := json.Unmarshal([]byte(out), &list); code != exitOK || err != nil || len(list) != 1 || list[0].Key != key {
+		t.Errorf("failed -json: exit %d, %v, got %+v", code, err, list)
+	}
+
+	code, out, errOut = runMain(t, "retry", "-config", cfg, key)
+	if code != exitOK || !strings.Contains(out, "re-queued 1 ") {
+		t.Errorf("retry: exit %d, stdout %q, stderr %q; want 1 re-queued", code, out, errOut)
+	}
+	var next *string
+	if err := e.db.Get(&next, "SELECT CAST(next_attempt_at AS CHAR) FROM amocrm_sync_failures WHERE kind = 'order' AND source_id = ?", broken); err != nil {
+		t.Fatal(err)
+	}
+	if next == nil {
+		t.Error("after retry the order still waits for retry; want it due")
+	}
+}
+
+func TestRetryUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"retry"},
+		{"retry", "order"},
+		{"retry", "order:x"},
+		{"retry", "-all", "order:1"},
+	} {
+		if code, _, _ := runMain(t, args...); code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
+		}
+	}
+}
+
+func TestRunUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"run", "-since", "yesterday"},
+		{"run", "-only", "orders,carts"},
+		{"run", "-report", "r.json"},
+		{"run", "extra"},
+	} {
+		if code, _, _ := runMain(t, args...); code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
+		}
+	}
+}
+
+func TestRunDryRunWritesNothing(t *testing.T) {
+	e := newShopEnv(t)
+	e.generate(50)
+	cfg := e.config("")
+	// A first real pass creates the state tables and a few links, so the
+	// dry run has something to compare against.
+	if code, _, errOut := runMain(t, "run", "-config", cfg, "-once", "-only", "orders"); code != exitOK {
+		t.Fatalf("real run: exit %d; stderr:\n%s", code, errOut)
+	}
+	for i := range 5 {
+		e.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 912 000-00-0" + strconv.Itoa(i)}})
+	}
+	rows, writes := e.stateRows(), e.writes()
+
+	path := filepath.Join(t.TempDir(), "report.json")
+	code, out, errOut := runMain(t, "run", "-config", cfg, "-dry-run", "-report", path)
+	if code != exitOK {
+		t.Fatalf("dry run: exit %d; stderr:\n%s", code, errOut)
+	}
+	if got := e.stateRows(); !maps.Equal(got, rows) {
+		t.Errorf("state rows changed: before %v, after %v", rows, got)
+	}
+	if got := e.writes(); got != writes {
+		t.Errorf("sandbox write requests: before %d, after %d", writes, got)
+	}
+	if !strings.Contains(out, "create") {
+		t.Errorf("text report on stdout lacks the creates:\n%s", out)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		DryRun  bool `json:"dry_run"`
+		Entries []struct {
+			Action string `json:"action"`
+			Kind   string `json:"kind"`
+		} `json:"entries"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("report.json does not parse: %v", err)
+	}
+	creates := 0
+	for _, en := range doc.Entries {
+		if en.Kind == "lead" && en.Action == "create" {
+			creates++
+		}
+	}
+	if !doc.DryRun || creates != 5 {
+		t.Errorf("report: dry_run %v, %d deal creates; want true and 5", doc.DryRun, creates)
+	}
+}

@@ -1,0 +1,136 @@
+package syncer_test
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
+)
+
+// TestGenerations runs a generated shop of every miniShop2 generation
+// (MyISAM, as real shops have them) through a pass and a second pass.
+func TestGenerations(t *testing.T) {
+	for _, gen := range []string{modxtest.Gen24, modxtest.Gen30, modxtest.Gen4x} {
+		t.Run(gen, func(t *testing.T) {
+			h := newHarness(t, modxtest.Options{Generation: gen, MyISAM: true, Prefix: "shop_"}, nil)
+			ds, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "shop_", Generation: gen, Orders: 120, Users: 40, Seed: 7})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := h.pass(syncer.PassOptions{})
+			waiting := len(ds.UnplacedOrders) + len(ds.DraftOrders)
+			created, parked := res.Count("lead", report.Create), res.Count("lead", report.Fail)
+			if created == 0 || created+parked != ds.Orders-waiting {
+				t.Fatalf("created %d + parked %d deals, want %d placed orders (%s)", created, parked, ds.Orders-waiting, res.Summary())
+			}
+			if got := len(h.box.Leads()); got != created {
+				t.Errorf("sandbox holds %d deals, want %d", got, created)
+			}
+			res = h.pass(syncer.PassOptions{})
+			if got := res.Count("lead", report.Create); got != 0 {
+				t.Errorf("second pass created %d deals, want 0", got)
+			}
+		})
+	}
+}
+
+// TestOldExtraLinksAreHonoured: orders and users the old extra sent are
+// linked, not sent again.
+func TestOldExtraLinksAreHonoured(t *testing.T) {
+	h := newHarness(t, modxtest.Options{OldExtra: true}, nil)
+	sent := h.order(modxtest.OrderSpec{})
+	fresh := h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 907 000-00-01"}})
+	if _, err := h.db.Exec("INSERT INTO modx_amocrm_leads (`order`, order_id, pipeline_id) VALUES (?, 777, 1001)", sent); err != nil {
+		t.Fatal(err)
+	}
+	res := h.pass(syncer.PassOptions{})
+	if got := res.Count("lead", report.Create); got != 1 {
+		t.Fatalf("created %d deals, want 1 (only the order the old extra never sent)", got)
+	}
+	leads := h.leadsByOrder()
+	if _, ok := leads[strconv.FormatInt(fresh, 10)]; !ok {
+		t.Error("the new order has no deal")
+	}
+	if _, ok := leads[strconv.FormatInt(sent, 10)]; ok {
+		t.Error("the order the old extra sent was sent again")
+	}
+}
+
+// TestSitePipelineIsCreatedOnce: with orders.pipeline_id = 0 a pipeline
+// named after the site mirrors miniShop2's statuses, created once.
+func TestSitePipelineIsCreatedOnce(t *testing.T) {
+	h := newHarness(t, modxtest.Options{SiteName: "Мой магазин"}, func(c *config.Config) { c.Orders.PipelineID = config.IDRef{} })
+	h.order(modxtest.OrderSpec{})
+	h.pass(syncer.PassOptions{})
+	h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 908 000-00-01"}})
+	h.pass(syncer.PassOptions{})
+	var site []int64
+	for _, p := range h.box.Pipelines() {
+		if p.Name == "Мой магазин" {
+			site = append(site, p.ID)
+		}
+	}
+	if len(site) != 1 {
+		t.Fatalf("site pipelines: got %d, want 1", len(site))
+	}
+	_, newStatus := h.pipelineStatus("Мой магазин", "Новый")
+	for _, l := range h.box.Leads() {
+		if l.PipelineID != site[0] || l.StatusID != newStatus {
+			t.Errorf("deal %d in pipeline %d status %d, want %d status %d (Новый)", l.ID, l.PipelineID, l.StatusID, site[0], newStatus)
+		}
+	}
+}
+
+// TestDraftPlacedLaterArrivesThroughItsLog: a cart (draft) passed by the
+// watermark is sent when its status log says it was placed.
+func TestDraftPlacedLaterArrivesThroughItsLog(t *testing.T) {
+	h := newHarness(t, modxtest.Options{}, func(c *config.Config) { c.Sync.AbandonAfter = config.Duration{} })
+	draft := h.order(modxtest.OrderSpec{Status: 5})
+	h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 909 000-00-01"}})
+	h.pass(syncer.PassOptions{})
+	if got := len(h.box.Leads()); got != 1 {
+		t.Fatalf("deals: got %d, want 1", got)
+	}
+	if _, err := h.db.Exec("UPDATE modx_ms2_orders SET status = 1 WHERE id = ?", draft); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := modxtest.InsertStatusLog(h.ctx, h.db, h.shop, modxtest.LogSpec{OrderID: draft, Entry: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	h.pass(syncer.PassOptions{})
+	if _, ok := h.leadsByOrder()[strconv.FormatInt(draft, 10)]; !ok {
+		t.Fatal("the placed draft has no deal")
+	}
+}
+
+// TestBadOrderIsParkedAndOthersGoOn: broken properties JSON parks one order
+// with its reason; the rest of the batch is sent.
+func TestBadOrderIsParkedAndOthersGoOn(t *testing.T) {
+	h := newHarness(t, modxtest.Options{}, nil)
+	bad := h.order(modxtest.OrderSpec{Properties: `{"amoCRMFields": {`})
+	h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 910 000-00-01"}})
+	h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "", "email": ""}, UserID: h.user(modxtest.UserSpec{})})
+	res := h.pass(syncer.PassOptions{})
+	if got := len(h.box.Leads()); got != 1 {
+		t.Errorf("deals: got %d, want 1", got)
+	}
+	if got := res.Parked; got != 2 {
+		t.Errorf("parked: got %d, want 2 (%s)", got, res.Summary())
+	}
+	failures, err := h.store.Failures(h.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reasons := map[int64]string{}
+	for _, f := range failures {
+		reasons[f.SourceID] = f.Reason
+	}
+	if r := reasons[bad]; r == "" {
+		t.Errorf("order %d not parked; failures %v", bad, reasons)
+	} else {
+		t.Logf("order %d parked: %s", bad, r)
+	}
+}

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	_ "github.com/go-sql-driver/mysql" // the "mysql" driver of sqlx.Open
@@ -309,8 +313,21 @@ func (d *demo) printAccount() {
 	for _, l := range leads {
 		byPipeline[names[l.PipelineID]]++
 	}
-	fmt.Fprintf(d.out, "amoCRM now holds %d deals and %d contacts; deals by pipeline: %v\n",
-		len(leads), len(d.sandbox.box.Contacts()), byPipeline)
+	fmt.Fprintf(d.out, "amoCRM now holds %d deals and %d contacts; deals by pipeline: %s\n",
+		len(leads), len(d.sandbox.box.Contacts()), countList(byPipeline))
+}
+
+// countList is "a 12, b 3": the biggest first, then by name.
+func countList(counts map[string]int) string {
+	names := slices.Collect(maps.Keys(counts))
+	slices.SortFunc(names, func(a, b string) int {
+		return cmp.Or(counts[b]-counts[a], strings.Compare(a, b))
+	})
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s %d", n, counts[n])
+	}
+	return strings.Join(parts, ", ")
 }
 
 // serve keeps the servers up until ctx ends, saying how to look at them.

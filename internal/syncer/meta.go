@@ -42,7 +42,7 @@ func (s *Syncer) loadMeta(ctx context.Context, p *pass) error {
 	m.SiteHost = site.Host
 	m.Currency, m.CountUnit = "руб.", "шт."
 	p.meta = m
-	if s.cfg.Orders.Enabled && s.cfg.Orders.PipelineID.IsZero() {
+	if s.cfg.Orders.Enabled && p.selected(SourceOrders) && s.cfg.Orders.PipelineID.IsZero() {
 		if err := s.ensureSitePipeline(ctx, p, site); err != nil {
 			return err
 		}

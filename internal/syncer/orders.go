@@ -305,6 +305,10 @@ func (s *Syncer) planOrders(ctx context.Context, p *pass, b *batch, ids []int64)
 		if j.link.AmoID == 0 && p.notPlaced(o.Status) != "" {
 			continue // not an order (yet): the waiting list or its status log brings it back
 		}
+		if p.planned[o.ID] {
+			continue // already brought to its current status in this pass
+		}
+		p.planned[o.ID] = true
 		jobs = append(jobs, j)
 	}
 	if err := s.mapOrders(ctx, p, b, jobs); err != nil {

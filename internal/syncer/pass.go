@@ -32,6 +32,10 @@ type pass struct {
 	// memLinks holds links a dry run knows but must not write (the old
 	// extra's), by kind and source id.
 	memLinks map[string]map[int64]state.Link
+	// planned are the orders this pass has already handled, so a later step
+	// (their status log) does not report them again; in a dry run, where
+	// nothing is linked, it would even plan them twice.
+	planned map[int64]bool
 }
 
 // Result is what a pass did, for the summary line, the report and exit codes.
@@ -81,6 +85,7 @@ func (s *Syncer) newPass(ctx context.Context, opts PassOptions) (*pass, error) {
 		marks:    map[string]int64{},
 		retried:  map[int64]bool{},
 		memLinks: map[string]map[int64]state.Link{},
+		planned:  map[int64]bool{},
 		result: &Result{
 			DryRun:  opts.DryRun,
 			Started: s.now(),

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestRun runs the whole demo on a small shop, with -keep, and stops it once
+// it serves. It needs no database server, so it runs under CI too.
+func TestRun(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	reportPath := filepath.Join(t.TempDir(), "dry-run.html")
+	out := &cancelOn{marker: "serving until Ctrl-C", cancel: cancel}
+
+	err := Run(ctx, []string{"-orders", "40", "-users", "20", "-forms", "5", "-seed", "7", "-keep", "-report", reportPath}, out)
+	got := out.String()
+	if err != nil {
+		t.Fatalf("Run: %v\noutput:\n%s", err, got)
+	}
+
+	for _, want := range []string{
+		"shop generated in ",
+		"MySQL (go-mysql-server, in memory) at 127.0.0.1:",
+		"amoCRM sandbox at http://127.0.0.1:",
+		"modx-amocrm dry run: nothing was written to amoCRM",
+		"dry run: would be created ",
+		"the dry-run report: " + reportPath,
+		"mysql -h127.0.0.1 -P ",
+		"Authorization: Bearer " + demoToken,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q; got:\n%s", want, got)
+		}
+	}
+	if deals := number(t, got, `amoCRM now holds (\d+) deals`); deals == 0 {
+		t.Errorf("deals after the sync: got 0, want some; output:\n%s", got)
+	}
+	syncs := regexp.MustCompile(`(?m)^sync: created (\d+),`).FindAllStringSubmatch(got, -1)
+	if len(syncs) != 2 {
+		t.Fatalf("sync summaries: got %d, want 2; output:\n%s", len(syncs), got)
+	}
+	if syncs[0][1] == "0" {
+		t.Errorf("first sync created nothing; output:\n%s", got)
+	}
+	if !strings.Contains(got, "sync: created 0, updated 0,") {
+		t.Errorf("second sync wrote something; output:\n%s", got)
+	}
+	if entries, held := number(t, got, `(?m)^entries\s+(\d+)$`), number(t, got, `… (\d+) more entries`); entries != held+shownEntries {
+		t.Errorf("dry-run entries: %d shown + %d held, report has %d", shownEntries, held, entries)
+	}
+
+	html, err := os.ReadFile(reportPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(html, []byte("order:1")) {
+		t.Errorf("HTML report %s lacks order:1", reportPath)
+	}
+}
+
+// number returns the integer the first group of pattern captures in s.
+func number(t *testing.T, s, pattern string) int {
+	t.Helper()
+	m := regexp.MustCompile(pattern).FindStringSubmatch(s)
+	if m == nil {
+		t.Fatalf("output lacks %s; got:\n%s", pattern, s)
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// cancelOn collects the output and cancels once marker appears in it,
+// standing in for the user's Ctrl-C.
+type cancelOn struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	marker string
+	cancel context.CancelFunc
+}
+
+func (c *cancelOn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, err := c.buf.Write(p)
+	if strings.Contains(c.buf.String(), c.marker) {
+		c.cancel()
+	}
+	return n, err
+}
+
+func (c *cancelOn) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf.String()
+}
+
+func TestParseOptionsUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"-orders", "x"},
+		{"-users", "0"},
+		{"-forms", "-1"},
+		{"extra"},
+	} {
+		_, err := parseOptions(args, io.Discard)
+		var uerr usageError
+		if !errors.As(err, &uerr) {
+			t.Errorf("parseOptions(%q): got %v, want a usage error", args, err)
+		}
+	}
+	if _, err := parseOptions([]string{"-h"}, io.Discard); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("parseOptions(-h): got %v, want flag.ErrHelp", err)
+	}
+}
+
+func TestEntryCap(t *testing.T) {
+	report := "title\n\n  kind  create\n  lead       3\n\n" +
+		"create    lead order:1  A\n" +
+		"update    lead order:2  B\n    name: x -> y\n" +
+		"skip      lead order:3  C\n    no phone\n"
+	tests := []struct {
+		limit int
+		want  string
+		held  int
+	}{
+		{0, "title\n\n  kind  create\n  lead       3\n\n", 3},
+		{2, "title\n\n  kind  create\n  lead       3\n\n" +
+			"create    lead order:1  A\nupdate    lead order:2  B\n    name: x -> y\n", 1},
+		{5, report, 0},
+	}
+	for _, tt := range tests {
+		var out bytes.Buffer
+		c := newEntryCap(&out, tt.limit)
+		// Uneven writes: lines are cut across calls, as a buffered writer does.
+		for chunk := range slices.Chunk([]byte(report), 7) {
+			if _, err := c.Write(chunk); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if out.String() != tt.want {
+			t.Errorf("limit %d: got\n%q\nwant\n%q", tt.limit, out.String(), tt.want)
+		}
+		if c.Held() != tt.held {
+			t.Errorf("limit %d: held %d, want %d", tt.limit, c.Held(), tt.held)
+		}
+	}
+}

@@ -1,0 +1,84 @@
+package syncer_test
+
+import (
+	"testing"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
+)
+
+// entries collects a dry run's report.
+type entries []report.Entry
+
+func (e *entries) Write(x report.Entry) error { *e = append(*e, x); return nil }
+
+// stateRows counts the rows of every state table.
+func (h *harness) stateRows() map[string]int {
+	h.t.Helper()
+	var tables []string
+	if err := h.db.Select(&tables, "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE 'amocrm\\_sync\\_%'"); err != nil {
+		h.t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, tbl := range tables {
+		var n int
+		if err := h.db.Get(&n, "SELECT COUNT(*) FROM `"+tbl+"`"); err != nil {
+			h.t.Fatal(err)
+		}
+		out[tbl] = n
+	}
+	return out
+}
+
+func TestDryRunWritesNothing(t *testing.T) {
+	h := newHarness(t, modxtest.Options{FormIt: true, OldExtra: true}, func(c *config.Config) {
+		c.Orders.PipelineID = config.IDRef{} // the site pipeline would be created
+		c.Forms.Enabled, c.Forms.AsLead = true, true
+		c.Users.Enabled = true
+	})
+	if _, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "modx_", Orders: 60, Users: 20, Forms: 5, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	// A first real pass of the forms only, so the dry run also meets links
+	// and existing contacts.
+	h.pass(syncer.PassOptions{Only: []string{"forms"}})
+	before := h.stateRows()
+	h.box.ResetRequests()
+
+	var got entries
+	res := h.pass(syncer.PassOptions{DryRun: true, Report: &got})
+
+	for _, r := range h.box.Requests() {
+		if r.Method != "GET" {
+			t.Errorf("dry run wrote to amoCRM: %s %s", r.Method, r.Path)
+		}
+	}
+	after := h.stateRows()
+	for tbl, n := range before {
+		if after[tbl] != n {
+			t.Errorf("dry run changed %s: %d rows, want %d", tbl, after[tbl], n)
+		}
+	}
+	if len(got) == 0 {
+		t.Fatal("dry run reported nothing")
+	}
+	kinds := map[string]bool{}
+	for _, e := range got {
+		kinds[e.Kind+"/"+string(e.Action)] = true
+	}
+	for _, want := range []string{"pipeline/create", "field/create", "lead/create", "contact/create"} {
+		if !kinds[want] {
+			t.Errorf("dry run report lacks %s; has %v", want, kinds)
+		}
+	}
+	if res.Count("lead", report.Create) == 0 {
+		t.Errorf("dry run plans no deals: %s", res.Summary())
+	}
+	// And a real pass afterwards still does everything.
+	real := h.pass(syncer.PassOptions{})
+	if got, want := real.Count("lead", report.Create), res.Count("lead", report.Create); got != want {
+		t.Errorf("real pass created %d deals, the dry run said %d", got, want)
+	}
+}

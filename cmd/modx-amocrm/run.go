@@ -101,11 +101,13 @@ func runOnce(ctx context.Context, io IO, s *site, opts syncer.PassOptions, repor
 	opts.Progress = progress
 	res, err := s.pass(passCtx, opts, s.log)
 	done()
+	sum := report.Summary{DryRun: opts.DryRun, Sources: passSources(s.cfg, opts.Only)}
 	if res != nil {
-		if cerr := closeReport(reportSummary(s, opts, res)); cerr != nil && err == nil {
-			err = cerr
-		}
+		sum.Started, sum.Finished, sum.Requests = res.Started, res.Finished, res.Requests
 		fmt.Fprintln(io.Stderr, res.Summary())
+	}
+	if cerr := closeReport(sum); cerr != nil && err == nil {
+		err = cerr
 	}
 	switch {
 	case errors.Is(err, syncer.ErrStopped):
@@ -169,16 +171,6 @@ func openReport(io IO, dryRun bool, path string) (rep report.Writer, closeFn fun
 		}
 		return nil
 	}, nil
-}
-
-func reportSummary(s *site, opts syncer.PassOptions, res *syncer.Result) report.Summary {
-	return report.Summary{
-		DryRun:   res.DryRun,
-		Sources:  passSources(s.cfg, opts.Only),
-		Started:  res.Started,
-		Finished: res.Finished,
-		Requests: res.Requests,
-	}
 }
 
 // passSources names the sources a pass covers: -only, else the enabled ones.

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
 )
 
 func TestRunOnceBackfill(t *testing.T) {
@@ -171,5 +172,21 @@ func TestRunDryRunWritesNothing(t *testing.T) {
 	}
 	if !doc.DryRun || creates != 5 {
 		t.Errorf("report: dry_run %v, %d deal creates; want true and 5", doc.DryRun, creates)
+	}
+}
+
+func TestRunStopsOnUnpaidAccount(t *testing.T) {
+	e := newShopEnv(t)
+	e.order(modxtest.OrderSpec{})
+	cfg := e.config("")
+	e.box.SetFaults(sandbox.Faults{Unpaid: true})
+	for _, args := range [][]string{
+		{"run", "-config", cfg, "-once"},
+		{"run", "-config", cfg}, // the daemon exits too, so systemd shows the failure
+	} {
+		code, _, errOut := runMain(t, args...)
+		if code != exitFatal || !strings.Contains(errOut, "not paid") {
+			t.Errorf("%v: exit %d, stderr %q; want %d and a plain message", args, code, errOut, exitFatal)
+		}
 	}
 }

@@ -63,6 +63,7 @@ rate_limit = 7
 
 [sync]
 start = "all"
+cron = "@every 1h" # daemons in tests run their first pass only
 
 [orders]
 enabled = true

@@ -88,6 +88,13 @@ func (b *batch) adopt(j *orderJob, lead *amocrm.Lead) {
 		Action: report.Unchanged, AmoID: lead.ID, Title: j.deal.Lead.Name, Reason: "found in amoCRM after an unknown outcome; linked"})
 }
 
+// contactSent records that the contact now holds the customer's payload.
+func (b *batch) contactSent(c *customer) {
+	if c.contactID != 0 && c.hash != "" {
+		b.links = append(b.links, state.Link{Kind: linkContact, SourceID: c.contactID, AmoID: c.contactID, Hash: c.hash})
+	}
+}
+
 func (b *batch) indexKeys(keys []string, contactID int64) {
 	if contactID == 0 {
 		return
@@ -107,10 +114,16 @@ func (b *batch) planContact(p *pass, source string, c *customer) {
 	want := c.merged()
 	title := want.Contact.Name
 	key := "contact:" + c.keys[0]
+	if c.contactID != 0 && c.sent {
+		b.entries = append(b.entries, report.Entry{Source: source, Kind: "contact", Key: key, Action: report.Unchanged, AmoID: c.contactID, Title: title,
+			Reason: "same as last sent"})
+		return
+	}
 	if c.contactID != 0 {
 		patch, changed := p.mapper.MergeContact(*c.live, want)
 		b.indexKeys(c.keys, c.contactID)
 		if !changed {
+			b.contactSent(c)
 			b.entries = append(b.entries, report.Entry{Source: source, Kind: "contact", Key: key, Action: report.Unchanged, AmoID: c.contactID, Title: title})
 			return
 		}
@@ -242,6 +255,10 @@ func (s *Syncer) applyContactUpdates(ctx context.Context, b *batch) error {
 	err := s.crm.UpdateContacts(ctx, patches)
 	var verr *amocrm.ValidationError
 	switch {
+	case err == nil:
+		for _, c := range b.contactUpdates {
+			b.contactSent(c)
+		}
 	case errors.As(err, &verr):
 		// The request was refused as a whole: park the customers amoCRM
 		// named, and send the others' updates again.
@@ -254,6 +271,7 @@ func (s *Syncer) applyContactUpdates(ctx context.Context, b *batch) error {
 				continue
 			}
 			again = append(again, patches[i])
+			b.contactSent(c)
 		}
 		if len(again) > 0 {
 			if err := s.crm.UpdateContacts(ctx, again); err != nil {
@@ -327,6 +345,7 @@ func (s *Syncer) preCreateContacts(ctx context.Context, b *batch) error {
 		}
 		c.contactID = id
 		b.indexKeys(c.keys, id)
+		b.contactSent(c)
 	}
 	return nil
 }
@@ -438,6 +457,7 @@ func (b *batch) created(j *orderJob, contactID int64) {
 	}
 	b.indexKeys(j.cust.keys, contactID)
 	j.cust.contactID = contactID
+	b.contactSent(j.cust)
 }
 
 type createResult struct{ ID, ContactID int64 }

@@ -119,6 +119,8 @@ type customer struct {
 	contactID int64    // 0: new
 	live      *amocrm.Contact
 	sourceID  int64                   // the first record's id: the contact's pending marker
+	hash      string                  // hash of the merged draft's contact payload
+	sent      bool                    // hash is what we last wrote to (or found on) the contact
 	want      *transform.ContactDraft // a new contact's payload
 	patch     *amocrm.Contact         // an existing contact's update
 }
@@ -252,7 +254,7 @@ func (s *Syncer) resolveCustomers(ctx context.Context, p *pass, cs []*customer) 
 	if err != nil {
 		return err
 	}
-	var ids []int64
+	var matched []int64
 	for _, c := range cs {
 		for _, k := range c.keys {
 			if id := found[k]; id != 0 {
@@ -261,8 +263,29 @@ func (s *Syncer) resolveCustomers(ctx context.Context, p *pass, cs []*customer) 
 			}
 		}
 		if c.contactID != 0 {
-			ids = append(ids, c.contactID)
+			matched = append(matched, c.contactID)
 		}
+		c.hash, _ = transform.Hash(c.merged().Contact)
+	}
+	if len(matched) == 0 {
+		return nil
+	}
+	// A contact we already brought up to this very payload needs no read and
+	// no write: repeat customers cost nothing.
+	sent, err := p.links(ctx, s.store, linkContact, matched)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for _, c := range cs {
+		if c.contactID == 0 {
+			continue
+		}
+		if l, ok := sent[c.contactID]; ok && c.hash != "" && l.Hash == c.hash {
+			c.sent = true
+			continue
+		}
+		ids = append(ids, c.contactID)
 	}
 	if len(ids) == 0 {
 		return nil
@@ -276,7 +299,7 @@ func (s *Syncer) resolveCustomers(ctx context.Context, p *pass, cs []*customer) 
 		byID[live[i].ID] = &live[i]
 	}
 	for _, c := range cs {
-		if c.contactID == 0 {
+		if c.contactID == 0 || c.sent {
 			continue
 		}
 		if c.live = byID[c.contactID]; c.live == nil {

@@ -37,6 +37,9 @@ func (s *Syncer) syncForms(ctx context.Context, p *pass) error {
 	if err := s.initWatermarks(ctx, p, SourceForms); err != nil {
 		return err
 	}
+	if err := s.estimateBacklog(ctx, p, SourceForms); err != nil {
+		return err
+	}
 	// Without a key only encrypted rows fail, each with its reason.
 	key, err := s.src.FormItKey(ctx)
 	if err != nil && !errors.Is(err, modx.ErrNoFormItKey) {

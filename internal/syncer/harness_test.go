@@ -25,7 +25,7 @@ const testToken = "sandbox-long-lived-token"
 // harness is a shop database, our state in it, the sandbox and a syncer
 // wired the way `run` wires them.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	db     *sqlx.DB
 	dsn    string
@@ -39,6 +39,11 @@ type harness struct {
 
 func newHarness(t *testing.T, shop modxtest.Options, edit func(*config.Config)) *harness {
 	t.Helper()
+	return newHarnessTB(t, shop, edit, sandbox.Options{LongLivedTokens: []string{testToken}, RPS: -1})
+}
+
+func newHarnessTB(t testing.TB, shop modxtest.Options, edit func(*config.Config), box sandbox.Options) *harness {
+	t.Helper()
 	ctx := context.Background()
 	db, dsn := testdb.New(t)
 	if shop.Prefix == "" {
@@ -47,7 +52,7 @@ func newHarness(t *testing.T, shop modxtest.Options, edit func(*config.Config)) 
 	if err := modxtest.Create(ctx, db, shop); err != nil {
 		t.Fatalf("create shop: %v", err)
 	}
-	box, url := sandbox.Start(t, sandbox.Options{LongLivedTokens: []string{testToken}, RPS: -1})
+	sb, url := sandbox.Start(t, box)
 	cfg := config.Default()
 	cfg.MODX.DSN = dsn
 	cfg.MODX.TablePrefix = shop.Prefix
@@ -72,7 +77,7 @@ func newHarness(t *testing.T, shop modxtest.Options, edit func(*config.Config)) 
 		t.Fatalf("open shop: %v", err)
 	}
 	t.Cleanup(func() { src.Close() })
-	return &harness{t: t, ctx: ctx, db: db, dsn: dsn, shop: shop, cfg: &cfg, box: box, url: url, store: store, source: src}
+	return &harness{t: t, ctx: ctx, db: db, dsn: dsn, shop: shop, cfg: &cfg, box: sb, url: url, store: store, source: src}
 }
 
 // client returns an amoCRM client for the sandbox; faults are set on the

@@ -25,6 +25,9 @@ func (s *Syncer) syncOrders(ctx context.Context, p *pass) error {
 	if err := s.initWatermarks(ctx, p, SourceOrders, SourceOrderLogs); err != nil {
 		return err
 	}
+	if err := s.estimateBacklog(ctx, p, SourceOrders, SourceOrderLogs); err != nil {
+		return err
+	}
 	steps := []func(context.Context, *pass) (bool, error){
 		s.pendingOrders,
 		s.newOrders,

@@ -15,7 +15,9 @@ import (
 // pass is the state of one pass: options, account metadata, the mapper and
 // the counters that end up in the Result.
 type pass struct {
-	opts    PassOptions
+	syncer   *Syncer
+	requests int // the client's request count when the pass began
+	opts     PassOptions
 	started time.Time
 	meta    transform.Meta
 	mapper  *transform.Mapper
@@ -79,6 +81,8 @@ func (r *Result) Summary() string {
 
 func (s *Syncer) newPass(ctx context.Context, opts PassOptions) (*pass, error) {
 	p := &pass{
+		syncer:   s,
+		requests: s.requests(),
 		opts:     opts,
 		started:  s.now(),
 		now:      s.now,
@@ -133,6 +137,9 @@ func (p *pass) count(kind string, action report.Action) {
 // record counts one planned or applied entity and streams it to the report.
 func (p *pass) record(e report.Entry) error {
 	p.count(e.Kind, e.Action)
+	if !p.opts.DryRun {
+		p.syncer.metrics.Written(e.Kind, metricResult[e.Action], 1)
+	}
 	if e.Action == report.Fail && !p.opts.DryRun {
 		p.result.Parked++
 	}
@@ -168,7 +175,14 @@ func (p *pass) progress(n int) {
 
 func (p *pass) finish() *Result {
 	p.result.Finished = p.now()
+	p.result.Requests = p.syncer.requests() - p.requests
 	return p.result
+}
+
+// metricResult names an action the way the written-entities metric does.
+var metricResult = map[report.Action]string{
+	report.Create: "created", report.Update: "updated", report.Unchanged: "unchanged",
+	report.Skip: "skipped", report.Fail: "failed",
 }
 
 // sourceKey is "kind:id", the form `failed` and `retry` use.

@@ -33,6 +33,7 @@ const (
 	linkOrderStatus = "order_status" // order id -> amoCRM status id last set; hash = the miniShop2 status
 	linkForm        = "form"         // form id -> lead id (0 when the form made no deal)
 	linkUser        = "user"         // MODX user id -> contact id, hash of the contact payload
+	linkContact     = "contact"      // contact id -> itself, hash of the payload last merged into it
 )
 
 // Failure and pending kinds, as `failed` prints them and `retry` takes them.
@@ -103,8 +104,9 @@ type Syncer struct {
 	crm     CRM
 	store   *state.Store
 	log     *slog.Logger
-	metrics Metrics
-	now     func() time.Time
+	metrics  Metrics
+	now      func() time.Time
+	requests func() int
 }
 
 // Options are the Syncer's collaborators besides the three data sides.
@@ -112,11 +114,14 @@ type Options struct {
 	Logger  *slog.Logger
 	Metrics Metrics
 	Now     func() time.Time // nil: time.Now
+	// Requests returns how many amoCRM requests were made so far (the
+	// client's count), for the pass summary; nil leaves it 0.
+	Requests func() int
 }
 
 // New returns a Syncer.
 func New(cfg *config.Config, src Source, crm CRM, store *state.Store, opts Options) *Syncer {
-	s := &Syncer{cfg: cfg, src: src, crm: crm, store: store, log: opts.Logger, metrics: opts.Metrics, now: opts.Now}
+	s := &Syncer{cfg: cfg, src: src, crm: crm, store: store, log: opts.Logger, metrics: opts.Metrics, now: opts.Now, requests: opts.Requests}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -125,6 +130,9 @@ func New(cfg *config.Config, src Source, crm CRM, store *state.Store, opts Optio
 	}
 	if s.metrics == nil {
 		s.metrics = noMetrics{}
+	}
+	if s.requests == nil {
+		s.requests = func() int { return 0 }
 	}
 	return s
 }

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestCheckGoodSetup(t *testing.T) {
+	e := newShopEnv(t)
+	code, out, errOut := runMain(t, "check", "-config", e.config(""))
+	if code != exitOK {
+		t.Fatalf("exit %d, want %d; stdout:\n%s\nstderr:\n%s", code, exitOK, out, errOut)
+	}
+	got := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 {
+			t.Fatalf("line %q: want status, check and detail", line)
+		}
+		if f[0] == "FAIL" {
+			t.Errorf("FAIL line on a good setup: %s", line)
+		}
+		if got[f[1]] == "" || f[0] == "ok" {
+			got[f[1]] = f[0]
+		}
+	}
+	for _, name := range []string{"config", "modx", "tables", "old", "grants", "state", "token", "account", "ids"} {
+		if got[name] != "ok" {
+			t.Errorf("check %q: got %q, want an ok line\n%s", name, got[name], out)
+		}
+	}
+	if !strings.Contains(out, "applied") {
+		t.Errorf("a fresh state database should report its migrations applied:\n%s", out)
+	}
+	if strings.Contains(out, shopToken) {
+		t.Error("check printed the token")
+	}
+}
+
+func TestCheckConfigErrors(t *testing.T) {
+	e := newShopEnv(t)
+	tests := []struct {
+		name  string
+		extra string
+		key   string
+		line  bool // the error names the key's line
+	}{
+		{"typo", "\n[contacts]\nskip_emtpy = true\n", `"contacts.skip_emtpy"`, true},
+		{"wrong type", "\n[metrics]\nlisten = 9464\n", "metrics.listen", true},
+		{"category without id", "\n[[orders.category]]\npipeline_id = 1\n", "orders.category[1].id", false},
+		{"unknown pipeline", "\n[[orders.category]]\nid = 3\npipeline_id = \"Нет такой\"\n", `pipeline_id: no pipeline named "Нет такой"`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			text := e.configText(tt.extra)
+			path := filepath.Join(t.TempDir(), "config.toml")
+			if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, out, _ := runMain(t, "check", "-config", path)
+			if code != exitFatal {
+				t.Errorf("exit %d, want %d", code, exitFatal)
+			}
+			var fail string
+			for _, l := range strings.Split(out, "\n") {
+				if strings.HasPrefix(l, "FAIL") {
+					fail = l
+					break
+				}
+			}
+			if !strings.Contains(fail, tt.key) {
+				t.Errorf("FAIL line %q does not name %s\n%s", fail, tt.key, out)
+			}
+			if tt.line {
+				// The bad key is the last line of the file.
+				want := "config.toml:" + strconv.Itoa(strings.Count(strings.TrimRight(text, "\n"), "\n")+1)
+				if !strings.Contains(fail, want) {
+					t.Errorf("FAIL line %q does not point at %s", fail, want)
+				}
+			}
+		})
+	}
+}

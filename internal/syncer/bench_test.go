@@ -1,0 +1,107 @@
+package syncer_test
+
+import (
+	"bufio"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
+	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
+)
+
+// BenchmarkBackfill10k backfills 10,000 generated orders into the sandbox at
+// the default rate (client 6 req/s, sandbox enforcing amoCRM's 7). Run with
+// -benchtime 1x: one iteration is a whole backfill. It reports requests per
+// 1,000 orders, the wall time against the floor set by the rate limit
+// (requests / rate), orders/s and the process's peak RSS (sandbox included).
+func BenchmarkBackfill10k(b *testing.B) {
+	orders := 10000
+	if v := os.Getenv("MXAMO_BENCH_ORDERS"); v != "" {
+		orders, _ = strconv.Atoi(v)
+	}
+	// distinct: every order a new customer (the figure of merit: about one
+	// request per 50 orders); repeat: ~10 orders per customer, as real shops.
+	b.Run("distinct", func(b *testing.B) { backfill(b, orders, true) })
+	b.Run("repeat", func(b *testing.B) { backfill(b, orders, false) })
+}
+
+// distinctCustomers gives every order its own phone and e-mail and no
+// customer account, so no two orders are one person.
+const distinctCustomers = `UPDATE modx_ms2_orders SET user_id = 0;
+UPDATE modx_ms2_order_addresses SET phone = CONCAT('+7900', LPAD(order_id, 7, '0')), email = CONCAT('buyer', order_id, '@example.org')`
+
+func backfill(b *testing.B, orders int, distinct bool) {
+	for range b.N {
+		b.StopTimer()
+		h := newBenchHarness(b)
+		ds, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "modx_", Orders: orders, Users: orders / 10, Seed: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if distinct {
+			testdb.Exec(b, h.db, distinctCustomers)
+		}
+		client, err := amocrm.New(amocrm.Config{BaseURL: h.url, LongLivedToken: testToken, RateLimit: 6}, h.store)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s := syncer.New(h.cfg, h.source, client, h.store, syncer.Options{})
+		b.StartTimer()
+		start := time.Now()
+		res, err := s.Pass(h.ctx, syncer.PassOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		wall := time.Since(start)
+		b.StopTimer()
+		requests := len(h.box.Requests())
+		floor := time.Duration(float64(requests) / 6 * float64(time.Second))
+		b.ReportMetric(float64(requests)*1000/float64(ds.Orders), "requests/1000orders")
+		b.ReportMetric(wall.Seconds(), "wall-s")
+		b.ReportMetric(floor.Seconds(), "floor-s")
+		b.ReportMetric(float64(res.Count("lead", report.Create))/wall.Seconds(), "orders/s")
+		b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+		b.Logf("%d orders: %s; requests %v", ds.Orders, res.Summary(), requestsByPath(h.box))
+	}
+}
+
+// newBenchHarness is newHarness for a benchmark: the sandbox enforces the
+// real rate limit.
+func newBenchHarness(b *testing.B) *harness {
+	h := newHarnessTB(b, modxtest.Options{}, nil, sandbox.Options{LongLivedTokens: []string{testToken}})
+	h.cfg.Sync.Settle = config.Duration{}
+	return h
+}
+
+// peakRSS reads VmHWM, the process's peak resident set, in bytes.
+func peakRSS() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func requestsByPath(box *sandbox.Server) map[string]int {
+	out := map[string]int{}
+	for _, r := range box.Requests() {
+		out[r.Method+" "+r.Path]++
+	}
+	return out
+}

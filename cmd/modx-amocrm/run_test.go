@@ -185,6 +185,7 @@ func TestRunStopsOnUnpaidAccount(t *testing.T) {
 		{"run", "-config", cfg}, // the daemon exits too, so systemd shows the failure
 	} {
 		code, _, errOut := runMain(t, args...)
+		t.Log(errOut)
 		if code != exitFatal || !strings.Contains(errOut, "not paid") {
 			t.Errorf("%v: exit %d, stderr %q; want %d and a plain message", args, code, errOut, exitFatal)
 		}

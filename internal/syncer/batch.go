@@ -21,9 +21,9 @@ type batch struct {
 	kind, source string
 	// draftFailed parks the records whose contact amoCRM refused.
 	draftFailed func(d *transform.ContactDraft, reason string)
-	creates []*orderJob
-	resends []*orderJob
-	moves   []move
+	creates     []*orderJob
+	resends     []*orderJob
+	moves       []move
 	// contact updates and contacts created before their deals (a new
 	// customer with several deals in the batch)
 	contactUpdates []*customer

@@ -18,12 +18,12 @@ type pass struct {
 	syncer   *Syncer
 	requests int // the client's request count when the pass began
 	opts     PassOptions
-	started time.Time
-	meta    transform.Meta
-	mapper  *transform.Mapper
-	index   *contactIndex
-	result  *Result
-	now     func() time.Time
+	started  time.Time
+	meta     transform.Meta
+	mapper   *transform.Mapper
+	index    *contactIndex
+	result   *Result
+	now      func() time.Time
 
 	done, total int // rows done and known backlog, for Progress
 

@@ -99,11 +99,11 @@ type Metrics interface {
 // Syncer runs passes. It is not safe for concurrent passes: the scheduler
 // never overlaps them, and across processes the leader lock keeps one.
 type Syncer struct {
-	cfg     *config.Config
-	src     Source
-	crm     CRM
-	store   *state.Store
-	log     *slog.Logger
+	cfg      *config.Config
+	src      Source
+	crm      CRM
+	store    *state.Store
+	log      *slog.Logger
 	metrics  Metrics
 	now      func() time.Time
 	requests func() int

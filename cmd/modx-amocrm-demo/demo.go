@@ -84,16 +84,28 @@ func Run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	d, err := setUp(ctx, o, stdout)
-	if d != nil {
-		defer d.Close()
+	// Opened first, so a bad -report fails before anything starts.
+	file, closer, err := report.Open(o.report)
+	if errors.Is(err, report.ErrUnknownFormat) {
+		return usageError{fmt.Errorf("-report: %w", err)}
 	}
 	if err != nil {
 		return err
 	}
-	if err := d.dryRun(ctx, o.report); err != nil {
+	d, err := setUp(ctx, o, stdout)
+	if d != nil {
+		defer d.Close()
+	}
+	if err == nil {
+		err = d.dryRun(ctx, file, o.report)
+	}
+	if cerr := closer.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("close report: %w", cerr)
+	}
+	if err != nil {
 		return err
 	}
+	d.printAccount() // still empty: the dry run wrote nothing
 	if err := d.sync(ctx, "sync: the backfill of everything above"); err != nil {
 		return err
 	}
@@ -230,13 +242,14 @@ func (d *demo) connect(ctx context.Context) error {
 // sources are the sources the demo's config enables, for report summaries.
 func (d *demo) sources() []string {
 	var s []string
-	for _, src := range []struct {
-		name string
-		on   bool
-	}{{syncer.SourceOrders, d.cfg.Orders.Enabled}, {syncer.SourceForms, d.cfg.Forms.Enabled}, {syncer.SourceUsers, d.cfg.Users.Enabled}} {
-		if src.on {
-			s = append(s, src.name)
-		}
+	if d.cfg.Orders.Enabled {
+		s = append(s, syncer.SourceOrders)
+	}
+	if d.cfg.Forms.Enabled {
+		s = append(s, syncer.SourceForms)
+	}
+	if d.cfg.Users.Enabled {
+		s = append(s, syncer.SourceUsers)
 	}
 	return s
 }
@@ -260,14 +273,9 @@ func requests(s amocrm.Stats) int {
 }
 
 // dryRun prints the plan's summary and first entries, and writes the whole
-// plan to reportPath.
-func (d *demo) dryRun(ctx context.Context, reportPath string) error {
+// plan to file, the report at reportPath.
+func (d *demo) dryRun(ctx context.Context, file report.Writer, reportPath string) error {
 	fmt.Fprintln(d.out, "\n== dry run: what a sync would do; nothing is written to amoCRM or to the state ==")
-	file, closer, err := report.Open(reportPath)
-	if err != nil {
-		return err
-	}
-	defer closer.Close()
 	terminal := newEntryCap(d.out, shownEntries)
 	w := report.Multi(report.NewText(terminal, report.TextOptions{}), file)
 	res, err := d.pass(ctx, syncer.PassOptions{DryRun: true, Report: w})
@@ -277,9 +285,6 @@ func (d *demo) dryRun(ctx context.Context, reportPath string) error {
 	err = w.Close(report.Summary{DryRun: true, Sources: d.sources(), Started: res.Started, Finished: res.Finished, Requests: res.Requests})
 	if err != nil {
 		return err
-	}
-	if err := closer.Close(); err != nil {
-		return fmt.Errorf("close report: %w", err)
 	}
 	if n := terminal.Held(); n > 0 {
 		fmt.Fprintf(d.out, "… %d more entries in the report: %s\n", n, reportPath)
@@ -313,8 +318,11 @@ func (d *demo) printAccount() {
 	for _, l := range leads {
 		byPipeline[names[l.PipelineID]]++
 	}
-	fmt.Fprintf(d.out, "amoCRM now holds %d deals and %d contacts; deals by pipeline: %s\n",
-		len(leads), len(d.sandbox.box.Contacts()), countList(byPipeline))
+	fmt.Fprintf(d.out, "amoCRM now holds %d deals and %d contacts", len(leads), len(d.sandbox.box.Contacts()))
+	if len(leads) > 0 {
+		fmt.Fprintf(d.out, "; deals by pipeline: %s", countList(byPipeline))
+	}
+	fmt.Fprintln(d.out)
 }
 
 // countList is "a 12, b 3": the biggest first, then by name.

@@ -37,6 +37,7 @@ func TestRun(t *testing.T) {
 		"amoCRM sandbox at http://127.0.0.1:",
 		"modx-amocrm dry run: nothing was written to amoCRM",
 		"dry run: would be created ",
+		"amoCRM now holds 0 deals and 0 contacts\n",
 		"the dry-run report: " + reportPath,
 		"mysql -h127.0.0.1 -P ",
 		"Authorization: Bearer " + demoToken,
@@ -45,7 +46,8 @@ func TestRun(t *testing.T) {
 			t.Errorf("output lacks %q; got:\n%s", want, got)
 		}
 	}
-	if deals := number(t, got, `amoCRM now holds (\d+) deals`); deals == 0 {
+	_, afterSync, _ := strings.Cut(got, "== sync:")
+	if deals := number(t, afterSync, `amoCRM now holds (\d+) deals`); deals == 0 {
 		t.Errorf("deals after the sync: got 0, want some; output:\n%s", got)
 	}
 	syncs := regexp.MustCompile(`(?m)^sync: created (\d+),`).FindAllStringSubmatch(got, -1)
@@ -122,6 +124,10 @@ func TestParseOptionsUsage(t *testing.T) {
 		if !errors.As(err, &uerr) {
 			t.Errorf("parseOptions(%q): got %v, want a usage error", args, err)
 		}
+	}
+	var uerr usageError
+	if err := Run(context.Background(), []string{"-report", filepath.Join(t.TempDir(), "r.txt")}, io.Discard); !errors.As(err, &uerr) {
+		t.Errorf("Run(-report r.txt): got %v, want a usage error", err)
 	}
 	if _, err := parseOptions([]string{"-h"}, io.Discard); !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("parseOptions(-h): got %v, want flag.ErrHelp", err)

@@ -6,10 +6,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 )
 
 func TestCheckGoodSetup(t *testing.T) {
-	e := newShopEnv(t)
+	e := newShopEnv(t, modxtest.Options{})
 	code, out, errOut := runMain(t, "check", "-config", e.config(""))
 	if code != exitOK {
 		t.Fatalf("exit %d, want %d; stdout:\n%s\nstderr:\n%s", code, exitOK, out, errOut)
@@ -41,7 +43,7 @@ func TestCheckGoodSetup(t *testing.T) {
 }
 
 func TestCheckConfigErrors(t *testing.T) {
-	e := newShopEnv(t)
+	e := newShopEnv(t, modxtest.Options{})
 	tests := []struct {
 		name  string
 		extra string
@@ -82,5 +84,23 @@ func TestCheckConfigErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestCheckOldExtraAndUnsortedFormsTarget(t *testing.T) {
+	e := newShopEnv(t, modxtest.Options{OldExtra: true, FormIt: true})
+	cfg := e.config("\n[forms]\nenabled = true\nas_lead = true\npipeline_id = \"Воронка\"\nstatus_id = \"Неразобранное\"\n")
+	code, out, _ := runMain(t, "check", "-config", cfg)
+	if code != exitFatal {
+		t.Errorf("exit %d, want %d", code, exitFatal)
+	}
+	for _, want := range []string{
+		"warn  old extra   the amoCRM extra is installed (amocrm_leads, amocrm_users, amocrm_status)",
+		"ok    forms",
+		"FAIL  ids         forms.status_id",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
 	}
 }

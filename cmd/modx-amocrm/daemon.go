@@ -17,7 +17,8 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
-// idleBeat is how often the idle loop tells the watchdog it is alive.
+// idleBeat is how often, at most, the idle loop tells the watchdog it is
+// alive; a short WatchdogSec makes it beat more often.
 const idleBeat = 5 * time.Second
 
 // daemon runs passes on sync.cron while it holds the site's instance lock.
@@ -71,8 +72,10 @@ func (d *daemon) run(ctx context.Context) error {
 		return err
 	}
 	hb := notify.NewHeartbeat()
+	beatEvery := idleBeat
 	if interval, ok := notify.WatchdogInterval(); ok {
 		go hb.Run(serveCtx, interval)
+		beatEvery = min(beatEvery, interval/3)
 	}
 	if err := notify.Ready(); err != nil {
 		log.Warn("tell systemd we are ready", "err", err)
@@ -86,7 +89,7 @@ func (d *daemon) run(ctx context.Context) error {
 	})
 	defer stopped()
 
-	beat := time.NewTicker(idleBeat)
+	beat := time.NewTicker(beatEvery)
 	defer beat.Stop()
 	next := time.Now() // the first pass starts at once
 	for run := 1; ; {

@@ -94,7 +94,7 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 // returns once it has started writing deals.
 func inFlight(t *testing.T) (*shopEnv, *modxtest.Dataset, string, *child) {
 	t.Helper()
-	e := newShopEnv(t)
+	e := newShopEnv(t, modxtest.Options{})
 	ds := e.generate(200)
 	cfg := e.config("")
 	e.box.SetFaults(sandbox.Faults{Latency: 300 * time.Millisecond})
@@ -134,26 +134,6 @@ func TestDaemonSecondSignalExitsAtOnce(t *testing.T) {
 	}
 	if code != exitFatal {
 		t.Errorf("exit %d after a second signal, want %d", code, exitFatal)
-	}
-}
-
-// assertOneDealPerOrder checks that every placed order of ds has exactly
-// one deal and the others none.
-func assertOneDealPerOrder(t *testing.T, e *shopEnv, ds *modxtest.Dataset) {
-	t.Helper()
-	deals := e.dealsByOrder()
-	unplaced := map[int64]bool{}
-	for _, id := range append(ds.UnplacedOrders, ds.DraftOrders...) {
-		unplaced[id] = true
-	}
-	for id := ds.FirstOrderID; id <= ds.LastOrderID; id++ {
-		got, want := deals[strconv.FormatInt(id, 10)], 1
-		if unplaced[id] {
-			want = 0
-		}
-		if got != want {
-			t.Errorf("order %d has %d deals, want %d", id, got, want)
-		}
 	}
 }
 
@@ -231,7 +211,7 @@ func get(url string) (int, string, error) {
 // stands by without telling systemd it is ready, takes over when the first
 // is killed, passes, serves metrics and stops on SIGTERM.
 func TestDaemonStandbyNotifyMetrics(t *testing.T) {
-	e := newShopEnv(t)
+	e := newShopEnv(t, modxtest.Options{})
 	for i := range 3 {
 		e.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 913 000-00-0" + strconv.Itoa(i)}})
 	}

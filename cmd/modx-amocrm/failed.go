@@ -33,15 +33,11 @@ func runFailed(ctx context.Context, io IO, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
-	cfg, err := loadConfig(*configPath)
+	store, closeStore, err := openStore(ctx, *configPath)
 	if err != nil {
 		return err
 	}
-	store, db, err := openState(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	defer closeStore()
 	failures, err := store.Failures(ctx)
 	if err != nil {
 		return fmt.Errorf("read parked records: %w", err)

@@ -89,6 +89,20 @@ func (s *site) Close() error {
 	return errors.Join(errs...)
 }
 
+// openStore opens only the state database of the config at configPath, for
+// the commands that read or change parked records.
+func openStore(ctx context.Context, configPath string) (*state.Store, func() error, error) {
+	cfg, err := loadConfig(configPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, db, err := openState(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return store, db.Close, nil
+}
+
 // isTerminal reports whether w is a terminal, for colours and progress bars.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)

@@ -30,15 +30,11 @@ func runRetry(ctx context.Context, io IO, args []string) error {
 	case !*all && len(keys) == 0:
 		return usageError{"name the records to retry (order:123 ...) or give -all"}
 	}
-	cfg, err := loadConfig(*configPath)
+	store, closeStore, err := openStore(ctx, *configPath)
 	if err != nil {
 		return err
 	}
-	store, db, err := openState(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	defer closeStore()
 	n, err := store.Retry(ctx, *all, keys)
 	if err != nil {
 		return fmt.Errorf("re-queue parked records: %w", err)

@@ -94,9 +94,7 @@ func runOnce(ctx context.Context, io IO, s *site, opts syncer.PassOptions, repor
 	if err != nil {
 		return err
 	}
-	if rep != nil {
-		opts.Report = rep
-	}
+	opts.Report = rep
 	progress, done := newProgress(io.Stderr, s.log)
 	opts.Progress = progress
 	res, err := s.pass(passCtx, opts, s.log)
@@ -116,7 +114,7 @@ func runOnce(ctx context.Context, io IO, s *site, opts syncer.PassOptions, repor
 		return fmt.Errorf("amoCRM refused the run: %w", err)
 	case err != nil:
 		return err
-	case res.ParkedTotal > 0:
+	case !res.DryRun && res.ParkedTotal > 0:
 		return fmt.Errorf("%d records are parked, see `modx-amocrm failed`: %w", res.ParkedTotal, errParked)
 	}
 	return nil

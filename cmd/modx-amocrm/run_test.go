@@ -14,7 +14,7 @@ import (
 )
 
 func TestRunOnceBackfill(t *testing.T) {
-	e := newShopEnv(t)
+	e := newShopEnv(t, modxtest.Options{})
 	ds := e.generate(200)
 	cfg := e.config("")
 
@@ -25,20 +25,7 @@ func TestRunOnceBackfill(t *testing.T) {
 	if !strings.Contains(errOut, "created ") || !strings.Contains(errOut, "requests") {
 		t.Errorf("no summary line on stderr:\n%s", errOut)
 	}
-	deals := e.dealsByOrder()
-	skipped := map[int64]bool{}
-	for _, id := range append(ds.UnplacedOrders, ds.DraftOrders...) {
-		skipped[id] = true
-	}
-	for id := ds.FirstOrderID; id <= ds.LastOrderID; id++ {
-		got, want := deals[strconv.FormatInt(id, 10)], 1
-		if skipped[id] {
-			want = 0
-		}
-		if got != want {
-			t.Errorf("order %d has %d deals, want %d", id, got, want)
-		}
-	}
+	assertOneDealPerOrder(t, e, ds)
 
 	leads := len(e.box.Leads())
 	code, _, errOut = runMain(t, "run", "-config", cfg, "-once")
@@ -54,7 +41,7 @@ func TestRunOnceBackfill(t *testing.T) {
 }
 
 func TestRunOnceParksFailedRetry(t *testing.T) {
-	e := newShopEnv(t)
+	e := newShopEnv(t, modxtest.Options{})
 	good := e.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 999 111-22-33"}})
 	broken := e.order(modxtest.OrderSpec{Properties: "{", Address: map[string]any{"phone": "+7 999 111-22-44"}})
 	cfg := e.config("")
@@ -123,7 +110,7 @@ func TestRunUsage(t *testing.T) {
 }
 
 func TestRunDryRunWritesNothing(t *testing.T) {
-	e := newShopEnv(t)
+	e := newShopEnv(t, modxtest.Options{})
 	e.generate(50)
 	cfg := e.config("")
 	// A first real pass creates the state tables and a few links, so the
@@ -176,7 +163,7 @@ func TestRunDryRunWritesNothing(t *testing.T) {
 }
 
 func TestRunStopsOnUnpaidAccount(t *testing.T) {
-	e := newShopEnv(t)
+	e := newShopEnv(t, modxtest.Options{})
 	e.order(modxtest.OrderSpec{})
 	cfg := e.config("")
 	e.box.SetFaults(sandbox.Faults{Unpaid: true})
@@ -185,7 +172,6 @@ func TestRunStopsOnUnpaidAccount(t *testing.T) {
 		{"run", "-config", cfg}, // the daemon exits too, so systemd shows the failure
 	} {
 		code, _, errOut := runMain(t, args...)
-		t.Log(errOut)
 		if code != exitFatal || !strings.Contains(errOut, "not paid") {
 			t.Errorf("%v: exit %d, stderr %q; want %d and a plain message", args, code, errOut, exitFatal)
 		}

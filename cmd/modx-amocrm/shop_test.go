@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -29,10 +30,12 @@ type shopEnv struct {
 	url  string
 }
 
-func newShopEnv(t *testing.T) *shopEnv {
+// newShopEnv creates the shop of opts (the prefix is always "modx_").
+func newShopEnv(t *testing.T, opts modxtest.Options) *shopEnv {
 	t.Helper()
 	db, dsn := testdb.New(t)
-	e := &shopEnv{t: t, ctx: context.Background(), db: db, dsn: dsn, shop: modxtest.Options{Prefix: "modx_"}}
+	opts.Prefix = "modx_"
+	e := &shopEnv{t: t, ctx: context.Background(), db: db, dsn: dsn, shop: opts}
 	if err := modxtest.Create(e.ctx, db, e.shop); err != nil {
 		t.Fatalf("create shop: %v", err)
 	}
@@ -132,4 +135,24 @@ func (e *shopEnv) stateRows() map[string]int {
 		out[name] = n
 	}
 	return out
+}
+
+// assertOneDealPerOrder checks that every placed order of ds has exactly
+// one deal and the others none.
+func assertOneDealPerOrder(t *testing.T, e *shopEnv, ds *modxtest.Dataset) {
+	t.Helper()
+	deals := e.dealsByOrder()
+	unplaced := map[int64]bool{}
+	for _, id := range append(ds.UnplacedOrders, ds.DraftOrders...) {
+		unplaced[id] = true
+	}
+	for id := ds.FirstOrderID; id <= ds.LastOrderID; id++ {
+		got, want := deals[strconv.FormatInt(id, 10)], 1
+		if unplaced[id] {
+			want = 0
+		}
+		if got != want {
+			t.Errorf("order %d has %d deals, want %d", id, got, want)
+		}
+	}
 }

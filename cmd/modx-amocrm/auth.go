@@ -22,8 +22,12 @@ func runAuth(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	if *fromMODX {
-		// TODO(issue 6): read amocrm_token_field from MODX's system settings.
-		return errors.New("-from-modx: not implemented yet")
+		if *code != "" {
+			return usageError{"-from-modx and -code exclude each other"}
+		}
+		if err := takeOverOldToken(ctx, io.Stderr, *configPath); err != nil {
+			return err
+		}
 	}
 	s, err := openAmo(ctx, *configPath)
 	if err != nil {

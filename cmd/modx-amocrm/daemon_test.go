@@ -209,7 +209,8 @@ func get(url string) (int, string, error) {
 
 // TestDaemonStandbyNotifyMetrics runs two daemons on one site: the second
 // stands by without telling systemd it is ready, takes over when the first
-// is killed, passes, serves metrics and stops on SIGTERM.
+// is killed, passes, keeps the watchdog fed, serves metrics and stops on
+// SIGTERM.
 func TestDaemonStandbyNotifyMetrics(t *testing.T) {
 	e := newShopEnv(t, modxtest.Options{})
 	for i := range 3 {
@@ -224,7 +225,7 @@ func TestDaemonStandbyNotifyMetrics(t *testing.T) {
 	expectNotify(t, msgsA, "STATUS=", 15*time.Second)
 
 	sockB, msgsB := notifySocket(t)
-	second := startChild(t, []string{"NOTIFY_SOCKET=" + sockB}, "run", "-config", cfg)
+	second := startChild(t, []string{"NOTIFY_SOCKET=" + sockB, "WATCHDOG_USEC=900000"}, "run", "-config", cfg)
 	select {
 	case m := <-msgsB:
 		t.Fatalf("standby sent %q while the first daemon holds the lock", m)
@@ -234,6 +235,7 @@ func TestDaemonStandbyNotifyMetrics(t *testing.T) {
 	first.signal(t, syscall.SIGKILL)
 	expectNotify(t, msgsB, "READY=1", 20*time.Second)
 	status := expectNotify(t, msgsB, "STATUS=", 15*time.Second)
+	expectNotify(t, msgsB, "WATCHDOG=1", 5*time.Second)
 	if !strings.Contains(status, "created 0,") {
 		t.Errorf("the second daemon's pass: %q; want nothing created again", status)
 	}

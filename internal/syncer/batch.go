@@ -114,7 +114,12 @@ func (b *batch) planContact(p *pass, source string, c *customer) {
 	want := c.merged()
 	title := want.Contact.Name
 	key := "contact:" + c.keys[0]
-	if c.contactID != 0 && c.sent {
+	switch {
+	case c.plannedEarlier:
+		b.entries = append(b.entries, report.Entry{Source: source, Kind: "contact", Key: key, Action: report.Unchanged, Title: title,
+			Reason: "the contact planned above"})
+		return
+	case c.contactID != 0 && c.sent:
 		b.entries = append(b.entries, report.Entry{Source: source, Kind: "contact", Key: key, Action: report.Unchanged, AmoID: c.contactID, Title: title,
 			Reason: "same as last sent"})
 		return
@@ -135,6 +140,9 @@ func (b *batch) planContact(p *pass, source string, c *customer) {
 		return
 	}
 	c.want = want
+	if p.opts.DryRun {
+		p.index.plan(c.keys)
+	}
 	if len(c.drafts) > 1 {
 		b.preCreate = append(b.preCreate, c)
 	}

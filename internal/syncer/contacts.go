@@ -19,6 +19,17 @@ type contactIndex struct {
 	s       *Syncer
 	dryRun  bool
 	overlay map[string]int64
+	planned int64 // the last made-up id of a contact a dry run would create
+}
+
+// plan gives a contact a dry run would create a made-up negative id in the
+// overlay, so the next record of the same person matches it (one customer,
+// one contact) instead of planning a second create.
+func (x *contactIndex) plan(keys []string) {
+	x.planned--
+	for _, k := range keys {
+		x.overlay[k] = x.planned
+	}
 }
 
 // refreshIndex pages the contacts changed in amoCRM since the last pass
@@ -121,6 +132,8 @@ type customer struct {
 	sourceID  int64                   // the first record's id: the contact's pending marker
 	hash      string                  // hash of the merged draft's contact payload
 	sent      bool                    // hash is what we last wrote to (or found on) the contact
+	// plannedEarlier: a dry run already planned this contact's create.
+	plannedEarlier bool
 	want      *transform.ContactDraft // a new contact's payload
 	patch     *amocrm.Contact         // an existing contact's update
 }
@@ -262,10 +275,13 @@ func (s *Syncer) resolveCustomers(ctx context.Context, p *pass, cs []*customer) 
 				break
 			}
 		}
-		if c.contactID != 0 {
+		c.hash, _ = transform.Hash(c.merged().Contact)
+		switch {
+		case c.contactID < 0:
+			c.plannedEarlier = true // a dry run's contact from an earlier batch or source
+		case c.contactID != 0:
 			matched = append(matched, c.contactID)
 		}
-		c.hash, _ = transform.Hash(c.merged().Contact)
 	}
 	if len(matched) == 0 {
 		return nil
@@ -278,7 +294,7 @@ func (s *Syncer) resolveCustomers(ctx context.Context, p *pass, cs []*customer) 
 	}
 	var ids []int64
 	for _, c := range cs {
-		if c.contactID == 0 {
+		if c.contactID <= 0 {
 			continue
 		}
 		if l, ok := sent[c.contactID]; ok && c.hash != "" && l.Hash == c.hash {
@@ -299,7 +315,7 @@ func (s *Syncer) resolveCustomers(ctx context.Context, p *pass, cs []*customer) 
 		byID[live[i].ID] = &live[i]
 	}
 	for _, c := range cs {
-		if c.contactID == 0 || c.sent {
+		if c.contactID <= 0 || c.sent {
 			continue
 		}
 		if c.live = byID[c.contactID]; c.live == nil {

@@ -78,7 +78,19 @@ func TestDryRunWritesNothing(t *testing.T) {
 	}
 	// And a real pass afterwards still does everything.
 	real := h.pass(syncer.PassOptions{})
-	if got, want := real.Count("lead", report.Create), res.Count("lead", report.Create); got != want {
-		t.Errorf("real pass created %d deals, the dry run said %d", got, want)
+	for _, kind := range []string{"lead", "contact", "field"} {
+		if got, want := real.Count(kind, report.Create), res.Count(kind, report.Create); got != want {
+			t.Errorf("real pass created %d %ss, the dry run said %d", got, kind, want)
+		}
+	}
+	// The dry run placed deals in the pipeline the real pass created.
+	for _, e := range got {
+		if e.Kind == "lead" && e.Source == "orders" {
+			for _, c := range e.Changes {
+				if c.Field == "pipeline" && c.New != "Магазин" {
+					t.Fatalf("dry run puts order deals in %q, want the site pipeline Магазин", c.New)
+				}
+			}
+		}
 	}
 }

@@ -91,6 +91,9 @@ func (s *Syncer) ensureSitePipeline(ctx context.Context, p *pass, site modx.Site
 		entry.Changes = append(entry.Changes, report.Change{Field: "status", New: st.Name})
 	}
 	if p.opts.DryRun {
+		// Plan as if it existed, so the report shows where deals would go.
+		p.meta.Pipelines = append(p.meta.Pipelines, plannedPipeline(want))
+		p.meta.SitePipelineID = plannedID
 		return p.record(entry)
 	}
 	created, err := s.crm.CreatePipelines(ctx, []amocrm.Pipeline{want})
@@ -115,6 +118,28 @@ func (s *Syncer) ensureSitePipeline(ctx context.Context, p *pass, site modx.Site
 	}
 	p.meta.SitePipelineID = id
 	return nil
+}
+
+// plannedID marks what a dry run would create: amoCRM ids are positive, so
+// a negative one never collides, and reads never ask for it.
+const plannedID = -1
+
+// plannedPipeline is the pipeline a dry run would create, with the system
+// statuses amoCRM adds and made-up negative status ids.
+func plannedPipeline(want amocrm.Pipeline) amocrm.Pipeline {
+	pl := want
+	pl.ID = plannedID
+	statuses := []amocrm.Status{{ID: plannedID, Name: "Неразобранное", Type: amocrm.StatusTypeUnsorted, PipelineID: plannedID}}
+	for i, st := range want.Statuses() {
+		st.ID = plannedID - int64(i) - 1
+		st.PipelineID = plannedID
+		statuses = append(statuses, st)
+	}
+	statuses = append(statuses,
+		amocrm.Status{ID: amocrm.StatusWon, Name: "Успешно реализовано", PipelineID: plannedID},
+		amocrm.Status{ID: amocrm.StatusLost, Name: "Закрыто и не реализовано", PipelineID: plannedID})
+	pl.Embedded = &amocrm.PipelineEmbedded{Statuses: statuses}
+	return pl
 }
 
 // addMissingStatuses keeps the site pipeline's statuses in step with

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"golang.org/x/oauth2"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+)
+
+// takeOverOldToken copies the old extra's token (amocrm_token_field) into
+// our state, so no new 20-minute auth code is needed. From then on only one
+// of the two may refresh it: amoCRM refresh tokens are single-use.
+func takeOverOldToken(ctx context.Context, w io.Writer, configPath string) error {
+	cfg, err := loadConfig(configPath)
+	if err != nil {
+		return err
+	}
+	if cfg.AmoCRM.LongLivedToken != "" {
+		return usageError{"-from-modx: the config has a long-lived token, which needs no OAuth token"}
+	}
+	dsn, err := cfg.MODXDSN()
+	if err != nil {
+		return err
+	}
+	shop, err := modx.Open(ctx, dsn, modx.Options{Prefix: cfg.MODX.TablePrefix, Location: cfg.MODX.Timezone})
+	if err != nil {
+		return err
+	}
+	defer shop.Close()
+	old, err := shop.OldExtraToken(ctx)
+	if err != nil {
+		return fmt.Errorf("-from-modx: %w", err)
+	}
+	store, db, err := openState(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	name := tokenName(cfg.AmoBaseURL())
+	_, err = store.UpdateToken(ctx, name, func(cur *oauth2.Token) (*oauth2.Token, error) {
+		if cur != nil && cur.RefreshToken == old.RefreshToken {
+			return nil, nil // taken over before
+		}
+		return &oauth2.Token{TokenType: old.TokenType, AccessToken: old.AccessToken, RefreshToken: old.RefreshToken, Expiry: old.Expiry}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("store the old extra's token: %w", err)
+	}
+	fmt.Fprintln(w, "took over the old extra's token (amocrm_token_field); disable the old extra's amoCRM plugin now:")
+	fmt.Fprintln(w, "both must not refresh the same token, and both must not send orders (check warns while it is enabled)")
+	return nil
+}

@@ -129,13 +129,13 @@ type customer struct {
 	keys      []string // union of the drafts' keys, phones first
 	contactID int64    // 0: new
 	live      *amocrm.Contact
-	sourceID  int64                   // the first record's id: the contact's pending marker
-	hash      string                  // hash of the merged draft's contact payload
-	sent      bool                    // hash is what we last wrote to (or found on) the contact
+	sourceID  int64  // the first record's id: the contact's pending marker
+	hash      string // hash of the merged draft's contact payload
+	sent      bool   // hash is what we last wrote to (or found on) the contact
 	// plannedEarlier: a dry run already planned this contact's create.
 	plannedEarlier bool
-	want      *transform.ContactDraft // a new contact's payload
-	patch     *amocrm.Contact         // an existing contact's update
+	want           *transform.ContactDraft // a new contact's payload
+	patch          *amocrm.Contact         // an existing contact's update
 }
 
 // groupCustomers joins drafts that share a phone, or an e-mail that is not

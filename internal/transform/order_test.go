@@ -466,10 +466,10 @@ func TestNewMapper_errors(t *testing.T) {
 		{"unsorted default status", func(c *config.Config) { c.Orders.StatusID = named("Неразобранное") }, "orders.status_id: status \"Неразобранное\" is the unsorted column"},
 		{"unsorted category status", func(c *config.Config) {
 			c.Orders.Category = []config.CategoryRule{{ID: 1, PipelineID: ref(plWholesale), StatusID: ref(plWholesale + 1)}}
-		}, "orders.category[0].status_id: status"},
+		}, "orders.category[1].status_id: status"},
 		{"unknown category user", func(c *config.Config) {
 			c.Orders.Category = []config.CategoryRule{{ID: 1, ResponsibleUserID: ref(999)}}
-		}, "orders.category[0].responsible_user_id: no user 999"},
+		}, "orders.category[1].responsible_user_id: no user 999"},
 		{"status map name nowhere", func(c *config.Config) { c.Orders.StatusMap = map[string]config.IDRef{"2": named("Оплочен")} },
 			`orders.status_map."2": no status named "Оплочен"`},
 		{"status map key", func(c *config.Config) { c.Orders.StatusMap = map[string]config.IDRef{"paid": ref(142)} },

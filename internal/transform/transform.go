@@ -179,7 +179,7 @@ func (m *Mapper) resolveDefaults() error {
 
 func (m *Mapper) resolveRules() error {
 	for i, c := range m.cfg.Orders.Category {
-		key := fmt.Sprintf("orders.category[%d]", i)
+		key := fmt.Sprintf("orders.category[%d]", i+1) // 1-based, as config validation counts rules
 		r := rule{category: int64(c.ID)}
 		p := m.acc.byID[m.defPipeline]
 		if !c.PipelineID.IsZero() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/go-sql-driver/mysql"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -106,8 +107,20 @@ func TestImportSettingsExtraDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := parseImported(t, data)
-	if cfg.MODX.TablePrefix != prefix || cfg.MODX.DSN != dsn {
-		t.Errorf("modx: got prefix %q dsn %q, want %q %q", cfg.MODX.TablePrefix, cfg.MODX.DSN, prefix, dsn)
+	if cfg.MODX.TablePrefix != prefix {
+		t.Errorf("modx.table_prefix: got %q, want %q", cfg.MODX.TablePrefix, prefix)
+	}
+	// The same server, user and database, but never the password.
+	got, err := mysql.ParseDSN(cfg.MODX.DSN)
+	if err != nil {
+		t.Fatalf("modx.dsn %q: %v", cfg.MODX.DSN, err)
+	}
+	want, _ := mysql.ParseDSN(dsn)
+	if got.User != want.User || got.Addr != want.Addr || got.DBName != want.DBName || got.Passwd != "" {
+		t.Errorf("modx.dsn: got %q, want %q without its password", cfg.MODX.DSN, dsn)
+	}
+	if want.Passwd != "" && strings.Contains(string(data), ":"+want.Passwd+"@") {
+		t.Error("the config holds the -dsn password")
 	}
 	if !cfg.Orders.StatusID.IsZero() || cfg.Sync.Start != "now" || !cfg.Contacts.SkipEmpty || cfg.Users.Enabled {
 		t.Errorf("got status %v, start %q, skip_empty %t, users %t", cfg.Orders.StatusID, cfg.Sync.Start, cfg.Contacts.SkipEmpty, cfg.Users.Enabled)

@@ -105,3 +105,76 @@ func requestsByPath(box *sandbox.Server) map[string]int {
 	}
 	return out
 }
+
+// BenchmarkUserComparison200k compares 200,000 users whose contacts were
+// all sent before and none of which changed: the hourly users.cron pass of a
+// big shop. Reports time, users/s, peak RSS and the MySQL work done
+// (statements, and rows the storage engines read: Handler_read_key, _next
+// and _rnd_next; server-wide, so run it on a quiet server).
+func BenchmarkUserComparison200k(b *testing.B) {
+	users := 200000
+	if v := os.Getenv("MXAMO_BENCH_USERS"); v != "" {
+		users, _ = strconv.Atoi(v)
+	}
+	h := newHarnessTB(b, modxtest.Options{}, func(c *config.Config) {
+		c.Orders.Enabled = false
+		c.Users.Enabled = true
+	}, sandbox.Options{LongLivedTokens: []string{testToken}, RPS: -1})
+	if _, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "modx_", Users: users, Seed: 2}); err != nil {
+		b.Fatal(err)
+	}
+	client, err := amocrm.New(amocrm.Config{BaseURL: h.url, LongLivedToken: testToken, RateLimit: 10000}, h.store)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := syncer.New(h.cfg, h.source, client, h.store, syncer.Options{})
+	first, err := s.Pass(h.ctx, syncer.PassOptions{FullUserScan: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("first comparison: %s", first.Summary())
+	// Steady state: the contact index is current.
+	if err := h.store.SetMeta(h.ctx, "contact_index_updated_from", strconv.FormatInt(time.Now().Unix(), 10)); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		h.box.ResetRequests()
+		stmts, rows := mysqlWork(b, h)
+		start := time.Now()
+		res, err := s.Pass(h.ctx, syncer.PassOptions{FullUserScan: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		wall := time.Since(start)
+		stmts2, rows2 := mysqlWork(b, h)
+		if w := res.Count("contact", report.Update) + res.Count("contact", report.Create); w != 0 {
+			b.Fatalf("unchanged users made %d writes", w)
+		}
+		b.ReportMetric(wall.Seconds(), "wall-s")
+		b.ReportMetric(float64(res.Read["users"])/wall.Seconds(), "users/s")
+		b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+		b.ReportMetric(float64(stmts2-stmts), "mysql-statements")
+		b.ReportMetric(float64(rows2-rows), "rows-read")
+		b.ReportMetric(float64(len(h.box.Requests())), "api-requests")
+	}
+}
+
+func mysqlWork(b *testing.B, h *harness) (statements, rows int64) {
+	b.Helper()
+	var kv []struct {
+		Name  string `db:"Variable_name"`
+		Value int64  `db:"Value"`
+	}
+	if err := h.db.Select(&kv, "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Handler_read_key', 'Handler_read_next', 'Handler_read_rnd_next')"); err != nil {
+		b.Fatal(err)
+	}
+	for _, v := range kv {
+		if v.Name == "Questions" {
+			statements = v.Value
+		} else {
+			rows += v.Value
+		}
+	}
+	return statements, rows
+}

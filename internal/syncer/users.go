@@ -17,6 +17,11 @@ import (
 
 const metaUsersScanned = "users_full_scan_at"
 
+// userPage is how many users a comparison reads at a time: most are
+// unchanged and cost no request, so pages are larger than write batches
+// (the client still writes 50 contacts a request).
+const userPage = 500
+
 // userJob is one user whose contact is new or changed.
 type userJob struct {
 	user  *modx.Customer
@@ -46,7 +51,7 @@ func (s *Syncer) syncUsers(ctx context.Context, p *pass) error {
 		if err := p.stopping(ctx); err != nil {
 			return err
 		}
-		users, err := s.src.Users(ctx, after, s.batchSize())
+		users, err := s.src.Users(ctx, after, userPage)
 		if err != nil {
 			return fmt.Errorf("read users after %d: %w", after, err)
 		}
@@ -63,7 +68,7 @@ func (s *Syncer) syncUsers(ctx context.Context, p *pass) error {
 		p.marks[SourceUsers] = mark
 		p.progress(len(users))
 		after = last
-		if len(users) < s.batchSize() {
+		if len(users) < userPage {
 			break
 		}
 	}

@@ -188,6 +188,26 @@ func (b *batch) report() error {
 	return nil
 }
 
+// finish reports the batch and, in a real run, commits it together with
+// what commit adds (the watermark) in one transaction.
+func (s *Syncer) finish(ctx context.Context, b *batch, commit func(*state.Tx) error) error {
+	if err := b.report(); err != nil {
+		return err
+	}
+	if b.pass.opts.DryRun {
+		return nil
+	}
+	return s.store.Commit(ctx, func(tx *state.Tx) error {
+		if err := b.commit(tx); err != nil {
+			return err
+		}
+		if commit != nil {
+			return commit(tx)
+		}
+		return nil
+	})
+}
+
 // commit writes what the batch did in the pass's transaction.
 func (b *batch) commit(tx *state.Tx) error {
 	if err := tx.PutLinks(b.links); err != nil {

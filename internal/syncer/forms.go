@@ -166,21 +166,7 @@ func (s *Syncer) sendForms(ctx context.Context, p *pass, forms []modx.Form, key 
 		}
 		b.formDone(j)
 	}
-	if err := b.report(); err != nil {
-		return err
-	}
-	if p.opts.DryRun {
-		return nil
-	}
-	return s.store.Commit(ctx, func(tx *state.Tx) error {
-		if err := b.commit(tx); err != nil {
-			return err
-		}
-		if commit != nil {
-			return commit(tx)
-		}
-		return nil
-	})
+	return s.finish(ctx, b, commit)
 }
 
 // mapForms decodes and maps forms; bad ones are parked, ones with nothing

@@ -269,22 +269,8 @@ func (s *Syncer) sendOrders(ctx context.Context, p *pass, ids []int64, commit fu
 				return err
 			}
 		}
-		if err := b.report(); err != nil {
-			return err
-		}
 	}
-	if p.opts.DryRun {
-		return nil
-	}
-	return s.store.Commit(ctx, func(tx *state.Tx) error {
-		if err := b.commit(tx); err != nil {
-			return err
-		}
-		if commit != nil {
-			return commit(tx)
-		}
-		return nil
-	})
+	return s.finish(ctx, b, commit)
 }
 
 // planOrders loads and maps the batch and decides, per order, what happens.

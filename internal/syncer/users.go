@@ -167,18 +167,7 @@ func (s *Syncer) sendUsers(ctx context.Context, p *pass, users []modx.Customer, 
 		b.clearPending = append(b.clearPending, j.user.ID)
 		b.links = append(b.links, state.Link{Kind: linkUser, SourceID: j.user.ID, AmoID: c.contactID, Hash: j.hash})
 	}
-	if err := b.report(); err != nil {
-		return err
-	}
-	if p.opts.DryRun {
-		return nil
-	}
-	return s.store.Commit(ctx, func(tx *state.Tx) error {
-		if err := b.commit(tx); err != nil {
-			return err
-		}
-		return commit(tx)
-	})
+	return s.finish(ctx, b, commit)
 }
 
 // planUsers finds each changed user's contact: its link first (the user was

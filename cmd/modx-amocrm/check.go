@@ -172,12 +172,20 @@ func checkSchema(ctx context.Context, c *checkLines, cfg *config.Config, shop *m
 			found = append(found, f.name)
 		}
 	}
-	if len(found) == 0 {
-		c.ok("old extra", "the amoCRM extra is not installed")
+	_, pluginOn, err := shop.OldExtraPluginEnabled(ctx)
+	if err != nil {
+		c.fail("old extra", err)
 		return
 	}
-	c.warn("old extra", "the amoCRM extra is installed (%s): its links are imported, but the two must not both refresh the same token nor both send orders; turn the extra off once modx-amocrm runs",
-		strings.Join(found, ", "))
+	switch {
+	case pluginOn:
+		c.warn("old extra", "the amoCRM extra's plugin is enabled: it still sends orders and refreshes the token itself; disable the plugin %q in the MODX manager once modx-amocrm runs (its links are imported)",
+			modx.OldExtraPlugin)
+	case len(found) > 0:
+		c.ok("old extra", "the amoCRM extra left %s (its links are imported); its plugin is not enabled", strings.Join(found, ", "))
+	default:
+		c.ok("old extra", "the amoCRM extra is not installed")
+	}
 }
 
 // checkGrants reads one row of every MODX table the readers use.

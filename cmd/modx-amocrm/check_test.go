@@ -95,12 +95,21 @@ func TestCheckOldExtraAndUnsortedFormsTarget(t *testing.T) {
 		t.Errorf("exit %d, want %d", code, exitFatal)
 	}
 	for _, want := range []string{
-		"warn  old extra   the amoCRM extra is installed (amocrm_leads, amocrm_users, amocrm_status)",
+		"warn  old extra   the amoCRM extra's plugin is enabled",
 		"ok    forms",
 		"FAIL  ids         forms.status_id",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+
+	// With its plugin disabled in the manager, the extra is no longer a worry.
+	if _, err := e.db.Exec("UPDATE modx_site_plugins SET disabled = 1 WHERE name = 'amoCRM'"); err != nil {
+		t.Fatal(err)
+	}
+	_, out, _ = runMain(t, "check", "-config", cfg)
+	if want := "ok    old extra   the amoCRM extra left amocrm_leads, amocrm_users, amocrm_status"; !strings.Contains(out, want) {
+		t.Errorf("output lacks %q:\n%s", want, out)
 	}
 }

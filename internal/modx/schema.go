@@ -18,7 +18,7 @@ const (
 
 // knownTables are the tables (without prefix) any reader may touch.
 var knownTables = []string{
-	"users", "user_attributes", "site_content", "system_settings", "context_setting", "manager_log",
+	"users", "user_attributes", "site_content", "system_settings", "context_setting", "manager_log", "site_plugins",
 	"ms2_orders", "ms2_order_addresses", "ms2_order_products", "ms2_order_logs", "ms2_order_statuses",
 	"ms2_products", "ms2_product_categories", "ms2_deliveries", "ms2_payments",
 	"formit_forms", "amocrm_leads", "amocrm_users", "amocrm_status",

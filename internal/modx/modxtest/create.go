@@ -210,6 +210,8 @@ KEY class_key (class_key)`, ""),
 		t("manager_log", id+"`user` int(10) unsigned NOT NULL DEFAULT 0,\noccurred datetime DEFAULT NULL,\n"+
 			"action varchar(100) NOT NULL DEFAULT '',\nclassKey varchar(100) NOT NULL DEFAULT '',\nitem varchar(255) NOT NULL DEFAULT '0',\n"+
 			"PRIMARY KEY (id),\nKEY user_occurred (`user`, occurred)", ""),
+		t("site_plugins", id+"name varchar(50) NOT NULL DEFAULT '',\ndescription varchar(255) NOT NULL DEFAULT '',\n"+
+			"disabled tinyint(1) unsigned NOT NULL DEFAULT 0,\nPRIMARY KEY (id),\nUNIQUE KEY name (name)", ""),
 		t("ms2_orders", orders, ms2),
 		t("ms2_order_addresses", addresses, ms2),
 		t("ms2_order_products", products, ms2),
@@ -287,6 +289,10 @@ func seed(o Options) []string {
 	)
 	for _, k := range sortedKeys(settings) {
 		stmts = append(stmts, "INSERT INTO "+p("system_settings")+" (`key`, value) VALUES ("+quote(k)+", "+quote(settings[k])+")")
+	}
+	if o.OldExtra {
+		// The extra's plugin, enabled as the package installs it.
+		stmts = append(stmts, "INSERT INTO "+p("site_plugins")+" (name, description, disabled) VALUES ('amoCRM', 'amoCRM', 0)")
 	}
 	return stmts
 }

@@ -158,6 +158,24 @@ func BenchmarkUserComparison200k(b *testing.B) {
 		b.ReportMetric(float64(rows2-rows), "rows-read")
 		b.ReportMetric(float64(len(h.box.Requests())), "api-requests")
 	}
+	b.StopTimer()
+	// One user's phone edited among all the unchanged ones: one write.
+	if _, err := h.db.Exec("UPDATE modx_user_attributes SET phone = '+7 999 111-22-33' WHERE internalKey = (SELECT MAX(id) DIV 2 FROM modx_users)"); err != nil {
+		b.Fatal(err)
+	}
+	h.box.ResetRequests()
+	if _, err := s.Pass(h.ctx, syncer.PassOptions{FullUserScan: true}); err != nil {
+		b.Fatal(err)
+	}
+	writes := 0
+	for _, r := range h.box.Requests() {
+		if r.Method != "GET" {
+			writes++
+		}
+	}
+	if writes != 1 {
+		b.Fatalf("one edited phone among %d users made %d write requests, want 1", users, writes)
+	}
 }
 
 func mysqlWork(b *testing.B, h *harness) (statements, rows int64) {

@@ -50,6 +50,9 @@ func TestFormsMakeContactsAndDeals(t *testing.T) {
 	if got := len(h.box.Leads()); got != 2 {
 		t.Errorf("deals after a second pass: got %d, want 2", got)
 	}
+	if got := res.Read["forms"]; got != 0 {
+		t.Errorf("second pass read %d forms, want 0 (the watermark moved past them)", got)
+	}
 }
 
 func TestSamePersonThroughFormOrderAndProfile(t *testing.T) {

@@ -12,9 +12,11 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
+	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
 
@@ -288,9 +290,31 @@ func checkAmoCRM(ctx context.Context, c *checkLines, cfg *config.Config, shop *m
 		return
 	}
 	m.SiteHost = site.Host
+	if cfg.Orders.Enabled && cfg.Orders.PipelineID.IsZero() {
+		id, ok, err := syncer.SitePipeline(ctx, store)
+		switch {
+		case err != nil:
+			c.fail("ids", err)
+			return
+		case ok && hasPipeline(meta.Pipelines, id):
+			m.SitePipelineID = id
+			c.ok("pipeline", "orders.pipeline_id = 0: deals go to the site pipeline %d, created by an earlier run", id)
+		default:
+			c.ok("pipeline", "orders.pipeline_id = 0: the first run creates a pipeline named %q mirroring miniShop2's statuses", site.Name)
+		}
+	}
 	if _, err := transform.NewMapper(cfg, m); err != nil {
 		c.fail("ids", err)
 		return
 	}
 	c.ok("ids", "every pipeline, status, user and field the config names exists")
+}
+
+func hasPipeline(ps []amocrm.Pipeline, id int64) bool {
+	for _, p := range ps {
+		if p.ID == id {
+			return true
+		}
+	}
+	return false
 }

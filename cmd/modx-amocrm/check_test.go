@@ -113,3 +113,28 @@ func TestCheckOldExtraAndUnsortedFormsTarget(t *testing.T) {
 		t.Errorf("output lacks %q:\n%s", want, out)
 	}
 }
+
+// TestCheckSitePipeline: with orders.pipeline_id = 0, check says the first
+// run creates the site pipeline, and after that run checks against it.
+func TestCheckSitePipeline(t *testing.T) {
+	e := newShopEnv(t, modxtest.Options{SiteName: "Лавка"})
+	if _, err := modxtest.InsertOrder(e.ctx, e.db, e.shop, modxtest.OrderSpec{}); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(e.configText(""), "pipeline_id = \"Воронка\"\n", "", 1)
+	cfg := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, out, _ := runMain(t, "check", "-config", cfg)
+	if want := `the first run creates a pipeline named "Лавка"`; !strings.Contains(out, want) {
+		t.Errorf("before the first run, output lacks %q:\n%s", want, out)
+	}
+	if code, _, errOut := runMain(t, "run", "-config", cfg, "-once"); code != exitOK {
+		t.Fatalf("run -once: exit %d: %s", code, errOut)
+	}
+	code, out, _ := runMain(t, "check", "-config", cfg)
+	if code != exitOK || !strings.Contains(out, "deals go to the site pipeline") {
+		t.Errorf("after the first run: exit %d, output:\n%s", code, out)
+	}
+}

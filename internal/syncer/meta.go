@@ -9,10 +9,25 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
 
 const metaSitePipeline = "site_pipeline_id"
+
+// SitePipeline returns the id of the pipeline a run created for
+// orders.pipeline_id = 0; ok is false before the first run created it.
+func SitePipeline(ctx context.Context, store *state.Store) (id int64, ok bool, err error) {
+	v, ok, err := store.Meta(ctx, metaSitePipeline)
+	if err != nil || !ok {
+		return 0, false, err
+	}
+	id, err = strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, false, fmt.Errorf("site pipeline id %q: %w", v, err)
+	}
+	return id, true, nil
+}
 
 // loadMeta reads the account's pipelines, users and fields and the shop's
 // statuses, makes sure the site pipeline exists when orders.pipeline_id = 0,
@@ -68,10 +83,9 @@ func (s *Syncer) ensureSitePipeline(ctx context.Context, p *pass, site modx.Site
 	if name == "" {
 		name = "MODX"
 	}
-	if v, ok, err := s.store.Meta(ctx, metaSitePipeline); err != nil {
+	if id, ok, err := SitePipeline(ctx, s.store); err != nil {
 		return fmt.Errorf("read site pipeline id: %w", err)
 	} else if ok {
-		id, _ := strconv.ParseInt(v, 10, 64)
 		if pl := findPipeline(p.meta.Pipelines, id); pl != nil {
 			p.meta.SitePipelineID = id
 			if s.cfg.Orders.AutoUpdatePipelines {

@@ -2,6 +2,7 @@ package syncer_test
 
 import (
 	"bufio"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -195,4 +196,41 @@ func mysqlWork(b *testing.B, h *harness) (statements, rows int64) {
 		}
 	}
 	return statements, rows
+}
+
+// BenchmarkDryRun100k plans a backfill of 100,000 generated orders as a dry
+// run streamed into a JSON report: the report is written as the plan goes,
+// so memory stays bounded by a batch plus the pass's small per-order sets.
+func BenchmarkDryRun100k(b *testing.B) {
+	orders := 100000
+	if v := os.Getenv("MXAMO_BENCH_ORDERS"); v != "" {
+		orders, _ = strconv.Atoi(v)
+	}
+	h := newHarnessTB(b, modxtest.Options{}, nil, sandbox.Options{LongLivedTokens: []string{testToken}, RPS: -1})
+	if _, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "modx_", Orders: orders, Users: orders / 10, Seed: 4}); err != nil {
+		b.Fatal(err)
+	}
+	client, err := amocrm.New(amocrm.Config{BaseURL: h.url, LongLivedToken: testToken, RateLimit: 6}, h.store)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := syncer.New(h.cfg, h.source, client, h.store, syncer.Options{})
+	b.ResetTimer()
+	for range b.N {
+		w := report.NewJSON(io.Discard)
+		start := time.Now()
+		res, err := s.Pass(h.ctx, syncer.PassOptions{DryRun: true, Report: w})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := w.Close(report.Summary{DryRun: true}); err != nil {
+			b.Fatal(err)
+		}
+		wall := time.Since(start)
+		b.ReportMetric(wall.Seconds(), "wall-s")
+		b.ReportMetric(float64(res.Read["orders"])/wall.Seconds(), "orders/s")
+		b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+		b.ReportMetric(float64(len(h.box.Requests())), "api-requests")
+		b.Logf("%s", res.Summary())
+	}
 }

@@ -70,13 +70,13 @@ func (r *Result) Summary() string {
 		}
 		return n
 	}
-	verb := ""
+	verb, parked := "", r.Parked
 	if r.DryRun {
-		verb = "would be "
+		verb, parked = "would be ", total(report.Fail)
 	}
 	return fmt.Sprintf("%screated %d, updated %d, unchanged %d, skipped %d, parked %d; %d requests; %s",
 		verb, total(report.Create), total(report.Update), total(report.Unchanged),
-		total(report.Skip), r.Parked, r.Requests, r.Finished.Sub(r.Started).Round(time.Millisecond))
+		total(report.Skip), parked, r.Requests, r.Finished.Sub(r.Started).Round(time.Millisecond))
 }
 
 func (s *Syncer) newPass(ctx context.Context, opts PassOptions) (*pass, error) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
@@ -496,8 +497,13 @@ func (s *Syncer) planLinked(ctx context.Context, p *pass, b *batch, linked []*or
 	for _, j := range moves {
 		lead, ok := byID[j.link.AmoID]
 		if !ok {
-			b.fail(SourceOrderLogs, kindOrder, j.order.ID, "lead", orderTitle(j.order),
-				fmt.Sprintf("deal %d is gone from amoCRM (deleted?); `retry order:%d` after removing the link sends it again", j.link.AmoID, j.order.ID), "")
+			// A manager deleted the deal: it is not made again behind their
+			// back, and its status is no longer followed.
+			b.statusSet(j, 0)
+			b.resolved = append(b.resolved, j.order.ID)
+			b.entries = append(b.entries, report.Entry{Source: SourceOrderLogs, Kind: "status_move", SourceID: j.order.ID,
+				Key: sourceKey(kindOrder, j.order.ID), Action: report.Skip, AmoID: j.link.AmoID, Title: orderTitle(j.order),
+				Reason: fmt.Sprintf("deal %d was deleted in amoCRM", j.link.AmoID)})
 			continue
 		}
 		target, mapped := p.mapper.StatusChange(lead.PipelineID, j.order.Status)

@@ -134,3 +134,30 @@ func TestBadOrderIsParkedAndOthersGoOn(t *testing.T) {
 		t.Logf("order %d parked: %s", bad, r)
 	}
 }
+
+// TestDeletedDealIsNotRecreated: a deal a manager deleted is neither made
+// again nor parked when its order's status changes.
+func TestDeletedDealIsNotRecreated(t *testing.T) {
+	h := newHarness(t, modxtest.Options{}, func(c *config.Config) {
+		c.Orders.StatusMap = map[string]config.IDRef{"2": {Name: "Оплачен"}}
+	})
+	id := h.order(modxtest.OrderSpec{})
+	h.pass(syncer.PassOptions{})
+	// Point the link at a deal amoCRM does not have, as after a deletion.
+	if _, err := h.db.Exec("UPDATE amocrm_sync_links SET amo_id = 999999 WHERE kind = 'order' AND source_id = ?", id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.db.Exec("UPDATE modx_ms2_orders SET status = 2 WHERE id = ?", id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := modxtest.InsertStatusLog(h.ctx, h.db, h.shop, modxtest.LogSpec{OrderID: id, Entry: "2"}); err != nil {
+		t.Fatal(err)
+	}
+	res := h.pass(syncer.PassOptions{})
+	if got := res.Count("status_move", report.Skip); got != 1 {
+		t.Errorf("skipped moves: got %d, want 1 (%s)", got, res.Summary())
+	}
+	if res.Parked != 0 || len(h.box.Leads()) != 1 {
+		t.Errorf("parked %d, deals %d; want 0 and 1", res.Parked, len(h.box.Leads()))
+	}
+}

@@ -109,6 +109,8 @@ func crashConfig(dsn, url string) *config.Config {
 	cfg.Orders.Enabled = true
 	cfg.Orders.PipelineID = config.IDRef{Name: "Воронка"}
 	cfg.Orders.StatusMap = map[string]config.IDRef{"2": {Name: "Оплачен"}}
+	cfg.Forms.Enabled, cfg.Forms.AsLead = true, true
+	cfg.Users.Enabled = true
 	cfg.Sync.Start = "all"
 	cfg.Sync.Settle = config.Duration{}
 	return &cfg
@@ -118,11 +120,23 @@ func crashConfig(dsn, url string) *config.Config {
 // amoCRM write and before the commit, then runs again: every order ends with
 // exactly one deal and one contact per customer.
 func TestCrashBetweenWriteAndCommit(t *testing.T) {
-	for _, point := range []string{"complex", "contacts", "leads", "update-leads"} {
-		t.Run(point, func(t *testing.T) {
-			h := newHarness(t, modxtest.Options{}, func(c *config.Config) { *c = *crashConfig(c.MODX.DSN, c.AmoCRM.BaseURL) })
+	for _, name := range []string{"complex", "contacts", "leads", "update-leads", "form", "user"} {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, modxtest.Options{FormIt: true}, func(c *config.Config) { *c = *crashConfig(c.MODX.DSN, c.AmoCRM.BaseURL) })
+			point := name
 			var orders []int64
-			switch point {
+			switch name {
+			case "user":
+				// A user's contact is created on its own: die after it.
+				point = "contacts"
+				h.user(modxtest.UserSpec{FullName: "Глеб", Phone: "+7 912 000-00-03"})
+			case "form":
+				// A form's deal is created by id, after its contact: die
+				// after the deal, before the commit.
+				point = "leads"
+				if _, err := modxtest.InsertForm(h.ctx, h.db, h.shop, modxtest.FormSpec{Values: `{"name":"Вера","phone":"+7 911 000-00-02"}`}); err != nil {
+					t.Fatal(err)
+				}
 			case "complex":
 				for i := range 4 {
 					orders = append(orders, h.order(modxtest.OrderSpec{Address: map[string]any{"phone": fmt.Sprintf("+7 903 000-00-%02d", i)}}))
@@ -154,8 +168,15 @@ func TestCrashBetweenWriteAndCommit(t *testing.T) {
 			h.pass(syncer.PassOptions{})
 
 			leads := h.leadsByOrder()
-			if got := len(h.box.Leads()); got != len(orders) {
-				t.Errorf("deals: got %d, want %d", got, len(orders))
+			wantDeals := len(orders)
+			switch name {
+			case "form":
+				wantDeals = 1
+			case "user":
+				wantDeals = 0
+			}
+			if got := len(h.box.Leads()); got != wantDeals {
+				t.Errorf("deals: got %d, want %d", got, wantDeals)
 			}
 			for _, id := range orders {
 				if _, ok := leads[strconv.FormatInt(id, 10)]; !ok {
@@ -167,13 +188,13 @@ func TestCrashBetweenWriteAndCommit(t *testing.T) {
 				customers[fmt.Sprint(id)] = true
 			}
 			wantContacts := len(orders)
-			if point != "complex" {
+			if name != "complex" {
 				wantContacts = 1
 			}
 			if got := len(h.box.Contacts()); got != wantContacts {
 				t.Errorf("contacts: got %d, want %d", got, wantContacts)
 			}
-			if point == "update-leads" {
+			if name == "update-leads" {
 				_, paid := h.pipelineStatus("Воронка", "Оплачен")
 				if got := leads[strconv.FormatInt(orders[0], 10)].StatusID; got != paid {
 					t.Errorf("moved deal status: got %d, want %d", got, paid)
@@ -211,6 +232,33 @@ func TestDroppedConnectionAfterWrite(t *testing.T) {
 				if _, ok := leads[strconv.FormatInt(id, 10)]; !ok {
 					t.Errorf("order %d has no deal", id)
 				}
+			}
+		})
+	}
+}
+
+// TestFormDroppedConnectionAfterWrite: a form's contact, deal and note
+// writes stored but answered by a dropped connection end, after the next
+// pass, as one contact and one deal.
+func TestFormDroppedConnectionAfterWrite(t *testing.T) {
+	for n := 1; n <= 3; n++ {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			h := newHarness(t, modxtest.Options{FormIt: true}, func(c *config.Config) {
+				c.Orders.Enabled = false
+				c.Forms.Enabled, c.Forms.AsLead = true, true
+			})
+			if _, err := modxtest.InsertForm(h.ctx, h.db, h.shop, modxtest.FormSpec{Values: `{"name":"Вера","phone":"+7 911 000-00-01"}`}); err != nil {
+				t.Fatal(err)
+			}
+			h.box.SetFaults(sandbox.Faults{DropAfterWrite: n})
+			h.pass(syncer.PassOptions{})
+			h.box.SetFaults(sandbox.Faults{})
+			h.pass(syncer.PassOptions{})
+			if got := len(h.box.Leads()); got != 1 {
+				t.Errorf("deals: got %d, want 1", got)
+			}
+			if got := len(h.box.Contacts()); got != 1 {
+				t.Errorf("contacts: got %d, want 1", got)
 			}
 		})
 	}

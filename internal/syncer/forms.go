@@ -45,6 +45,9 @@ func (s *Syncer) syncForms(ctx context.Context, p *pass) error {
 	if err != nil && !errors.Is(err, modx.ErrNoFormItKey) {
 		return fmt.Errorf("read FormIt key: %w", err)
 	}
+	if err := s.pendingForms(ctx, p, key); err != nil {
+		return err
+	}
 	for {
 		if err := p.stopping(ctx); err != nil {
 			return err
@@ -84,27 +87,62 @@ func (s *Syncer) syncForms(ctx context.Context, p *pass) error {
 	return s.dueForms(ctx, p, key)
 }
 
-// dueForms retries parked forms whose next attempt is due. Forms are read
-// again from MODX by id through a keyset read just below each id.
+// dueForms retries parked forms whose next attempt is due.
 func (s *Syncer) dueForms(ctx context.Context, p *pass, key string) error {
 	due, err := s.store.DueFailures(ctx, kindForm, p.now(), s.batchSize())
 	if err != nil {
 		return fmt.Errorf("read parked forms: %w", err)
 	}
+	ids := make([]int64, len(due))
+	for i, f := range due {
+		ids[i] = f.SourceID
+	}
+	return s.sendFormsByID(ctx, p, ids, key)
+}
+
+// pendingForms sends again the forms whose deal had an unknown outcome;
+// createFormDeals looks each deal up by its form id first.
+func (s *Syncer) pendingForms(ctx context.Context, p *pass, key string) error {
+	pending, err := s.store.Pending(ctx, kindForm)
+	if err != nil {
+		return fmt.Errorf("read pending forms: %w", err)
+	}
+	ids := make([]int64, len(pending))
+	for i, pc := range pending {
+		ids[i] = pc.SourceID
+	}
+	return s.sendFormsByID(ctx, p, ids, key)
+}
+
+// sendFormsByID reads forms again from MODX by id (a keyset read just below
+// each id) and sends them. A form FormIt has deleted meanwhile (its
+// clean-up) has nothing left to send: its failure and marker are dropped.
+func (s *Syncer) sendFormsByID(ctx context.Context, p *pass, ids []int64, key string) error {
 	var forms []modx.Form
-	for _, f := range due {
-		rows, err := s.src.Forms(ctx, f.SourceID-1, 1)
+	for _, id := range ids {
+		rows, err := s.src.Forms(ctx, id-1, 1)
 		if err != nil {
-			return fmt.Errorf("read form %d: %w", f.SourceID, err)
+			return fmt.Errorf("read form %d: %w", id, err)
 		}
-		if len(rows) == 1 && rows[0].ID == f.SourceID {
+		if len(rows) == 1 && rows[0].ID == id {
 			forms = append(forms, rows[0])
 			continue
 		}
-		// Deleted from MODX (FormIt's clean-up): nothing left to send.
-		if err := s.store.Commit(ctx, func(tx *state.Tx) error { return tx.Resolve(kindForm, f.SourceID) }); err != nil {
+		if p.opts.DryRun {
+			continue
+		}
+		err = s.store.Commit(ctx, func(tx *state.Tx) error {
+			if err := tx.Resolve(kindForm, id); err != nil {
+				return err
+			}
+			return tx.ClearPending(kindForm, id)
+		})
+		if err != nil {
 			return err
 		}
+	}
+	if len(forms) == 0 {
+		return nil
 	}
 	return s.sendForms(ctx, p, forms, key, nil)
 }
@@ -114,6 +152,20 @@ func (s *Syncer) dueForms(ctx context.Context, p *pass, key string) error {
 // links, failures and the watermark together.
 func (s *Syncer) sendForms(ctx context.Context, p *pass, forms []modx.Form, key string, commit func(*state.Tx) error) error {
 	b := &batch{pass: p, kind: kindForm, source: SourceForms}
+	// A form already sent is not sent again: after a crash before the
+	// commit, the watermark brings back forms the pending step just linked.
+	ids := make([]int64, len(forms))
+	for i, f := range forms {
+		ids[i] = f.ID
+	}
+	links, err := p.links(ctx, s.store, linkForm, ids)
+	if err != nil {
+		return err
+	}
+	forms = slices.DeleteFunc(slices.Clone(forms), func(f modx.Form) bool {
+		_, sent := links[f.ID]
+		return sent
+	})
 	jobs := s.mapForms(p, b, forms, key)
 	b.draftFailed = func(d *transform.ContactDraft, reason string) {
 		for _, j := range jobs {
@@ -227,7 +279,26 @@ func (s *Syncer) createFormDeals(ctx context.Context, p *pass, b *batch, jobs []
 	var marks []state.PendingCreate
 	var withLead []*formJob
 	field := formField(p)
+	pending, err := s.store.Pending(ctx, kindForm)
+	if err != nil {
+		return fmt.Errorf("read pending forms: %w", err)
+	}
+	marked := map[int64]bool{}
+	for _, pc := range pending {
+		marked[pc.SourceID] = true
+	}
 	for _, j := range jobs {
+		if marked[j.form.ID] && j.res.Lead != nil {
+			// A create with an unknown outcome: look before creating again.
+			lead, err := s.findLeadByField(ctx, formFieldCode, j.key)
+			if err != nil {
+				return fmt.Errorf("look up the deal of form %d: %w", j.form.ID, err)
+			}
+			if lead != nil {
+				j.leadID = lead.ID
+				continue
+			}
+		}
 		switch {
 		case b.parkedIDs[j.form.ID]:
 		case j.res.Lead != nil && field != nil:
@@ -382,14 +453,6 @@ func (s *Syncer) findLeadByField(ctx context.Context, code, value string) (*amoc
 // formDone records a form's deal and its link.
 func (b *batch) formDone(j *formJob) {
 	p := b.pass
-	b.resolved = append(b.resolved, j.form.ID)
-	b.clearPending = append(b.clearPending, j.form.ID)
-	if j.cust != nil {
-		b.indexKeys(j.cust.keys, j.cust.contactID)
-	}
-	if !p.opts.DryRun {
-		b.links = append(b.links, state.Link{Kind: linkForm, SourceID: j.form.ID, AmoID: j.leadID})
-	}
 	e := report.Entry{Source: SourceForms, Kind: "lead", SourceID: j.form.ID, Key: sourceKey(kindForm, j.form.ID), Title: j.form.Name, AmoID: j.leadID}
 	switch {
 	case j.res.Lead != nil:
@@ -400,9 +463,15 @@ func (b *batch) formDone(j *formJob) {
 		e.Action, e.Reason = report.Skip, "no deal: "+noDealReason(j.res)
 	}
 	if e.Action == report.Create && !p.opts.DryRun && j.leadID == 0 {
+		// Its pending marker stays: the next pass looks the deal up first.
 		e.Action, e.Reason = report.Skip, "outcome unknown: looked up again next pass, never created twice"
-		b.clearPending = b.clearPending[:len(b.clearPending)-1]
-		b.links = b.links[:len(b.links)-1]
+	} else {
+		b.clearPending = append(b.clearPending, j.form.ID)
+		b.links = append(b.links, state.Link{Kind: linkForm, SourceID: j.form.ID, AmoID: j.leadID})
+	}
+	b.resolved = append(b.resolved, j.form.ID)
+	if j.cust != nil {
+		b.indexKeys(j.cust.keys, j.cust.contactID)
 	}
 	b.entries = append(b.entries, e)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
@@ -261,5 +262,38 @@ func TestFormDroppedConnectionAfterWrite(t *testing.T) {
 				t.Errorf("contacts: got %d, want 1", got)
 			}
 		})
+	}
+}
+
+// TestUnsortedFormSentOnce: an incoming lead whose answer was lost is sent
+// again on retry; amoCRM refuses the duplicate source_uid, which settles it.
+func TestUnsortedFormSentOnce(t *testing.T) {
+	h := newHarness(t, modxtest.Options{FormIt: true}, func(c *config.Config) {
+		c.Orders.Enabled = false
+		c.Forms.Enabled, c.Forms.Unsorted = true, true
+	})
+	for i := range 2 {
+		if _, err := modxtest.InsertForm(h.ctx, h.db, h.shop, modxtest.FormSpec{Values: fmt.Sprintf(`{"name":"Лев","phone":"+7 913 000-00-0%d"}`, i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.box.SetFaults(sandbox.Faults{DropAfterWrite: 1})
+	res := h.pass(syncer.PassOptions{})
+	h.box.SetFaults(sandbox.Faults{})
+	if res.Parked != 2 {
+		t.Fatalf("parked after a lost answer: got %d, want 2 (%s)", res.Parked, res.Summary())
+	}
+	if _, err := h.store.Retry(h.ctx, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	res = h.pass(syncer.PassOptions{})
+	if got := len(h.box.Unsorted()); got != 2 {
+		t.Errorf("incoming leads: got %d, want 2", got)
+	}
+	if got := res.Count("lead", report.Unchanged); got != 2 {
+		t.Errorf("settled as already there: got %d, want 2 (%s)", got, res.Summary())
+	}
+	if failures, err := h.store.Failures(h.ctx); err != nil || len(failures) != 0 {
+		t.Errorf("failures left: %v %v", failures, err)
 	}
 }

@@ -29,6 +29,9 @@ type formJob struct {
 	cust   *customer
 	key    string // value of the form field: "form:<id>"
 	leadID int64
+	// alreadySent: amoCRM refused the incoming lead as a duplicate of
+	// itself, sent by an earlier try whose answer was lost.
+	alreadySent bool
 }
 
 // syncForms drains the saved forms after the forms watermark, then parked
@@ -275,7 +278,6 @@ func formField(p *pass) *amocrm.CustomField {
 // an unknown outcome; then a note with every submitted value on each deal.
 func (s *Syncer) createFormDeals(ctx context.Context, p *pass, b *batch, jobs []*formJob) error {
 	var leads []amocrm.Lead
-	var unsorted []amocrm.UnsortedForm
 	var marks []state.PendingCreate
 	var withLead []*formJob
 	field := formField(p)
@@ -309,8 +311,6 @@ func (s *Syncer) createFormDeals(ctx context.Context, p *pass, b *batch, jobs []
 			leads = append(leads, l)
 			withLead = append(withLead, j)
 			marks = append(marks, state.PendingCreate{Kind: kindForm, SourceID: j.form.ID, Key: j.key})
-		case j.res.Unsorted != nil:
-			unsorted = append(unsorted, *j.res.Unsorted)
 		}
 	}
 	if err := s.store.MarkPendings(ctx, marks); err != nil {
@@ -319,7 +319,7 @@ func (s *Syncer) createFormDeals(ctx context.Context, p *pass, b *batch, jobs []
 	if err := s.createFormLeads(ctx, b, leads, withLead); err != nil {
 		return err
 	}
-	if err := s.createUnsorted(ctx, b, jobs, unsorted); err != nil {
+	if err := s.createUnsorted(ctx, b, jobs); err != nil {
 		return err
 	}
 	var notes []amocrm.Note
@@ -393,40 +393,72 @@ func (s *Syncer) createFormLeads(ctx context.Context, b *batch, leads []amocrm.L
 
 // createUnsorted sends incoming leads. Their source_uid is the form id, and
 // amoCRM refuses a second entry with the same one, so sending again after
-// an unknown outcome cannot duplicate.
-func (s *Syncer) createUnsorted(ctx context.Context, b *batch, jobs []*formJob, forms []amocrm.UnsortedForm) error {
-	if len(forms) == 0 {
-		return nil
-	}
-	res, err := s.crm.CreateUnsortedForms(ctx, forms)
-	if err != nil && !errors.Is(err, amocrm.ErrOutcomeUnknown) {
-		var verr *amocrm.ValidationError
-		if !errors.As(err, &verr) {
-			return fmt.Errorf("create incoming leads: %w", err)
+// an unknown outcome cannot duplicate: that refusal means "already there".
+func (s *Syncer) createUnsorted(ctx context.Context, b *batch, jobs []*formJob) error {
+	var todo []*formJob
+	for _, j := range jobs {
+		if j.res.Unsorted != nil && !b.parkedIDs[j.form.ID] {
+			todo = append(todo, j)
 		}
-		for _, j := range jobs {
-			if j.res.Unsorted != nil {
-				if msgs, bad := verr.Items[j.res.Unsorted.RequestID]; bad {
-					b.fail(SourceForms, kindForm, j.form.ID, "lead", j.form.Name, "amoCRM refused the incoming lead: "+itemErrors(msgs), "")
+	}
+	for len(todo) > 0 {
+		forms := make([]amocrm.UnsortedForm, len(todo))
+		for i, j := range todo {
+			forms[i] = *j.res.Unsorted
+		}
+		res, err := s.crm.CreateUnsortedForms(ctx, forms)
+		for _, r := range res {
+			for _, j := range todo {
+				if j.res.Unsorted.RequestID == r.RequestID && len(r.Embedded.Leads) > 0 {
+					j.leadID = r.Embedded.Leads[0].ID
 				}
 			}
 		}
-	}
-	for _, r := range res {
-		for _, j := range jobs {
-			if j.res.Unsorted != nil && j.res.Unsorted.RequestID == r.RequestID && len(r.Embedded.Leads) > 0 {
-				j.leadID = r.Embedded.Leads[0].ID
+		var verr *amocrm.ValidationError
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, amocrm.ErrOutcomeUnknown):
+			for _, j := range todo {
+				if j.leadID == 0 {
+					b.fail(SourceForms, kindForm, j.form.ID, "lead", j.form.Name, "outcome unknown; sent again later (amoCRM refuses a duplicate source_uid)", "")
+				}
+			}
+			return nil
+		case !errors.As(err, &verr):
+			return fmt.Errorf("create incoming leads: %w", err)
+		}
+		// The request was refused as a whole: settle the items amoCRM named
+		// and send the others again.
+		var again []*formJob
+		for _, j := range todo {
+			msgs, bad := verr.Items[j.res.Unsorted.RequestID]
+			switch {
+			case !bad:
+				again = append(again, j)
+			case onlySourceUID(msgs):
+				j.alreadySent = true
+			default:
+				b.fail(SourceForms, kindForm, j.form.ID, "lead", j.form.Name, "amoCRM refused the incoming lead: "+itemErrors(msgs), "")
 			}
 		}
-	}
-	if errors.Is(err, amocrm.ErrOutcomeUnknown) {
-		for _, j := range jobs {
-			if j.res.Unsorted != nil && j.leadID == 0 {
-				b.fail(SourceForms, kindForm, j.form.ID, "lead", j.form.Name, "outcome unknown; sent again later (amoCRM refuses a duplicate source_uid)", "")
-			}
+		if len(again) == len(todo) {
+			return fmt.Errorf("create incoming leads: %w", err) // nothing named: do not loop
 		}
+		todo = again
 	}
 	return nil
+}
+
+// onlySourceUID reports whether every error is about source_uid: the entry
+// is in amoCRM already.
+func onlySourceUID(errs []amocrm.ItemError) bool {
+	for _, e := range errs {
+		if e.Path != "source_uid" {
+			return false
+		}
+	}
+	return len(errs) > 0
 }
 
 // findLeadByField finds the deal whose field with code holds exactly value.
@@ -457,12 +489,14 @@ func (b *batch) formDone(j *formJob) {
 	switch {
 	case j.res.Lead != nil:
 		e.Action, e.Changes = report.Create, leadChanges(p, nil, *j.res.Lead)
+	case j.res.Unsorted != nil && j.alreadySent:
+		e.Action, e.Reason = report.Unchanged, "already in amoCRM's incoming leads"
 	case j.res.Unsorted != nil:
 		e.Action, e.Reason = report.Create, "incoming lead (unsorted)"
 	default:
 		e.Action, e.Reason = report.Skip, "no deal: "+noDealReason(j.res)
 	}
-	if e.Action == report.Create && !p.opts.DryRun && j.leadID == 0 {
+	if e.Action == report.Create && !p.opts.DryRun && j.leadID == 0 && !j.alreadySent {
 		// Its pending marker stays: the next pass looks the deal up first.
 		e.Action, e.Reason = report.Skip, "outcome unknown: looked up again next pass, never created twice"
 	} else {

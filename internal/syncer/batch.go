@@ -326,12 +326,16 @@ func (b *batch) failOrderDraft(d *transform.ContactDraft, reason string) {
 // A pending marker per contact comes first; after an unknown outcome the
 // contact is looked up by phone or e-mail before anything is created again.
 func (s *Syncer) preCreateContacts(ctx context.Context, b *batch) error {
-	if len(b.preCreate) == 0 {
+	return s.createContacts(ctx, b, b.preCreate)
+}
+
+func (s *Syncer) createContacts(ctx context.Context, b *batch, cs []*customer) error {
+	if len(cs) == 0 {
 		return nil
 	}
-	want := make([]amocrm.Contact, len(b.preCreate))
-	marks := make([]state.PendingCreate, len(b.preCreate))
-	for i, c := range b.preCreate {
+	want := make([]amocrm.Contact, len(cs))
+	marks := make([]state.PendingCreate, len(cs))
+	for i, c := range cs {
 		want[i] = c.want.Contact
 		want[i].RequestID = strconv.Itoa(i)
 		marks[i] = state.PendingCreate{Kind: b.contactPendingKind(), SourceID: c.sourceID, Key: c.keys[0]}
@@ -348,7 +352,8 @@ func (s *Syncer) preCreateContacts(ctx context.Context, b *batch) error {
 	if err != nil && !errors.As(err, &verr) && !errors.Is(err, amocrm.ErrOutcomeUnknown) {
 		return fmt.Errorf("create contacts: %w", err)
 	}
-	for i, c := range b.preCreate {
+	var again []*customer
+	for i, c := range cs {
 		id := byReq[strconv.Itoa(i)]
 		if verr != nil {
 			if msgs, bad := verr.Items[strconv.Itoa(i)]; bad {
@@ -359,21 +364,28 @@ func (s *Syncer) preCreateContacts(ctx context.Context, b *batch) error {
 			}
 		}
 		if id == 0 && err != nil {
+			// No answer for it: look it up before anything is created again.
 			found, ferr := s.findContact(ctx, c.keys)
 			if ferr != nil {
 				return fmt.Errorf("look up contact after %v: %w", err, ferr)
 			}
 			id = found
 		}
-		if id == 0 {
+		switch {
+		case id != 0:
+			c.contactID = id
+			b.indexKeys(c.keys, id)
+			b.contactSent(c)
+		case verr != nil:
+			again = append(again, c) // valid, refused with the others
+		default:
 			for _, d := range c.drafts {
 				b.draftFailed(d, "contact create had no result; it will be looked up before the next try")
 			}
-			continue
 		}
-		c.contactID = id
-		b.indexKeys(c.keys, id)
-		b.contactSent(c)
+	}
+	if len(again) < len(cs) {
+		return s.createContacts(ctx, b, again)
 	}
 	return nil
 }

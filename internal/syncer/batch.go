@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
@@ -394,27 +396,18 @@ func (s *Syncer) createContacts(ctx context.Context, b *batch, cs []*customer) e
 // returns the first whose own keys contain it exactly.
 func (s *Syncer) findContact(ctx context.Context, keys []string) (int64, error) {
 	for _, k := range keys {
-		_, q, _ := cutKey(k)
+		_, q, _ := strings.Cut(k, ":")
 		found, err := s.crm.SearchContacts(ctx, q, 50)
 		if err != nil {
 			return 0, err
 		}
 		for _, c := range found {
-			if containsString(contactKeys(c), k) {
+			if slices.Contains(contactKeys(c), k) {
 				return c.ID, nil
 			}
 		}
 	}
 	return 0, nil
-}
-
-func cutKey(k string) (kind, value string, ok bool) {
-	for i := 0; i < len(k); i++ {
-		if k[i] == ':' {
-			return k[:i], k[i+1:], true
-		}
-	}
-	return "", k, false
 }
 
 // createDeals creates deals for jobs: through leads/complex with their new

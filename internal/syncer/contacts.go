@@ -3,7 +3,9 @@ package syncer
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
@@ -188,7 +190,7 @@ func groupCustomers(drafts []*transform.ContactDraft) ([]*customer, map[*transfo
 		}
 		c.drafts = append(c.drafts, d)
 		for _, k := range usable(d) {
-			if !containsString(c.keys, k) {
+			if !slices.Contains(c.keys, k) {
 				c.keys = append(c.keys, k)
 			}
 		}
@@ -230,28 +232,19 @@ func sharedEmails(drafts []*transform.ContactDraft) map[string]bool {
 	return shared
 }
 
-func isPhoneKey(k string) bool { return len(k) > 6 && k[:6] == "phone:" }
+func isPhoneKey(k string) bool { return strings.HasPrefix(k, "phone:") }
 
+// sortPhonesFirst puts phone keys before the others, keeping each group's order.
 func sortPhonesFirst(keys []string) {
-	phones := keys[:0:0]
-	var rest []string
-	for _, k := range keys {
-		if isPhoneKey(k) {
-			phones = append(phones, k)
-		} else {
-			rest = append(rest, k)
+	slices.SortStableFunc(keys, func(a, b string) int {
+		switch pa, pb := isPhoneKey(a), isPhoneKey(b); {
+		case pa == pb:
+			return 0
+		case pa:
+			return -1
 		}
-	}
-	copy(keys, append(phones, rest...))
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
+		return 1
+	})
 }
 
 // resolveCustomers finds each customer's existing contact: by its phones

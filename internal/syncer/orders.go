@@ -408,23 +408,7 @@ func (s *Syncer) reconcileOrders(ctx context.Context, p *pass, b *batch, creates
 
 // findOrderLead finds the deal whose order-number field is exactly key.
 func (s *Syncer) findOrderLead(ctx context.Context, key string) (*amocrm.Lead, error) {
-	leads, err := s.crm.SearchLeads(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	for i, l := range leads {
-		for _, f := range l.CustomFieldsValues {
-			if f.FieldCode != transform.OrderFieldCode {
-				continue
-			}
-			for _, v := range f.Values {
-				if fmt.Sprint(v.Value) == key {
-					return &leads[i], nil
-				}
-			}
-		}
-	}
-	return nil, nil
+	return s.findLeadByField(ctx, transform.OrderFieldCode, key)
 }
 
 // planCreates groups the new deals' contacts by customer, matches them

@@ -54,7 +54,9 @@ func (s *Syncer) updateContacts(ctx context.Context, pl *plan.Plan) error {
 			patches[i].RequestID = strconv.Itoa(i)
 		}
 		return s.crm.UpdateContacts(ctx, patches)
-	}, never, func(c *plan.Contact, _ []amocrm.ItemError, reason string) { c.Refused = "contact update refused: " + reason })
+	}, never, func(c *plan.Contact, _ []amocrm.ItemError, reason string) {
+		c.Refused = "contact update refused: " + reason
+	})
 	if err != nil {
 		return fmt.Errorf("update contacts: %w", err)
 	}
@@ -144,7 +146,9 @@ func (s *Syncer) createDeals(ctx context.Context, pl *plan.Plan) error {
 	if err := s.store.MarkPendings(ctx, marks); err != nil {
 		return fmt.Errorf("mark %ss pending: %w", pl.Kind, err)
 	}
-	refuse := func(d *plan.Deal, _ []amocrm.ItemError, reason string) { d.Refused = "amoCRM refused the deal: " + reason }
+	refuse := func(d *plan.Deal, _ []amocrm.ItemError, reason string) {
+		d.Refused = "amoCRM refused the deal: " + reason
+	}
 	created := func(d *plan.Deal) bool { return d.ID != 0 }
 	errC := sendRefusable(ctx, complex, func(ctx context.Context, ds []*plan.Deal) error {
 		res, err := s.crm.CreateComplexLeads(ctx, dealPayloads(ds))
@@ -271,7 +275,9 @@ func (s *Syncer) updateDeals(ctx context.Context, pl *plan.Plan) error {
 			leads[i].RequestID = strconv.Itoa(i)
 		}
 		return s.crm.UpdateLeads(ctx, leads)
-	}, never, func(d *plan.Deal, _ []amocrm.ItemError, reason string) { d.Refused = "amoCRM refused the update: " + reason })
+	}, never, func(d *plan.Deal, _ []amocrm.ItemError, reason string) {
+		d.Refused = "amoCRM refused the update: " + reason
+	})
 	if err != nil {
 		return fmt.Errorf("update deals: %w", err)
 	}

@@ -78,11 +78,11 @@ func TestOrdersModes(t *testing.T) {
 		return o
 	}
 	p := planOrders(t, m,
-		order(1, 1, "79001"),                  // new customer, one deal: complex
+		order(1, 1, "79001"),                       // new customer, one deal: complex
 		order(2, 1, "79002"), order(3, 1, "79002"), // new customer, two deals: contact first, then plain
 		linked(order(4, 2, "79004"), 1, &amocrm.Lead{ID: 904, PipelineID: 10, StatusID: 101}), // moves
-		linked(order(5, 2, "79005"), 2, nil),                                                 // status as set: unchanged
-		linked(order(6, 3, "79006"), 1, nil),                                                 // deleted in amoCRM
+		linked(order(5, 2, "79005"), 2, nil),                                                  // status as set: unchanged
+		linked(order(6, 3, "79006"), 1, nil),                                                  // deleted in amoCRM
 		linked(order(7, 9, "79007"), 1, &amocrm.Lead{ID: 907, PipelineID: 10, StatusID: 101}), // unmapped status
 	)
 	var got []string

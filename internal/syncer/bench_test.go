@@ -2,6 +2,9 @@ package syncer_test
 
 import (
 	"bufio"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jmoiron/sqlx"
 	"io"
 	"os"
 	"strconv"
@@ -11,9 +14,11 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
@@ -50,11 +55,13 @@ func backfill(b *testing.B, orders int, distinct bool) {
 		if distinct {
 			testdb.Exec(b, h.db, distinctCustomers)
 		}
+		statements := h.ownUser(b)
 		client, err := amocrm.New(amocrm.Config{BaseURL: h.url, LongLivedToken: testToken, RateLimit: 6}, h.store)
 		if err != nil {
 			b.Fatal(err)
 		}
 		s := syncer.New(h.cfg, h.source, client, h.store, syncer.Options{})
+		before := statements()
 		b.StartTimer()
 		start := time.Now()
 		res, err := s.Pass(h.ctx, syncer.PassOptions{})
@@ -63,6 +70,7 @@ func backfill(b *testing.B, orders int, distinct bool) {
 		}
 		wall := time.Since(start)
 		b.StopTimer()
+		b.ReportMetric(float64(statements()-before)/float64(ds.Orders), "statements/order")
 		requests := len(h.box.Requests())
 		floor := time.Duration(float64(requests) / 6 * float64(time.Second))
 		b.ReportMetric(float64(requests)*1000/float64(ds.Orders), "requests/1000orders")
@@ -80,6 +88,43 @@ func newBenchHarness(b *testing.B) *harness {
 	h := newHarnessTB(b, modxtest.Options{}, nil, sandbox.Options{LongLivedTokens: []string{testToken}})
 	h.cfg.Sync.Settle = config.Duration{}
 	return h
+}
+
+// ownUser makes the harness's shop reader and state store log in as a
+// user of their own and returns a counter of the SQL statements that user
+// has run (MariaDB's userstat): other clients of the server do not count.
+func (h *harness) ownUser(b *testing.B) func() int64 {
+	b.Helper()
+	user := "mxamo_bench_" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
+	testdb.Exec(b, h.db, "SET GLOBAL userstat = 1")
+	testdb.Exec(b, h.db, "CREATE USER '"+user+"'@'%' IDENTIFIED BY 'bench'")
+	testdb.Exec(b, h.db, "GRANT ALL ON *.* TO '"+user+"'@'%'")
+	b.Cleanup(func() { h.db.Exec("DROP USER '" + user + "'@'%'") })
+	cfg, err := mysql.ParseDSN(h.dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.User, cfg.Passwd = user, "bench"
+	dsn := cfg.FormatDSN()
+	if h.source, err = modx.Open(h.ctx, dsn, modx.Options{Prefix: h.shop.Prefix}); err != nil {
+		b.Fatal(err)
+	}
+	db, err := sqlx.Open("mysql", dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { h.source.Close(); db.Close() })
+	if h.store, err = state.Open(db, h.cfg.State.TablePrefix); err != nil {
+		b.Fatal(err)
+	}
+	return func() int64 {
+		var n int64
+		if err := h.db.Get(&n, `SELECT COALESCE(SUM(SELECT_COMMANDS + UPDATE_COMMANDS + OTHER_COMMANDS), 0)
+			FROM information_schema.USER_STATISTICS WHERE USER = ?`, user); err != nil {
+			b.Fatal(err)
+		}
+		return n
+	}
 }
 
 // peakRSS reads VmHWM, the process's peak resident set, in bytes.

@@ -101,7 +101,7 @@ func runOnce(ctx context.Context, io IO, s *site, opts syncer.PassOptions, repor
 	done()
 	sum := report.Summary{DryRun: opts.DryRun, Sources: passSources(s.cfg, opts.Only)}
 	if res != nil {
-		sum.Started, sum.Finished, sum.Requests = res.Started, res.Finished, res.Requests
+		sum = res.ReportSummary(sum.Sources)
 		fmt.Fprintln(io.Stderr, res.Summary())
 	}
 	if cerr := closeReport(sum); cerr != nil && err == nil {

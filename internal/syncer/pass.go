@@ -64,6 +64,13 @@ type Result struct {
 // Count returns the number of entities of kind with action.
 func (r *Result) Count(kind string, action report.Action) int { return r.Counts[kind][action] }
 
+// ReportSummary is the pass as a report's summary: the report's counts then
+// agree with the summary line.
+func (r *Result) ReportSummary(sources []string) report.Summary {
+	return report.Summary{DryRun: r.DryRun, Sources: sources, Started: r.Started, Finished: r.Finished,
+		Requests: r.Requests, Unlisted: r.Unlisted}
+}
+
 // Summary is one line: created, updated, unchanged, parked, requests, time.
 // A dry run says what it would do.
 func (r *Result) Summary() string {

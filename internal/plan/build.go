@@ -127,9 +127,13 @@ func (p *Plan) AddOrders(m Mapper, orders []*Order, customers []*Customer, of ma
 	contacts := map[*Customer]*Contact{}
 	for _, c := range customers {
 		if rs := records[c]; len(rs) > 0 {
-			contacts[c] = p.contact(m, SourceOrders, c, rs, len(rs) > 1)
+			contacts[c] = p.contact(m, SourceOrders, c, rs, false)
 		}
 	}
+	// A new customer's first deal carries the new contact through
+	// leads/complex; their other deals of the batch follow through leads
+	// with the id it gets, so no request is spent on the contact alone.
+	carried := map[*Contact]bool{}
 	for _, o := range creates {
 		h, err := o.Hash()
 		if err != nil {
@@ -137,8 +141,8 @@ func (p *Plan) AddOrders(m Mapper, orders []*Order, customers []*Customer, of ma
 		}
 		c := contacts[of[o.Deal.Contact]]
 		mode := CreatePlain
-		if c.Action == report.Create && !c.Separate {
-			mode = CreateComplex
+		if c.Action == report.Create && !carried[c] {
+			mode, carried[c] = CreateComplex, true
 		}
 		p.Deals = append(p.Deals, &Deal{Source: SourceOrders, Record: o.Record, Kind: "lead", Mode: mode, Action: report.Create,
 			Lead: o.Deal.Lead, Contact: c, KeyField: transform.OrderFieldCode, LookupKey: o.Deal.OrderKey, Hash: h,

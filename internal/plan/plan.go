@@ -88,9 +88,9 @@ type Contact struct {
 	// Records are the records whose contact this is: they are parked
 	// together when amoCRM refuses it.
 	Records []Record
-	// Separate: created on its own before the deals that use it (a customer
-	// with several new deals, a form's or a user's contact), with a pending
-	// marker under Records[0].
+	// Separate: created on its own before the deals that use it (a form's
+	// or a user's contact), with a pending marker under Records[0]. An
+	// order's new contact is made with its first deal in leads/complex.
 	Separate bool
 
 	Refused string // outcome: amoCRM's reason for refusing it

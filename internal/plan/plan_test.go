@@ -79,7 +79,7 @@ func TestOrdersModes(t *testing.T) {
 	}
 	p := planOrders(t, m,
 		order(1, 1, "79001"),                       // new customer, one deal: complex
-		order(2, 1, "79002"), order(3, 1, "79002"), // new customer, two deals: contact first, then plain
+		order(2, 1, "79002"), order(3, 1, "79002"), // new customer, two deals: the first carries the contact
 		linked(order(4, 2, "79004"), 1, &amocrm.Lead{ID: 904, PipelineID: 10, StatusID: 101}), // moves
 		linked(order(5, 2, "79005"), 2, nil),                                                  // status as set: unchanged
 		linked(order(6, 3, "79006"), 1, nil),                                                  // deleted in amoCRM
@@ -89,12 +89,15 @@ func TestOrdersModes(t *testing.T) {
 	for _, d := range p.Deals {
 		got = append(got, fmt.Sprintf("%d:%s/%s", d.Record.ID, d.Mode, d.Action))
 	}
-	want := []string{"4:move/update", "5:keep/unchanged", "6:keep/skip", "7:keep/unchanged", "1:complex/create", "2:plain/create", "3:plain/create"}
+	want := []string{"4:move/update", "5:keep/unchanged", "6:keep/skip", "7:keep/unchanged", "1:complex/create", "2:complex/create", "3:plain/create"}
 	if !slices.Equal(got, want) {
 		t.Errorf("deals:\n got %v\nwant %v", got, want)
 	}
-	if len(p.Contacts) != 2 || p.Contacts[0].Separate || !p.Contacts[1].Separate {
-		t.Errorf("contacts: want the one-deal customer in complex and the two-deal one made first; got %+v", p.Contacts)
+	if len(p.Contacts) != 2 || p.Contacts[0].Separate || p.Contacts[1].Separate {
+		t.Errorf("contacts: want both made with their first deal in leads/complex; got %+v", p.Contacts)
+	}
+	if p.Deals[5].Contact != p.Deals[6].Contact {
+		t.Error("the customer's second deal does not follow its first deal's contact")
 	}
 	if d := p.Deals[0]; d.To != 102 || d.From.StatusID != 101 {
 		t.Errorf("move: got %d -> %d, want 101 -> 102", d.From.StatusID, d.To)

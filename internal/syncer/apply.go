@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
@@ -161,6 +162,21 @@ func (s *Syncer) createDeals(ctx context.Context, pl *plan.Plan) error {
 		}
 		return err
 	}, created, refuse)
+	if errC != nil && !errors.Is(errC, amocrm.ErrOutcomeUnknown) {
+		return fmt.Errorf("create deals: %w", errC)
+	}
+	if errC != nil {
+		if err := s.findUnknownDeals(ctx, complex); err != nil {
+			return err
+		}
+	}
+	// Deals whose new contact came with an earlier deal wait for its id.
+	plain = slices.DeleteFunc(plain, func(d *plan.Deal) bool {
+		if d.Contact.ID == 0 {
+			d.Refused = "its new contact, made with " + carrierOf(complex, d.Contact) + ", has no id yet; sent again on the next try"
+		}
+		return d.Contact.ID == 0
+	})
 	errP := sendRefusable(ctx, plain, func(ctx context.Context, ds []*plan.Deal) error {
 		res, err := s.crm.CreateLeads(ctx, dealPayloads(ds))
 		for _, l := range res {
@@ -170,15 +186,23 @@ func (s *Syncer) createDeals(ctx context.Context, pl *plan.Plan) error {
 		}
 		return err
 	}, created, refuse)
-	for _, err := range []error{errC, errP} {
-		if err != nil && !errors.Is(err, amocrm.ErrOutcomeUnknown) {
-			return fmt.Errorf("create deals: %w", err)
+	switch {
+	case errors.Is(errP, amocrm.ErrOutcomeUnknown):
+		return s.findUnknownDeals(ctx, plain)
+	case errP != nil:
+		return fmt.Errorf("create deals: %w", errP)
+	}
+	return nil
+}
+
+// carrierOf names the deal that carries contact c in leads/complex.
+func carrierOf(complex []*plan.Deal, c *plan.Contact) string {
+	for _, d := range complex {
+		if d.Contact == c {
+			return d.Record.Key()
 		}
 	}
-	if errC == nil && errP == nil {
-		return nil
-	}
-	return s.findUnknownDeals(ctx, append(complex, plain...))
+	return "another deal"
 }
 
 // dealPayloads are the deals as leads and leads/complex take them, the i-th

@@ -34,9 +34,12 @@ func BenchmarkBackfill10k(b *testing.B) {
 		orders, _ = strconv.Atoi(v)
 	}
 	// distinct: every order a new customer (the figure of merit: about one
-	// request per 50 orders); repeat: ~10 orders per customer, as real shops.
-	b.Run("distinct", func(b *testing.B) { backfill(b, orders, true) })
-	b.Run("repeat", func(b *testing.B) { backfill(b, orders, false) })
+	// request per 50 orders); mixed: every fifth order from a customer of an
+	// earlier order, the phone written another way; repeat: ~10 orders per
+	// customer, as the generator makes them.
+	b.Run("distinct", func(b *testing.B) { backfill(b, orders, distinctCustomers) })
+	b.Run("mixed", func(b *testing.B) { backfill(b, orders, distinctCustomers+";\n"+repeatEveryFifth) })
+	b.Run("repeat", func(b *testing.B) { backfill(b, orders, "") })
 }
 
 // distinctCustomers gives every order its own phone and e-mail and no
@@ -44,7 +47,18 @@ func BenchmarkBackfill10k(b *testing.B) {
 const distinctCustomers = `UPDATE modx_ms2_orders SET user_id = 0;
 UPDATE modx_ms2_order_addresses SET phone = CONCAT('+7900', LPAD(order_id, 7, '0')), email = CONCAT('buyer', order_id, '@example.org')`
 
-func backfill(b *testing.B, orders int, distinct bool) {
+// repeatEveryFifth makes every fifth order come from the customer of the
+// order before it, with the phone in one of five spellings.
+const repeatEveryFifth = `UPDATE modx_ms2_order_addresses SET phone = ELT(1 + (order_id DIV 5) % 5,
+		CONCAT('+7900', LPAD(order_id - 1, 7, '0')),
+		CONCAT('8900', LPAD(order_id - 1, 7, '0')),
+		CONCAT('+7 (900) ', LPAD(order_id - 1, 7, '0')),
+		CONCAT('8 900 ', LPAD(order_id - 1, 7, '0')),
+		CONCAT('7-900-', LPAD(order_id - 1, 7, '0'))),
+	email = CONCAT('buyer', order_id - 1, '@example.org')
+	WHERE order_id % 5 = 0`
+
+func backfill(b *testing.B, orders int, customers string) {
 	for range b.N {
 		b.StopTimer()
 		h := newBenchHarness(b)
@@ -52,8 +66,8 @@ func backfill(b *testing.B, orders int, distinct bool) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if distinct {
-			testdb.Exec(b, h.db, distinctCustomers)
+		if customers != "" {
+			testdb.Exec(b, h.db, customers)
 		}
 		statements := h.ownUser(b)
 		client, err := amocrm.New(amocrm.Config{BaseURL: h.url, LongLivedToken: testToken, RateLimit: 6}, h.store)

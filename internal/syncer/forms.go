@@ -55,7 +55,7 @@ func (s *Syncer) syncForms(ctx context.Context, p *pass) error {
 // sync.settle stop it, forms not in forms.names only move the watermark.
 func (s *Syncer) newForms(ctx context.Context, p *pass, key string) (*page, error) {
 	wm := p.marks[SourceForms]
-	forms, err := s.src.Forms(ctx, wm, s.batchSize())
+	forms, err := s.src.Forms(ctx, wm, pageSize)
 	if err != nil {
 		return nil, fmt.Errorf("read forms after %d: %w", wm, err)
 	}
@@ -63,7 +63,7 @@ func (s *Syncer) newForms(ctx context.Context, p *pass, key string) (*page, erro
 	s.metrics.RowsRead(SourceForms, len(forms))
 	settled := p.now().Add(-s.cfg.Sync.Settle.Duration)
 	var take []modx.Form
-	mark, more := wm, len(forms) == s.batchSize()
+	mark, more := wm, len(forms) == pageSize
 	for _, f := range forms {
 		if !f.Date.IsZero() && f.Date.After(settled) {
 			more = false
@@ -88,7 +88,7 @@ func (s *Syncer) newForms(ctx context.Context, p *pass, key string) (*page, erro
 }
 
 func (s *Syncer) dueFormIDs(ctx context.Context, p *pass) ([]int64, error) {
-	due, err := s.store.DueFailures(ctx, plan.KindForm, p.now(), s.batchSize())
+	due, err := s.store.DueFailures(ctx, plan.KindForm, p.now(), pageSize)
 	if err != nil {
 		return nil, fmt.Errorf("read parked forms: %w", err)
 	}

@@ -68,7 +68,7 @@ func (q *queue) next(ctx context.Context, p *pass) (*page, error) {
 	if len(q.ids) == 0 {
 		return nil, nil
 	}
-	n := min(len(q.ids), p.syncer.batchSize())
+	n := min(len(q.ids), pageSize)
 	batch := q.ids[:n]
 	q.ids = q.ids[n:]
 	pg, err := q.plan(ctx, p, batch)
@@ -110,7 +110,7 @@ func sortedIDs(set map[int64]bool) []int64 {
 // or draft are remembered as waiting so the watermark can move past them.
 func (s *Syncer) newOrders(ctx context.Context, p *pass) (*page, error) {
 	wm := p.marks[SourceOrders]
-	headers, err := s.src.OrderHeaders(ctx, wm, s.batchSize())
+	headers, err := s.src.OrderHeaders(ctx, wm, pageSize)
 	if err != nil {
 		return nil, fmt.Errorf("read orders after %d: %w", wm, err)
 	}
@@ -119,7 +119,7 @@ func (s *Syncer) newOrders(ctx context.Context, p *pass) (*page, error) {
 	settled := p.now().Add(-s.cfg.Sync.Settle.Duration)
 	var send []int64
 	var waits []state.Waiting
-	mark, more := wm, len(headers) == s.batchSize()
+	mark, more := wm, len(headers) == pageSize
 	for _, h := range headers {
 		if !h.CreatedOn.IsZero() && h.CreatedOn.After(settled) {
 			more = false
@@ -214,7 +214,7 @@ func (s *Syncer) waitingPage(ctx context.Context, p *pass, ids []int64) (*page, 
 
 // dueOrders retries parked orders whose next attempt is due, each once a pass.
 func (s *Syncer) dueOrders(ctx context.Context, p *pass) (*page, error) {
-	due, err := s.store.DueFailures(ctx, plan.KindOrder, p.now(), s.batchSize())
+	due, err := s.store.DueFailures(ctx, plan.KindOrder, p.now(), pageSize)
 	if err != nil {
 		return nil, fmt.Errorf("read parked orders: %w", err)
 	}
@@ -229,7 +229,7 @@ func (s *Syncer) dueOrders(ctx context.Context, p *pass) (*page, error) {
 		return nil, nil
 	}
 	pl, err := s.planOrders(ctx, p, ids)
-	return &page{plan: pl, more: len(due) == s.batchSize()}, err
+	return &page{plan: pl, more: len(due) == pageSize}, err
 }
 
 // orderLogs reads status changes after the log watermark. Every order with a
@@ -238,7 +238,7 @@ func (s *Syncer) dueOrders(ctx context.Context, p *pass) (*page, error) {
 // newOrders.
 func (s *Syncer) orderLogs(ctx context.Context, p *pass) (*page, error) {
 	wm := p.marks[SourceOrderLogs]
-	logs, err := s.src.StatusLogs(ctx, wm, s.batchSize())
+	logs, err := s.src.StatusLogs(ctx, wm, pageSize)
 	if err != nil {
 		return nil, fmt.Errorf("read order logs after %d: %w", wm, err)
 	}

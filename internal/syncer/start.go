@@ -179,9 +179,9 @@ func (s *Syncer) reportParked(ctx context.Context, p *pass) error {
 	return nil
 }
 
-func (s *Syncer) batchSize() int {
-	if n := s.cfg.Sync.BatchSize; n > 0 {
-		return min(n, 50)
-	}
-	return 50
-}
+// pageSize is how many rows a batch reads and plans at once. The client
+// cuts writes into requests of sync.batch_size, so a page worth several
+// requests fills each of them: new customers' deals go through
+// leads/complex and known customers' through leads, 50 a request each,
+// instead of two half-empty requests for every 50 orders.
+const pageSize = 250

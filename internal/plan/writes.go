@@ -185,6 +185,28 @@ func (c *Contact) failure() string {
 // deals are not sent.
 func (c *Contact) Failed() bool { return c.failure() != "" }
 
+// Refusals counts the writes amoCRM refused.
+func (p *Plan) Refusals() int {
+	n := 0
+	for _, c := range p.Contacts {
+		n += btoi(c.Refused != "")
+	}
+	for _, d := range p.Deals {
+		n += btoi(d.Refused != "")
+	}
+	for _, in := range p.Incoming {
+		n += btoi(in.Refused != "")
+	}
+	return n
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // Simulate gives what a plan creates made-up negative ids from next, as a
 // dry run's stand-in for applying it: later batches then match the planned
 // contacts and deals exactly as the real run matches the created ones.

@@ -13,10 +13,16 @@ import (
 
 const metaIndexCursor = "contact_index_updated_from"
 
-// refreshIndex pages the contacts changed in amoCRM since the last pass
+// refreshIndex pages the contacts changed in amoCRM since the last refresh
 // (all of them the first time) into the contact index, so matching a
-// customer costs no search request. A dry run keeps them in its overlay.
+// customer costs no search request. It runs once a pass, and only when
+// there is a customer to match: an idle pass asks amoCRM nothing. A dry run
+// keeps what it reads in its overlay.
 func (s *Syncer) refreshIndex(ctx context.Context, p *pass) error {
+	if p.indexed {
+		return nil
+	}
+	p.indexed = true
 	var from int64
 	if v, ok, err := s.store.Meta(ctx, metaIndexCursor); err != nil {
 		return fmt.Errorf("read contact index cursor: %w", err)
@@ -80,6 +86,12 @@ func (s *Syncer) matchCustomers(ctx context.Context, p *pass, cs []*plan.Custome
 			return err
 		}
 		all = append(all, c.Keys...)
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	if err := s.refreshIndex(ctx, p); err != nil {
+		return err
 	}
 	found, err := s.lookupContacts(ctx, p, all)
 	if err != nil {

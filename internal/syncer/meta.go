@@ -2,10 +2,12 @@ package syncer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
@@ -31,38 +33,120 @@ func SitePipeline(ctx context.Context, store *state.Store) (id int64, ok bool, e
 	return id, true, nil
 }
 
-// loadMeta reads the account's pipelines, users and fields and the shop's
-// statuses, settles the site pipeline when orders.pipeline_id = 0 (a step
-// of its own, applied before any batch), and builds the mapper.
+// Account metadata (pipelines, users, custom fields) is cached in the
+// state for accountTTL, so a pass with nothing to do asks amoCRM nothing. It
+// is read again sooner when the config names something the cache lacks, or
+// when amoCRM refuses a write (a field or status may be gone).
+const (
+	metaAccount = "account_meta"
+	accountTTL  = time.Hour
+)
+
+// accountCache is the cached metadata as the state holds it.
+type accountCache struct {
+	FetchedAt     time.Time            `json:"fetched_at"`
+	Pipelines     []amocrm.Pipeline    `json:"pipelines"`
+	Users         []amocrm.User        `json:"users"`
+	LeadFields    []amocrm.CustomField `json:"lead_fields"`
+	ContactFields []amocrm.CustomField `json:"contact_fields"`
+}
+
+// loadMeta reads the account's metadata (from the cache while it is
+// fresh) and the shop's statuses, settles the site pipeline when
+// orders.pipeline_id = 0 (a step of its own, applied before any batch), and
+// builds the mapper.
 func (s *Syncer) loadMeta(ctx context.Context, p *pass) error {
-	var m transform.Meta
-	var err error
-	if m.Pipelines, err = s.crm.Pipelines(ctx); err != nil {
-		return fmt.Errorf("read pipelines: %w", err)
+	if err := s.loadAccount(ctx, p, false); err != nil {
+		return err
 	}
-	if m.Users, err = s.crm.Users(ctx); err != nil {
-		return fmt.Errorf("read users: %w", err)
-	}
-	if m.LeadFields, err = s.crm.LeadFields(ctx); err != nil {
-		return fmt.Errorf("read lead fields: %w", err)
-	}
-	if m.ContactFields, err = s.crm.ContactFields(ctx); err != nil {
-		return fmt.Errorf("read contact fields: %w", err)
-	}
-	if m.MS2Statuses, err = s.src.OrderStatuses(ctx); err != nil {
+	statuses, err := s.src.OrderStatuses(ctx)
+	if err != nil {
 		return fmt.Errorf("read order statuses: %w", err)
 	}
 	site, err := s.src.Site(ctx)
 	if err != nil {
 		return fmt.Errorf("read site settings: %w", err)
 	}
-	m.SiteHost = site.Host
-	m.Currency, m.CountUnit = "руб.", "шт."
-	p.meta = m
+	p.meta.MS2Statuses, p.meta.SiteHost = statuses, site.Host
+	p.meta.Currency, p.meta.CountUnit = "руб.", "шт."
 	if s.cfg.Orders.Enabled && p.selected(SourceOrders) && s.cfg.Orders.PipelineID.IsZero() {
 		if err := s.sitePipeline(ctx, p, site); err != nil {
 			return err
 		}
+	}
+	err = s.remap(p)
+	if err != nil && p.metaCached {
+		// The config may name a pipeline, status or user made since the
+		// cache was filled: ask amoCRM before calling the config wrong.
+		if err := s.loadAccount(ctx, p, true); err != nil {
+			return err
+		}
+		err = s.remap(p)
+	}
+	return err
+}
+
+// loadAccount fills the pass's account metadata: from the cache unless
+// fresh or the cache is stale, else from amoCRM (and caches it).
+func (s *Syncer) loadAccount(ctx context.Context, p *pass, fresh bool) error {
+	if !fresh {
+		v, ok, err := s.store.Meta(ctx, metaAccount)
+		if err != nil {
+			return fmt.Errorf("read cached account metadata: %w", err)
+		}
+		var c accountCache
+		if ok && json.Unmarshal([]byte(v), &c) == nil && p.now().Sub(c.FetchedAt) < accountTTL && len(c.Pipelines) > 0 {
+			p.meta.Pipelines, p.meta.Users, p.meta.LeadFields, p.meta.ContactFields = c.Pipelines, c.Users, c.LeadFields, c.ContactFields
+			p.metaCached = true
+			return nil
+		}
+	}
+	var err error
+	if p.meta.Pipelines, err = s.crm.Pipelines(ctx); err != nil {
+		return fmt.Errorf("read pipelines: %w", err)
+	}
+	if p.meta.Users, err = s.crm.Users(ctx); err != nil {
+		return fmt.Errorf("read users: %w", err)
+	}
+	if p.meta.LeadFields, err = s.crm.LeadFields(ctx); err != nil {
+		return fmt.Errorf("read lead fields: %w", err)
+	}
+	if p.meta.ContactFields, err = s.crm.ContactFields(ctx); err != nil {
+		return fmt.Errorf("read contact fields: %w", err)
+	}
+	p.metaCached = false
+	return s.saveAccount(ctx, p)
+}
+
+// saveAccount caches the pass's account metadata; a dry run, whose
+// metadata holds what it would create, caches nothing.
+func (s *Syncer) saveAccount(ctx context.Context, p *pass) error {
+	if p.dry != nil {
+		return nil
+	}
+	v, err := json.Marshal(accountCache{FetchedAt: p.now().UTC(), Pipelines: p.meta.Pipelines, Users: p.meta.Users,
+		LeadFields: p.meta.LeadFields, ContactFields: p.meta.ContactFields})
+	if err != nil {
+		return fmt.Errorf("cache account metadata: %w", err)
+	}
+	if err := s.store.SetMeta(ctx, metaAccount, string(v)); err != nil {
+		return fmt.Errorf("cache account metadata: %w", err)
+	}
+	return nil
+}
+
+// refreshAccount reads the metadata again after amoCRM refused writes made
+// with cached metadata: a field or status may be gone.
+func (s *Syncer) refreshAccount(ctx context.Context, p *pass) error {
+	if !p.metaCached {
+		return nil
+	}
+	s.log.Info("amoCRM refused writes made with cached account metadata; reading it again", "source", "meta")
+	if err := s.loadAccount(ctx, p, true); err != nil {
+		return err
+	}
+	if p.meta.SitePipelineID != 0 && plan.FindPipeline(p.meta.Pipelines, p.meta.SitePipelineID) == nil {
+		return fmt.Errorf("the site pipeline %d is gone from amoCRM; the next pass makes it again", p.meta.SitePipelineID)
 	}
 	return s.remap(p)
 }
@@ -160,7 +244,7 @@ func (s *Syncer) applyPipeline(ctx context.Context, p *pass, step *plan.Pipeline
 	if p.meta.Pipelines, err = s.crm.Pipelines(ctx); err != nil {
 		return fmt.Errorf("read pipelines: %w", err)
 	}
-	return nil
+	return s.saveAccount(ctx, p)
 }
 
 // plannedPipeline is the pipeline a dry run would create, with the system
@@ -301,5 +385,8 @@ func (s *Syncer) applyFields(ctx context.Context, p *pass, pl *plan.Plan) error 
 		}
 	}
 	pl.ResolveFieldIDs(ids)
+	if err := s.saveAccount(ctx, p); err != nil {
+		return err
+	}
 	return s.remap(p)
 }

@@ -29,6 +29,7 @@ func (s *Syncer) syncOrders(ctx context.Context, p *pass) error {
 	if err := s.estimateBacklog(ctx, p, SourceOrders, SourceOrderLogs); err != nil {
 		return err
 	}
+	p.newFrom = p.marks[SourceOrders]
 	readers := []reader{
 		&queue{load: s.pendingOrderIDs, plan: s.orderPage},
 		readerFunc(s.newOrders),
@@ -80,7 +81,7 @@ func (q *queue) next(ctx context.Context, p *pass) (*page, error) {
 
 // orderPage plans ids as a page of their own.
 func (s *Syncer) orderPage(ctx context.Context, p *pass, ids []int64) (*page, error) {
-	pl, err := s.planOrders(ctx, p, ids)
+	pl, err := s.planOrders(ctx, p, ids, false)
 	return &page{plan: pl}, err
 }
 
@@ -135,7 +136,7 @@ func (s *Syncer) newOrders(ctx context.Context, p *pass) (*page, error) {
 	if mark == wm {
 		return nil, nil
 	}
-	pl, err := s.planOrders(ctx, p, send)
+	pl, err := s.planOrders(ctx, p, send, true)
 	if err != nil {
 		return nil, err
 	}
@@ -150,6 +151,11 @@ func (s *Syncer) newOrders(ctx context.Context, p *pass) (*page, error) {
 		},
 		done: func() { p.marks[SourceOrders] = mark },
 	}, nil
+}
+
+// plannedBefore reports whether this pass already planned order id.
+func (p *pass) plannedBefore(id int64) bool {
+	return p.planned[id] || id > p.newFrom && id <= p.marks[SourceOrders]
 }
 
 // notPlaced says why an order with this status is not an order yet, or "".
@@ -205,7 +211,7 @@ func (s *Syncer) waitingPage(ctx context.Context, p *pass, ids []int64) (*page, 
 			done = append(done, id) // deleted from the shop
 		}
 	}
-	pl, err := s.planOrders(ctx, p, send)
+	pl, err := s.planOrders(ctx, p, send, false)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +234,7 @@ func (s *Syncer) dueOrders(ctx context.Context, p *pass) (*page, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	pl, err := s.planOrders(ctx, p, ids)
+	pl, err := s.planOrders(ctx, p, ids, false)
 	return &page{plan: pl, more: len(due) == pageSize}, err
 }
 
@@ -250,11 +256,11 @@ func (s *Syncer) orderLogs(ctx context.Context, p *pass) (*page, error) {
 	}
 	var ids []int64
 	for _, c := range logs.Changes {
-		if c.OrderID <= p.marks[SourceOrders] && !slices.Contains(ids, c.OrderID) && !p.planned[c.OrderID] {
+		if c.OrderID <= p.marks[SourceOrders] && !slices.Contains(ids, c.OrderID) && !p.plannedBefore(c.OrderID) {
 			ids = append(ids, c.OrderID)
 		}
 	}
-	pl, err := s.planOrders(ctx, p, ids)
+	pl, err := s.planOrders(ctx, p, ids, false)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +273,9 @@ func (s *Syncer) orderLogs(ctx context.Context, p *pass) (*page, error) {
 // planOrders loads and maps the orders, reads what planning needs (links,
 // pending markers and the deals they may have made, the customers' contacts,
 // the live deals that may move) and plans them.
-func (s *Syncer) planOrders(ctx context.Context, p *pass, ids []int64) (*plan.Plan, error) {
+// fresh says the ids are new orders above the watermark: the pass's range
+// remembers those, no set needs to.
+func (s *Syncer) planOrders(ctx context.Context, p *pass, ids []int64, fresh bool) (*plan.Plan, error) {
 	pl := plan.New(SourceOrders, plan.KindOrder)
 	if len(ids) == 0 {
 		return pl, nil
@@ -292,10 +300,12 @@ func (s *Syncer) planOrders(ctx context.Context, p *pass, ids []int64) (*plan.Pl
 		if link.AmoID == 0 && p.notPlaced(o.Status) != "" {
 			continue // not an order (yet): the waiting list or its status log brings it back
 		}
-		if p.planned[o.ID] {
+		if p.plannedBefore(o.ID) {
 			continue // already brought to its current status in this pass
 		}
-		p.planned[o.ID] = true
+		if !fresh {
+			p.planned[o.ID] = true
+		}
 		orders = append(orders, &plan.Order{Record: orderRecord(o), MS2Status: o.Status, Link: planLink(link), Status: planLink(statusLinks[o.ID])})
 		rows = append(rows, o)
 	}

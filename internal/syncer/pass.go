@@ -31,9 +31,20 @@ type pass struct {
 	fieldSeq    int64 // the last made-up id of a field still to be created
 	// waitingSince are the waiting orders as the waiting list had them.
 	waitingSince map[int64]state.Waiting
-	// planned are the orders this pass has already handled, so a later step
-	// (their status log) does not plan them again.
+	// planned are orders this pass has already handled outside the new
+	// orders' range (pending, waiting, parked), so a later step (their
+	// status log) does not plan them again; newFrom is the orders watermark
+	// the pass began at: everything above it up to the moving watermark was
+	// planned as a new order. The set stays as small as those lists.
 	planned map[int64]bool
+	newFrom int64
+	// metaCached: the account metadata came from the state's cache.
+	metaCached bool
+	// indexed: the contact index was brought up to date in this pass.
+	indexed bool
+	// parkedKinds are the record kinds with parked failures: only they need
+	// their failures settled at commit.
+	parkedKinds map[string]bool
 	// dry holds, in a dry run, what the run would have committed, so later
 	// batches plan against it as the real run plans against the state.
 	dry *overlay
@@ -105,6 +116,7 @@ func (s *Syncer) newPass(ctx context.Context, opts PassOptions) (*pass, error) {
 		marks:    map[string]int64{},
 		retried:  map[int64]bool{},
 		planned:  map[int64]bool{},
+		parkedKinds: map[string]bool{},
 		result: &Result{
 			DryRun:   opts.DryRun,
 			Started:  s.now(),
@@ -123,8 +135,12 @@ func (s *Syncer) newPass(ctx context.Context, opts PassOptions) (*pass, error) {
 	if err := s.importOldLinks(ctx, p); err != nil {
 		return nil, err
 	}
-	if err := s.refreshIndex(ctx, p); err != nil {
-		return nil, err
+	parked, err := s.store.Failures(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read parked records: %w", err)
+	}
+	for _, f := range parked {
+		p.parkedKinds[f.Kind] = true
 	}
 	return p, nil
 }

@@ -66,19 +66,34 @@ func (s *Syncer) runPage(ctx context.Context, p *pass, pg *page) error {
 	}
 	if p.dry != nil {
 		p.dry.absorb(pl, w)
-	} else if err := s.commit(ctx, pl.Kind, w, pg.commit); err != nil {
+	} else if err := s.commit(ctx, p, pl.Kind, w, pg.commit); err != nil {
 		return err
 	}
 	if pg.done != nil {
 		pg.done()
+	}
+	if p.dry == nil && pl.Refusals() > 0 {
+		if err := s.refreshAccount(ctx, p); err != nil {
+			return err
+		}
 	}
 	p.progress(pg.rows)
 	return nil
 }
 
 // commit writes a batch's outcome and the page's own writes in one
-// transaction, a statement per table where the rows allow it.
-func (s *Syncer) commit(ctx context.Context, kind string, w plan.Writes, extra func(*state.Tx) error) error {
+// transaction, a statement per table where the rows allow it, and nothing
+// where there is nothing to write.
+func (s *Syncer) commit(ctx context.Context, p *pass, kind string, w plan.Writes, extra func(*state.Tx) error) error {
+	if !p.parkedKinds[kind] {
+		delete(w.Resolved, kind) // nothing of the kind is parked: nothing to settle
+	}
+	if len(w.Parked) > 0 {
+		p.parkedKinds[kind] = true
+	}
+	if extra == nil && len(w.Links)+len(w.ContactKeys)+len(w.Cleared)+len(w.Resolved)+len(w.Parked) == 0 {
+		return nil
+	}
 	return s.store.Commit(ctx, func(tx *state.Tx) error {
 		links := make([]state.Link, len(w.Links))
 		for i, l := range w.Links {

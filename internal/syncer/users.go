@@ -66,10 +66,14 @@ func (s *Syncer) nextUsers(ctx context.Context, p *pass, r *userReader) (*page, 
 	if err != nil {
 		return nil, err
 	}
-	return &page{plan: pl, rows: len(users), more: len(users) == userPage,
-		commit: func(tx *state.Tx) error { return tx.SetWatermark(SourceUsers, mark) },
-		done:   func() { p.marks[SourceUsers], r.after = mark, last },
-	}, nil
+	pg := &page{plan: pl, rows: len(users), more: len(users) == userPage,
+		done: func() { p.marks[SourceUsers], r.after = mark, last }}
+	if mark != p.marks[SourceUsers] {
+		// A full comparison below the watermark moves nothing: no commit
+		// for its pages of unchanged users.
+		pg.commit = func(tx *state.Tx) error { return tx.SetWatermark(SourceUsers, mark) }
+	}
+	return pg, nil
 }
 
 // usersScanDue says whether this pass compares every user: on -once, the

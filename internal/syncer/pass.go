@@ -109,13 +109,13 @@ func (s *Syncer) newPass(ctx context.Context, opts PassOptions) (*pass, error) {
 		}
 	}
 	p := &pass{
-		syncer:   s,
-		requests: s.requests(),
-		opts:     opts,
-		now:      s.now,
-		marks:    map[string]int64{},
-		retried:  map[int64]bool{},
-		planned:  map[int64]bool{},
+		syncer:      s,
+		requests:    s.requests(),
+		opts:        opts,
+		now:         s.now,
+		marks:       map[string]int64{},
+		retried:     map[int64]bool{},
+		planned:     map[int64]bool{},
 		parkedKinds: map[string]bool{},
 		result: &Result{
 			DryRun:   opts.DryRun,

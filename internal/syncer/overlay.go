@@ -49,9 +49,14 @@ func (o *overlay) links(kind string, ids []int64, into map[int64]state.Link) {
 }
 
 // absorb takes in a simulated batch: its writes, and the contacts it
-// creates or updates as amoCRM would store them.
-func (o *overlay) absorb(pl *plan.Plan, w plan.Writes) {
+// creates or updates as amoCRM would store them. Links of orders the pass
+// planned are not kept: no later step of the pass plans those orders again,
+// and the memory of a dry run over a large backlog stays flat.
+func (o *overlay) absorb(pl *plan.Plan, w plan.Writes, planned func(id int64) bool) {
 	for _, l := range w.Links {
+		if (l.Kind == plan.LinkOrder || l.Kind == plan.LinkOrderStatus) && planned(l.SourceID) {
+			continue
+		}
 		o.putLink(state.Link{Kind: l.Kind, SourceID: l.SourceID, AmoID: l.AmoID, Hash: l.Hash})
 	}
 	for k, id := range w.ContactKeys {

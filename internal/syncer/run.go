@@ -48,6 +48,13 @@ func (s *Syncer) drain(ctx context.Context, p *pass, r reader) error {
 	}
 }
 
+// finish moves the pass's cursors past the page.
+func (pg *page) finish() {
+	if pg.done != nil {
+		pg.done()
+	}
+}
+
 // runPage is the one-way walk of a batch: plan (done by the reader) ->
 // apply -> report -> commit.
 func (s *Syncer) runPage(ctx context.Context, p *pass, pg *page) error {
@@ -65,16 +72,17 @@ func (s *Syncer) runPage(ctx context.Context, p *pass, pg *page) error {
 		return err
 	}
 	if p.dry != nil {
-		p.dry.absorb(pl, w)
-	} else if err := s.commit(ctx, p, pl.Kind, w, pg.commit); err != nil {
-		return err
-	}
-	if pg.done != nil {
-		pg.done()
-	}
-	if p.dry == nil && pl.Refusals() > 0 {
-		if err := s.refreshAccount(ctx, p); err != nil {
+		pg.finish()
+		p.dry.absorb(pl, w, p.plannedBefore)
+	} else {
+		if err := s.commit(ctx, p, pl.Kind, w, pg.commit); err != nil {
 			return err
+		}
+		pg.finish()
+		if pl.Refusals() > 0 {
+			if err := s.refreshAccount(ctx, p); err != nil {
+				return err
+			}
 		}
 	}
 	p.progress(pg.rows)

@@ -14,9 +14,9 @@ func Default() Config {
 			Timeout:   Duration{30 * time.Second},
 		},
 		Sync: Sync{
-			Cron:         "@every 1m",
+			Cron:         "@every 5s",
 			Start:        "now",
-			Settle:       Duration{10 * time.Second},
+			Settle:       Duration{5 * time.Second},
 			AbandonAfter: Duration{time.Hour},
 			BatchSize:    50,
 			MaxAttempts:  5,

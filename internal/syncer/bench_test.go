@@ -2,6 +2,9 @@ package syncer_test
 
 import (
 	"bufio"
+	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
@@ -24,7 +27,9 @@ import (
 )
 
 // BenchmarkBackfill10k backfills 10,000 generated orders into the sandbox at
-// the default rate (client 6 req/s, sandbox enforcing amoCRM's 7). Run with
+// the default rate (client 6 req/s, sandbox enforcing amoCRM's 7);
+// MXAMO_BENCH_ORDERS sets the size, MXAMO_BENCH_UNLIMITED=1 lifts the rate
+// limit on both sides to show the CPU-bound cost per order. Run with
 // -benchtime 1x: one iteration is a whole backfill. It reports requests per
 // 1,000 orders, the wall time against the floor set by the rate limit
 // (requests / rate), orders/s and the process's peak RSS (sandbox included).
@@ -70,7 +75,11 @@ func backfill(b *testing.B, orders int, customers string) {
 			testdb.Exec(b, h.db, customers)
 		}
 		statements := h.ownUser(b)
-		client, err := amocrm.New(amocrm.Config{BaseURL: h.url, LongLivedToken: testToken, RateLimit: 6}, h.store)
+		rate := 6.0
+		if unlimited {
+			rate = 1e6
+		}
+		client, err := amocrm.New(amocrm.Config{BaseURL: h.url, LongLivedToken: testToken, RateLimit: rate}, h.store)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -86,7 +95,7 @@ func backfill(b *testing.B, orders int, customers string) {
 		b.StopTimer()
 		b.ReportMetric(float64(statements()-before)/float64(ds.Orders), "statements/order")
 		requests := len(h.box.Requests())
-		floor := time.Duration(float64(requests) / 6 * float64(time.Second))
+		floor := time.Duration(float64(requests) / rate * float64(time.Second))
 		b.ReportMetric(float64(requests)*1000/float64(ds.Orders), "requests/1000orders")
 		b.ReportMetric(wall.Seconds(), "wall-s")
 		b.ReportMetric(floor.Seconds(), "floor-s")
@@ -96,10 +105,17 @@ func backfill(b *testing.B, orders int, customers string) {
 	}
 }
 
+// unlimited lifts the rate limit of the backfill benchmark on both sides.
+var unlimited = os.Getenv("MXAMO_BENCH_UNLIMITED") == "1"
+
 // newBenchHarness is newHarness for a benchmark: the sandbox enforces the
-// real rate limit.
+// real rate limit unless the benchmark is unlimited.
 func newBenchHarness(b *testing.B) *harness {
-	h := newHarnessTB(b, modxtest.Options{}, nil, sandbox.Options{LongLivedTokens: []string{testToken}})
+	box := sandbox.Options{LongLivedTokens: []string{testToken}}
+	if unlimited {
+		box.RPS = -1
+	}
+	h := newHarnessTB(b, modxtest.Options{}, nil, box)
 	h.cfg.Sync.Settle = config.Duration{}
 	return h
 }
@@ -291,5 +307,128 @@ func BenchmarkDryRun100k(b *testing.B) {
 		b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
 		b.ReportMetric(float64(len(h.box.Requests())), "api-requests")
 		b.Logf("%s", res.Summary())
+	}
+}
+
+// BenchmarkIdlePass measures a pass with nothing new in the shop, as the
+// daemon runs one every few seconds: API requests and SQL statements per
+// pass on a shop of MXAMO_BENCH_ORDERS orders (default 1,000,000), synced
+// from "now".
+func BenchmarkIdlePass(b *testing.B) {
+	orders := 1000000
+	if v := os.Getenv("MXAMO_BENCH_ORDERS"); v != "" {
+		orders, _ = strconv.Atoi(v)
+	}
+	h := newHarnessTB(b, modxtest.Options{FormIt: true}, func(c *config.Config) {
+		c.Sync.Start = "now"
+		c.Forms.Enabled, c.Forms.AsLead = true, true
+		c.Users.Enabled = true
+	}, sandbox.Options{LongLivedTokens: []string{testToken}})
+	if _, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "modx_", Orders: orders, Users: orders / 10, Forms: orders / 100, Seed: 6}); err != nil {
+		b.Fatal(err)
+	}
+	statements := h.ownUser(b)
+	client, err := amocrm.New(amocrm.Config{BaseURL: h.url, LongLivedToken: testToken, RateLimit: 6}, h.store)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := syncer.New(h.cfg, h.source, client, h.store, syncer.Options{})
+	if _, err := s.Pass(h.ctx, syncer.PassOptions{}); err != nil { // the start: watermarks at the end, metadata cached
+		b.Fatal(err)
+	}
+	h.box.ResetRequests()
+	before := statements()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := s.Pass(h.ctx, syncer.PassOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(len(h.box.Requests()))/float64(b.N), "requests/pass")
+	b.ReportMetric(float64(statements()-before)/float64(b.N), "statements/pass")
+}
+
+// BenchmarkPlacedToDeal runs passes on the default schedule (sync.cron and
+// sync.settle as config.Default has them) while orders are placed in the
+// shop one every 1.5 s, and reports how long each took from its insert to
+// its deal in amoCRM: p50 and p95. One iteration is MXAMO_BENCH_PLACED
+// orders (default 40).
+func BenchmarkPlacedToDeal(b *testing.B) {
+	placed := 40
+	if v := os.Getenv("MXAMO_BENCH_PLACED"); v != "" {
+		placed, _ = strconv.Atoi(v)
+	}
+	for range b.N {
+		b.StopTimer()
+		h := newHarnessTB(b, modxtest.Options{}, func(c *config.Config) {
+			def := config.Default()
+			c.Sync.Cron, c.Sync.Settle, c.Sync.Start = def.Sync.Cron, def.Sync.Settle, "now"
+		}, sandbox.Options{LongLivedTokens: []string{testToken}})
+		client, err := amocrm.New(amocrm.Config{BaseURL: h.url, LongLivedToken: testToken, RateLimit: 6}, h.store)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sched, err := config.ParseCron(h.cfg.Sync.Cron)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s := syncer.New(h.cfg, h.source, client, h.store, syncer.Options{})
+		var mu sync.Mutex
+		inserted, arrived := map[string]time.Time{}, map[string]time.Duration{}
+		stop := make(chan struct{})
+		passes := make(chan error, 1)
+		go func() { // the daemon
+			for {
+				select {
+				case <-stop:
+					passes <- nil
+					return
+				case <-time.After(time.Until(sched.Next(time.Now()))):
+				}
+				if _, err := s.Pass(h.ctx, syncer.PassOptions{}); err != nil {
+					passes <- err
+					return
+				}
+				mu.Lock()
+				for id := range h.leadsByOrder() {
+					if _, seen := arrived[id]; !seen && !inserted[id].IsZero() {
+						arrived[id] = time.Since(inserted[id])
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+		b.StartTimer()
+		for i := range placed {
+			time.Sleep(1500 * time.Millisecond)
+			mu.Lock()
+			id := h.order(modxtest.OrderSpec{CreatedOn: time.Now().UTC(), Address: map[string]any{"phone": fmt.Sprintf("+7901%07d", i)}})
+			inserted[strconv.FormatInt(id, 10)] = time.Now()
+			mu.Unlock()
+		}
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Second) {
+			mu.Lock()
+			n := len(arrived)
+			mu.Unlock()
+			if n == placed || time.Now().After(deadline) {
+				break
+			}
+		}
+		b.StopTimer()
+		close(stop)
+		if err := <-passes; err != nil {
+			b.Fatal(err)
+		}
+		var lat []time.Duration
+		for _, d := range arrived {
+			lat = append(lat, d)
+		}
+		if len(lat) != placed {
+			b.Fatalf("%d of %d orders reached amoCRM", len(lat), placed)
+		}
+		slices.Sort(lat)
+		b.ReportMetric(lat[len(lat)/2].Seconds(), "p50-s")
+		b.ReportMetric(lat[len(lat)*95/100].Seconds(), "p95-s")
 	}
 }

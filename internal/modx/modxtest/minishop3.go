@@ -228,9 +228,8 @@ func ms3Address(overrides map[string]any) map[string]any {
 	return a
 }
 
-// submitMS3 is OrderSubmitHandler::submit for a draft: the customer from the
-// address (found by e-mail or phone, else created), the number, then the
-// status change to new with its log row.
+// submitMS3 is OrderSubmitHandler::submit for a draft: a customer made from
+// the address, the number, then the status change to new with its log row.
 func submitMS3(ctx context.Context, db *sqlx.DB, o Options, id int64, num any, at time.Time) error {
 	var c struct {
 		First, Last, Email, Phone sql.NullString
@@ -241,35 +240,21 @@ func submitMS3(ctx context.Context, db *sqlx.DB, o Options, id int64, num any, a
 	if err := db.QueryRowContext(ctx, q, id).Scan(&c.First, &c.Last, &c.Email, &c.Phone, &c.UserID); err != nil {
 		return fmt.Errorf("read draft %d: %w", id, err)
 	}
-	customer, err := ms3Customer(ctx, db, o, c.First.String, c.Last.String, c.Email.String, c.Phone.String, c.UserID, at)
-	if err != nil {
-		return err
+	var customer int64
+	if c.Email.String != "" || c.Phone.String != "" {
+		var err error
+		customer, err = insertRow(ctx, db, o.Prefix, "ms3_customers", map[string]any{
+			"user_id": c.UserID, "first_name": c.First.String, "last_name": c.Last.String, "email": c.Email.String,
+			"phone": c.Phone.String, "token": randomHex(16), "created_at": at,
+		})
+		if err != nil {
+			return err
+		}
 	}
 	if err := update(ctx, db, o, "ms3_orders", id, map[string]any{"customer_id": customer, "num": num, "updatedon": at}); err != nil {
 		return err
 	}
 	return ChangeStatus(ctx, db, o, id, Statuses(o).New, at)
-}
-
-// ms3Customer returns the customer with this e-mail or phone, creating it;
-// 0 when the address has neither (MiniShop3 then keeps the order without).
-func ms3Customer(ctx context.Context, db *sqlx.DB, o Options, first, last, email, phone string, userID int64, at time.Time) (int64, error) {
-	if email == "" && phone == "" {
-		return 0, nil
-	}
-	var id int64
-	q := "SELECT id FROM `" + o.Prefix + "ms3_customers` WHERE (email <> '' AND email = ?) OR (phone <> '' AND phone = ?) ORDER BY id LIMIT 1"
-	switch err := db.GetContext(ctx, &id, q, email, phone); err {
-	case nil:
-		return id, nil
-	case sql.ErrNoRows:
-	default:
-		return 0, fmt.Errorf("find customer: %w", err)
-	}
-	return insertRow(ctx, db, o.Prefix, "ms3_customers", map[string]any{
-		"user_id": userID, "first_name": first, "last_name": last, "email": email, "phone": phone,
-		"token": randomHex(16), "created_at": at,
-	})
 }
 
 // ms3LogEntry is what OrderLogService::add stores for a status row: the
@@ -328,11 +313,11 @@ type ms3Orders struct {
 	st                                        StatusIDs
 	orders, addresses, lines, logs, customers *batch
 	addrID, customerID                        int64
-	customerOf                                map[string]int64 // e-mail or phone -> ms3_customers.id
+	customerOf                                map[int64]int64 // buyer (MODX user) -> ms3_customers.id
 }
 
 func (g *generator) ms3Writer(o Options) orderWriter {
-	return &ms3Orders{g: g, st: Statuses(o), customerOf: map[string]int64{},
+	return &ms3Orders{g: g, st: Statuses(o), customerOf: map[int64]int64{},
 		orders: g.batch("ms3_orders", "id", "user_id", "customer_id", "token", "uuid", "createdon", "updatedon", "num",
 			"cost", "cart_cost", "delivery_cost", "weight", "status_id", "delivery_id", "payment_id", "context",
 			"properties", "order_comment"),
@@ -388,21 +373,18 @@ func (w *ms3Orders) write(ctx context.Context, o genOrder) error {
 	return nil
 }
 
-// customer is the one MiniShop3's checkout finds by the address's e-mail,
-// else phone, or creates; 0 when the address has neither.
+// customer is the buyer's ms3_customers row, made at their first placed
+// order from its address (Customer::getId); a customer who is logged in
+// keeps it. 0 while the address has neither e-mail nor phone.
 func (w *ms3Orders) customer(ctx context.Context, o genOrder, first, last string) (int64, error) {
-	key := o.address.email
-	if key == "" {
-		key = o.address.phone
-	}
-	if key == "" {
+	if o.address.email == "" && o.address.phone == "" {
 		return 0, nil
 	}
-	if id, ok := w.customerOf[key]; ok {
+	if id, ok := w.customerOf[o.buyer.id]; ok {
 		return id, nil
 	}
 	w.customerID++
-	w.customerOf[key] = w.customerID
+	w.customerOf[o.buyer.id] = w.customerID
 	return w.customerID, w.customers.add(ctx, w.customerID, o.buyer.id, first, last, o.address.phone, o.address.email,
 		fmt.Sprintf("%032x", w.customerID), o.created)
 }

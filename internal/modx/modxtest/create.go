@@ -99,6 +99,28 @@ func firstWords(stmt string) string {
 	return stmt
 }
 
+// Column runs that miniShop2 and MiniShop3 declare alike.
+const (
+	orderCosts = `cost decimal(12,2) DEFAULT 0.00,
+cart_cost decimal(12,2) DEFAULT 0.00,
+delivery_cost decimal(12,2) DEFAULT 0.00,
+weight decimal(13,3) DEFAULT 0.000,
+`
+	logHead = `user_id int(10) unsigned NOT NULL DEFAULT 0,
+order_id int(10) unsigned NOT NULL DEFAULT 0,
+` + "`timestamp`" + ` datetime DEFAULT NULL,
+action varchar(100) NOT NULL DEFAULT '',
+`
+	logKeys  = "PRIMARY KEY (id),\nKEY user_id (user_id),\nKEY order_id (order_id)"
+	lineCols = `name varchar(255) DEFAULT NULL,
+count int(10) unsigned DEFAULT 1,
+price decimal(12,2) DEFAULT 0.00,
+weight decimal(13,3) DEFAULT 0.000,
+cost decimal(12,2) DEFAULT 0.00,
+options text,
+`
+)
+
 // idColumn is xPDOSimpleObject's primary key column.
 const idColumn = "id int(10) unsigned NOT NULL AUTO_INCREMENT,\n"
 
@@ -224,14 +246,8 @@ func ms2DDL(o Options) []string {
 	if gen != Gen24 {
 		orders += "session_id varchar(32) DEFAULT '',\n"
 	}
-	orders += `createdon datetime DEFAULT NULL,
-updatedon datetime DEFAULT NULL,
-num varchar(20) DEFAULT '',
-cost decimal(12,2) DEFAULT 0.00,
-cart_cost decimal(12,2) DEFAULT 0.00,
-delivery_cost decimal(12,2) DEFAULT 0.00,
-weight decimal(13,3) DEFAULT 0.000,
-status int(10) unsigned DEFAULT 0,
+	orders += "createdon datetime DEFAULT NULL,\nupdatedon datetime DEFAULT NULL,\nnum varchar(20) DEFAULT '',\n" + orderCosts +
+		`status int(10) unsigned DEFAULT 0,
 delivery int(10) unsigned DEFAULT 0,
 payment int(10) unsigned DEFAULT 0,
 context varchar(100) DEFAULT 'web',
@@ -273,15 +289,7 @@ phone varchar(20) DEFAULT NULL,
 		addresses += ",\nKEY order_id (order_id)"
 	}
 
-	products := id + `product_id int(10) unsigned NOT NULL,
-order_id int(10) unsigned NOT NULL,
-name varchar(255) DEFAULT NULL,
-count int(10) unsigned DEFAULT 1,
-price decimal(12,2) DEFAULT 0.00,
-weight decimal(13,3) DEFAULT 0.000,
-cost decimal(12,2) DEFAULT 0.00,
-options text,
-`
+	products := id + "product_id int(10) unsigned NOT NULL,\norder_id int(10) unsigned NOT NULL,\n" + lineCols
 	if gen != Gen24 {
 		products += "properties text,\n"
 	}
@@ -291,15 +299,7 @@ options text,
 		t("ms2_orders", orders, ms2),
 		t("ms2_order_addresses", addresses, ms2),
 		t("ms2_order_products", products, ms2),
-		t("ms2_order_logs", id+`user_id int(10) unsigned NOT NULL DEFAULT 0,
-order_id int(10) unsigned NOT NULL DEFAULT 0,
-`+"`timestamp`"+` datetime DEFAULT NULL,
-action varchar(100) NOT NULL DEFAULT '',
-entry varchar(255) NOT NULL DEFAULT '0',
-ip text NOT NULL,
-PRIMARY KEY (id),
-KEY user_id (user_id),
-KEY order_id (order_id)`, ms2),
+		t("ms2_order_logs", id+logHead+"entry varchar(255) NOT NULL DEFAULT '0',\nip text NOT NULL,\n"+logKeys, ms2),
 		t("ms2_order_statuses", id+"name varchar(100) NOT NULL,\ndescription text,\ncolor char(6) DEFAULT '000000',\n"+
 			"email_user tinyint(1) DEFAULT 0,\nemail_manager tinyint(1) DEFAULT 0,\nactive tinyint(1) DEFAULT 1,\n"+
 			"final tinyint(1) DEFAULT 0,\nfixed tinyint(1) DEFAULT 0,\n`rank` int(10) unsigned DEFAULT 0,\n"+

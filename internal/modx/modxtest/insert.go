@@ -228,16 +228,7 @@ func InsertOrder(ctx context.Context, db *sqlx.DB, o Options, s OrderSpec) (int6
 			return 0, err
 		}
 	}
-	lines := s.Lines
-	if lines == nil {
-		lines = []LineSpec{{}}
-	}
-	for _, l := range lines {
-		if err := insertLine(ctx, db, o, id, l); err != nil {
-			return 0, err
-		}
-	}
-	return id, nil
+	return id, insertLines(ctx, db, o, id, s.Lines)
 }
 
 // defaultAddress is the address an OrderSpec gets, by miniShop2 column.
@@ -246,6 +237,19 @@ func defaultAddress() map[string]any {
 		"receiver": "Иван Петров", "phone": "+79001234567", "email": "ivan@example.com",
 		"city": "Москва", "street": "Тверская", "building": "1", "room": "10",
 	}
+}
+
+// insertLines inserts an order's cart lines; nil means one default line.
+func insertLines(ctx context.Context, db *sqlx.DB, o Options, orderID int64, lines []LineSpec) error {
+	if lines == nil {
+		lines = []LineSpec{{}}
+	}
+	for _, l := range lines {
+		if err := insertLine(ctx, db, o, orderID, l); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func insertLine(ctx context.Context, db *sqlx.DB, o Options, orderID int64, l LineSpec) error {

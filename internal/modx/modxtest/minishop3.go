@@ -29,11 +29,7 @@ idempotency_key varchar(128) DEFAULT NULL,
 createdon datetime DEFAULT NULL,
 updatedon datetime DEFAULT NULL,
 num varchar(20) DEFAULT NULL,
-cost decimal(12,2) DEFAULT 0.00,
-cart_cost decimal(12,2) DEFAULT 0.00,
-delivery_cost decimal(12,2) DEFAULT 0.00,
-weight decimal(13,3) DEFAULT 0.000,
-status_id int(10) unsigned DEFAULT 0,
+`+orderCosts+`status_id int(10) unsigned DEFAULT 0,
 delivery_id int(10) unsigned DEFAULT 0,
 payment_id int(10) unsigned DEFAULT 0,
 context varchar(100) DEFAULT 'web',
@@ -57,26 +53,11 @@ KEY status_id (status_id)`, ""),
 		t("ms3_order_products", id+`product_id int(10) unsigned NOT NULL,
 order_id int(10) unsigned NOT NULL,
 product_key varchar(34) NOT NULL,
-name varchar(255) DEFAULT NULL,
-count int(10) unsigned DEFAULT 1,
-price decimal(12,2) DEFAULT 0.00,
-weight decimal(13,3) DEFAULT 0.000,
-cost decimal(12,2) DEFAULT 0.00,
-options text,
-properties text,
+`+lineCols+`properties text,
 PRIMARY KEY (id),
 KEY product_id (product_id),
 KEY order_id (order_id)`, ""),
-		t("ms3_order_logs", id+`user_id int(10) unsigned NOT NULL DEFAULT 0,
-order_id int(10) unsigned NOT NULL DEFAULT 0,
-`+"`timestamp`"+` datetime DEFAULT NULL,
-action varchar(100) NOT NULL DEFAULT '',
-entry text NOT NULL,
-visible tinyint(1) NOT NULL DEFAULT 1,
-ip text NOT NULL,
-PRIMARY KEY (id),
-KEY user_id (user_id),
-KEY order_id (order_id)`, ""),
+		t("ms3_order_logs", id+logHead+"entry text NOT NULL,\nvisible tinyint(1) NOT NULL DEFAULT 1,\nip text NOT NULL,\n"+logKeys, ""),
 		t("ms3_order_statuses", id+"name varchar(100) NOT NULL,\ndescription text,\ncolor char(6) DEFAULT '000000',\n"+
 			"active tinyint(1) DEFAULT 1,\nfinal tinyint(1) DEFAULT 0,\nfixed tinyint(1) DEFAULT 0,\n"+
 			"position int(10) unsigned DEFAULT 0,\neditable tinyint(1) DEFAULT 1,\nPRIMARY KEY (id),\nKEY active (active)", ""),
@@ -167,14 +148,8 @@ func insertMS3Order(ctx context.Context, db *sqlx.DB, o Options, s OrderSpec, cr
 			return 0, err
 		}
 	}
-	lines := s.Lines
-	if lines == nil {
-		lines = []LineSpec{{}}
-	}
-	for _, l := range lines {
-		if err := insertLine(ctx, db, o, id, l); err != nil {
-			return 0, err
-		}
+	if err := insertLines(ctx, db, o, id, s.Lines); err != nil {
+		return 0, err
 	}
 	order := map[string]any{
 		"cost": or(s.Cost, "100.00"), "cart_cost": or(s.Cost, "100.00"), "delivery_id": orID(s.Delivery, 1),

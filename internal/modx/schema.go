@@ -112,9 +112,6 @@ type Schema struct {
 // Title names the shop and generation for people: "MiniShop3 1.x".
 func (s *Schema) Title() string { return s.names.title + " " + s.Generation }
 
-// OrdersTable is the orders table without prefix: ms2_orders or ms3_orders.
-func (s *Schema) OrdersTable() string { return s.names.orders }
-
 // Has reports whether table exists and, when column is not "", has it.
 func (s *Schema) Has(table, column string) bool {
 	t, ok := s.Tables[table]

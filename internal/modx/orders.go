@@ -93,15 +93,18 @@ func (db *DB) orderRows(ctx context.Context, s *Schema, ids []int64) ([]Order, o
 	case s.Has(n.orders, "comment"):
 		comment = o("comment", "''")
 	}
-	properties := "NULL"
+	properties, customer := "NULL", "0"
 	if s.Has(n.orders, "properties") {
 		properties = "o.properties"
+	}
+	if s.Shop == ShopMiniShop3 {
+		customer = o("customer_id", "0")
 	}
 	cols := []string{
 		"o.id", o("user_id", "0"), o("num", "''"), "o.createdon", "o.updatedon",
 		o("cost", "0"), o("cart_cost", "0"), o("delivery_cost", "0"), o("weight", "0"),
 		o(n.status, "0"), o(n.delivery, "0"), o(n.payment, "0"), o("context", "''"), comment,
-		o("address", "0"), o("customer_id", "0"), properties,
+		o("address", "0"), customer, properties,
 	}
 	from := db.table(n.orders) + " o"
 	cols = append(cols, db.joinName(s, n.deliveries, "d", "o."+n.delivery, &from),

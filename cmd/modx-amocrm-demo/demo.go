@@ -207,7 +207,7 @@ func (d *demo) connect(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if d.shop, err = modx.Open(ctx, shopDSN, modx.Options{Prefix: d.cfg.MODX.TablePrefix, Location: d.cfg.MODX.Timezone}); err != nil {
+	if d.shop, err = modx.Open(ctx, shopDSN, modx.Options{Prefix: d.cfg.MODX.TablePrefix, Location: d.cfg.MODX.Timezone, Shop: d.cfg.MODX.Shop}); err != nil {
 		return err
 	}
 	stateDSN, err := d.cfg.StateDSN()

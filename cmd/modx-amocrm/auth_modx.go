@@ -25,7 +25,7 @@ func takeOverOldToken(ctx context.Context, w io.Writer, configPath string) error
 	if err != nil {
 		return err
 	}
-	shop, err := modx.Open(ctx, dsn, modx.Options{Prefix: cfg.MODX.TablePrefix, Location: cfg.MODX.Timezone})
+	shop, err := modx.Open(ctx, dsn, shopOptions(cfg))
 	if err != nil {
 		return err
 	}

@@ -135,7 +135,7 @@ func checkMODX(ctx context.Context, c *checkLines, cfg *config.Config) (*sqlx.DB
 		c.fail("modx", fmt.Errorf("database unreachable: %w", err))
 		return nil, nil
 	}
-	shop, err := modx.Open(ctx, dsn, modx.Options{Prefix: cfg.MODX.TablePrefix, Location: cfg.MODX.Timezone})
+	shop, err := modx.Open(ctx, dsn, shopOptions(cfg))
 	if err != nil {
 		raw.Close()
 		c.fail("modx", err)
@@ -146,7 +146,16 @@ func checkMODX(ctx context.Context, c *checkLines, cfg *config.Config) (*sqlx.DB
 }
 
 func checkSchema(ctx context.Context, c *checkLines, cfg *config.Config, shop *modx.DB, schema *modx.Schema) {
-	detail := fmt.Sprintf("miniShop2 %s tables with prefix %q", schema.Generation, schema.Prefix)
+	detail := fmt.Sprintf("%s tables with prefix %q", schema.Title(), schema.Prefix)
+	if len(schema.Markers) > 0 {
+		detail += " (" + strings.Join(schema.Markers, ", ") + ")"
+	}
+	if schema.MODXVersion != "" {
+		detail += ", MODX " + schema.MODXVersion
+	}
+	if schema.DraftStatus != 0 {
+		detail += fmt.Sprintf("; drafts (carts) at status %d wait until placed", schema.DraftStatus)
+	}
 	if myisam := schema.MyISAM(); len(myisam) > 0 {
 		detail += fmt.Sprintf("; MyISAM (no transactions, orders settle before they are read): %s", strings.Join(myisam, ", "))
 	}

@@ -34,6 +34,11 @@ type site struct {
 	requests atomic.Int64
 }
 
+// shopOptions are the [modx] keys the MODX readers take.
+func shopOptions(cfg *config.Config) modx.Options {
+	return modx.Options{Prefix: cfg.MODX.TablePrefix, Location: cfg.MODX.Timezone, Shop: cfg.MODX.Shop}
+}
+
 // openSite connects to MODX, the state database (migrating it) and amoCRM.
 // m may be nil. The caller closes the site.
 func openSite(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metrics.Metrics) (*site, error) {
@@ -42,7 +47,7 @@ func openSite(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metr
 	if err != nil {
 		return nil, err
 	}
-	s.shop, err = modx.Open(ctx, dsn, modx.Options{Prefix: cfg.MODX.TablePrefix, Location: cfg.MODX.Timezone})
+	s.shop, err = modx.Open(ctx, dsn, shopOptions(cfg))
 	if err != nil {
 		return nil, fmt.Errorf("open MODX database: %w", err)
 	}

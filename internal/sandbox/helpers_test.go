@@ -164,6 +164,13 @@ func email(addr string) map[string]any {
 	return map[string]any{"field_code": "EMAIL", "values": []any{map[string]any{"value": addr, "enum_code": "WORK"}}}
 }
 
+// unsortedForm is a leads/unsorted/forms item in the wholesale pipeline.
+func unsortedForm(uid string) map[string]any {
+	return map[string]any{"source_name": "Сайт", "source_uid": uid, "pipeline_id": sandbox.WholesalePipelineID,
+		"metadata":  map[string]any{"form_id": "callback", "form_name": "Обратный звонок", "form_page": "https://shop.example/", "form_sent_at": 1700000000},
+		"_embedded": map[string]any{"leads": []any{map[string]any{"name": "Звонок"}}, "contacts": []any{map[string]any{"name": "Олег", "custom_fields_values": []any{phone("+79995550000", "WORK")}}}}}
+}
+
 // ids extracts _embedded[key][].id from a write or list response.
 func ids(t *testing.T, r response, key string) []int64 {
 	t.Helper()

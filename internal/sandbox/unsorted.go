@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 )
 
 type unsortedInput struct {
@@ -31,15 +32,22 @@ type unsortedItem struct {
 
 // handleUnsortedForms is POST /api/v4/leads/unsorted/forms: each item
 // creates a lead in the pipeline's unsorted status, with its contact. A
-// source_uid already used (before or in the same request) is refused.
+// source_uid already used (before or in the same request) is refused, or
+// with Modes.UnsortedDuplicates stored and tagged.
 func (s *Server) handleUnsortedForms(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	storeTwice := s.modes().UnsortedDuplicates
 	seen := map[string]bool{}
 	for _, u := range s.st.Unsorted {
 		seen[u.SourceUID] = true
 	}
+	var twice []string
 	b, ok := checkBatch(w, r, maxBatch, func(c *checker, in unsortedInput) unsortedItem {
+		if storeTwice && in.SourceUID != nil && seen[*in.SourceUID] {
+			twice = append(twice, *in.SourceUID)
+			return s.checkUnsorted(c, in, map[string]bool{})
+		}
 		return s.checkUnsorted(c, in, seen)
 	})
 	if !ok {
@@ -73,6 +81,7 @@ func (s *Server) handleUnsortedForms(w http.ResponseWriter, r *http.Request) {
 		s.st.Unsorted = append(s.st.Unsorted, u)
 		res[i] = out
 	}
+	s.tagDuplicates(twice)
 	writeHAL(w, struct {
 		Total    int                 `json:"_total_items"`
 		Embedded map[string][]result `json:"_embedded"`
@@ -141,4 +150,18 @@ func (s *Server) checkUnsorted(c *checker, in unsortedInput, seen map[string]boo
 	}
 	it.lead.pipelineID, it.lead.statusID = p.ID, unsortedStatus(p)
 	return it
+}
+
+// tagDuplicates tags DuplicateTag on the lead of every incoming lead whose
+// source_uid is one of uids.
+func (s *Server) tagDuplicates(uids []string) {
+	if len(uids) == 0 {
+		return
+	}
+	tag := Tag{ID: s.tagID(entityLeads, DuplicateTag), Name: DuplicateTag}
+	for _, u := range s.st.Unsorted {
+		if l := s.st.lead(u.LeadID); l != nil && slices.Contains(uids, u.SourceUID) && !hasTag(l.Tags, tag.ID) {
+			l.Tags = append(l.Tags, tag)
+		}
+	}
 }

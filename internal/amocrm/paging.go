@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -108,9 +109,7 @@ func scanDown[T any](ctx context.Context, c *Client, class, path, key string, qu
 // on the next page; a second scan finds it.
 func newestFirst[T any](ctx context.Context, c *Client, class, path, key string, query url.Values, downTo int64, id func(T) int64, fn func([]T) error) error {
 	q := url.Values{"order[id]": {"desc"}}
-	for k, v := range query {
-		q[k] = v
-	}
+	maps.Copy(q, query)
 	last := int64(math.MaxInt64)
 	return scanDown(ctx, c, class, path, key, q, func(it T) (bool, bool) {
 		n := id(it)
@@ -187,9 +186,7 @@ func byIDs[T any](ctx context.Context, c *Client, class, path, key string, ids [
 // answer held nothing else.
 func filteredByIDs[T any](ctx context.Context, c *Client, class, path, key string, ids []int64, extra url.Values, id func(T) int64) ([]T, bool, error) {
 	q := url.Values{"limit": {strconv.Itoa(pageLimit)}}
-	for k, v := range extra {
-		q[k] = v
-	}
+	maps.Copy(q, extra)
 	asked := make(map[int64]bool, len(ids))
 	for _, n := range ids {
 		q.Add("filter[id][]", strconv.FormatInt(n, 10))

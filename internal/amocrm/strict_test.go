@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,29 +17,11 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
 )
 
-// testClock is a settable sandbox clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // strictSandbox serves a sandbox in modes, without a rate limit and on a
 // settable clock, and a client that neither waits nor sleeps.
-func strictSandbox(t *testing.T, modes sandbox.Modes, mod func(*amocrm.Config)) (*sandbox.Server, *amocrm.Client, *testClock) {
+func strictSandbox(t *testing.T, modes sandbox.Modes, mod func(*amocrm.Config)) (*sandbox.Server, *amocrm.Client, *sandbox.Clock) {
 	t.Helper()
-	clock := &testClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clock := sandbox.NewClock()
 	srv, c := sandboxLongLived(t, sandbox.Options{RPS: -1, Now: clock.Now, Modes: modes}, func(cfg *amocrm.Config) {
 		cfg.RateLimit, cfg.BatchSize, cfg.Sleep = 1000, amocrm.MaxBatchSize, new(noSleep).sleep
 		if mod != nil {

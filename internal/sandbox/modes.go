@@ -96,17 +96,9 @@ func (m Modes) blockFor() time.Duration {
 }
 
 // SetModes replaces the modes, e.g. to turn an account unpaid mid-test.
-func (s *Server) SetModes(m Modes) {
-	s.modesMu.Lock()
-	defer s.modesMu.Unlock()
-	s.modeSet = m
-}
+func (s *Server) SetModes(m Modes) { s.modeSet.Store(&m) }
 
-func (s *Server) modes() Modes {
-	s.modesMu.Lock()
-	defer s.modesMu.Unlock()
-	return s.modeSet
-}
+func (s *Server) modes() Modes { return *s.modeSet.Load() }
 
 // abuseGuard blocks the account after too many 429s, as amoCRM does for
 // repeated rate-limit violations (reference §2.1). The block is account-wide:

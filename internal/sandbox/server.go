@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -42,16 +43,14 @@ const (
 
 // Server is the emulator; it is an http.Handler and safe for concurrent use.
 type Server struct {
-	opts   Options
-	log    *slog.Logger
-	mux    *http.ServeMux
-	limits *limiter
-	faults *faultState
-	reqs   *requestLog
-	abuse  abuseGuard
-
-	modesMu sync.Mutex // guards modeSet
-	modeSet Modes
+	opts    Options
+	log     *slog.Logger
+	mux     *http.ServeMux
+	limits  *limiter
+	faults  *faultState
+	reqs    *requestLog
+	abuse   abuseGuard
+	modeSet atomic.Pointer[Modes]
 
 	mu sync.Mutex // guards st
 	st *state
@@ -65,14 +64,14 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		opts:    opts,
-		log:     opts.Logger,
-		limits:  newLimiter(opts.RPS),
-		faults:  newFaultState(),
-		reqs:    newRequestLog(),
-		st:      st,
-		modeSet: opts.Modes,
+		opts:   opts,
+		log:    opts.Logger,
+		limits: newLimiter(opts.RPS),
+		faults: newFaultState(),
+		reqs:   newRequestLog(),
+		st:     st,
 	}
+	s.SetModes(opts.Modes)
 	s.issueCode(opts.AuthCode)
 	s.routes()
 	return s, nil

@@ -44,11 +44,17 @@ func (s *Server) handleUnsortedForms(w http.ResponseWriter, r *http.Request) {
 	}
 	var twice []string
 	b, ok := checkBatch(w, r, maxBatch, func(c *checker, in unsortedInput) unsortedItem {
-		if storeTwice && in.SourceUID != nil && seen[*in.SourceUID] {
-			twice = append(twice, *in.SourceUID)
-			return s.checkUnsorted(c, in, map[string]bool{})
+		if in.SourceUID != nil && *in.SourceUID != "" {
+			switch uid := *in.SourceUID; {
+			case !seen[uid]:
+				seen[uid] = true
+			case storeTwice:
+				twice = append(twice, uid)
+			default:
+				c.fail(codeUnique, "source_uid", detailUnique)
+			}
 		}
-		return s.checkUnsorted(c, in, seen)
+		return s.checkUnsorted(c, in)
 	})
 	if !ok {
 		return
@@ -88,18 +94,13 @@ func (s *Server) handleUnsortedForms(w http.ResponseWriter, r *http.Request) {
 	}{len(res), map[string][]result{"unsorted": res}})
 }
 
-func (s *Server) checkUnsorted(c *checker, in unsortedInput, seen map[string]bool) unsortedItem {
+func (s *Server) checkUnsorted(c *checker, in unsortedInput) unsortedItem {
 	it := unsortedItem{in: in}
 	if in.SourceName == nil || *in.SourceName == "" {
 		c.missing("source_name")
 	}
-	switch {
-	case in.SourceUID == nil || *in.SourceUID == "":
+	if in.SourceUID == nil || *in.SourceUID == "" {
 		c.missing("source_uid")
-	case seen[*in.SourceUID]:
-		c.fail(codeUnique, "source_uid", detailUnique)
-	default:
-		seen[*in.SourceUID] = true
 	}
 	if in.Metadata == nil {
 		c.missing("metadata")

@@ -15,13 +15,14 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
 )
 
 // strictSandbox serves a sandbox in modes, without a rate limit and on a
 // settable clock, and a client that neither waits nor sleeps.
-func strictSandbox(t *testing.T, modes sandbox.Modes, mod func(*amocrm.Config)) (*sandbox.Server, *amocrm.Client, *sandbox.Clock) {
+func strictSandbox(t *testing.T, modes sandbox.Modes, mod func(*amocrm.Config)) (*sandbox.Server, *amocrm.Client, *sandboxtest.Clock) {
 	t.Helper()
-	clock := sandbox.NewClock()
+	clock := sandboxtest.NewClock()
 	srv, c := sandboxLongLived(t, sandbox.Options{RPS: -1, Now: clock.Now, Modes: modes}, func(cfg *amocrm.Config) {
 		cfg.RateLimit, cfg.BatchSize, cfg.Sleep = 1000, amocrm.MaxBatchSize, new(noSleep).sleep
 		if mod != nil {

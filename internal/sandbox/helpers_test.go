@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
 )
 
 const testToken = "test-long-lived-token"
@@ -19,14 +20,14 @@ type api struct {
 	base  string
 	token string
 	srv   *sandbox.Server
-	clock *sandbox.Clock
+	clock *sandboxtest.Clock
 }
 
 // start serves a sandbox with a long-lived test token, a fake clock and no
 // rate limit unless opts set one.
 func start(t *testing.T, opts sandbox.Options) *api {
 	t.Helper()
-	c := sandbox.NewClock()
+	c := sandboxtest.NewClock()
 	if opts.Now == nil {
 		opts.Now = c.Now
 	}
@@ -34,7 +35,7 @@ func start(t *testing.T, opts sandbox.Options) *api {
 		opts.RPS = -1
 	}
 	opts.LongLivedTokens = append(opts.LongLivedTokens, testToken)
-	srv, base := sandbox.Start(t, opts)
+	srv, base := sandboxtest.Start(t, opts)
 	return &api{t: t, base: base, token: testToken, srv: srv, clock: c}
 }
 

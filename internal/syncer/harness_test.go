@@ -15,6 +15,7 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
@@ -52,7 +53,7 @@ func newHarnessTB(t testing.TB, shop modxtest.Options, edit func(*config.Config)
 	if err := modxtest.Create(ctx, db, shop); err != nil {
 		t.Fatalf("create shop: %v", err)
 	}
-	sb, url := sandbox.Start(t, box)
+	sb, url := sandboxtest.Start(t, box)
 	cfg := config.Default()
 	cfg.MODX.DSN = dsn
 	cfg.MODX.TablePrefix = shop.Prefix

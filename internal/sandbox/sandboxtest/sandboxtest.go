@@ -1,17 +1,22 @@
-package sandbox
+// Package sandboxtest serves the amoCRM sandbox to tests. It lives apart
+// from package sandbox so that the production binary, which serves the
+// sandbox as a subcommand, does not link the testing package.
+package sandboxtest
 
 import (
 	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
 )
 
 // Start serves a new sandbox on 127.0.0.1 for the test's lifetime and
 // returns it with its base URL.
-func Start(t testing.TB, opts Options) (*Server, string) {
+func Start(t testing.TB, opts sandbox.Options) (*sandbox.Server, string) {
 	t.Helper()
-	s, err := New(opts)
+	s, err := sandbox.New(opts)
 	if err != nil {
 		t.Fatalf("sandbox: %v", err)
 	}

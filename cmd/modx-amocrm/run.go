@@ -68,7 +68,7 @@ func runRun(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return fmt.Errorf("log: %w", err)
 	}
-	m := metrics.New(version)
+	m := metrics.New(currentVersion())
 	s, err := openSite(ctx, cfg, log, m)
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
 
 	sqlfiles "github.com/modx-amocrm/modx-amocrm/sql"
@@ -114,7 +115,7 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 			continue
 		}
 		for _, stmt := range m.statements {
-			if _, err := conn.ExecContext(ctx, s.q(stmt)); err != nil {
+			if _, err := conn.ExecContext(ctx, s.q(stmt)); err != nil && !alreadyDone(err) {
 				return fmt.Errorf("migration %s: %w", m.name, err)
 			}
 		}
@@ -125,6 +126,21 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 		s.log.InfoContext(ctx, "state migration applied", "version", m.version, "name", m.name)
 	}
 	return nil
+}
+
+// MySQL errors of a statement that adds what is already there.
+const (
+	errDupColumn = 1060 // ER_DUP_FIELDNAME
+	errDupKey    = 1061 // ER_DUP_KEYNAME
+)
+
+// alreadyDone reports an ALTER TABLE that adds a column or an index an
+// interrupted run already added: DDL commits on its own, so a crash between
+// it and the schema_migrations row leaves it applied but not recorded, and
+// MySQL 8 has no ADD COLUMN IF NOT EXISTS.
+func alreadyDone(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && (me.Number == errDupColumn || me.Number == errDupKey)
 }
 
 // PendingMigrations returns the versions not applied yet, in order (for check).

@@ -10,11 +10,15 @@ import (
 // recorded as a link (DESIGN rule 2). After a crash, the entity is looked
 // up by Key before anything is created again.
 type PendingCreate struct {
-	Kind        string    `db:"kind"`
-	SourceID    int64     `db:"source_id"`
-	Key         string    `db:"lookup_key"` // the order number, or a contact's phone/e-mail key
-	PayloadHash string    `db:"payload_hash"`
-	CreatedAt   time.Time `db:"created_at"`
+	Kind        string `db:"kind"`
+	SourceID    int64  `db:"source_id"`
+	Key         string `db:"lookup_key"` // the order number, or a contact's phone/e-mail key
+	PayloadHash string `db:"payload_hash"`
+	// AboveID is the highest amoCRM id of the entity's kind known before the
+	// create: what the create stored, if anything, has a higher id. 0: not
+	// known.
+	AboveID   int64     `db:"above_id"`
+	CreatedAt time.Time `db:"created_at"`
 }
 
 // Waiting is a row seen but not ready yet (an order still at status 0); it is
@@ -39,21 +43,22 @@ func (s *Store) MarkPendings(ctx context.Context, ps []PendingCreate) error {
 		return nil
 	}
 	return s.Commit(ctx, func(tx *Tx) error {
-		args := make([]any, 0, 5*len(ps))
+		args := make([]any, 0, 6*len(ps))
 		for _, p := range ps {
-			args = append(args, p.Kind, p.SourceID, p.Key, p.PayloadHash, tx.now)
+			args = append(args, p.Kind, p.SourceID, p.Key, p.PayloadHash, p.AboveID, tx.now)
 		}
 		return tx.insertRows(fmt.Sprintf("mark %d creates pending", len(ps)),
-			`INSERT INTO {{prefix}}pending (kind, source_id, lookup_key, payload_hash, created_at)`,
-			`ON DUPLICATE KEY UPDATE lookup_key = VALUES(lookup_key), payload_hash = VALUES(payload_hash), created_at = VALUES(created_at)`,
-			5, args)
+			`INSERT INTO {{prefix}}pending (kind, source_id, lookup_key, payload_hash, above_id, created_at)`,
+			`ON DUPLICATE KEY UPDATE lookup_key = VALUES(lookup_key), payload_hash = VALUES(payload_hash),
+			above_id = VALUES(above_id), created_at = VALUES(created_at)`,
+			6, args)
 	})
 }
 
 // Pending returns the pending creates of kind, oldest first.
 func (s *Store) Pending(ctx context.Context, kind string) ([]PendingCreate, error) {
 	var out []PendingCreate
-	if err := s.db.SelectContext(ctx, &out, s.q(`SELECT kind, source_id, lookup_key, payload_hash, created_at
+	if err := s.db.SelectContext(ctx, &out, s.q(`SELECT kind, source_id, lookup_key, payload_hash, above_id, created_at
 		FROM {{prefix}}pending WHERE kind = ? ORDER BY created_at, source_id`), kind); err != nil {
 		return nil, fmt.Errorf("read pending %s creates: %w", kind, err)
 	}

@@ -13,7 +13,7 @@ func TestPending(t *testing.T) {
 	s, _ := newStore(t, state.WithClock(clk.Now))
 	ctx := context.Background()
 	for _, p := range []state.PendingCreate{
-		{Kind: "order", SourceID: 2, Key: "2603/12", PayloadHash: hash(1)},
+		{Kind: "order", SourceID: 2, Key: "2603/12", PayloadHash: hash(1), AboveID: 31000500},
 		{Kind: "contact", SourceID: 5, Key: "phone:79991234567", PayloadHash: hash(2)},
 		{Kind: "order", SourceID: 1, Key: "2603/11", PayloadHash: hash(3)},
 	} {
@@ -28,6 +28,9 @@ func TestPending(t *testing.T) {
 	}
 	if len(got) != 2 || got[0].SourceID != 2 || got[0].Key != "2603/12" || got[0].PayloadHash != hash(1) || got[1].SourceID != 1 {
 		t.Fatalf("Pending(order) = %+v, want orders 2 then 1", got)
+	}
+	if got[0].AboveID != 31000500 || got[1].AboveID != 0 {
+		t.Errorf("AboveID = %d, %d; want 31000500 and 0 (not known)", got[0].AboveID, got[1].AboveID)
 	}
 	if want := newClock().Now(); !got[0].CreatedAt.Equal(want) {
 		t.Errorf("CreatedAt = %v, want %v", got[0].CreatedAt, want)

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
@@ -240,15 +241,25 @@ func (p *Plan) AddForms(m Mapper, forms []*Form, customers []*Customer, of map[*
 			KeyField: keyFieldCode, LookupKey: f.Key, Contact: contacts[of[r.Contact]]}
 		switch {
 		case r.Unsorted != nil:
-			p.Incoming = append(p.Incoming, &Incoming{Record: f.Record, Form: *r.Unsorted})
+			// Found after an unknown outcome, it is linked, not sent again
+			// (amoCRM may store the copy as a tagged duplicate).
+			in := &Incoming{Record: f.Record, Form: *r.Unsorted, Key: f.Key}
+			leads := slices.Clone(in.Form.Embedded.Leads)
+			for i := range leads {
+				leads[i].CustomFieldsValues = withKey(leads[i].CustomFieldsValues, keyFieldID, f.Key)
+			}
+			in.Form.Embedded.Leads = leads
+			if f.Found != nil {
+				in.ID, in.AlreadySent = f.Found.ID, true
+			}
+			p.Incoming = append(p.Incoming, in)
 			continue
 		case r.Lead != nil && f.Found != nil:
 			d.Mode, d.Action, d.Lead, d.ID = Keep, report.Unchanged, *r.Lead, f.Found.ID
 			d.Reason = "found in amoCRM after an unknown outcome; linked"
 		case r.Lead != nil:
 			l := *r.Lead
-			l.CustomFieldsValues = append(l.CustomFieldsValues[:len(l.CustomFieldsValues):len(l.CustomFieldsValues)],
-				amocrm.CustomFieldValues{FieldID: keyFieldID, Values: []amocrm.FieldValue{{Value: f.Key}}})
+			l.CustomFieldsValues = withKey(l.CustomFieldsValues, keyFieldID, f.Key)
 			d.Mode, d.Action, d.Lead, d.Note = CreatePlain, report.Create, l, r.LeadNote
 		default:
 			d.Mode, d.Action, d.Reason = Keep, report.Skip, "no deal: "+noDealReason(r)
@@ -259,6 +270,12 @@ func (p *Plan) AddForms(m Mapper, forms []*Form, customers []*Customer, of map[*
 		}
 		p.Deals = append(p.Deals, d)
 	}
+}
+
+// withKey returns a copy of a lead's field values with the form's key in
+// its key field.
+func withKey(cfv []amocrm.CustomFieldValues, fieldID int64, key string) []amocrm.CustomFieldValues {
+	return append(cfv[:len(cfv):len(cfv)], amocrm.CustomFieldValues{FieldID: fieldID, Values: []amocrm.FieldValue{{Value: key}}})
 }
 
 func noDealReason(r *transform.FormResult) string {

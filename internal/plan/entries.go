@@ -58,6 +58,8 @@ func (p *Plan) Entries(meta *transform.Meta) []report.Entry {
 			e.Action, e.Reason = report.Fail, oneLine(parked[in.Record.ID])
 		case in.AlreadySent:
 			e.Action, e.Reason = report.Unchanged, "already in amoCRM's incoming leads"
+		case in.ID == 0 && in.Unknown:
+			e.Action, e.Reason = report.Skip, outcomeUnknown
 		}
 		out = append(out, e)
 	}
@@ -72,6 +74,10 @@ func (p *Plan) Entries(meta *transform.Meta) []report.Entry {
 	return out
 }
 
+// outcomeUnknown is the reason shown for a create that had no answer and
+// was not found.
+const outcomeUnknown = "outcome unknown: looked up again next pass, never created twice"
+
 func (n names) deal(d *Deal, parked map[int64]string) report.Entry {
 	e := report.Entry{Source: d.Source, Kind: d.Kind, SourceID: d.Record.ID, Key: d.Record.Key(), Action: d.Action,
 		AmoID: shown(d.ID), Title: d.Lead.Name, Reason: d.Reason}
@@ -82,7 +88,7 @@ func (n names) deal(d *Deal, parked map[int64]string) report.Entry {
 	case parked[d.Record.ID] != "" && d.Mode != Keep:
 		e.Action, e.Reason = report.Fail, oneLine(parked[d.Record.ID])
 	case d.Creates() && d.ID == 0 && d.Unknown:
-		e.Action, e.Reason = report.Skip, "outcome unknown: looked up again next pass, never created twice"
+		e.Action, e.Reason = report.Skip, outcomeUnknown
 	}
 	switch d.Mode {
 	case CreateComplex, CreatePlain, Resend:

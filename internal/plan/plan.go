@@ -95,6 +95,10 @@ type Contact struct {
 
 	Refused string // outcome: amoCRM's reason for refusing it
 	Unknown bool   // outcome: the create had no answer and the lookup found nothing
+	// Merged is an outcome: amoCRM's duplicate control merged the new
+	// contact into one it had, which kept its own values, so the payload is
+	// not recorded as sent.
+	Merged bool
 }
 
 // DealMode is how a deal is written.
@@ -147,7 +151,10 @@ func (d *Deal) Creates() bool { return d.Mode == CreateComplex || d.Mode == Crea
 type Incoming struct {
 	Record Record
 	Form   amocrm.UnsortedForm
-	ID     int64 // the lead amoCRM made, once applied
+	// Key is the form's key, which the lead carries in the form key field:
+	// it is found by it after a create with an unknown outcome.
+	Key string
+	ID  int64 // the lead amoCRM made, once applied
 
 	AlreadySent bool   // outcome: amoCRM already had it (an earlier try's answer was lost)
 	Refused     string // outcome

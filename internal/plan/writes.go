@@ -60,7 +60,7 @@ func (w *Writes) index(keys []string, contactID int64) {
 
 // contactSent records that a contact now holds the customer's payload.
 func (w *Writes) contactSent(c *Contact) {
-	if c.ID != 0 && c.Hash != "" {
+	if c.ID != 0 && c.Hash != "" && !c.Merged {
 		w.link(LinkContact, c.ID, c.ID, c.Hash)
 	}
 	w.index(c.Keys, c.ID)
@@ -120,9 +120,9 @@ func (p *Plan) Writes() Writes {
 		switch {
 		case in.Refused != "":
 			park(&Parked{Source: SourceForms, Record: in.Record, Entity: "lead", Reason: in.Refused})
-		case in.Unknown && !in.AlreadySent:
-			park(&Parked{Source: SourceForms, Record: in.Record, Entity: "lead",
-				Reason: "incoming lead: outcome unknown; looked up by its form key before it is sent again"})
+			w.clear(p.Kind, in.Record.ID)
+		case in.ID == 0 && !in.AlreadySent:
+			continue // outcome unknown: the marker stays, the next pass looks first
 		default:
 			w.link(LinkForm, in.Record.ID, in.ID, "")
 			w.resolve(p.Kind, in.Record.ID)
@@ -141,9 +141,27 @@ func (p *Plan) Writes() Writes {
 		w.resolve(s.Record.Kind, s.Record.ID)
 	}
 	for _, id := range p.Settled {
-		w.clear(p.Kind, id)
+		if !p.creates(id) { // a create rewrote the marker: its outcome settles it
+			w.clear(p.Kind, id)
+		}
 	}
 	return w
+}
+
+// creates reports whether the plan creates a deal or an incoming lead for
+// record id.
+func (p *Plan) creates(id int64) bool {
+	for _, d := range p.Deals {
+		if d.Record.ID == id && d.Creates() {
+			return true
+		}
+	}
+	for _, in := range p.Incoming {
+		if in.Record.ID == id && !in.AlreadySent {
+			return true
+		}
+	}
+	return false
 }
 
 // settle records a deal that is done: written, unchanged or adopted.
@@ -225,7 +243,9 @@ func (p *Plan) Simulate(next func() int64) {
 		}
 	}
 	for _, in := range p.Incoming {
-		in.ID = next()
+		if !in.AlreadySent {
+			in.ID = next()
+		}
 	}
 }
 

@@ -1,10 +1,13 @@
 package state
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
 
 func TestSplitStatements(t *testing.T) {
@@ -64,5 +67,33 @@ func TestEmbeddedMigrations(t *testing.T) {
 		if !strings.Contains(all, "{{prefix}}"+table+" (") {
 			t.Errorf("no migration creates {{prefix}}%s", table)
 		}
+	}
+}
+
+// A marker written before migration 2 reads back without a bound, so
+// reconciling it pages the whole list instead of trusting a made-up one.
+func TestMigrateKeepsOldMarkersUnbounded(t *testing.T) {
+	db, _ := testdb.New(t)
+	ctx := context.Background()
+	s, err := Open(db, "amocrm_sync_")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := s.migrations
+	s.migrations = all[:1]
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO amocrm_sync_pending (kind, source_id, lookup_key, payload_hash, created_at)
+		VALUES ('order', 7, '7', '', NOW())`); err != nil {
+		t.Fatal(err)
+	}
+	s.migrations = all
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Pending(ctx, "order")
+	if err != nil || len(got) != 1 || got[0].AboveID != NoBound {
+		t.Fatalf("Pending after the upgrade = %+v, %v; want order 7 with AboveID %d", got, err, NoBound)
 	}
 }

@@ -15,11 +15,14 @@ type PendingCreate struct {
 	Key         string `db:"lookup_key"` // the order number, or a contact's phone/e-mail key
 	PayloadHash string `db:"payload_hash"`
 	// AboveID is the highest amoCRM id of the entity's kind known before the
-	// create: what the create stored, if anything, has a higher id. 0: not
-	// known.
+	// create (0 on an empty account): what the create stored, if anything,
+	// has a higher id. NoBound on markers written before it was recorded.
 	AboveID   int64     `db:"above_id"`
 	CreatedAt time.Time `db:"created_at"`
 }
+
+// NoBound is the AboveID of a marker written before bounds were recorded.
+const NoBound = -1
 
 // Waiting is a row seen but not ready yet (an order still at status 0); it is
 // remembered so the watermark can move past it.

@@ -30,7 +30,7 @@ func TestPending(t *testing.T) {
 		t.Fatalf("Pending(order) = %+v, want orders 2 then 1", got)
 	}
 	if got[0].AboveID != 31000500 || got[1].AboveID != 0 {
-		t.Errorf("AboveID = %d, %d; want 31000500 and 0 (not known)", got[0].AboveID, got[1].AboveID)
+		t.Errorf("AboveID = %d, %d; want 31000500 and 0", got[0].AboveID, got[1].AboveID)
 	}
 	if want := newClock().Now(); !got[0].CreatedAt.Equal(want) {
 		t.Errorf("CreatedAt = %v, want %v", got[0].CreatedAt, want)

@@ -177,7 +177,13 @@ func peakRSS() int64 {
 func requestsByPath(box *sandbox.Server) map[string]int {
 	out := map[string]int{}
 	for _, r := range box.Requests() {
-		out[r.Method+" "+r.Path]++
+		path := r.Path
+		if i := strings.LastIndexByte(path, '/'); i > 0 {
+			if _, err := strconv.ParseInt(path[i+1:], 10, 64); err == nil {
+				path = path[:i] + "/{id}" // an entity read by id
+			}
+		}
+		out[r.Method+" "+path]++
 	}
 	return out
 }

@@ -3,7 +3,6 @@ package syncer
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
@@ -15,9 +14,11 @@ const metaIndexCursor = "contact_index_updated_from"
 
 // refreshIndex pages the contacts changed in amoCRM since the last refresh
 // (all of them the first time) into the contact index, so matching a
-// customer costs no search request. It runs once a pass, and only when
-// there is a customer to match: an idle pass asks amoCRM nothing. A dry run
-// keeps what it reads in its overlay.
+// customer costs no search request. The newest change comes first and the
+// paging stops below the cursor, so it reads only what changed whether or
+// not the account honours filter[updated_at]. It runs once a pass, and only
+// when there is a customer to match: an idle pass asks amoCRM nothing. A
+// dry run keeps what it reads in its overlay.
 func (s *Syncer) refreshIndex(ctx context.Context, p *pass) error {
 	if p.indexed {
 		return nil
@@ -30,7 +31,7 @@ func (s *Syncer) refreshIndex(ctx context.Context, p *pass) error {
 		from, _ = strconv.ParseInt(v, 10, 64)
 	}
 	newest := from
-	err := s.crm.ListContacts(ctx, from, func(page []amocrm.Contact) error {
+	err := s.crm.ContactsChangedSince(ctx, from, func(page []amocrm.Contact) error {
 		keys := map[string]int64{}
 		for _, c := range page {
 			for _, k := range plan.ContactKeys(c) {
@@ -166,42 +167,4 @@ func (s *Syncer) customersOf(ctx context.Context, p *pass, drafts []*transform.C
 		return nil, nil, err
 	}
 	return customers, of, nil
-}
-
-// findContact looks a contact up by each key (phone digits or e-mail) and
-// returns the first whose own keys contain it exactly.
-func (s *Syncer) findContact(ctx context.Context, keys []string) (int64, error) {
-	for _, k := range keys {
-		found, err := s.crm.SearchContacts(ctx, plan.KeyValue(k), 50)
-		if err != nil {
-			return 0, err
-		}
-		for _, c := range found {
-			if slices.Contains(plan.ContactKeys(c), k) {
-				return c.ID, nil
-			}
-		}
-	}
-	return 0, nil
-}
-
-// findLeadByField finds the deal whose field with code holds exactly value.
-func (s *Syncer) findLeadByField(ctx context.Context, code, value string) (*amocrm.Lead, error) {
-	leads, err := s.crm.SearchLeads(ctx, value)
-	if err != nil {
-		return nil, err
-	}
-	for i, l := range leads {
-		for _, f := range l.CustomFieldsValues {
-			if f.FieldCode != code {
-				continue
-			}
-			for _, v := range f.Values {
-				if fmt.Sprint(v.Value) == value {
-					return &leads[i], nil
-				}
-			}
-		}
-	}
-	return nil, nil
 }

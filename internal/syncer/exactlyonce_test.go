@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"syscall"
 	"testing"
@@ -14,7 +15,7 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
@@ -22,17 +23,92 @@ import (
 
 // Environment of the crashing child process (see TestMain).
 const (
-	envCrashPoint = "MXAMO_CRASH_POINT"
-	envCrashDSN   = "MXAMO_CRASH_DSN"
-	envCrashURL   = "MXAMO_CRASH_URL"
-	envCrashShop  = "MXAMO_CRASH_SHOP" // the shop's generation, for its status ids
+	envCrashPoint    = "MXAMO_CRASH_POINT"
+	envCrashDSN      = "MXAMO_CRASH_DSN"
+	envCrashURL      = "MXAMO_CRASH_URL"
+	envCrashShop     = "MXAMO_CRASH_SHOP" // the shop's generation, for its status ids
+	envCrashUnsorted = "MXAMO_CRASH_UNSORTED"
 )
 
 func TestMain(m *testing.M) {
 	if point := os.Getenv(envCrashPoint); point != "" {
 		os.Exit(crashingPass(point))
 	}
+	if os.Getenv(envChaosDSN) != "" {
+		os.Exit(chaosChild())
+	}
 	os.Exit(m.Run())
+}
+
+// accounts are the sandbox accounts the exactly-once tests run against: the
+// default one, and the strict one, which takes every reading the
+// documentation leaves open at its pessimistic side: `query` blind to
+// field values and to anything written in the last minute, filters
+// ignored, validation errors without request_id, repeated unsorted
+// source_uids stored and tagged.
+var accounts = []struct {
+	name  string
+	modes sandbox.Modes
+}{{"default", sandbox.Modes{}}, {"strict", sandbox.Modes{}.Strict()}}
+
+// forEachAccount runs f as a subtest per account, each with base's modes
+// added (duplicate control, say).
+func forEachAccount(t *testing.T, base sandbox.Modes, f func(t *testing.T, m sandbox.Modes)) {
+	for _, a := range accounts {
+		m := a.modes
+		m.DuplicateControl = m.DuplicateControl || base.DuplicateControl
+		t.Run(a.name, func(t *testing.T) { f(t, m) })
+	}
+}
+
+// once is what amoCRM must end with: a deal for every order, and exactly
+// these numbers of deals, contacts and incoming leads.
+type once struct {
+	orders                    []int64
+	deals, contacts, incoming int
+}
+
+// checkOnce asserts want, and that no two deals carry the same record key,
+// no incoming lead is tagged as a duplicate, and no deal's pending marker
+// is left behind.
+func (h *harness) checkOnce(t *testing.T, want once) {
+	t.Helper()
+	leads := h.box.Leads()
+	if got := len(leads); got != want.deals {
+		t.Errorf("deals: got %d, want %d", got, want.deals)
+	}
+	if got := len(h.box.Contacts()); got != want.contacts {
+		t.Errorf("contacts: got %d, want %d", got, want.contacts)
+	}
+	if got := len(h.box.Unsorted()); got != want.incoming {
+		t.Errorf("incoming leads: got %d, want %d", got, want.incoming)
+	}
+	keys := map[string]int64{}
+	for _, l := range leads {
+		for _, f := range l.CustomFieldsValues {
+			if f.FieldCode != "MODX_ORDER" && f.FieldCode != "MODX_FORM" || len(f.Values) == 0 {
+				continue
+			}
+			k := f.FieldCode + "=" + valueString(f.Values[0].Value)
+			if other, dup := keys[k]; dup {
+				t.Errorf("deals %d and %d both hold %s", other, l.ID, k)
+			}
+			keys[k] = l.ID
+		}
+		if slices.ContainsFunc(l.Tags, func(tg sandbox.Tag) bool { return tg.Name == sandbox.DuplicateTag }) {
+			t.Errorf("deal %d is tagged %q: an incoming lead was sent twice", l.ID, sandbox.DuplicateTag)
+		}
+	}
+	for _, id := range want.orders {
+		if _, ok := keys["MODX_ORDER="+strconv.FormatInt(id, 10)]; !ok {
+			t.Errorf("order %d has no deal", id)
+		}
+	}
+	for _, kind := range []string{plan.KindOrder, plan.KindForm} {
+		if left, err := h.store.Pending(h.ctx, kind); err != nil || len(left) > 0 {
+			t.Errorf("pending %s markers left: %+v %v", kind, left, err)
+		}
+	}
 }
 
 // crashingCRM kills its own process (SIGKILL: no deferred cleanup, no
@@ -73,21 +149,24 @@ func (c crashingCRM) UpdateLeads(ctx context.Context, leads []amocrm.Lead) error
 	return err
 }
 
+func (c crashingCRM) CreateLeadFields(ctx context.Context, fields []amocrm.CustomField) ([]amocrm.CustomField, error) {
+	res, err := c.Client.CreateLeadFields(ctx, fields)
+	c.die("lead-fields")
+	return res, err
+}
+
+func (c crashingCRM) CreateUnsortedForms(ctx context.Context, forms []amocrm.UnsortedForm) ([]amocrm.UnsortedResult, error) {
+	res, err := c.Client.CreateUnsortedForms(ctx, forms)
+	c.die("unsorted")
+	return res, err
+}
+
 // crashingPass runs in the child: one pass that dies at point.
 func crashingPass(point string) int {
 	ctx := context.Background()
-	cfg := crashConfig(os.Getenv(envCrashDSN), os.Getenv(envCrashURL), modxtest.Options{Generation: os.Getenv(envCrashShop)})
-	db, err := modx.Open(ctx, cfg.MODX.DSN, modx.Options{Prefix: cfg.MODX.TablePrefix})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	sdb, err := openSQL(cfg.MODX.DSN)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	store, err := state.Open(sdb, cfg.State.TablePrefix)
+	cfg := crashConfig(os.Getenv(envCrashDSN), os.Getenv(envCrashURL), modxtest.Options{Generation: os.Getenv(envCrashShop)},
+		os.Getenv(envCrashUnsorted) != "")
+	db, store, err := openChild(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -102,7 +181,22 @@ func crashingPass(point string) int {
 	return 3
 }
 
-func crashConfig(dsn, url string, shop modxtest.Options) *config.Config {
+// openChild opens, in a child process, the shop and the state its parent
+// test made.
+func openChild(ctx context.Context, cfg *config.Config) (*modx.DB, *state.Store, error) {
+	db, err := modx.Open(ctx, cfg.MODX.DSN, modx.Options{Prefix: cfg.MODX.TablePrefix})
+	if err != nil {
+		return nil, nil, err
+	}
+	sdb, err := openSQL(cfg.MODX.DSN)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := state.Open(sdb, cfg.State.TablePrefix)
+	return db, store, err
+}
+
+func crashConfig(dsn, url string, shop modxtest.Options, unsorted bool) *config.Config {
 	cfg := config.Default()
 	cfg.MODX.DSN = dsn
 	cfg.MODX.TablePrefix = "modx_"
@@ -111,7 +205,7 @@ func crashConfig(dsn, url string, shop modxtest.Options) *config.Config {
 	cfg.Orders.Enabled = true
 	cfg.Orders.PipelineID = config.IDRef{Name: "Воронка"}
 	cfg.Orders.StatusMap = map[string]config.IDRef{strconv.FormatInt(modxtest.Statuses(shop).Paid, 10): {Name: "Оплачен"}}
-	cfg.Forms.Enabled, cfg.Forms.AsLead = true, true
+	cfg.Forms.Enabled, cfg.Forms.AsLead, cfg.Forms.Unsorted = true, true, unsorted
 	cfg.Users.Enabled = true
 	cfg.Sync.Start = "all"
 	cfg.Sync.Settle = config.Duration{}
@@ -120,89 +214,100 @@ func crashConfig(dsn, url string, shop modxtest.Options) *config.Config {
 
 // TestCrashBetweenWriteAndCommit kills the process right after each kind of
 // amoCRM write and before the commit, then runs again: every order ends with
-// exactly one deal and one contact per customer.
+// exactly one deal and one contact per customer, every form with one deal
+// or incoming lead, every user with one contact, on the default account and
+// on the strict one, where no search finds what was just written. The run
+// after the crash settles a whole batch's markers with one scan of the
+// deals, not a search per order.
 func TestCrashBetweenWriteAndCommit(t *testing.T) {
-	forEachShop(t, modxtest.Options{FormIt: true}, testCrashBetweenWriteAndCommit)
+	forEachShop(t, modxtest.Options{FormIt: true}, func(t *testing.T, shop modxtest.Options) {
+		forEachAccount(t, sandbox.Modes{}, func(t *testing.T, m sandbox.Modes) { testCrashBetweenWriteAndCommit(t, shop, m) })
+	})
 }
 
-func testCrashBetweenWriteAndCommit(t *testing.T, shop modxtest.Options) {
-	for _, name := range []string{"complex", "complex-then-leads", "leads", "update-leads", "form", "user"} {
-		t.Run(name, func(t *testing.T) {
-			h := newHarness(t, shop, func(c *config.Config) { *c = *crashConfig(c.MODX.DSN, c.AmoCRM.BaseURL, shop) })
-			point := name
+func testCrashBetweenWriteAndCommit(t *testing.T, shop modxtest.Options, modes sandbox.Modes) {
+	form := func(h *harness, phone string) {
+		if _, err := modxtest.InsertForm(h.ctx, h.db, h.shop, modxtest.FormSpec{Values: `{"name":"Вера","phone":"` + phone + `"}`}); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name, point string // the test, and the write the child dies after
+		unsorted    bool
+		// seed fills the shop (and may run a first pass) and says what
+		// amoCRM must end with.
+		seed func(h *harness) once
+		// leadReads bounds the lead reads of the pass after the crash; 0:
+		// not checked.
+		leadReads int
+	}{
+		{name: "complex", point: "complex", leadReads: 1, seed: func(h *harness) once {
+			// More orders than one leads/complex request takes.
 			var orders []int64
-			switch name {
-			case "user":
-				// A user's contact is created on its own: die after it.
-				point = "contacts"
-				h.user(modxtest.UserSpec{FullName: "Глеб", Phone: "+7 912 000-00-03"})
-			case "form":
-				// A form's deal is created by id, after its contact: die
-				// after the deal, before the commit.
-				point = "leads"
-				if _, err := modxtest.InsertForm(h.ctx, h.db, h.shop, modxtest.FormSpec{Values: `{"name":"Вера","phone":"+7 911 000-00-02"}`}); err != nil {
-					t.Fatal(err)
-				}
-			case "complex":
-				for i := range 4 {
-					orders = append(orders, h.order(modxtest.OrderSpec{Address: map[string]any{"phone": fmt.Sprintf("+7 903 000-00-%02d", i)}}))
-				}
-			case "complex-then-leads", "leads":
-				// One customer, two orders in one batch: the first deal
-				// carries the new contact through leads/complex, the second
-				// follows through leads with its id. Die after either.
-				if name == "complex-then-leads" {
-					point = "complex"
-				}
-				for range 2 {
-					orders = append(orders, h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 904 000-00-01"}}))
-				}
-			case "update-leads":
-				orders = append(orders, h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 905 000-00-01"}}))
-				h.pass(syncer.PassOptions{})
-				h.changeStatus(orders[0], h.statuses().Paid)
+			for i := range 60 {
+				orders = append(orders, h.order(modxtest.OrderSpec{Address: map[string]any{"phone": fmt.Sprintf("+7 903 000-00-%02d", i)}}))
 			}
+			return once{orders: orders, deals: 60, contacts: 60}
+		}},
+		// The order number's field, created after the account's fields were
+		// cached: the next run finds it instead of failing on its name.
+		{name: "lead-field", point: "lead-fields", seed: func(h *harness) once {
+			return once{orders: []int64{h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 902 000-00-01"}})}, deals: 1, contacts: 1}
+		}},
+		// One customer, two orders in one batch: the first deal carries the
+		// new contact through leads/complex, the second follows through
+		// leads with its id. Die after either.
+		{name: "complex-then-leads", point: "complex", seed: oneCustomerTwoOrders},
+		{name: "leads", point: "leads", seed: oneCustomerTwoOrders},
+		{name: "update-leads", point: "update-leads", seed: func(h *harness) once {
+			id := h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 905 000-00-01"}})
+			h.pass(syncer.PassOptions{})
+			h.changeStatus(id, h.statuses().Paid)
+			return once{orders: []int64{id}, deals: 1, contacts: 1}
+		}},
+		// A form's contact is created on its own, then its deal by id.
+		{name: "form-contact", point: "contacts", seed: func(h *harness) once {
+			form(h, "+7 911 000-00-01")
+			return once{deals: 1, contacts: 1}
+		}},
+		{name: "form", point: "leads", seed: func(h *harness) once {
+			form(h, "+7 911 000-00-02")
+			return once{deals: 1, contacts: 1}
+		}},
+		{name: "unsorted", point: "unsorted", unsorted: true, seed: func(h *harness) once {
+			form(h, "+7 911 000-00-03")
+			form(h, "+7 911 000-00-04")
+			return once{deals: 2, contacts: 2, incoming: 2}
+		}},
+		{name: "user", point: "contacts", seed: func(h *harness) once {
+			h.user(modxtest.UserSpec{FullName: "Глеб", Phone: "+7 912 000-00-03"})
+			return once{contacts: 1}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarnessModes(t, shop, func(c *config.Config) { *c = *crashConfig(c.MODX.DSN, c.AmoCRM.BaseURL, shop, tc.unsorted) }, modes)
+			want := tc.seed(h)
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), envCrashPoint+"="+point, envCrashDSN+"="+h.dsn, envCrashURL+"="+h.url,
+			cmd.Env = append(os.Environ(), envCrashPoint+"="+tc.point, envCrashDSN+"="+h.dsn, envCrashURL+"="+h.url,
 				envCrashShop+"="+shop.Generation)
+			if tc.unsorted {
+				cmd.Env = append(cmd.Env, envCrashUnsorted+"=1")
+			}
 			out, err := cmd.CombinedOutput()
 			var exit *exec.ExitError
 			if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-				t.Fatalf("child did not die at %s: %v\n%s", point, err, out)
+				t.Fatalf("child did not die at %s: %v\n%s", tc.point, err, out)
+			}
+			h.box.ResetRequests()
+			h.pass(syncer.PassOptions{})
+			if reads := h.requests("GET", "/api/v4/leads"); tc.leadReads > 0 && reads > tc.leadReads {
+				t.Errorf("lead reads after the crash: %d requests, want at most %d (one scan for the batch)", reads, tc.leadReads)
 			}
 			h.pass(syncer.PassOptions{})
-			h.pass(syncer.PassOptions{})
-
-			leads := h.leadsByOrder()
-			wantDeals := len(orders)
-			switch name {
-			case "form":
-				wantDeals = 1
-			case "user":
-				wantDeals = 0
-			}
-			if got := len(h.box.Leads()); got != wantDeals {
-				t.Errorf("deals: got %d, want %d", got, wantDeals)
-			}
-			for _, id := range orders {
-				if _, ok := leads[strconv.FormatInt(id, 10)]; !ok {
-					t.Errorf("order %d has no deal", id)
-				}
-			}
-			customers := map[string]bool{}
-			for _, id := range orders {
-				customers[fmt.Sprint(id)] = true
-			}
-			wantContacts := len(orders)
-			if name != "complex" {
-				wantContacts = 1 // one customer
-			}
-			if got := len(h.box.Contacts()); got != wantContacts {
-				t.Errorf("contacts: got %d, want %d", got, wantContacts)
-			}
-			if name == "update-leads" {
+			h.checkOnce(t, want)
+			if tc.name == "update-leads" {
 				_, paid := h.pipelineStatus("Воронка", "Оплачен")
-				if got := leads[strconv.FormatInt(orders[0], 10)].StatusID; got != paid {
+				if got := h.leadsByOrder()[strconv.FormatInt(want.orders[0], 10)].StatusID; got != paid {
 					t.Errorf("moved deal status: got %d, want %d", got, paid)
 				}
 			}
@@ -210,99 +315,81 @@ func testCrashBetweenWriteAndCommit(t *testing.T, shop modxtest.Options) {
 	}
 }
 
-// TestDroppedConnectionAfterWrite lets the sandbox store each write and
-// then drop the connection, for the first n writes of a pass: the client
-// reports an unknown outcome, the deal is found by its order number, and
-// nothing is created twice.
-func TestDroppedConnectionAfterWrite(t *testing.T) {
-	forEachShop(t, modxtest.Options{}, testDroppedConnectionAfterWrite)
+func oneCustomerTwoOrders(h *harness) once {
+	var orders []int64
+	for range 2 {
+		orders = append(orders, h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 904 000-00-01"}}))
+	}
+	return once{orders: orders, deals: 2, contacts: 1}
 }
 
-func testDroppedConnectionAfterWrite(t *testing.T, shop modxtest.Options) {
+// TestDroppedConnectionAfterWrite lets the sandbox store each write and
+// then drop the connection, for the first n writes of a pass: the client
+// reports an unknown outcome, the entity is found above the newest id known
+// before the write, and nothing is created twice, on the default account
+// and on the strict one.
+func TestDroppedConnectionAfterWrite(t *testing.T) {
+	forEachAccount(t, sandbox.Modes{}, testDroppedConnectionAfterWrite)
+}
+
+func testDroppedConnectionAfterWrite(t *testing.T, modes sandbox.Modes) {
+	forms := func(edit func(c *config.Config)) func(c *config.Config) {
+		return func(c *config.Config) {
+			c.Orders.Enabled = false
+			c.Forms.Enabled, c.Forms.AsLead = true, true
+			if edit != nil {
+				edit(c)
+			}
+		}
+	}
+	form := func(h *harness, phone string) {
+		if _, err := modxtest.InsertForm(h.ctx, h.db, h.shop, modxtest.FormSpec{Values: `{"name":"Вера","phone":"` + phone + `"}`}); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	type dropCase struct {
+		drops int // writes stored and then answered by a dropped connection
+		edit  func(*config.Config)
+		seed  func(h *harness) once
+	}
+	cases := map[string]dropCase{}
 	for n := 1; n <= 3; n++ {
-		t.Run(strconv.Itoa(n), func(t *testing.T) {
-			h := newHarness(t, shop, nil)
+		// Three customers, one of them with two orders: complex, then leads.
+		cases[fmt.Sprintf("orders/%d", n)] = dropCase{drops: n, seed: func(h *harness) once {
 			var orders []int64
 			for i := range 3 {
 				orders = append(orders, h.order(modxtest.OrderSpec{Address: map[string]any{"phone": fmt.Sprintf("+7 906 000-00-%02d", i)}}))
 			}
 			orders = append(orders, h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 906 000-00-00"}}))
-			h.box.SetFaults(sandbox.Faults{DropAfterWrite: n})
+			return once{orders: orders, deals: 4, contacts: 3}
+		}}
+		// The form's contact, deal and note, in that order.
+		cases[fmt.Sprintf("form/%d", n)] = dropCase{drops: n, edit: forms(nil), seed: func(h *harness) once {
+			form(h, "+7 911 000-00-01")
+			return once{deals: 1, contacts: 1}
+		}}
+	}
+	cases["unsorted"] = dropCase{drops: 1, edit: forms(func(c *config.Config) { c.Forms.Unsorted = true }), seed: func(h *harness) once {
+		form(h, "+7 913 000-00-01")
+		form(h, "+7 913 000-00-02")
+		return once{deals: 2, contacts: 2, incoming: 2}
+	}}
+	cases["user"] = dropCase{drops: 1, edit: func(c *config.Config) { c.Orders.Enabled, c.Users.Enabled = false, true }, seed: func(h *harness) once {
+		h.user(modxtest.UserSpec{FullName: "Глеб", Phone: "+7 912 000-00-03"})
+		return once{contacts: 1}
+	}}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			h := newHarnessModes(t, modxtest.Options{FormIt: true}, tc.edit, modes)
+			want := tc.seed(h)
+			h.box.SetFaults(sandbox.Faults{DropAfterWrite: tc.drops})
 			h.pass(syncer.PassOptions{})
 			h.box.SetFaults(sandbox.Faults{})
 			h.pass(syncer.PassOptions{})
-			if got := len(h.box.Leads()); got != len(orders) {
-				t.Errorf("deals: got %d, want %d", got, len(orders))
-			}
-			if got := len(h.box.Contacts()); got != 3 {
-				t.Errorf("contacts: got %d, want 3", got)
-			}
-			leads := h.leadsByOrder()
-			for _, id := range orders {
-				if _, ok := leads[strconv.FormatInt(id, 10)]; !ok {
-					t.Errorf("order %d has no deal", id)
-				}
+			h.checkOnce(t, want)
+			if failed, err := h.store.Failures(h.ctx); err != nil || len(failed) > 0 {
+				t.Errorf("parked: %+v %v; want nothing (every lost answer is found)", failed, err)
 			}
 		})
-	}
-}
-
-// TestFormDroppedConnectionAfterWrite: a form's contact, deal and note
-// writes stored but answered by a dropped connection end, after the next
-// pass, as one contact and one deal.
-func TestFormDroppedConnectionAfterWrite(t *testing.T) {
-	for n := 1; n <= 3; n++ {
-		t.Run(strconv.Itoa(n), func(t *testing.T) {
-			h := newHarness(t, modxtest.Options{FormIt: true}, func(c *config.Config) {
-				c.Orders.Enabled = false
-				c.Forms.Enabled, c.Forms.AsLead = true, true
-			})
-			if _, err := modxtest.InsertForm(h.ctx, h.db, h.shop, modxtest.FormSpec{Values: `{"name":"Вера","phone":"+7 911 000-00-01"}`}); err != nil {
-				t.Fatal(err)
-			}
-			h.box.SetFaults(sandbox.Faults{DropAfterWrite: n})
-			h.pass(syncer.PassOptions{})
-			h.box.SetFaults(sandbox.Faults{})
-			h.pass(syncer.PassOptions{})
-			if got := len(h.box.Leads()); got != 1 {
-				t.Errorf("deals: got %d, want 1", got)
-			}
-			if got := len(h.box.Contacts()); got != 1 {
-				t.Errorf("contacts: got %d, want 1", got)
-			}
-		})
-	}
-}
-
-// TestUnsortedFormSentOnce: an incoming lead whose answer was lost is sent
-// again on retry; amoCRM refuses the duplicate source_uid, which settles it.
-func TestUnsortedFormSentOnce(t *testing.T) {
-	h := newHarness(t, modxtest.Options{FormIt: true}, func(c *config.Config) {
-		c.Orders.Enabled = false
-		c.Forms.Enabled, c.Forms.Unsorted = true, true
-	})
-	for i := range 2 {
-		if _, err := modxtest.InsertForm(h.ctx, h.db, h.shop, modxtest.FormSpec{Values: fmt.Sprintf(`{"name":"Лев","phone":"+7 913 000-00-0%d"}`, i)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	h.box.SetFaults(sandbox.Faults{DropAfterWrite: 1})
-	res := h.pass(syncer.PassOptions{})
-	h.box.SetFaults(sandbox.Faults{})
-	if res.Parked != 2 {
-		t.Fatalf("parked after a lost answer: got %d, want 2 (%s)", res.Parked, res.Summary())
-	}
-	if _, err := h.store.Retry(h.ctx, true, nil); err != nil {
-		t.Fatal(err)
-	}
-	res = h.pass(syncer.PassOptions{})
-	if got := len(h.box.Unsorted()); got != 2 {
-		t.Errorf("incoming leads: got %d, want 2", got)
-	}
-	if got := res.Count("lead", report.Unchanged); got != 2 {
-		t.Errorf("settled as already there: got %d, want 2 (%s)", got, res.Summary())
-	}
-	if failures, err := h.store.Failures(h.ctx); err != nil || len(failures) != 0 {
-		t.Errorf("failures left: %v %v", failures, err)
 	}
 }

@@ -189,15 +189,15 @@ func (s *Syncer) planForms(ctx context.Context, p *pass, forms []modx.Form, key 
 }
 
 // formKeyField returns the id of the lead field holding a form's key,
-// planning the field when the batch has deals to create and the account
-// lacks it.
+// planning the field when the batch has deals or incoming leads to create
+// and the account lacks it.
 func (s *Syncer) formKeyField(p *pass, pl *plan.Plan, jobs []*plan.Form) (int64, error) {
 	for _, f := range p.meta.LeadFields {
 		if f.Code == formFieldCode {
 			return f.ID, nil
 		}
 	}
-	if !slices.ContainsFunc(jobs, func(j *plan.Form) bool { return j.Result.Lead != nil }) {
+	if !slices.ContainsFunc(jobs, func(j *plan.Form) bool { return j.Result.Lead != nil || j.Result.Unsorted != nil }) {
 		return 0, nil
 	}
 	if _, err := s.planFields(p, pl, []transform.FieldSpec{{Name: formFieldName, Code: formFieldCode, Type: "text", Required: true}}, nil); err != nil {
@@ -206,8 +206,9 @@ func (s *Syncer) formKeyField(p *pass, pl *plan.Plan, jobs []*plan.Form) (int64,
 	return pl.Field("lead", formFieldName).ID, nil
 }
 
-// reconcileForms looks up, by the form key, the deals of forms with a
-// pending marker before anything is created again.
+// reconcileForms looks up, by the form key, the deals and incoming leads of
+// forms with a pending marker before anything is sent again: one scan of
+// the deals above the markers' bounds for the batch.
 func (s *Syncer) reconcileForms(ctx context.Context, p *pass, jobs []*plan.Form) error {
 	if len(jobs) == 0 {
 		return nil
@@ -216,15 +217,24 @@ func (s *Syncer) reconcileForms(ctx context.Context, p *pass, jobs []*plan.Form)
 	if err != nil {
 		return err
 	}
+	want := map[leadKey]int64{}
 	for _, j := range jobs {
-		if !pending[j.Record.ID] || j.Result.Lead == nil {
-			continue
+		if m, ok := pending[j.Record.ID]; ok && (j.Result.Lead != nil || j.Result.Unsorted != nil) {
+			j.Pending = true
+			want[leadKey{formFieldCode, j.Key}] = m.AboveID
 		}
-		lead, err := s.findLeadByField(ctx, formFieldCode, j.Key)
-		if err != nil {
-			return fmt.Errorf("look up the deal of form %d: %w", j.Record.ID, err)
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	found, err := s.findLeads(ctx, want)
+	if err != nil {
+		return fmt.Errorf("look up the deals of %d pending forms: %w", len(want), err)
+	}
+	for _, j := range jobs {
+		if j.Pending {
+			j.Found = found[leadKey{formFieldCode, j.Key}]
 		}
-		j.Pending, j.Found = true, lead
 	}
 	return nil
 }

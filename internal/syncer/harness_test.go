@@ -43,6 +43,12 @@ func newHarness(t *testing.T, shop modxtest.Options, edit func(*config.Config)) 
 	return newHarnessTB(t, shop, edit, sandbox.Options{LongLivedTokens: []string{testToken}, RPS: -1})
 }
 
+// newHarnessModes is newHarness against a sandbox account with modes.
+func newHarnessModes(t *testing.T, shop modxtest.Options, edit func(*config.Config), modes sandbox.Modes) *harness {
+	t.Helper()
+	return newHarnessTB(t, shop, edit, sandbox.Options{LongLivedTokens: []string{testToken}, RPS: -1, Modes: modes})
+}
+
 func newHarnessTB(t testing.TB, shop modxtest.Options, edit func(*config.Config), box sandbox.Options) *harness {
 	t.Helper()
 	ctx := context.Background()
@@ -174,6 +180,17 @@ func (h *harness) leadsByOrder() map[string]sandbox.LeadState {
 		}
 	}
 	return out
+}
+
+// requests counts the sandbox's logged requests with method and path.
+func (h *harness) requests(method, path string) int {
+	n := 0
+	for _, r := range h.box.Requests() {
+		if r.Method == method && r.Path == path {
+			n++
+		}
+	}
+	return n
 }
 
 func valueString(v any) string { return fmt.Sprint(v) }

@@ -358,15 +358,21 @@ func (s *Syncer) applyFields(ctx context.Context, p *pass, pl *plan.Plan) error 
 			continue
 		}
 		created, err := set.create(ctx, want)
+		var refused *amocrm.ValidationError
+		createErr := func() error {
+			return fmt.Errorf("create %s fields (turn off auto_create_fields if the account's plan does not allow it): %w", set.entity, err)
+		}
 		switch {
-		case errors.Is(err, amocrm.ErrOutcomeUnknown):
+		case errors.Is(err, amocrm.ErrOutcomeUnknown), errors.As(err, &refused):
 			// Fields are found by name: read them back instead of creating
-			// them twice.
-			if created, err = set.read(ctx); err != nil {
-				return fmt.Errorf("read %s fields: %w", set.entity, err)
+			// them twice. A refusal may be of names an interrupted run
+			// created after the metadata was cached (not unique).
+			var rerr error
+			if created, rerr = set.read(ctx); rerr != nil {
+				return fmt.Errorf("read %s fields: %w", set.entity, rerr)
 			}
 		case err != nil:
-			return fmt.Errorf("create %s fields (turn off auto_create_fields if the account's plan does not allow it): %w", set.entity, err)
+			return createErr()
 		}
 		for _, f := range todo {
 			for _, c := range created {
@@ -374,7 +380,11 @@ func (s *Syncer) applyFields(ctx context.Context, p *pass, pl *plan.Plan) error 
 					ids[f.ID] = c.ID
 				}
 			}
-			if ids[f.ID] == 0 {
+			switch {
+			case ids[f.ID] != 0:
+			case refused != nil:
+				return createErr()
+			default:
 				return fmt.Errorf("create %s field %q: not in amoCRM's answer", set.entity, f.Spec.Name)
 			}
 		}

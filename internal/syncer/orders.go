@@ -96,7 +96,7 @@ func (s *Syncer) pendingOrderIDs(ctx context.Context, p *pass) ([]int64, error) 
 	return sortedIDs(pending), nil
 }
 
-func sortedIDs(set map[int64]bool) []int64 {
+func sortedIDs[V any](set map[int64]V) []int64 {
 	ids := make([]int64, 0, len(set))
 	for id := range set {
 		ids = append(ids, id)
@@ -379,8 +379,10 @@ func (s *Syncer) mapOrders(p *pass, pl *plan.Plan, orders []*plan.Order, rows []
 }
 
 // reconcileOrders looks up, by their order number, the deals of new orders
-// with a pending marker (a create whose outcome was unknown): found ones
-// are adopted instead of created again (DESIGN rule 2).
+// with a pending marker (a create whose outcome was unknown), all in one
+// scan of the deals above their markers' bounds: found ones are adopted
+// instead of created again, the others are certainly not in amoCRM (DESIGN
+// rule 2).
 func (s *Syncer) reconcileOrders(ctx context.Context, p *pass, orders []*plan.Order) error {
 	var unlinked bool
 	for _, o := range orders {
@@ -393,17 +395,27 @@ func (s *Syncer) reconcileOrders(ctx context.Context, p *pass, orders []*plan.Or
 	if err != nil {
 		return err
 	}
+	want := map[leadKey]int64{}
 	for _, o := range orders {
-		if o.Link.AmoID != 0 || !pending[o.Record.ID] {
+		if m, ok := pending[o.Record.ID]; ok && o.Link.AmoID == 0 {
+			o.Pending = true
+			want[leadKey{transform.OrderFieldCode, o.Deal.OrderKey}] = m.AboveID
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	found, err := s.findLeads(ctx, want)
+	if err != nil {
+		return fmt.Errorf("look up the deals of %d pending orders: %w", len(want), err)
+	}
+	for _, o := range orders {
+		if !o.Pending {
 			continue
 		}
-		lead, err := s.findLeadByField(ctx, transform.OrderFieldCode, o.Deal.OrderKey)
-		if err != nil {
-			return fmt.Errorf("look up the deal of order %d: %w", o.Record.ID, err)
-		}
-		o.Pending, o.Found = true, lead
-		if lead != nil {
-			s.log.Info("deal found after an unknown outcome", "source", SourceOrders, "order_id", o.Record.ID, "lead_id", lead.ID)
+		o.Found = found[leadKey{transform.OrderFieldCode, o.Deal.OrderKey}]
+		if o.Found != nil {
+			s.log.Info("deal found after an unknown outcome", "source", SourceOrders, "order_id", o.Record.ID, "lead_id", o.Found.ID)
 		}
 	}
 	return nil

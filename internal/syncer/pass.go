@@ -42,6 +42,9 @@ type pass struct {
 	metaCached bool
 	// indexed: the contact index was brought up to date in this pass.
 	indexed bool
+	// newestLead and newestContact bound what a create of the pass may
+	// have stored, for its pending marker (see reconcile.go).
+	newestLead, newestContact newestID
 	// parkedKinds are the record kinds with parked failures: only they need
 	// their failures settled at commit.
 	parkedKinds map[string]bool
@@ -109,14 +112,16 @@ func (s *Syncer) newPass(ctx context.Context, opts PassOptions) (*pass, error) {
 		}
 	}
 	p := &pass{
-		syncer:      s,
-		requests:    s.requests(),
-		opts:        opts,
-		now:         s.now,
-		marks:       map[string]int64{},
-		retried:     map[int64]bool{},
-		planned:     map[int64]bool{},
-		parkedKinds: map[string]bool{},
+		syncer:        s,
+		requests:      s.requests(),
+		opts:          opts,
+		now:           s.now,
+		marks:         map[string]int64{},
+		retried:       map[int64]bool{},
+		planned:       map[int64]bool{},
+		parkedKinds:   map[string]bool{},
+		newestLead:    newestID{ask: s.crm.NewestLeadID},
+		newestContact: newestID{ask: s.crm.NewestContactID},
 		result: &Result{
 			DryRun:   opts.DryRun,
 			Started:  s.now(),
@@ -223,16 +228,16 @@ func (p *pass) links(ctx context.Context, kind string, ids []int64) (map[int64]s
 	return links, nil
 }
 
-// pending returns the ids of kind with a pending create marker.
-func (p *pass) pending(ctx context.Context, kind string) (map[int64]bool, error) {
+// pending returns the pending create markers of kind by record id.
+func (p *pass) pending(ctx context.Context, kind string) (map[int64]state.PendingCreate, error) {
 	marks, err := p.syncer.store.Pending(ctx, kind)
 	if err != nil {
 		return nil, fmt.Errorf("read pending %s creates: %w", kind, err)
 	}
-	out := make(map[int64]bool, len(marks))
+	out := make(map[int64]state.PendingCreate, len(marks))
 	for _, m := range marks {
 		if p.dry == nil || !p.dry.cleared[kind][m.SourceID] {
-			out[m.SourceID] = true
+			out[m.SourceID] = m
 		}
 	}
 	return out, nil

@@ -57,13 +57,16 @@ type CRM interface {
 	ContactFields(ctx context.Context) ([]amocrm.CustomField, error)
 	CreateLeadFields(ctx context.Context, fields []amocrm.CustomField) ([]amocrm.CustomField, error)
 	CreateContactFields(ctx context.Context, fields []amocrm.CustomField) ([]amocrm.CustomField, error)
-	SearchContacts(ctx context.Context, query string, limit int) ([]amocrm.Contact, error)
 	ContactsByIDs(ctx context.Context, ids []int64) ([]amocrm.Contact, error)
-	ListContacts(ctx context.Context, updatedFrom int64, fn func([]amocrm.Contact) error) error
+	ContactsChangedSince(ctx context.Context, updatedFrom int64, fn func([]amocrm.Contact) error) error
+	ContactsNewestFirst(ctx context.Context, downToID int64, fn func([]amocrm.Contact) error) error
+	NewestContactID(ctx context.Context) (int64, error)
 	CreateContacts(ctx context.Context, contacts []amocrm.Contact) ([]amocrm.Contact, error)
 	UpdateContacts(ctx context.Context, contacts []amocrm.Contact) error
 	LeadsByIDs(ctx context.Context, ids []int64, withContacts bool) ([]amocrm.Lead, error)
 	SearchLeads(ctx context.Context, query string) ([]amocrm.Lead, error)
+	LeadsNewestFirst(ctx context.Context, downToID int64, withContacts bool, fn func([]amocrm.Lead) error) error
+	NewestLeadID(ctx context.Context) (int64, error)
 	CreateLeads(ctx context.Context, leads []amocrm.Lead) ([]amocrm.Lead, error)
 	UpdateLeads(ctx context.Context, leads []amocrm.Lead) error
 	CreateComplexLeads(ctx context.Context, leads []amocrm.Lead) ([]amocrm.ComplexResult, error)

@@ -1,0 +1,215 @@
+package syncer_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
+)
+
+// Environment of a chaos child (see TestMain): it runs passes until it is
+// killed.
+const (
+	envChaosDSN  = "MXAMO_CHAOS_DSN"
+	envChaosURL  = "MXAMO_CHAOS_URL"
+	envChaosSeed = "MXAMO_CHAOS_SEED"
+)
+
+// Chaos of TestChaos.
+const (
+	chaosOrders    = 3000
+	chaosCustomers = 2000 // phones; the other orders are repeat customers'
+	chaosRuns      = 40   // processes started, at most; each is killed
+	chaosErrorRate = 0.05 // requests answered 5xx instead of being served
+	chaosDropRate  = 0.05 // writes stored, then answered by a dropped connection
+	// chaosDieRate is the share of write answers after which a process
+	// kills itself: between the write and its commit, the window that
+	// matters. The parent kills the others at a random moment.
+	chaosDieRate = 0.2
+	// The requests are bounded by chaosPer50 for every 50 orders (one
+	// leads/complex request, the deals of repeat customers, lookups after
+	// lost answers) and what each killed process did again: chaosPerRun,
+	// or, on an account that ignores filters, chaosPerRunUnfiltered, as
+	// the contacts of repeat customers in the batch it was planning are
+	// then read again one request each.
+	chaosPer50            = 3
+	chaosPerRun           = 20
+	chaosPerRunUnfiltered = 300
+)
+
+// TestChaos backfills a few thousand orders with processes SIGKILLed at
+// random moments, against an account that answers 5% of requests with a
+// 5xx and drops the answer of 5% of the writes it stored, on the default
+// account and on the strict one. It ends with no order lost, one deal per
+// order, one contact per customer and a bounded number of requests.
+func TestChaos(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the chaos backfill takes a while")
+	}
+	forEachAccount(t, sandbox.Modes{}, testChaos)
+}
+
+func chaosConfig(c *config.Config) {
+	c.Forms.Enabled, c.Users.Enabled = false, false
+}
+
+func testChaos(t *testing.T, modes sandbox.Modes) {
+	h := newHarnessModes(t, modxtest.Options{}, chaosConfig, modes)
+	rng := rand.New(rand.NewPCG(12, 1))
+	var orders []int64
+	phones := map[string]bool{}
+	for i := range chaosOrders {
+		phone := fmt.Sprintf("+7 9%02d 000-%02d-%02d", i%chaosCustomers/10000, i%chaosCustomers/100%100, i%chaosCustomers%100)
+		phones[phone] = true
+		orders = append(orders, h.order(modxtest.OrderSpec{Address: map[string]any{"phone": phone, "email": nil}}))
+	}
+	h.box.ResetRequests()
+	h.box.SetFaults(sandbox.Faults{ErrorRate: chaosErrorRate})
+	var runs, selfKills int
+	var childErrs strings.Builder // what the killed processes said, shown on failure
+	defer func() {
+		if t.Failed() {
+			t.Logf("the processes' errors:\n%s", childErrs.String())
+		}
+	}()
+	for ; runs < chaosRuns && !h.done(chaosOrders); runs++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), envChaosDSN+"="+h.dsn, envChaosURL+"="+h.url, envChaosSeed+"="+strconv.Itoa(runs))
+		cmd.Stderr = &childErrs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+		select {
+		case <-exited:
+			selfKills++
+		case <-time.After(time.Duration(50+rng.IntN(750)) * time.Millisecond):
+			cmd.Process.Kill()
+			<-exited
+		}
+	}
+	t.Logf("%d processes killed (%d by themselves right after a write); %d deals before the last clean pass",
+		runs, selfKills, len(h.box.Leads()))
+	h.box.SetFaults(sandbox.Faults{})
+	h.pass(syncer.PassOptions{})
+	parked, err := h.store.Failures(h.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(parked) > 0 {
+		// Deals waiting for a contact whose create had no answer are
+		// parked with that reason; `retry` sends them.
+		t.Logf("%d orders parked on the way, retried: first %q", len(parked), parked[0].Reason)
+		if _, err := h.store.Retry(h.ctx, true, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.pass(syncer.PassOptions{})
+
+	h.checkOnce(t, once{orders: orders, deals: chaosOrders, contacts: len(phones)})
+	if left, err := h.store.Failures(h.ctx); err != nil || len(left) > 0 {
+		t.Errorf("parked at the end: %d %v", len(left), err)
+	}
+	reqs := len(h.box.Requests())
+	limit := chaosOrders/50*chaosPer50 + runs*chaosPerRun
+	if modes.FiltersIgnored {
+		limit = chaosOrders/50*chaosPer50 + runs*chaosPerRunUnfiltered
+	}
+	t.Logf("%s account: %d requests for %d orders (%d processes killed, %.0f%% 5xx, %.0f%% dropped answers): %.0f per 1,000 orders; %v",
+		modes, reqs, chaosOrders, runs, chaosErrorRate*100, chaosDropRate*100, float64(reqs)*1000/chaosOrders, requestsByPath(h.box))
+	if reqs > limit {
+		t.Errorf("requests: %d, want at most %d", reqs, limit)
+	}
+}
+
+// chaosChild runs passes against the chaos account until it is killed.
+func chaosChild() int {
+	ctx := context.Background()
+	cfg := config.Default()
+	cfg.MODX.DSN, cfg.MODX.TablePrefix = os.Getenv(envChaosDSN), "modx_"
+	cfg.AmoCRM.BaseURL, cfg.AmoCRM.LongLivedToken = os.Getenv(envChaosURL), testToken
+	cfg.Orders.Enabled, cfg.Orders.PipelineID = true, config.IDRef{Name: "Воронка"}
+	cfg.Sync.Start, cfg.Sync.Settle = "all", config.Duration{}
+	chaosConfig(&cfg)
+	db, store, err := openChild(ctx, &cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	seed, _ := strconv.ParseUint(os.Getenv(envChaosSeed), 10, 64)
+	client, err := amocrm.New(amocrm.Config{
+		BaseURL: cfg.AmoCRM.BaseURL, LongLivedToken: testToken, RateLimit: 1000, Timeout: 5 * time.Second,
+		HTTPClient: &http.Client{Transport: &chaosTransport{rng: rand.New(rand.NewPCG(seed, 7))}},
+		Sleep:      func(context.Context, time.Duration) error { return nil },
+	}, store)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	s := syncer.New(&cfg, db, client, store, syncer.Options{})
+	for {
+		if _, err := s.Pass(ctx, syncer.PassOptions{}); err != nil && !errors.Is(err, syncer.ErrStopped) {
+			fmt.Fprintln(os.Stderr, "pass:", err)
+		}
+	}
+}
+
+// chaosTransport delivers every request; for a share of the writes amoCRM
+// stored it loses the answer as a dropped connection would, and for
+// another share it kills the process once the answer is in.
+type chaosTransport struct {
+	mu  sync.Mutex
+	rng *rand.Rand
+}
+
+func (c *chaosTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err != nil || r.Method == http.MethodGet || resp.StatusCode >= 300 {
+		return resp, err
+	}
+	switch roll := c.roll(); {
+	case roll < chaosDieRate:
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {}
+	case roll < chaosDieRate+chaosDropRate:
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return nil, errors.New("connection reset after the write (chaos)")
+	}
+	return resp, nil
+}
+
+func (c *chaosTransport) roll() float64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.rng.Float64()
+}
+
+// done reports whether every one of n orders has a deal and no create is
+// pending.
+func (h *harness) done(n int) bool {
+	h.t.Helper()
+	pending, err := h.store.Pending(h.ctx, plan.KindOrder)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return len(pending) == 0 && len(h.box.Leads()) >= n
+}

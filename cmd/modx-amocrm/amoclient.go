@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/url"
+	"time"
 
 	_ "github.com/go-sql-driver/mysql" // the "mysql" driver of sqlx.Open
 	"github.com/jmoiron/sqlx"
@@ -69,6 +71,32 @@ func amoConfig(cfg *config.Config) amocrm.Config {
 		Timeout:        a.Timeout.Duration,
 		BatchSize:      cfg.Sync.BatchSize,
 	}
+}
+
+// metaFiltersIgnored, followed by the account's host, is the state meta
+// entry saying the account ignores list filters (it lacks amoCRM's
+// filtering alpha).
+const metaFiltersIgnored = "amocrm_filters_ignored:"
+
+// rememberFilters starts ac knowing what an earlier run found out about the
+// account's list filters, so an account that ignores them is read by id
+// from the first request on, and has the client store what it finds out.
+func rememberFilters(ctx context.Context, store *state.Store, ac *amocrm.Config, log *slog.Logger) error {
+	name := metaFiltersIgnored + tokenName(ac.BaseURL)
+	_, ignored, err := store.Meta(ctx, name)
+	if err != nil {
+		return err
+	}
+	ac.FiltersIgnored = ignored
+	ac.OnFiltersIgnored = func() {
+		// Called in the middle of a request, whose context it is not given.
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := store.SetMeta(wctx, name, "1"); err != nil {
+			log.Warn("remember that the amoCRM account ignores list filters", "err", err)
+		}
+	}
+	return nil
 }
 
 // tokenName keys the token by the account's host, so pointing the config at

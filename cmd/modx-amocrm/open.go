@@ -57,6 +57,10 @@ func openSite(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metr
 	}
 	ac := amoConfig(cfg)
 	ac.Logger = log
+	if err := rememberFilters(ctx, s.store, &ac, log); err != nil {
+		s.Close()
+		return nil, err
+	}
 	ac.OnRequest = func(r amocrm.RequestInfo) {
 		s.requests.Add(1)
 		m.ObserveRequest(r.Class, r.Status, r.Duration)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
@@ -162,25 +163,90 @@ func TestRunDryRunWritesNothing(t *testing.T) {
 	}
 }
 
+// TestRunStopsOnUnpaidAccount: an unpaid account (402), or one whose writes
+// get 400 "Код ошибки 244" (no rights, or the subscription ended), stops a
+// run and the daemon with exit 1 and a plain message, whichever source
+// writes first.
 func TestRunStopsOnUnpaidAccount(t *testing.T) {
-	for name, unpaid := range map[string]func(*sandbox.Server){
+	unpaid := map[string]func(*sandbox.Server){
 		"402":                func(s *sandbox.Server) { s.SetFaults(sandbox.Faults{Unpaid: true}) },
 		"400 Код ошибки 244": func(s *sandbox.Server) { s.SetModes(sandbox.Modes{Error244: true}) }, // writes only
-	} {
-		t.Run(name, func(t *testing.T) {
-			e := newShopEnv(t, modxtest.Options{})
-			e.order(modxtest.OrderSpec{})
-			cfg := e.config("")
-			unpaid(e.box)
-			for _, args := range [][]string{
-				{"run", "-config", cfg, "-once"},
-				{"run", "-config", cfg}, // the daemon exits too, so systemd shows the failure
-			} {
-				code, _, errOut := runMain(t, args...)
-				if code != exitFatal || !strings.Contains(errOut, "not paid") {
-					t.Errorf("%v: exit %d, stderr %q; want %d and a plain message", args, code, errOut, exitFatal)
-				}
+	}
+	sources := map[string]struct {
+		config string
+		seed   func(e *shopEnv)
+	}{
+		"order": {seed: func(e *shopEnv) { e.order(modxtest.OrderSpec{}) }},
+		"unsorted form": {config: "[forms]\nenabled = true\nas_lead = true\nunsorted = true\npipeline_id = \"Воронка\"\n", seed: func(e *shopEnv) {
+			if _, err := modxtest.InsertForm(e.ctx, e.db, e.shop, modxtest.FormSpec{Values: `{"phone":"+7 999 000-00-01"}`}); err != nil {
+				e.t.Fatal(err)
 			}
-		})
+		}},
+		"user": {config: "[users]\nenabled = true\n", seed: func(e *shopEnv) {
+			if _, err := modxtest.InsertUser(e.ctx, e.db, e.shop, modxtest.UserSpec{Phone: "+7 999 000-00-02"}); err != nil {
+				e.t.Fatal(err)
+			}
+		}},
+	}
+	for name, setUnpaid := range unpaid {
+		for source, src := range sources {
+			t.Run(name+"/"+source, func(t *testing.T) {
+				e := newShopEnv(t, modxtest.Options{FormIt: true})
+				src.seed(e)
+				cfg := e.config(src.config)
+				setUnpaid(e.box)
+				for _, args := range [][]string{
+					{"run", "-config", cfg, "-once"},
+					{"run", "-config", cfg}, // the daemon exits too, so systemd shows the failure
+				} {
+					code, _, errOut := runMain(t, args...)
+					if code != exitFatal || !strings.Contains(errOut, "not paid") {
+						t.Errorf("%v: exit %d, stderr %q; want %d and a plain message", args, code, errOut, exitFatal)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestRunRemembersFiltersIgnored: a run that finds the account ignoring
+// filter[id][] (it answers its whole list) records it in the state, and the
+// next run reads deals by id without asking with a filter first.
+func TestRunRemembersFiltersIgnored(t *testing.T) {
+	e := newShopEnv(t, modxtest.Options{})
+	e.box.SetModes(sandbox.Modes{FiltersIgnored: true})
+	id := e.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 999 111-22-44"}})
+	// Another deal, so that the whole list is more than the deal asked for.
+	e.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 999 111-22-45"}})
+	cfg := e.config("")
+	filtered := func() int {
+		n := 0
+		for _, r := range e.box.Requests() {
+			if strings.Contains(r.Query, "filter") {
+				n++
+			}
+		}
+		return n
+	}
+	statuses := modxtest.Statuses(e.shop)
+	for i, status := range []int64{0, statuses.Paid, statuses.Sent} {
+		if status != 0 { // a status change: the deal is read before it moves
+			if err := modxtest.ChangeStatus(e.ctx, e.db, e.shop, id, status, time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.box.ResetRequests()
+		if code, _, errOut := runMain(t, "run", "-config", cfg, "-once"); code != exitOK {
+			t.Fatalf("run %d: exit %d; stderr:\n%s", i+1, code, errOut)
+		}
+		switch got := filtered(); {
+		case i == 1 && got == 0:
+			t.Fatalf("run %d asked nothing with a filter: the test no longer finds the account out", i+1)
+		case i == 2 && got > 0:
+			t.Errorf("run %d: %d filtered requests, want none (the account is known to ignore them)", i+1, got)
+		}
+	}
+	if got := len(e.box.Leads()); got != 2 {
+		t.Errorf("deals: got %d, want 2", got)
 	}
 }

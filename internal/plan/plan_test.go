@@ -140,6 +140,70 @@ func TestWritesAfterApply(t *testing.T) {
 	}
 }
 
+// TestWritesAfterLookup: a deal looked up after an unknown outcome and not
+// found is created again under a new marker, which stays when that create
+// has no answer either; a contact amoCRM merged into one it had is indexed
+// but its payload is not taken as sent.
+func TestWritesAfterLookup(t *testing.T) {
+	absent := func(o *Order) *Order { o.Pending = true; return o }
+	p := planOrders(t, mapper{}, absent(order(1, 1, "79001")), absent(order(2, 1, "79002")))
+	p.Deals[0].ID, p.Deals[0].Contact.ID, p.Deals[0].Contact.Merged = 501, 601, true
+	p.Deals[1].Unknown = true
+	w := p.Writes()
+	if got := w.Cleared[KindOrder]; !slices.Equal(got, []int64{1}) {
+		t.Errorf("cleared markers %v, want only order 1's (order 2's create had no answer)", got)
+	}
+	for _, l := range w.Links {
+		if l.Kind == LinkContact {
+			t.Errorf("merged contact linked as sent: %+v", l)
+		}
+	}
+	if w.ContactKeys["phone:79001"] != 601 {
+		t.Errorf("index: got %v, want the merged contact under the customer's phone", w.ContactKeys)
+	}
+}
+
+// TestIncomingLeads: an incoming lead carries its form's key in the key
+// field; one found after an unknown outcome is linked and not sent again,
+// one still unknown keeps its marker and is not parked, a refused one is
+// parked and its marker cleared.
+func TestIncomingLeads(t *testing.T) {
+	var forms []*Form
+	for id := int64(1); id <= 3; id++ {
+		f := &Form{Record: Record{Kind: KindForm, ID: id}, Key: fmt.Sprintf("form:%d", id), Result: &transform.FormResult{
+			Unsorted: &amocrm.UnsortedForm{SourceUID: fmt.Sprintf("form-%d", id), Embedded: amocrm.UnsortedEmbedded{Leads: []amocrm.Lead{{Name: "Заявка"}}}}}}
+		forms = append(forms, f)
+	}
+	forms[0].Pending, forms[0].Found = true, &amocrm.Lead{ID: 701}
+	p := New(SourceForms, KindForm)
+	p.AddForms(mapper{}, forms, nil, nil, 77, "MODX_FORM")
+	for i, in := range p.Incoming {
+		cfv := in.Form.Embedded.Leads[0].CustomFieldsValues
+		if len(cfv) != 1 || cfv[0].FieldID != 77 || cfv[0].Values[0].Value != forms[i].Key {
+			t.Errorf("incoming lead %d fields %+v, want the form key in field 77", i, cfv)
+		}
+	}
+	if len(forms[1].Result.Unsorted.Embedded.Leads[0].CustomFieldsValues) != 0 {
+		t.Error("the mapped form was changed")
+	}
+	p.Simulate(func() int64 { return -1 })
+	if in := p.Incoming[0]; !in.AlreadySent || in.ID != 701 {
+		t.Errorf("found incoming lead: %+v, want linked to 701 and not sent", in)
+	}
+	p.Incoming[1].ID, p.Incoming[1].Unknown = 0, true
+	p.Incoming[2].ID, p.Incoming[2].Refused = 0, "amoCRM refused the incoming lead: metadata.form_id"
+	w := p.Writes()
+	if len(w.Parked) != 1 || w.Parked[0].Record.ID != 3 {
+		t.Errorf("parked %+v, want form 3 only", w.Parked)
+	}
+	if got := w.Cleared[KindForm]; !slices.Contains(got, 1) || slices.Contains(got, 2) || !slices.Contains(got, 3) {
+		t.Errorf("cleared markers %v, want forms 1 and 3, not 2", got)
+	}
+	if len(w.Links) != 1 || w.Links[0].SourceID != 1 || w.Links[0].AmoID != 701 {
+		t.Errorf("links %+v, want form 1 -> 701", w.Links)
+	}
+}
+
 func TestEntriesUseNames(t *testing.T) {
 	meta := &transform.Meta{
 		Pipelines:     []amocrm.Pipeline{{ID: 10, Name: "Воронка", Embedded: &amocrm.PipelineEmbedded{Statuses: []amocrm.Status{{ID: 101, Name: "Новый"}}}}},

@@ -29,7 +29,9 @@ import (
 // BenchmarkBackfill10k backfills 10,000 generated orders into the sandbox at
 // the default rate (client 6 req/s, sandbox enforcing amoCRM's 7);
 // MXAMO_BENCH_ORDERS sets the size, MXAMO_BENCH_UNLIMITED=1 lifts the rate
-// limit on both sides to show the CPU-bound cost per order. Run with
+// limit on both sides to show the CPU-bound cost per order,
+// MXAMO_BENCH_STRICT=1 runs against the sandbox's strict account (search
+// blind, filters ignored, see sandbox.Modes.Strict). Run with
 // -benchtime 1x: one iteration is a whole backfill. It reports requests per
 // 1,000 orders, the wall time against the floor set by the rate limit
 // (requests / rate), orders/s and the process's peak RSS (sandbox included).
@@ -105,8 +107,12 @@ func backfill(b *testing.B, orders int, customers string) {
 	}
 }
 
-// unlimited lifts the rate limit of the backfill benchmark on both sides.
-var unlimited = os.Getenv("MXAMO_BENCH_UNLIMITED") == "1"
+// unlimited lifts the rate limit of the backfill benchmark on both sides;
+// strict runs it against the strict account.
+var (
+	unlimited = os.Getenv("MXAMO_BENCH_UNLIMITED") == "1"
+	strict    = os.Getenv("MXAMO_BENCH_STRICT") == "1"
+)
 
 // newBenchHarness is newHarness for a benchmark: the sandbox enforces the
 // real rate limit unless the benchmark is unlimited.
@@ -114,6 +120,9 @@ func newBenchHarness(b *testing.B) *harness {
 	box := sandbox.Options{LongLivedTokens: []string{testToken}}
 	if unlimited {
 		box.RPS = -1
+	}
+	if strict {
+		box.Modes = sandbox.Modes{}.Strict()
 	}
 	h := newHarnessTB(b, modxtest.Options{}, nil, box)
 	h.cfg.Sync.Settle = config.Duration{}

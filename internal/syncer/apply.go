@@ -78,16 +78,13 @@ func (s *Syncer) createContacts(ctx context.Context, p *pass, pl *plan.Plan) err
 	if len(todo) == 0 {
 		return nil
 	}
-	above, err := p.newestContact.get(ctx)
-	if err != nil {
-		return fmt.Errorf("create contacts: %w", err)
-	}
 	marks := make([]state.PendingCreate, len(todo))
 	for i, c := range todo {
-		marks[i] = state.PendingCreate{Kind: plan.ContactMarkerKind(pl.Kind), SourceID: c.Records[0].ID, Key: c.Keys[0], AboveID: above}
+		marks[i] = state.PendingCreate{Kind: plan.ContactMarkerKind(pl.Kind), SourceID: c.Records[0].ID, Key: c.Keys[0]}
 	}
-	if err := s.store.MarkPendings(ctx, marks); err != nil {
-		return fmt.Errorf("mark contacts pending: %w", err)
+	above, err := s.markPending(ctx, &p.newestContact, marks)
+	if err != nil {
+		return fmt.Errorf("create contacts: %w", err)
 	}
 	err = sendRefusable(ctx, todo, func(ctx context.Context, cs []*plan.Contact) error {
 		want := make([]amocrm.Contact, len(cs))
@@ -155,16 +152,13 @@ func (s *Syncer) createDeals(ctx context.Context, p *pass, pl *plan.Plan) error 
 	if len(complex)+len(plain) == 0 {
 		return nil
 	}
-	above, err := p.newestLead.get(ctx)
-	if err != nil {
-		return fmt.Errorf("create deals: %w", err)
-	}
 	var marks []state.PendingCreate
 	for _, d := range slices.Concat(complex, plain) {
-		marks = append(marks, state.PendingCreate{Kind: pl.Kind, SourceID: d.Record.ID, Key: d.LookupKey, PayloadHash: d.Hash, AboveID: above})
+		marks = append(marks, state.PendingCreate{Kind: pl.Kind, SourceID: d.Record.ID, Key: d.LookupKey, PayloadHash: d.Hash})
 	}
-	if err := s.store.MarkPendings(ctx, marks); err != nil {
-		return fmt.Errorf("mark %ss pending: %w", pl.Kind, err)
+	above, err := s.markPending(ctx, &p.newestLead, marks)
+	if err != nil {
+		return fmt.Errorf("create deals: %w", err)
 	}
 	refuse := func(d *plan.Deal, _ []amocrm.ItemError, reason string) {
 		d.Refused = "amoCRM refused the deal: " + reason
@@ -416,16 +410,13 @@ func (s *Syncer) sendIncoming(ctx context.Context, p *pass, pl *plan.Plan) error
 	if len(todo) == 0 {
 		return nil
 	}
-	above, err := p.newestLead.get(ctx)
-	if err != nil {
-		return fmt.Errorf("create incoming leads: %w", err)
-	}
 	marks := make([]state.PendingCreate, len(todo))
 	for i, in := range todo {
-		marks[i] = state.PendingCreate{Kind: pl.Kind, SourceID: in.Record.ID, Key: in.Key, AboveID: above}
+		marks[i] = state.PendingCreate{Kind: pl.Kind, SourceID: in.Record.ID, Key: in.Key}
 	}
-	if err := s.store.MarkPendings(ctx, marks); err != nil {
-		return fmt.Errorf("mark incoming leads pending: %w", err)
+	above, err := s.markPending(ctx, &p.newestLead, marks)
+	if err != nil {
+		return fmt.Errorf("create incoming leads: %w", err)
 	}
 	err = sendRefusable(ctx, todo, func(ctx context.Context, ins []*plan.Incoming) error {
 		forms := make([]amocrm.UnsortedForm, len(ins))

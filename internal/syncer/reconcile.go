@@ -43,6 +43,23 @@ func (n *newestID) get(ctx context.Context) (int64, error) {
 // saw raises the bound to an id amoCRM gave.
 func (n *newestID) saw(id int64) { n.id = max(n.id, id) }
 
+// markPending commits the markers of a batch's creates, each with the
+// newest id of their list known now (see newestID), before the creates
+// start; it returns that bound.
+func (s *Syncer) markPending(ctx context.Context, newest *newestID, marks []state.PendingCreate) (int64, error) {
+	above, err := newest.get(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for i := range marks {
+		marks[i].AboveID = above
+	}
+	if err := s.store.MarkPendings(ctx, marks); err != nil {
+		return 0, fmt.Errorf("mark %d creates pending: %w", len(marks), err)
+	}
+	return above, nil
+}
+
 // leadKey is a deal's key: a field (by code) and the value it holds.
 type leadKey struct{ code, value string }
 
@@ -121,6 +138,9 @@ func holds(l *amocrm.Lead, k leadKey) bool { return slices.Contains(leadKeys(l),
 // phone or e-mail keys is it. Those found get their id; the others are not
 // in amoCRM.
 func (s *Syncer) findContacts(ctx context.Context, cs []*plan.Contact, above int64) error {
+	if len(cs) == 0 {
+		return nil
+	}
 	rest := slices.Clone(cs)
 	err := s.crm.ContactsNewestFirst(ctx, above, func(page []amocrm.Contact) error {
 		for _, ct := range page {

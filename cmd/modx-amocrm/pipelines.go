@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 )
 
 // accountMeta is what `pipelines` shows: every id a config may need.
@@ -28,13 +29,15 @@ func runPipelines(ctx context.Context, io IO, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	s, err := openAmo(ctx, *configPath)
+	s, err := loadSite(*configPath, site.Options{})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-
-	meta, err := fetchAccountMeta(ctx, s.client)
+	if err := s.OpenClient(ctx); err != nil {
+		return err
+	}
+	meta, err := fetchAccountMeta(ctx, s.Client)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/logging"
 	"github.com/modx-amocrm/modx-amocrm/internal/metrics"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
@@ -68,12 +69,15 @@ func runRun(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return fmt.Errorf("log: %w", err)
 	}
-	m := metrics.New(version)
-	s, err := openSite(ctx, cfg, log, m)
+	warnExposedSecrets(cfg, log)
+	s, err := site.Open(ctx, cfg, site.Options{Logger: log, Metrics: metrics.New(version)})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	if err := requireToken(ctx, s); err != nil {
+		return err
+	}
 
 	if *once || *dryRun {
 		return runOnce(ctx, io, s, opts, *reportPath)
@@ -84,7 +88,7 @@ func runRun(ctx context.Context, io IO, args []string) error {
 
 // runOnce is the backfill: one pass over every selected source, with a
 // progress bar on a terminal, then the summary line and the exit code.
-func runOnce(ctx context.Context, io IO, s *site, opts syncer.PassOptions, reportPath string) error {
+func runOnce(ctx context.Context, io IO, s *site.Site, opts syncer.PassOptions, reportPath string) error {
 	passCtx, cancel := graceful(ctx)
 	defer cancel()
 	opts.Stop = ctx.Done()
@@ -95,11 +99,11 @@ func runOnce(ctx context.Context, io IO, s *site, opts syncer.PassOptions, repor
 		return err
 	}
 	opts.Report = rep
-	progress, done := newProgress(io.Stderr, s.log)
+	progress, done := newProgress(io.Stderr, s.Logger())
 	opts.Progress = progress
-	res, err := s.pass(passCtx, opts, s.log)
+	res, err := runPass(passCtx, s, opts, s.Logger())
 	done()
-	sum := report.Summary{DryRun: opts.DryRun, Sources: passSources(s.cfg, opts.Only)}
+	sum := report.Summary{DryRun: opts.DryRun, Sources: passSources(s.Config, opts.Only)}
 	if res != nil {
 		sum.Started, sum.Finished, sum.Requests = res.Started, res.Finished, res.Requests
 		fmt.Fprintln(io.Stderr, res.Summary())
@@ -110,14 +114,51 @@ func runOnce(ctx context.Context, io IO, s *site, opts syncer.PassOptions, repor
 	switch {
 	case errors.Is(err, syncer.ErrStopped):
 		return errors.New("interrupted: what was done is committed; run again to continue")
-	case err != nil && amocrm.IsFatal(err):
-		return fmt.Errorf("amoCRM refused the run: %w", err)
 	case err != nil:
-		return err
+		return passError(err)
 	case !res.DryRun && res.ParkedTotal > 0:
-		return fmt.Errorf("%d records are parked, see `modx-amocrm failed`: %w", res.ParkedTotal, errParked)
+		return fmt.Errorf("%s: %w", parkedMessage(res), errParked)
 	}
 	return nil
+}
+
+// passError says who stopped a pass: amoCRM refusing the account, or a
+// local cause (no token stored, the database) that amoCRM never saw.
+func passError(err error) error {
+	if refusedByAmoCRM(err) {
+		return fmt.Errorf("amoCRM refused the run: %w", err)
+	}
+	return err
+}
+
+// refusedByAmoCRM reports the fatal errors that are amoCRM's answer, not
+// a local cause such as a missing token.
+func refusedByAmoCRM(err error) bool {
+	return amocrm.IsFatal(err) && !errors.Is(err, amocrm.ErrNoToken)
+}
+
+// parkedMessage tells the records this pass parked from those parked by
+// earlier passes, which still wait.
+func parkedMessage(res *syncer.Result) string {
+	earlier := max(res.ParkedTotal-res.Parked, 0)
+	switch {
+	case res.Parked == 0:
+		return fmt.Sprintf("%s parked by earlier passes still %s: see `modx-amocrm failed`", records(earlier), plural(earlier, "waits", "wait"))
+	case earlier == 0:
+		return fmt.Sprintf("%s %s parked: see `modx-amocrm failed`", records(res.Parked), plural(res.Parked, "was", "were"))
+	}
+	return fmt.Sprintf("%s %s parked, %d more by earlier passes: see `modx-amocrm failed`",
+		records(res.Parked), plural(res.Parked, "was", "were"), earlier)
+}
+
+// records is "1 record" or "n records".
+func records(n int) string { return fmt.Sprintf("%d %s", n, plural(n, "record", "records")) }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // graceful returns the context a pass runs in: it outlives ctx by stopGrace,

@@ -29,6 +29,9 @@ var (
 	ErrPaymentRequired = errors.New("amoCRM account is not paid")
 	// ErrForbidden: 403, also the HTML page of an account blocked for abuse.
 	ErrForbidden = errors.New("amoCRM refused access (blocked for exceeding the rate limit?)")
+	// ErrRedirectURI: the token endpoint does not know the redirect URI sent
+	// as the integration's.
+	ErrRedirectURI = errors.New("amoCRM does not know the redirect URI as the integration's")
 )
 
 // APIError is an unsuccessful amoCRM response. Title, Detail and Hint come
@@ -74,6 +77,8 @@ func (e *APIError) kind() error {
 	switch {
 	case strings.Contains(hint, "token has been revoked"), strings.Contains(hint, "invalid refresh token"):
 		return ErrTokenRevoked
+	case strings.Contains(hint, "redirect uri"), strings.Contains(hint, "redirect_uri"):
+		return ErrRedirectURI
 	case e.Status == http.StatusUnauthorized:
 		return ErrUnauthorized
 	case e.Status == http.StatusPaymentRequired:

@@ -89,7 +89,7 @@ func (db *DB) Detect(ctx context.Context) (*Schema, error) {
 	}
 	s := &Schema{Prefix: db.prefix, Tables: tables}
 	if !s.Has("ms2_orders", "") {
-		return nil, fmt.Errorf("%w with prefix %q", ErrNoMiniShop2, db.prefix)
+		return nil, fmt.Errorf("%w with prefix %q%s", ErrNoMiniShop2, db.prefix, db.prefixHint(ctx, "ms2_orders"))
 	}
 	switch {
 	case s.Has("ms2_order_addresses", "order_id"):

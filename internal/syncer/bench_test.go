@@ -14,6 +14,7 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
@@ -50,11 +51,7 @@ func backfill(b *testing.B, orders int, distinct bool) {
 		if distinct {
 			testdb.Exec(b, h.db, distinctCustomers)
 		}
-		client, err := amocrm.New(amocrm.Config{BaseURL: h.url, LongLivedToken: testToken, RateLimit: 6}, h.store)
-		if err != nil {
-			b.Fatal(err)
-		}
-		s := syncer.New(h.cfg, h.source, client, h.store, syncer.Options{})
+		s := h.benchSyncer(b, 6)
 		b.StartTimer()
 		start := time.Now()
 		res, err := s.Pass(h.ctx, syncer.PassOptions{})
@@ -80,6 +77,19 @@ func newBenchHarness(b *testing.B) *harness {
 	h := newHarnessTB(b, modxtest.Options{}, nil, sandbox.Options{LongLivedTokens: []string{testToken}})
 	h.cfg.Sync.Settle = config.Duration{}
 	return h
+}
+
+// benchSyncer is the syncer of `run` with rate as the client's limit and
+// real waits between retries, unlike the test harness's.
+func (h *harness) benchSyncer(b *testing.B, rate float64) *syncer.Syncer {
+	h.cfg.AmoCRM.RateLimit = rate
+	h.cfg.AmoCRM.Timeout = config.Duration{Duration: amocrm.DefaultTimeout}
+	s, err := site.Open(h.ctx, h.cfg, site.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return syncer.New(h.cfg, s.Shop, s.Client, s.Store, syncer.Options{Requests: s.Requests})
 }
 
 // peakRSS reads VmHWM, the process's peak resident set, in bytes.
@@ -124,11 +134,7 @@ func BenchmarkUserComparison200k(b *testing.B) {
 	if _, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "modx_", Users: users, Seed: 2}); err != nil {
 		b.Fatal(err)
 	}
-	client, err := amocrm.New(amocrm.Config{BaseURL: h.url, LongLivedToken: testToken, RateLimit: 10000}, h.store)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := syncer.New(h.cfg, h.source, client, h.store, syncer.Options{})
+	s := h.benchSyncer(b, 10000)
 	first, err := s.Pass(h.ctx, syncer.PassOptions{FullUserScan: true})
 	if err != nil {
 		b.Fatal(err)
@@ -210,11 +216,7 @@ func BenchmarkDryRun100k(b *testing.B) {
 	if _, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "modx_", Orders: orders, Users: orders / 10, Seed: 4}); err != nil {
 		b.Fatal(err)
 	}
-	client, err := amocrm.New(amocrm.Config{BaseURL: h.url, LongLivedToken: testToken, RateLimit: 6}, h.store)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := syncer.New(h.cfg, h.source, client, h.store, syncer.Options{})
+	s := h.benchSyncer(b, 6)
 	b.ResetTimer()
 	for range b.N {
 		w := report.NewJSON(io.Discard)

@@ -497,6 +497,37 @@ func TestNewMapper_errors(t *testing.T) {
 	}
 }
 
+// TestNewMapper_namesWhatExists: a name the account lacks is answered with
+// the names it has, so a typo or another account's name is fixed at once.
+func TestNewMapper_namesWhatExists(t *testing.T) {
+	const statuses = `"Новый", "Оплачен", "Отправлен", "Успешно реализовано", "Закрыто и не реализовано"`
+	tests := []struct {
+		name string
+		cfg  func(*config.Config)
+		want string
+	}{
+		{"pipeline", func(c *config.Config) { c.Orders.PipelineID = named("Розница") },
+			`orders.pipeline_id: no pipeline named "Розница" in the account; there are "Опт", "Воронка", "Сайт shop.ru"`},
+		{"user", func(c *config.Config) { c.AmoCRM.DefaultResponsibleUserID = named("Вера") },
+			`amocrm.default_responsible_user_id: no user named "Вера" in the account; there are "Анна", "Борис"`},
+		{"status in a pipeline", func(c *config.Config) {
+			c.Orders.Category = []config.CategoryRule{{ID: 1, PipelineID: named("Опт"), StatusID: named("Оплата")}}
+		}, `orders.category[1].status_id: no status named "Оплата" in pipeline "Опт"; there are ` + statuses},
+		{"status map", func(c *config.Config) { c.Orders.StatusMap = map[string]config.IDRef{"2": named("Оплочен")} },
+			`orders.status_map."2": no status named "Оплочен" in any pipeline; there are ` + statuses},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig()
+			tt.cfg(cfg)
+			_, err := NewMapper(cfg, testMeta())
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("err = %v\nwant    %s", err, tt.want)
+			}
+		})
+	}
+}
+
 func BenchmarkOrder(b *testing.B) {
 	cfg, meta := testConfig(), testMeta()
 	cfg.Orders.Category = []config.CategoryRule{{ID: 77, PipelineID: ref(plWholesale)}, {ID: 1, PipelineID: ref(plMain)}}

@@ -191,4 +191,3 @@ func (d *daemon) serveMetrics(ctx context.Context) (<-chan error, error) {
 	}()
 	return served, nil
 }
-

@@ -94,9 +94,9 @@ func metaJSON[T any](ctx context.Context, s *Store, name string) (v T, ok bool, 
 // ParkedCount is how many records of one kind are parked, and how many of
 // them have used up their automatic retries and wait for `retry`.
 type ParkedCount struct {
-	Kind     string `db:"kind" json:"kind"`
-	Parked   int    `db:"parked" json:"parked"`
-	Exhausted int   `db:"exhausted" json:"waiting_for_retry"`
+	Kind      string `db:"kind" json:"kind"`
+	Parked    int    `db:"parked" json:"parked"`
+	Exhausted int    `db:"exhausted" json:"waiting_for_retry"`
 }
 
 // ParkedCounts counts the parked records per kind.

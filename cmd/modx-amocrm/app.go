@@ -46,6 +46,7 @@ var commands = map[string]command{
 	"import-settings": {"write a config from the old extra's amocrm_* settings", runImportSettings},
 	"failed":          {"list parked records with reasons", runFailed},
 	"retry":           {"put parked records back in the queue", runRetry},
+	"status":          {"show the last pass, backlog, parked records, token, leader and last error", runStatus},
 	"sandbox":         {"serve the amoCRM API v4 emulator", runSandbox},
 	"version":         {"print version and build info", runVersion},
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -216,6 +217,8 @@ func checkStatusMap(ctx context.Context, c *checkLines, s *site.Site) {
 func unknownStatusKeys(m map[string]config.IDRef, statuses []modx.OrderStatus) error {
 	known := map[string]bool{}
 	var list []string
+	statuses = slices.Clone(statuses)
+	slices.SortFunc(statuses, func(a, b modx.OrderStatus) int { return cmp.Compare(a.ID, b.ID) })
 	for _, st := range statuses {
 		id := strconv.FormatInt(st.ID, 10)
 		known[id] = true

@@ -61,7 +61,7 @@ const secretsAdvice = "chmod 600 it, or move the secrets to <key>_file, MODX_AMO
 func warnExposedSecrets(cfg *config.Config, log *slog.Logger) {
 	if keys, mode, err := cfg.ExposedSecrets(); err == nil && len(keys) > 0 {
 		log.Warn("the config file holds secrets and every user may read it: "+secretsAdvice,
-			"file", cfg.Path(), "mode", fmt.Sprintf("%04o", mode), "secrets", strings.Join(keys, ", "))
+			"file", cfg.Path(), "mode", fmt.Sprintf("%04o", mode), "keys", strings.Join(keys, ", "))
 	}
 }
 

@@ -264,7 +264,7 @@ func StatusMapWarning(c *Config) string {
 	if !c.Orders.Enabled || len(c.Orders.Category) == 0 || len(c.Orders.StatusMap) > 0 {
 		return ""
 	}
-	return `deals go to category pipelines ([[orders.category]]) but orders.status_map is empty, ` +
+	return `deals go to the pipelines of category rules (orders.category) but orders.status_map is empty, ` +
 		`so miniShop2 status changes of their orders are not sent: map each status, e.g. "2" = "Оплачен" ` +
 		`(a name is looked up in each deal's pipeline)`
 }

@@ -263,3 +263,34 @@ func TestImportSettingsUsage(t *testing.T) {
 		})
 	}
 }
+
+// TestImportSettingsWarnsStatusMap: category pipelines without a status map
+// are warned about on stderr and in the file, whose comments explain each
+// decision that differs from the old settings.
+func TestImportSettingsWarnsStatusMap(t *testing.T) {
+	db, dsn := testdb.New(t)
+	createSettingsTables(t, db, "modx_", false)
+	insertSettings(t, db, "modx_system_settings", "", map[string]string{
+		"amocrm_categories_pipelines": `{"31":{"pipeline_id":1480830}}`,
+		"amocrm_form_as_lead":         "1",
+	})
+	var out, errOut bytes.Buffer
+	if err := runImportSettings(context.Background(), IO{Stdout: &out, Stderr: &errOut}, []string{"-dsn", dsn}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := parseImported(t, out.Bytes())
+	want := "modx-amocrm import-settings: warning: " + config.StatusMapWarning(cfg) + "\n"
+	if errOut.String() != want || !strings.HasPrefix(want, "modx-amocrm import-settings: warning: deals go to the pipelines of category rules") {
+		t.Errorf("stderr %q, want %q", errOut.String(), want)
+	}
+	for _, comment := range []string{
+		"# WARNING: deals go to the pipelines of category rules",
+		"# forms.enabled = false although amocrm_form_as_lead is on:",
+		"# sync.start = \"now\", where the extra simply sent what happened next",
+		"`modx-amocrm run -once -since all`",
+	} {
+		if !strings.Contains(out.String(), comment) {
+			t.Errorf("the config lacks the comment %q", comment)
+		}
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-sql-driver/mysql"
+
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
@@ -161,7 +163,11 @@ func TestSecretsReadableByEveryone(t *testing.T) {
 	e := newShopEnv(t, modxtest.Options{})
 	path := writeText(t, e.configText(""), 0o644)
 	_, out, _ := runMain(t, "check", "-config", path)
-	want := "warn  config      " + path + " holds secrets (amocrm.long_lived_token) and every user may read it (mode 0644): " +
+	secrets := "amocrm.long_lived_token"
+	if dsn, err := mysql.ParseDSN(e.dsn); err == nil && dsn.Passwd != "" { // the CI test user has one
+		secrets += ", modx.dsn (its password)"
+	}
+	want := "warn  config      " + path + " holds secrets (" + secrets + ") and every user may read it (mode 0644): " +
 		"chmod 600 it, or move the secrets to <key>_file, MODX_AMOCRM_* variables or systemd credentials"
 	if got := lineOf(out, "warn  config"); got != want {
 		t.Errorf("check:\ngot  %q\nwant %q", got, want)

@@ -16,7 +16,7 @@ import (
 // stored) and prints the token's status, never the token.
 func runAuth(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("auth", io)
-	configPath := fs.String("config", "", "config file (default $MODX_AMOCRM_CONFIG or /etc/modx-amocrm/config.toml)")
+	configPath := configFlag(fs)
 	code := fs.String("code", "", "auth code to exchange now (default amocrm.auth_code, used only when no token is stored)")
 	fromMODX := fs.Bool("from-modx", false, "take over the old extra's token from the amocrm_token_field setting")
 	if err := parseFlags(fs, args); err != nil {
@@ -30,7 +30,7 @@ func runAuth(ctx context.Context, io IO, args []string) error {
 			return err
 		}
 	}
-	s, err := loadSite(*configPath, site.Options{})
+	s, err := loadSite(*configPath)
 	if err != nil {
 		return err
 	}

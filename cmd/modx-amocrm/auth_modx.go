@@ -14,7 +14,7 @@ import (
 // our state, so no new 20-minute auth code is needed. From then on only one
 // of the two may refresh it: amoCRM refresh tokens are single-use.
 func takeOverOldToken(ctx context.Context, w io.Writer, configPath string) error {
-	s, err := loadSite(configPath, site.Options{})
+	s, err := loadSite(configPath)
 	if err != nil {
 		return err
 	}

@@ -48,12 +48,9 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 // depend on a failed one are not run.
 func runCheck(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("check", io)
-	configPath := fs.String("config", "", "config file (default $MODX_AMOCRM_CONFIG or /etc/modx-amocrm/config.toml)")
-	if err := parseFlags(fs, args); err != nil {
+	configPath := configFlag(fs)
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
 	c := &checkLines{w: io.Stdout}
 	checkAll(ctx, c, *configPath)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -36,22 +35,16 @@ const stamp = "2006-01-02 15:04:05 MST"
 // runFailed lists the parked records, newest failure first.
 func runFailed(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("failed", io)
-	configPath := fs.String("config", "", "config file (default $MODX_AMOCRM_CONFIG or /etc/modx-amocrm/config.toml)")
+	configPath := configFlag(fs)
 	asJSON := fs.Bool("json", false, "print a JSON array instead of a table")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
-	}
-	s, err := loadSite(*configPath, site.Options{})
+	s, err := openState(ctx, *configPath)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if err := s.OpenState(ctx); err != nil {
-		return err
-	}
 	failures, err := s.Store.Failures(ctx)
 	if err != nil {
 		return fmt.Errorf("read parked records: %w", err)
@@ -66,9 +59,7 @@ func runFailed(ctx context.Context, io IO, args []string) error {
 		loc = s.Shop.Location()
 	}
 	if *asJSON {
-		enc := json.NewEncoder(io.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(list)
+		return printJSON(io.Stdout, list)
 	}
 	return printParked(io.Stdout, list, loc)
 }

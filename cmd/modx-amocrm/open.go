@@ -45,12 +45,26 @@ func loadConfig(flagValue string) (*config.Config, error) {
 }
 
 // loadSite loads the config and returns its site with nothing opened yet.
-func loadSite(flagValue string, opts site.Options) (*site.Site, error) {
+func loadSite(flagValue string) (*site.Site, error) {
 	cfg, err := loadConfig(flagValue)
 	if err != nil {
 		return nil, err
 	}
-	return site.New(cfg, opts), nil
+	return site.New(cfg, site.Options{}), nil
+}
+
+// openState loads the config and opens its state, for the commands that
+// read or change only what the state holds.
+func openState(ctx context.Context, flagValue string) (*site.Site, error) {
+	s, err := loadSite(flagValue)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.OpenState(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // secretsAdvice says what to do about a config file that every user may

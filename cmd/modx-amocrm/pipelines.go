@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
-	"github.com/modx-amocrm/modx-amocrm/internal/site"
 )
 
 // accountMeta is what `pipelines` shows: every id a config may need.
@@ -24,12 +22,12 @@ type accountMeta struct {
 // runPipelines lists pipelines, statuses, users and fields with their ids.
 func runPipelines(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("pipelines", io)
-	configPath := fs.String("config", "", "config file (default $MODX_AMOCRM_CONFIG or /etc/modx-amocrm/config.toml)")
+	configPath := configFlag(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object instead of tables")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
-	s, err := loadSite(*configPath, site.Options{})
+	s, err := loadSite(*configPath)
 	if err != nil {
 		return err
 	}
@@ -42,9 +40,7 @@ func runPipelines(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(io.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(meta)
+		return printJSON(io.Stdout, meta)
 	}
 	return printAccountMeta(io.Stdout, meta)
 }

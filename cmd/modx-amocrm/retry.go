@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 )
 
@@ -13,7 +12,7 @@ import (
 // with a fresh count of attempts.
 func runRetry(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("retry", io)
-	configPath := fs.String("config", "", "config file (default $MODX_AMOCRM_CONFIG or /etc/modx-amocrm/config.toml)")
+	configPath := configFlag(fs)
 	all := fs.Bool("all", false, "re-queue every parked record")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -32,14 +31,11 @@ func runRetry(ctx context.Context, io IO, args []string) error {
 	case !*all && len(keys) == 0:
 		return usageError{"name the records to retry (order:123 ...) or give -all"}
 	}
-	s, err := loadSite(*configPath, site.Options{})
+	s, err := openState(ctx, *configPath)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if err := s.OpenState(ctx); err != nil {
-		return err
-	}
 	missing, err := s.Store.NotParked(ctx, keys)
 	if err != nil {
 		return err

@@ -32,17 +32,14 @@ const progressEvery = 10 * time.Second
 // Cancelling ctx (the first SIGINT/SIGTERM) is a graceful stop.
 func runRun(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("run", io)
-	configPath := fs.String("config", "", "config file (default $MODX_AMOCRM_CONFIG or /etc/modx-amocrm/config.toml)")
+	configPath := configFlag(fs)
 	once := fs.Bool("once", false, "drain the backlog in one pass and exit")
 	dryRun := fs.Bool("dry-run", false, "report what a pass would do and write nothing (implies -once)")
 	reportPath := fs.String("report", "", "also write the report to `F.html` or F.json")
 	only := fs.String("only", "", "comma-separated sources to run: orders,forms,users (default every enabled one)")
 	since := fs.String("since", "", "where an empty state starts for this run: all, now or YYYY-MM-DD (default sync.start)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
 	if *reportPath != "" && !*once && !*dryRun {
 		return usageError{"-report needs -once or -dry-run: a daemon's passes have no single report"}

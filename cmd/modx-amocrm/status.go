@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -57,30 +56,22 @@ type leaderStatus struct {
 // the leader and the last error.
 func runStatus(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("status", io)
-	configPath := fs.String("config", "", "config file (default $MODX_AMOCRM_CONFIG or /etc/modx-amocrm/config.toml)")
+	configPath := configFlag(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
-	}
-	s, err := loadSite(*configPath, site.Options{})
+	s, err := openState(ctx, *configPath)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if err := s.OpenState(ctx); err != nil {
-		return err
-	}
 	st, err := readStatus(ctx, s)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(io.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(st)
+		return printJSON(io.Stdout, st)
 	}
 	loc := time.Local
 	if s.Shop != nil {

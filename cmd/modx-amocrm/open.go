@@ -90,7 +90,9 @@ func runPass(ctx context.Context, s *site.Site, opts syncer.PassOptions, log *sl
 	}
 	if !opts.DryRun {
 		// Recorded even when ctx is done: a stopped pass is worth showing.
-		if rerr := s.Store.RecordPass(context.WithoutCancel(ctx), passRecord(started, res, err)); rerr != nil {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if rerr := s.Store.RecordPass(rctx, passRecord(started, res, err)); rerr != nil {
 			log.Warn("record the pass for status", "err", rerr)
 		}
 	}

@@ -2,12 +2,13 @@
 # Verifies the units: systemd-analyze verify (which needs the binary at the
 # ExecStart path) and the offline security exposure score of each.
 # Run from anywhere: sh systemd/verify.sh
-# If /usr/local/bin/modx-amocrm is missing it is built from this tree (or,
-# when the tree does not build, replaced by a stand-in) and removed afterwards.
+# If /usr/bin/modx-amocrm (the units' ExecStart) is missing it is built from
+# this tree (or, when the tree does not build, replaced by a stand-in) and
+# removed afterwards.
 set -eu
 
 dir=$(cd "$(dirname "$0")" && pwd)
-bin=/usr/local/bin/modx-amocrm
+bin=/usr/bin/modx-amocrm
 tmp=$(mktemp -d)
 cleanup() {
 	if [ -n "${installed:-}" ]; then rm -f "$bin"; fi

@@ -250,7 +250,7 @@ func (d *demo) dryRun(ctx context.Context, file report.Writer, reportPath string
 	if err != nil {
 		return fmt.Errorf("dry run: %w", err)
 	}
-	err = w.Close(report.Summary{DryRun: true, Sources: d.sources(), Started: res.Started, Finished: res.Finished, Requests: res.Requests})
+	err = w.Close(res.ReportSummary(d.sources()))
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ func TestRun(t *testing.T) {
 		"MySQL (go-mysql-server, in memory) at 127.0.0.1:",
 		"amoCRM sandbox at http://127.0.0.1:",
 		"modx-amocrm dry run: nothing was written to amoCRM",
-		"dry run: would be created ",
+		"dry run: would create ",
 		"amoCRM now holds 0 deals and 0 contacts\n",
 		"the dry-run report: " + reportPath,
 		"mysql -h127.0.0.1 -P ",

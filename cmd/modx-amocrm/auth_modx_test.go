@@ -12,6 +12,7 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
 
@@ -25,7 +26,7 @@ func TestAuthFromMODX(t *testing.T) {
 	if err := modxtest.Create(ctx, db, shop); err != nil {
 		t.Fatal(err)
 	}
-	box, base := sandbox.Start(t, sandbox.Options{})
+	box, base := sandboxtest.Start(t, sandbox.Options{})
 	// What the old extra did with the auth code: exchange it, and store the
 	// pair with an absolute expires_in.
 	resp, err := http.PostForm(base+"/oauth2/access_token", url.Values{

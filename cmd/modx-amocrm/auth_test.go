@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
 
@@ -38,7 +39,7 @@ func runMain(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 func TestPipelinesCommand(t *testing.T) {
 	const token = "pipelines-test-token"
-	_, url := sandbox.Start(t, sandbox.Options{LongLivedTokens: []string{token}})
+	_, url := sandboxtest.Start(t, sandbox.Options{LongLivedTokens: []string{token}})
 	// A long-lived token needs no state database: the DSN is never dialled.
 	cfg := writeConfig(t, "modx@tcp(127.0.0.1:1)/modx", map[string]string{"base_url": url, "long_lived_token": token})
 
@@ -70,7 +71,7 @@ func TestPipelinesCommand(t *testing.T) {
 }
 
 func TestPipelinesCommandReportsFatal(t *testing.T) {
-	srv, url := sandbox.Start(t, sandbox.Options{LongLivedTokens: []string{"t"}})
+	srv, url := sandboxtest.Start(t, sandbox.Options{LongLivedTokens: []string{"t"}})
 	srv.SetFaults(sandbox.Faults{Unpaid: true})
 	cfg := writeConfig(t, "modx@tcp(127.0.0.1:1)/modx", map[string]string{"base_url": url, "long_lived_token": "t"})
 	code, _, errOut := runMain(t, "pipelines", "-config", cfg)
@@ -81,7 +82,7 @@ func TestPipelinesCommandReportsFatal(t *testing.T) {
 
 func TestAuthCommand(t *testing.T) {
 	_, dsn := testdb.New(t)
-	srv, url := sandbox.Start(t, sandbox.Options{})
+	srv, url := sandboxtest.Start(t, sandbox.Options{})
 	cfg := writeConfig(t, dsn, map[string]string{
 		"base_url":      url,
 		"client_id":     sandbox.DefaultClientID,

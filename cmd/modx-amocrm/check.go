@@ -128,7 +128,16 @@ func checkMODX(ctx context.Context, c *checkLines, s *site.Site) bool {
 }
 
 func checkSchema(ctx context.Context, c *checkLines, s *site.Site, schema *modx.Schema) {
-	detail := fmt.Sprintf("miniShop2 %s tables with prefix %q", schema.Generation, schema.Prefix)
+	detail := fmt.Sprintf("%s tables with prefix %q", schema.Title(), schema.Prefix)
+	if len(schema.Markers) > 0 {
+		detail += " (" + strings.Join(schema.Markers, ", ") + ")"
+	}
+	if schema.MODXVersion != "" {
+		detail += ", MODX " + schema.MODXVersion
+	}
+	if schema.DraftStatus != 0 {
+		detail += fmt.Sprintf("; drafts (carts) at status %d wait until placed", schema.DraftStatus)
+	}
 	if myisam := schema.MyISAM(); len(myisam) > 0 {
 		detail += fmt.Sprintf("; MyISAM (no transactions, orders settle before they are read): %s", strings.Join(myisam, ", "))
 	}
@@ -206,7 +215,7 @@ func checkStatusMap(ctx context.Context, c *checkLines, s *site.Site) {
 		return
 	}
 	if len(o.StatusMap) > 0 {
-		c.ok("status map", "every orders.status_map key is a miniShop2 status")
+		c.ok("status map", "every orders.status_map key is a status of the shop")
 	}
 }
 
@@ -230,7 +239,7 @@ func unknownStatusKeys(m map[string]config.IDRef, statuses []modx.OrderStatus) e
 	if len(unknown) == 0 {
 		return nil
 	}
-	return fmt.Errorf("orders.status_map: %s %s not a miniShop2 status; the shop's statuses are %s",
+	return fmt.Errorf("orders.status_map: %s %s not a status of the shop; its statuses are %s",
 		strings.Join(unknown, ", "), plural(len(unknown), "is", "are"), strings.Join(list, ", "))
 }
 

@@ -11,7 +11,20 @@ import (
 )
 
 func TestCheckGoodSetup(t *testing.T) {
-	e := newShopEnv(t, modxtest.Options{})
+	for _, tt := range []struct {
+		gen, tables string
+	}{
+		{modxtest.Gen4x, `miniShop2 4.x tables with prefix "modx_" (ms2_order_addresses.order_id, ms2_orders.session_id, ` +
+			`ms2_orders.order_comment, ms2_order_products.properties), MODX 2.8.7-pl; drafts (carts) at status 5 wait until placed`},
+		{modxtest.GenMS3, `MiniShop3 1.x tables with prefix "modx_" (ms3_orders.customer_id, ms3_orders.uuid, ms3_orders.idempotency_key, ` +
+			`ms3_order_addresses.first_name, ms3_order_logs.visible), MODX 3.0.5-pl; drafts (carts) at status 1 wait until placed`},
+	} {
+		t.Run(tt.gen, func(t *testing.T) { testCheckGoodSetup(t, modxtest.Options{Generation: tt.gen}, tt.tables) })
+	}
+}
+
+func testCheckGoodSetup(t *testing.T, shop modxtest.Options, tables string) {
+	e := newShopEnv(t, shop)
 	code, out, errOut := runMain(t, "check", "-config", e.config(""))
 	if code != exitOK {
 		t.Fatalf("exit %d, want %d; stdout:\n%s\nstderr:\n%s", code, exitOK, out, errOut)
@@ -33,6 +46,9 @@ func TestCheckGoodSetup(t *testing.T) {
 		if got[name] != "ok" {
 			t.Errorf("check %q: got %q, want an ok line\n%s", name, got[name], out)
 		}
+	}
+	if !strings.Contains(out, tables) {
+		t.Errorf("the tables line does not say %q:\n%s", tables, out)
 	}
 	if !strings.Contains(out, "applied") {
 		t.Errorf("a fresh state database should report its migrations applied:\n%s", out)

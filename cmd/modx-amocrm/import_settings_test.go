@@ -14,6 +14,9 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
 
@@ -239,6 +242,48 @@ func TestImportSettingsRealSetup(t *testing.T) {
 		if !strings.Contains(out, remark) {
 			t.Errorf("output lacks the remark %q", remark)
 		}
+	}
+}
+
+// MODX 3 keeps system_settings and context_setting as they were, so the old
+// extra's settings carried over to a MiniShop3 site import the same way, and
+// the imported config finds the shop.
+func TestImportSettingsOnMODX3(t *testing.T) {
+	db, dsn := testdb.New(t)
+	shop := modxtest.Options{Prefix: "modx_", Generation: modxtest.GenMS3, FormIt: true}
+	if err := modxtest.Create(context.Background(), db, shop); err != nil {
+		t.Fatal(err)
+	}
+	insertSettings(t, db, "modx_system_settings", "", map[string]string{
+		"amocrm_account": "supershop", "amocrm_client_id": "0b9d2f7e-4c1a-4f3e-9a55-3f0c8e1d2b6a",
+		"amocrm_client_secret": "SeCrEt-value-42", "amocrm_pipeline_id": "1480825",
+		"amocrm_order_fields": "weight,goods", "amocrm_form_as_lead": "1", "amocrm_form_pipeline_id": "1480826",
+	})
+	insertSettings(t, db, "modx_context_setting", "web", map[string]string{"amocrm_pipeline_id": "1480899"})
+
+	out, err := importSettings(t, "-dsn", dsn)
+	if err != nil {
+		t.Fatalf("import-settings: %v", err)
+	}
+	cfg := parseImported(t, []byte(out))
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("validate: %v\n%s", err, out)
+	}
+	if cfg.AmoCRM.Account != "supershop" || cfg.Orders.PipelineID != (config.IDRef{ID: 1480899}) || !cfg.Forms.AsLead ||
+		!reflect.DeepEqual(cfg.Orders.Fields, []string{"weight", "goods"}) || cfg.MODX.Timezone != "Europe/Moscow" {
+		t.Errorf("got account %q, pipeline %v, forms.as_lead %t, orders.fields %q, timezone %q",
+			cfg.AmoCRM.Account, cfg.Orders.PipelineID, cfg.Forms.AsLead, cfg.Orders.Fields, cfg.MODX.Timezone)
+	}
+	if cfg.MODX.Shop != config.ShopAuto {
+		t.Errorf("modx.shop: got %q, want %q", cfg.MODX.Shop, config.ShopAuto)
+	}
+	src := site.New(cfg, site.Options{})
+	defer src.Close()
+	if err := src.OpenShop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := src.Shop.Detect(context.Background()); err != nil || s.Shop != modx.ShopMiniShop3 {
+		t.Errorf("the imported config reads %+v, %v; want MiniShop3", s, err)
 	}
 }
 

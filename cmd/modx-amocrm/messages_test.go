@@ -192,13 +192,13 @@ func TestCheckStatusMap(t *testing.T) {
 	category := "\n[[orders.category]]\nid = 3\npipeline_id = \"Оптовые продажи\"\n"
 	code, out, _ := runMain(t, "check", "-config", e.config(category))
 	want := `warn  status map  deals go to the pipelines of category rules (orders.category) but orders.status_map is empty, ` +
-		`so miniShop2 status changes of their orders are not sent: map each status, e.g. "2" = "Оплачен" (a name is looked up in each deal's pipeline)`
+		`so their orders' status changes in the shop are not sent: map each status, e.g. "2" = "Оплачен" (a name is looked up in each deal's pipeline)`
 	if got := lineOf(out, "warn  status map"); code != exitOK || got != want {
 		t.Errorf("no status map: exit %d, line %q; want %d, %q", code, got, exitOK, want)
 	}
 
 	code, out, _ = runMain(t, "check", "-config", e.config(category+"\n[orders.status_map]\n\"2\" = \"Оплачен\"\n\"77\" = 142\n"))
-	want = `FAIL  status map  orders.status_map: "77" is not a miniShop2 status; the shop's statuses are 1 Новый, 2 Оплачен, 3 Отправлен, 4 Отменён, 5 Черновик`
+	want = `FAIL  status map  orders.status_map: "77" is not a status of the shop; its statuses are 1 Новый, 2 Оплачен, 3 Отправлен, 4 Отменён, 5 Черновик`
 	if got := lineOf(out, "FAIL"); code != exitFatal || got != want {
 		t.Errorf("unknown key: exit %d, line %q; want %d, %q", code, got, exitFatal, want)
 	}

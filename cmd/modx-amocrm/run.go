@@ -67,7 +67,7 @@ func runRun(ctx context.Context, io IO, args []string) error {
 		return fmt.Errorf("log: %w", err)
 	}
 	warnExposedSecrets(cfg, log)
-	s, err := site.Open(ctx, cfg, site.Options{Logger: log, Metrics: metrics.New(version)})
+	s, err := site.Open(ctx, cfg, site.Options{Logger: log, Metrics: metrics.New(currentVersion())})
 	if err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ func runOnce(ctx context.Context, io IO, s *site.Site, opts syncer.PassOptions, 
 	done()
 	sum := report.Summary{DryRun: opts.DryRun, Sources: passSources(s.Config, opts.Only)}
 	if res != nil {
-		sum.Started, sum.Finished, sum.Requests = res.Started, res.Finished, res.Requests
+		sum = res.ReportSummary(sum.Sources)
 		fmt.Fprintln(io.Stderr, res.Summary())
 	}
 	if cerr := closeReport(sum); cerr != nil && err == nil {

@@ -163,17 +163,24 @@ func TestRunDryRunWritesNothing(t *testing.T) {
 }
 
 func TestRunStopsOnUnpaidAccount(t *testing.T) {
-	e := newShopEnv(t, modxtest.Options{})
-	e.order(modxtest.OrderSpec{})
-	cfg := e.config("")
-	e.box.SetFaults(sandbox.Faults{Unpaid: true})
-	for _, args := range [][]string{
-		{"run", "-config", cfg, "-once"},
-		{"run", "-config", cfg}, // the daemon exits too, so systemd shows the failure
+	for name, unpaid := range map[string]func(*sandbox.Server){
+		"402":                func(s *sandbox.Server) { s.SetFaults(sandbox.Faults{Unpaid: true}) },
+		"400 Код ошибки 244": func(s *sandbox.Server) { s.SetModes(sandbox.Modes{Error244: true}) }, // writes only
 	} {
-		code, _, errOut := runMain(t, args...)
-		if code != exitFatal || !strings.Contains(errOut, "not paid") {
-			t.Errorf("%v: exit %d, stderr %q; want %d and a plain message", args, code, errOut, exitFatal)
-		}
+		t.Run(name, func(t *testing.T) {
+			e := newShopEnv(t, modxtest.Options{})
+			e.order(modxtest.OrderSpec{})
+			cfg := e.config("")
+			unpaid(e.box)
+			for _, args := range [][]string{
+				{"run", "-config", cfg, "-once"},
+				{"run", "-config", cfg}, // the daemon exits too, so systemd shows the failure
+			} {
+				code, _, errOut := runMain(t, args...)
+				if code != exitFatal || !strings.Contains(errOut, "not paid") {
+					t.Errorf("%v: exit %d, stderr %q; want %d and a plain message", args, code, errOut, exitFatal)
+				}
+			}
+		})
 	}
 }

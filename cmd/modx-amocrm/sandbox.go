@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -43,8 +44,13 @@ func runSandbox(ctx context.Context, io IO, args []string) error {
 	fs.DurationVar(&faults.Latency, "latency", 0, "delay before every response")
 	fs.IntVar(&faults.DropAfterWrite, "drop-after-write", 0, "store the next N writes, then drop their connections")
 	fs.IntVar(&faults.BatchLimit, "batch-limit", 0, "answer 504 to writes with more items than this (0: off)")
+	strict := fs.Bool("strict", false, "every behaviour the documentation leaves open at its pessimistic side: -search-lag (1m unless set), -search-no-fields, -filters-ignored, -no-request-id, -unsorted-duplicates")
+	modeFlags(fs, &opts.Modes)
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *strict {
+		opts.Modes = opts.Modes.Strict()
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected arguments: %s", strings.Join(fs.Args(), " "))}
@@ -74,6 +80,20 @@ func runSandbox(ctx context.Context, io IO, args []string) error {
 	return serveSandbox(ctx, io, srv, *listen, opts)
 }
 
+// modeFlags binds the sandbox's strict modes to flags; internal/sandbox's
+// doc.go gives the source of each.
+func modeFlags(fs *flag.FlagSet, m *sandbox.Modes) {
+	fs.DurationVar(&m.SearchLag, "search-lag", 0, "query finds nothing written less than this long ago")
+	fs.BoolVar(&m.SearchNoFields, "search-no-fields", false, "query never matches custom-field values (phones, e-mails, order numbers)")
+	fs.BoolVar(&m.FiltersIgnored, "filters-ignored", false, "ignore filter[...] and answer the whole list (an account without the filter alpha)")
+	fs.BoolVar(&m.NoRequestID, "no-request-id", false, "validation errors name no request_id")
+	fs.BoolVar(&m.UnsortedDuplicates, "unsorted-duplicates", false, "store a repeated unsorted source_uid and tag its leads "+sandbox.DuplicateTag+" instead of refusing it")
+	fs.BoolVar(&m.DuplicateControl, "duplicate-control", false, "leads/complex merges a lead whose contact's phone or e-mail is known, answering merged: true")
+	fs.BoolVar(&m.Error244, "error-244", false, "answer every write 400 \"Код ошибки 244\" (unpaid account or no rights)")
+	fs.IntVar(&m.BlockAfter429, "block-after-429", 0, "after this many 429s within a minute, answer 403 to everything (0: never)")
+	fs.DurationVar(&m.BlockFor, "block-for", sandbox.DefaultBlockFor, "how long a -block-after-429 block lasts")
+}
+
 func serveSandbox(ctx context.Context, io IO, srv *sandbox.Server, addr string, opts sandbox.Options) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -86,6 +106,7 @@ func serveSandbox(ctx context.Context, io IO, srv *sandbox.Server, addr string, 
 	for _, t := range opts.LongLivedTokens {
 		fmt.Fprintf(io.Stdout, "  token          %s\n", t)
 	}
+	fmt.Fprintf(io.Stdout, "  modes          %s\n", opts.Modes)
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()

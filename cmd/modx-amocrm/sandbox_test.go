@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,59 +33,104 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func TestSandboxCommandServesAndSaves(t *testing.T) {
-	state := filepath.Join(t.TempDir(), "state.json")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr lockedBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- runSandbox(ctx, IO{Stdout: &stdout, Stderr: &stderr},
-			[]string{"-listen", "127.0.0.1:0", "-token", "T0KEN", "-state", state})
-	}()
+// sandboxCommand runs `modx-amocrm sandbox args...` on a free port until
+// stop, which returns the command's error.
+type sandboxCommand struct {
+	base   string
+	stdout lockedBuffer
+	cancel context.CancelFunc
+	done   chan error
+}
 
+func startSandboxCommand(t *testing.T, args ...string) *sandboxCommand {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	sc := &sandboxCommand{cancel: cancel, done: make(chan error, 1)}
+	t.Cleanup(cancel)
+	var stderr lockedBuffer
+	go func() {
+		sc.done <- runSandbox(ctx, IO{Stdout: &sc.stdout, Stderr: &stderr}, append([]string{"-listen", "127.0.0.1:0"}, args...))
+	}()
 	urlRe := regexp.MustCompile(`url\s+(http://\S+)`)
-	var base string
-	for deadline := time.Now().Add(5 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if m := urlRe.FindStringSubmatch(stdout.String()); m != nil {
-			base = m[1]
+	for deadline := time.Now().Add(5 * time.Second); sc.base == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := urlRe.FindStringSubmatch(sc.stdout.String()); m != nil {
+			sc.base = m[1]
 		}
 	}
-	if base == "" {
-		t.Fatalf("no url printed; stdout %q stderr %q", stdout.String(), stderr.String())
+	if sc.base == "" {
+		t.Fatalf("no url printed; stdout %q stderr %q", sc.stdout.String(), stderr.String())
 	}
-	if out := stdout.String(); !regexp.MustCompile(`token\s+T0KEN`).MatchString(out) || !regexp.MustCompile(`client_id\s+\S+`).MatchString(out) {
-		t.Errorf("start banner = %q, want client_id and the token", out)
-	}
+	return sc
+}
 
-	req, _ := http.NewRequest("GET", base+"/api/v4/leads/pipelines", nil)
-	req.Header.Set("Authorization", "Bearer T0KEN")
+func (sc *sandboxCommand) stop(t *testing.T) error {
+	t.Helper()
+	sc.cancel()
+	select {
+	case err := <-sc.done:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatal("runSandbox did not return after cancel")
+		return nil
+	}
+}
+
+// call sends an API request with the token and returns the status and body.
+func (sc *sandboxCommand) call(t *testing.T, method, path, token, body string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, sc.base+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("get pipelines: %v", err)
+		t.Fatalf("%s %s: %v", method, path, err)
 	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return resp.StatusCode, b
+}
+
+func TestSandboxCommandServesAndSaves(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.json")
+	sc := startSandboxCommand(t, "-token", "T0KEN", "-state", state)
+	if out := sc.stdout.String(); !regexp.MustCompile(`token\s+T0KEN`).MatchString(out) || !regexp.MustCompile(`client_id\s+\S+`).MatchString(out) ||
+		!regexp.MustCompile(`modes\s+default`).MatchString(out) {
+		t.Errorf("start banner = %q, want client_id, the token and the default modes", out)
+	}
+
+	status, b := sc.call(t, "GET", "/api/v4/leads/pipelines", "T0KEN", "")
 	var body struct {
 		Embedded struct {
 			Pipelines []struct{ Name string } `json:"pipelines"`
 		} `json:"_embedded"`
 	}
-	err = json.NewDecoder(resp.Body).Decode(&body)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != 200 || len(body.Embedded.Pipelines) != 3 {
-		t.Fatalf("pipelines: status %d, %d pipelines, err %v", resp.StatusCode, len(body.Embedded.Pipelines), err)
+	if err := json.Unmarshal(b, &body); err != nil || status != 200 || len(body.Embedded.Pipelines) != 3 {
+		t.Fatalf("pipelines: status %d, %d pipelines, err %v", status, len(body.Embedded.Pipelines), err)
 	}
-
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("runSandbox: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("runSandbox did not return after cancel")
+	if err := sc.stop(t); err != nil {
+		t.Fatalf("runSandbox: %v", err)
 	}
 	if _, err := os.Stat(state); err != nil {
 		t.Errorf("state not saved on exit: %v", err)
+	}
+}
+
+func TestSandboxCommandModes(t *testing.T) {
+	sc := startSandboxCommand(t, "-strict", "-search-lag", "5s", "-error-244")
+	if want := "modes          -search-lag 5s -search-no-fields -filters-ignored -no-request-id -unsorted-duplicates -error-244"; !strings.Contains(sc.stdout.String(), want) {
+		t.Errorf("banner = %q, want %q", sc.stdout.String(), want)
+	}
+	// The default account refuses this filter; one without the alpha ignores it.
+	if status, b := sc.call(t, "GET", "/api/v4/leads?filter[pipeline_id]=1", defaultSandboxToken, ""); status != http.StatusNoContent {
+		t.Errorf("ignored filter: %d %s, want 204", status, b)
+	}
+	if status, b := sc.call(t, "POST", "/api/v4/leads", defaultSandboxToken, `[{"name":"x"}]`); status != http.StatusBadRequest || !strings.Contains(string(b), "Код ошибки 244") {
+		t.Errorf("write: %d %s, want 400 with code 244", status, b)
+	}
+	if err := sc.stop(t); err != nil {
+		t.Fatalf("runSandbox: %v", err)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
 
@@ -39,7 +40,7 @@ func newShopEnv(t *testing.T, opts modxtest.Options) *shopEnv {
 	if err := modxtest.Create(e.ctx, db, e.shop); err != nil {
 		t.Fatalf("create shop: %v", err)
 	}
-	e.box, e.url = sandbox.Start(t, sandbox.Options{LongLivedTokens: []string{shopToken}, RPS: -1})
+	e.box, e.url = sandboxtest.Start(t, sandbox.Options{LongLivedTokens: []string{shopToken}, RPS: -1})
 	return e
 }
 

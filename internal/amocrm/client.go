@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -41,6 +42,15 @@ type Config struct {
 	MaxRetries int           // attempts after the first; default 5
 	BatchSize  int           // entities per write request, up to 250; default 50
 
+	// FiltersIgnored starts the Client knowing that the account ignores
+	// filter[...] (it lacks the API filtering alpha), as an earlier run
+	// found: LeadsByIDs and ContactsByIDs then read each id on its own.
+	FiltersIgnored bool
+	// OnFiltersIgnored is called once, when the Client finds that the
+	// account ignores filters, so the caller can remember it for the next
+	// run (Config.FiltersIgnored).
+	OnFiltersIgnored func()
+
 	HTTPClient *http.Client // its Timeout is not used: Timeout applies per attempt
 	Logger     *slog.Logger
 	OnRequest  func(RequestInfo) // called after every attempt, e.g. for metrics
@@ -63,6 +73,9 @@ type Client struct {
 	longLived string
 	tokens    *tokenSource // nil in long-lived token mode
 	stats     statsCollector
+
+	filtersIgnored   atomic.Bool
+	onFiltersIgnored func()
 }
 
 // New returns a Client. store may be nil only in long-lived token mode.
@@ -82,7 +95,10 @@ func New(cfg Config, store TokenStore) (*Client, error) {
 		onRequest: cfg.OnRequest,
 		sleep:     cfg.Sleep,
 		longLived: cfg.LongLivedToken,
+
+		onFiltersIgnored: cfg.OnFiltersIgnored,
 	}
+	c.filtersIgnored.Store(cfg.FiltersIgnored)
 	if c.http == nil {
 		c.http = &http.Client{}
 	}
@@ -122,5 +138,20 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	case <-t.C:
 		return nil
+	}
+}
+
+// FiltersIgnored reports whether the account is known to ignore filter[...].
+func (c *Client) FiltersIgnored() bool { return c.filtersIgnored.Load() }
+
+// noteFiltersIgnored records that the account ignores filters, telling the
+// log and OnFiltersIgnored the first time.
+func (c *Client) noteFiltersIgnored() {
+	if !c.filtersIgnored.CompareAndSwap(false, true) {
+		return
+	}
+	c.log.Warn("amocrm account ignores list filters, reading entities by id one at a time")
+	if c.onFiltersIgnored != nil {
+		c.onFiltersIgnored()
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,7 +14,8 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 )
 
-// pagedContacts serves n contacts, limit per page, HAL-style, 204 past the end.
+// pagedContacts serves n contacts (ids 1..n, updated at 1700000000+id),
+// limit per page, HAL-style, 204 past the end; filter[id][] is honoured.
 func pagedContacts(n int, queries *[]string) http.Handler {
 	var mu sync.Mutex
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -23,17 +25,23 @@ func pagedContacts(n int, queries *[]string) http.Handler {
 		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 		page = max(page, 1)
 		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		var all []int
+		for i := range n {
+			if ids := r.URL.Query()["filter[id][]"]; ids == nil || slices.Contains(ids, strconv.Itoa(i+1)) {
+				all = append(all, i+1)
+			}
+		}
 		from := (page - 1) * limit
-		if from >= n {
+		if from >= len(all) {
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
 		var items []string
-		for i := from; i < min(from+limit, n); i++ {
-			items = append(items, fmt.Sprintf(`{"id":%d,"name":"c%d","custom_fields_values":[{"field_id":1,"field_type":"tracking_data","values":[{"value":{"a":1}}]}]}`, i+1, i+1))
+		for _, id := range all[from:min(from+limit, len(all))] {
+			items = append(items, fmt.Sprintf(`{"id":%d,"name":"c%d","updated_at":%d,"custom_fields_values":[{"field_id":1,"field_type":"tracking_data","values":[{"value":{"a":1}}]}]}`, id, id, 1700000000+id))
 		}
 		next := ""
-		if from+limit < n {
+		if from+limit < len(all) {
 			next = fmt.Sprintf(`,"next":{"href":"https://x.amocrm.ru/api/v4/contacts?page=%d"}`, page+1)
 		}
 		fmt.Fprintf(w, `{"_page":%d,"_links":{"self":{"href":"x"}%s},"_embedded":{"contacts":[%s]}}`, page, next, strings.Join(items, ","))

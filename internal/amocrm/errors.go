@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -25,8 +26,10 @@ var (
 	ErrTokenRevoked = errors.New("amoCRM token has been revoked: put a new auth code in amocrm.auth_code and run `modx-amocrm auth`")
 	// ErrNoToken: OAuth mode and nothing in the token store yet.
 	ErrNoToken = errors.New("no amoCRM token stored: run `modx-amocrm auth`")
-	// ErrPaymentRequired: 402.
-	ErrPaymentRequired = errors.New("amoCRM account is not paid")
+	// ErrPaymentRequired: 402, or a 400 "Код ошибки 244", which amoCRM
+	// answers writes with when the subscription ended or the integration's
+	// user lacks rights (amocrm-api-php issue #33).
+	ErrPaymentRequired = errors.New("amoCRM account is not paid, or the integration's user lacks rights")
 	// ErrForbidden: 403, also the HTML page of an account blocked for abuse.
 	ErrForbidden = errors.New("amoCRM refused access (blocked for exceeding the rate limit?)")
 	// ErrRedirectURI: the token endpoint does not know the redirect URI sent
@@ -81,7 +84,7 @@ func (e *APIError) kind() error {
 		return ErrRedirectURI
 	case e.Status == http.StatusUnauthorized:
 		return ErrUnauthorized
-	case e.Status == http.StatusPaymentRequired:
+	case e.Status == http.StatusPaymentRequired, e.Status == http.StatusBadRequest && isCode244(e.Detail):
 		return ErrPaymentRequired
 	case e.Status == http.StatusForbidden:
 		return ErrForbidden
@@ -90,6 +93,13 @@ func (e *APIError) kind() error {
 	}
 	return nil
 }
+
+// isCode244 reports a detail naming legacy error 244 ("Код ошибки 244. В
+// случае повторного возникновения ошибки, обращайтесь в нашу техническую
+// поддержку"), in Russian or English.
+func isCode244(detail string) bool { return code244.MatchString(detail) }
+
+var code244 = regexp.MustCompile(`(?i)(код ошибки|error code)\s*244\b`)
 
 // ValidationError is a 400 with validation-errors. Items maps the request_id
 // of each rejected item to its errors; errors without a request_id are under "".

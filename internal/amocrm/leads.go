@@ -7,12 +7,34 @@ import (
 )
 
 // LeadsByIDs fetches deals by id, with their contact ids when withContacts.
+// On an account that ignores filters it reads each id on its own (see
+// FiltersIgnored).
 func (c *Client) LeadsByIDs(ctx context.Context, ids []int64, withContacts bool) ([]Lead, error) {
-	var extra url.Values
+	return byIDs(ctx, c, "leads", "/api/v4/leads", "leads", ids, withContactsQuery(withContacts), leadID)
+}
+
+// LeadsNewestFirst pages through the deals with an id above downToID, newest
+// first (GET /api/v4/leads?order[id]=desc, which needs neither filters nor
+// search), with their contact ids when withContacts, and stops there. fn may
+// return ErrStopPaging to stop sooner. Deals created meanwhile are passed
+// once or not at all; none already there is passed twice.
+func (c *Client) LeadsNewestFirst(ctx context.Context, downToID int64, withContacts bool, fn func([]Lead) error) error {
+	return newestFirst(ctx, c, "leads_newest", "/api/v4/leads", "leads", withContactsQuery(withContacts), downToID, leadID, fn)
+}
+
+// NewestLeadID returns the highest deal id of the account, 0 when it has
+// none: one request.
+func (c *Client) NewestLeadID(ctx context.Context) (int64, error) {
+	return newestID(ctx, c, "leads_newest", "/api/v4/leads", "leads", leadID)
+}
+
+func leadID(l Lead) int64 { return l.ID }
+
+func withContactsQuery(withContacts bool) url.Values {
 	if withContacts {
-		extra = url.Values{"with": {"contacts"}}
+		return url.Values{"with": {"contacts"}}
 	}
-	return byIDs[Lead](ctx, c, "leads", "/api/v4/leads", "leads", ids, extra)
+	return nil
 }
 
 // SearchLeads returns every deal matching query (full text, field values

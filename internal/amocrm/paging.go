@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -63,6 +65,148 @@ func eachPage[T any](ctx context.Context, c *Client, class, path, key string, qu
 			return nil
 		}
 	}
+}
+
+// ErrStopPaging, returned by the callback of a paging method, ends the
+// paging early; the method then returns nil.
+var ErrStopPaging = errors.New("stop paging")
+
+// scanDown pages a list sorted newest first and calls fn with the items of
+// each page that take keeps; an item take reports as below the bound ends
+// the paging after its page. A 204 or the last page ends it too.
+func scanDown[T any](ctx context.Context, c *Client, class, path, key string, query url.Values, take func(T) (keep, below bool), fn func([]T) error) error {
+	err := eachPage(ctx, c, class, path, key, query, func(page []T) error {
+		var kept []T
+		end := false
+		for _, it := range page {
+			keep, below := take(it)
+			end = end || below
+			if keep {
+				kept = append(kept, it)
+			}
+		}
+		if len(kept) > 0 {
+			if err := fn(kept); err != nil {
+				return err
+			}
+		}
+		if end {
+			return ErrStopPaging
+		}
+		return nil
+	})
+	if errors.Is(err, ErrStopPaging) {
+		return nil
+	}
+	return err
+}
+
+// newestFirst pages path by order[id]=desc, the one order every account has
+// (filters are an alpha), and calls fn with the entities above downTo. An
+// entity created meanwhile pushes the list down a place, so a page may
+// repeat the last one's tail: ids are passed strictly decreasing, none
+// twice. One deleted meanwhile pulls it up and can hide the entity after it
+// on the next page; a second scan finds it.
+func newestFirst[T any](ctx context.Context, c *Client, class, path, key string, query url.Values, downTo int64, id func(T) int64, fn func([]T) error) error {
+	q := url.Values{"order[id]": {"desc"}}
+	maps.Copy(q, query)
+	last := int64(math.MaxInt64)
+	return scanDown(ctx, c, class, path, key, q, func(it T) (bool, bool) {
+		n := id(it)
+		if n <= downTo {
+			return false, true
+		}
+		if n >= last {
+			return false, false
+		}
+		last = n
+		return true, false
+	}, fn)
+}
+
+// newestID is the highest id of path's entities, 0 when there is none.
+func newestID[T any](ctx context.Context, c *Client, class, path, key string, id func(T) int64) (int64, error) {
+	q := url.Values{"order[id]": {"desc"}, "limit": {"1"}}
+	var p halPage
+	ok, err := c.do(ctx, call{class: class, method: http.MethodGet, path: path, query: q}, &p)
+	if err != nil || !ok {
+		return 0, err
+	}
+	var items []T
+	if err := p.items(key, &items); err != nil {
+		return 0, fmt.Errorf("decode %s: %w", class, err)
+	}
+	var newest int64
+	for _, it := range items {
+		newest = max(newest, id(it))
+	}
+	return newest, nil
+}
+
+// byIDs fetches entities by id, 100 per filter[id][] request, and checks
+// that only asked-for ids came back: an account without the filter alpha
+// ignores the filter and answers its whole list (reference §3.3; sandbox
+// -filters-ignored). Only the first page of a filtered answer is read, which
+// holds all of an honoured one, so such an account costs one page. From then
+// on, and on a Client made with Config.FiltersIgnored, each id is read with
+// GET path/{id}; ids amoCRM does not know are missing from the result.
+func byIDs[T any](ctx context.Context, c *Client, class, path, key string, ids []int64, extra url.Values, id func(T) int64) ([]T, error) {
+	var out []T
+	for start := 0; start < len(ids); start += idsPerRequest {
+		chunk := ids[start:min(start+idsPerRequest, len(ids))]
+		if !c.filtersIgnored.Load() {
+			got, honoured, err := filteredByIDs(ctx, c, class, path, key, chunk, extra, id)
+			if err != nil {
+				return out, err
+			}
+			if honoured {
+				out = append(out, got...)
+				continue
+			}
+			c.noteFiltersIgnored()
+		}
+		for _, n := range chunk {
+			var v T
+			ok, err := c.do(ctx, call{class: class + "_by_id", method: http.MethodGet, path: fmt.Sprintf("%s/%d", path, n), query: extra}, &v)
+			var aerr *APIError
+			switch {
+			case errors.As(err, &aerr) && aerr.Status == http.StatusNotFound:
+				// Reports vary between 204 and 404 for a missing entity (reference §8 q5).
+			case err != nil:
+				return out, err
+			case ok:
+				out = append(out, v)
+			}
+		}
+	}
+	return out, nil
+}
+
+// filteredByIDs asks for ids with filter[id][] and reports whether the
+// answer held nothing else.
+func filteredByIDs[T any](ctx context.Context, c *Client, class, path, key string, ids []int64, extra url.Values, id func(T) int64) ([]T, bool, error) {
+	q := url.Values{"limit": {strconv.Itoa(pageLimit)}}
+	maps.Copy(q, extra)
+	asked := make(map[int64]bool, len(ids))
+	for _, n := range ids {
+		q.Add("filter[id][]", strconv.FormatInt(n, 10))
+		asked[n] = true
+	}
+	var p halPage
+	ok, err := c.do(ctx, call{class: class, method: http.MethodGet, path: path, query: q}, &p)
+	if err != nil || !ok {
+		return nil, true, err
+	}
+	var items []T
+	if err := p.items(key, &items); err != nil {
+		return nil, false, fmt.Errorf("decode %s: %w", class, err)
+	}
+	for _, it := range items {
+		if !asked[id(it)] {
+			return nil, false, nil
+		}
+	}
+	return items, true, nil
 }
 
 // listAll collects every page of a list.

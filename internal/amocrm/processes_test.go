@@ -14,6 +14,7 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
@@ -75,7 +76,7 @@ func TestTwoProcessesRefreshOnceMySQL(t *testing.T) {
 	if err := store.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	srv, url := sandbox.Start(t, sandbox.Options{RPS: -1})
+	srv, url := sandboxtest.Start(t, sandbox.Options{RPS: -1})
 	c, err := amocrm.New(amocrm.Config{BaseURL: url, ClientID: sandbox.DefaultClientID, ClientSecret: sandbox.DefaultClientSecret,
 		RedirectURI: sandbox.DefaultRedirectURI}, store)
 	if err != nil {

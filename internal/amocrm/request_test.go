@@ -247,6 +247,9 @@ func TestErrorResponsesAreTyped(t *testing.T) {
 		retries bool
 	}{
 		{"unpaid", 402, `{"title":"Payment Required","status":402}`, amocrm.ErrPaymentRequired, true, false},
+		{"code 244", 400, `{"title":"Bad Request","status":400,"detail":"Код ошибки 244. В случае повторного возникновения ошибки, обращайтесь в нашу техническую поддержку - support@amocrm.ru"}`, amocrm.ErrPaymentRequired, true, false},
+		{"code 244 in English", 400, `{"title":"Bad Request","status":400,"detail":"Error code 244"}`, amocrm.ErrPaymentRequired, true, false},
+		{"other 400", 400, `{"title":"Bad Request","status":400,"detail":"Код ошибки 2440"}`, nil, false, false},
 		{"blocked", 403, `<html><body><h1>403 Forbidden</h1></body></html>`, amocrm.ErrForbidden, true, false},
 		{"bad token", 401, `{"title":"Unauthorized","status":401}`, amocrm.ErrUnauthorized, true, false},
 		{"not found", 404, `{"title":"Not Found","detail":"Pipeline not found","status":404}`, nil, false, false},

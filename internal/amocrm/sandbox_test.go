@@ -15,6 +15,7 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
 )
 
 const sandboxToken = "sandbox-long-lived-token"
@@ -49,7 +50,7 @@ func is429(r sandbox.RequestLog) bool       { return r.Status == http.StatusTooM
 
 func TestSandboxOAuth(t *testing.T) {
 	ctx := context.Background()
-	srv, url := sandbox.Start(t, sandbox.Options{})
+	srv, url := sandboxtest.Start(t, sandbox.Options{})
 	box := &tokenBox{}
 	c := mustSandboxOAuth(t, url, box)
 	if _, err := c.Account(ctx); !errors.Is(err, amocrm.ErrNoToken) {
@@ -99,7 +100,7 @@ func TestSandboxOAuth(t *testing.T) {
 }
 
 func TestSandboxWrongSecretIsPlain(t *testing.T) {
-	_, url := sandbox.Start(t, sandbox.Options{})
+	_, url := sandboxtest.Start(t, sandbox.Options{})
 	const wrong = "not-the-sandbox-secret"
 	c, err := amocrm.New(amocrm.Config{BaseURL: url, ClientID: sandbox.DefaultClientID, ClientSecret: wrong,
 		RedirectURI: sandbox.DefaultRedirectURI}, memStore{&tokenBox{}})
@@ -115,7 +116,7 @@ func TestSandboxWrongSecretIsPlain(t *testing.T) {
 }
 
 func TestSandboxWrongRedirectURI(t *testing.T) {
-	_, url := sandbox.Start(t, sandbox.Options{})
+	_, url := sandboxtest.Start(t, sandbox.Options{})
 	c, err := amocrm.New(amocrm.Config{BaseURL: url, ClientID: sandbox.DefaultClientID, ClientSecret: sandbox.DefaultClientSecret,
 		RedirectURI: "https://shop.example/amocrm"}, memStore{&tokenBox{}})
 	if err != nil {
@@ -132,7 +133,7 @@ func TestSandboxUnauthorizedRefreshesOnce(t *testing.T) {
 	// The sandbox's clock jumps a day ahead: the access token the client
 	// still holds as valid is refused, and the refresh token is not.
 	var ahead atomic.Int64
-	srv, url := sandbox.Start(t, sandbox.Options{Now: func() time.Time {
+	srv, url := sandboxtest.Start(t, sandbox.Options{Now: func() time.Time {
 		return time.Now().Add(time.Duration(ahead.Load()))
 	}})
 	box := &tokenBox{}
@@ -152,7 +153,7 @@ func TestSandboxUnauthorizedRefreshesOnce(t *testing.T) {
 
 func TestSandboxTwoProcessesRefreshOnce(t *testing.T) {
 	ctx := context.Background()
-	srv, url := sandbox.Start(t, sandbox.Options{RPS: -1})
+	srv, url := sandboxtest.Start(t, sandbox.Options{RPS: -1})
 	box := &tokenBox{}
 	if err := mustSandboxOAuth(t, url, box).Exchange(ctx, sandbox.DefaultAuthCode); err != nil {
 		t.Fatal(err)
@@ -226,7 +227,7 @@ func TestSandboxRefreshIsStoredBeforeUse(t *testing.T) {
 func sandboxLongLived(t *testing.T, opts sandbox.Options, mod func(*amocrm.Config)) (*sandbox.Server, *amocrm.Client) {
 	t.Helper()
 	opts.LongLivedTokens = []string{sandboxToken}
-	srv, url := sandbox.Start(t, opts)
+	srv, url := sandboxtest.Start(t, opts)
 	cfg := amocrm.Config{BaseURL: url, LongLivedToken: sandboxToken}
 	if mod != nil {
 		mod(&cfg)

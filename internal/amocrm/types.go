@@ -192,6 +192,10 @@ type UnsortedEmbedded struct {
 }
 
 // ComplexResult is one item of the plain-array leads/complex response.
+// Merged is amoCRM's duplicate control at work: the contact matched a known
+// phone or e-mail and was merged into that contact, and ID may be an
+// existing deal (another order's) rather than a new one; RequestID then
+// still names the lead sent (developers.kommo.com/reference/complex-leads).
 type ComplexResult struct {
 	ID        int64    `json:"id"`
 	ContactID int64    `json:"contact_id"`

@@ -31,6 +31,7 @@ type MODX struct {
 	PasswordFile string `toml:"password_file"`
 	TablePrefix  string `toml:"table_prefix"`
 	Timezone     string `toml:"timezone"`
+	Shop         string `toml:"shop"` // ShopAuto, ShopMiniShop2 or ShopMiniShop3
 }
 
 type State struct {

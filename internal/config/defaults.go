@@ -6,7 +6,7 @@ import "time"
 // the file keeps the value given here (DESIGN.md's TOML block).
 func Default() Config {
 	return Config{
-		MODX:  MODX{TablePrefix: "modx_"},
+		MODX:  MODX{TablePrefix: "modx_", Shop: ShopAuto},
 		State: State{TablePrefix: "amocrm_sync_"},
 		AmoCRM: AmoCRM{
 			Domain:    "amocrm.ru",
@@ -14,9 +14,9 @@ func Default() Config {
 			Timeout:   Duration{30 * time.Second},
 		},
 		Sync: Sync{
-			Cron:         "@every 1m",
+			Cron:         "@every 5s",
 			Start:        "now",
-			Settle:       Duration{10 * time.Second},
+			Settle:       Duration{5 * time.Second},
 			AbandonAfter: Duration{time.Hour},
 			BatchSize:    50,
 			MaxAttempts:  5,
@@ -44,6 +44,13 @@ func Default() Config {
 		Log:   Log{Level: "info", Format: "auto"},
 	}
 }
+
+// Values of modx.shop: which shop's tables the orders come from.
+const (
+	ShopAuto      = "auto"      // whichever exists: ms2_orders or ms3_orders
+	ShopMiniShop2 = "minishop2" // miniShop2 on MODX 2
+	ShopMiniShop3 = "minishop3" // MiniShop3 on MODX 3
+)
 
 // Values of orders.responsible_priority.
 const (

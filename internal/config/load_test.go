@@ -34,7 +34,7 @@ func TestParseDefaults(t *testing.T) {
 	}{
 		{"sync.batch_size", c.Sync.BatchSize, 50},
 		{"sync.max_attempts", c.Sync.MaxAttempts, 5},
-		{"sync.settle", c.Sync.Settle.Duration, 10 * time.Second},
+		{"sync.settle", c.Sync.Settle.Duration, 5 * time.Second},
 		{"amocrm.timeout", c.AmoCRM.Timeout.Duration, 30 * time.Second},
 		{"amocrm.rate_limit", c.AmoCRM.RateLimit, 6.0},
 		{"log.level", c.Log.Level, "info"},

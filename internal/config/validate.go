@@ -99,6 +99,7 @@ func (v *validator) modx() {
 			v.fail("modx.timezone", "want a zone like \"Europe/Moscow\", got %q", c.MODX.Timezone)
 		}
 	}
+	v.oneOf("modx.shop", c.MODX.Shop, ShopAuto, ShopMiniShop2, ShopMiniShop3)
 }
 
 func (v *validator) dsn(key, dsn string) {
@@ -184,7 +185,7 @@ func (v *validator) orders() {
 	for _, k := range sortedKeys(o.StatusMap) {
 		key := "orders.status_map." + joinKey(k)
 		if n, err := strconv.Atoi(k); err != nil || n <= 0 {
-			v.fail(key, "want a miniShop2 status id (an integer) as the key, got %q", k)
+			v.fail(key, "want a shop status id (an integer) as the key, got %q", k)
 		}
 		if o.StatusMap[k].IsZero() {
 			v.fail(key, "want an amoCRM status id or name")
@@ -265,6 +266,6 @@ func StatusMapWarning(c *Config) string {
 		return ""
 	}
 	return `deals go to the pipelines of category rules (orders.category) but orders.status_map is empty, ` +
-		`so miniShop2 status changes of their orders are not sent: map each status, e.g. "2" = "Оплачен" ` +
+		`so their orders' status changes in the shop are not sent: map each status, e.g. "2" = "Оплачен" ` +
 		`(a name is looked up in each deal's pipeline)`
 }

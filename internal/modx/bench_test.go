@@ -8,15 +8,21 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 )
 
-// BenchmarkLoadOrders reads a generated shop of 5000 orders in keyset pages
-// of 500 full orders (headers, then LoadOrders):
+// BenchmarkLoadOrders reads a generated miniShop2 4.x and MiniShop3 shop of
+// 5000 orders each in keyset pages of 500 full orders (headers, then
+// LoadOrders):
 //
 //	go test -run '^$' -bench LoadOrders ./internal/modx/
 func BenchmarkLoadOrders(b *testing.B) {
-	o := modxtest.Options{Prefix: "modx_"}
+	for _, gen := range []string{modxtest.Gen4x, modxtest.GenMS3} {
+		b.Run(gen, func(b *testing.B) { benchmarkLoadOrders(b, modxtest.Options{Prefix: "modx_", Generation: gen}) })
+	}
+}
+
+func benchmarkLoadOrders(b *testing.B, o modxtest.Options) {
 	raw, dsn := createShop(b, o)
 	ctx := context.Background()
-	ds, err := modxtest.Generate(ctx, raw, modxtest.GenOptions{Prefix: o.Prefix, Orders: 5000, Users: 500, Seed: 1})
+	ds, err := modxtest.Generate(ctx, raw, modxtest.GenOptions{Prefix: o.Prefix, Generation: o.Generation, Orders: 5000, Users: 500, Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,8 +8,8 @@ import (
 
 // Cursors holds one id per source.
 type Cursors struct {
-	Orders    int64 // ms2_orders
-	OrderLogs int64 // ms2_order_logs
+	Orders    int64 // ms2_orders or ms3_orders
+	OrderLogs int64 // ms2_order_logs or ms3_order_logs
 	Forms     int64 // formit_forms; 0 without FormIt
 	Users     int64 // users
 }
@@ -33,7 +33,7 @@ func (c Cursors) Of(source string) int64 {
 // MaxIDs returns the current highest id of every source: where a state
 // that starts "now" puts its watermarks.
 func (db *DB) MaxIDs(ctx context.Context) (Cursors, error) {
-	return db.cursors(ctx, func(table, _ string) string {
+	return db.cursors(ctx, func(table, _ string, _ bool) string {
 		return "SELECT COALESCE(MAX(id), 0) FROM " + db.table(table)
 	})
 }
@@ -45,9 +45,9 @@ func (db *DB) MaxIDs(ctx context.Context) (Cursors, error) {
 // created before MODX 2.5 have createdon 0 and count as older).
 func (db *DB) FirstIDsSince(ctx context.Context, t time.Time) (Cursors, error) {
 	wall, unix := db.wallString(t), t.Unix()
-	return db.cursors(ctx, func(table, column string) string {
+	return db.cursors(ctx, func(table, column string, isUnix bool) string {
 		var bound any = unix
-		if table == "ms2_orders" || table == "ms2_order_logs" {
+		if !isUnix {
 			bound = "'" + wall + "'" // formatted by us: digits, dashes, colons
 		}
 		return fmt.Sprintf("SELECT COALESCE((SELECT MIN(id) FROM %[1]s WHERE `%[2]s` >= %[3]v), "+
@@ -56,8 +56,8 @@ func (db *DB) FirstIDsSince(ctx context.Context, t time.Time) (Cursors, error) {
 }
 
 // cursors runs one query per existing source table, built by q from the
-// table name and its creation-time column.
-func (db *DB) cursors(ctx context.Context, q func(table, timeColumn string) string) (Cursors, error) {
+// table name, its creation-time column and whether that holds Unix time.
+func (db *DB) cursors(ctx context.Context, q func(table, timeColumn string, unix bool) string) (Cursors, error) {
 	var c Cursors
 	s, err := db.detected(ctx)
 	if err != nil {
@@ -65,19 +65,20 @@ func (db *DB) cursors(ctx context.Context, q func(table, timeColumn string) stri
 	}
 	sources := []struct {
 		table, column string
+		unix          bool
 		dst           *int64
 	}{
-		{"ms2_orders", "createdon", &c.Orders},
-		{"ms2_order_logs", "timestamp", &c.OrderLogs},
-		{"formit_forms", "date", &c.Forms},
-		{"users", "createdon", &c.Users},
+		{s.names.orders, "createdon", false, &c.Orders},
+		{s.names.logs, "timestamp", false, &c.OrderLogs},
+		{"formit_forms", "date", true, &c.Forms},
+		{"users", "createdon", true, &c.Users},
 	}
 	for _, src := range sources {
 		if !s.Has(src.table, src.column) {
 			continue
 		}
 		qctx, cancel := db.query(ctx)
-		err := db.sql.GetContext(qctx, src.dst, q(src.table, src.column))
+		err := db.sql.GetContext(qctx, src.dst, q(src.table, src.column, src.unix))
 		cancel()
 		if err != nil {
 			return c, fmt.Errorf("read %s cursor: %w", src.table, err)

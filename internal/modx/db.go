@@ -1,8 +1,11 @@
-// Package modx reads a MODX Revolution + miniShop2 database: orders, status
-// logs, FormIt forms, users, settings and the old amoCRM extra's link tables.
-// It never writes to MODX's tables. Every query names its columns and is
-// built from the detected schema, because real shops differ (three miniShop2
-// generations, custom and missing columns, prefixes without "_").
+// Package modx reads a MODX database and its shop (miniShop2 on MODX 2,
+// MiniShop3 on MODX 3): orders, status logs, FormIt forms, users, settings
+// and the old amoCRM extra's link tables. Both shops give the same records,
+// so nothing downstream knows which one they came from. It never writes to
+// MODX's tables. Every query names its columns and is built from the
+// detected schema, because real shops differ (three miniShop2 generations,
+// MiniShop3's renamed tables and columns, custom and missing columns,
+// prefixes without "_").
 package modx
 
 import (
@@ -33,9 +36,12 @@ type Options struct {
 	Prefix string
 	// Password, when set, replaces the DSN's password.
 	Password string
-	// Location is the IANA zone of miniShop2 DATETIMEs ("Europe/Moscow").
+	// Location is the IANA zone of the shop's DATETIMEs ("Europe/Moscow").
 	// Empty: MODX's date_timezone setting, else UTC.
 	Location string
+	// Shop is ShopAuto (or ""), ShopMiniShop2 or ShopMiniShop3: which
+	// shop's tables the orders are read from.
+	Shop string
 	// QueryTimeout bounds each query; zero means DefaultQueryTimeout.
 	QueryTimeout time.Duration
 }
@@ -44,6 +50,7 @@ type Options struct {
 type DB struct {
 	sql     *sqlx.DB
 	prefix  string
+	shop    string
 	loc     *time.Location
 	timeout time.Duration
 
@@ -62,6 +69,11 @@ var ErrBadPrefix = errors.New("table prefix may hold only letters, digits and _"
 func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if !prefixPattern.MatchString(opts.Prefix) {
 		return nil, fmt.Errorf("table prefix %q: %w", opts.Prefix, ErrBadPrefix)
+	}
+	switch opts.Shop {
+	case "", ShopAuto, ShopMiniShop2, ShopMiniShop3:
+	default:
+		return nil, fmt.Errorf("shop %q: %w", opts.Shop, ErrBadShop)
 	}
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
@@ -86,6 +98,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	db := &DB{
 		sql:     sqlx.NewDb(sql.OpenDB(conn), "mysql"),
 		prefix:  opts.Prefix,
+		shop:    opts.Shop,
 		timeout: opts.QueryTimeout,
 	}
 	if db.timeout <= 0 {
@@ -111,7 +124,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 // Close closes the connection pool.
 func (db *DB) Close() error { return db.sql.Close() }
 
-// Location is the zone miniShop2 DATETIMEs are read in.
+// Location is the zone the shop's DATETIMEs are read in.
 func (db *DB) Location() *time.Location { return db.loc }
 
 // Prefix is the table prefix in use.

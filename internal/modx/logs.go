@@ -3,6 +3,7 @@ package modx
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -15,7 +16,8 @@ type SkippedLog struct {
 	Reason  string
 }
 
-// StatusLogPage is one keyset page of ms2_order_logs.
+// StatusLogPage is one keyset page of the order log (ms2_order_logs or
+// ms3_order_logs).
 type StatusLogPage struct {
 	Changes []StatusChange
 	Skipped []SkippedLog
@@ -35,12 +37,13 @@ func (db *DB) StatusLogs(ctx context.Context, afterID int64, limit int) (StatusL
 	if err != nil {
 		return page, err
 	}
-	if !s.Has("ms2_order_logs", "") {
+	t := s.names.logs
+	if !s.Has(t, "") {
 		return page, nil
 	}
-	l := func(col, fallback string) string { return s.col("ms2_order_logs", "l", col, fallback) }
+	l := func(col, fallback string) string { return s.col(t, "l", col, fallback) }
 	q := "SELECT l.id, " + l("order_id", "0") + ", " + l("action", "''") + ", " + l("entry", "''") +
-		", l.`timestamp` FROM " + db.table("ms2_order_logs") + " l WHERE l.id > ? ORDER BY l.id LIMIT ?"
+		", l.`timestamp` FROM " + db.table(t) + " l WHERE l.id > ? ORDER BY l.id LIMIT ?"
 	n := 0
 	err = db.each(ctx, fmt.Sprintf("read order logs after %d", afterID), q, args(afterID, limit), func(rows *sql.Rows) error {
 		var (
@@ -56,7 +59,7 @@ func (db *DB) StatusLogs(ctx context.Context, afterID int64, limit int) (StatusL
 		if action != "status" {
 			return nil
 		}
-		status, ok := parseID(strings.TrimSpace(entry))
+		status, ok := statusEntry(entry)
 		if !ok {
 			page.Skipped = append(page.Skipped, SkippedLog{LogID: c.LogID, OrderID: c.OrderID, Entry: entry,
 				Reason: fmt.Sprintf("entry %q is not a status id", entry)})
@@ -71,19 +74,39 @@ func (db *DB) StatusLogs(ctx context.Context, afterID int64, limit int) (StatusL
 	return page, err
 }
 
-// OrderStatuses reads ms2_order_statuses ordered by rank, then id.
+// statusEntry reads the new status id from a status row's entry:
+// miniShop2 writes the bare id ("2"), MiniShop3 1.x a JSON object
+// ({"status_id":2}, see minishop3.go).
+func statusEntry(entry string) (int64, bool) {
+	entry = strings.TrimSpace(entry)
+	if !strings.HasPrefix(entry, "{") {
+		return parseID(entry)
+	}
+	var e struct {
+		StatusID json.Number `json:"status_id"`
+	}
+	if err := json.Unmarshal([]byte(entry), &e); err != nil {
+		return 0, false
+	}
+	return parseID(e.StatusID.String())
+}
+
+// OrderStatuses reads the shop's statuses ordered by rank (MiniShop3:
+// position), then id.
 func (db *DB) OrderStatuses(ctx context.Context) ([]OrderStatus, error) {
 	s, err := db.detected(ctx)
 	if err != nil {
 		return nil, err
 	}
-	st := func(col, fallback string) string { return s.col("ms2_order_statuses", "s", col, fallback) }
-	q := "SELECT s.id, " + st("name", "''") + ", " + st("rank", "0") + ", " + st("final", "0") + ", " +
-		st("active", "1") + " FROM " + db.table("ms2_order_statuses") + " s ORDER BY 3, s.id"
+	n := s.names
+	st := func(col, fallback string) string { return s.col(n.statuses, "s", col, fallback) }
+	q := "SELECT s.id, " + st("name", "''") + ", " + st(n.rank, "0") + ", " + st("final", "0") + ", " +
+		st("active", "1") + " FROM " + db.table(n.statuses) + " s ORDER BY 3, s.id"
 	var out []OrderStatus
 	err = db.each(ctx, "read order statuses", q, nil, func(rows *sql.Rows) error {
 		var st OrderStatus
 		err := rows.Scan(&st.ID, &st.Name, &st.Rank, &st.Final, &st.Active)
+		st.Name = statusName(st.Name)
 		out = append(out, st)
 		return err
 	})

@@ -2,6 +2,7 @@ package modx_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -11,7 +12,15 @@ import (
 )
 
 func TestStatusLogs(t *testing.T) {
-	o := modxtest.Options{Prefix: "modx_", Generation: "3.0", MyISAM: true}
+	for _, o := range []modxtest.Options{
+		{Prefix: "modx_", Generation: modxtest.Gen30, MyISAM: true},
+		{Prefix: "modx_", Generation: modxtest.GenMS3},
+	} {
+		t.Run(o.Generation, func(t *testing.T) { testStatusLogs(t, o) })
+	}
+}
+
+func testStatusLogs(t *testing.T, o modxtest.Options) {
 	db, raw := newShop(t, o)
 	ctx := context.Background()
 	at := time.Date(2025, 2, 1, 9, 30, 0, 0, time.UTC)
@@ -44,7 +53,11 @@ func TestStatusLogs(t *testing.T) {
 	if len(second.Changes) != 1 || second.Changes[0].Status != 2 {
 		t.Errorf("page 2 changes: got %+v", second.Changes)
 	}
-	wantSkipped := []modx.SkippedLog{{LogID: ids[3], OrderID: 2, Entry: "oops", Reason: `entry "oops" is not a status id`}}
+	entry := "oops"
+	if o.Generation == modxtest.GenMS3 {
+		entry = `{"status_id":"oops"}` // OrderLogService::add wraps whatever it is given
+	}
+	wantSkipped := []modx.SkippedLog{{LogID: ids[3], OrderID: 2, Entry: entry, Reason: fmt.Sprintf("entry %q is not a status id", entry)}}
 	if !reflect.DeepEqual(second.Skipped, wantSkipped) {
 		t.Errorf("skipped: got %+v, want %+v", second.Skipped, wantSkipped)
 	}
@@ -56,16 +69,30 @@ func TestStatusLogs(t *testing.T) {
 }
 
 func TestOrderStatuses(t *testing.T) {
-	db, _ := newShop(t, modxtest.Options{Prefix: "modx_"})
-	got := must(db.OrderStatuses(context.Background()))(t)
-	var ids []int64
-	for _, s := range got {
-		ids = append(ids, s.ID)
+	tests := []struct {
+		gen   string
+		ids   []int64 // by rank (position)
+		names []string
+		final []bool
+	}{
+		{modxtest.Gen4x, []int64{5, 1, 2, 3, 4}, []string{"Черновик", "Новый", "Оплачен", "Отправлен", "Отменён"}, []bool{false, false, false, true, true}},
+		// MiniShop3 1.x stores lexicon keys as names; the manager shows these.
+		{modxtest.GenMS3, []int64{1, 2, 3, 4, 5}, []string{"Черновик", "Новый", "Оплачен", "Отправлен", "Отменен"}, []bool{false, false, false, true, true}},
 	}
-	if want := []int64{5, 1, 2, 3, 4}; !reflect.DeepEqual(ids, want) {
-		t.Errorf("ids by rank: got %v, want %v", ids, want)
-	}
-	if got[0].Name != "Черновик" || !got[3].Final || got[1].Final {
-		t.Errorf("statuses: got %+v", got)
+	for _, tt := range tests {
+		t.Run(tt.gen, func(t *testing.T) {
+			db, _ := newShop(t, modxtest.Options{Prefix: "modx_", Generation: tt.gen})
+			var (
+				ids   []int64
+				names []string
+				final []bool
+			)
+			for _, s := range must(db.OrderStatuses(context.Background()))(t) {
+				ids, names, final = append(ids, s.ID), append(names, s.Name), append(final, s.Final)
+			}
+			if !reflect.DeepEqual(ids, tt.ids) || !reflect.DeepEqual(names, tt.names) || !reflect.DeepEqual(final, tt.final) {
+				t.Errorf("got ids %v names %v final %v, want %v %v %v", ids, names, final, tt.ids, tt.names, tt.final)
+			}
+		})
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -22,8 +24,9 @@ func (db *DB) OrderHeaders(ctx context.Context, afterID int64, limit int) ([]Ord
 	if err != nil {
 		return nil, err
 	}
-	q := "SELECT o.id, " + s.col("ms2_orders", "o", "status", "0") + ", " + s.col("ms2_orders", "o", "num", "''") +
-		", o.createdon FROM " + db.table("ms2_orders") + " o WHERE o.id > ? ORDER BY o.id LIMIT ?"
+	n := s.names
+	q := "SELECT o.id, " + s.col(n.orders, "o", n.status, "0") + ", " + s.col(n.orders, "o", "num", "''") +
+		", o.createdon FROM " + db.table(n.orders) + " o WHERE o.id > ? ORDER BY o.id LIMIT ?"
 	var out []OrderHeader
 	err = db.each(ctx, fmt.Sprintf("read orders after %d", afterID), q, args(afterID, limit), func(rows *sql.Rows) error {
 		var (
@@ -75,7 +78,7 @@ func (db *DB) LoadOrders(ctx context.Context, ids []int64) ([]Order, error) {
 	if err != nil {
 		return nil, err
 	}
-	orders, addressIDs, err := db.orderRows(ctx, s, ids)
+	orders, links, err := db.orderRows(ctx, s, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -83,71 +86,71 @@ func (db *DB) LoadOrders(ctx context.Context, ids []int64) ([]Order, error) {
 		return nil, nil
 	}
 	byID := make(map[int64]*Order, len(orders))
-	userIDs := make([]int64, 0, len(orders))
 	for i := range orders {
 		byID[orders[i].ID] = &orders[i]
-		userIDs = append(userIDs, orders[i].UserID)
 	}
-	if err := db.attachAddresses(ctx, s, byID, addressIDs); err != nil {
+	if err := db.attachAddresses(ctx, s, byID, links.address); err != nil {
 		return nil, err
 	}
 	if err := db.attachProducts(ctx, s, byID); err != nil {
 		return nil, err
 	}
-	customers, err := db.UsersByIDs(ctx, userIDs)
-	if err != nil {
+	if err := db.attachCustomers(ctx, s, orders, links.customer); err != nil {
 		return nil, err
-	}
-	byUser := make(map[int64]*Customer, len(customers))
-	for i := range customers {
-		byUser[customers[i].ID] = &customers[i]
-	}
-	for i := range orders {
-		orders[i].Customer = byUser[orders[i].UserID]
 	}
 	return orders, nil
 }
 
-// orderRows reads the ms2_orders rows of ids and, on generations before 4.0,
-// the address id each order points to.
-func (db *DB) orderRows(ctx context.Context, s *Schema, ids []int64) ([]Order, map[int64]int64, error) {
-	o := func(col, fallback string) string { return s.col("ms2_orders", "o", col, fallback) }
+// orderLinks are the ids an order row points to that its record does not
+// keep: the address before miniShop2 4.0, MiniShop3's customer.
+type orderLinks struct {
+	address, customer map[int64]int64 // order id -> ms2_order_addresses.id / ms3_customers.id
+}
+
+// orderRows reads the orders rows of ids and what they link to.
+func (db *DB) orderRows(ctx context.Context, s *Schema, ids []int64) ([]Order, orderLinks, error) {
+	n := s.names
+	o := func(col, fallback string) string { return s.col(n.orders, "o", col, fallback) }
 	comment := "''"
 	switch {
-	case s.Has("ms2_orders", "order_comment"):
+	case s.Has(n.orders, "order_comment"):
 		comment = o("order_comment", "''")
-	case s.Has("ms2_orders", "comment"):
+	case s.Has(n.orders, "comment"):
 		comment = o("comment", "''")
+	}
+	properties, customer := "NULL", "0"
+	if s.Has(n.orders, "properties") {
+		properties = "o.properties"
+	}
+	if s.Shop == ShopMiniShop3 {
+		customer = o("customer_id", "0")
 	}
 	cols := []string{
 		"o.id", o("user_id", "0"), o("num", "''"), "o.createdon", "o.updatedon",
 		o("cost", "0"), o("cart_cost", "0"), o("delivery_cost", "0"), o("weight", "0"),
-		o("status", "0"), o("delivery", "0"), o("payment", "0"), o("context", "''"), comment,
-		o("address", "0"), "o.properties",
+		o(n.status, "0"), o(n.delivery, "0"), o(n.payment, "0"), o("context", "''"), comment,
+		o("address", "0"), customer, properties,
 	}
-	from := db.table("ms2_orders") + " o"
-	cols = append(cols, db.joinName(s, "ms2_deliveries", "d", "o.delivery", &from),
-		db.joinName(s, "ms2_payments", "p", "o.payment", &from))
-	if !s.Has("ms2_orders", "properties") {
-		cols[15] = "NULL"
-	}
+	from := db.table(n.orders) + " o"
+	cols = append(cols, db.joinName(s, n.deliveries, "d", "o."+n.delivery, &from),
+		db.joinName(s, n.payments, "p", "o."+n.payment, &from))
 	var (
-		orders     []Order
-		addressIDs = map[int64]int64{}
+		orders []Order
+		links  = orderLinks{address: map[int64]int64{}, customer: map[int64]int64{}}
 	)
 	q := "SELECT " + strings.Join(cols, ", ") + " FROM " + from + " WHERE o.id IN (?) ORDER BY o.id"
 	err := db.each(ctx, fmt.Sprintf("read %d orders", len(ids)), q, args(ids), func(rows *sql.Rows) error {
 		var (
-			r                 Order
-			created, updated  sql.NullTime
-			addressID         int64
-			properties        sql.NullString
-			delivery, payment sql.NullString
+			r                     Order
+			created, updated      sql.NullTime
+			addressID, customerID int64
+			properties            sql.NullString
+			delivery, payment     sql.NullString
 		)
 		err := rows.Scan(&r.ID, &r.UserID, &r.Num, &created, &updated,
 			&r.Cost, &r.CartCost, &r.DeliveryCost, &r.Weight,
 			&r.Status, &r.DeliveryID, &r.PaymentID, &r.Context, &r.Comment,
-			&addressID, &properties, &delivery, &payment)
+			&addressID, &customerID, &properties, &delivery, &payment)
 		if err != nil {
 			return err
 		}
@@ -155,12 +158,46 @@ func (db *DB) orderRows(ctx context.Context, s *Schema, ids []int64) ([]Order, m
 		r.Properties = rawJSON(properties)
 		r.DeliveryName, r.PaymentName = delivery.String, payment.String
 		if addressID > 0 {
-			addressIDs[r.ID] = addressID
+			links.address[r.ID] = addressID
+		}
+		if customerID > 0 {
+			links.customer[r.ID] = customerID
 		}
 		orders = append(orders, r)
 		return nil
 	})
-	return orders, addressIDs, err
+	return orders, links, err
+}
+
+// attachCustomers sets Order.Customer: MiniShop3's customer (ms3_customers)
+// where the order links one, else the MODX user behind user_id.
+func (db *DB) attachCustomers(ctx context.Context, s *Schema, orders []Order, customerOf map[int64]int64) error {
+	shopCustomers, err := db.shopCustomers(ctx, s, slices.Collect(maps.Values(customerOf)))
+	if err != nil {
+		return err
+	}
+	var userIDs []int64
+	for _, o := range orders {
+		if shopCustomers[customerOf[o.ID]] == nil && o.UserID > 0 {
+			userIDs = append(userIDs, o.UserID)
+		}
+	}
+	users, err := db.UsersByIDs(ctx, userIDs)
+	if err != nil {
+		return err
+	}
+	byUser := make(map[int64]*Customer, len(users))
+	for i := range users {
+		byUser[users[i].ID] = &users[i]
+	}
+	for i := range orders {
+		if c := shopCustomers[customerOf[orders[i].ID]]; c != nil {
+			orders[i].Customer = c
+			continue
+		}
+		orders[i].Customer = byUser[orders[i].UserID]
+	}
+	return nil
 }
 
 // joinName LEFT JOINs a delivery/payment table onto from and returns its
@@ -196,27 +233,33 @@ var addressColumns = []struct {
 	{"text_address", func(a *Address) *string { return &a.TextAddress }},
 }
 
-// attachAddresses sets Order.Address: on 4.x by order_id (the newest row wins
-// when a shop has duplicates), before 4.0 by ms2_orders.address.
+// attachAddresses sets Order.Address: by order_id on miniShop2 4.x and
+// MiniShop3 (the newest row wins when a shop has duplicates), before 4.0 by
+// ms2_orders.address.
 func (db *DB) attachAddresses(ctx context.Context, s *Schema, byID map[int64]*Order, addressIDs map[int64]int64) error {
-	if !s.Has("ms2_order_addresses", "") {
+	t := s.names.addresses
+	if !s.Has(t, "") {
 		return nil
 	}
 	cols := []string{"a.id"}
 	for _, c := range addressColumns {
-		cols = append(cols, s.col("ms2_order_addresses", "a", c.name, "''"))
+		if c.name == "receiver" {
+			cols = append(cols, s.receiver())
+			continue
+		}
+		cols = append(cols, s.col(t, "a", c.name, "''"))
 	}
 	cols = append(cols, "a.properties")
-	if !s.Has("ms2_order_addresses", "properties") {
+	if !s.Has(t, "properties") {
 		cols[len(cols)-1] = "NULL"
 	}
 	q := "SELECT " + strings.Join(cols, ", ")
 	var ids []int64
-	// owner maps an address row to its orders before 4.0; 4.x rows name their order.
+	// owner maps an address row to its orders before 4.0; later rows name their order.
 	owner := map[int64][]int64{}
-	if s.Generation == Gen4x {
+	if s.Has(t, "order_id") {
 		ids = orderIDs(byID)
-		q += ", a.order_id FROM " + db.table("ms2_order_addresses") + " a WHERE a.order_id IN (?) ORDER BY a.id"
+		q += ", a.order_id FROM " + db.table(t) + " a WHERE a.order_id IN (?) ORDER BY a.id"
 	} else {
 		if len(addressIDs) == 0 {
 			return nil
@@ -225,7 +268,7 @@ func (db *DB) attachAddresses(ctx context.Context, s *Schema, byID map[int64]*Or
 			owner[addrID] = append(owner[addrID], orderID)
 			ids = append(ids, addrID)
 		}
-		q += ", 0 FROM " + db.table("ms2_order_addresses") + " a WHERE a.id IN (?) ORDER BY a.id"
+		q += ", 0 FROM " + db.table(t) + " a WHERE a.id IN (?) ORDER BY a.id"
 	}
 	return db.each(ctx, fmt.Sprintf("read addresses of %d orders", len(byID)), q, args(ids), func(rows *sql.Rows) error {
 		var (
@@ -266,19 +309,20 @@ func orderIDs(byID map[int64]*Order) []int64 {
 // attachProducts sets Order.Products in cart order, with each product's
 // article and category ancestries.
 func (db *DB) attachProducts(ctx context.Context, s *Schema, byID map[int64]*Order) error {
-	if !s.Has("ms2_order_products", "") {
+	n := s.names
+	if !s.Has(n.products, "") {
 		return nil
 	}
-	op := func(col, fallback string) string { return s.col("ms2_order_products", "op", col, fallback) }
+	op := func(col, fallback string) string { return s.col(n.products, "op", col, fallback) }
 	cols := []string{"op.id", "op.order_id", op("product_id", "0"), op("name", "''"), op("count", "0"),
 		op("price", "0"), op("weight", "0"), op("cost", "0"), "op.options"}
-	if !s.Has("ms2_order_products", "options") {
+	if !s.Has(n.products, "options") {
 		cols[len(cols)-1] = "NULL"
 	}
-	from := db.table("ms2_order_products") + " op"
-	if s.Has("ms2_products", "article") {
+	from := db.table(n.products) + " op"
+	if s.Has(n.productData, "article") {
 		cols = append(cols, "COALESCE(p.article, '')")
-		from += " LEFT JOIN " + db.table("ms2_products") + " p ON p.id = op.product_id"
+		from += " LEFT JOIN " + db.table(n.productData) + " p ON p.id = op.product_id"
 	} else {
 		cols = append(cols, "''")
 	}
@@ -338,14 +382,16 @@ func (db *DB) attachCategories(ctx context.Context, s *Schema, lines []*OrderPro
 	return nil
 }
 
-// additionalCategories reads ms2_product_categories for the products.
+// additionalCategories reads ms2_product_categories (ms3_product_categories)
+// for the products.
 func (db *DB) additionalCategories(ctx context.Context, s *Schema, productIDs []int64) (map[int64][]int64, error) {
-	if !s.Has("ms2_product_categories", "") {
+	t := s.names.productCategories
+	if !s.Has(t, "") {
 		return nil, nil
 	}
 	out := map[int64][]int64{}
 	err := db.each(ctx, fmt.Sprintf("read additional categories of %d products", len(productIDs)),
-		"SELECT product_id, category_id FROM "+db.table("ms2_product_categories")+
+		"SELECT product_id, category_id FROM "+db.table(t)+
 			" WHERE product_id IN (?) ORDER BY product_id, category_id", args(productIDs),
 		func(rows *sql.Rows) error {
 			var product, category int64

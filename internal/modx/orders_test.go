@@ -12,9 +12,9 @@ import (
 )
 
 func TestLoadOrders(t *testing.T) {
-	for _, gen := range []string{"2.4", "3.0", "4.x"} {
+	for _, gen := range []string{"2.4", "3.0", "4.x", modxtest.GenMS3} {
 		t.Run(gen, func(t *testing.T) {
-			o := modxtest.Options{Prefix: "modx_", Generation: gen, MyISAM: gen != "4.x"}
+			o := modxtest.Options{Prefix: "modx_", Generation: gen, MyISAM: gen == "2.4" || gen == "3.0"}
 			db, raw := newShop(t, o)
 			ctx := context.Background()
 
@@ -67,8 +67,15 @@ func TestLoadOrders(t *testing.T) {
 			if f.Address.Email != wantEmail {
 				t.Errorf("address email: got %q, want %q", f.Address.Email, wantEmail)
 			}
-			if f.Customer == nil || f.Customer.MobilePhone != "89001112233" || f.Customer.FullName != "Анна" || f.Customer.Extended != nil {
-				t.Errorf("customer: got %+v", f.Customer)
+			wantCustomer := modx.Customer{ID: user, Username: "anna@example.com", Active: true, CreatedOn: modxtest.DefaultTime,
+				FullName: "Анна", Email: "anna@example.com", MobilePhone: "89001112233"}
+			if gen == modxtest.GenMS3 {
+				// MiniShop3's checkout made an ms3_customers row from the address.
+				wantCustomer = modx.Customer{ID: user, Active: true, CreatedOn: time.Date(2025, 1, 15, 12, 0, 0, 0, moscow),
+					FullName: "Анна", Email: "anna@example.com", Phone: "+79001234567"}
+			}
+			if f.Customer == nil || !reflect.DeepEqual(*f.Customer, wantCustomer) {
+				t.Errorf("customer: got %+v, want %+v", f.Customer, wantCustomer)
 			}
 			if len(f.Products) != 2 {
 				t.Fatalf("products: got %d, want 2", len(f.Products))
@@ -117,6 +124,31 @@ INSERT INTO modx_partnersms2_order_addresses (order_id, user_id, receiver, city)
 	}
 	if a := got[0].Address; a == nil || a.Receiver != "second" || a.City != "" {
 		t.Errorf("address: got %+v, want the newest row with empty city", a)
+	}
+}
+
+// MiniShop3 before 1.0 had miniShop2's address (receiver, user_id) and no
+// customer_id; its orders read with the receiver and the MODX user.
+func TestLoadOrdersMiniShop3PreRelease(t *testing.T) {
+	o := modxtest.Options{Prefix: "modx_", Generation: modxtest.GenMS3}
+	raw, dsn := createShop(t, o)
+	ctx := context.Background()
+	user := must(modxtest.InsertUser(ctx, raw, o, modxtest.UserSpec{FullName: "Пётр", Phone: "+79005554433"}))(t)
+	id := must(modxtest.InsertOrder(ctx, raw, o, modxtest.OrderSpec{UserID: user}))(t)
+	testdb.Exec(t, raw, `ALTER TABLE modx_ms3_orders DROP COLUMN customer_id;
+ALTER TABLE modx_ms3_order_addresses ADD COLUMN user_id int(10) unsigned NOT NULL DEFAULT 0, ADD COLUMN receiver varchar(255) DEFAULT NULL;
+UPDATE modx_ms3_order_addresses SET receiver = 'Пётр Первый';
+ALTER TABLE modx_ms3_order_addresses DROP COLUMN first_name, DROP COLUMN last_name`)
+	db := open(t, dsn, modx.Options{Prefix: o.Prefix})
+	if s := must(db.Detect(ctx))(t); s.Generation != modx.GenMS3Pre || s.Title() != "MiniShop3 pre-1.0" {
+		t.Errorf("generation: got %q (%s), want %q", s.Generation, s.Title(), modx.GenMS3Pre)
+	}
+	got := must(db.LoadOrders(ctx, []int64{id}))(t)
+	if len(got) != 1 || got[0].Address == nil || got[0].Address.Receiver != "Пётр Первый" {
+		t.Fatalf("got %+v, want the receiver column", got)
+	}
+	if c := got[0].Customer; c == nil || c.ID != user || c.FullName != "Пётр" || c.Phone != "+79005554433" {
+		t.Errorf("customer: got %+v, want MODX user %d", c, user)
 	}
 }
 

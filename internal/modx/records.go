@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// Order is a placed miniShop2 order with everything the transform needs.
+// Order is a placed order, of miniShop2 or MiniShop3 alike, with everything
+// the transform needs.
 // Text columns that may be NULL in real shops are plain strings here (NULL
 // reads as ""); JSON columns stay raw so the transform can report bad JSON
 // per order instead of the reader failing the whole page.
@@ -19,7 +20,7 @@ type Order struct {
 	CartCost     string
 	DeliveryCost string
 	Weight       string
-	Status       int64
+	Status       int64 // the shop's own status id
 	DeliveryID   int64
 	DeliveryName string
 	PaymentID    int64
@@ -32,8 +33,9 @@ type Order struct {
 	Customer     *Customer       // nil: no such user
 }
 
-// Address is an ms2_order_addresses row. Columns missing in older
-// generations read as "".
+// Address is an ms2_order_addresses (ms3_order_addresses) row. Columns
+// missing in older generations read as ""; MiniShop3 1.x's first_name and
+// last_name read as Receiver.
 type Address struct {
 	ID          int64
 	Receiver    string
@@ -114,7 +116,9 @@ type OrderProduct struct {
 	AdditionalCategories [][]int64
 }
 
-// Customer is a MODX user with its profile (users + user_attributes).
+// Customer is a MODX user with its profile (users + user_attributes), or a
+// MiniShop3 customer (ms3_customers), whose ID is then its MODX user's (0
+// for a guest) and whose profile holds only name, e-mail and phone.
 type Customer struct {
 	ID          int64
 	Username    string
@@ -138,11 +142,12 @@ type Customer struct {
 	Extended    json.RawMessage // NULL -> nil
 }
 
-// StatusChange is an ms2_order_logs row with action = 'status'.
+// StatusChange is an order log row (ms2_order_logs, ms3_order_logs) with
+// action = 'status'.
 type StatusChange struct {
 	LogID     int64
 	OrderID   int64
-	Status    int64 // the entry column: the new miniShop2 status id
+	Status    int64 // the entry column: the new status id
 	Timestamp time.Time
 }
 
@@ -159,7 +164,8 @@ type Form struct {
 	Hash           string
 }
 
-// OrderStatus is an ms2_order_statuses row.
+// OrderStatus is an ms2_order_statuses (ms3_order_statuses) row; Rank is
+// MiniShop3's position.
 type OrderStatus struct {
 	ID     int64
 	Name   string

@@ -123,6 +123,7 @@ type htmlCount struct {
 }
 
 func (w *htmlWriter) Close(s Summary) error {
+	w.tally.addUnlisted(s.Unlisted)
 	if err := w.open(); err != nil {
 		return err
 	}

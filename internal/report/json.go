@@ -68,6 +68,7 @@ type jsonSummary struct {
 }
 
 func (w *jsonWriter) Close(s Summary) error {
+	w.tally.addUnlisted(s.Unlisted)
 	tail := jsonTail{
 		DryRun:   s.DryRun,
 		Sources:  nonNil(s.Sources),

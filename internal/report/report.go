@@ -47,13 +47,18 @@ type Change struct {
 
 // Summary is what the caller knows about the pass as a whole. Counts per
 // kind and action are not part of it: every writer tallies the entries it
-// was given, so the numbers it prints cannot disagree with its rows.
+// was given (plus Unlisted), so the numbers it prints cannot disagree with
+// its rows.
 type Summary struct {
 	DryRun   bool
 	Sources  []string // the sources the pass covered, as given to -only
 	Started  time.Time
 	Finished time.Time
 	Requests int // amoCRM API requests made (reads only, in a dry run)
+	// Unlisted are entities counted but not listed, by kind and action (the
+	// many unchanged users of a full comparison): the counts include them,
+	// so they agree with the pass's summary line.
+	Unlisted map[string]map[Action]int
 }
 
 // took is how long the pass ran, or "" when a time is missing.

@@ -245,3 +245,29 @@ func TestTextSpoolLeavesNoFile(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestUnlistedAreCounted: entities counted but not listed (unchanged users)
+// count in the totals, not in the entries, so a report agrees with the
+// pass's summary line.
+func TestUnlistedAreCounted(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewJSON(&buf)
+	if err := w.Write(Entry{Source: "users", Kind: "contact", Key: "contact:phone:7900", Action: Update}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(Summary{Unlisted: map[string]map[Action]int{"contact": {Unchanged: 5, Skip: 2}}}); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Summary struct {
+			Entries int        `json:"entries"`
+			Totals  kindCounts `json:"totals"`
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatalf("%v in %s", err, buf.String())
+	}
+	if got.Summary.Entries != 1 || got.Summary.Totals.Update != 1 || got.Summary.Totals.Unchanged != 5 || got.Summary.Totals.Skip != 2 {
+		t.Errorf("got %+v, want 1 entry; 1 update, 5 unchanged, 2 skipped", got.Summary)
+	}
+}

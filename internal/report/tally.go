@@ -49,32 +49,32 @@ func (k *kindCounts) add(o kindCounts) {
 	k.Fail += o.Fail
 }
 
-func (t *tally) add(e Entry) error {
-	one := kindCounts{}
-	switch e.Action {
+// countsOf is n entities with action a.
+func countsOf(a Action, n int) (kindCounts, bool) {
+	var c kindCounts
+	switch a {
 	case Create:
-		one.Create = 1
+		c.Create = n
 	case Update:
-		one.Update = 1
+		c.Update = n
 	case Unchanged:
-		one.Unchanged = 1
+		c.Unchanged = n
 	case Skip:
-		one.Skip = 1
+		c.Skip = n
 	case Fail:
-		one.Fail = 1
+		c.Fail = n
 	default:
+		return c, false
+	}
+	return c, true
+}
+
+func (t *tally) add(e Entry) error {
+	one, ok := countsOf(e.Action, 1)
+	if !ok {
 		return fmt.Errorf("report entry %s: unknown action %q", e.Key, e.Action)
 	}
-	if t.counts == nil {
-		t.counts = make(map[string]*kindCounts)
-		t.sources = make(map[string]bool)
-	}
-	c := t.counts[e.Kind]
-	if c == nil {
-		c = &kindCounts{Kind: e.Kind}
-		t.counts[e.Kind] = c
-	}
-	c.add(one)
+	t.count(e.Kind, one)
 	t.total++
 	if e.Source != "" {
 		t.sources[e.Source] = true
@@ -83,6 +83,31 @@ func (t *tally) add(e Entry) error {
 		t.creates = append(t.creates, creation{Kind: e.Kind, Title: e.Title})
 	}
 	return nil
+}
+
+func (t *tally) count(kind string, n kindCounts) {
+	if t.counts == nil {
+		t.counts = make(map[string]*kindCounts)
+		t.sources = make(map[string]bool)
+	}
+	c := t.counts[kind]
+	if c == nil {
+		c = &kindCounts{Kind: kind}
+		t.counts[kind] = c
+	}
+	c.add(n)
+}
+
+// addUnlisted adds entities counted but not listed: they count in the
+// rows, not in the number of entries.
+func (t *tally) addUnlisted(m map[string]map[Action]int) {
+	for kind, byAction := range m {
+		for a, n := range byAction {
+			if c, ok := countsOf(a, n); ok {
+				t.count(kind, c)
+			}
+		}
+	}
 }
 
 // rows returns the counts per kind in display order.

@@ -85,6 +85,7 @@ func (w *textWriter) openSpool() error {
 }
 
 func (w *textWriter) Close(s Summary) error {
+	w.tally.addUnlisted(s.Unlisted)
 	if w.spool != nil {
 		defer w.spool.Close()
 	}

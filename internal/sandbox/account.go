@@ -32,7 +32,7 @@ type userView struct {
 // handleUsers is GET /api/v4/users, paged. The account's current user is
 // its admin.
 func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
-	p, ok := listOrFail(w, r)
+	p, ok := listOrFail(w, r.URL.Query())
 	if !ok {
 		return
 	}

@@ -131,11 +131,7 @@ func TestCustomFields(t *testing.T) {
 
 func TestUnsortedForms(t *testing.T) {
 	a := start(t, sandbox.Options{})
-	form := func(uid string) map[string]any {
-		return map[string]any{"source_name": "Сайт", "source_uid": uid, "pipeline_id": sandbox.WholesalePipelineID,
-			"metadata":  map[string]any{"form_id": "callback", "form_name": "Обратный звонок", "form_page": "https://shop.example/", "form_sent_at": 1700000000},
-			"_embedded": map[string]any{"leads": []any{map[string]any{"name": "Звонок"}}, "contacts": []any{map[string]any{"name": "Олег", "custom_fields_values": []any{phone("+79995550000", "WORK")}}}}}
-	}
+	form := unsortedForm
 	a.do("POST", "/api/v4/leads/unsorted/forms", []any{form("f-1")}).want(t, 200)
 	leads, contacts := a.srv.Leads(), a.srv.Contacts()
 	if len(leads) != 1 || leads[0].StatusID != 20011 || leads[0].PipelineID != sandbox.WholesalePipelineID || len(contacts) != 1 || leads[0].Contacts[0].ID != contacts[0].ID {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
 )
 
 // benchPost sends body to path with the test token and fails unless 200.
@@ -40,7 +41,7 @@ func complexBatch(n int) []byte {
 // BenchmarkComplex50 is one full leads/complex request (50 leads with new
 // contacts) over HTTP on 127.0.0.1.
 func BenchmarkComplex50(b *testing.B) {
-	_, base := sandbox.Start(b, sandbox.Options{RPS: -1, LongLivedTokens: []string{testToken}})
+	_, base := sandboxtest.Start(b, sandbox.Options{RPS: -1, LongLivedTokens: []string{testToken}})
 	body := complexBatch(50)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -50,7 +51,7 @@ func BenchmarkComplex50(b *testing.B) {
 
 // BenchmarkContactQuery is a phone search over 10,000 contacts.
 func BenchmarkContactQuery(b *testing.B) {
-	_, base := sandbox.Start(b, sandbox.Options{RPS: -1, LongLivedTokens: []string{testToken}})
+	_, base := sandboxtest.Start(b, sandbox.Options{RPS: -1, LongLivedTokens: []string{testToken}})
 	body := complexBatch(50)
 	for range 200 {
 		benchPost(b, base, "/api/v4/leads/complex", body)

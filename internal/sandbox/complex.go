@@ -63,7 +63,7 @@ type complexItem struct {
 
 // handleComplex is POST /api/v4/leads/complex: up to 50 leads, each with at
 // most one new contact, answered with a plain array. Companies are not
-// emulated. There is no duplicate control, so merged is always false.
+// emulated. Without Modes.DuplicateControl merged is always false.
 func (s *Server) handleComplex(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -71,16 +71,35 @@ func (s *Server) handleComplex(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	dupControl, known := s.modes().DuplicateControl, len(s.st.Contacts)
 	out := make([]complexResult, len(b.checked))
 	for i, it := range b.checked {
-		res := complexResult{RequestID: []string{b.rids[i]}}
-		if it.contact != nil {
+		out[i] = complexResult{RequestID: []string{b.rids[i]}}
+		res := &out[i]
+		if it.contact == nil {
+			res.ID = s.applyLead(it.lead, false).ID
+			continue
+		}
+		var dup *ContactState
+		if dupControl {
+			dup = s.duplicateOf(it.checked.fields, known)
+		}
+		if dup == nil {
 			c := s.applyContact(*it.contact, it.checked, false)
 			res.ContactID = &c.ID
 			it.lead.contacts = []ContactLink{{ID: c.ID, IsMain: true}}
+			res.ID = s.applyLead(it.lead, false).ID
+			continue
 		}
+		res.Merged, res.ContactID = true, &dup.ID
+		s.fillEmpty(entityContacts, &dup.Entity, it.checked)
+		if l := s.leadOfContact(dup.ID, it.lead.pipelineID); l != nil {
+			s.fillEmpty(entityLeads, &l.Entity, it.lead.common)
+			res.ID = l.ID
+			continue
+		}
+		it.lead.contacts = []ContactLink{{ID: dup.ID, IsMain: true}}
 		res.ID = s.applyLead(it.lead, false).ID
-		out[i] = res
 	}
 	writeJSON(w, http.StatusOK, contentHAL, out)
 }

@@ -16,9 +16,8 @@
 //     number or a numeric string (§8 q9);
 //   - a write with any invalid item stores nothing; the 400 lists every bad
 //     item by request_id; unknown keys are validation errors;
-//   - multitext (PHONE, EMAIL) values must name their enum (enum_code or
-//     enum_id); text values are limited to 256 characters, textarea to
-//     10000; values are never blank;
+//   - text values are limited to 256 characters, textarea to 10000; values
+//     are never blank;
 //   - `query` matches a substring of names and field values,
 //     case-insensitively; a phone-like query (5+ digits) matches values
 //     whose digits contain its digits, without rewriting 8 to 7;
@@ -26,6 +25,95 @@
 //     filter[updated_at] are refused rather than ignored;
 //   - custom field names and codes are unique per entity; multitext fields
 //     exist on contacts only.
+//
+// Where the documentation is explicit the default account follows it:
+//
+//   - lists sort by order[id|created_at|updated_at]=asc|desc on leads and by
+//     order[id|updated_at] on contacts, nothing else (amocrm.ru
+//     crm_platform/leads-api and contacts-api, "order");
+//   - a PHONE or EMAIL value may name no enum (the official SDK's
+//     examples/leads_complex_actions.php sends none); the sandbox then
+//     records none, as which enum amoCRM picks is not documented.
+//
+// # Strict modes
+//
+// Modes (Options.Modes, Server.SetModes, and one `modx-amocrm sandbox` flag
+// each) make a harsher account. Modes.Strict turns on every reading the
+// documentation leaves open; the account states are separate. The lines
+// below are written for reference/amocrm-api-v4.md §7 (behaviours, with the
+// flag) and §8 (what stays open), each with its source:
+//
+//	§7 15. Search is not a lookup. `query` is "to be deprecated soon" and says
+//	   nothing of when a write becomes findable, of word splitting or of a
+//	   minimum length [amocrm.com/developers/content/api_v4/filters_api/;
+//	   amocrm.ru/developers/content/crm_platform/leads-api "query"]. Modes:
+//	   `-search-lag D` (nothing written less than D ago is found) and
+//	   `-search-no-fields` (custom-field values, so phones, e-mails and order
+//	   numbers, are never found). Reconcile by paging
+//	   `GET /api/v4/leads?order[id]=desc` (documented for every account:
+//	   leads sort by created_at|updated_at|id, contacts by updated_at|id
+//	   [amocrm.ru crm_platform/leads-api, contacts-api "order"]).
+//	§7 16. Filters are an alpha "available to a limited list of accounts"
+//	   [amocrm.ru/developers/content/crm_platform/filters-api;
+//	   amocrm.com/developers/content/api_v4/filters_api/]; a user reports an
+//	   ignored filter answering every contact [reported, issue 12]. Mode
+//	   `-filters-ignored`: every filter[...] is dropped and the whole list is
+//	   answered, sorted and paged as asked.
+//	§7 17. Validation errors without request_id: one logged response had none
+//	   (§4.1). Mode `-no-request-id`: no item names its request_id.
+//	§7 18. Duplicate control on leads/complex: when enabled for the
+//	   integration, a lead whose contact matches a known phone or e-mail is
+//	   merged and answered with the existing lead's id and "merged": true;
+//	   leads of one request are not checked against each other; request_id
+//	   stays an array [developers.kommo.com/reference/complex-leads: the
+//	   second answer repeats "id": 9774766 with "request_id": ["2"],
+//	   "merged": true; amocrm-api-php examples/leads_complex_actions.php
+//	   prints "обновлены" (updated) for isMerged(), Leads::processComplexAction
+//	   reads merged and the request_id array]. With a contact field, only
+//	   leads whose main contact is the found contact are duplicates
+//	   [amocrm.ru/developers/content/crm_platform/duplication-control]. Mode
+//	   `-duplicate-control`: phones compared by their last ten digits,
+//	   e-mails case-insensitively, against contacts stored before the
+//	   request; the newest lead of the same pipeline with that main contact
+//	   (closed ones too) takes the merge, else a new lead on that contact,
+//	   both "merged": true; a merge only fills fields the lead and contact
+//	   have no value for [inference: what a merge overwrites is not
+//	   documented].
+//	§7 19. "Код ошибки 244": a 400 problem+json without validation-errors,
+//	   {"title":"Bad Request","type":"https://httpstatus.es/400","status":400,
+//	   "detail":"Код ошибки 244. В случае повторного возникновения ошибки,
+//	   обращайтесь в нашу техническую поддержку - support@amocrm.ru"}, on
+//	   POST /api/v4/leads while GETs work; the maintainer names missing
+//	   rights or an ended subscription [amocrm-api-php issue #33]. Mode
+//	   `-error-244`: every write gets it.
+//	§7 20. Unsorted duplicates: Kommo's incoming-leads page says a repeated
+//	   entity is an error [kommo.com/developers/content/api_v4/incoming-leads/
+//	   "There can't be 2 of the same entity"], and the default account
+//	   refuses a repeated source_uid; issue 12 reads Kommo as storing the copy
+//	   and tagging both as duplicates [reported, not re-verified]. Mode
+//	   `-unsorted-duplicates`: the copy is stored and every lead of that
+//	   source_uid is tagged "Дубль" (the tag name is an assumption).
+//	§7 21. Rate-limit block: after repeated 429s the account is blocked and
+//	   every call gets 403, an nginx HTML page [amocrm.ru
+//	   developers/content/api/recommendations; amocrm-api-php #318, #434].
+//	   Mode `-block-after-429 N -block-for D` (default 1h): N 429s within a
+//	   minute block every endpoint, OAuth included, for D.
+//	§7 22. PHONE/EMAIL values without enum_code are accepted
+//	   [amocrm-api-php examples/leads_complex_actions.php]; the sandbox
+//	   records no enum for them.
+//	§8 11. When does a write become findable by `query`, and does `query`
+//	   search custom-field values on every account? (`-search-lag`,
+//	   `-search-no-fields`.)
+//	§8 12. Does an account without the filter alpha ignore filter[id][] and
+//	   filter[updated_at] silently, or refuse them? (`-filters-ignored`.)
+//	§8 13. On a duplicate-control merge, which fields of the existing lead
+//	   and contact are overwritten, and are closed leads merged into?
+//	   (`-duplicate-control` fills empty fields only and spares none.)
+//	§8 14. Is a repeated unsorted source_uid refused or stored and tagged,
+//	   and under which tag? (`-unsorted-duplicates`.)
+//	§8 15. How many 429s, in what time, start the 403 block, and for how
+//	   long? (`-block-after-429`, `-block-for`.)
+//	§8 16. Which enum does amoCRM record for a PHONE/EMAIL value without one?
 //
 // A seed file (`-seed F.json`) has the shape of Seed:
 //

@@ -74,7 +74,6 @@ func TestWriteValidation(t *testing.T) {
 		{"unknown field id", "/api/v4/leads", []any{lead(value(999, "x"))}, "bad NotSupportedChoice custom_fields_values.0.field_id"},
 		{"unknown field code", "/api/v4/contacts", []any{map[string]any{"custom_fields_values": []any{map[string]any{"field_code": "SKYPE", "values": []any{map[string]any{"value": "x"}}}}}}, "0 NotSupportedChoice custom_fields_values.0.field_code"},
 		{"bad enum code", "/api/v4/contacts", []any{map[string]any{"custom_fields_values": []any{phone("+79990000000", "CELL")}}}, "0 NotSupportedChoice custom_fields_values.0.values.0.enum_code"},
-		{"multitext without enum", "/api/v4/contacts", []any{map[string]any{"custom_fields_values": []any{map[string]any{"field_code": "PHONE", "values": []any{map[string]any{"value": "+7999"}}}}}}, "0 FieldMissing custom_fields_values.0.values.0.enum_code"},
 		{"text over 256", "/api/v4/leads", []any{lead(value(text, strings.Repeat("я", 257)))}, "bad TooLongValue custom_fields_values.0.values.0.value"},
 		{"textarea over 10000", "/api/v4/leads", []any{lead(value(textarea, strings.Repeat("a", 10001)))}, "bad TooLongValue custom_fields_values.0.values.0.value"},
 		{"text as number", "/api/v4/leads", []any{lead(value(text, 5))}, "bad InvalidType custom_fields_values.0.values.0.value"},
@@ -181,6 +180,24 @@ func TestPatchReplacesFieldValues(t *testing.T) {
 	c = a.srv.Contacts()[0]
 	if len(c.CustomFieldsValues) != 1 || c.CustomFieldsValues[0].FieldCode != "PHONE" {
 		t.Errorf("after values:null = %+v, want only the phone", c.CustomFieldsValues)
+	}
+}
+
+// A PHONE or EMAIL value without an enum is taken, as amoCRM takes the
+// official SDK's examples (examples/leads_complex_actions.php sends none).
+func TestMultitextWithoutEnum(t *testing.T) {
+	a := start(t, sandbox.Options{})
+	a.do("POST", "/api/v4/contacts", []any{map[string]any{"name": "Иван", "custom_fields_values": []any{
+		map[string]any{"field_code": "PHONE", "values": []any{map[string]any{"value": "+79991234567"}}},
+		map[string]any{"field_code": "EMAIL", "values": []any{map[string]any{"value": "ivan@example.com"}}},
+	}}}).want(t, 200)
+	c := a.srv.Contacts()[0]
+	if len(c.CustomFieldsValues) != 2 || c.CustomFieldsValues[0].Values[0].Value != "+79991234567" || c.CustomFieldsValues[0].Values[0].EnumCode != "" {
+		t.Errorf("stored = %+v, want the phone and the e-mail with no enum", c.CustomFieldsValues)
+	}
+	if got := firstError(t, a.do("POST", "/api/v4/contacts", []any{map[string]any{"custom_fields_values": []any{
+		map[string]any{"field_code": "PHONE", "values": []any{map[string]any{"value": " "}}}}}})); got != "0 NotBlank custom_fields_values.0.values.0.value" {
+		t.Errorf("blank phone: %q", got)
 	}
 }
 

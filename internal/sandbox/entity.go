@@ -3,6 +3,7 @@ package sandbox
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -121,6 +122,7 @@ func (s *Server) applyCommon(entity string, e *Entity, in checkedCommon, created
 	}
 	setIf(&e.CreatedAt, in.in.CreatedAt)
 	e.UpdatedAt = now
+	e.writtenAt = s.opts.Now().UnixNano()
 	setIf(&e.UpdatedAt, in.in.UpdatedAt)
 	e.CustomFieldsValues = mergeFields(e.CustomFieldsValues, in.fields)
 	if in.tags != nil {
@@ -168,19 +170,35 @@ func removeTag(tags []Tag, id int64) []Tag {
 }
 
 // entityReads serves the reads of one entity kind: all lists the stored
-// entities, view renders one by id (false when there is none).
+// entities, view renders one by id (false when there is none); orders are
+// the fields its list may be sorted by.
 type entityReads struct {
-	name string
-	all  func() []*Entity
-	view func(r *http.Request, id int64, with map[string]bool) (any, bool)
+	name   string
+	orders []string
+	all    func() []*Entity
+	view   func(r *http.Request, id int64, with map[string]bool) (any, bool)
 }
 
-// handleList is GET /api/v4/{entity}: filters, order, query and pages.
+// handleList is GET /api/v4/{entity}: filters, order, query and pages, as
+// the modes have them.
 func (s *Server) handleList(e entityReads) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, ok := listOrFail(w, r)
+		m := s.modes()
+		q := r.URL.Query()
+		if m.FiltersIgnored {
+			q = withoutFilters(q)
+		}
+		p, ok := listOrFail(w, q)
 		if !ok {
 			return
+		}
+		if !slices.Contains(e.orders, p.orderBy) {
+			badRequest(w, fmt.Sprintf("%s cannot be sorted by %s", e.name, p.orderBy))
+			return
+		}
+		p.queryFields = !m.SearchNoFields
+		if m.SearchLag > 0 {
+			p.writtenUntil = s.opts.Now().Add(-m.SearchLag).UnixNano()
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -198,7 +216,7 @@ func (s *Server) handleList(e entityReads) http.HandlerFunc {
 // for a client.
 func (s *Server) handleGet(e entityReads) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, ok := listOrFail(w, r)
+		p, ok := listOrFail(w, r.URL.Query())
 		if !ok {
 			return
 		}
@@ -216,7 +234,8 @@ func (s *Server) handleGet(e entityReads) http.HandlerFunc {
 
 func (s *Server) leadReads() entityReads {
 	return entityReads{
-		name: entityLeads,
+		name:   entityLeads,
+		orders: []string{"id", "created_at", "updated_at"},
 		all: func() []*Entity {
 			out := make([]*Entity, len(s.st.Leads))
 			for i := range s.st.Leads {
@@ -236,7 +255,9 @@ func (s *Server) leadReads() entityReads {
 
 func (s *Server) contactReads() entityReads {
 	return entityReads{
-		name: entityContacts,
+		// amoCRM sorts contacts by updated_at and id only (contacts-api).
+		name:   entityContacts,
+		orders: []string{"id", "updated_at"},
 		all: func() []*Entity {
 			out := make([]*Entity, len(s.st.Contacts))
 			for i := range s.st.Contacts {

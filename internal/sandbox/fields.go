@@ -61,7 +61,7 @@ func (s *Server) viewField(r *http.Request, entity string, f CustomField) fieldV
 // handleFields is GET /api/v4/{entity}/custom_fields, paged.
 func (s *Server) handleFields(entity string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, ok := listOrFail(w, r)
+		p, ok := listOrFail(w, r.URL.Query())
 		if !ok {
 			return
 		}

@@ -6,34 +6,13 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
 )
 
 const testToken = "test-long-lived-token"
-
-// clock is a settable time source for Options.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // api talks to a sandbox over real HTTP.
 type api struct {
@@ -41,14 +20,14 @@ type api struct {
 	base  string
 	token string
 	srv   *sandbox.Server
-	clock *clock
+	clock *sandboxtest.Clock
 }
 
 // start serves a sandbox with a long-lived test token, a fake clock and no
 // rate limit unless opts set one.
 func start(t *testing.T, opts sandbox.Options) *api {
 	t.Helper()
-	c := newClock()
+	c := sandboxtest.NewClock()
 	if opts.Now == nil {
 		opts.Now = c.Now
 	}
@@ -56,7 +35,7 @@ func start(t *testing.T, opts sandbox.Options) *api {
 		opts.RPS = -1
 	}
 	opts.LongLivedTokens = append(opts.LongLivedTokens, testToken)
-	srv, base := sandbox.Start(t, opts)
+	srv, base := sandboxtest.Start(t, opts)
 	return &api{t: t, base: base, token: testToken, srv: srv, clock: c}
 }
 
@@ -162,6 +141,13 @@ func phone(number, enum string) map[string]any {
 
 func email(addr string) map[string]any {
 	return map[string]any{"field_code": "EMAIL", "values": []any{map[string]any{"value": addr, "enum_code": "WORK"}}}
+}
+
+// unsortedForm is a leads/unsorted/forms item in the wholesale pipeline.
+func unsortedForm(uid string) map[string]any {
+	return map[string]any{"source_name": "Сайт", "source_uid": uid, "pipeline_id": sandbox.WholesalePipelineID,
+		"metadata":  map[string]any{"form_id": "callback", "form_name": "Обратный звонок", "form_page": "https://shop.example/", "form_sent_at": 1700000000},
+		"_embedded": map[string]any{"leads": []any{map[string]any{"name": "Звонок"}}, "contacts": []any{map[string]any{"name": "Олег", "custom_fields_values": []any{phone("+79995550000", "WORK")}}}}}
 }
 
 // ids extracts _embedded[key][].id from a write or list response.

@@ -24,6 +24,10 @@ type listParams struct {
 	ranges      map[string][2]int64 // "created_at"/"updated_at" -> [from, to]; 0 is open
 	orderBy     string
 	desc        bool
+
+	// Set by the list handler from the modes, not by the request.
+	queryFields  bool  // query also matches custom-field values
+	writtenUntil int64 // query finds only entities written up to then (Unix ns); 0: any
 }
 
 // parseList reads page, limit, query, with, filter[...] and order[...].
@@ -171,7 +175,10 @@ func (p listParams) keeps(e *Entity) bool {
 			return false
 		}
 	}
-	return p.query == "" || matchesQuery(p.query, e)
+	if p.query == "" {
+		return true
+	}
+	return (p.writtenUntil == 0 || e.writtenAt <= p.writtenUntil) && matchesQuery(p.query, e, p.queryFields)
 }
 
 func pageOf[T any](items []T, p listParams) ([]T, bool) {
@@ -184,13 +191,17 @@ func pageOf[T any](items []T, p listParams) ([]T, bool) {
 }
 
 // matchesQuery is the `query` search: a case-insensitive substring of the
-// name or of any custom-field value; a query that looks like a phone number
-// matches phone-like values whose digits contain its digits. There is no
-// 8 -> 7 rewriting (stricter than amoCRM may be): the client normalises.
-func matchesQuery(q string, e *Entity) bool {
+// name or, with fields, of any custom-field value; a query that looks like a
+// phone number matches phone-like values whose digits contain its digits.
+// There is no 8 -> 7 rewriting (stricter than amoCRM may be): the client
+// normalises.
+func matchesQuery(q string, e *Entity, fields bool) bool {
 	lq := strings.ToLower(q)
 	if strings.Contains(strings.ToLower(e.Name), lq) {
 		return true
+	}
+	if !fields {
+		return false
 	}
 	qd, phone := phoneDigits(q)
 	for _, f := range e.CustomFieldsValues {
@@ -270,9 +281,20 @@ func pageLinks(r *http.Request, p listParams, more bool) links {
 	return l
 }
 
+// withoutFilters returns q without its filter[...] parameters.
+func withoutFilters(q url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		if !strings.HasPrefix(k, "filter[") {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 // listOrFail parses list parameters, answering 400 when they are wrong.
-func listOrFail(w http.ResponseWriter, r *http.Request) (listParams, bool) {
-	p, err := parseList(r.URL.Query())
+func listOrFail(w http.ResponseWriter, q url.Values) (listParams, bool) {
+	p, err := parseList(q)
 	if err != nil {
 		badRequest(w, err.Error())
 		return p, false

@@ -111,6 +111,25 @@ func (b *bufferedResponse) copyTo(w http.ResponseWriter) {
 	w.Write(b.body.Bytes())
 }
 
+// dropRequestIDs removes request_id from every validation-errors item of a
+// buffered 400, as in the response logged in reference §4.1.
+func (b *bufferedResponse) dropRequestIDs() {
+	var body map[string]json.RawMessage
+	if json.Unmarshal(b.body.Bytes(), &body) != nil || body["validation-errors"] == nil {
+		return
+	}
+	var items []map[string]json.RawMessage
+	if json.Unmarshal(body["validation-errors"], &items) != nil {
+		return
+	}
+	for _, it := range items {
+		delete(it, "request_id")
+	}
+	body["validation-errors"], _ = json.Marshal(items)
+	b.body.Reset()
+	writeJSON(b, b.status, contentProblem, body)
+}
+
 // countItems is the number of elements of a JSON array body, 1 for any
 // other JSON value and 0 for an empty or broken body.
 func countItems(b []byte) int {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,6 +28,7 @@ type Options struct {
 	Seed            *Seed  // nil: DefaultSeed()
 	StatePath       string // "" keeps everything in memory
 	Logger          *slog.Logger
+	Modes           Modes // zero: the default account
 }
 
 // Fixed sandbox credentials, printed by `modx-amocrm sandbox` on start.
@@ -41,12 +43,14 @@ const (
 
 // Server is the emulator; it is an http.Handler and safe for concurrent use.
 type Server struct {
-	opts   Options
-	log    *slog.Logger
-	mux    *http.ServeMux
-	limits *limiter
-	faults *faultState
-	reqs   *requestLog
+	opts    Options
+	log     *slog.Logger
+	mux     *http.ServeMux
+	limits  *limiter
+	faults  *faultState
+	reqs    *requestLog
+	abuse   abuseGuard
+	modeSet atomic.Pointer[Modes]
 
 	mu sync.Mutex // guards st
 	st *state
@@ -67,6 +71,7 @@ func New(opts Options) (*Server, error) {
 		reqs:   newRequestLog(),
 		st:     st,
 	}
+	s.SetModes(opts.Modes)
 	s.issueCode(opts.AuthCode)
 	s.routes()
 	return s, nil
@@ -178,9 +183,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serve runs the checks a real account makes before routing, in its order:
 // block, auth, rate limit, payment; then the injected faults.
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec *RequestLog) {
-	f := s.faults.get()
-	if f.Blocked {
+func (s *Server) serve(w *bufferedResponse, r *http.Request, rec *RequestLog) {
+	f, m := s.faults.get(), s.modes()
+	if f.Blocked || s.abuse.blocked(s.opts.Now()) {
 		writeHTML(w, http.StatusForbidden, blockedPage)
 		return
 	}
@@ -199,10 +204,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec *RequestLog) 
 			writeProblem(w, http.StatusUnauthorized, "Unauthorized", "Неверный логин или пароль")
 			return
 		case !s.limits.allow(tok.id, s.opts.Now()):
+			s.abuse.tooMany(s.opts.Now(), m)
 			writeHTML(w, http.StatusTooManyRequests, tooManyRequestsPage)
 			return
 		case f.Unpaid:
 			writeProblem(w, http.StatusPaymentRequired, "Payment Required", "Account is not paid")
+			return
+		case m.Error244 && r.Method != http.MethodGet:
+			badRequest(w, code244)
 			return
 		}
 		if status := s.faults.injected(rec.Items); status != 0 {
@@ -211,6 +220,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rec *RequestLog) 
 		}
 	}
 	s.mux.ServeHTTP(w, r)
+	if m.NoRequestID && w.status == http.StatusBadRequest {
+		w.dropRequestIDs()
+	}
 }
 
 // readBody buffers a write body (so the item count is known before the

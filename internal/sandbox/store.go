@@ -113,6 +113,10 @@ type Entity struct {
 	UpdatedAt          int64         `json:"updated_at"`
 	CustomFieldsValues []FieldValues `json:"custom_fields_values,omitempty"`
 	Tags               []Tag         `json:"tags,omitempty"`
+
+	// writtenAt is the server time of the last write (Unix ns), for the
+	// search lag; it is not persisted, so a reloaded entity is searchable.
+	writtenAt int64
 }
 
 // LeadState is a stored lead.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 )
 
 type unsortedInput struct {
@@ -31,16 +32,29 @@ type unsortedItem struct {
 
 // handleUnsortedForms is POST /api/v4/leads/unsorted/forms: each item
 // creates a lead in the pipeline's unsorted status, with its contact. A
-// source_uid already used (before or in the same request) is refused.
+// source_uid already used (before or in the same request) is refused, or
+// with Modes.UnsortedDuplicates stored and tagged.
 func (s *Server) handleUnsortedForms(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	storeTwice := s.modes().UnsortedDuplicates
 	seen := map[string]bool{}
 	for _, u := range s.st.Unsorted {
 		seen[u.SourceUID] = true
 	}
+	var twice []string
 	b, ok := checkBatch(w, r, maxBatch, func(c *checker, in unsortedInput) unsortedItem {
-		return s.checkUnsorted(c, in, seen)
+		if in.SourceUID != nil && *in.SourceUID != "" {
+			switch uid := *in.SourceUID; {
+			case !seen[uid]:
+				seen[uid] = true
+			case storeTwice:
+				twice = append(twice, uid)
+			default:
+				c.fail(codeUnique, "source_uid", detailUnique)
+			}
+		}
+		return s.checkUnsorted(c, in)
 	})
 	if !ok {
 		return
@@ -73,24 +87,20 @@ func (s *Server) handleUnsortedForms(w http.ResponseWriter, r *http.Request) {
 		s.st.Unsorted = append(s.st.Unsorted, u)
 		res[i] = out
 	}
+	s.tagDuplicates(twice)
 	writeHAL(w, struct {
 		Total    int                 `json:"_total_items"`
 		Embedded map[string][]result `json:"_embedded"`
 	}{len(res), map[string][]result{"unsorted": res}})
 }
 
-func (s *Server) checkUnsorted(c *checker, in unsortedInput, seen map[string]bool) unsortedItem {
+func (s *Server) checkUnsorted(c *checker, in unsortedInput) unsortedItem {
 	it := unsortedItem{in: in}
 	if in.SourceName == nil || *in.SourceName == "" {
 		c.missing("source_name")
 	}
-	switch {
-	case in.SourceUID == nil || *in.SourceUID == "":
+	if in.SourceUID == nil || *in.SourceUID == "" {
 		c.missing("source_uid")
-	case seen[*in.SourceUID]:
-		c.fail(codeUnique, "source_uid", detailUnique)
-	default:
-		seen[*in.SourceUID] = true
 	}
 	if in.Metadata == nil {
 		c.missing("metadata")
@@ -141,4 +151,18 @@ func (s *Server) checkUnsorted(c *checker, in unsortedInput, seen map[string]boo
 	}
 	it.lead.pipelineID, it.lead.statusID = p.ID, unsortedStatus(p)
 	return it
+}
+
+// tagDuplicates tags DuplicateTag on the lead of every incoming lead whose
+// source_uid is one of uids.
+func (s *Server) tagDuplicates(uids []string) {
+	if len(uids) == 0 {
+		return
+	}
+	tag := Tag{ID: s.tagID(entityLeads, DuplicateTag), Name: DuplicateTag}
+	for _, u := range s.st.Unsorted {
+		if l := s.st.lead(u.LeadID); l != nil && slices.Contains(uids, u.SourceUID) && !hasTag(l.Tags, tag.ID) {
+			l.Tags = append(l.Tags, tag)
+		}
+	}
 }

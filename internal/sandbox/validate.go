@@ -321,16 +321,20 @@ func checkValue(c *checker, path string, f CustomField, raw json.RawMessage) (Va
 }
 
 // checkEnum resolves enum_id / enum_code (or, for selects, the option text
-// in value). Multitext values must name their enum: the reference does not
-// say which one the server would pick, so the sandbox refuses to guess.
+// in value). A multitext (PHONE, EMAIL) value may name no enum: amoCRM takes
+// it, as the official SDK's examples send none; which enum amoCRM then
+// records is not documented, so the sandbox records none.
 func checkEnum(c *checker, path string, f CustomField, in valueInput) (int64, string) {
+	if f.Type == "multitext" && in.EnumID == nil && in.EnumCode == nil {
+		return 0, ""
+	}
 	for _, e := range f.Enums {
 		switch {
 		case in.EnumID != nil && *in.EnumID == e.ID && (in.EnumCode == nil || strings.EqualFold(*in.EnumCode, e.Value)):
 			return e.ID, e.Value
 		case in.EnumID == nil && in.EnumCode != nil && strings.EqualFold(*in.EnumCode, e.Value):
 			return e.ID, e.Value
-		case in.EnumID == nil && in.EnumCode == nil && f.Type != "multitext" && in.Value == e.Value:
+		case in.EnumID == nil && in.EnumCode == nil && in.Value == e.Value:
 			return e.ID, e.Value
 		}
 	}
@@ -339,8 +343,6 @@ func checkEnum(c *checker, path string, f CustomField, in valueInput) (int64, st
 		c.choice(path + ".enum_id")
 	case in.EnumCode != nil:
 		c.choice(path + ".enum_code")
-	case f.Type == "multitext":
-		c.missing(path + ".enum_code")
 	default:
 		c.choice(path + ".value")
 	}

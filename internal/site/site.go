@@ -107,7 +107,7 @@ func (s *Site) OpenShop(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	shop, err := modx.Open(ctx, dsn, modx.Options{Prefix: s.Config.MODX.TablePrefix, Location: s.Config.MODX.Timezone})
+	shop, err := modx.Open(ctx, dsn, modx.Options{Prefix: s.Config.MODX.TablePrefix, Location: s.Config.MODX.Timezone, Shop: s.Config.MODX.Shop})
 	if err != nil {
 		return fmt.Errorf("open MODX database: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/metrics"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
@@ -24,7 +25,7 @@ func newConfig(t *testing.T) *config.Config {
 	if err := modxtest.Create(context.Background(), db, modxtest.Options{Prefix: "modx_"}); err != nil {
 		t.Fatal(err)
 	}
-	_, url := sandbox.Start(t, sandbox.Options{LongLivedTokens: []string{token}, RPS: -1})
+	_, url := sandboxtest.Start(t, sandbox.Options{LongLivedTokens: []string{token}, RPS: -1})
 	cfg := config.Default()
 	cfg.MODX.DSN = dsn
 	cfg.AmoCRM.BaseURL = url

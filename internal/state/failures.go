@@ -127,3 +127,8 @@ func (s *Store) Retry(ctx context.Context, all bool, keys []Key) (int, error) {
 	})
 	return n, err
 }
+
+// ResolveAll deletes the failures of records of kind that have now been handled.
+func (tx *Tx) ResolveAll(kind string, ids []int64) error {
+	return tx.deleteIDs("resolve "+kind+" failures", "failures", kind, ids)
+}

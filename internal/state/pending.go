@@ -93,3 +93,14 @@ func (tx *Tx) DeleteWaiting(kind string, sourceID int64) error {
 	return tx.exec(fmt.Sprintf("delete waiting %s %d", kind, sourceID),
 		`DELETE FROM {{prefix}}waiting WHERE kind = ? AND source_id = ?`, kind, sourceID)
 }
+
+// ClearPendings removes the markers of kind for ids, in the transaction
+// that records their outcome.
+func (tx *Tx) ClearPendings(kind string, ids []int64) error {
+	return tx.deleteIDs("clear pending "+kind, "pending", kind, ids)
+}
+
+// DeleteWaitings forgets waiting rows of kind once they were handled.
+func (tx *Tx) DeleteWaitings(kind string, ids []int64) error {
+	return tx.deleteIDs("delete waiting "+kind, "waiting", kind, ids)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,6 +76,21 @@ func (tx *Tx) insertRows(what, insert, tail string, width int, args []any) error
 			return err
 		}
 		args = args[n*width:]
+	}
+	return nil
+}
+
+// deleteIDs runs "DELETE FROM table WHERE kind = ? AND source_id IN (...)",
+// inChunk ids a statement: a batch settles in one round trip, not one a row.
+func (tx *Tx) deleteIDs(what, table, kind string, ids []int64) error {
+	for chunk := range slices.Chunk(ids, inChunk) {
+		query, args, err := sqlx.In(`DELETE FROM {{prefix}}`+table+` WHERE kind = ? AND source_id IN (?)`, kind, chunk)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if err := tx.exec(what, query, args...); err != nil {
+			return err
+		}
 	}
 	return nil
 }

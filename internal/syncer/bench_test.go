@@ -2,6 +2,11 @@ package syncer_test
 
 import (
 	"bufio"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/go-sql-driver/mysql"
 	"io"
 	"os"
 	"strconv"
@@ -20,7 +25,9 @@ import (
 )
 
 // BenchmarkBackfill10k backfills 10,000 generated orders into the sandbox at
-// the default rate (client 6 req/s, sandbox enforcing amoCRM's 7). Run with
+// the default rate (client 6 req/s, sandbox enforcing amoCRM's 7);
+// MXAMO_BENCH_ORDERS sets the size, MXAMO_BENCH_UNLIMITED=1 lifts the rate
+// limit on both sides to show the CPU-bound cost per order. Run with
 // -benchtime 1x: one iteration is a whole backfill. It reports requests per
 // 1,000 orders, the wall time against the floor set by the rate limit
 // (requests / rate), orders/s and the process's peak RSS (sandbox included).
@@ -30,9 +37,12 @@ func BenchmarkBackfill10k(b *testing.B) {
 		orders, _ = strconv.Atoi(v)
 	}
 	// distinct: every order a new customer (the figure of merit: about one
-	// request per 50 orders); repeat: ~10 orders per customer, as real shops.
-	b.Run("distinct", func(b *testing.B) { backfill(b, orders, true) })
-	b.Run("repeat", func(b *testing.B) { backfill(b, orders, false) })
+	// request per 50 orders); mixed: every fifth order from a customer of an
+	// earlier order, the phone written another way; repeat: ~10 orders per
+	// customer, as the generator makes them.
+	b.Run("distinct", func(b *testing.B) { backfill(b, orders, distinctCustomers) })
+	b.Run("mixed", func(b *testing.B) { backfill(b, orders, distinctCustomers+";\n"+repeatEveryFifth) })
+	b.Run("repeat", func(b *testing.B) { backfill(b, orders, "") })
 }
 
 // distinctCustomers gives every order its own phone and e-mail and no
@@ -40,7 +50,18 @@ func BenchmarkBackfill10k(b *testing.B) {
 const distinctCustomers = `UPDATE modx_ms2_orders SET user_id = 0;
 UPDATE modx_ms2_order_addresses SET phone = CONCAT('+7900', LPAD(order_id, 7, '0')), email = CONCAT('buyer', order_id, '@example.org')`
 
-func backfill(b *testing.B, orders int, distinct bool) {
+// repeatEveryFifth makes every fifth order come from the customer of the
+// order before it, with the phone in one of five spellings.
+const repeatEveryFifth = `UPDATE modx_ms2_order_addresses SET phone = ELT(1 + (order_id DIV 5) % 5,
+		CONCAT('+7900', LPAD(order_id - 1, 7, '0')),
+		CONCAT('8900', LPAD(order_id - 1, 7, '0')),
+		CONCAT('+7 (900) ', LPAD(order_id - 1, 7, '0')),
+		CONCAT('8 900 ', LPAD(order_id - 1, 7, '0')),
+		CONCAT('7-900-', LPAD(order_id - 1, 7, '0'))),
+	email = CONCAT('buyer', order_id - 1, '@example.org')
+	WHERE order_id % 5 = 0`
+
+func backfill(b *testing.B, orders int, customers string) {
 	for range b.N {
 		b.StopTimer()
 		h := newBenchHarness(b)
@@ -48,10 +69,16 @@ func backfill(b *testing.B, orders int, distinct bool) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if distinct {
-			testdb.Exec(b, h.db, distinctCustomers)
+		if customers != "" {
+			testdb.Exec(b, h.db, customers)
 		}
-		s := h.benchSyncer(b, 6)
+		statements := h.ownUser(b)
+		rate := 6.0
+		if unlimited {
+			rate = 1e6
+		}
+		s := h.benchSyncer(b, rate)
+		before := statements()
 		b.StartTimer()
 		start := time.Now()
 		res, err := s.Pass(h.ctx, syncer.PassOptions{})
@@ -60,8 +87,9 @@ func backfill(b *testing.B, orders int, distinct bool) {
 		}
 		wall := time.Since(start)
 		b.StopTimer()
+		b.ReportMetric(float64(statements()-before)/float64(ds.Orders), "statements/order")
 		requests := len(h.box.Requests())
-		floor := time.Duration(float64(requests) / 6 * float64(time.Second))
+		floor := time.Duration(float64(requests) / rate * float64(time.Second))
 		b.ReportMetric(float64(requests)*1000/float64(ds.Orders), "requests/1000orders")
 		b.ReportMetric(wall.Seconds(), "wall-s")
 		b.ReportMetric(floor.Seconds(), "floor-s")
@@ -71,12 +99,45 @@ func backfill(b *testing.B, orders int, distinct bool) {
 	}
 }
 
+// unlimited lifts the rate limit of the backfill benchmark on both sides.
+var unlimited = os.Getenv("MXAMO_BENCH_UNLIMITED") == "1"
+
 // newBenchHarness is newHarness for a benchmark: the sandbox enforces the
-// real rate limit.
+// real rate limit unless the benchmark is unlimited.
 func newBenchHarness(b *testing.B) *harness {
-	h := newHarnessTB(b, modxtest.Options{}, nil, sandbox.Options{LongLivedTokens: []string{testToken}})
+	box := sandbox.Options{LongLivedTokens: []string{testToken}}
+	if unlimited {
+		box.RPS = -1
+	}
+	h := newHarnessTB(b, modxtest.Options{}, nil, box)
 	h.cfg.Sync.Settle = config.Duration{}
 	return h
+}
+
+// ownUser makes the harness's config log in as a user of its own, for the
+// sites benchSyncer opens, and returns a counter of the SQL statements that
+// user has run (MariaDB's userstat): other clients of the server do not count.
+func (h *harness) ownUser(b *testing.B) func() int64 {
+	b.Helper()
+	user := "mxamo_bench_" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
+	testdb.Exec(b, h.db, "SET GLOBAL userstat = 1")
+	testdb.Exec(b, h.db, "CREATE USER '"+user+"'@'%' IDENTIFIED BY 'bench'")
+	testdb.Exec(b, h.db, "GRANT ALL ON *.* TO '"+user+"'@'%'")
+	b.Cleanup(func() { h.db.Exec("DROP USER '" + user + "'@'%'") })
+	cfg, err := mysql.ParseDSN(h.dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.User, cfg.Passwd = user, "bench"
+	h.cfg.MODX.DSN = cfg.FormatDSN()
+	return func() int64 {
+		var n int64
+		if err := h.db.Get(&n, `SELECT COALESCE(SUM(SELECT_COMMANDS + UPDATE_COMMANDS + OTHER_COMMANDS), 0)
+			FROM information_schema.USER_STATISTICS WHERE USER = ?`, user); err != nil {
+			b.Fatal(err)
+		}
+		return n
+	}
 }
 
 // benchSyncer is the syncer of `run` with rate as the client's limit and
@@ -234,5 +295,120 @@ func BenchmarkDryRun100k(b *testing.B) {
 		b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
 		b.ReportMetric(float64(len(h.box.Requests())), "api-requests")
 		b.Logf("%s", res.Summary())
+	}
+}
+
+// BenchmarkIdlePass measures a pass with nothing new in the shop, as the
+// daemon runs one every few seconds: API requests and SQL statements per
+// pass on a shop of MXAMO_BENCH_ORDERS orders (default 1,000,000), synced
+// from "now".
+func BenchmarkIdlePass(b *testing.B) {
+	orders := 1000000
+	if v := os.Getenv("MXAMO_BENCH_ORDERS"); v != "" {
+		orders, _ = strconv.Atoi(v)
+	}
+	h := newHarnessTB(b, modxtest.Options{FormIt: true}, func(c *config.Config) {
+		c.Sync.Start = "now"
+		c.Forms.Enabled, c.Forms.AsLead = true, true
+		c.Users.Enabled = true
+	}, sandbox.Options{LongLivedTokens: []string{testToken}})
+	if _, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "modx_", Orders: orders, Users: orders / 10, Forms: orders / 100, Seed: 6}); err != nil {
+		b.Fatal(err)
+	}
+	statements := h.ownUser(b)
+	s := h.benchSyncer(b, 6)
+	if _, err := s.Pass(h.ctx, syncer.PassOptions{}); err != nil { // the start: watermarks at the end, metadata cached
+		b.Fatal(err)
+	}
+	h.box.ResetRequests()
+	before := statements()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := s.Pass(h.ctx, syncer.PassOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(len(h.box.Requests()))/float64(b.N), "requests/pass")
+	b.ReportMetric(float64(statements()-before)/float64(b.N), "statements/pass")
+}
+
+// BenchmarkPlacedToDeal runs passes on the default schedule (sync.cron and
+// sync.settle as config.Default has them) while orders are placed in the
+// shop one every 1.5 s, and reports how long each took from its insert to
+// its deal in amoCRM: p50 and p95. One iteration is MXAMO_BENCH_PLACED
+// orders (default 40).
+func BenchmarkPlacedToDeal(b *testing.B) {
+	placed := 40
+	if v := os.Getenv("MXAMO_BENCH_PLACED"); v != "" {
+		placed, _ = strconv.Atoi(v)
+	}
+	for range b.N {
+		b.StopTimer()
+		h := newHarnessTB(b, modxtest.Options{}, func(c *config.Config) {
+			def := config.Default()
+			c.Sync.Cron, c.Sync.Settle, c.Sync.Start = def.Sync.Cron, def.Sync.Settle, "now"
+		}, sandbox.Options{LongLivedTokens: []string{testToken}})
+		sched, err := config.ParseCron(h.cfg.Sync.Cron)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s := h.benchSyncer(b, 6)
+		var mu sync.Mutex
+		inserted, arrived := map[string]time.Time{}, map[string]time.Duration{}
+		stop := make(chan struct{})
+		passes := make(chan error, 1)
+		go func() { // the daemon
+			for {
+				select {
+				case <-stop:
+					passes <- nil
+					return
+				case <-time.After(time.Until(sched.Next(time.Now()))):
+				}
+				if _, err := s.Pass(h.ctx, syncer.PassOptions{}); err != nil {
+					passes <- err
+					return
+				}
+				mu.Lock()
+				for id := range h.leadsByOrder() {
+					if _, seen := arrived[id]; !seen && !inserted[id].IsZero() {
+						arrived[id] = time.Since(inserted[id])
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+		b.StartTimer()
+		for i := range placed {
+			time.Sleep(1500 * time.Millisecond)
+			mu.Lock()
+			id := h.order(modxtest.OrderSpec{CreatedOn: time.Now().UTC(), Address: map[string]any{"phone": fmt.Sprintf("+7901%07d", i)}})
+			inserted[strconv.FormatInt(id, 10)] = time.Now()
+			mu.Unlock()
+		}
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Second) {
+			mu.Lock()
+			n := len(arrived)
+			mu.Unlock()
+			if n == placed || time.Now().After(deadline) {
+				break
+			}
+		}
+		b.StopTimer()
+		close(stop)
+		if err := <-passes; err != nil {
+			b.Fatal(err)
+		}
+		var lat []time.Duration
+		for _, d := range arrived {
+			lat = append(lat, d)
+		}
+		if len(lat) != placed {
+			b.Fatalf("%d of %d orders reached amoCRM", len(lat), placed)
+		}
+		slices.Sort(lat)
+		b.ReportMetric(lat[len(lat)/2].Seconds(), "p50-s")
+		b.ReportMetric(lat[len(lat)*95/100].Seconds(), "p95-s")
 	}
 }

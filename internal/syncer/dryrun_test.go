@@ -33,12 +33,16 @@ func (h *harness) stateRows() map[string]int {
 }
 
 func TestDryRunWritesNothing(t *testing.T) {
-	h := newHarness(t, modxtest.Options{FormIt: true, OldExtra: true}, func(c *config.Config) {
+	forEachShop(t, modxtest.Options{FormIt: true, OldExtra: true}, testDryRunWritesNothing)
+}
+
+func testDryRunWritesNothing(t *testing.T, shop modxtest.Options) {
+	h := newHarness(t, shop, func(c *config.Config) {
 		c.Orders.PipelineID = config.IDRef{} // the site pipeline would be created
 		c.Forms.Enabled, c.Forms.AsLead = true, true
 		c.Users.Enabled = true
 	})
-	if _, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "modx_", Orders: 60, Users: 20, Forms: 5, Seed: 3}); err != nil {
+	if _, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "modx_", Generation: shop.Generation, Orders: 60, Users: 20, Forms: 5, Seed: 3}); err != nil {
 		t.Fatal(err)
 	}
 	// A first real pass of the forms only, so the dry run also meets links

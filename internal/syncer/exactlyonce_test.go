@@ -24,6 +24,7 @@ const (
 	envCrashPoint = "MXAMO_CRASH_POINT"
 	envCrashDSN   = "MXAMO_CRASH_DSN"
 	envCrashURL   = "MXAMO_CRASH_URL"
+	envCrashShop  = "MXAMO_CRASH_SHOP" // the shop's generation, for its status ids
 )
 
 func TestMain(m *testing.M) {
@@ -74,7 +75,7 @@ func (c crashingCRM) UpdateLeads(ctx context.Context, leads []amocrm.Lead) error
 // crashingPass runs in the child: one pass that dies at point.
 func crashingPass(point string) int {
 	ctx := context.Background()
-	cfg := crashConfig(os.Getenv(envCrashDSN), os.Getenv(envCrashURL))
+	cfg := crashConfig(os.Getenv(envCrashDSN), os.Getenv(envCrashURL), modxtest.Options{Generation: os.Getenv(envCrashShop)})
 	s, err := site.Open(ctx, cfg, site.Options{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -85,7 +86,7 @@ func crashingPass(point string) int {
 	return 3
 }
 
-func crashConfig(dsn, url string) *config.Config {
+func crashConfig(dsn, url string, shop modxtest.Options) *config.Config {
 	cfg := config.Default()
 	cfg.MODX.DSN = dsn
 	cfg.MODX.TablePrefix = "modx_"
@@ -94,7 +95,7 @@ func crashConfig(dsn, url string) *config.Config {
 	cfg.AmoCRM.RateLimit = 1000
 	cfg.Orders.Enabled = true
 	cfg.Orders.PipelineID = config.IDRef{Name: "Воронка"}
-	cfg.Orders.StatusMap = map[string]config.IDRef{"2": {Name: "Оплачен"}}
+	cfg.Orders.StatusMap = map[string]config.IDRef{strconv.FormatInt(modxtest.Statuses(shop).Paid, 10): {Name: "Оплачен"}}
 	cfg.Forms.Enabled, cfg.Forms.AsLead = true, true
 	cfg.Users.Enabled = true
 	cfg.Sync.Start = "all"
@@ -106,9 +107,13 @@ func crashConfig(dsn, url string) *config.Config {
 // amoCRM write and before the commit, then runs again: every order ends with
 // exactly one deal and one contact per customer.
 func TestCrashBetweenWriteAndCommit(t *testing.T) {
-	for _, name := range []string{"complex", "contacts", "leads", "update-leads", "form", "user"} {
+	forEachShop(t, modxtest.Options{FormIt: true}, testCrashBetweenWriteAndCommit)
+}
+
+func testCrashBetweenWriteAndCommit(t *testing.T, shop modxtest.Options) {
+	for _, name := range []string{"complex", "complex-then-leads", "leads", "update-leads", "form", "user"} {
 		t.Run(name, func(t *testing.T) {
-			h := newHarness(t, modxtest.Options{FormIt: true}, func(c *config.Config) { *c = *crashConfig(c.MODX.DSN, c.AmoCRM.BaseURL) })
+			h := newHarness(t, shop, func(c *config.Config) { *c = *crashConfig(c.MODX.DSN, c.AmoCRM.BaseURL, shop) })
 			point := name
 			var orders []int64
 			switch name {
@@ -127,24 +132,24 @@ func TestCrashBetweenWriteAndCommit(t *testing.T) {
 				for i := range 4 {
 					orders = append(orders, h.order(modxtest.OrderSpec{Address: map[string]any{"phone": fmt.Sprintf("+7 903 000-00-%02d", i)}}))
 				}
-			case "contacts", "leads":
-				// One customer, two orders in one batch: the contact is made
-				// first, then deals by contact id.
+			case "complex-then-leads", "leads":
+				// One customer, two orders in one batch: the first deal
+				// carries the new contact through leads/complex, the second
+				// follows through leads with its id. Die after either.
+				if name == "complex-then-leads" {
+					point = "complex"
+				}
 				for range 2 {
 					orders = append(orders, h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 904 000-00-01"}}))
 				}
 			case "update-leads":
 				orders = append(orders, h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 905 000-00-01"}}))
 				h.pass(syncer.PassOptions{})
-				if _, err := h.db.Exec("UPDATE modx_ms2_orders SET status = 2 WHERE id = ?", orders[0]); err != nil {
-					t.Fatal(err)
-				}
-				if _, err := modxtest.InsertStatusLog(h.ctx, h.db, h.shop, modxtest.LogSpec{OrderID: orders[0], Entry: "2"}); err != nil {
-					t.Fatal(err)
-				}
+				h.changeStatus(orders[0], h.statuses().Paid)
 			}
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), envCrashPoint+"="+point, envCrashDSN+"="+h.dsn, envCrashURL+"="+h.url)
+			cmd.Env = append(os.Environ(), envCrashPoint+"="+point, envCrashDSN+"="+h.dsn, envCrashURL+"="+h.url,
+				envCrashShop+"="+shop.Generation)
 			out, err := cmd.CombinedOutput()
 			var exit *exec.ExitError
 			if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
@@ -175,7 +180,7 @@ func TestCrashBetweenWriteAndCommit(t *testing.T) {
 			}
 			wantContacts := len(orders)
 			if name != "complex" {
-				wantContacts = 1
+				wantContacts = 1 // one customer
 			}
 			if got := len(h.box.Contacts()); got != wantContacts {
 				t.Errorf("contacts: got %d, want %d", got, wantContacts)
@@ -195,9 +200,13 @@ func TestCrashBetweenWriteAndCommit(t *testing.T) {
 // reports an unknown outcome, the deal is found by its order number, and
 // nothing is created twice.
 func TestDroppedConnectionAfterWrite(t *testing.T) {
+	forEachShop(t, modxtest.Options{}, testDroppedConnectionAfterWrite)
+}
+
+func testDroppedConnectionAfterWrite(t *testing.T, shop modxtest.Options) {
 	for n := 1; n <= 3; n++ {
 		t.Run(strconv.Itoa(n), func(t *testing.T) {
-			h := newHarness(t, modxtest.Options{}, nil)
+			h := newHarness(t, shop, nil)
 			var orders []int64
 			for i := range 3 {
 				orders = append(orders, h.order(modxtest.OrderSpec{Address: map[string]any{"phone": fmt.Sprintf("+7 906 000-00-%02d", i)}}))

@@ -14,6 +14,7 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
@@ -53,7 +54,7 @@ func newHarnessTB(t testing.TB, shop modxtest.Options, edit func(*config.Config)
 	if err := modxtest.Create(ctx, db, shop); err != nil {
 		t.Fatalf("create shop: %v", err)
 	}
-	sb, url := sandbox.Start(t, box)
+	sb, url := sandboxtest.Start(t, box)
 	cfg := config.Default()
 	cfg.MODX.DSN = dsn
 	cfg.MODX.TablePrefix = shop.Prefix
@@ -78,6 +79,38 @@ func newHarnessTB(t testing.TB, shop modxtest.Options, edit func(*config.Config)
 	}
 	t.Cleanup(func() { s.Close() })
 	return &harness{t: t, ctx: ctx, db: db, dsn: dsn, shop: shop, cfg: &cfg, box: sb, url: url, site: s, store: s.Store, source: s.Shop}
+}
+
+// shops are the shops the end-to-end order tests run on: miniShop2's
+// current generation and MiniShop3 (TestGenerations has every generation).
+var shops = []struct{ name, gen string }{{"miniShop2-4.x", modxtest.Gen4x}, {"MiniShop3-1.x", modxtest.GenMS3}}
+
+// forEachShop runs f as a subtest per shop, with base's other options.
+func forEachShop(t *testing.T, base modxtest.Options, f func(t *testing.T, shop modxtest.Options)) {
+	for _, s := range shops {
+		o := base
+		o.Generation = s.gen
+		t.Run(s.name, func(t *testing.T) { f(t, o) })
+	}
+}
+
+// statuses are the shop's default status ids.
+func (h *harness) statuses() modxtest.StatusIDs { return modxtest.Statuses(h.shop) }
+
+// place completes the checkout of an unplaced order or a draft.
+func (h *harness) place(id int64) {
+	h.t.Helper()
+	if err := modxtest.PlaceOrder(h.ctx, h.db, h.shop, id, time.Time{}); err != nil {
+		h.t.Fatalf("place order %d: %v", id, err)
+	}
+}
+
+// changeStatus moves an order to status with a log row, as the shop does.
+func (h *harness) changeStatus(id, status int64) {
+	h.t.Helper()
+	if err := modxtest.ChangeStatus(h.ctx, h.db, h.shop, id, status, time.Time{}); err != nil {
+		h.t.Fatalf("change status of order %d: %v", id, err)
+	}
 }
 
 // syncer wires a syncer the way `run` does; faults are set on the sandbox.

@@ -2,12 +2,16 @@ package syncer
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
@@ -15,8 +19,8 @@ import (
 
 const metaSitePipeline = "site_pipeline_id"
 
-// SitePipeline returns the id of the pipeline a run created for
-// orders.pipeline_id = 0; ok is false before the first run created it.
+// SitePipeline returns the id of the pipeline a run created (or adopted)
+// for orders.pipeline_id = 0; ok is false before the first run.
 func SitePipeline(ctx context.Context, store *state.Store) (id int64, ok bool, err error) {
 	v, ok, err := store.Meta(ctx, metaSitePipeline)
 	if err != nil || !ok {
@@ -29,38 +33,120 @@ func SitePipeline(ctx context.Context, store *state.Store) (id int64, ok bool, e
 	return id, true, nil
 }
 
-// loadMeta reads the account's pipelines, users and fields and the shop's
-// statuses, makes sure the site pipeline exists when orders.pipeline_id = 0,
-// and builds the mapper.
+// Account metadata (pipelines, users, custom fields) is cached in the
+// state for accountTTL, so a pass with nothing to do asks amoCRM nothing. It
+// is read again sooner when the config names something the cache lacks, or
+// when amoCRM refuses a write (a field or status may be gone).
+const (
+	metaAccount = "account_meta"
+	accountTTL  = time.Hour
+)
+
+// accountCache is the cached metadata as the state holds it.
+type accountCache struct {
+	FetchedAt     time.Time            `json:"fetched_at"`
+	Pipelines     []amocrm.Pipeline    `json:"pipelines"`
+	Users         []amocrm.User        `json:"users"`
+	LeadFields    []amocrm.CustomField `json:"lead_fields"`
+	ContactFields []amocrm.CustomField `json:"contact_fields"`
+}
+
+// loadMeta reads the account's metadata (from the cache while it is
+// fresh) and the shop's statuses, settles the site pipeline when
+// orders.pipeline_id = 0 (a step of its own, applied before any batch), and
+// builds the mapper.
 func (s *Syncer) loadMeta(ctx context.Context, p *pass) error {
-	var m transform.Meta
-	var err error
-	if m.Pipelines, err = s.crm.Pipelines(ctx); err != nil {
-		return fmt.Errorf("read pipelines: %w", err)
+	if err := s.loadAccount(ctx, p, false); err != nil {
+		return err
 	}
-	if m.Users, err = s.crm.Users(ctx); err != nil {
-		return fmt.Errorf("read users: %w", err)
-	}
-	if m.LeadFields, err = s.crm.LeadFields(ctx); err != nil {
-		return fmt.Errorf("read lead fields: %w", err)
-	}
-	if m.ContactFields, err = s.crm.ContactFields(ctx); err != nil {
-		return fmt.Errorf("read contact fields: %w", err)
-	}
-	if m.MS2Statuses, err = s.src.OrderStatuses(ctx); err != nil {
+	statuses, err := s.src.OrderStatuses(ctx)
+	if err != nil {
 		return fmt.Errorf("read order statuses: %w", err)
 	}
 	site, err := s.src.Site(ctx)
 	if err != nil {
 		return fmt.Errorf("read site settings: %w", err)
 	}
-	m.SiteHost = site.Host
-	m.Currency, m.CountUnit = "руб.", "шт."
-	p.meta = m
+	p.meta.MS2Statuses, p.meta.SiteHost = statuses, site.Host
+	p.meta.Currency, p.meta.CountUnit = "руб.", "шт."
 	if s.cfg.Orders.Enabled && p.selected(SourceOrders) && s.cfg.Orders.PipelineID.IsZero() {
-		if err := s.ensureSitePipeline(ctx, p, site); err != nil {
+		if err := s.sitePipeline(ctx, p, site); err != nil {
 			return err
 		}
+	}
+	err = s.remap(p)
+	if err != nil && p.metaCached {
+		// The config may name a pipeline, status or user made since the
+		// cache was filled: ask amoCRM before calling the config wrong.
+		if err := s.loadAccount(ctx, p, true); err != nil {
+			return err
+		}
+		err = s.remap(p)
+	}
+	return err
+}
+
+// loadAccount fills the pass's account metadata: from the cache unless
+// fresh or the cache is stale, else from amoCRM (and caches it).
+func (s *Syncer) loadAccount(ctx context.Context, p *pass, fresh bool) error {
+	if !fresh {
+		v, ok, err := s.store.Meta(ctx, metaAccount)
+		if err != nil {
+			return fmt.Errorf("read cached account metadata: %w", err)
+		}
+		var c accountCache
+		if ok && json.Unmarshal([]byte(v), &c) == nil && p.now().Sub(c.FetchedAt) < accountTTL && len(c.Pipelines) > 0 {
+			p.meta.Pipelines, p.meta.Users, p.meta.LeadFields, p.meta.ContactFields = c.Pipelines, c.Users, c.LeadFields, c.ContactFields
+			p.metaCached = true
+			return nil
+		}
+	}
+	var err error
+	if p.meta.Pipelines, err = s.crm.Pipelines(ctx); err != nil {
+		return fmt.Errorf("read pipelines: %w", err)
+	}
+	if p.meta.Users, err = s.crm.Users(ctx); err != nil {
+		return fmt.Errorf("read users: %w", err)
+	}
+	if p.meta.LeadFields, err = s.crm.LeadFields(ctx); err != nil {
+		return fmt.Errorf("read lead fields: %w", err)
+	}
+	if p.meta.ContactFields, err = s.crm.ContactFields(ctx); err != nil {
+		return fmt.Errorf("read contact fields: %w", err)
+	}
+	p.metaCached = false
+	return s.saveAccount(ctx, p)
+}
+
+// saveAccount caches the pass's account metadata; a dry run, whose
+// metadata holds what it would create, caches nothing.
+func (s *Syncer) saveAccount(ctx context.Context, p *pass) error {
+	if p.dry != nil {
+		return nil
+	}
+	v, err := json.Marshal(accountCache{FetchedAt: p.now().UTC(), Pipelines: p.meta.Pipelines, Users: p.meta.Users,
+		LeadFields: p.meta.LeadFields, ContactFields: p.meta.ContactFields})
+	if err != nil {
+		return fmt.Errorf("cache account metadata: %w", err)
+	}
+	if err := s.store.SetMeta(ctx, metaAccount, string(v)); err != nil {
+		return fmt.Errorf("cache account metadata: %w", err)
+	}
+	return nil
+}
+
+// refreshAccount reads the metadata again after amoCRM refused writes made
+// with cached metadata: a field or status may be gone.
+func (s *Syncer) refreshAccount(ctx context.Context, p *pass) error {
+	if !p.metaCached {
+		return nil
+	}
+	s.log.Info("amoCRM refused writes made with cached account metadata; reading it again", "source", "meta")
+	if err := s.loadAccount(ctx, p, true); err != nil {
+		return err
+	}
+	if p.meta.SitePipelineID != 0 && plan.FindPipeline(p.meta.Pipelines, p.meta.SitePipelineID) == nil {
+		return fmt.Errorf("the site pipeline %d is gone from amoCRM; the next pass makes it again", p.meta.SitePipelineID)
 	}
 	return s.remap(p)
 }
@@ -75,120 +161,115 @@ func (s *Syncer) remap(p *pass) error {
 	return nil
 }
 
-// ensureSitePipeline is the old extra's zero-config path: a pipeline named
-// after the site whose statuses mirror miniShop2's, created once and
-// remembered in our state (MODX is never written).
-func (s *Syncer) ensureSitePipeline(ctx context.Context, p *pass, site modx.SiteFacts) error {
+// sitePipeline is the old extra's zero-config path: a pipeline named after
+// the site whose statuses mirror miniShop2's. The one remembered in our
+// state is used; else one already in the account under the site's name is
+// adopted (a fresh state on an account the extra or an earlier install set
+// up); else it is created. MODX is never written.
+func (s *Syncer) sitePipeline(ctx context.Context, p *pass, site modx.SiteFacts) error {
 	name := site.Name
 	if name == "" {
 		name = "MODX"
 	}
+	step := &plan.Pipeline{Name: name, Statuses: statusNames(sendableStatuses(p.meta.MS2Statuses))}
 	if id, ok, err := SitePipeline(ctx, s.store); err != nil {
 		return fmt.Errorf("read site pipeline id: %w", err)
-	} else if ok {
-		if pl := findPipeline(p.meta.Pipelines, id); pl != nil {
-			p.meta.SitePipelineID = id
-			if s.cfg.Orders.AutoUpdatePipelines {
-				return s.addMissingStatuses(ctx, p, *pl)
+	} else if ok && plan.FindPipeline(p.meta.Pipelines, id) != nil {
+		step.ID, step.Known = id, true
+	}
+	if !step.Known {
+		for _, pl := range p.meta.Pipelines {
+			if strings.EqualFold(strings.TrimSpace(pl.Name), name) {
+				step.ID = pl.ID
+				break
 			}
-			return nil
 		}
-		// Deleted in amoCRM: fall through and create it again.
 	}
-	var statuses []amocrm.Status
-	for i, st := range sendableStatuses(p.meta.MS2Statuses) {
-		statuses = append(statuses, amocrm.Status{Name: st.Name, Sort: int64(10 * (i + 1))})
-	}
-	want := amocrm.Pipeline{Name: name, Sort: 100, IsUnsortedOn: false, Embedded: &amocrm.PipelineEmbedded{Statuses: statuses}}
-	entry := report.Entry{Source: SourceOrders, Kind: "pipeline", Key: "pipeline:" + name, Action: report.Create, Title: name}
-	for _, st := range statuses {
-		entry.Changes = append(entry.Changes, report.Change{Field: "status", New: st.Name})
-	}
-	if p.opts.DryRun {
+	step.Decide(p.meta.Pipelines, s.cfg.Orders.AutoUpdatePipelines)
+	if step.Action == report.Create && p.dry != nil {
 		// Plan as if it existed, so the report shows where deals would go.
-		p.meta.Pipelines = append(p.meta.Pipelines, plannedPipeline(want))
-		p.meta.SitePipelineID = plannedID
-		return p.record(entry)
+		p.meta.Pipelines = append(p.meta.Pipelines, plannedPipeline(step))
+		step.ID = p.dry.nextID()
+		p.meta.Pipelines[len(p.meta.Pipelines)-1].ID = step.ID
+		fixPipelineIDs(&p.meta.Pipelines[len(p.meta.Pipelines)-1])
 	}
-	created, err := s.crm.CreatePipelines(ctx, []amocrm.Pipeline{want})
-	if err != nil {
-		return fmt.Errorf("create pipeline %q: %w", name, err)
-	}
-	if len(created) != 1 || created[0].ID == 0 {
-		return fmt.Errorf("create pipeline %q: no id in the response", name)
-	}
-	id := created[0].ID
-	if err := s.store.SetMeta(ctx, metaSitePipeline, strconv.FormatInt(id, 10)); err != nil {
-		return fmt.Errorf("remember site pipeline %d: %w", id, err)
-	}
-	s.log.Info("created site pipeline", "pipeline_id", id, "name", name)
-	entry.AmoID = id
-	if err := p.record(entry); err != nil {
-		return err
-	}
-	// Read it back: amoCRM adds its own system statuses (unsorted, 142, 143).
-	if p.meta.Pipelines, err = s.crm.Pipelines(ctx); err != nil {
-		return fmt.Errorf("read pipelines: %w", err)
-	}
-	p.meta.SitePipelineID = id
-	return nil
-}
-
-// plannedID marks what a dry run would create: amoCRM ids are positive, so
-// a negative one never collides, and reads never ask for it.
-const plannedID = -1
-
-// plannedPipeline is the pipeline a dry run would create, with the system
-// statuses amoCRM adds and made-up negative status ids.
-func plannedPipeline(want amocrm.Pipeline) amocrm.Pipeline {
-	pl := want
-	pl.ID = plannedID
-	statuses := []amocrm.Status{{ID: plannedID, Name: "Неразобранное", Type: amocrm.StatusTypeUnsorted, PipelineID: plannedID}}
-	for i, st := range want.Statuses() {
-		st.ID = plannedID - int64(i) - 1
-		st.PipelineID = plannedID
-		statuses = append(statuses, st)
-	}
-	statuses = append(statuses,
-		amocrm.Status{ID: amocrm.StatusWon, Name: "Успешно реализовано", PipelineID: plannedID},
-		amocrm.Status{ID: amocrm.StatusLost, Name: "Закрыто и не реализовано", PipelineID: plannedID})
-	pl.Embedded = &amocrm.PipelineEmbedded{Statuses: statuses}
-	return pl
-}
-
-// addMissingStatuses keeps the site pipeline's statuses in step with
-// miniShop2's (orders.auto_update_pipelines): statuses are matched by name
-// and only added, never renamed or removed, so managers' deals stay put.
-func (s *Syncer) addMissingStatuses(ctx context.Context, p *pass, pl amocrm.Pipeline) error {
-	have := map[string]bool{}
-	for _, st := range pl.Statuses() {
-		have[st.Name] = true
-	}
-	var add []amocrm.Status
-	for _, st := range sendableStatuses(p.meta.MS2Statuses) {
-		if !have[st.Name] {
-			add = append(add, amocrm.Status{Name: st.Name, Sort: 1000 + st.Rank})
-		}
-	}
-	if len(add) == 0 {
-		return nil
-	}
-	for _, st := range add {
-		if err := p.record(report.Entry{Source: SourceOrders, Kind: "status", Key: "status:" + st.Name, Action: report.Create, Title: st.Name, AmoID: pl.ID}); err != nil {
+	if p.dry == nil {
+		if err := s.applyPipeline(ctx, p, step); err != nil {
 			return err
 		}
 	}
-	if p.opts.DryRun {
-		return nil
+	p.meta.SitePipelineID = step.ID
+	pl := &plan.Plan{Source: SourceOrders, Pipeline: step}
+	return p.record(pl, plan.Writes{})
+}
+
+// applyPipeline creates the site pipeline, or adds its missing statuses,
+// and remembers its id; amoCRM adds its own system statuses, so the
+// pipelines are read back.
+func (s *Syncer) applyPipeline(ctx context.Context, p *pass, step *plan.Pipeline) error {
+	switch {
+	case step.Action == report.Create:
+		var statuses []amocrm.Status
+		for i, n := range step.Statuses {
+			statuses = append(statuses, amocrm.Status{Name: n, Sort: int64(10 * (i + 1))})
+		}
+		created, err := s.crm.CreatePipelines(ctx, []amocrm.Pipeline{{Name: step.Name, Sort: 100,
+			Embedded: &amocrm.PipelineEmbedded{Statuses: statuses}}})
+		if err != nil {
+			return fmt.Errorf("create pipeline %q (or set orders.pipeline_id to an existing pipeline): %w", step.Name, err)
+		}
+		if len(created) != 1 || created[0].ID == 0 {
+			return fmt.Errorf("create pipeline %q: no id in the response", step.Name)
+		}
+		step.ID = created[0].ID
+		s.log.Info("created site pipeline", "pipeline_id", step.ID, "name", step.Name)
+	case len(step.Add) > 0:
+		var add []amocrm.Status
+		for i, n := range step.Add {
+			add = append(add, amocrm.Status{Name: n, Sort: int64(1000 + i)})
+		}
+		if _, err := s.crm.AddStatuses(ctx, step.ID, add); err != nil {
+			return fmt.Errorf("add statuses to pipeline %d: %w", step.ID, err)
+		}
 	}
-	if _, err := s.crm.AddStatuses(ctx, pl.ID, add); err != nil {
-		return fmt.Errorf("add statuses to pipeline %d: %w", pl.ID, err)
+	if !step.Known {
+		if err := s.store.SetMeta(ctx, metaSitePipeline, strconv.FormatInt(step.ID, 10)); err != nil {
+			return fmt.Errorf("remember site pipeline %d: %w", step.ID, err)
+		}
+	}
+	if step.Action == report.Unchanged && len(step.Add) == 0 {
+		return nil
 	}
 	var err error
 	if p.meta.Pipelines, err = s.crm.Pipelines(ctx); err != nil {
 		return fmt.Errorf("read pipelines: %w", err)
 	}
-	return nil
+	return s.saveAccount(ctx, p)
+}
+
+// plannedPipeline is the pipeline a dry run would create, with the system
+// statuses amoCRM adds.
+func plannedPipeline(step *plan.Pipeline) amocrm.Pipeline {
+	statuses := []amocrm.Status{{Name: "Неразобранное", Type: amocrm.StatusTypeUnsorted}}
+	for i, n := range step.Statuses {
+		statuses = append(statuses, amocrm.Status{Name: n, Sort: int64(10 * (i + 1))})
+	}
+	statuses = append(statuses,
+		amocrm.Status{ID: amocrm.StatusWon, Name: "Успешно реализовано"},
+		amocrm.Status{ID: amocrm.StatusLost, Name: "Закрыто и не реализовано"})
+	return amocrm.Pipeline{Name: step.Name, Sort: 100, Embedded: &amocrm.PipelineEmbedded{Statuses: statuses}}
+}
+
+// fixPipelineIDs gives a planned pipeline's statuses made-up negative ids
+// below its own, keeping amoCRM's fixed 142 and 143.
+func fixPipelineIDs(pl *amocrm.Pipeline) {
+	for i := range pl.Embedded.Statuses {
+		st := &pl.Embedded.Statuses[i]
+		st.PipelineID = pl.ID
+		if st.ID != amocrm.StatusWon && st.ID != amocrm.StatusLost {
+			st.ID = pl.ID*1_000_000 - int64(i)
+		}
+	}
 }
 
 // sendableStatuses are the miniShop2 statuses a deal can be in: active ones.
@@ -202,90 +283,110 @@ func sendableStatuses(all []modx.OrderStatus) []modx.OrderStatus {
 	return out
 }
 
-func findPipeline(ps []amocrm.Pipeline, id int64) *amocrm.Pipeline {
-	for i := range ps {
-		if ps[i].ID == id {
-			return &ps[i]
-		}
+func statusNames(sts []modx.OrderStatus) []string {
+	out := make([]string, len(sts))
+	for i, st := range sts {
+		out[i] = st.Name
 	}
-	return nil
+	return out
 }
 
-// ensureFields creates the custom fields the batch's records need and the
-// account lacks (auto_create_fields), then rebuilds the mapper. It reports
-// whether anything changed, so the caller maps its batch again. A dry run
-// reports "would create" once per field and changes nothing.
-func (s *Syncer) ensureFields(ctx context.Context, p *pass, source string, lead, contact []transform.FieldSpec) (bool, error) {
-	lead, contact = p.newFieldSpecs("lead", lead), p.newFieldSpecs("contact", contact)
-	if len(lead)+len(contact) == 0 {
-		return false, nil
-	}
+// planFields adds to pl the custom fields its records need and the account
+// lacks (auto_create_fields), with made-up ids in the pass's metadata, and
+// rebuilds the mapper: the batch is then mapped again and its payloads
+// carry the planned ids until the fields exist (applyFields).
+func (s *Syncer) planFields(p *pass, pl *plan.Plan, lead, contact []transform.FieldSpec) (bool, error) {
+	added := false
 	for _, set := range []struct {
 		entity string
 		specs  []transform.FieldSpec
-		create func(context.Context, []amocrm.CustomField) ([]amocrm.CustomField, error)
-		read   func(context.Context) ([]amocrm.CustomField, error)
 		fields *[]amocrm.CustomField
 	}{
-		{"lead", lead, s.crm.CreateLeadFields, s.crm.LeadFields, &p.meta.LeadFields},
-		{"contact", contact, s.crm.CreateContactFields, s.crm.ContactFields, &p.meta.ContactFields},
+		{"lead", lead, &p.meta.LeadFields},
+		{"contact", contact, &p.meta.ContactFields},
 	} {
-		if len(set.specs) == 0 {
-			continue
-		}
-		var want []amocrm.CustomField
-		for _, f := range set.specs {
-			want = append(want, amocrm.CustomField{Name: f.Name, Code: f.Code, Type: f.Type})
-		}
-		var created []amocrm.CustomField
-		if !p.opts.DryRun {
-			var err error
-			created, err = set.create(ctx, want)
-			switch {
-			case errors.Is(err, amocrm.ErrOutcomeUnknown):
-				// Fields are found by name and code: read them back instead of
-				// creating them twice.
-				if *set.fields, err = set.read(ctx); err != nil {
-					return false, fmt.Errorf("read %s fields: %w", set.entity, err)
-				}
-				created = nil
-			case err != nil:
-				return false, fmt.Errorf("create %s fields (turn off auto_create_fields if the account's plan does not allow it): %w", set.entity, err)
-			default:
-				*set.fields = append(*set.fields, created...)
+		for _, spec := range set.specs {
+			if pl.Field(set.entity, spec.Name) != nil {
+				continue
 			}
-		}
-		for i, f := range want {
-			e := report.Entry{Source: source, Kind: "field", Key: "field:" + set.entity + ":" + f.Name, Action: report.Create, Title: f.Name,
-				Changes: []report.Change{{Field: "type", New: f.Type}, {Field: "entity", New: set.entity + "s"}}}
-			if i < len(created) {
-				e.AmoID = created[i].ID
-			}
-			if err := p.record(e); err != nil {
-				return false, err
-			}
+			f := &plan.Field{Source: pl.Source, Entity: set.entity, Spec: spec, ID: s.plannedFieldID(p)}
+			pl.Fields = append(pl.Fields, f)
+			*set.fields = append(*set.fields, amocrm.CustomField{ID: f.ID, Name: spec.Name, Code: spec.Code, Type: spec.Type})
+			added = true
 		}
 	}
-	if p.opts.DryRun {
+	if !added {
 		return false, nil
 	}
 	return true, s.remap(p)
 }
 
-// newFieldSpecs drops specs already handled in this pass, so a dry run
-// reports each missing field once.
-func (p *pass) newFieldSpecs(entity string, specs []transform.FieldSpec) []transform.FieldSpec {
-	if p.fieldsSeen == nil {
-		p.fieldsSeen = map[string]bool{}
+// plannedFieldID is a made-up negative id for a field still to be created.
+func (s *Syncer) plannedFieldID(p *pass) int64 {
+	if p.dry != nil {
+		return p.dry.nextID()
 	}
-	var out []transform.FieldSpec
-	for _, f := range specs {
-		k := entity + "\x00" + f.Name
-		if p.fieldsSeen[k] {
+	p.fieldSeq--
+	return p.fieldSeq
+}
+
+// applyFields creates the plan's fields, puts their real ids in every
+// payload of the plan and in the pass's metadata, and rebuilds the mapper.
+func (s *Syncer) applyFields(ctx context.Context, p *pass, pl *plan.Plan) error {
+	if len(pl.Fields) == 0 {
+		return nil
+	}
+	ids := map[int64]int64{}
+	for _, set := range []struct {
+		entity string
+		create func(context.Context, []amocrm.CustomField) ([]amocrm.CustomField, error)
+		read   func(context.Context) ([]amocrm.CustomField, error)
+		fields *[]amocrm.CustomField
+	}{
+		{"lead", s.crm.CreateLeadFields, s.crm.LeadFields, &p.meta.LeadFields},
+		{"contact", s.crm.CreateContactFields, s.crm.ContactFields, &p.meta.ContactFields},
+	} {
+		var todo []*plan.Field
+		var want []amocrm.CustomField
+		for _, f := range pl.Fields {
+			if f.Entity == set.entity {
+				todo = append(todo, f)
+				want = append(want, amocrm.CustomField{Name: f.Spec.Name, Code: f.Spec.Code, Type: f.Spec.Type})
+			}
+		}
+		if len(todo) == 0 {
 			continue
 		}
-		p.fieldsSeen[k] = true
-		out = append(out, f)
+		created, err := set.create(ctx, want)
+		switch {
+		case errors.Is(err, amocrm.ErrOutcomeUnknown):
+			// Fields are found by name: read them back instead of creating
+			// them twice.
+			if created, err = set.read(ctx); err != nil {
+				return fmt.Errorf("read %s fields: %w", set.entity, err)
+			}
+		case err != nil:
+			return fmt.Errorf("create %s fields (turn off auto_create_fields if the account's plan does not allow it): %w", set.entity, err)
+		}
+		for _, f := range todo {
+			for _, c := range created {
+				if c.Name == f.Spec.Name && c.ID > 0 {
+					ids[f.ID] = c.ID
+				}
+			}
+			if ids[f.ID] == 0 {
+				return fmt.Errorf("create %s field %q: not in amoCRM's answer", set.entity, f.Spec.Name)
+			}
+		}
+		for i := range *set.fields {
+			if id, ok := ids[(*set.fields)[i].ID]; ok {
+				(*set.fields)[i].ID = id
+			}
+		}
 	}
-	return out
+	pl.ResolveFieldIDs(ids)
+	if err := s.saveAccount(ctx, p); err != nil {
+		return err
+	}
+	return s.remap(p)
 }

@@ -9,14 +9,14 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
 
-// syncOrders drains the orders backlog: deals left pending by an earlier
-// run, new orders by id, orders that were waiting at status 0, parked orders
-// that are due, and status changes from the order log.
+// syncOrders drains the order streams in order: orders whose create had an
+// unknown outcome, new orders, orders that were waiting to be placed,
+// parked orders that are due, then status changes.
 func (s *Syncer) syncOrders(ctx context.Context, p *pass) error {
 	schema, err := s.src.Detect(ctx)
 	if err != nil {
@@ -29,59 +29,98 @@ func (s *Syncer) syncOrders(ctx context.Context, p *pass) error {
 	if err := s.estimateBacklog(ctx, p, SourceOrders, SourceOrderLogs); err != nil {
 		return err
 	}
-	steps := []func(context.Context, *pass) (bool, error){
-		s.pendingOrders,
-		s.newOrders,
-		s.waitingOrders,
-		s.dueOrders,
-		s.orderLogs,
+	p.newFrom = p.marks[SourceOrders]
+	readers := []reader{
+		&queue{load: s.pendingOrderIDs, plan: s.orderPage},
+		readerFunc(s.newOrders),
+		&queue{load: s.waitingOrderIDs, plan: s.waitingPage},
+		readerFunc(s.dueOrders),
+		readerFunc(s.orderLogs),
 	}
-	for _, step := range steps {
-		for {
-			if err := p.stopping(ctx); err != nil {
-				return err
-			}
-			more, err := step(ctx, p)
-			if err != nil {
-				return err
-			}
-			if !more {
-				break
-			}
+	for _, r := range readers {
+		if err := s.drain(ctx, p, r); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// pendingOrders sends again the orders whose create had an unknown outcome
-// (a crash, a timeout, a dropped connection) once a lookup by their order
-// number has shown the deal does not exist; sendOrders does that lookup.
-func (s *Syncer) pendingOrders(ctx context.Context, p *pass) (bool, error) {
-	pending, err := s.store.Pending(ctx, kindOrder)
+// readerFunc makes a function a reader.
+type readerFunc func(ctx context.Context, p *pass) (*page, error)
+
+func (f readerFunc) next(ctx context.Context, p *pass) (*page, error) { return f(ctx, p) }
+
+// queue is a reader over a list of ids read once, planned a batch at a time.
+type queue struct {
+	load   func(ctx context.Context, p *pass) ([]int64, error)
+	plan   func(ctx context.Context, p *pass, ids []int64) (*page, error)
+	ids    []int64
+	loaded bool
+}
+
+func (q *queue) next(ctx context.Context, p *pass) (*page, error) {
+	if !q.loaded {
+		ids, err := q.load(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		q.ids, q.loaded = ids, true
+	}
+	if len(q.ids) == 0 {
+		return nil, nil
+	}
+	n := min(len(q.ids), pageSize)
+	batch := q.ids[:n]
+	q.ids = q.ids[n:]
+	pg, err := q.plan(ctx, p, batch)
+	if pg != nil {
+		pg.more = len(q.ids) > 0
+	}
+	return pg, err
+}
+
+// orderPage plans ids as a page of their own.
+func (s *Syncer) orderPage(ctx context.Context, p *pass, ids []int64) (*page, error) {
+	pl, err := s.planOrders(ctx, p, ids, false)
+	return &page{plan: pl}, err
+}
+
+// pendingOrderIDs are the orders whose create had an unknown outcome (a
+// crash, a timeout, a dropped connection): planOrders looks each deal up by
+// its order number before anything is created again.
+func (s *Syncer) pendingOrderIDs(ctx context.Context, p *pass) ([]int64, error) {
+	pending, err := p.pending(ctx, plan.KindOrder)
 	if err != nil {
-		return false, fmt.Errorf("read pending orders: %w", err)
+		return nil, err
 	}
-	var ids []int64
-	for _, pc := range pending {
-		ids = append(ids, pc.SourceID)
+	return sortedIDs(pending), nil
+}
+
+func sortedIDs(set map[int64]bool) []int64 {
+	ids := make([]int64, 0, len(set))
+	for id := range set {
+		ids = append(ids, id)
 	}
-	return false, s.sendInBatches(ctx, p, ids, nil)
+	slices.Sort(ids)
+	return ids
 }
 
 // newOrders reads one page of orders after the watermark. Orders younger
 // than sync.settle stop the page (their products and address may still be
 // being written: miniShop2's tables are usually MyISAM); orders at status 0
 // or draft are remembered as waiting so the watermark can move past them.
-func (s *Syncer) newOrders(ctx context.Context, p *pass) (bool, error) {
+func (s *Syncer) newOrders(ctx context.Context, p *pass) (*page, error) {
 	wm := p.marks[SourceOrders]
-	headers, err := s.src.OrderHeaders(ctx, wm, s.batchSize())
+	headers, err := s.src.OrderHeaders(ctx, wm, pageSize)
 	if err != nil {
-		return false, fmt.Errorf("read orders after %d: %w", wm, err)
+		return nil, fmt.Errorf("read orders after %d: %w", wm, err)
 	}
+	p.result.Read[SourceOrders] += len(headers)
+	s.metrics.RowsRead(SourceOrders, len(headers))
 	settled := p.now().Add(-s.cfg.Sync.Settle.Duration)
 	var send []int64
 	var waits []state.Waiting
-	mark, more := wm, len(headers) == s.batchSize()
+	mark, more := wm, len(headers) == pageSize
 	for _, h := range headers {
 		if !h.CreatedOn.IsZero() && h.CreatedOn.After(settled) {
 			more = false
@@ -89,30 +128,34 @@ func (s *Syncer) newOrders(ctx context.Context, p *pass) (bool, error) {
 		}
 		mark = h.ID
 		if reason := p.notPlaced(h.Status); reason != "" {
-			waits = append(waits, state.Waiting{Kind: kindOrder, SourceID: h.ID, Since: p.now(), Reason: reason})
+			waits = append(waits, state.Waiting{Kind: plan.KindOrder, SourceID: h.ID, Since: p.now(), Reason: reason})
 			continue
 		}
 		send = append(send, h.ID)
 	}
-	p.result.Read[SourceOrders] += len(headers)
-	s.metrics.RowsRead(SourceOrders, len(headers))
 	if mark == wm {
-		return false, nil
+		return nil, nil
 	}
-	err = s.sendOrders(ctx, p, send, func(tx *state.Tx) error {
-		for _, w := range waits {
-			if err := tx.PutWaiting(w); err != nil {
-				return err
-			}
-		}
-		return tx.SetWatermark(SourceOrders, mark)
-	})
+	pl, err := s.planOrders(ctx, p, send, true)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	p.marks[SourceOrders] = mark
-	p.progress(len(headers))
-	return more, nil
+	return &page{plan: pl, rows: len(headers), more: more,
+		commit: func(tx *state.Tx) error {
+			for _, w := range waits {
+				if err := tx.PutWaiting(w); err != nil {
+					return err
+				}
+			}
+			return tx.SetWatermark(SourceOrders, mark)
+		},
+		done: func() { p.marks[SourceOrders] = mark },
+	}, nil
+}
+
+// plannedBefore reports whether this pass already planned order id.
+func (p *pass) plannedBefore(id int64) bool {
+	return p.planned[id] || id > p.newFrom && id <= p.marks[SourceOrders]
 }
 
 // notPlaced says why an order with this status is not an order yet, or "".
@@ -126,67 +169,60 @@ func (p *pass) notPlaced(status int64) string {
 	return ""
 }
 
-// waitingOrders looks again at orders that were at status 0 or draft: placed
-// ones are sent, ones older than sync.abandon_after are given up with a log
-// line (a draft that is placed later still arrives through its status log).
-func (s *Syncer) waitingOrders(ctx context.Context, p *pass) (bool, error) {
-	waiting, err := s.store.Waiting(ctx, kindOrder)
+func (s *Syncer) waitingOrderIDs(ctx context.Context, p *pass) ([]int64, error) {
+	waiting, err := s.store.Waiting(ctx, plan.KindOrder)
 	if err != nil {
-		return false, fmt.Errorf("read waiting orders: %w", err)
+		return nil, fmt.Errorf("read waiting orders: %w", err)
 	}
-	if len(waiting) == 0 {
-		return false, nil
-	}
+	p.waitingSince = map[int64]state.Waiting{}
 	ids := make([]int64, 0, len(waiting))
-	since := map[int64]state.Waiting{}
 	for _, w := range waiting {
 		ids = append(ids, w.SourceID)
-		since[w.SourceID] = w
+		p.waitingSince[w.SourceID] = w
 	}
-	for batch := range slices.Chunk(ids, s.batchSize()) {
-		orders, err := s.src.LoadOrders(ctx, batch)
-		if err != nil {
-			return false, fmt.Errorf("read waiting orders: %w", err)
-		}
-		var send, drop []int64
-		present := map[int64]bool{}
-		for _, o := range orders {
-			present[o.ID] = true
-			switch {
-			case p.notPlaced(o.Status) == "":
-				send = append(send, o.ID)
-			case p.now().Sub(since[o.ID].Since) > s.cfg.Sync.AbandonAfter.Duration:
-				s.log.Warn("order abandoned before it was placed", "source", SourceOrders, "order_id", o.ID,
-					"status", o.Status, "waited", p.now().Sub(since[o.ID].Since).Round(1e9))
-				drop = append(drop, o.ID)
-			}
-		}
-		for _, id := range batch {
-			if !present[id] {
-				drop = append(drop, id) // deleted from the shop
-			}
-		}
-		done := append(send, drop...)
-		err = s.sendOrders(ctx, p, send, func(tx *state.Tx) error {
-			for _, id := range done {
-				if err := tx.DeleteWaiting(kindOrder, id); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return false, err
-		}
-	}
-	return false, nil
+	return ids, nil
 }
 
-// dueOrders retries parked orders whose next attempt is due.
-func (s *Syncer) dueOrders(ctx context.Context, p *pass) (bool, error) {
-	due, err := s.store.DueFailures(ctx, kindOrder, p.now(), s.batchSize())
+// waitingPage looks again at orders that were at status 0 or draft: placed
+// ones are sent, ones older than sync.abandon_after are given up with a log
+// line (a draft that is placed later still arrives through its status log).
+func (s *Syncer) waitingPage(ctx context.Context, p *pass, ids []int64) (*page, error) {
+	orders, err := s.src.LoadOrders(ctx, ids)
 	if err != nil {
-		return false, fmt.Errorf("read parked orders: %w", err)
+		return nil, fmt.Errorf("read waiting orders: %w", err)
+	}
+	var send, done []int64
+	present := map[int64]bool{}
+	for _, o := range orders {
+		present[o.ID] = true
+		since := p.waitingSince[o.ID].Since
+		switch {
+		case p.notPlaced(o.Status) == "":
+			send = append(send, o.ID)
+			done = append(done, o.ID)
+		case p.now().Sub(since) > s.cfg.Sync.AbandonAfter.Duration:
+			s.log.Warn("order abandoned before it was placed", "source", SourceOrders, "order_id", o.ID,
+				"status", o.Status, "waited", p.now().Sub(since).Round(1e9))
+			done = append(done, o.ID)
+		}
+	}
+	for _, id := range ids {
+		if !present[id] {
+			done = append(done, id) // deleted from the shop
+		}
+	}
+	pl, err := s.planOrders(ctx, p, send, false)
+	if err != nil {
+		return nil, err
+	}
+	return &page{plan: pl, commit: func(tx *state.Tx) error { return tx.DeleteWaitings(plan.KindOrder, done) }}, nil
+}
+
+// dueOrders retries parked orders whose next attempt is due, each once a pass.
+func (s *Syncer) dueOrders(ctx context.Context, p *pass) (*page, error) {
+	due, err := s.store.DueFailures(ctx, plan.KindOrder, p.now(), pageSize)
+	if err != nil {
+		return nil, fmt.Errorf("read parked orders: %w", err)
 	}
 	var ids []int64
 	for _, f := range due {
@@ -196,311 +232,209 @@ func (s *Syncer) dueOrders(ctx context.Context, p *pass) (bool, error) {
 		}
 	}
 	if len(ids) == 0 {
-		return false, nil
+		return nil, nil
 	}
-	return len(due) == s.batchSize(), s.sendOrders(ctx, p, ids, nil)
+	pl, err := s.planOrders(ctx, p, ids, false)
+	return &page{plan: pl, more: len(due) == pageSize}, err
 }
 
 // orderLogs reads status changes after the log watermark. Every order with a
-// change is brought to its current status (sendOrders): a linked deal is
-// moved, an unlinked order is sent. Orders above the orders watermark are
-// left to newOrders.
-func (s *Syncer) orderLogs(ctx context.Context, p *pass) (bool, error) {
+// change is brought to its current status: a linked deal is moved, an
+// unlinked order is sent. Orders above the orders watermark are left to
+// newOrders.
+func (s *Syncer) orderLogs(ctx context.Context, p *pass) (*page, error) {
 	wm := p.marks[SourceOrderLogs]
-	page, err := s.src.StatusLogs(ctx, wm, s.batchSize())
+	logs, err := s.src.StatusLogs(ctx, wm, pageSize)
 	if err != nil {
-		return false, fmt.Errorf("read order logs after %d: %w", wm, err)
+		return nil, fmt.Errorf("read order logs after %d: %w", wm, err)
 	}
-	p.result.Read[SourceOrderLogs] += len(page.Changes) + len(page.Skipped)
-	s.metrics.RowsRead(SourceOrderLogs, len(page.Changes)+len(page.Skipped))
-	if page.LastID <= wm {
-		return false, nil
+	read := len(logs.Changes) + len(logs.Skipped)
+	p.result.Read[SourceOrderLogs] += read
+	s.metrics.RowsRead(SourceOrderLogs, read)
+	if logs.LastID <= wm {
+		return nil, nil
 	}
 	var ids []int64
-	for _, c := range page.Changes {
-		if c.OrderID <= p.marks[SourceOrders] && !slices.Contains(ids, c.OrderID) {
+	for _, c := range logs.Changes {
+		if c.OrderID <= p.marks[SourceOrders] && !slices.Contains(ids, c.OrderID) && !p.plannedBefore(c.OrderID) {
 			ids = append(ids, c.OrderID)
 		}
 	}
-	err = s.sendOrders(ctx, p, ids, func(tx *state.Tx) error {
-		return tx.SetWatermark(SourceOrderLogs, page.LastID)
-	})
+	pl, err := s.planOrders(ctx, p, ids, false)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	p.marks[SourceOrderLogs] = page.LastID
-	p.progress(len(page.Changes) + len(page.Skipped))
-	return page.Full, nil
+	return &page{plan: pl, rows: read, more: logs.Full,
+		commit: func(tx *state.Tx) error { return tx.SetWatermark(SourceOrderLogs, logs.LastID) },
+		done:   func() { p.marks[SourceOrderLogs] = logs.LastID },
+	}, nil
 }
 
-// sendInBatches calls sendOrders for ids, a batch at a time.
-func (s *Syncer) sendInBatches(ctx context.Context, p *pass, ids []int64, commit func(*state.Tx) error) error {
-	for batch := range slices.Chunk(ids, s.batchSize()) {
-		if err := s.sendOrders(ctx, p, batch, commit); err != nil {
-			return err
-		}
+// planOrders loads and maps the orders, reads what planning needs (links,
+// pending markers and the deals they may have made, the customers' contacts,
+// the live deals that may move) and plans them.
+// fresh says the ids are new orders above the watermark: the pass's range
+// remembers those, no set needs to.
+func (s *Syncer) planOrders(ctx context.Context, p *pass, ids []int64, fresh bool) (*plan.Plan, error) {
+	pl := plan.New(SourceOrders, plan.KindOrder)
+	if len(ids) == 0 {
+		return pl, nil
 	}
-	return nil
-}
-
-// orderJob is one order of a batch on its way to amoCRM.
-type orderJob struct {
-	order  *modx.Order
-	deal   *transform.Deal
-	link   state.Link // zero: not sent yet
-	status state.Link // the order_status link
-	cust   *customer
-	hash   string
-	leadID int64 // after the create
-}
-
-// sendOrders brings the given orders to amoCRM: unlinked placed orders are
-// created as deals with their contacts, linked ones follow their miniShop2
-// status. Then, in one transaction, links, failures and whatever commit adds
-// (the watermark) are written. commit runs even for an empty batch.
-func (s *Syncer) sendOrders(ctx context.Context, p *pass, ids []int64, commit func(*state.Tx) error) error {
-	b := &batch{pass: p, kind: kindOrder, source: SourceOrders}
-	b.draftFailed = b.failOrderDraft
-	if len(ids) > 0 {
-		if err := s.planOrders(ctx, p, b, ids); err != nil {
-			return err
-		}
-		if !p.opts.DryRun {
-			if err := s.applyOrders(ctx, p, b); err != nil {
-				return err
-			}
-		}
-	}
-	return s.finish(ctx, b, commit)
-}
-
-// planOrders loads and maps the batch and decides, per order, what happens.
-func (s *Syncer) planOrders(ctx context.Context, p *pass, b *batch, ids []int64) error {
-	links, err := p.links(ctx, s.store, linkOrder, ids)
+	links, err := p.links(ctx, plan.LinkOrder, ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	statusLinks, err := p.links(ctx, s.store, linkOrderStatus, ids)
+	statusLinks, err := p.links(ctx, plan.LinkOrderStatus, ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	orders, err := s.src.LoadOrders(ctx, ids)
+	loaded, err := s.src.LoadOrders(ctx, ids)
 	if err != nil {
-		return fmt.Errorf("load orders %d..%d: %w", ids[0], ids[len(ids)-1], err)
+		return nil, fmt.Errorf("load orders %d..%d: %w", ids[0], ids[len(ids)-1], err)
 	}
-	var jobs []*orderJob
-	for i := range orders {
-		o := &orders[i]
-		j := &orderJob{order: o, link: links[o.ID], status: statusLinks[o.ID]}
-		if j.link.AmoID == 0 && p.notPlaced(o.Status) != "" {
+	var orders []*plan.Order
+	var rows []*modx.Order
+	for i := range loaded {
+		o := &loaded[i]
+		link := links[o.ID]
+		if link.AmoID == 0 && p.notPlaced(o.Status) != "" {
 			continue // not an order (yet): the waiting list or its status log brings it back
 		}
-		if p.planned[o.ID] {
+		if p.plannedBefore(o.ID) {
 			continue // already brought to its current status in this pass
 		}
-		p.planned[o.ID] = true
-		jobs = append(jobs, j)
+		if !fresh {
+			p.planned[o.ID] = true
+		}
+		orders = append(orders, &plan.Order{Record: orderRecord(o), MS2Status: o.Status, Link: planLink(link), Status: planLink(statusLinks[o.ID])})
+		rows = append(rows, o)
 	}
-	if err := s.mapOrders(ctx, p, b, jobs); err != nil {
-		return err
+	if orders, err = s.mapOrders(p, pl, orders, rows); err != nil {
+		return nil, err
 	}
-	var creates, linked []*orderJob
-	for _, j := range jobs {
-		switch {
-		case j.deal == nil:
-		case j.link.AmoID != 0:
-			linked = append(linked, j)
-		default:
-			creates = append(creates, j)
+	if err := s.reconcileOrders(ctx, p, orders); err != nil {
+		return nil, err
+	}
+	var drafts []*transform.ContactDraft
+	for _, o := range orders {
+		if o.Link.AmoID == 0 && o.Found == nil {
+			drafts = append(drafts, o.Deal.Contact)
 		}
 	}
-	if err := s.reconcileOrders(ctx, p, b, &creates); err != nil {
-		return err
+	customers, of, err := s.customersOf(ctx, p, drafts)
+	if err != nil {
+		return nil, err
 	}
-	if err := s.planCreates(ctx, p, b, creates); err != nil {
-		return err
+	if err := s.readMovingDeals(ctx, orders); err != nil {
+		return nil, err
 	}
-	return s.planLinked(ctx, p, b, linked)
+	if err := pl.AddOrders(p.mapper, orders, customers, of, s.cfg.Orders.ResendOnStatusChange); err != nil {
+		return nil, err
+	}
+	return pl, nil
 }
 
-// mapOrders maps every job; bad records are parked. Fields the batch needs
-// and the account lacks are created first (auto_create_fields), then the
-// batch is mapped again against the new fields.
-func (s *Syncer) mapOrders(ctx context.Context, p *pass, b *batch, jobs []*orderJob) error {
+func orderRecord(o *modx.Order) plan.Record {
+	title := "order #" + strconv.FormatInt(o.ID, 10)
+	if o.Num != "" {
+		title = "order " + o.Num
+	}
+	return plan.Record{Kind: plan.KindOrder, ID: o.ID, Title: title}
+}
+
+// mapOrders maps every order; bad ones are parked. Fields the batch needs
+// and the account lacks are planned first (auto_create_fields), then the
+// batch is mapped again against them.
+func (s *Syncer) mapOrders(p *pass, pl *plan.Plan, orders []*plan.Order, rows []*modx.Order) ([]*plan.Order, error) {
 	for attempt := 0; ; attempt++ {
-		var leadFields, contactFields []transform.FieldSpec
-		for _, j := range jobs {
-			if b.parkedOrder(j.order.ID) {
-				continue
-			}
-			deal, err := p.mapper.Order(j.order)
+		var lead, contact []transform.FieldSpec
+		var mapped []*plan.Order
+		for i, o := range orders {
+			deal, err := p.mapper.Order(rows[i])
 			var rerr *transform.RecordError
 			switch {
 			case errors.As(err, &rerr):
-				b.fail(SourceOrders, kindOrder, j.order.ID, "lead", orderTitle(j.order), err.Error(), "")
+				if attempt == 0 {
+					pl.Park(SourceOrders, o.Record, "lead", err.Error())
+				}
 				continue
 			case err != nil:
-				return fmt.Errorf("map order %d: %w", j.order.ID, err)
+				return nil, fmt.Errorf("map order %d: %w", o.Record.ID, err)
 			}
-			j.deal = deal
-			leadFields = append(leadFields, deal.MissingFields...)
+			o.Deal = deal
+			mapped = append(mapped, o)
+			lead = append(lead, deal.MissingFields...)
 			if deal.Contact != nil {
-				contactFields = append(contactFields, deal.Contact.MissingFields...)
+				contact = append(contact, deal.Contact.MissingFields...)
 			}
 		}
 		if attempt > 0 {
-			return nil
+			return mapped, nil
 		}
-		changed, err := s.ensureFields(ctx, p, SourceOrders, leadFields, contactFields)
-		if err != nil || !changed {
-			return err
+		again, err := s.planFields(p, pl, lead, contact)
+		if err != nil || !again {
+			return mapped, err
 		}
 	}
 }
 
-func orderTitle(o *modx.Order) string {
-	if o.Num != "" {
-		return "order " + o.Num
+// reconcileOrders looks up, by their order number, the deals of new orders
+// with a pending marker (a create whose outcome was unknown): found ones
+// are adopted instead of created again (DESIGN rule 2).
+func (s *Syncer) reconcileOrders(ctx context.Context, p *pass, orders []*plan.Order) error {
+	var unlinked bool
+	for _, o := range orders {
+		unlinked = unlinked || o.Link.AmoID == 0
 	}
-	return "order #" + strconv.FormatInt(o.ID, 10)
-}
-
-// reconcileOrders looks up, by their order number, the deals of orders that
-// have a pending marker (a create with an unknown outcome): found ones are
-// linked instead of created again (DESIGN rule 2).
-func (s *Syncer) reconcileOrders(ctx context.Context, p *pass, b *batch, creates *[]*orderJob) error {
-	ids := make([]int64, 0, len(*creates))
-	for _, j := range *creates {
-		ids = append(ids, j.order.ID)
-	}
-	pending, err := s.store.Pending(ctx, kindOrder)
-	if err != nil {
-		return fmt.Errorf("read pending orders: %w", err)
-	}
-	marked := map[int64]bool{}
-	for _, pc := range pending {
-		if slices.Contains(ids, pc.SourceID) {
-			marked[pc.SourceID] = true
-		}
-	}
-	keep := (*creates)[:0]
-	for _, j := range *creates {
-		if !marked[j.order.ID] {
-			keep = append(keep, j)
-			continue
-		}
-		lead, err := s.findOrderLead(ctx, j.deal.OrderKey)
-		if err != nil {
-			return fmt.Errorf("look up the deal of order %d: %w", j.order.ID, err)
-		}
-		if lead == nil {
-			b.clearPending = append(b.clearPending, j.order.ID) // really absent: create it now
-			keep = append(keep, j)
-			continue
-		}
-		s.log.Info("deal found after an unknown outcome", "source", SourceOrders, "order_id", j.order.ID, "lead_id", lead.ID)
-		j.leadID = lead.ID
-		b.adopt(j, lead)
-	}
-	*creates = keep
-	return nil
-}
-
-// findOrderLead finds the deal whose order-number field is exactly key.
-func (s *Syncer) findOrderLead(ctx context.Context, key string) (*amocrm.Lead, error) {
-	return s.findLeadByField(ctx, transform.OrderFieldCode, key)
-}
-
-// planCreates groups the new deals' contacts by customer, matches them
-// against the contact index and decides how each deal is created.
-func (s *Syncer) planCreates(ctx context.Context, p *pass, b *batch, creates []*orderJob) error {
-	var drafts []*transform.ContactDraft
-	for _, j := range creates {
-		drafts = append(drafts, j.deal.Contact)
-	}
-	customers, of := groupCustomers(drafts)
-	if err := s.resolveCustomers(ctx, p, customers); err != nil {
-		return err
-	}
-	for _, c := range customers {
-		b.planContact(p, SourceOrders, c)
-	}
-	for _, j := range creates {
-		j.cust = of[j.deal.Contact]
-		if j.cust.sourceID == 0 {
-			j.cust.sourceID = j.order.ID
-		}
-		var err error
-		if j.hash, err = transform.Hash(j.deal.Lead); err != nil {
-			return fmt.Errorf("hash order %d: %w", j.order.ID, err)
-		}
-		b.creates = append(b.creates, j)
-	}
-	return nil
-}
-
-// planLinked decides what happens to deals that exist: with
-// resend_on_status_change the whole deal is sent again when its payload
-// changed; otherwise it is moved when its miniShop2 status changed since the
-// last time it was set.
-func (s *Syncer) planLinked(ctx context.Context, p *pass, b *batch, linked []*orderJob) error {
-	var moves []*orderJob
-	for _, j := range linked {
-		if s.cfg.Orders.ResendOnStatusChange {
-			hash, err := transform.Hash(j.deal.Lead)
-			if err != nil {
-				return fmt.Errorf("hash order %d: %w", j.order.ID, err)
-			}
-			if hash != j.link.Hash {
-				j.hash = hash
-				b.resends = append(b.resends, j)
-				continue
-			}
-		}
-		if j.status.Hash == strconv.FormatInt(j.order.Status, 10) {
-			b.unchanged(SourceOrders, "lead", j, "")
-			continue
-		}
-		moves = append(moves, j)
-	}
-	if len(moves) == 0 {
+	if !unlinked {
 		return nil
 	}
-	ids := make([]int64, 0, len(moves))
-	for _, j := range moves {
-		ids = append(ids, j.link.AmoID)
+	pending, err := p.pending(ctx, plan.KindOrder)
+	if err != nil {
+		return err
+	}
+	for _, o := range orders {
+		if o.Link.AmoID != 0 || !pending[o.Record.ID] {
+			continue
+		}
+		lead, err := s.findLeadByField(ctx, transform.OrderFieldCode, o.Deal.OrderKey)
+		if err != nil {
+			return fmt.Errorf("look up the deal of order %d: %w", o.Record.ID, err)
+		}
+		o.Pending, o.Found = true, lead
+		if lead != nil {
+			s.log.Info("deal found after an unknown outcome", "source", SourceOrders, "order_id", o.Record.ID, "lead_id", lead.ID)
+		}
+	}
+	return nil
+}
+
+// readMovingDeals reads the live deals of linked orders whose miniShop2
+// status changed: their move depends on where a manager left them.
+func (s *Syncer) readMovingDeals(ctx context.Context, orders []*plan.Order) error {
+	var ids []int64
+	for _, o := range orders {
+		resend, err := o.Resends(s.cfg.Orders.ResendOnStatusChange)
+		if err != nil {
+			return err
+		}
+		if o.Link.AmoID > 0 && o.Found == nil && !resend && o.StatusChanged() {
+			ids = append(ids, o.Link.AmoID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
 	}
 	leads, err := s.crm.LeadsByIDs(ctx, ids, false)
 	if err != nil {
 		return fmt.Errorf("read deals to move: %w", err)
 	}
-	byID := map[int64]amocrm.Lead{}
-	for _, l := range leads {
-		byID[l.ID] = l
+	byID := make(map[int64]*amocrm.Lead, len(leads))
+	for i := range leads {
+		byID[leads[i].ID] = &leads[i]
 	}
-	for _, j := range moves {
-		lead, ok := byID[j.link.AmoID]
-		if !ok {
-			// A manager deleted the deal: it is not made again behind their
-			// back, and its status is no longer followed.
-			b.statusSet(j, 0)
-			b.resolved = append(b.resolved, j.order.ID)
-			b.entries = append(b.entries, report.Entry{Source: SourceOrderLogs, Kind: "status_move", SourceID: j.order.ID,
-				Key: sourceKey(kindOrder, j.order.ID), Action: report.Skip, AmoID: j.link.AmoID, Title: orderTitle(j.order),
-				Reason: fmt.Sprintf("deal %d was deleted in amoCRM", j.link.AmoID)})
-			continue
-		}
-		target, mapped := p.mapper.StatusChange(lead.PipelineID, j.order.Status)
-		if !mapped || target == lead.StatusID {
-			reason := ""
-			if !mapped {
-				reason = fmt.Sprintf("miniShop2 status %d is not mapped in pipeline %d", j.order.Status, lead.PipelineID)
-			}
-			b.statusSet(j, lead.StatusID)
-			b.unchanged(SourceOrderLogs, "status_move", j, reason)
-			continue
-		}
-		b.moves = append(b.moves, move{job: j, from: lead, to: target})
+	for _, o := range orders {
+		o.Live = byID[o.Link.AmoID]
 	}
 	return nil
 }

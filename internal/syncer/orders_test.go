@@ -11,8 +11,13 @@ import (
 )
 
 func TestOrdersEndToEnd(t *testing.T) {
-	h := newHarness(t, modxtest.Options{}, func(c *config.Config) {
-		c.Orders.StatusMap = map[string]config.IDRef{"2": {Name: "Оплачен"}, "3": {ID: 142}}
+	forEachShop(t, modxtest.Options{}, testOrdersEndToEnd)
+}
+
+func testOrdersEndToEnd(t *testing.T, shop modxtest.Options) {
+	st := modxtest.Statuses(shop)
+	h := newHarness(t, shop, func(c *config.Config) {
+		c.Orders.StatusMap = map[string]config.IDRef{strconv.FormatInt(st.Paid, 10): {Name: "Оплачен"}, strconv.FormatInt(st.Sent, 10): {ID: 142}}
 	})
 	var placed []int64
 	for i := range 5 {
@@ -20,7 +25,7 @@ func TestOrdersEndToEnd(t *testing.T) {
 			"receiver": "Покупатель " + strconv.Itoa(i), "phone": "+7 999 000-00-0" + strconv.Itoa(i)}}))
 	}
 	unplaced := h.order(modxtest.OrderSpec{Unplaced: true})
-	draft := h.order(modxtest.OrderSpec{Status: 5})
+	draft := h.order(modxtest.OrderSpec{Status: st.Draft})
 
 	res := h.pass(syncer.PassOptions{})
 	if got, want := res.Count("lead", report.Create), len(placed); got != want {
@@ -51,15 +56,8 @@ func TestOrdersEndToEnd(t *testing.T) {
 	}
 
 	// The unplaced order is placed; a paid order moves.
-	if _, err := h.db.Exec("UPDATE modx_ms2_orders SET status = 1 WHERE id = ?", unplaced); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.db.Exec("UPDATE modx_ms2_orders SET status = 2 WHERE id = ?", placed[0]); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := modxtest.InsertStatusLog(h.ctx, h.db, h.shop, modxtest.LogSpec{OrderID: placed[0], Entry: "2"}); err != nil {
-		t.Fatal(err)
-	}
+	h.place(unplaced)
+	h.changeStatus(placed[0], st.Paid)
 	res = h.pass(syncer.PassOptions{})
 	if got := res.Count("lead", report.Create); got != 1 {
 		t.Errorf("third pass created %d deals, want 1 (the order placed late)", got)

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
@@ -18,10 +18,8 @@ type pass struct {
 	syncer   *Syncer
 	requests int // the client's request count when the pass began
 	opts     PassOptions
-	started  time.Time
 	meta     transform.Meta
 	mapper   *transform.Mapper
-	index    *contactIndex
 	result   *Result
 	now      func() time.Time
 
@@ -30,14 +28,26 @@ type pass struct {
 	marks       map[string]int64 // watermarks as this pass moved them
 	retried     map[int64]bool   // parked orders already retried in this pass
 	draftStatus int64
-	fieldsSeen  map[string]bool
-	// memLinks holds links a dry run knows but must not write (the old
-	// extra's), by kind and source id.
-	memLinks map[string]map[int64]state.Link
-	// planned are the orders this pass has already handled, so a later step
-	// (their status log) does not report them again; in a dry run, where
-	// nothing is linked, it would even plan them twice.
+	fieldSeq    int64 // the last made-up id of a field still to be created
+	// waitingSince are the waiting orders as the waiting list had them.
+	waitingSince map[int64]state.Waiting
+	// planned are orders this pass has already handled outside the new
+	// orders' range (pending, waiting, parked), so a later step (their
+	// status log) does not plan them again; newFrom is the orders watermark
+	// the pass began at: everything above it up to the moving watermark was
+	// planned as a new order. The set stays as small as those lists.
 	planned map[int64]bool
+	newFrom int64
+	// metaCached: the account metadata came from the state's cache.
+	metaCached bool
+	// indexed: the contact index was brought up to date in this pass.
+	indexed bool
+	// parkedKinds are the record kinds with parked failures: only they need
+	// their failures settled at commit.
+	parkedKinds map[string]bool
+	// dry holds, in a dry run, what the run would have committed, so later
+	// batches plan against it as the real run plans against the state.
+	dry *overlay
 }
 
 // Result is what a pass did, for the summary line, the report and exit codes.
@@ -48,9 +58,13 @@ type Result struct {
 	// Counts by entity kind ("lead", "contact", "field", "pipeline") and
 	// action ("create", "update", "unchanged", "skip", "fail").
 	Counts map[string]map[report.Action]int
+	// Unlisted are the counts of entities counted but not listed in the
+	// report (unchanged users), by kind and action; Counts includes them.
+	Unlisted map[string]map[report.Action]int
 	// Read counts rows read per source.
 	Read map[string]int
-	// Parked is the number of records parked by this pass.
+	// Parked is the number of records parked (or, in a dry run, that would
+	// be) by this pass.
 	Parked int
 	// ParkedTotal is every parked record in the state after the pass.
 	ParkedTotal int
@@ -61,7 +75,15 @@ type Result struct {
 // Count returns the number of entities of kind with action.
 func (r *Result) Count(kind string, action report.Action) int { return r.Counts[kind][action] }
 
+// ReportSummary is the pass as a report's summary: the report's counts then
+// agree with the summary line.
+func (r *Result) ReportSummary(sources []string) report.Summary {
+	return report.Summary{DryRun: r.DryRun, Sources: sources, Started: r.Started, Finished: r.Finished,
+		Requests: r.Requests, Unlisted: r.Unlisted}
+}
+
 // Summary is one line: created, updated, unchanged, parked, requests, time.
+// A dry run says what it would do.
 func (r *Result) Summary() string {
 	total := func(a report.Action) int {
 		n := 0
@@ -70,39 +92,41 @@ func (r *Result) Summary() string {
 		}
 		return n
 	}
-	verb, parked := "", r.Parked
+	format := "created %d, updated %d, unchanged %d, skipped %d, parked %d; %d requests; %s"
 	if r.DryRun {
-		verb, parked = "would be ", total(report.Fail)
+		format = "would create %d, update %d, leave %d unchanged, skip %d, park %d; %d requests; %s"
 	}
-	return fmt.Sprintf("%screated %d, updated %d, unchanged %d, skipped %d, parked %d; %d requests; %s",
-		verb, total(report.Create), total(report.Update), total(report.Unchanged),
-		total(report.Skip), parked, r.Requests, r.Finished.Sub(r.Started).Round(time.Millisecond))
+	return fmt.Sprintf(format, total(report.Create), total(report.Update), total(report.Unchanged),
+		total(report.Skip), r.Parked, r.Requests, r.Finished.Sub(r.Started).Round(time.Millisecond))
 }
 
 func (s *Syncer) newPass(ctx context.Context, opts PassOptions) (*pass, error) {
-	p := &pass{
-		syncer:   s,
-		requests: s.requests(),
-		opts:     opts,
-		started:  s.now(),
-		now:      s.now,
-		marks:    map[string]int64{},
-		retried:  map[int64]bool{},
-		memLinks: map[string]map[int64]state.Link{},
-		planned:  map[int64]bool{},
-		result: &Result{
-			DryRun:  opts.DryRun,
-			Started: s.now(),
-			Counts:  map[string]map[report.Action]int{},
-			Read:    map[string]int{},
-		},
-	}
 	for _, o := range opts.Only {
 		switch o {
 		case SourceOrders, SourceForms, SourceUsers:
 		default:
 			return nil, fmt.Errorf("-only: unknown source %q: want orders, forms or users", o)
 		}
+	}
+	p := &pass{
+		syncer:      s,
+		requests:    s.requests(),
+		opts:        opts,
+		now:         s.now,
+		marks:       map[string]int64{},
+		retried:     map[int64]bool{},
+		planned:     map[int64]bool{},
+		parkedKinds: map[string]bool{},
+		result: &Result{
+			DryRun:   opts.DryRun,
+			Started:  s.now(),
+			Counts:   map[string]map[report.Action]int{},
+			Unlisted: map[string]map[report.Action]int{},
+			Read:     map[string]int{},
+		},
+	}
+	if opts.DryRun {
+		p.dry = newOverlay()
 	}
 	s.src.ResetCategories() // the category tree may have changed since the last pass
 	if err := s.loadMeta(ctx, p); err != nil {
@@ -111,11 +135,13 @@ func (s *Syncer) newPass(ctx context.Context, opts PassOptions) (*pass, error) {
 	if err := s.importOldLinks(ctx, p); err != nil {
 		return nil, err
 	}
-	idx, err := s.refreshIndex(ctx, p.opts.DryRun)
+	parked, err := s.store.Failures(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read parked records: %w", err)
 	}
-	p.index = idx
+	for _, f := range parked {
+		p.parkedKinds[f.Kind] = true
+	}
 	return p, nil
 }
 
@@ -123,33 +149,38 @@ func (p *pass) selected(source string) bool {
 	return len(p.opts.Only) == 0 || slices.Contains(p.opts.Only, source)
 }
 
-// count counts an entity without listing it (the many unchanged users of a
-// full comparison).
-func (p *pass) count(kind string, action report.Action) {
-	byAction := p.result.Counts[kind]
-	if byAction == nil {
-		byAction = map[report.Action]int{}
-		p.result.Counts[kind] = byAction
+// record counts the plan's entries, streams them to the report and adds the
+// entities it counts without listing.
+func (p *pass) record(pl *plan.Plan, w plan.Writes) error {
+	p.result.Parked += len(w.Parked)
+	for _, e := range pl.Entries(&p.meta) {
+		p.count(p.result.Counts, e.Kind, e.Action, 1)
+		if !p.opts.DryRun {
+			p.syncer.metrics.Written(e.Kind, metricResult[e.Action], 1)
+		}
+		if p.opts.Report != nil {
+			if err := p.opts.Report.Write(e); err != nil {
+				return fmt.Errorf("write report: %w", err)
+			}
+		}
 	}
-	byAction[action]++
-}
-
-// record counts one planned or applied entity and streams it to the report.
-func (p *pass) record(e report.Entry) error {
-	p.count(e.Kind, e.Action)
-	if !p.opts.DryRun {
-		p.syncer.metrics.Written(e.Kind, metricResult[e.Action], 1)
-	}
-	if e.Action == report.Fail && !p.opts.DryRun {
-		p.result.Parked++
-	}
-	if p.opts.Report == nil {
-		return nil
-	}
-	if err := p.opts.Report.Write(e); err != nil {
-		return fmt.Errorf("write report: %w", err)
+	for kind, byAction := range pl.Counted {
+		for a, n := range byAction {
+			p.count(p.result.Counts, kind, a, n)
+			p.count(p.result.Unlisted, kind, a, n)
+			if !p.opts.DryRun {
+				p.syncer.metrics.Written(kind, metricResult[a], n)
+			}
+		}
 	}
 	return nil
+}
+
+func (p *pass) count(into map[string]map[report.Action]int, kind string, a report.Action, n int) {
+	if into[kind] == nil {
+		into[kind] = map[report.Action]int{}
+	}
+	into[kind][a] += n
 }
 
 // stopping reports whether the pass must end before its next batch.
@@ -179,14 +210,41 @@ func (p *pass) finish() *Result {
 	return p.result
 }
 
+// links returns the links of kind for ids: the state's, under what a dry
+// run would have written.
+func (p *pass) links(ctx context.Context, kind string, ids []int64) (map[int64]state.Link, error) {
+	links, err := p.syncer.store.Links(ctx, kind, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read %s links: %w", kind, err)
+	}
+	if p.dry != nil {
+		p.dry.links(kind, ids, links)
+	}
+	return links, nil
+}
+
+// pending returns the ids of kind with a pending create marker.
+func (p *pass) pending(ctx context.Context, kind string) (map[int64]bool, error) {
+	marks, err := p.syncer.store.Pending(ctx, kind)
+	if err != nil {
+		return nil, fmt.Errorf("read pending %s creates: %w", kind, err)
+	}
+	out := make(map[int64]bool, len(marks))
+	for _, m := range marks {
+		if p.dry == nil || !p.dry.cleared[kind][m.SourceID] {
+			out[m.SourceID] = true
+		}
+	}
+	return out, nil
+}
+
 // metricResult names an action the way the written-entities metric does.
 var metricResult = map[report.Action]string{
 	report.Create: "created", report.Update: "updated", report.Unchanged: "unchanged",
 	report.Skip: "skipped", report.Fail: "failed",
 }
 
-// sourceKey is "kind:id", the form `failed` and `retry` use.
-func sourceKey(kind string, id int64) string { return fmt.Sprintf("%s:%d", kind, id) }
-
-// oneLine flattens a reason for a report or log line.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// planLink turns a state link into the plan's.
+func planLink(l state.Link) plan.Link {
+	return plan.Link{Kind: l.Kind, SourceID: l.SourceID, AmoID: l.AmoID, Hash: l.Hash}
+}

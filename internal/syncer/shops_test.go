@@ -11,9 +11,10 @@ import (
 )
 
 // TestGenerations runs a generated shop of every miniShop2 generation
-// (MyISAM, as real shops have them) through a pass and a second pass.
+// (MyISAM, as real shops have them) and of MiniShop3 (InnoDB, whatever the
+// option says) through a pass and a second pass.
 func TestGenerations(t *testing.T) {
-	for _, gen := range []string{modxtest.Gen24, modxtest.Gen30, modxtest.Gen4x} {
+	for _, gen := range []string{modxtest.Gen24, modxtest.Gen30, modxtest.Gen4x, modxtest.GenMS3} {
 		t.Run(gen, func(t *testing.T) {
 			h := newHarness(t, modxtest.Options{Generation: gen, MyISAM: true, Prefix: "shop_"}, nil)
 			ds, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "shop_", Generation: gen, Orders: 120, Users: 40, Seed: 7})
@@ -85,25 +86,23 @@ func TestSitePipelineIsCreatedOnce(t *testing.T) {
 }
 
 // TestDraftPlacedLaterArrivesThroughItsLog: a cart (draft) passed by the
-// watermark is sent when its status log says it was placed.
+// watermark and given up is sent when its status log says it was placed;
+// on MiniShop3 every order is such a draft first.
 func TestDraftPlacedLaterArrivesThroughItsLog(t *testing.T) {
-	h := newHarness(t, modxtest.Options{}, func(c *config.Config) { c.Sync.AbandonAfter = config.Duration{} })
-	draft := h.order(modxtest.OrderSpec{Status: 5})
-	h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 909 000-00-01"}})
-	h.pass(syncer.PassOptions{})
-	if got := len(h.box.Leads()); got != 1 {
-		t.Fatalf("deals: got %d, want 1", got)
-	}
-	if _, err := h.db.Exec("UPDATE modx_ms2_orders SET status = 1 WHERE id = ?", draft); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := modxtest.InsertStatusLog(h.ctx, h.db, h.shop, modxtest.LogSpec{OrderID: draft, Entry: "1"}); err != nil {
-		t.Fatal(err)
-	}
-	h.pass(syncer.PassOptions{})
-	if _, ok := h.leadsByOrder()[strconv.FormatInt(draft, 10)]; !ok {
-		t.Fatal("the placed draft has no deal")
-	}
+	forEachShop(t, modxtest.Options{}, func(t *testing.T, shop modxtest.Options) {
+		h := newHarness(t, shop, func(c *config.Config) { c.Sync.AbandonAfter = config.Duration{} })
+		draft := h.order(modxtest.OrderSpec{Status: h.statuses().Draft})
+		h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 909 000-00-01"}})
+		h.pass(syncer.PassOptions{})
+		if got := len(h.box.Leads()); got != 1 {
+			t.Fatalf("deals: got %d, want 1", got)
+		}
+		h.place(draft)
+		h.pass(syncer.PassOptions{})
+		if _, ok := h.leadsByOrder()[strconv.FormatInt(draft, 10)]; !ok {
+			t.Fatal("the placed draft has no deal")
+		}
+	})
 }
 
 // TestBadOrderIsParkedAndOthersGoOn: broken properties JSON parks one order
@@ -138,26 +137,24 @@ func TestBadOrderIsParkedAndOthersGoOn(t *testing.T) {
 // TestDeletedDealIsNotRecreated: a deal a manager deleted is neither made
 // again nor parked when its order's status changes.
 func TestDeletedDealIsNotRecreated(t *testing.T) {
-	h := newHarness(t, modxtest.Options{}, func(c *config.Config) {
-		c.Orders.StatusMap = map[string]config.IDRef{"2": {Name: "Оплачен"}}
+	forEachShop(t, modxtest.Options{}, func(t *testing.T, shop modxtest.Options) {
+		paid := modxtest.Statuses(shop).Paid
+		h := newHarness(t, shop, func(c *config.Config) {
+			c.Orders.StatusMap = map[string]config.IDRef{strconv.FormatInt(paid, 10): {Name: "Оплачен"}}
+		})
+		id := h.order(modxtest.OrderSpec{})
+		h.pass(syncer.PassOptions{})
+		// Point the link at a deal amoCRM does not have, as after a deletion.
+		if _, err := h.db.Exec("UPDATE amocrm_sync_links SET amo_id = 999999 WHERE kind = 'order' AND source_id = ?", id); err != nil {
+			t.Fatal(err)
+		}
+		h.changeStatus(id, paid)
+		res := h.pass(syncer.PassOptions{})
+		if got := res.Count("status_move", report.Skip); got != 1 {
+			t.Errorf("skipped moves: got %d, want 1 (%s)", got, res.Summary())
+		}
+		if res.Parked != 0 || len(h.box.Leads()) != 1 {
+			t.Errorf("parked %d, deals %d; want 0 and 1", res.Parked, len(h.box.Leads()))
+		}
 	})
-	id := h.order(modxtest.OrderSpec{})
-	h.pass(syncer.PassOptions{})
-	// Point the link at a deal amoCRM does not have, as after a deletion.
-	if _, err := h.db.Exec("UPDATE amocrm_sync_links SET amo_id = 999999 WHERE kind = 'order' AND source_id = ?", id); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.db.Exec("UPDATE modx_ms2_orders SET status = 2 WHERE id = ?", id); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := modxtest.InsertStatusLog(h.ctx, h.db, h.shop, modxtest.LogSpec{OrderID: id, Entry: "2"}); err != nil {
-		t.Fatal(err)
-	}
-	res := h.pass(syncer.PassOptions{})
-	if got := res.Count("status_move", report.Skip); got != 1 {
-		t.Errorf("skipped moves: got %d, want 1 (%s)", got, res.Summary())
-	}
-	if res.Parked != 0 || len(h.box.Leads()) != 1 {
-		t.Errorf("parked %d, deals %d; want 0 and 1", res.Parked, len(h.box.Leads()))
-	}
 }

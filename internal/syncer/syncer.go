@@ -1,8 +1,9 @@
-// Package syncer runs one pass of the connector: read MODX rows after their
-// watermarks, map them (package transform), plan creates and updates against
-// our links and the live account, apply them in batches, and commit links,
-// failures and watermarks together. A dry run stops after the plan and
-// reports it instead.
+// Package syncer runs one pass of the connector, batch by batch, one way:
+// read MODX rows after their watermarks, map them (package transform) and
+// plan them (package plan) against our links and the live account, apply
+// the plan to amoCRM, report it, and commit links, failures and watermarks
+// together. A dry run simulates the apply instead and commits to memory, so
+// it renders exactly the plan the real run would apply.
 package syncer
 
 import (
@@ -15,33 +16,17 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 )
 
 // Sources a pass can run, in the order they run.
 const (
-	SourceOrders    = "orders"
-	SourceOrderLogs = "order_logs"
-	SourceForms     = "forms"
-	SourceUsers     = "users"
-)
-
-// Link kinds in the state store.
-const (
-	linkOrder       = "order"        // order id -> lead id, hash of the deal payload
-	linkOrderStatus = "order_status" // order id -> amoCRM status id last set; hash = the miniShop2 status
-	linkForm        = "form"         // form id -> lead id (0 when the form made no deal)
-	linkUser        = "user"         // MODX user id -> contact id, hash of the contact payload
-	linkContact     = "contact"      // contact id -> itself, hash of the payload last merged into it
-)
-
-// Failure and pending kinds, as `failed` prints them and `retry` takes them.
-const (
-	kindOrder   = "order"
-	kindForm    = "form"
-	kindUser    = "user"
-	kindContact = "contact"
+	SourceOrders    = plan.SourceOrders
+	SourceOrderLogs = plan.SourceOrderLogs
+	SourceForms     = plan.SourceForms
+	SourceUsers     = plan.SourceUsers
 )
 
 // Source is the MODX database, as the syncer reads it.

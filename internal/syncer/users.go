@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
@@ -21,14 +20,6 @@ const metaUsersScanned = "users_full_scan_at"
 // unchanged and cost no request, so pages are larger than write batches
 // (the client still writes 50 contacts a request).
 const userPage = 500
-
-// userJob is one user whose contact is new or changed.
-type userJob struct {
-	user  *modx.Customer
-	draft *transform.ContactDraft
-	link  state.Link
-	hash  string
-}
 
 // syncUsers sends new users (by id, after the users watermark) every pass,
 // and compares every user with what was last sent when users.cron is due
@@ -43,39 +34,46 @@ func (s *Syncer) syncUsers(ctx context.Context, p *pass) error {
 	if err != nil {
 		return err
 	}
-	from := p.marks[SourceUsers]
+	r := &userReader{after: p.marks[SourceUsers]}
 	if full {
-		from = 0
+		r.after = 0
 	}
-	for after := from; ; {
-		if err := p.stopping(ctx); err != nil {
-			return err
-		}
-		users, err := s.src.Users(ctx, after, userPage)
-		if err != nil {
-			return fmt.Errorf("read users after %d: %w", after, err)
-		}
-		if len(users) == 0 {
-			break
-		}
-		p.result.Read[SourceUsers] += len(users)
-		s.metrics.RowsRead(SourceUsers, len(users))
-		last := users[len(users)-1].ID
-		mark := max(last, p.marks[SourceUsers])
-		if err := s.sendUsers(ctx, p, users, func(tx *state.Tx) error { return tx.SetWatermark(SourceUsers, mark) }); err != nil {
-			return err
-		}
-		p.marks[SourceUsers] = mark
-		p.progress(len(users))
-		after = last
-		if len(users) < userPage {
-			break
-		}
+	if err := s.drain(ctx, p, readerFunc(func(ctx context.Context, p *pass) (*page, error) { return s.nextUsers(ctx, p, r) })); err != nil {
+		return err
 	}
-	if full && !p.opts.DryRun {
+	if full && p.dry == nil {
 		return s.store.SetMeta(ctx, metaUsersScanned, p.now().UTC().Format(time.RFC3339))
 	}
 	return nil
+}
+
+// userReader is the cursor of one pass over users.
+type userReader struct{ after int64 }
+
+func (s *Syncer) nextUsers(ctx context.Context, p *pass, r *userReader) (*page, error) {
+	users, err := s.src.Users(ctx, r.after, userPage)
+	if err != nil {
+		return nil, fmt.Errorf("read users after %d: %w", r.after, err)
+	}
+	if len(users) == 0 {
+		return nil, nil
+	}
+	p.result.Read[SourceUsers] += len(users)
+	s.metrics.RowsRead(SourceUsers, len(users))
+	last := users[len(users)-1].ID
+	mark := max(last, p.marks[SourceUsers])
+	pl, err := s.planUsers(ctx, p, users)
+	if err != nil {
+		return nil, err
+	}
+	pg := &page{plan: pl, rows: len(users), more: len(users) == userPage,
+		done: func() { p.marks[SourceUsers], r.after = mark, last }}
+	if mark != p.marks[SourceUsers] {
+		// A full comparison below the watermark moves nothing: no commit
+		// for its pages of unchanged users.
+		pg.commit = func(tx *state.Tx) error { return tx.SetWatermark(SourceUsers, mark) }
+	}
+	return pg, nil
 }
 
 // usersScanDue says whether this pass compares every user: on -once, the
@@ -102,140 +100,75 @@ func (s *Syncer) usersScanDue(ctx context.Context, p *pass) (bool, error) {
 	return !sched.Next(last).After(p.now()), nil
 }
 
-// sendUsers maps a page of users, keeps those whose payload changed, and
-// creates or updates their contacts.
-func (s *Syncer) sendUsers(ctx context.Context, p *pass, users []modx.Customer, commit func(*state.Tx) error) error {
-	b := &batch{pass: p, kind: kindUser, source: SourceUsers}
+// planUsers maps a page of users, keeps those whose payload changed, and
+// finds each one's contact: its link first (the user was sent before, by us
+// or the old extra), then the contact index by phone and e-mail (a guest
+// customer of an order is the same person).
+func (s *Syncer) planUsers(ctx context.Context, p *pass, users []modx.Customer) (*plan.Plan, error) {
+	pl := plan.New(SourceUsers, plan.KindUser)
 	ids := make([]int64, len(users))
 	for i, u := range users {
 		ids[i] = u.ID
 	}
-	links, err := p.links(ctx, s.store, linkUser, ids)
+	links, err := p.links(ctx, plan.LinkUser, ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var jobs []*userJob
+	var changed []*plan.User
+	var unlinked []*transform.ContactDraft
+	var linked []*plan.Customer
+	of := map[*transform.ContactDraft]*plan.Customer{}
 	for i := range users {
 		u := &users[i]
+		rec := plan.Record{Kind: plan.KindUser, ID: u.ID, Title: u.Username}
 		d, err := p.mapper.User(u)
 		var rerr *transform.RecordError
 		switch {
 		case errors.Is(err, transform.ErrNoContact):
-			p.count("contact", report.Skip)
+			pl.Count("contact", report.Skip)
 			continue
 		case errors.As(err, &rerr):
-			b.fail(SourceUsers, kindUser, u.ID, "contact", u.Username, err.Error(), "")
+			pl.Park(SourceUsers, rec, "contact", err.Error())
 			continue
 		case err != nil:
-			return fmt.Errorf("map user %d: %w", u.ID, err)
+			return nil, fmt.Errorf("map user %d: %w", u.ID, err)
 		}
 		hash, err := transform.Hash(d.Contact)
 		if err != nil {
-			return fmt.Errorf("hash user %d: %w", u.ID, err)
+			return nil, fmt.Errorf("hash user %d: %w", u.ID, err)
 		}
 		link := links[u.ID]
 		if link.AmoID != 0 && link.Hash == hash {
-			p.count("contact", report.Unchanged) // the common case: counted, not listed
+			pl.Count("contact", report.Unchanged) // the common case: counted, not listed
 			continue
 		}
-		jobs = append(jobs, &userJob{user: u, draft: d, link: link, hash: hash})
-	}
-	b.draftFailed = func(d *transform.ContactDraft, reason string) {
-		for _, j := range jobs {
-			if j.draft == d {
-				b.fail(SourceUsers, kindUser, j.user.ID, "contact", j.user.Username, reason, "")
-			}
-		}
-	}
-	if err := s.planUsers(ctx, p, b, jobs); err != nil {
-		return err
-	}
-	if !p.opts.DryRun {
-		if err := s.applyContactUpdates(ctx, b); err != nil {
-			return err
-		}
-		if err := s.preCreateContacts(ctx, b); err != nil {
-			return err
-		}
-	}
-	for _, j := range jobs {
-		c := b.userCustomer[j]
-		if b.parkedIDs[j.user.ID] || c.contactID == 0 {
+		changed = append(changed, &plan.User{Record: rec, Draft: d, Hash: hash, Link: planLink(link)})
+		if link.AmoID == 0 {
+			unlinked = append(unlinked, d)
 			continue
 		}
-		b.resolved = append(b.resolved, j.user.ID)
-		b.clearPending = append(b.clearPending, j.user.ID)
-		b.links = append(b.links, state.Link{Kind: linkUser, SourceID: j.user.ID, AmoID: c.contactID, Hash: j.hash})
-	}
-	return s.finish(ctx, b, commit)
-}
-
-// planUsers finds each changed user's contact: its link first (the user was
-// sent before, by us or the old extra), then the contact index by phone and
-// e-mail (a guest customer of an order is the same person).
-func (s *Syncer) planUsers(ctx context.Context, p *pass, b *batch, jobs []*userJob) error {
-	b.userCustomer = map[*userJob]*customer{}
-	var unlinked []*transform.ContactDraft
-	for _, j := range jobs {
-		if j.link.AmoID == 0 {
-			unlinked = append(unlinked, j.draft)
+		c := &plan.Customer{Drafts: []*transform.ContactDraft{d}, Keys: d.Keys, ContactID: link.AmoID}
+		if len(c.Keys) == 0 {
+			c.Keys = []string{fmt.Sprintf("user:%d", u.ID)}
 		}
+		linked = append(linked, c)
+		of[d] = c
 	}
-	customers, of := groupCustomers(unlinked)
-	if err := s.resolveCustomers(ctx, p, customers); err != nil {
-		return err
-	}
-	var linked []*customer
-	for _, j := range jobs {
-		if j.link.AmoID != 0 {
-			c := &customer{drafts: []*transform.ContactDraft{j.draft}, keys: j.draft.Keys, contactID: j.link.AmoID, sourceID: j.user.ID}
-			if len(c.keys) == 0 {
-				c.keys = []string{fmt.Sprintf("user:%d", j.user.ID)}
-			}
-			linked = append(linked, c)
-			b.userCustomer[j] = c
-			continue
-		}
-		c := of[j.draft]
-		if c.sourceID == 0 {
-			c.sourceID = j.user.ID
-		}
-		b.userCustomer[j] = c
-	}
-	if err := s.fetchLinkedContacts(ctx, linked); err != nil {
-		return err
-	}
-	for _, c := range append(customers, linked...) {
-		b.planContact(p, SourceUsers, c)
-		if c.contactID == 0 && !slices.Contains(b.preCreate, c) {
-			b.preCreate = append(b.preCreate, c)
-		}
-	}
-	return nil
-}
-
-// fetchLinkedContacts reads the live contacts of linked users; a contact
-// deleted in amoCRM is made again.
-func (s *Syncer) fetchLinkedContacts(ctx context.Context, cs []*customer) error {
-	if len(cs) == 0 {
-		return nil
-	}
-	ids := make([]int64, len(cs))
-	for i, c := range cs {
-		ids[i] = c.contactID
-	}
-	live, err := s.crm.ContactsByIDs(ctx, ids)
+	customers, grouped, err := s.customersOf(ctx, p, unlinked)
 	if err != nil {
-		return fmt.Errorf("read linked contacts: %w", err)
+		return nil, err
 	}
-	byID := make(map[int64]*amocrm.Contact, len(live))
-	for i := range live {
-		byID[live[i].ID] = &live[i]
+	for d, c := range grouped {
+		of[d] = c
 	}
-	for _, c := range cs {
-		if c.live = byID[c.contactID]; c.live == nil {
-			c.contactID = 0
+	for _, c := range linked {
+		if err := c.Prepare(p.mapper); err != nil {
+			return nil, err
 		}
 	}
-	return nil
+	if err := s.readContacts(ctx, p, linked); err != nil {
+		return nil, err
+	}
+	pl.AddUsers(p.mapper, changed, append(customers, linked...), of)
+	return pl, nil
 }

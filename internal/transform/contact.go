@@ -9,6 +9,13 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 )
 
+// Match keys of a customer and of a live contact: "phone:<digits>" and
+// "email:<address>". The contact index, links and pending markers hold them.
+const (
+	PhoneKeyPrefix = "phone:"
+	EmailKeyPrefix = "email:"
+)
+
 // ContactDraft is the contact a record wants, before it is matched to a
 // live one. Keys are its match keys ("phone:79991234567", "email:a@b.ru"):
 // normalised, synthetic and ignored e-mails left out.
@@ -183,22 +190,22 @@ func (m *Mapper) draft(p *person, userID, responsible int64) (*ContactDraft, err
 	seen := make(map[string]bool)
 	for _, ph := range p.phones {
 		n := NormalizePhone(ph.value)
-		if len(n) < minPhoneDigits || seen["phone:"+n] {
+		if len(n) < minPhoneDigits || seen[PhoneKeyPrefix+n] {
 			continue
 		}
-		seen["phone:"+n] = true
-		d.Keys = append(d.Keys, "phone:"+n)
+		seen[PhoneKeyPrefix+n] = true
+		d.Keys = append(d.Keys, PhoneKeyPrefix+n)
 		if cp.selected[ph.kind] {
 			phoneVals = append(phoneVals, amocrm.FieldValue{Value: phoneText(ph.value, n), EnumCode: cp.enums[ph.kind]})
 		}
 	}
 	for _, e := range p.emails {
 		n := NormalizeEmail(e)
-		if !m.UsableEmail(n) || seen["email:"+n] {
+		if !m.UsableEmail(n) || seen[EmailKeyPrefix+n] {
 			continue
 		}
-		seen["email:"+n] = true
-		d.Keys = append(d.Keys, "email:"+n)
+		seen[EmailKeyPrefix+n] = true
+		d.Keys = append(d.Keys, EmailKeyPrefix+n)
 		if cp.selected["email"] {
 			emailVals = append(emailVals, amocrm.FieldValue{Value: n, EnumCode: cp.enums["email"]})
 		}

@@ -99,10 +99,10 @@ func union(have, want []amocrm.FieldValue) ([]amocrm.FieldValue, bool) {
 func matchKey(v any) string {
 	s := fmt.Sprint(v)
 	if strings.Contains(s, "@") {
-		return "email:" + NormalizeEmail(s)
+		return EmailKeyPrefix + NormalizeEmail(s)
 	}
 	if n := NormalizePhone(s); n != "" {
-		return "phone:" + n
+		return PhoneKeyPrefix + n
 	}
 	return foldKey(s)
 }
@@ -133,4 +133,11 @@ func valueText(v any) string {
 		return displayDecimal(s)
 	}
 	return s
+}
+
+// IsMultitext reports whether the contact field with id holds a list of
+// values (phones, e-mails) that merging adds to rather than replaces.
+func (m *Mapper) IsMultitext(fieldID int64) bool {
+	f := m.contSet.byID[fieldID]
+	return f != nil && f.Type == "multitext"
 }

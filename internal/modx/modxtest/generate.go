@@ -116,15 +116,21 @@ func (g *generator) batch(table string, columns ...string) *batch {
 	return newBatch(g.db, g.o.Prefix, table, columns...)
 }
 
+// shopOptions are the Options of the shop being filled.
+func (g *generator) shopOptions() Options {
+	return Options{Prefix: g.o.Prefix, Generation: g.o.Generation}
+}
+
 // catalog writes the category tree and the products. Ids are assigned here
 // (the tables are fresh), so rows go out in multi-row INSERTs.
 func (g *generator) catalog(ctx context.Context) error {
+	o := g.shopOptions()
 	res := g.batch("site_content", "id", "pagetitle", "parent", "isfolder", "class_key", "published")
 	next := int64(1)
 	add := func(title string, parent int64, class string) (int64, error) {
 		id := next
 		next++
-		return id, res.add(ctx, id, title, parent, class != "msProduct", class, true)
+		return id, res.add(ctx, id, title, parent, class != "msProduct", o.classKey(class), true)
 	}
 	var err error
 	if g.ds.CatalogID, err = add("Каталог", 0, "modDocument"); err != nil {
@@ -154,8 +160,8 @@ func (g *generator) catalog(ctx context.Context) error {
 	}
 	g.ds.Categories = int(next - 2)
 
-	data := g.batch("ms2_products", "id", "article", "price", "weight", "tags", "color", "size")
-	extra := g.batch("ms2_product_categories", "product_id", "category_id")
+	data := g.batch(o.shop("products"), "id", "article", "price", "weight", "tags", "color", "size")
+	extra := g.batch(o.shop("product_categories"), "product_id", "category_id")
 	for i := 0; i < productsGen; i++ {
 		p := product{title: fmt.Sprintf("%s %d", g.pick(goods), i+1), price: (g.rnd.IntN(500) + 1) * 1000}
 		parent := leaves[g.rnd.IntN(len(leaves))]
@@ -208,7 +214,7 @@ func (g *generator) users(ctx context.Context) error {
 			username = p.email
 		}
 		created := start.Add(time.Duration(i) * (2 * 365 * 24 * time.Hour) / time.Duration(n))
-		if err := users.add(ctx, p.id, username, "modUser", !g.chance(2), created.Unix()); err != nil {
+		if err := users.add(ctx, p.id, username, g.shopOptions().classKey("modUser"), !g.chance(2), created.Unix()); err != nil {
 			return err
 		}
 		if err := profiles.add(ctx, p.id, p.name, p.email, phone, mobile, g.chance(1), "", "", extended); err != nil {
@@ -220,12 +226,163 @@ func (g *generator) users(ctx context.Context) error {
 	return flushAll(ctx, users, profiles)
 }
 
+// genOrder is one generated order, drawn before it is written in the
+// shop's shape.
+type genOrder struct {
+	id                    int64
+	created               time.Time
+	buyer                 person
+	receiver              string
+	status                int64 // the shop's id; 0 while unplaced
+	step                  int64 // a placed order went new (1), paid (2), sent (3) or cancelled (4)
+	num                   any
+	lines                 []genLine
+	cart, delivery        int // kopecks
+	deliveryID, paymentID int
+	properties            any
+	address               *genAddress // nil: none
+	comment               string      // the manager's order comment
+	logged                bool        // miniShop2: its way to the status is logged
+}
+
+type genLine struct {
+	product product
+	qty     int
+	options any
+}
+
+type genAddress struct {
+	phone, city, street, building, room, comment string
+	country, index, floor                        any
+	email                                        string // "" on 2.4, which has no such column
+}
+
 // orders writes orders with their addresses, lines and logs.
 func (g *generator) orders(ctx context.Context) error {
-	gen := g.o.Generation
-	if gen == "" {
-		gen = Gen4x
+	o := g.shopOptions()
+	w := g.ms2Writer(o)
+	if o.ms3() {
+		w = g.ms3Writer(o)
 	}
+	st := Statuses(o)
+	start := g.now.AddDate(-1, 0, 0)
+	span := g.now.Sub(start)
+	monthly := map[string]int{}
+	for i := 0; i < g.o.Orders; i++ {
+		ord := g.drawOrder(o, st, int64(i+1), start.Add(span*time.Duration(i)/time.Duration(max(g.o.Orders, 1))).Truncate(time.Second), monthly)
+		switch {
+		case ord.status == 0:
+			g.ds.UnplacedOrders = append(g.ds.UnplacedOrders, ord.id)
+		case ord.step == 0:
+			g.ds.DraftOrders = append(g.ds.DraftOrders, ord.id)
+		}
+		if ord.num == nil {
+			g.ds.NullNumOrders = append(g.ds.NullNumOrders, ord.id)
+		}
+		if ord.address == nil {
+			g.ds.NoAddressOrders = append(g.ds.NoAddressOrders, ord.id)
+		} else {
+			g.ds.Addresses++
+		}
+		g.ds.Lines += len(ord.lines)
+		if err := w.write(ctx, ord); err != nil {
+			return err
+		}
+	}
+	g.ds.Orders = g.o.Orders
+	if g.o.Orders > 0 {
+		g.ds.FirstOrderID, g.ds.LastOrderID = 1, int64(g.o.Orders)
+		// Orphan address rows, as real shops have them.
+		if err := w.orphan(ctx, int64(g.ds.Addresses+1)); err != nil {
+			return err
+		}
+	}
+	return w.flush(ctx)
+}
+
+// drawOrder draws one order; the random calls come in a fixed order, so a
+// seed gives the same shop.
+func (g *generator) drawOrder(o Options, st StatusIDs, id int64, created time.Time, monthly map[string]int) genOrder {
+	ord := genOrder{id: id, created: created, buyer: g.people[g.rnd.IntN(len(g.people))]}
+	ord.receiver = ord.buyer.name
+	phone10 := ord.buyer.phone
+	if ord.buyer.sharedPerson { // unrelated buyers behind one placeholder account
+		ord.receiver, phone10 = g.pick(firstNames)+" "+g.pick(lastNames), g.tenDigits()
+	}
+
+	ord.step = int64(1 + g.rnd.IntN(4))
+	ord.status = st.New + ord.step - 1
+	switch r := g.rnd.IntN(1000); {
+	case r < 5 && !o.ms3(): // MiniShop3 has no status 0: such an order is still a draft
+		ord.status, ord.step = 0, 0
+	case r < 15 && st.Draft != 0:
+		ord.status, ord.step = st.Draft, 0
+	}
+	prefix := created.Format("0601")
+	monthly[prefix]++
+	ord.num = fmt.Sprintf("%s/%d", prefix, monthly[prefix])
+	// MiniShop3 numbers every order it places.
+	if ord.step == 0 && ord.status != 0 || g.chance(1) && !o.ms3() {
+		ord.num = nil
+	}
+
+	count := 1 + g.rnd.IntN(5)
+	for j := 0; j < count; j++ {
+		l := genLine{product: g.products[g.rnd.IntN(len(g.products))], qty: 1 + g.rnd.IntN(3)}
+		if g.chance(40) {
+			l.options = fmt.Sprintf(`{"color":"%s","size":"%d"}`, g.pick(colors), 36+g.rnd.IntN(10))
+		} else if g.chance(50) {
+			l.options = "[]"
+		}
+		ord.cart += l.product.price * l.qty
+		ord.lines = append(ord.lines, l)
+	}
+	ord.delivery = g.rnd.IntN(2) * 30000
+	if g.chance(5) {
+		ord.properties = `{"amoCRMFields":{"tags":"сайт"}}`
+	}
+	ord.deliveryID = 1 + g.rnd.IntN(2)
+	ord.paymentID = 1 + g.rnd.IntN(2)
+
+	if !g.chance(1) {
+		a := &genAddress{phone: g.phoneShape(phone10), country: g.nullable("Россия")}
+		a.index = g.nullable(strconv.Itoa(100000 + g.rnd.IntN(900000)))
+		a.city, a.street = g.pick(cities), g.pick(streets)
+		a.building, a.room = strconv.Itoa(1+g.rnd.IntN(99)), strconv.Itoa(1+g.rnd.IntN(200))
+		a.comment = g.pick(comments)
+		if o.gen() != Gen24 {
+			a.email = ord.buyer.email
+			if g.chance(3) {
+				a.email = ""
+			}
+			a.floor = g.nullable("3")
+		}
+		ord.address = a
+	}
+	ord.comment = g.pick(comments)
+	// Most orders log their way to the current status; some have no log at
+	// all (imports, direct updates).
+	ord.logged = ord.step > 0 && !g.chance(20)
+	return ord
+}
+
+// orderWriter writes drawn orders in one shop's tables.
+type orderWriter interface {
+	write(ctx context.Context, o genOrder) error
+	orphan(ctx context.Context, addressID int64) error
+	flush(ctx context.Context) error
+}
+
+// ms2Orders writes miniShop2's tables of one generation.
+type ms2Orders struct {
+	g                              *generator
+	gen                            string
+	orders, addresses, lines, logs *batch
+	addrID                         int64
+}
+
+func (g *generator) ms2Writer(o Options) orderWriter {
+	gen := o.gen()
 	orderCols := []string{"id", "user_id", "createdon", "updatedon", "num", "cost", "cart_cost", "delivery_cost",
 		"weight", "status", "delivery", "payment", "context", "properties"}
 	addrCols := []string{"id", "user_id", "createdon", "receiver", "phone", "country", "`index`", "region", "city",
@@ -241,131 +398,75 @@ func (g *generator) orders(ctx context.Context) error {
 			addrCols = append(addrCols, "order_id")
 		}
 	}
-	orders := g.batch("ms2_orders", orderCols...)
-	addresses := g.batch("ms2_order_addresses", addrCols...)
-	lines := g.batch("ms2_order_products", "order_id", "product_id", "name", "count", "price", "weight", "cost", "options")
-	logs := g.batch("ms2_order_logs", "user_id", "order_id", "`timestamp`", "action", "entry", "ip")
-
-	draft := map[string]int64{Gen30: 999, Gen4x: 5}[gen]
-	start := g.now.AddDate(-1, 0, 0)
-	span := g.now.Sub(start)
-	monthly := map[string]int{}
-	addrID := int64(0)
-	for i := 0; i < g.o.Orders; i++ {
-		id := int64(i + 1)
-		created := start.Add(span * time.Duration(i) / time.Duration(max(g.o.Orders, 1))).Truncate(time.Second)
-		buyer := g.people[g.rnd.IntN(len(g.people))]
-		receiver, phone10 := buyer.name, buyer.phone
-		if buyer.sharedPerson { // unrelated buyers behind one placeholder account
-			receiver, phone10 = g.pick(firstNames)+" "+g.pick(lastNames), g.tenDigits()
-		}
-
-		status := int64(1 + g.rnd.IntN(4))
-		switch r := g.rnd.IntN(1000); {
-		case r < 5:
-			status = 0
-			g.ds.UnplacedOrders = append(g.ds.UnplacedOrders, id)
-		case r < 15 && draft != 0:
-			status = draft
-			g.ds.DraftOrders = append(g.ds.DraftOrders, id)
-		}
-		var num any
-		prefix := created.Format("0601")
-		monthly[prefix]++
-		num = fmt.Sprintf("%s/%d", prefix, monthly[prefix])
-		if status == draft && draft != 0 || g.chance(1) {
-			num = nil
-			g.ds.NullNumOrders = append(g.ds.NullNumOrders, id)
-		}
-
-		cart := 0
-		count := 1 + g.rnd.IntN(5)
-		for j := 0; j < count; j++ {
-			p := g.products[g.rnd.IntN(len(g.products))]
-			qty := 1 + g.rnd.IntN(3)
-			var options any
-			if g.chance(40) {
-				options = fmt.Sprintf(`{"color":"%s","size":"%d"}`, g.pick(colors), 36+g.rnd.IntN(10))
-			} else if g.chance(50) {
-				options = "[]"
-			}
-			cart += p.price * qty
-			if err := lines.add(ctx, id, p.id, p.title, qty, money(p.price), "0.500", money(p.price*qty), options); err != nil {
-				return err
-			}
-			g.ds.Lines++
-		}
-		delivery := g.rnd.IntN(2) * 30000
-		var properties any
-		if g.chance(5) {
-			properties = `{"amoCRMFields":{"tags":"сайт"}}`
-		}
-		row := []any{id, buyer.id, created, nil, num, money(cart + delivery), money(cart), money(delivery),
-			"1.500", status, 1 + g.rnd.IntN(2), 1 + g.rnd.IntN(2), "web", properties}
-
-		hasAddress := !g.chance(1)
-		if !hasAddress {
-			g.ds.NoAddressOrders = append(g.ds.NoAddressOrders, id)
-		}
-		var link any = 0
-		if hasAddress {
-			addrID++
-			link = addrID
-			addr := []any{addrID, buyer.id, created, receiver, g.phoneShape(phone10), g.nullable("Россия"),
-				g.nullable(strconv.Itoa(100000 + g.rnd.IntN(900000))), nil, g.pick(cities), "",
-				g.pick(streets), strconv.Itoa(1 + g.rnd.IntN(99)), strconv.Itoa(1 + g.rnd.IntN(200)),
-				g.pick(comments), nil}
-			if gen != Gen24 {
-				email := buyer.email
-				if g.chance(3) {
-					email = ""
-				}
-				addr = append(addr, email, "", g.nullable("3"), nil)
-				if gen == Gen4x {
-					addr = append(addr, id)
-				}
-			}
-			if err := addresses.add(ctx, addr...); err != nil {
-				return err
-			}
-			g.ds.Addresses++
-		}
-		if gen == Gen24 {
-			row = append(row, g.pick(comments), link)
-		} else {
-			row = append(row, "", g.pick(comments))
-			if gen == Gen30 {
-				row = append(row, link)
-			}
-		}
-		if err := orders.add(ctx, row...); err != nil {
-			return err
-		}
-
-		// Most orders log their way to the current status; some have no
-		// log at all (imports, direct updates).
-		if status != 0 && status != draft && !g.chance(20) {
-			for s := int64(1); s <= status; s++ {
-				at := created.Add(time.Duration(s-1) * time.Hour)
-				if err := logs.add(ctx, buyer.id, id, at, "status", strconv.FormatInt(s, 10), `{"ip":"127.0.0.1"}`); err != nil {
-					return err
-				}
-				g.ds.StatusLogs++
-			}
-		}
+	return &ms2Orders{g: g, gen: gen,
+		orders:    g.batch("ms2_orders", orderCols...),
+		addresses: g.batch("ms2_order_addresses", addrCols...),
+		lines:     g.batch("ms2_order_products", "order_id", "product_id", "name", "count", "price", "weight", "cost", "options"),
+		logs:      g.batch("ms2_order_logs", "user_id", "order_id", "`timestamp`", "action", "entry", "ip"),
 	}
-	// Orphan address rows, as real shops have them.
-	if gen == Gen4x && g.o.Orders > 0 {
-		if err := addresses.add(ctx, append([]any{addrID + 1, 0, g.now, "orphan", "", nil, nil, nil, nil, nil, nil, nil, nil, nil, nil},
-			"", nil, nil, nil, nil)...); err != nil {
+}
+
+func (w *ms2Orders) write(ctx context.Context, o genOrder) error {
+	for _, l := range o.lines {
+		if err := w.lines.add(ctx, o.id, l.product.id, l.product.title, l.qty, money(l.product.price), "0.500",
+			money(l.product.price*l.qty), l.options); err != nil {
 			return err
 		}
 	}
-	g.ds.Orders = g.o.Orders
-	if g.o.Orders > 0 {
-		g.ds.FirstOrderID, g.ds.LastOrderID = 1, int64(g.o.Orders)
+	row := []any{o.id, o.buyer.id, o.created, nil, o.num, money(o.cart + o.delivery), money(o.cart), money(o.delivery),
+		"1.500", o.status, o.deliveryID, o.paymentID, "web", o.properties}
+	var link any = 0
+	if a := o.address; a != nil {
+		w.addrID++
+		link = w.addrID
+		addr := []any{w.addrID, o.buyer.id, o.created, o.receiver, a.phone, a.country, a.index, nil, a.city, "",
+			a.street, a.building, a.room, a.comment, nil}
+		if w.gen != Gen24 {
+			addr = append(addr, a.email, "", a.floor, nil)
+			if w.gen == Gen4x {
+				addr = append(addr, o.id)
+			}
+		}
+		if err := w.addresses.add(ctx, addr...); err != nil {
+			return err
+		}
 	}
-	return flushAll(ctx, orders, addresses, lines, logs)
+	if w.gen == Gen24 {
+		row = append(row, o.comment, link)
+	} else {
+		row = append(row, "", o.comment)
+		if w.gen == Gen30 {
+			row = append(row, link)
+		}
+	}
+	if err := w.orders.add(ctx, row...); err != nil {
+		return err
+	}
+	if !o.logged {
+		return nil
+	}
+	for s := int64(1); s <= o.status; s++ {
+		at := o.created.Add(time.Duration(s-1) * time.Hour)
+		if err := w.logs.add(ctx, o.buyer.id, o.id, at, "status", strconv.FormatInt(s, 10), `{"ip":"127.0.0.1"}`); err != nil {
+			return err
+		}
+		w.g.ds.StatusLogs++
+	}
+	return nil
+}
+
+// orphan writes an address row with no order (4.x only: before, addresses
+// are found through their order).
+func (w *ms2Orders) orphan(ctx context.Context, id int64) error {
+	if w.gen != Gen4x {
+		return nil
+	}
+	return w.addresses.add(ctx, id, 0, w.g.now, "orphan", "", nil, nil, nil, nil, nil, nil, nil, nil, nil, nil,
+		"", nil, nil, nil, nil)
+}
+
+func (w *ms2Orders) flush(ctx context.Context) error {
+	return flushAll(ctx, w.orders, w.addresses, w.lines, w.logs)
 }
 
 // forms writes FormIt submissions: JSON with Cyrillic label keys, some

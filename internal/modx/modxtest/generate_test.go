@@ -2,6 +2,7 @@ package modxtest_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
@@ -28,9 +29,9 @@ func generate(t testing.TB, o modxtest.Options, g modxtest.GenOptions) (*sqlx.DB
 }
 
 func TestGenerate(t *testing.T) {
-	for _, gen := range []string{modxtest.Gen24, modxtest.Gen30, modxtest.Gen4x} {
+	for _, gen := range []string{modxtest.Gen24, modxtest.Gen30, modxtest.Gen4x, modxtest.GenMS3} {
 		t.Run(gen, func(t *testing.T) {
-			o := modxtest.Options{Prefix: "modx_", Generation: gen, FormIt: true, MyISAM: gen != modxtest.Gen4x}
+			o := modxtest.Options{Prefix: "modx_", Generation: gen, FormIt: true, MyISAM: gen == modxtest.Gen24 || gen == modxtest.Gen30}
 			_, dsn, ds := generate(t, o, modxtest.GenOptions{Orders: 500, Users: 60, Forms: 50, Seed: 7})
 			ctx := context.Background()
 			db, err := modx.Open(ctx, dsn, modx.Options{Prefix: o.Prefix})
@@ -81,8 +82,16 @@ func TestGenerate(t *testing.T) {
 			if deep == 0 {
 				t.Error("no product sits three categories deep")
 			}
-			if len(ds.UnplacedOrders) == 0 || len(ds.NoAddressOrders) == 0 || len(ds.NullNumOrders) == 0 {
+			// MiniShop3 has no status 0: what is not placed yet is a draft.
+			if (len(ds.UnplacedOrders) == 0) != (gen == modxtest.GenMS3) || len(ds.NoAddressOrders) == 0 || len(ds.NullNumOrders) == 0 {
 				t.Errorf("edge cases missing: %+v", ds)
+			}
+			page, err := db.StatusLogs(ctx, 0, 10_000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page.Changes) != ds.StatusLogs || len(page.Skipped) != 0 {
+				t.Errorf("status changes: got %d (%d skipped), want %d", len(page.Changes), len(page.Skipped), ds.StatusLogs)
 			}
 			if (gen == modxtest.Gen24) != (len(ds.DraftOrders) == 0) {
 				t.Errorf("draft orders on %s: got %d", gen, len(ds.DraftOrders))
@@ -110,26 +119,42 @@ func TestGenerate(t *testing.T) {
 
 // The same seed gives the same shop.
 func TestGenerateDeterministic(t *testing.T) {
-	o := modxtest.Options{Prefix: "modx_", FormIt: true}
-	g := modxtest.GenOptions{Orders: 200, Users: 30, Forms: 10, Seed: 42, Now: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)}
-	a, _, _ := generate(t, o, g)
-	b, _, _ := generate(t, o, g)
-	for _, q := range []string{
-		"SELECT MD5(GROUP_CONCAT(CONCAT_WS(',', id, user_id, num, cost, status, createdon) ORDER BY id SEPARATOR ';')) FROM modx_ms2_orders",
-		"SELECT MD5(GROUP_CONCAT(CONCAT_WS(',', id, receiver, phone, city) ORDER BY id SEPARATOR ';')) FROM modx_ms2_order_addresses",
-		"SELECT MD5(GROUP_CONCAT(CONCAT_WS(',', id, order_id, product_id, options) ORDER BY id SEPARATOR ';')) FROM modx_ms2_order_products",
-		"SELECT MD5(GROUP_CONCAT(CONCAT_WS(',', id, form, `values`) ORDER BY id SEPARATOR ';')) FROM modx_formit_forms",
+	for _, tt := range []struct {
+		gen     string
+		queries []string
+	}{
+		{modxtest.Gen4x, []string{
+			"SELECT MD5(GROUP_CONCAT(CONCAT_WS(',', id, user_id, num, cost, status, createdon) ORDER BY id SEPARATOR ';')) FROM modx_ms2_orders",
+			"SELECT MD5(GROUP_CONCAT(CONCAT_WS(',', id, receiver, phone, city) ORDER BY id SEPARATOR ';')) FROM modx_ms2_order_addresses",
+			"SELECT MD5(GROUP_CONCAT(CONCAT_WS(',', id, order_id, product_id, options) ORDER BY id SEPARATOR ';')) FROM modx_ms2_order_products",
+		}},
+		{modxtest.GenMS3, []string{
+			"SELECT MD5(GROUP_CONCAT(CONCAT_WS(',', id, user_id, customer_id, token, uuid, num, cost, status_id, createdon) ORDER BY id SEPARATOR ';')) FROM modx_ms3_orders",
+			"SELECT MD5(GROUP_CONCAT(CONCAT_WS(',', id, first_name, last_name, phone, city) ORDER BY id SEPARATOR ';')) FROM modx_ms3_order_addresses",
+			"SELECT MD5(GROUP_CONCAT(CONCAT_WS(',', id, order_id, product_id, product_key, options) ORDER BY id SEPARATOR ';')) FROM modx_ms3_order_products",
+			"SELECT MD5(GROUP_CONCAT(CONCAT_WS(',', id, order_id, entry, `timestamp`) ORDER BY id SEPARATOR ';')) FROM modx_ms3_order_logs",
+			"SELECT MD5(GROUP_CONCAT(CONCAT_WS(',', id, user_id, first_name, email, phone) ORDER BY id SEPARATOR ';')) FROM modx_ms3_customers",
+		}},
 	} {
-		var x, y string
-		if err := a.QueryRow(q).Scan(&x); err != nil {
-			t.Fatal(err)
-		}
-		if err := b.QueryRow(q).Scan(&y); err != nil {
-			t.Fatal(err)
-		}
-		if x != y {
-			t.Errorf("%s: checksums differ: %s vs %s", q, x, y)
-		}
+		t.Run(tt.gen, func(t *testing.T) {
+			o := modxtest.Options{Prefix: "modx_", Generation: tt.gen, FormIt: true}
+			g := modxtest.GenOptions{Orders: 200, Users: 30, Forms: 10, Seed: 42, Now: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)}
+			a, _, _ := generate(t, o, g)
+			b, _, _ := generate(t, o, g)
+			for _, q := range append(tt.queries,
+				"SELECT MD5(GROUP_CONCAT(CONCAT_WS(',', id, form, `values`) ORDER BY id SEPARATOR ';')) FROM modx_formit_forms") {
+				var x, y sql.NullString
+				if err := a.QueryRow(q).Scan(&x); err != nil {
+					t.Fatal(err)
+				}
+				if err := b.QueryRow(q).Scan(&y); err != nil {
+					t.Fatal(err)
+				}
+				if !x.Valid || x != y {
+					t.Errorf("%s: checksums differ: %v vs %v", q, x, y)
+				}
+			}
+		})
 	}
 }
 

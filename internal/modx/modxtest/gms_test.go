@@ -18,6 +18,12 @@ import (
 
 // The demo serves this DDL from go-mysql-server; the readers must work there.
 func TestGoMySQLServer(t *testing.T) {
+	for _, gen := range []string{modxtest.Gen4x, modxtest.GenMS3} {
+		t.Run(gen, func(t *testing.T) { testGoMySQLServer(t, gen) })
+	}
+}
+
+func testGoMySQLServer(t *testing.T, gen string) {
 	logrus.SetLevel(logrus.ErrorLevel) // the server logs every connection
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -39,11 +45,11 @@ func TestGoMySQLServer(t *testing.T) {
 	}
 	defer raw.Close()
 	ctx := context.Background()
-	o := modxtest.Options{Prefix: "modx_", FormIt: true, OldExtra: true}
+	o := modxtest.Options{Prefix: "modx_", Generation: gen, FormIt: true, OldExtra: true}
 	if err := modxtest.Create(ctx, raw, o); err != nil {
 		t.Fatal(err)
 	}
-	ds, err := modxtest.Generate(ctx, raw, modxtest.GenOptions{Prefix: o.Prefix, Orders: 50, Users: 10, Forms: 5, Seed: 3})
+	ds, err := modxtest.Generate(ctx, raw, modxtest.GenOptions{Prefix: o.Prefix, Generation: gen, Orders: 50, Users: 10, Forms: 5, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +63,7 @@ func TestGoMySQLServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Generation != modx.Gen4x || s.DraftStatus != 5 || !s.FormIt || !s.OldLeads {
+	if s.Generation != gen || s.DraftStatus != modxtest.Statuses(o).Draft || !s.FormIt || !s.OldLeads {
 		t.Errorf("schema: got %+v", s)
 	}
 	headers, err := db.OrderHeaders(ctx, 0, 100)

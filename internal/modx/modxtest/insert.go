@@ -41,7 +41,7 @@ type UserSpec struct {
 	Inactive    bool
 	Blocked     bool
 	CreatedOn   time.Time // default DefaultTime
-	ClassKey    string    // default "modUser"
+	ClassKey    string    // default "modUser" (MODX 3: MODX\Revolution\modUser)
 	Extended    *string   // nil: NULL, as in most real rows
 	NoProfile   bool      // no user_attributes row
 }
@@ -58,7 +58,7 @@ func InsertUser(ctx context.Context, db *sqlx.DB, o Options, u UserSpec) (int64,
 		username = "tmp-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	}
 	id, err := insertRow(ctx, db, o.Prefix, "users", map[string]any{
-		"username": username, "class_key": or(u.ClassKey, "modUser"), "active": !u.Inactive,
+		"username": username, "class_key": or(u.ClassKey, o.classKey("modUser")), "active": !u.Inactive,
 		"createdon": created.Unix(),
 	})
 	if err != nil {
@@ -87,7 +87,7 @@ func InsertUser(ctx context.Context, db *sqlx.DB, o Options, u UserSpec) (int64,
 // InsertCategory inserts an msCategory resource under parent (0: root).
 func InsertCategory(ctx context.Context, db *sqlx.DB, o Options, parent int64, title string) (int64, error) {
 	return insertRow(ctx, db, o.Prefix, "site_content", map[string]any{
-		"pagetitle": title, "parent": parent, "isfolder": true, "class_key": "msCategory", "published": true,
+		"pagetitle": title, "parent": parent, "isfolder": true, "class_key": o.classKey("msCategory"), "published": true,
 	})
 }
 
@@ -100,11 +100,11 @@ type ProductSpec struct {
 	Categories []int64
 }
 
-// InsertProduct inserts an msProduct resource, its ms2_products row and its
-// additional categories.
+// InsertProduct inserts an msProduct resource, its ms2_products (ms3_products)
+// row and its additional categories.
 func InsertProduct(ctx context.Context, db *sqlx.DB, o Options, p ProductSpec) (int64, error) {
 	id, err := insertRow(ctx, db, o.Prefix, "site_content", map[string]any{
-		"pagetitle": or(p.Title, "Товар"), "parent": p.Parent, "class_key": "msProduct", "published": true,
+		"pagetitle": or(p.Title, "Товар"), "parent": p.Parent, "class_key": o.classKey("msProduct"), "published": true,
 	})
 	if err != nil {
 		return 0, err
@@ -113,13 +113,13 @@ func InsertProduct(ctx context.Context, db *sqlx.DB, o Options, p ProductSpec) (
 	if p.Article != "" {
 		article = p.Article
 	}
-	if _, err := insertRow(ctx, db, o.Prefix, "ms2_products", map[string]any{
+	if _, err := insertRow(ctx, db, o.Prefix, o.shop("products"), map[string]any{
 		"id": id, "article": article, "price": or(p.Price, "100.00"),
 	}); err != nil {
 		return 0, err
 	}
 	for _, c := range p.Categories {
-		if _, err := insertRow(ctx, db, o.Prefix, "ms2_product_categories", map[string]any{
+		if _, err := insertRow(ctx, db, o.Prefix, o.shop("product_categories"), map[string]any{
 			"product_id": id, "category_id": c,
 		}); err != nil {
 			return 0, err
@@ -144,8 +144,10 @@ type OrderSpec struct {
 	Num    string // default "2501/{id}"
 	// NullNum stores NULL in num (widened columns of real shops allow it).
 	NullNum bool
-	// Status 0 means the new status 1; set Unplaced for a real 0 (an order
-	// still being written).
+	// Status 0 means the new status (Statuses(o).New); set Unplaced for a
+	// real 0 (an order still being written). MiniShop3 has no status 0: its
+	// unplaced orders are drafts, and a placed order reaches Status through
+	// logged status changes.
 	Status    int64
 	Unplaced  bool
 	CreatedOn time.Time // default DefaultTime, a wall clock in the shop's zone
@@ -155,23 +157,27 @@ type OrderSpec struct {
 	Comment   string
 	// Properties is the order's JSON; "" stores NULL.
 	Properties string
-	// Address overrides address columns (nil value: NULL). Columns the
-	// generation lacks are dropped.
+	// Address overrides address columns by miniShop2 name (nil value:
+	// NULL). Columns the generation lacks are dropped; MiniShop3 1.x splits
+	// receiver into first_name and last_name.
 	Address   map[string]any
 	NoAddress bool
 	Lines     []LineSpec // default one line
 }
 
-// InsertOrder inserts an order with its address and lines, linked the way
-// the generation links them.
+// InsertOrder inserts an order with its address and lines, linked and in
+// the order the shop writes them.
 func InsertOrder(ctx context.Context, db *sqlx.DB, o Options, s OrderSpec) (int64, error) {
 	created := s.CreatedOn
 	if created.IsZero() {
 		created = DefaultTime
 	}
+	if o.ms3() {
+		return insertMS3Order(ctx, db, o, s, created)
+	}
 	status := s.Status
 	if status == 0 && !s.Unplaced {
-		status = 1
+		status = Statuses(o).New
 	}
 	row := map[string]any{
 		"user_id": s.UserID, "createdon": created, "cost": or(s.Cost, "100.00"), "cart_cost": or(s.Cost, "100.00"),
@@ -185,10 +191,8 @@ func InsertOrder(ctx context.Context, db *sqlx.DB, o Options, s OrderSpec) (int6
 	} else {
 		row["order_comment"] = s.Comment
 	}
-	address := map[string]any{
-		"user_id": s.UserID, "createdon": created, "receiver": "Иван Петров", "phone": "+79001234567",
-		"email": "ivan@example.com", "city": "Москва", "street": "Тверская", "building": "1", "room": "10",
-	}
+	address := defaultAddress()
+	address["user_id"], address["createdon"] = s.UserID, created
 	for k, v := range s.Address {
 		address[k] = v
 	}
@@ -224,16 +228,28 @@ func InsertOrder(ctx context.Context, db *sqlx.DB, o Options, s OrderSpec) (int6
 			return 0, err
 		}
 	}
-	lines := s.Lines
+	return id, insertLines(ctx, db, o, id, s.Lines)
+}
+
+// defaultAddress is the address an OrderSpec gets, by miniShop2 column.
+func defaultAddress() map[string]any {
+	return map[string]any{
+		"receiver": "Иван Петров", "phone": "+79001234567", "email": "ivan@example.com",
+		"city": "Москва", "street": "Тверская", "building": "1", "room": "10",
+	}
+}
+
+// insertLines inserts an order's cart lines; nil means one default line.
+func insertLines(ctx context.Context, db *sqlx.DB, o Options, orderID int64, lines []LineSpec) error {
 	if lines == nil {
 		lines = []LineSpec{{}}
 	}
 	for _, l := range lines {
-		if err := insertLine(ctx, db, o, id, l); err != nil {
-			return 0, err
+		if err := insertLine(ctx, db, o, orderID, l); err != nil {
+			return err
 		}
 	}
-	return id, nil
+	return nil
 }
 
 func insertLine(ctx context.Context, db *sqlx.DB, o Options, orderID int64, l LineSpec) error {
@@ -247,31 +263,72 @@ func insertLine(ctx context.Context, db *sqlx.DB, o Options, orderID int64, l Li
 	if l.Options != "" {
 		options = l.Options
 	}
-	_, err = insertRow(ctx, db, o.Prefix, "ms2_order_products", map[string]any{
+	row := map[string]any{
 		"order_id": orderID, "product_id": l.ProductID, "name": or(l.Name, "Товар"), "count": count,
 		"price": price, "cost": strconv.FormatFloat(p*float64(count), 'f', 2, 64), "options": options,
-	})
+	}
+	if o.ms3() {
+		row["product_key"] = productKey(l.ProductID, l.Options)
+	}
+	_, err = insertRow(ctx, db, o.Prefix, o.shop("order_products"), row)
 	return err
 }
 
-// LogSpec describes an ms2_order_logs row; Action defaults to "status".
+// LogSpec describes an order log row; Action defaults to "status".
 type LogSpec struct {
 	OrderID int64
 	Action  string
-	Entry   string    // the new status id for status rows
-	At      time.Time // default DefaultTime
+	// Entry is the new status id for status rows, which MiniShop3 stores
+	// as {"status_id": …}; other actions' entries are stored as given.
+	Entry string
+	At    time.Time // default DefaultTime
 }
 
-// InsertStatusLog inserts an order log row.
+// InsertStatusLog inserts an order log row (ms2_order_logs or ms3_order_logs).
 func InsertStatusLog(ctx context.Context, db *sqlx.DB, o Options, l LogSpec) (int64, error) {
 	at := l.At
 	if at.IsZero() {
 		at = DefaultTime
 	}
-	return insertRow(ctx, db, o.Prefix, "ms2_order_logs", map[string]any{
+	row := map[string]any{
 		"order_id": l.OrderID, "action": or(l.Action, "status"), "entry": l.Entry, "timestamp": at,
 		"ip": `{"ip":"127.0.0.1","suspected":[],"network":[]}`,
-	})
+	}
+	if o.ms3() && row["action"] == "status" {
+		row["entry"] = ms3LogEntry(l.Entry)
+	}
+	return insertRow(ctx, db, o.Prefix, o.shop("order_logs"), row)
+}
+
+// ChangeStatus moves an order to status and logs it, as miniShop2's
+// changeOrderStatus() and MiniShop3's OrderStatusService::change() do; a
+// zero at means DefaultTime.
+func ChangeStatus(ctx context.Context, db *sqlx.DB, o Options, orderID, status int64, at time.Time) error {
+	if at.IsZero() {
+		at = DefaultTime
+	}
+	column := "status"
+	if o.ms3() {
+		column = "status_id"
+	}
+	if err := update(ctx, db, o, o.shop("orders"), orderID, map[string]any{column: status, "updatedon": at}); err != nil {
+		return err
+	}
+	_, err := InsertStatusLog(ctx, db, o, LogSpec{OrderID: orderID, Entry: strconv.FormatInt(status, 10), At: at})
+	return err
+}
+
+// PlaceOrder completes the checkout of an order left unplaced or as a draft:
+// miniShop2 moves it to the new status with a log row; MiniShop3 submits
+// the draft (customer, number) and then does the same.
+func PlaceOrder(ctx context.Context, db *sqlx.DB, o Options, orderID int64, at time.Time) error {
+	if !o.ms3() {
+		return ChangeStatus(ctx, db, o, orderID, Statuses(o).New, at)
+	}
+	if at.IsZero() {
+		at = DefaultTime
+	}
+	return submitMS3(ctx, db, o, orderID, "2501/"+strconv.FormatInt(orderID, 10), at)
 }
 
 // FormSpec describes a FormIt saved form.

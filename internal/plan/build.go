@@ -1,0 +1,295 @@
+package plan
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/transform"
+)
+
+// Mapper is the part of transform.Mapper planning needs.
+type Mapper interface {
+	StatusChange(pipelineID, ms2Status int64) (statusID int64, ok bool)
+	MergeContact(live amocrm.Contact, want *transform.ContactDraft) (patch amocrm.Contact, changed bool)
+	IsMultitext(fieldID int64) bool
+}
+
+// Prepare fills in the customer's merged payload and its hash, which the
+// reads before planning compare with the hash last sent.
+func (c *Customer) Prepare(m Mapper) error {
+	c.want = c.Merged(m.IsMultitext)
+	h, err := transform.Hash(c.want.Contact)
+	if err != nil {
+		return fmt.Errorf("hash contact %s: %w", c.Keys, err)
+	}
+	c.Hash = h
+	return nil
+}
+
+// contact decides one customer's contact: an update of the matched contact
+// (new phones and e-mails added, read-only fields and empty values left
+// alone), nothing, or a create.
+func (p *Plan) contact(m Mapper, source string, c *Customer, records []Record, separate bool) *Contact {
+	want := c.want
+	out := &Contact{Source: source, Key: "contact:" + c.Keys[0], Keys: c.Keys, Title: want.Contact.Name,
+		ID: c.ContactID, Hash: c.Hash, Records: records}
+	switch {
+	case c.ContactID != 0 && c.Sent:
+		out.Action, out.Reason = report.Unchanged, "same as last sent"
+	case c.ContactID != 0:
+		patch, changed := m.MergeContact(*c.Live, want)
+		out.Action = report.Unchanged
+		if changed {
+			patch.ID = c.ContactID
+			out.Action, out.Payload, out.Live = report.Update, patch, c.Live
+		}
+	default:
+		out.Action, out.Payload, out.Separate = report.Create, want.Contact, separate
+	}
+	p.Contacts = append(p.Contacts, out)
+	return out
+}
+
+// Order is one order of a batch with what was read for it.
+type Order struct {
+	Record    Record
+	MS2Status int64
+	Deal      *transform.Deal
+	Link      Link // the order's deal; AmoID 0: not sent yet
+	Status    Link // the amoCRM status last set; Hash: the miniShop2 status it was set for
+	// Found is the deal found by its order number after a create whose
+	// outcome was unknown; Pending says there was such a create.
+	Found   *amocrm.Lead
+	Pending bool
+	// Live is the linked deal as amoCRM has it, read when it may move; nil
+	// when amoCRM no longer has it.
+	Live *amocrm.Lead
+	hash string
+}
+
+// Hash is the hash of the order's deal payload.
+func (o *Order) Hash() (string, error) {
+	if o.hash == "" {
+		h, err := transform.Hash(o.Deal.Lead)
+		if err != nil {
+			return "", fmt.Errorf("hash order %d: %w", o.Record.ID, err)
+		}
+		o.hash = h
+	}
+	return o.hash, nil
+}
+
+// Resends reports whether a linked order's deal is sent again whole
+// (orders.resend_on_status_change and a payload that changed).
+func (o *Order) Resends(resendOnChange bool) (bool, error) {
+	if !resendOnChange || o.Link.AmoID == 0 {
+		return false, nil
+	}
+	h, err := o.Hash()
+	return h != o.Link.Hash, err
+}
+
+// StatusChanged reports whether a linked order's miniShop2 status differs
+// from the one its deal's status was last set for: its live deal is read.
+func (o *Order) StatusChanged() bool {
+	return o.Status.Hash != strconv.FormatInt(o.MS2Status, 10)
+}
+
+// AddOrders plans a batch of mapped orders: new ones become deals with their
+// customers' contacts (customers groups the new orders' drafts), linked ones
+// are re-sent or follow their miniShop2 status.
+func (p *Plan) AddOrders(m Mapper, orders []*Order, customers []*Customer, of map[*transform.ContactDraft]*Customer, resendOnChange bool) error {
+	var creates []*Order
+	for _, o := range orders {
+		switch {
+		case o.Found != nil:
+			if err := p.adopt(o); err != nil {
+				return err
+			}
+		case o.Link.AmoID == 0:
+			creates = append(creates, o)
+		default:
+			if err := p.linkedOrder(m, o, resendOnChange); err != nil {
+				return err
+			}
+		}
+		if o.Pending && o.Found == nil {
+			p.Settled = append(p.Settled, o.Record.ID) // looked up, not there: created now
+		}
+	}
+	records := map[*Customer][]Record{}
+	for _, o := range creates {
+		c := of[o.Deal.Contact]
+		records[c] = append(records[c], o.Record)
+	}
+	contacts := map[*Customer]*Contact{}
+	for _, c := range customers {
+		if rs := records[c]; len(rs) > 0 {
+			contacts[c] = p.contact(m, SourceOrders, c, rs, false)
+		}
+	}
+	// A new customer's first deal carries the new contact through
+	// leads/complex; their other deals of the batch follow through leads
+	// with the id it gets, so no request is spent on the contact alone.
+	carried := map[*Contact]bool{}
+	for _, o := range creates {
+		h, err := o.Hash()
+		if err != nil {
+			return err
+		}
+		c := contacts[of[o.Deal.Contact]]
+		mode := CreatePlain
+		if c.Action == report.Create && !carried[c] {
+			mode, carried[c] = CreateComplex, true
+		}
+		p.Deals = append(p.Deals, &Deal{Source: SourceOrders, Record: o.Record, Kind: "lead", Mode: mode, Action: report.Create,
+			Lead: o.Deal.Lead, Contact: c, KeyField: transform.OrderFieldCode, LookupKey: o.Deal.OrderKey, Hash: h,
+			LinkKind: LinkOrder, MS2Status: o.MS2Status, SetStatus: o.Deal.Lead.StatusID})
+	}
+	return nil
+}
+
+// adopt links an order to the deal found after an unknown outcome.
+func (p *Plan) adopt(o *Order) error {
+	h, err := o.Hash()
+	if err != nil {
+		return err
+	}
+	d := &Deal{Source: SourceOrders, Record: o.Record, Kind: "lead", Mode: Keep, Action: report.Unchanged,
+		Reason: "found in amoCRM after an unknown outcome; linked", Lead: o.Deal.Lead, Hash: h, LinkKind: LinkOrder,
+		MS2Status: o.MS2Status, SetStatus: o.Found.StatusID, ID: o.Found.ID}
+	if o.Deal.Contact != nil && o.Found.Embedded != nil && len(o.Found.Embedded.Contacts) > 0 {
+		d.Contact = &Contact{Keys: o.Deal.Contact.Keys, ID: o.Found.Embedded.Contacts[0].ID, Action: report.Unchanged}
+	}
+	p.Adopted = append(p.Adopted, d)
+	return nil
+}
+
+// linkedOrder decides what happens to an order whose deal exists: with
+// resend_on_status_change the whole deal is sent again when its payload
+// changed; otherwise it is moved when its miniShop2 status changed since the
+// status was last set.
+func (p *Plan) linkedOrder(m Mapper, o *Order, resendOnChange bool) error {
+	resend, err := o.Resends(resendOnChange)
+	if err != nil {
+		return err
+	}
+	d := &Deal{Source: SourceOrderLogs, Record: o.Record, Kind: "lead", ID: o.Link.AmoID, Hash: o.Link.Hash, MS2Status: o.MS2Status}
+	switch {
+	case resend:
+		l := o.Deal.Lead
+		l.ID, l.Embedded, l.CreatedAt = o.Link.AmoID, nil, 0 // contacts and the creation date stay as they are
+		d.Mode, d.Action, d.Lead, d.Hash, d.LinkKind, d.SetStatus = Resend, report.Update, l, o.hash, LinkOrder, l.StatusID
+	case !o.StatusChanged():
+		d.Source, d.Mode, d.Action, d.Lead, d.MS2Status = SourceOrders, Keep, report.Unchanged, o.Deal.Lead, -1
+	case o.Live == nil:
+		// A manager deleted the deal: it is not made again behind their
+		// back, and its status is no longer followed.
+		d.Kind, d.Mode, d.Action, d.Lead, d.SetStatus = "status_move", Keep, report.Skip, o.Deal.Lead, 0
+		d.Reason = fmt.Sprintf("deal %d was deleted in amoCRM", o.Link.AmoID)
+		d.Lead.Name = o.Record.Title
+	default:
+		live := o.Live
+		d.Kind, d.Lead, d.From = "status_move", *live, live
+		target, mapped := m.StatusChange(live.PipelineID, o.MS2Status)
+		if !mapped || target == live.StatusID {
+			d.Mode, d.Action, d.SetStatus = Keep, report.Unchanged, live.StatusID
+			if !mapped {
+				d.Reason = fmt.Sprintf("miniShop2 status %d is not mapped in pipeline %d", o.MS2Status, live.PipelineID)
+			}
+			break
+		}
+		d.Mode, d.Action, d.To, d.SetStatus = Move, report.Update, target, target
+		d.Lead = amocrm.Lead{ID: live.ID, Name: live.Name, PipelineID: live.PipelineID, StatusID: target}
+	}
+	p.Deals = append(p.Deals, d)
+	return nil
+}
+
+// Form is one saved form of a batch with what was read for it.
+type Form struct {
+	Record Record
+	Result *transform.FormResult
+	Key    string       // the value of the form's key field: "form:<id>"
+	Found  *amocrm.Lead // its deal, found after an unknown outcome
+	// Pending says a create had an unknown outcome.
+	Pending bool
+}
+
+// AddForms plans a batch of mapped forms: contacts (created on their own, then
+// the deals by id), deals carrying the form's key in keyFieldID, incoming
+// leads, or nothing with the reason.
+func (p *Plan) AddForms(m Mapper, forms []*Form, customers []*Customer, of map[*transform.ContactDraft]*Customer, keyFieldID int64, keyFieldCode string) {
+	records := map[*Customer][]Record{}
+	for _, f := range forms {
+		if c := of[f.Result.Contact]; c != nil && f.Result.Unsorted == nil {
+			records[c] = append(records[c], f.Record)
+		}
+	}
+	contacts := map[*Customer]*Contact{}
+	for _, c := range customers {
+		if rs := records[c]; len(rs) > 0 {
+			contacts[c] = p.contact(m, SourceForms, c, rs, true)
+		}
+	}
+	for _, f := range forms {
+		r := f.Result
+		d := &Deal{Source: SourceForms, Record: f.Record, Kind: "lead", LinkKind: LinkForm, MS2Status: -1,
+			KeyField: keyFieldCode, LookupKey: f.Key, Contact: contacts[of[r.Contact]]}
+		switch {
+		case r.Unsorted != nil:
+			p.Incoming = append(p.Incoming, &Incoming{Record: f.Record, Form: *r.Unsorted})
+			continue
+		case r.Lead != nil && f.Found != nil:
+			d.Mode, d.Action, d.Lead, d.ID = Keep, report.Unchanged, *r.Lead, f.Found.ID
+			d.Reason = "found in amoCRM after an unknown outcome; linked"
+		case r.Lead != nil:
+			l := *r.Lead
+			l.CustomFieldsValues = append(l.CustomFieldsValues[:len(l.CustomFieldsValues):len(l.CustomFieldsValues)],
+				amocrm.CustomFieldValues{FieldID: keyFieldID, Values: []amocrm.FieldValue{{Value: f.Key}}})
+			d.Mode, d.Action, d.Lead, d.Note = CreatePlain, report.Create, l, r.LeadNote
+		default:
+			d.Mode, d.Action, d.Reason = Keep, report.Skip, "no deal: "+noDealReason(r)
+			d.Lead.Name = f.Record.Title
+		}
+		if f.Pending && f.Found == nil {
+			p.Settled = append(p.Settled, f.Record.ID)
+		}
+		p.Deals = append(p.Deals, d)
+	}
+}
+
+func noDealReason(r *transform.FormResult) string {
+	if r.NoDeal != "" {
+		return r.NoDeal
+	}
+	return "forms.as_lead is off"
+}
+
+// User is a MODX user whose contact payload changed since it was last sent.
+type User struct {
+	Record Record
+	Draft  *transform.ContactDraft
+	Hash   string
+	Link   Link // its contact; AmoID 0: none yet
+}
+
+// AddUsers plans a batch of changed users. customers holds one customer per
+// linked user (its contact, read live) and the unlinked users' drafts
+// grouped; of finds a draft's customer.
+func (p *Plan) AddUsers(m Mapper, users []*User, customers []*Customer, of map[*transform.ContactDraft]*Customer) {
+	records := map[*Customer][]Record{}
+	for _, u := range users {
+		c := of[u.Draft]
+		records[c] = append(records[c], u.Record)
+	}
+	contacts := map[*Customer]*Contact{}
+	for _, c := range customers {
+		contacts[c] = p.contact(m, SourceUsers, c, records[c], true)
+	}
+	for _, u := range users {
+		p.Users = append(p.Users, &UserContact{Record: u.Record, Contact: contacts[of[u.Draft]], Hash: u.Hash})
+	}
+}

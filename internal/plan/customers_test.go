@@ -1,0 +1,115 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/transform"
+)
+
+func draft(keys ...string) *transform.ContactDraft { return &transform.ContactDraft{Keys: keys} }
+
+func TestGroup(t *testing.T) {
+	tests := []struct {
+		name   string
+		drafts [][]string
+		want   [][]int // customers as indexes of the drafts they hold
+	}{
+		{"one phone, two orders", [][]string{{"phone:79001"}, {"phone:79001"}}, [][]int{{0, 1}}},
+		{"phone links e-mail", [][]string{{"phone:79001", "email:a@x.ru"}, {"email:a@x.ru"}}, [][]int{{0, 1}}},
+		{"chain through keys", [][]string{{"phone:79001"}, {"phone:79001", "email:a@x.ru"}, {"email:a@x.ru"}},
+			[][]int{{0, 1, 2}}},
+		{"shared placeholder e-mail does not merge", [][]string{{"phone:79001", "email:no@shop.ru"}, {"phone:79002", "email:no@shop.ru"}},
+			[][]int{{0}, {1}}},
+		{"only a shared e-mail still stands on it", [][]string{{"phone:79001", "email:no@shop.ru"}, {"phone:79002", "email:no@shop.ru"}, {"email:no@shop.ru"}},
+			[][]int{{0}, {1}, {2}}},
+		{"strangers", [][]string{{"phone:79001"}, {"email:b@x.ru"}}, [][]int{{0}, {1}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var ds []*transform.ContactDraft
+			for _, ks := range tt.drafts {
+				ds = append(ds, draft(ks...))
+			}
+			cs, of := Group(ds)
+			var got [][]int
+			for _, c := range cs {
+				var idx []int
+				for _, d := range c.Drafts {
+					idx = append(idx, slices.Index(ds, d))
+				}
+				got = append(got, idx)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+			for _, d := range ds {
+				if !slices.Contains(of[d].Drafts, d) {
+					t.Errorf("of[%v] does not hold its draft", d.Keys)
+				}
+			}
+		})
+	}
+}
+
+func TestGroupKeysPhonesFirst(t *testing.T) {
+	cs, _ := Group([]*transform.ContactDraft{draft("email:a@x.ru", "phone:79001"), draft("phone:79001", "phone:79002")})
+	if got, want := cs[0].Keys, []string{"phone:79001", "phone:79002", "email:a@x.ru"}; !slices.Equal(got, want) {
+		t.Errorf("keys: got %v, want %v", got, want)
+	}
+}
+
+func TestSharedEmails(t *testing.T) {
+	got := SharedEmails([]*transform.ContactDraft{
+		draft("phone:1", "email:shared@x"), draft("phone:2", "email:shared@x"),
+		draft("phone:3", "email:own@x"), draft("email:own@x"),
+	})
+	if !got["email:shared@x"] || got["email:own@x"] || len(got) != 1 {
+		t.Errorf("got %v, want only email:shared@x", got)
+	}
+}
+
+// TestMergedKeepsEveryDraftsPhones: the transform sets only field ids, so
+// multitext fields are told by id (a merge by field code lost the later
+// drafts' phones).
+func TestMergedKeepsEveryDraftsPhones(t *testing.T) {
+	const phoneField, nameField = 700001, 700003
+	multitext := func(id int64) bool { return id == phoneField }
+	mk := func(phone, position string) *transform.ContactDraft {
+		return &transform.ContactDraft{Keys: []string{"phone:" + phone}, Contact: amocrm.Contact{Name: "Ира",
+			CustomFieldsValues: []amocrm.CustomFieldValues{
+				{FieldID: phoneField, Values: []amocrm.FieldValue{{Value: "+" + phone}}},
+				{FieldID: nameField, Values: []amocrm.FieldValue{{Value: position}}},
+			}}}
+	}
+	c := &Customer{Drafts: []*transform.ContactDraft{mk("79001", "первая"), mk("79002", "вторая"), mk("79001", "третья")}}
+	got := c.Merged(multitext).Contact.CustomFieldsValues
+	want := []amocrm.CustomFieldValues{
+		{FieldID: phoneField, Values: []amocrm.FieldValue{{Value: "+79001"}, {Value: "+79002"}}},
+		{FieldID: nameField, Values: []amocrm.FieldValue{{Value: "первая"}}},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %v\nwant %v", got, want)
+	}
+	if first := c.Drafts[0].Contact.CustomFieldsValues[0].Values; len(first) != 1 {
+		t.Errorf("merging changed the first draft: %v", first)
+	}
+}
+
+func TestContactKeys(t *testing.T) {
+	c := amocrm.Contact{CustomFieldsValues: []amocrm.CustomFieldValues{
+		{FieldCode: "PHONE", Values: []amocrm.FieldValue{{Value: "8 (916) 123-45-67"}, {Value: "+7 916 123 45 68"}}},
+		{FieldCode: "EMAIL", Values: []amocrm.FieldValue{{Value: " Ira@Example.RU "}}},
+		{FieldCode: "POSITION", Values: []amocrm.FieldValue{{Value: "+7 916 000 00 00"}}},
+	}}
+	got := ContactKeys(c)
+	want := []string{"phone:79161234567", "phone:79161234568", "email:ira@example.ru"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	if v := KeyValue(want[2]); v != "ira@example.ru" {
+		t.Errorf("KeyValue: got %q", v)
+	}
+}

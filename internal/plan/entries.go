@@ -1,0 +1,249 @@
+package plan
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/transform"
+)
+
+// Entries renders the plan, with whatever outcomes it holds, as report
+// entries: fields, contacts, deals, incoming leads, then parked and skipped
+// records. Names come from meta, never bare ids; made-up ids of a dry run
+// show as 0 ("none yet").
+func (p *Plan) Entries(meta *transform.Meta) []report.Entry {
+	n := names{meta}
+	var out []report.Entry
+	parked := map[int64]string{}
+	for _, pk := range p.Writes().Parked {
+		parked[pk.Record.ID] = pk.Reason
+	}
+	if p.Pipeline != nil {
+		if e, ok := p.Pipeline.entry(p.Source); ok {
+			out = append(out, e)
+		}
+	}
+	for _, f := range p.Fields {
+		out = append(out, report.Entry{Source: f.Source, Kind: "field", Key: "field:" + f.Entity + ":" + f.Spec.Name,
+			Action: report.Create, AmoID: shown(f.ID), Title: f.Spec.Name,
+			Changes: []report.Change{{Field: "type", New: f.Spec.Type}, {Field: "entity", New: f.Entity + "s"}}})
+	}
+	for _, c := range p.Contacts {
+		e := report.Entry{Source: c.Source, Kind: "contact", Key: c.Key, Action: c.Action, AmoID: shown(c.ID), Title: c.Title, Reason: c.Reason}
+		switch c.Action {
+		case report.Create:
+			e.Changes = n.contactChanges(nil, c.Payload)
+		case report.Update:
+			e.Changes = n.contactChanges(c.Live, c.Payload)
+		}
+		if reason := c.failure(); reason != "" && (c.Separate || c.Action != report.Create) {
+			e.Action, e.Reason = report.Fail, oneLine(reason)
+		}
+		out = append(out, e)
+	}
+	for _, d := range p.Deals {
+		out = append(out, n.deal(d, parked))
+	}
+	for _, d := range p.Adopted {
+		out = append(out, n.deal(d, parked))
+	}
+	for _, in := range p.Incoming {
+		e := report.Entry{Source: SourceForms, Kind: "lead", SourceID: in.Record.ID, Key: in.Record.Key(), Title: in.Record.Title,
+			AmoID: shown(in.ID), Action: report.Create, Reason: "incoming lead (unsorted)"}
+		switch {
+		case parked[in.Record.ID] != "":
+			e.Action, e.Reason = report.Fail, oneLine(parked[in.Record.ID])
+		case in.AlreadySent:
+			e.Action, e.Reason = report.Unchanged, "already in amoCRM's incoming leads"
+		}
+		out = append(out, e)
+	}
+	for _, pk := range p.Parked {
+		out = append(out, report.Entry{Source: pk.Source, Kind: pk.Entity, SourceID: pk.Record.ID, Key: pk.Record.Key(),
+			Action: report.Fail, Title: pk.Record.Title, Reason: oneLine(pk.Reason)})
+	}
+	for _, s := range p.Skipped {
+		out = append(out, report.Entry{Source: s.Source, Kind: s.Entity, SourceID: s.Record.ID, Key: s.Record.Key(),
+			Action: report.Skip, Title: s.Record.Title, Reason: oneLine(s.Reason)})
+	}
+	return out
+}
+
+func (n names) deal(d *Deal, parked map[int64]string) report.Entry {
+	e := report.Entry{Source: d.Source, Kind: d.Kind, SourceID: d.Record.ID, Key: d.Record.Key(), Action: d.Action,
+		AmoID: shown(d.ID), Title: d.Lead.Name, Reason: d.Reason}
+	if e.Title == "" {
+		e.Title = d.Record.Title
+	}
+	switch {
+	case parked[d.Record.ID] != "" && d.Mode != Keep:
+		e.Action, e.Reason = report.Fail, oneLine(parked[d.Record.ID])
+	case d.Creates() && d.ID == 0 && d.Unknown:
+		e.Action, e.Reason = report.Skip, "outcome unknown: looked up again next pass, never created twice"
+	}
+	switch d.Mode {
+	case CreateComplex, CreatePlain, Resend:
+		e.Changes = n.leadChanges(nil, d.Lead)
+	case Move:
+		e.AmoID, e.Title = d.From.ID, d.From.Name
+		e.Changes = []report.Change{{Field: "status", Old: n.status(d.From.PipelineID, d.From.StatusID), New: n.status(d.From.PipelineID, d.To)}}
+	}
+	return e
+}
+
+// shown is an id as a report shows it: made-up ids are "none yet".
+func shown(id int64) int64 { return max(id, 0) }
+
+// oneLine flattens a reason for a report or log line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// names turns account ids into the names people know them by.
+type names struct{ meta *transform.Meta }
+
+// leadChanges lists a deal's fields: every field of a create (old nil).
+func (n names) leadChanges(old *amocrm.Lead, l amocrm.Lead) []report.Change {
+	var o amocrm.Lead
+	if old != nil {
+		o = *old
+	}
+	var out []report.Change
+	add := func(field, before, after string) {
+		if before != after {
+			out = append(out, report.Change{Field: field, Old: before, New: after})
+		}
+	}
+	add("name", o.Name, l.Name)
+	add("price", price(o.Price), price(l.Price))
+	add("pipeline", n.pipeline(o.PipelineID), n.pipeline(l.PipelineID))
+	add("status", n.status(o.PipelineID, o.StatusID), n.status(l.PipelineID, l.StatusID))
+	add("responsible", n.user(o.ResponsibleUserID), n.user(l.ResponsibleUserID))
+	oldFields := fieldTexts(o.CustomFieldsValues, n.meta.LeadFields)
+	for _, f := range l.CustomFieldsValues {
+		name := fieldName(f, n.meta.LeadFields)
+		add(name, oldFields[name], valuesText(f.Values))
+	}
+	if l.Embedded != nil {
+		for _, t := range l.Embedded.Tags {
+			add("tag", "", t.Name)
+		}
+	}
+	return out
+}
+
+// contactChanges lists what an update changes on a live contact, or every
+// field of a new one (live nil).
+func (n names) contactChanges(live *amocrm.Contact, c amocrm.Contact) []report.Change {
+	var out []report.Change
+	var have map[string]string
+	oldName := ""
+	if live != nil {
+		have = fieldTexts(live.CustomFieldsValues, n.meta.ContactFields)
+		oldName = live.Name
+	}
+	if c.Name != "" && c.Name != oldName {
+		out = append(out, report.Change{Field: "name", Old: oldName, New: c.Name})
+	}
+	for _, f := range c.CustomFieldsValues {
+		name := fieldName(f, n.meta.ContactFields)
+		if v := valuesText(f.Values); v != have[name] {
+			out = append(out, report.Change{Field: name, Old: have[name], New: v})
+		}
+	}
+	return out
+}
+
+func price(p *int64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatInt(*p, 10)
+}
+
+func fieldTexts(fs []amocrm.CustomFieldValues, defs []amocrm.CustomField) map[string]string {
+	out := map[string]string{}
+	for _, f := range fs {
+		out[fieldName(f, defs)] = valuesText(f.Values)
+	}
+	return out
+}
+
+// fieldName names a field value the way a person recognises it: the
+// account's name for it first.
+func fieldName(f amocrm.CustomFieldValues, defs []amocrm.CustomField) string {
+	for _, d := range defs {
+		if f.FieldID != 0 && d.ID == f.FieldID || f.FieldID == 0 && f.FieldCode != "" && d.Code == f.FieldCode {
+			return d.Name
+		}
+	}
+	switch {
+	case f.FieldName != "":
+		return f.FieldName
+	case f.FieldCode != "":
+		return f.FieldCode
+	}
+	return fmt.Sprintf("field %d", f.FieldID)
+}
+
+func valuesText(vs []amocrm.FieldValue) string {
+	parts := make([]string, 0, len(vs))
+	for _, v := range vs {
+		switch {
+		case v.Value != nil:
+			parts = append(parts, fmt.Sprint(v.Value))
+		case v.EnumCode != "":
+			parts = append(parts, v.EnumCode)
+		default:
+			parts = append(parts, "")
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (n names) pipeline(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	if pl := FindPipeline(n.meta.Pipelines, id); pl != nil {
+		return pl.Name
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+func (n names) status(pipelineID, id int64) string {
+	if id == 0 {
+		return ""
+	}
+	if pl := FindPipeline(n.meta.Pipelines, pipelineID); pl != nil {
+		for _, st := range pl.Statuses() {
+			if st.ID == id {
+				return st.Name
+			}
+		}
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+func (n names) user(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	for _, u := range n.meta.Users {
+		if u.ID == id {
+			return u.Name
+		}
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+// FindPipeline returns the pipeline with id, or nil.
+func FindPipeline(ps []amocrm.Pipeline, id int64) *amocrm.Pipeline {
+	for i := range ps {
+		if ps[i].ID == id {
+			return &ps[i]
+		}
+	}
+	return nil
+}

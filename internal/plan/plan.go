@@ -1,0 +1,243 @@
+// Package plan decides, without any I/O, what one batch of MODX records
+// does: the fields to create first, contacts to create or update field by
+// field, deals to create (complex or plain), re-send or move, incoming
+// leads, and the records to park or skip, each with its reason.
+//
+// A Plan is built from the batch's mapped records and what was read for
+// them (links, contact-index hits, live amoCRM entities, account metadata).
+// A dry run renders it (Entries); a real run applies it, the outcomes are
+// written onto the same values, and Writes says what to commit. Both runs
+// render the same plan through the same code, so the dry run predicts the
+// real run entry by entry.
+package plan
+
+import (
+	"strconv"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/transform"
+)
+
+// Sources, as reports and metrics name them.
+const (
+	SourceOrders    = "orders"
+	SourceOrderLogs = "order_logs"
+	SourceForms     = "forms"
+	SourceUsers     = "users"
+)
+
+// Record kinds: failures, pending markers, `failed` and `retry` use them.
+const (
+	KindOrder = "order"
+	KindForm  = "form"
+	KindUser  = "user"
+)
+
+// Link kinds in the state.
+const (
+	LinkOrder       = "order"        // order id -> lead id, hash of the deal payload
+	LinkOrderStatus = "order_status" // order id -> amoCRM status id last set; hash = the miniShop2 status
+	LinkForm        = "form"         // form id -> lead id (0 when the form made no deal)
+	LinkUser        = "user"         // MODX user id -> contact id, hash of the contact payload
+	LinkContact     = "contact"      // contact id -> itself, hash of the payload last merged into it
+)
+
+// Record is one MODX row of a batch.
+type Record struct {
+	Kind  string // KindOrder, KindForm, KindUser
+	ID    int64
+	Title string // "order 2510/7", a form's name, a username
+}
+
+// Key is "kind:id", the form `failed` and `retry` take.
+func (r Record) Key() string { return r.Kind + ":" + strconv.FormatInt(r.ID, 10) }
+
+// Link is what a record became in amoCRM, as the state holds it.
+type Link struct {
+	Kind     string
+	SourceID int64
+	AmoID    int64
+	Hash     string
+}
+
+// Field is a custom field to create before anything that carries its value.
+// ID is a made-up negative id until the field exists; payloads of the plan
+// carry it until then (ResolveFieldIDs).
+type Field struct {
+	Source string
+	Entity string // "lead" or "contact"
+	Spec   transform.FieldSpec
+	ID     int64
+}
+
+// Contact is what happens to one customer's contact.
+type Contact struct {
+	Source string
+	Key    string // report key: "contact:" + the first match key
+	Keys   []string
+	Title  string
+	Action report.Action // Create, Update or Unchanged
+	Reason string
+	// ID is the matched contact, or the created one once applied.
+	ID int64
+	// Payload is a new contact's whole payload, or an update's patch.
+	Payload amocrm.Contact
+	Live    *amocrm.Contact // an update's contact as amoCRM has it
+	Hash    string          // of the customer's merged payload, recorded once sent
+	// Records are the records whose contact this is: they are parked
+	// together when amoCRM refuses it.
+	Records []Record
+	// Separate: created on its own before the deals that use it (a form's
+	// or a user's contact), with a pending marker under Records[0]. An
+	// order's new contact is made with its first deal in leads/complex.
+	Separate bool
+
+	Refused string // outcome: amoCRM's reason for refusing it
+	Unknown bool   // outcome: the create had no answer and the lookup found nothing
+}
+
+// DealMode is how a deal is written.
+type DealMode string
+
+const (
+	CreateComplex DealMode = "complex" // leads/complex, with its new contact
+	CreatePlain   DealMode = "plain"   // leads, with the contact's id
+	Resend        DealMode = "resend"  // the whole deal PATCHed again
+	Move          DealMode = "move"    // its status PATCHed
+	Keep          DealMode = "keep"    // nothing to write
+)
+
+// Deal is what happens to one record's deal.
+type Deal struct {
+	Source string
+	Record Record
+	Kind   string // report kind: "lead" or "status_move"
+	Mode   DealMode
+	Action report.Action
+	Reason string
+	// Lead is the payload of a create or re-send.
+	Lead    amocrm.Lead
+	Contact *Contact // a create's contact
+	// KeyField holds LookupKey on the deal: it is found by it, exactly,
+	// after a create with an unknown outcome.
+	KeyField  string
+	LookupKey string
+	Hash      string // of the payload, for the link
+	LinkKind  string // LinkOrder or LinkForm; "" links nothing
+	// From and To are a move: the deal as it is, and the status it goes to.
+	From *amocrm.Lead
+	To   int64
+	// MS2Status is the order's miniShop2 status, recorded with the amoCRM
+	// status set (orders only; -1 for forms).
+	MS2Status int64
+	SetStatus int64  // the amoCRM status the deal is left in
+	Note      string // forms: every submitted value, a note on the new deal
+	// ID is the existing deal, or the created one once applied.
+	ID int64
+
+	Refused string // outcome: amoCRM's reason for refusing it
+	Unknown bool   // outcome: no answer; the pending marker stays
+}
+
+// Creates reports whether the deal is a create.
+func (d *Deal) Creates() bool { return d.Mode == CreateComplex || d.Mode == CreatePlain }
+
+// Incoming is an incoming (unsorted) lead made from a form.
+type Incoming struct {
+	Record Record
+	Form   amocrm.UnsortedForm
+	ID     int64 // the lead amoCRM made, once applied
+
+	AlreadySent bool   // outcome: amoCRM already had it (an earlier try's answer was lost)
+	Refused     string // outcome
+	Unknown     bool   // outcome
+}
+
+// UserContact links a MODX user to its customer's contact.
+type UserContact struct {
+	Record  Record
+	Contact *Contact
+	Hash    string
+}
+
+// Parked is a record given up for now with its reason.
+type Parked struct {
+	Source string
+	Record Record
+	Entity string // report kind: "lead" or "contact"
+	Reason string
+}
+
+// Skipped is a record with nothing to do, with the reason; its parked
+// failure, if any, is settled.
+type Skipped struct {
+	Source string
+	Record Record
+	Entity string
+	Reason string
+}
+
+// Plan is one batch: what to create first, what to write, and what to park
+// or skip. The apply step writes outcomes onto its values.
+type Plan struct {
+	Source   string
+	Kind     string    // the batch's record kind
+	Pipeline *Pipeline // the site pipeline step, in the plan that starts a pass
+	Fields   []*Field
+	Contacts []*Contact
+	Deals    []*Deal
+	Incoming []*Incoming
+	Users    []*UserContact
+	Parked   []*Parked
+	Skipped  []*Skipped
+	// Counted are entities counted but not listed, by kind and action:
+	// the many unchanged users of a full comparison.
+	Counted map[string]map[report.Action]int
+	// Settled are pending markers planning showed to be stale: the entity
+	// was looked up and is not in amoCRM, so it is created now.
+	Settled []int64
+	// Adopted are deals found in amoCRM after an unknown outcome: linked,
+	// not created again.
+	Adopted []*Deal
+}
+
+// New returns an empty plan for a batch of source's records of kind.
+func New(source, kind string) *Plan { return &Plan{Source: source, Kind: kind} }
+
+// Empty reports whether the plan has nothing to write, render or commit.
+func (p *Plan) Empty() bool {
+	return p.Pipeline == nil && len(p.Fields)+len(p.Contacts)+len(p.Deals)+len(p.Incoming)+len(p.Users)+
+		len(p.Parked)+len(p.Skipped)+len(p.Settled)+len(p.Adopted) == 0 && len(p.Counted) == 0
+}
+
+// Park gives a record up with its reason.
+func (p *Plan) Park(source string, r Record, entity, reason string) {
+	p.Parked = append(p.Parked, &Parked{Source: source, Record: r, Entity: entity, Reason: reason})
+}
+
+// Skip records that a record has nothing to do.
+func (p *Plan) Skip(source string, r Record, entity, reason string) {
+	p.Skipped = append(p.Skipped, &Skipped{Source: source, Record: r, Entity: entity, Reason: reason})
+}
+
+// Count counts an entity without listing it.
+func (p *Plan) Count(kind string, a report.Action) {
+	if p.Counted == nil {
+		p.Counted = map[string]map[report.Action]int{}
+	}
+	if p.Counted[kind] == nil {
+		p.Counted[kind] = map[report.Action]int{}
+	}
+	p.Counted[kind][a]++
+}
+
+// Field returns the planned field of entity with name, or nil.
+func (p *Plan) Field(entity, name string) *Field {
+	for _, f := range p.Fields {
+		if f.Entity == entity && f.Spec.Name == name {
+			return f
+		}
+	}
+	return nil
+}

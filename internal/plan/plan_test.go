@@ -1,0 +1,208 @@
+package plan
+
+import (
+	"fmt"
+	"go/build"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/transform"
+)
+
+// TestNoIO: planning is pure; the package must not reach a database or the
+// network itself.
+func TestNoIO(t *testing.T) {
+	pkg, err := build.ImportDir(".", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, imp := range pkg.Imports {
+		for _, banned := range []string{"database/sql", "net/http", "net", "os", "github.com/jmoiron/sqlx", "/internal/state", "/internal/sandbox", "/internal/syncer"} {
+			if imp == banned || strings.HasPrefix(banned, "/") && strings.HasSuffix(imp, banned) {
+				t.Errorf("plan imports %s", imp)
+			}
+		}
+	}
+}
+
+// mapper moves statuses by a fixed table and merges by adding what the
+// live contact lacks.
+type mapper map[int64]int64
+
+func (m mapper) StatusChange(_, ms2 int64) (int64, bool) { s, ok := m[ms2]; return s, ok }
+func (m mapper) IsMultitext(id int64) bool               { return id == 1 }
+func (m mapper) MergeContact(live amocrm.Contact, want *transform.ContactDraft) (amocrm.Contact, bool) {
+	if live.Name == want.Contact.Name {
+		return amocrm.Contact{}, false
+	}
+	return amocrm.Contact{Name: want.Contact.Name}, true
+}
+
+func order(id int64, ms2 int64, phone string) *Order {
+	c := &transform.ContactDraft{Keys: []string{"phone:" + phone}, Contact: amocrm.Contact{Name: "buyer " + phone}}
+	return &Order{Record: Record{Kind: KindOrder, ID: id, Title: fmt.Sprintf("order %d", id)}, MS2Status: ms2,
+		Deal: &transform.Deal{OrderID: id, OrderKey: fmt.Sprint(id), Contact: c,
+			Lead: amocrm.Lead{Name: fmt.Sprintf("Заказ %d", id), PipelineID: 10, StatusID: 101}}}
+}
+
+func planOrders(t *testing.T, m Mapper, orders ...*Order) *Plan {
+	t.Helper()
+	var drafts []*transform.ContactDraft
+	for _, o := range orders {
+		if o.Link.AmoID == 0 && o.Found == nil {
+			drafts = append(drafts, o.Deal.Contact)
+		}
+	}
+	cs, of := Group(drafts)
+	for _, c := range cs {
+		if err := c.Prepare(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := New(SourceOrders, KindOrder)
+	if err := p.AddOrders(m, orders, cs, of, false); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestOrdersModes(t *testing.T) {
+	m := mapper{2: 102, 3: 142}
+	linked := func(o *Order, status int64, live *amocrm.Lead) *Order {
+		o.Link = Link{AmoID: 900 + o.Record.ID}
+		o.Status = Link{Hash: fmt.Sprint(status)}
+		o.Live = live
+		return o
+	}
+	p := planOrders(t, m,
+		order(1, 1, "79001"),                       // new customer, one deal: complex
+		order(2, 1, "79002"), order(3, 1, "79002"), // new customer, two deals: the first carries the contact
+		linked(order(4, 2, "79004"), 1, &amocrm.Lead{ID: 904, PipelineID: 10, StatusID: 101}), // moves
+		linked(order(5, 2, "79005"), 2, nil),                                                  // status as set: unchanged
+		linked(order(6, 3, "79006"), 1, nil),                                                  // deleted in amoCRM
+		linked(order(7, 9, "79007"), 1, &amocrm.Lead{ID: 907, PipelineID: 10, StatusID: 101}), // unmapped status
+	)
+	var got []string
+	for _, d := range p.Deals {
+		got = append(got, fmt.Sprintf("%d:%s/%s", d.Record.ID, d.Mode, d.Action))
+	}
+	want := []string{"4:move/update", "5:keep/unchanged", "6:keep/skip", "7:keep/unchanged", "1:complex/create", "2:complex/create", "3:plain/create"}
+	if !slices.Equal(got, want) {
+		t.Errorf("deals:\n got %v\nwant %v", got, want)
+	}
+	if len(p.Contacts) != 2 || p.Contacts[0].Separate || p.Contacts[1].Separate {
+		t.Errorf("contacts: want both made with their first deal in leads/complex; got %+v", p.Contacts)
+	}
+	if p.Deals[5].Contact != p.Deals[6].Contact {
+		t.Error("the customer's second deal does not follow its first deal's contact")
+	}
+	if d := p.Deals[0]; d.To != 102 || d.From.StatusID != 101 {
+		t.Errorf("move: got %d -> %d, want 101 -> 102", d.From.StatusID, d.To)
+	}
+}
+
+func TestWritesAfterApply(t *testing.T) {
+	p := planOrders(t, mapper{}, order(1, 1, "79001"), order(2, 1, "79002"), order(3, 1, "79002"), order(4, 1, "79004"))
+	// As apply leaves it: order 1 made in complex, customer 79002's contact
+	// made first, order 3 refused, order 4's answer lost.
+	p.Deals[0].ID, p.Deals[0].Contact.ID = 501, 601
+	p.Contacts[1].ID = 602
+	p.Deals[1].ID = 502
+	p.Deals[2].Refused = "amoCRM refused the deal: price: negative"
+	p.Deals[3].Unknown = true
+	w := p.Writes()
+
+	var links []string
+	for _, l := range w.Links {
+		links = append(links, fmt.Sprintf("%s:%d=%d", l.Kind, l.SourceID, l.AmoID))
+	}
+	for _, want := range []string{"order:1=501", "order:2=502", "order_status:1=101", "contact:601=601", "contact:602=602"} {
+		if !slices.Contains(links, want) {
+			t.Errorf("links lack %s: %v", want, links)
+		}
+	}
+	for _, l := range links {
+		if strings.HasPrefix(l, "order:3=") || strings.HasPrefix(l, "order:4=") {
+			t.Errorf("link written for a deal not made: %s", l)
+		}
+	}
+	if len(w.Parked) != 1 || w.Parked[0].Record.ID != 3 {
+		t.Errorf("parked: got %+v, want order 3", w.Parked)
+	}
+	if got := w.Cleared[KindOrder]; slices.Contains(got, 4) || !slices.Contains(got, 1) || !slices.Contains(got, 3) {
+		t.Errorf("cleared markers %v: want 1, 2, 3 and not 4 (its lookup comes next pass)", got)
+	}
+	if w.ContactKeys["phone:79002"] != 602 || w.ContactKeys["phone:79001"] != 601 {
+		t.Errorf("index: got %v", w.ContactKeys)
+	}
+}
+
+func TestEntriesUseNames(t *testing.T) {
+	meta := &transform.Meta{
+		Pipelines:     []amocrm.Pipeline{{ID: 10, Name: "Воронка", Embedded: &amocrm.PipelineEmbedded{Statuses: []amocrm.Status{{ID: 101, Name: "Новый"}}}}},
+		LeadFields:    []amocrm.CustomField{{ID: -3, Name: "goods"}},
+		ContactFields: []amocrm.CustomField{{ID: 700001, Name: "Телефон", Code: "PHONE"}},
+	}
+	p := planOrders(t, mapper{}, order(1, 1, "79001"))
+	p.Fields = []*Field{{Source: SourceOrders, Entity: "lead", Spec: transform.FieldSpec{Name: "goods", Type: "textarea"}, ID: -3}}
+	p.Deals[0].Lead.CustomFieldsValues = []amocrm.CustomFieldValues{{FieldID: -3, Values: []amocrm.FieldValue{{Value: "чай × 2"}}}}
+	p.Contacts[0].Payload.CustomFieldsValues = []amocrm.CustomFieldValues{{FieldID: 700001, Values: []amocrm.FieldValue{{Value: "+79001"}}}}
+	p.Simulate(func() func() int64 { n := int64(0); return func() int64 { n--; return n } }())
+
+	var fields []string
+	for _, e := range p.Entries(meta) {
+		if e.AmoID < 0 {
+			t.Errorf("%s shows a made-up id %d", e.Key, e.AmoID)
+		}
+		for _, c := range e.Changes {
+			fields = append(fields, e.Kind+"."+c.Field+"="+c.New)
+		}
+	}
+	for _, want := range []string{"lead.pipeline=Воронка", "lead.status=Новый", "lead.goods=чай × 2", "contact.Телефон=+79001", "field.type=textarea"} {
+		if !slices.Contains(fields, want) {
+			t.Errorf("entries lack %s: %v", want, fields)
+		}
+	}
+}
+
+func TestResolveFieldIDs(t *testing.T) {
+	p := planOrders(t, mapper{}, order(1, 1, "79001"))
+	p.Fields = []*Field{{Entity: "lead", ID: -7}}
+	p.Deals[0].Lead.CustomFieldsValues = []amocrm.CustomFieldValues{{FieldID: -7}, {FieldID: 55}}
+	p.ResolveFieldIDs(map[int64]int64{-7: 8001})
+	if got := p.Deals[0].Lead.CustomFieldsValues; got[0].FieldID != 8001 || got[1].FieldID != 55 || p.Fields[0].ID != 8001 {
+		t.Errorf("got %v and field id %d, want 8001 in place of -7", got, p.Fields[0].ID)
+	}
+}
+
+func TestPipelineDecide(t *testing.T) {
+	site := amocrm.Pipeline{ID: 5, Name: "Магазин", Embedded: &amocrm.PipelineEmbedded{Statuses: []amocrm.Status{{ID: 51, Name: "Новый"}}}}
+	tests := []struct {
+		name       string
+		step       Pipeline
+		autoUpdate bool
+		action     report.Action
+		add        []string
+		reason     string
+	}{
+		{"none: create", Pipeline{Statuses: []string{"Новый"}}, false, report.Create, nil, ""},
+		{"ours", Pipeline{ID: 5, Known: true, Statuses: []string{"Новый"}}, false, report.Unchanged, nil, ""},
+		{"found by name: adopted", Pipeline{ID: 5, Statuses: []string{"новый"}}, false, report.Unchanged, nil, "adopted: the account already has a pipeline of this name"},
+		{"ours, a status missing", Pipeline{ID: 5, Known: true, Statuses: []string{"Новый", "Оплачен"}}, true, report.Update, []string{"Оплачен"}, ""},
+		{"ours, missing, no auto update", Pipeline{ID: 5, Known: true, Statuses: []string{"Оплачен"}}, false, report.Unchanged, nil,
+			"statuses missing: Оплачен (orders.auto_update_pipelines adds them)"},
+		{"ours, deleted: create", Pipeline{ID: 6, Known: true}, false, report.Create, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := tt.step
+			s.Decide([]amocrm.Pipeline{site}, tt.autoUpdate)
+			if s.Action != tt.action || !slices.Equal(s.Add, tt.add) || s.Reason != tt.reason {
+				t.Errorf("got %s %v %q, want %s %v %q", s.Action, s.Add, s.Reason, tt.action, tt.add, tt.reason)
+			}
+		})
+	}
+}

@@ -1,0 +1,264 @@
+package plan
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/report"
+)
+
+// Writes is what a batch leaves in the state once its plan has been applied
+// (or, in a dry run, simulated): committed in one transaction with the
+// batch's watermark.
+type Writes struct {
+	Links       []Link
+	ContactKeys map[string]int64
+	// Cleared are pending markers whose create is settled, by marker kind.
+	Cleared map[string][]int64
+	// Resolved are records whose parked failure, if any, is settled, by kind.
+	Resolved map[string][]int64
+	Parked   []*Parked
+}
+
+// ContactMarkerKind is the pending-marker kind of the contacts a batch of
+// records of kind creates on their own. The marker's id is the first
+// record's id, and an order and a form may share one.
+func ContactMarkerKind(kind string) string { return "contact_" + kind }
+
+func (w *Writes) link(kind string, sourceID, amoID int64, hash string) {
+	w.Links = append(w.Links, Link{Kind: kind, SourceID: sourceID, AmoID: amoID, Hash: hash})
+}
+
+func (w *Writes) clear(kind string, id int64) {
+	if w.Cleared == nil {
+		w.Cleared = map[string][]int64{}
+	}
+	w.Cleared[kind] = append(w.Cleared[kind], id)
+}
+
+func (w *Writes) resolve(kind string, id int64) {
+	if w.Resolved == nil {
+		w.Resolved = map[string][]int64{}
+	}
+	if !slices.Contains(w.Resolved[kind], id) {
+		w.Resolved[kind] = append(w.Resolved[kind], id)
+	}
+}
+
+func (w *Writes) index(keys []string, contactID int64) {
+	if contactID == 0 {
+		return
+	}
+	if w.ContactKeys == nil {
+		w.ContactKeys = map[string]int64{}
+	}
+	for _, k := range keys {
+		w.ContactKeys[k] = contactID
+	}
+}
+
+// contactSent records that a contact now holds the customer's payload.
+func (w *Writes) contactSent(c *Contact) {
+	if c.ID != 0 && c.Hash != "" {
+		w.link(LinkContact, c.ID, c.ID, c.Hash)
+	}
+	w.index(c.Keys, c.ID)
+}
+
+// Writes derives the state changes from the plan and its outcomes.
+func (p *Plan) Writes() Writes {
+	var w Writes
+	parked := map[int64]bool{}
+	park := func(pk *Parked) {
+		if !parked[pk.Record.ID] {
+			parked[pk.Record.ID] = true
+			w.Parked = append(w.Parked, pk)
+		}
+	}
+	for _, pk := range p.Parked {
+		park(pk)
+	}
+	for _, c := range p.Contacts {
+		if c.Action == report.Create && !c.Separate {
+			continue // made with its deal in leads/complex: settled with it
+		}
+		if reason := c.failure(); reason != "" {
+			for _, r := range c.Records {
+				park(&Parked{Source: c.Source, Record: r, Entity: "contact", Reason: reason})
+			}
+			if c.Refused != "" && c.Separate {
+				w.clear(ContactMarkerKind(p.Kind), c.Records[0].ID)
+			}
+			continue
+		}
+		w.contactSent(c)
+		if c.Action == report.Create {
+			w.clear(ContactMarkerKind(p.Kind), c.Records[0].ID)
+		}
+	}
+	for _, d := range p.Deals {
+		if parked[d.Record.ID] {
+			continue
+		}
+		if d.Refused != "" {
+			park(&Parked{Source: d.Source, Record: d.Record, Entity: "lead", Reason: d.Refused})
+			if d.Creates() {
+				w.clear(p.Kind, d.Record.ID)
+			}
+			continue
+		}
+		if d.Creates() && d.ID == 0 {
+			continue // outcome unknown: the marker stays, the next pass looks first
+		}
+		p.settle(&w, d)
+	}
+	for _, d := range p.Adopted {
+		p.settle(&w, d)
+	}
+	for _, in := range p.Incoming {
+		switch {
+		case in.Refused != "":
+			park(&Parked{Source: SourceForms, Record: in.Record, Entity: "lead", Reason: in.Refused})
+		case in.Unknown && !in.AlreadySent:
+			park(&Parked{Source: SourceForms, Record: in.Record, Entity: "lead",
+				Reason: "incoming lead: outcome unknown; looked up by its form key before it is sent again"})
+		default:
+			w.link(LinkForm, in.Record.ID, in.ID, "")
+			w.resolve(p.Kind, in.Record.ID)
+			w.clear(p.Kind, in.Record.ID)
+		}
+	}
+	for _, u := range p.Users {
+		if parked[u.Record.ID] || u.Contact.ID == 0 {
+			continue
+		}
+		w.link(LinkUser, u.Record.ID, u.Contact.ID, u.Hash)
+		w.resolve(p.Kind, u.Record.ID)
+		w.clear(p.Kind, u.Record.ID)
+	}
+	for _, s := range p.Skipped {
+		w.resolve(s.Record.Kind, s.Record.ID)
+	}
+	for _, id := range p.Settled {
+		w.clear(p.Kind, id)
+	}
+	return w
+}
+
+// settle records a deal that is done: written, unchanged or adopted.
+// Builders set LinkKind only where a link is (re)written and MS2Status to
+// -1 where no status is recorded.
+func (p *Plan) settle(w *Writes, d *Deal) {
+	if d.LinkKind != "" {
+		w.link(d.LinkKind, d.Record.ID, d.ID, d.Hash)
+	}
+	if d.MS2Status >= 0 {
+		w.link(LinkOrderStatus, d.Record.ID, d.SetStatus, strconv.FormatInt(d.MS2Status, 10))
+	}
+	w.resolve(d.Record.Kind, d.Record.ID)
+	if d.LinkKind != "" {
+		w.clear(p.Kind, d.Record.ID)
+	}
+	if c := d.Contact; c != nil && c.ID != 0 {
+		if d.Mode == CreateComplex {
+			w.contactSent(c)
+		} else {
+			w.index(c.Keys, c.ID)
+		}
+	}
+}
+
+// failure is why a contact's records are parked, or "". A contact made in
+// leads/complex shares its deal's fate instead.
+func (c *Contact) failure() string {
+	switch {
+	case c.Refused != "":
+		return c.Refused
+	case c.Action == report.Create && c.Separate && c.ID == 0:
+		return "contact create had no result; it will be looked up before the next try"
+	}
+	return ""
+}
+
+// Failed reports whether the contact could not be written: its records'
+// deals are not sent.
+func (c *Contact) Failed() bool { return c.failure() != "" }
+
+// Refusals counts the writes amoCRM refused.
+func (p *Plan) Refusals() int {
+	n := 0
+	for _, c := range p.Contacts {
+		n += btoi(c.Refused != "")
+	}
+	for _, d := range p.Deals {
+		n += btoi(d.Refused != "")
+	}
+	for _, in := range p.Incoming {
+		n += btoi(in.Refused != "")
+	}
+	return n
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Simulate gives what a plan creates made-up negative ids from next, as a
+// dry run's stand-in for applying it: later batches then match the planned
+// contacts and deals exactly as the real run matches the created ones.
+func (p *Plan) Simulate(next func() int64) {
+	for _, c := range p.Contacts {
+		if c.Action == report.Create {
+			c.ID = next()
+		}
+	}
+	for _, d := range p.Deals {
+		if d.Creates() {
+			if d.Mode == CreateComplex {
+				d.Contact.ID = next()
+			}
+			d.ID = next()
+		}
+	}
+	for _, in := range p.Incoming {
+		in.ID = next()
+	}
+}
+
+// ResolveFieldIDs replaces the made-up ids of planned fields with the ids
+// amoCRM gave them, in every payload of the plan.
+func (p *Plan) ResolveFieldIDs(ids map[int64]int64) {
+	if len(ids) == 0 {
+		return
+	}
+	fix := func(cfv []amocrm.CustomFieldValues) {
+		for i := range cfv {
+			if id, ok := ids[cfv[i].FieldID]; ok {
+				cfv[i].FieldID = id
+			}
+		}
+	}
+	for _, f := range p.Fields {
+		if id, ok := ids[f.ID]; ok {
+			f.ID = id
+		}
+	}
+	for _, c := range p.Contacts {
+		fix(c.Payload.CustomFieldsValues)
+	}
+	for _, d := range p.Deals {
+		fix(d.Lead.CustomFieldsValues)
+	}
+	for _, in := range p.Incoming {
+		for i := range in.Form.Embedded.Leads {
+			fix(in.Form.Embedded.Leads[i].CustomFieldsValues)
+		}
+		for i := range in.Form.Embedded.Contacts {
+			fix(in.Form.Embedded.Contacts[i].CustomFieldsValues)
+		}
+	}
+}

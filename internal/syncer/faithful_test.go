@@ -1,0 +1,137 @@
+package syncer_test
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
+	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
+)
+
+// plannedEntry is what a dry run must predict of a real run's report entry:
+// everything but the ids amoCRM hands out.
+type plannedEntry struct {
+	Source, Kind, Key, Title, Reason string
+	Action                           report.Action
+	Fields                           string // the changed fields' names, in order
+}
+
+func planned(es []report.Entry) []plannedEntry {
+	out := make([]plannedEntry, len(es))
+	for i, e := range es {
+		names := make([]string, len(e.Changes))
+		for j, c := range e.Changes {
+			names[j] = c.Field
+		}
+		out[i] = plannedEntry{Source: e.Source, Kind: e.Kind, Key: e.Key, Title: e.Title, Reason: e.Reason,
+			Action: e.Action, Fields: strings.Join(names, ",")}
+	}
+	return out
+}
+
+// summaryCounts are the numbers of a summary line before its request count
+// and time, which a dry run cannot predict.
+func summaryCounts(r *syncer.Result) string {
+	s := r.Summary()
+	return strings.Join(regexp.MustCompile(`\d+`).FindAllString(s[:strings.Index(s, ";")], -1), " ")
+}
+
+var bareFieldID = regexp.MustCompile(`^field -?\d+$`)
+
+// TestDryRunPredictsRealRun is the contract of a dry run: on a generated
+// shop with repeat customers, users and forms, in an account that needs its
+// site pipeline and fields, the dry run's report and the following real
+// run's report agree entry by entry, and amoCRM then holds exactly the
+// creates it predicted. The same holds after status changes in the shop.
+func TestDryRunPredictsRealRun(t *testing.T) {
+	h := newHarness(t, modxtest.Options{FormIt: true}, func(c *config.Config) {
+		c.Orders.PipelineID = config.IDRef{}
+		c.Forms.Enabled, c.Forms.AsLead = true, true
+		c.Users.Enabled = true
+	})
+	ds, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "modx_", Orders: 240, Users: 30, Forms: 12, Seed: 11})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	round := func(name string) (dry, real []report.Entry) {
+		t.Helper()
+		var d, r entries
+		dres := h.pass(syncer.PassOptions{DryRun: true, Report: &d})
+		leadsBefore, contactsBefore := len(h.box.Leads()), len(h.box.Contacts())
+		rres := h.pass(syncer.PassOptions{Report: &r})
+		if got, want := summaryCounts(rres), summaryCounts(dres); got != want {
+			t.Errorf("%s: real run %q, dry run predicted %q", name, rres.Summary(), dres.Summary())
+		}
+		if got, want := fmt.Sprint(rres.Counts), fmt.Sprint(dres.Counts); got != want {
+			t.Errorf("%s: real run counts %s, dry run predicted %s", name, got, want)
+		}
+		t.Logf("%s: dry run %s; real run %s", name, dres.Summary(), rres.Summary())
+		pd, pr := planned(d), planned(r)
+		for i := range max(len(pd), len(pr)) {
+			switch {
+			case i >= len(pr):
+				t.Errorf("%s: dry run entry %d %+v has no real counterpart", name, i, pd[i])
+			case i >= len(pd):
+				t.Errorf("%s: real entry %d %+v was not predicted", name, i, pr[i])
+			case pd[i] != pr[i]:
+				t.Errorf("%s: entry %d:\n dry  %+v\n real %+v", name, i, pd[i], pr[i])
+			}
+			if t.Failed() && i > 5 {
+				t.FailNow()
+			}
+		}
+		if got, want := len(h.box.Leads())-leadsBefore, dres.Count("lead", report.Create); got != want {
+			t.Errorf("%s: amoCRM gained %d deals, the dry run predicted %d", name, got, want)
+		}
+		if got, want := len(h.box.Contacts())-contactsBefore, dres.Count("contact", report.Create); got != want {
+			t.Errorf("%s: amoCRM gained %d contacts, the dry run predicted %d", name, got, want)
+		}
+		for _, e := range d {
+			for _, c := range e.Changes {
+				if bareFieldID.MatchString(c.Field) {
+					t.Errorf("%s: %s names a field by its id: %q", name, e.Key, c.Field)
+				}
+			}
+		}
+		return d, r
+	}
+
+	dry, _ := round("backfill")
+	kinds := map[string]bool{}
+	for _, e := range dry {
+		kinds[e.Kind+"/"+string(e.Action)] = true
+	}
+	for _, want := range []string{"pipeline/create", "field/create", "lead/create", "contact/create", "contact/unchanged"} {
+		if !kinds[want] {
+			t.Errorf("backfill: the report lacks %s, so the contract proves less than it says; has %v", want, slices.Sorted(mapKeys(kinds)))
+		}
+	}
+
+	// Managers' shop: some orders change status, a returning customer
+	// orders again with a new e-mail, a user edits their phone.
+	for id := ds.FirstOrderID; id < ds.FirstOrderID+12; id++ {
+		testdb.Exec(t, h.db, fmt.Sprintf("UPDATE modx_ms2_orders SET status = 3 WHERE id = %d", id))
+		if _, err := modxtest.InsertStatusLog(h.ctx, h.db, h.shop, modxtest.LogSpec{OrderID: id, Entry: "3"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testdb.Exec(t, h.db, "UPDATE modx_user_attributes SET phone = '+7 (999) 000-11-22' WHERE internalKey = (SELECT MIN(internalKey) FROM (SELECT internalKey FROM modx_user_attributes) u)")
+	round("changes")
+}
+
+func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
+	return func(yield func(K) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}

@@ -277,6 +277,7 @@ func TestImportSettingsOnMODX3(t *testing.T) {
 	if cfg.MODX.Shop != config.ShopAuto {
 		t.Errorf("modx.shop: got %q, want %q", cfg.MODX.Shop, config.ShopAuto)
 	}
+	cfg.MODX.DSN = dsn // with the password, which the import leaves out of the file
 	src := site.New(cfg, site.Options{})
 	defer src.Close()
 	if err := src.OpenShop(context.Background()); err != nil {

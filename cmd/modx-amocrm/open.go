@@ -107,7 +107,8 @@ func passRecord(started time.Time, res *syncer.Result, err error) state.PassReco
 		rec.Started, rec.Finished = res.Started, res.Finished
 		rec.Summary, rec.Read, rec.Parked = res.Summary(), res.Read, res.Parked
 	}
-	if err != nil {
+	// A graceful stop is no failure: what was done is committed.
+	if err != nil && !errors.Is(err, syncer.ErrStopped) {
 		rec.Error = err.Error()
 	}
 	return rec

@@ -205,12 +205,6 @@ type Plan struct {
 // New returns an empty plan for a batch of source's records of kind.
 func New(source, kind string) *Plan { return &Plan{Source: source, Kind: kind} }
 
-// Empty reports whether the plan has nothing to write, render or commit.
-func (p *Plan) Empty() bool {
-	return p.Pipeline == nil && len(p.Fields)+len(p.Contacts)+len(p.Deals)+len(p.Incoming)+len(p.Users)+
-		len(p.Parked)+len(p.Skipped)+len(p.Settled)+len(p.Adopted) == 0 && len(p.Counted) == 0
-}
-
 // Park gives a record up with its reason.
 func (p *Plan) Park(source string, r Record, entity, reason string) {
 	p.Parked = append(p.Parked, &Parked{Source: source, Record: r, Entity: entity, Reason: reason})

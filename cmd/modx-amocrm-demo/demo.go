@@ -244,8 +244,7 @@ func (d *demo) sources() []string {
 // plan to file, the report at reportPath.
 func (d *demo) dryRun(ctx context.Context, file report.Writer, reportPath string) error {
 	fmt.Fprintln(d.out, "\n== dry run: what a sync would do; nothing is written to amoCRM or to the state ==")
-	terminal := newEntryCap(d.out, shownEntries)
-	w := report.Multi(report.NewText(terminal, report.TextOptions{}), file)
+	w := report.Multi(report.NewText(d.out, report.TextOptions{MaxEntries: shownEntries, FullReport: reportPath}), file)
 	res, err := d.syncer.Pass(ctx, syncer.PassOptions{DryRun: true, Report: w})
 	if err != nil {
 		return fmt.Errorf("dry run: %w", err)
@@ -253,9 +252,6 @@ func (d *demo) dryRun(ctx context.Context, file report.Writer, reportPath string
 	err = w.Close(res.ReportSummary(d.sources()))
 	if err != nil {
 		return err
-	}
-	if n := terminal.Held(); n > 0 {
-		fmt.Fprintf(d.out, "… %d more entries in the report: %s\n", n, reportPath)
 	}
 	fmt.Fprintln(d.out, "dry run:", res.Summary())
 	return nil

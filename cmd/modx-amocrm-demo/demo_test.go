@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -196,35 +195,3 @@ func TestParseOptionsUsage(t *testing.T) {
 	}
 }
 
-func TestEntryCap(t *testing.T) {
-	report := "title\n\n  kind  create\n  lead       3\n\n" +
-		"create    lead order:1  A\n" +
-		"update    lead order:2  B\n    name: x -> y\n" +
-		"skip      lead order:3  C\n    no phone\n"
-	tests := []struct {
-		limit int
-		want  string
-		held  int
-	}{
-		{0, "title\n\n  kind  create\n  lead       3\n\n", 3},
-		{2, "title\n\n  kind  create\n  lead       3\n\n" +
-			"create    lead order:1  A\nupdate    lead order:2  B\n    name: x -> y\n", 1},
-		{5, report, 0},
-	}
-	for _, tt := range tests {
-		var out bytes.Buffer
-		c := newEntryCap(&out, tt.limit)
-		// Uneven writes: lines are cut across calls, as a buffered writer does.
-		for chunk := range slices.Chunk([]byte(report), 7) {
-			if _, err := c.Write(chunk); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if out.String() != tt.want {
-			t.Errorf("limit %d: got\n%q\nwant\n%q", tt.limit, out.String(), tt.want)
-		}
-		if c.Held() != tt.held {
-			t.Errorf("limit %d: held %d, want %d", tt.limit, c.Held(), tt.held)
-		}
-	}
-}

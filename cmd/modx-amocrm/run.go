@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -183,7 +184,18 @@ func openReport(io IO, dryRun bool, path string) (rep report.Writer, closeFn fun
 	var writers []report.Writer
 	var file interface{ Close() error }
 	if dryRun {
-		writers = append(writers, report.NewText(io.Stdout, report.TextOptions{Color: isTerminal(io.Stdout)}))
+		opts := report.TextOptions{Color: isTerminal(io.Stdout)}
+		if opts.Color {
+			// A person reads this: the summary and the first entries, and
+			// the whole report in a file (piped, every entry is printed).
+			if path == "" {
+				if path, err = dryRunReportPath(); err != nil {
+					return nil, nil, err
+				}
+			}
+			opts.MaxEntries, opts.FullReport = terminalEntries, path
+		}
+		writers = append(writers, report.NewText(io.Stdout, opts))
 	}
 	if path != "" {
 		w, c, err := report.Open(path)
@@ -207,6 +219,19 @@ func openReport(io IO, dryRun bool, path string) (rep report.Writer, closeFn fun
 		}
 		return nil
 	}, nil
+}
+
+// terminalEntries is how many entries a dry run shows on a terminal.
+const terminalEntries = 20
+
+// dryRunReportPath is where a terminal dry run without -report puts the
+// whole report: a new HTML file in the temporary directory.
+func dryRunReportPath() (string, error) {
+	f, err := os.CreateTemp("", "modx-amocrm-dry-run-*.html")
+	if err != nil {
+		return "", fmt.Errorf("create the dry-run report: %w", err)
+	}
+	return f.Name(), f.Close()
 }
 
 // passSources names the sources a pass covers: -only, else the enabled ones.

@@ -194,4 +194,3 @@ func TestParseOptionsUsage(t *testing.T) {
 		t.Errorf("parseOptions(-h): got %v, want flag.ErrHelp", err)
 	}
 }
-

@@ -12,10 +12,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
+	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
@@ -300,16 +300,19 @@ func checkAmoCRM(ctx context.Context, c *checkLines, s *site.Site) {
 	}
 	m.SiteHost = facts.Host
 	if s.Config.Orders.Enabled && s.Config.Orders.PipelineID.IsZero() {
-		id, ok, err := syncer.SitePipeline(ctx, s.Store)
+		step, err := syncer.DecideSitePipeline(ctx, s.Store, meta.Pipelines, m.MS2Statuses, facts.Name, s.Config.Orders.AutoUpdatePipelines)
 		switch {
 		case err != nil:
 			c.fail("ids", err)
 			return
-		case ok && hasPipeline(meta.Pipelines, id):
-			m.SitePipelineID = id
-			c.ok("pipeline", "orders.pipeline_id = 0: deals go to the site pipeline %d, created by an earlier run", id)
+		case step.Action == report.Create:
+			c.ok("pipeline", "orders.pipeline_id = 0: the first run creates a pipeline named %q mirroring miniShop2's statuses", step.Name)
+		case step.Known:
+			m.SitePipelineID = step.ID
+			c.ok("pipeline", "orders.pipeline_id = 0: deals go to the site pipeline %d, created by an earlier run%s", step.ID, reasonSuffix(step.Reason))
 		default:
-			c.ok("pipeline", "orders.pipeline_id = 0: the first run creates a pipeline named %q mirroring miniShop2's statuses", facts.Name)
+			m.SitePipelineID = step.ID
+			c.ok("pipeline", "orders.pipeline_id = 0: the account's pipeline %q (%d) is adopted as the site pipeline%s", step.Name, step.ID, reasonSuffix(step.Reason))
 		}
 	}
 	if _, err := transform.NewMapper(s.Config, m); err != nil {
@@ -319,11 +322,10 @@ func checkAmoCRM(ctx context.Context, c *checkLines, s *site.Site) {
 	c.ok("ids", "every pipeline, status, user and field the config names exists")
 }
 
-func hasPipeline(ps []amocrm.Pipeline, id int64) bool {
-	for _, p := range ps {
-		if p.ID == id {
-			return true
-		}
+// reasonSuffix appends a step's reason to a check line, when it has one.
+func reasonSuffix(reason string) string {
+	if reason == "" || strings.HasPrefix(reason, "adopted") {
+		return ""
 	}
-	return false
+	return "; " + reason
 }

@@ -232,10 +232,11 @@ func (w *textWriter) printEntry(e Entry) {
 				w.paint(red, shorten(oneLine(c.Old), valueWidth)),
 				w.paint(green, shorten(oneLine(c.New), valueWidth)))
 		}
-	case Skip, Fail:
-		if e.Reason != "" {
-			fmt.Fprintf(w.out, "    %s\n", w.paint(actionColor[e.Action], shorten(oneLine(e.Reason), w.opts.Width-4)))
-		}
+	}
+	// Why: a skip or failure always has its reason; other entries have one
+	// when it tells something (an adopted pipeline, a repaired value).
+	if e.Reason != "" {
+		fmt.Fprintf(w.out, "    %s\n", w.paint(actionColor[e.Action], shorten(oneLine(e.Reason), w.opts.Width-4)))
 	}
 }
 

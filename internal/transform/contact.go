@@ -21,7 +21,7 @@ const (
 // normalised, synthetic and ignored e-mails left out.
 type ContactDraft struct {
 	Keys          []string
-	UserID        int64 // MODX user id, 0 for a form
+	UserID        int64 // the MODX user whose profile it used; 0 for a form, or an account not the customer's
 	Contact       amocrm.Contact
 	MissingFields []FieldSpec // contact fields to create (contacts.auto_create_fields)
 	Notes         []string    // documented repairs and skipped values

@@ -186,6 +186,9 @@ func (db *DB) attachCustomers(ctx context.Context, s *Schema, orders []Order, cu
 	if err != nil {
 		return err
 	}
+	if err := db.markAccounts(ctx, s, users); err != nil {
+		return err
+	}
 	byUser := make(map[int64]*Customer, len(users))
 	for i := range users {
 		byUser[users[i].ID] = &users[i]

@@ -62,6 +62,7 @@ func (n shopNames) tables() []string {
 // knownTables are the tables (without prefix) any reader may touch.
 var knownTables = slices.Concat(
 	[]string{"users", "user_attributes", "site_content", "system_settings", "context_setting", "manager_log", "site_plugins"},
+	[]string{"member_groups", "access_context"}, // who may enter the manager (accounts.go)
 	miniShop2.tables(), miniShop3.tables(), []string{ms3Customers},
 	[]string{"formit_forms", "amocrm_leads", "amocrm_users", "amocrm_status"},
 )

@@ -242,7 +242,7 @@ func TestCustomerExtendedBrokenStillSends(t *testing.T) {
 	user := h.user(modxtest.UserSpec{FullName: "Пётр", Email: "petr@example.org", Extended: &broken})
 	id := h.order(modxtest.OrderSpec{UserID: user, Address: map[string]any{"receiver": "Пётр", "phone": "+7 966 000-00-01"}})
 	var log bytes.Buffer
-	s := syncer.New(h.cfg, h.source, h.client(), h.store, syncer.Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	s := syncer.New(h.cfg, h.source, h.site.Client, h.store, syncer.Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	res, err := s.Pass(h.ctx, syncer.PassOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
@@ -385,9 +384,6 @@ func (s *Syncer) mapOrders(p *pass, pl *plan.Plan, orders []*plan.Order, rows []
 			}
 			o.Deal = deal
 			mapped = append(mapped, o)
-			if attempt == 0 && len(deal.Notes) > 0 {
-				s.log.Info("order repaired", "source", SourceOrders, "order_id", o.Record.ID, "repairs", strings.Join(deal.Notes, "; "))
-			}
 			lead = append(lead, deal.MissingFields...)
 			if deal.Contact != nil {
 				contact = append(contact, deal.Contact.MissingFields...)

@@ -45,17 +45,22 @@ func (s *Store) MarkPendings(ctx context.Context, ps []PendingCreate) error {
 	if len(ps) == 0 {
 		return nil
 	}
-	return s.Commit(ctx, func(tx *Tx) error {
-		args := make([]any, 0, 6*len(ps))
-		for _, p := range ps {
-			args = append(args, p.Kind, p.SourceID, p.Key, p.PayloadHash, p.AboveID, tx.now)
-		}
-		return tx.insertRows(fmt.Sprintf("mark %d creates pending", len(ps)),
-			`INSERT INTO {{prefix}}pending (kind, source_id, lookup_key, payload_hash, above_id, created_at)`,
-			`ON DUPLICATE KEY UPDATE lookup_key = VALUES(lookup_key), payload_hash = VALUES(payload_hash),
-			above_id = VALUES(above_id), created_at = VALUES(created_at)`,
-			6, args)
-	})
+	return s.Commit(ctx, func(tx *Tx) error { return tx.MarkPendings(ps) })
+}
+
+// MarkPendings records markers with the rest of the transaction (what the
+// creates' bound was, say), which must commit before the creates start.
+// CreatedAt is set to now.
+func (tx *Tx) MarkPendings(ps []PendingCreate) error {
+	args := make([]any, 0, 6*len(ps))
+	for _, p := range ps {
+		args = append(args, p.Kind, p.SourceID, p.Key, p.PayloadHash, p.AboveID, tx.now)
+	}
+	return tx.insertRows(fmt.Sprintf("mark %d creates pending", len(ps)),
+		`INSERT INTO {{prefix}}pending (kind, source_id, lookup_key, payload_hash, above_id, created_at)`,
+		`ON DUPLICATE KEY UPDATE lookup_key = VALUES(lookup_key), payload_hash = VALUES(payload_hash),
+		above_id = VALUES(above_id), created_at = VALUES(created_at)`,
+		6, args)
 }
 
 // Pending returns the pending creates of kind, oldest first.

@@ -82,7 +82,7 @@ func (s *Syncer) createContacts(ctx context.Context, p *pass, pl *plan.Plan) err
 	for i, c := range todo {
 		marks[i] = state.PendingCreate{Kind: plan.ContactMarkerKind(pl.Kind), SourceID: c.Records[0].ID, Key: c.Keys[0]}
 	}
-	above, err := s.markPending(ctx, &p.newestContact, marks)
+	above, err := s.markPending(ctx, p, &p.newestContact, marks)
 	if err != nil {
 		return fmt.Errorf("create contacts: %w", err)
 	}
@@ -156,7 +156,7 @@ func (s *Syncer) createDeals(ctx context.Context, p *pass, pl *plan.Plan) error 
 	for _, d := range slices.Concat(complex, plain) {
 		marks = append(marks, state.PendingCreate{Kind: pl.Kind, SourceID: d.Record.ID, Key: d.LookupKey, PayloadHash: d.Hash})
 	}
-	above, err := s.markPending(ctx, &p.newestLead, marks)
+	above, err := s.markPending(ctx, p, &p.newestLead, marks)
 	if err != nil {
 		return fmt.Errorf("create deals: %w", err)
 	}
@@ -414,7 +414,7 @@ func (s *Syncer) sendIncoming(ctx context.Context, p *pass, pl *plan.Plan) error
 	for i, in := range todo {
 		marks[i] = state.PendingCreate{Kind: pl.Kind, SourceID: in.Record.ID, Key: in.Key}
 	}
-	above, err := s.markPending(ctx, &p.newestLead, marks)
+	above, err := s.markPending(ctx, p, &p.newestLead, marks)
 	if err != nil {
 		return fmt.Errorf("create incoming leads: %w", err)
 	}

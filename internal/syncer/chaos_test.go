@@ -16,11 +16,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
@@ -146,27 +146,22 @@ func chaosChild() int {
 	cfg := config.Default()
 	cfg.MODX.DSN, cfg.MODX.TablePrefix = os.Getenv(envChaosDSN), "modx_"
 	cfg.AmoCRM.BaseURL, cfg.AmoCRM.LongLivedToken = os.Getenv(envChaosURL), testToken
+	cfg.AmoCRM.RateLimit, cfg.AmoCRM.Timeout = 1000, config.Duration{Duration: 5 * time.Second}
 	cfg.Orders.Enabled, cfg.Orders.PipelineID = true, config.IDRef{Name: "Воронка"}
 	cfg.Sync.Start, cfg.Sync.Settle = "all", config.Duration{}
 	chaosConfig(&cfg)
-	db, store, err := openChild(ctx, &cfg)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
 	seed, _ := strconv.ParseUint(os.Getenv(envChaosSeed), 10, 64)
-	client, err := amocrm.New(amocrm.Config{
-		BaseURL: cfg.AmoCRM.BaseURL, LongLivedToken: testToken, RateLimit: 1000, Timeout: 5 * time.Second,
+	s, err := site.Open(ctx, &cfg, site.Options{
 		HTTPClient: &http.Client{Transport: &chaosTransport{rng: rand.New(rand.NewPCG(seed, 7))}},
 		Sleep:      func(context.Context, time.Duration) error { return nil },
-	}, store)
+	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	s := syncer.New(&cfg, db, client, store, syncer.Options{})
+	sy := syncer.New(&cfg, s.Shop, s.Client, s.Store, syncer.Options{})
 	for {
-		if _, err := s.Pass(ctx, syncer.PassOptions{}); err != nil && !errors.Is(err, syncer.ErrStopped) {
+		if _, err := sy.Pass(ctx, syncer.PassOptions{}); err != nil && !errors.Is(err, syncer.ErrStopped) {
 			fmt.Fprintln(os.Stderr, "pass:", err)
 		}
 	}

@@ -13,11 +13,10 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
-	"github.com/modx-amocrm/modx-amocrm/internal/state"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
@@ -166,34 +165,14 @@ func crashingPass(point string) int {
 	ctx := context.Background()
 	cfg := crashConfig(os.Getenv(envCrashDSN), os.Getenv(envCrashURL), modxtest.Options{Generation: os.Getenv(envCrashShop)},
 		os.Getenv(envCrashUnsorted) != "")
-	db, store, err := openChild(ctx, cfg)
+	s, err := site.Open(ctx, cfg, site.Options{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	client, err := amocrm.New(amocrm.Config{BaseURL: cfg.AmoCRM.BaseURL, LongLivedToken: testToken, RateLimit: 1000}, store)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	_, err = syncer.New(cfg, db, crashingCRM{client, point}, store, syncer.Options{}).Pass(ctx, syncer.PassOptions{})
+	_, err = syncer.New(cfg, s.Shop, crashingCRM{s.Client, point}, s.Store, syncer.Options{}).Pass(ctx, syncer.PassOptions{})
 	fmt.Fprintln(os.Stderr, "pass ended without crashing:", err)
 	return 3
-}
-
-// openChild opens, in a child process, the shop and the state its parent
-// test made.
-func openChild(ctx context.Context, cfg *config.Config) (*modx.DB, *state.Store, error) {
-	db, err := modx.Open(ctx, cfg.MODX.DSN, modx.Options{Prefix: cfg.MODX.TablePrefix})
-	if err != nil {
-		return nil, nil, err
-	}
-	sdb, err := openSQL(cfg.MODX.DSN)
-	if err != nil {
-		return nil, nil, err
-	}
-	store, err := state.Open(sdb, cfg.State.TablePrefix)
-	return db, store, err
 }
 
 func crashConfig(dsn, url string, shop modxtest.Options, unsorted bool) *config.Config {
@@ -202,6 +181,7 @@ func crashConfig(dsn, url string, shop modxtest.Options, unsorted bool) *config.
 	cfg.MODX.TablePrefix = "modx_"
 	cfg.AmoCRM.BaseURL = url
 	cfg.AmoCRM.LongLivedToken = testToken
+	cfg.AmoCRM.RateLimit = 1000
 	cfg.Orders.Enabled = true
 	cfg.Orders.PipelineID = config.IDRef{Name: "Воронка"}
 	cfg.Orders.StatusMap = map[string]config.IDRef{strconv.FormatInt(modxtest.Statuses(shop).Paid, 10): {Name: "Оплачен"}}

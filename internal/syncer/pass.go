@@ -43,7 +43,7 @@ type pass struct {
 	// indexed: the contact index was brought up to date in this pass.
 	indexed bool
 	// newestLead and newestContact bound what a create of the pass may
-	// have stored, for its pending marker (see reconcile.go).
+	// have stored, for its pending marker (see newestID).
 	newestLead, newestContact newestID
 	// parkedKinds are the record kinds with parked failures: only they need
 	// their failures settled at commit.
@@ -120,8 +120,8 @@ func (s *Syncer) newPass(ctx context.Context, opts PassOptions) (*pass, error) {
 		retried:       map[int64]bool{},
 		planned:       map[int64]bool{},
 		parkedKinds:   map[string]bool{},
-		newestLead:    newestID{ask: s.crm.NewestLeadID},
-		newestContact: newestID{ask: s.crm.NewestContactID},
+		newestLead:    newestID{meta: metaNewestLead, ask: s.crm.NewestLeadID},
+		newestContact: newestID{meta: metaNewestContact, ask: s.crm.NewestContactID},
 		result: &Result{
 			DryRun:   opts.DryRun,
 			Started:  s.now(),

@@ -3,9 +3,11 @@ package syncer
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
@@ -19,42 +21,78 @@ import (
 // first (order[id]=desc, which every account has), down to the lowest bound
 // of a batch's markers, settles all of them: found, or certainly not stored.
 
-// newestID is the highest id of one amoCRM list (leads or contacts) that a
-// pass knows of: amoCRM's answer, asked once and only by a pass that creates,
-// raised by every id the pass creates. A create's marker records it.
+// newestID is the highest id of one amoCRM list (leads or contacts) known:
+// amoCRM's answer, raised by every id a create returns. A create's marker
+// records it. It is kept in the state with the markers, so amoCRM is asked
+// at most once per newestTTL, by a pass that creates; a bound older than
+// amoCRM's newest id is still a bound, it only makes a lookup page more.
 type newestID struct {
-	known bool
-	id    int64
+	meta  string // the state meta entry keeping it between passes
 	ask   func(context.Context) (int64, error)
+	known bool
+	kept  keptID
 }
 
-// get returns the bound, asking amoCRM the first time.
-func (n *newestID) get(ctx context.Context) (int64, error) {
-	if !n.known {
-		id, err := n.ask(ctx)
-		if err != nil {
-			return 0, fmt.Errorf("read the newest id: %w", err)
-		}
-		n.id, n.known = max(n.id, id), true
-	}
-	return n.id, nil
+// keptID is a newestID as the state keeps it.
+type keptID struct {
+	ID      int64     `json:"id"`
+	AskedAt time.Time `json:"asked_at"` // when amoCRM last said what its newest was
 }
+
+// The state meta entries keeping the bounds, and how long a kept bound is
+// used before amoCRM is asked again.
+const (
+	metaNewestLead    = "newest_lead_id"
+	metaNewestContact = "newest_contact_id"
+	newestTTL         = time.Hour
+)
 
 // saw raises the bound to an id amoCRM gave.
-func (n *newestID) saw(id int64) { n.id = max(n.id, id) }
+func (n *newestID) saw(id int64) { n.kept.ID = max(n.kept.ID, id) }
+
+// bound returns n, from the state while it is fresh, else from amoCRM.
+func (s *Syncer) bound(ctx context.Context, p *pass, n *newestID) (int64, error) {
+	if n.known {
+		return n.kept.ID, nil
+	}
+	v, ok, err := s.store.Meta(ctx, n.meta)
+	if err != nil {
+		return 0, fmt.Errorf("read the newest id: %w", err)
+	}
+	var kept keptID
+	if fresh := ok && json.Unmarshal([]byte(v), &kept) == nil && p.now().Sub(kept.AskedAt) < newestTTL; !fresh {
+		if kept.ID, err = n.ask(ctx); err != nil {
+			return 0, fmt.Errorf("read the newest id: %w", err)
+		}
+		kept.AskedAt = p.now().UTC()
+	}
+	n.kept = keptID{ID: max(n.kept.ID, kept.ID), AskedAt: kept.AskedAt}
+	n.known = true
+	return n.kept.ID, nil
+}
 
 // markPending commits the markers of a batch's creates, each with the
-// newest id of their list known now (see newestID), before the creates
-// start; it returns that bound.
-func (s *Syncer) markPending(ctx context.Context, newest *newestID, marks []state.PendingCreate) (int64, error) {
-	above, err := newest.get(ctx)
+// bound of its list (see newestID), before the creates start; it returns
+// that bound.
+func (s *Syncer) markPending(ctx context.Context, p *pass, n *newestID, marks []state.PendingCreate) (int64, error) {
+	above, err := s.bound(ctx, p, n)
 	if err != nil {
 		return 0, err
 	}
 	for i := range marks {
 		marks[i].AboveID = above
 	}
-	if err := s.store.MarkPendings(ctx, marks); err != nil {
+	kept, err := json.Marshal(n.kept)
+	if err != nil {
+		return 0, fmt.Errorf("keep the newest id: %w", err)
+	}
+	err = s.store.Commit(ctx, func(tx *state.Tx) error {
+		if err := tx.MarkPendings(marks); err != nil {
+			return err
+		}
+		return tx.SetMeta(n.meta, string(kept))
+	})
+	if err != nil {
 		return 0, fmt.Errorf("mark %d creates pending: %w", len(marks), err)
 	}
 	return above, nil

@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
+	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
 
 // TestMergedIntoAnotherOrdersDeal: with amoCRM's duplicate control on, a
@@ -95,4 +97,37 @@ func TestIndexRefreshReadsOnlyWhatChanged(t *testing.T) {
 			t.Errorf("contacts: got %d, want 603", got)
 		}
 	})
+}
+
+// TestNewestIDKeptBetweenPasses: the bound a create's marker records is
+// asked of amoCRM once, kept in the state with the markers and raised by
+// the ids the creates return, so a later pass that creates asks nothing
+// more until the kept answer is an hour old.
+func TestNewestIDKeptBetweenPasses(t *testing.T) {
+	h := newHarness(t, modxtest.Options{}, nil)
+	asks := func() int {
+		n := 0
+		for _, r := range h.box.Requests() {
+			if r.Path == "/api/v4/leads" && strings.Contains(r.Query, "limit=1&") {
+				n++
+			}
+		}
+		return n
+	}
+	var orders []int64
+	for i, want := range []int{1, 1, 2} {
+		if i == 2 {
+			testdb.Exec(t, h.db, `UPDATE amocrm_sync_meta SET value = JSON_SET(value, '$.asked_at', '2020-01-01T00:00:00Z') WHERE name = 'newest_lead_id'`)
+		}
+		orders = append(orders, h.order(modxtest.OrderSpec{Address: map[string]any{"phone": fmt.Sprintf("+7 908 000-00-%02d", i), "email": nil}}))
+		h.pass(syncer.PassOptions{})
+		if got := asks(); got != want {
+			t.Errorf("after pass %d: amoCRM asked for its newest deal %d times, want %d", i+1, got, want)
+		}
+	}
+	marks, err := h.store.Pending(h.ctx, plan.KindOrder)
+	if err != nil || len(marks) != 0 {
+		t.Fatalf("pending: %+v %v", marks, err)
+	}
+	h.checkOnce(t, once{orders: orders, deals: 3, contacts: 3})
 }

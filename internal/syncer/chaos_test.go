@@ -51,7 +51,7 @@ const (
 	// then read again one request each.
 	chaosPer50            = 3
 	chaosPerRun           = 20
-	chaosPerRunUnfiltered = 300
+	chaosPerRunUnfiltered = 250
 )
 
 // TestChaos backfills a few thousand orders with processes SIGKILLed at

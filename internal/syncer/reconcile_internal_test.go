@@ -4,12 +4,14 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"log/slog"
 	"maps"
 	"slices"
 	"strconv"
 	"testing"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 )
 
@@ -138,5 +140,48 @@ func TestFindLeads(t *testing.T) {
 					crm.calls, crm.pages, crm.searched, tt.pages, tt.searched)
 			}
 		})
+	}
+}
+
+// byID answers LeadsByIDs from a fixed list.
+type byID struct {
+	CRM
+	leads []amocrm.Lead
+}
+
+func (b byID) LeadsByIDs(_ context.Context, ids []int64, _ bool) ([]amocrm.Lead, error) {
+	return slices.DeleteFunc(slices.Clone(b.leads), func(l amocrm.Lead) bool { return !slices.Contains(ids, l.ID) }), nil
+}
+
+// TestUnmerge: leads/complex answered two of our deals with one deal (or
+// merged: true): the one whose key the deal holds keeps it, the others are
+// made again through leads on the merged contact, and no merged contact's
+// payload counts as sent.
+func TestUnmerge(t *testing.T) {
+	deal := func(order string, leadID int64) *plan.Deal {
+		return &plan.Deal{Record: plan.Record{Kind: plan.KindOrder, ID: 1}, Mode: plan.CreateComplex, ID: leadID,
+			KeyField: "MODX_ORDER", LookupKey: order, Contact: &plan.Contact{ID: 601, Hash: "h"}}
+	}
+	a, b, c := deal("1", 501), deal("2", 501), deal("3", 502) // 502: another order's deal, merged into
+	s := &Syncer{crm: byID{leads: []amocrm.Lead{orderLead(501, "1"), orderLead(502, "9")}}, log: slog.New(slog.DiscardHandler)}
+	again, err := s.unmerge(context.Background(), []*plan.Deal{a, b, c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(again, []*plan.Deal{b, c}) {
+		t.Fatalf("made again: %v, want the deals of orders 2 and 3", again)
+	}
+	if a.ID != 501 || a.Mode != plan.CreateComplex {
+		t.Errorf("order 1's deal: %d %s, want 501 kept", a.ID, a.Mode)
+	}
+	for _, d := range again {
+		if d.ID != 0 || d.Mode != plan.CreatePlain || d.Contact.ID != 601 {
+			t.Errorf("order %s: id %d, mode %s, contact %d; want a plain create on contact 601", d.LookupKey, d.ID, d.Mode, d.Contact.ID)
+		}
+	}
+	for _, d := range []*plan.Deal{a, b, c} {
+		if !d.Contact.Merged {
+			t.Errorf("order %s: contact not marked merged", d.LookupKey)
+		}
 	}
 }

@@ -223,7 +223,7 @@ func (g *generator) drawPeople(context.Context) error {
 			p.sharedPerson, p.guest, p.email, p.username = true, false, g.ds.SharedEmail, g.ds.SharedEmail
 		case i%3 == 0: // registered through the site: own login, phone in "phone"
 			p.username, p.profilePhone, p.mobile, p.guest = fmt.Sprintf("login%d", p.id), p.mobile, "", false
-			p.extended = `{"amoCRMFields":{"position":"Менеджер"}}`
+			p.extended = phpEscape(`{"amoCRMFields":{"position":"Менеджер"}}`)
 		case i%7 == 0: // guest without e-mail: miniShop2 invents {receiver}@{host}
 			p.email = fmt.Sprintf("%s%d@%s", strings.ToLower(translit(p.name)), p.id, host)
 			p.username = p.email
@@ -395,7 +395,7 @@ func (g *generator) drawOrder(o Options, st StatusIDs, id int64, created time.Ti
 	for j := 0; j < count; j++ {
 		l := genLine{product: g.products[g.rnd.IntN(len(g.products))], qty: 1 + g.rnd.IntN(3)}
 		if g.chance(40) {
-			l.options = fmt.Sprintf(`{"color":"%s","size":"%d"}`, g.pick(colors), 36+g.rnd.IntN(10))
+			l.options = phpEscape(fmt.Sprintf(`{"color":"%s","size":"%d"}`, g.pick(colors), 36+g.rnd.IntN(10)))
 		} else if g.chance(50) {
 			l.options = "[]"
 		}
@@ -404,7 +404,7 @@ func (g *generator) drawOrder(o Options, st StatusIDs, id int64, created time.Ti
 	}
 	ord.delivery = g.rnd.IntN(2) * 30000
 	if g.chance(5) {
-		ord.properties = `{"amoCRMFields":{"tags":"сайт"}}`
+		ord.properties = phpEscape(`{"amoCRMFields":{"tags":"сайт"}}`)
 	}
 	ord.deliveryID = 1 + g.rnd.IntN(2)
 	ord.paymentID = 1 + g.rnd.IntN(2)
@@ -552,8 +552,8 @@ func (g *generator) forms(ctx context.Context) error {
 	start := g.now.AddDate(0, -3, 0)
 	for i := 0; i < g.o.Forms; i++ {
 		name := g.pick(firstNames)
-		values := fmt.Sprintf(`{"Ф.И.О":"%s","Телефон":"%s","Адрес эл. почты":"","Сообщение":"Перезвоните 🙏"}`,
-			name, g.phoneShape(g.tenDigits()))
+		values := phpEscape(fmt.Sprintf(`{"Ф.И.О":"%s","Телефон":"%s","Адрес эл. почты":"","Сообщение":"Перезвоните 🙏"}`,
+			name, g.phoneShape(g.tenDigits())))
 		encrypted, typ := false, 1
 		if g.chance(10) {
 			values, encrypted, typ = EncryptFormValues(g.ds.FormItKey, values), true, 2

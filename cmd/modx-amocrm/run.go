@@ -88,7 +88,7 @@ func runOnce(ctx context.Context, io IO, s *site, opts syncer.PassOptions, repor
 	passCtx, cancel := graceful(ctx)
 	defer cancel()
 	opts.Stop = ctx.Done()
-	opts.FullUserScan = true
+	opts.FullUserScan, opts.CompareStatuses = true, true
 
 	rep, closeReport, err := openReport(io, opts.DryRun, reportPath)
 	if err != nil {

@@ -41,6 +41,22 @@ func (db *DB) OrderHeaders(ctx context.Context, afterID int64, limit int) ([]Ord
 	return out, err
 }
 
+// StatusZero counts the orders at status 0, and of them those created
+// before cut: orders still being written, or placed by miniShop2 4.4.1,
+// which leaves new orders there (its issue #950).
+func (db *DB) StatusZero(ctx context.Context, cut time.Time) (all, before int, err error) {
+	s, err := db.detected(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	n := s.names
+	q := "SELECT COUNT(*), COALESCE(SUM(o.createdon < ?), 0) FROM " + db.table(n.orders) + " o WHERE o.`" + n.status + "` = 0"
+	err = db.each(ctx, "count orders at status 0", q, args(db.wallString(cut)), func(rows *sql.Rows) error {
+		return rows.Scan(&all, &before)
+	})
+	return all, before, err
+}
+
 // LoadOrders reads full orders — header, address, cart lines with articles
 // and category ancestries, delivery and payment names, customer — with a
 // fixed number of queries for the whole batch. Unknown ids are absent; the

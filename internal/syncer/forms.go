@@ -99,14 +99,7 @@ func (s *Syncer) newForms(ctx context.Context, p *pass, key string) (*page, erro
 		return nil, err
 	}
 	return &page{plan: pl, rows: len(forms), more: more,
-		commit: func(tx *state.Tx) error {
-			for _, w := range waits {
-				if err := tx.PutWaiting(w); err != nil {
-					return err
-				}
-			}
-			return tx.SetWatermark(SourceForms, mark)
-		},
+		commit: waitAndMark(waits, SourceForms, mark),
 		done: func() { p.marks[SourceForms] = mark },
 	}, nil
 }

@@ -171,14 +171,7 @@ scan:
 		pl.Park(SourceOrders, orderRecord(h.ID, h.Num), "lead", s.stuckReason(h.CreatedOn))
 	}
 	return &page{plan: pl, rows: len(headers), more: more,
-		commit: func(tx *state.Tx) error {
-			for _, w := range waits {
-				if err := tx.PutWaiting(w); err != nil {
-					return err
-				}
-			}
-			return tx.SetWatermark(SourceOrders, mark)
-		},
+		commit: waitAndMark(waits, SourceOrders, mark),
 		done: func() { p.marks[SourceOrders] = mark },
 	}, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/state"
 )
 
 // settling applies sync.settle to new rows. A row is ready when it is older
@@ -50,4 +52,17 @@ func (c settling) since(own time.Time) time.Time {
 		return c.now
 	}
 	return own
+}
+
+// waitAndMark commits a page of new rows: the ones left waiting, and the
+// watermark moved past them.
+func waitAndMark(waits []state.Waiting, source string, mark int64) func(*state.Tx) error {
+	return func(tx *state.Tx) error {
+		for _, w := range waits {
+			if err := tx.PutWaiting(w); err != nil {
+				return err
+			}
+		}
+		return tx.SetWatermark(source, mark)
+	}
 }

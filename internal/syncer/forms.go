@@ -46,7 +46,7 @@ func (s *Syncer) syncForms(ctx context.Context, p *pass) error {
 			plan: func(ctx context.Context, p *pass, ids []int64) (*page, error) {
 				return s.waitingForms(ctx, p, ids, key)
 			}},
-		&queue{load: s.dueFormIDs, plan: byID},
+		&queue{load: s.dueIDs(plan.KindForm), plan: byID},
 	}
 	for _, r := range readers {
 		if err := s.drain(ctx, p, r); err != nil {
@@ -100,7 +100,7 @@ func (s *Syncer) newForms(ctx context.Context, p *pass, key string) (*page, erro
 	}
 	return &page{plan: pl, rows: len(forms), more: more,
 		commit: waitAndMark(waits, SourceForms, mark),
-		done: func() { p.marks[SourceForms] = mark },
+		done:   func() { p.marks[SourceForms] = mark },
 	}, nil
 }
 
@@ -124,18 +124,6 @@ func (s *Syncer) waitingForms(ctx context.Context, p *pass, ids []int64, key str
 	}
 	pl, err := s.planForms(ctx, p, ready, key)
 	return &page{plan: pl, commit: func(tx *state.Tx) error { return tx.DeleteWaitings(plan.KindForm, done) }}, err
-}
-
-func (s *Syncer) dueFormIDs(ctx context.Context, p *pass) ([]int64, error) {
-	due, err := s.store.DueFailures(ctx, plan.KindForm, p.now(), pageSize)
-	if err != nil {
-		return nil, fmt.Errorf("read parked forms: %w", err)
-	}
-	ids := make([]int64, len(due))
-	for i, f := range due {
-		ids[i] = f.SourceID
-	}
-	return ids, nil
 }
 
 // formsByID reads forms again from MODX by id and plans them. A form

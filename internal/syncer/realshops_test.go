@@ -39,7 +39,7 @@ func (h *harness) dbNow() time.Time {
 func (h *harness) loggedPass(opts syncer.PassOptions) (*syncer.Result, string) {
 	h.t.Helper()
 	var buf bytes.Buffer
-	s := syncer.New(h.cfg, h.source, h.client(), h.store, syncer.Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	s := syncer.New(h.cfg, h.source, h.site.Client, h.store, syncer.Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
 	res, err := s.Pass(h.ctx, opts)
 	if err != nil {
 		h.t.Fatalf("pass: %v", err)

@@ -228,7 +228,7 @@ func (m *Mapper) resolveStatusMap() error {
 			found = true
 		}
 		if !found {
-			return fmt.Errorf("%s: %w", key, notFound("status", ref))
+			return fmt.Errorf("%s: %w", key, notFound("status", ref, "any pipeline", m.acc.statusNames()))
 		}
 	}
 	return nil

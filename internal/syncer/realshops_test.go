@@ -350,3 +350,24 @@ func TestUsersStartNowTakeABaseline(t *testing.T) {
 		t.Errorf("contacts: %q, want the new user and the edited one (%s)", got, res.Summary())
 	}
 }
+
+// TestMiniShop3CartsAreNotRemembered (case 5): every MiniShop3 order is a
+// cart row first and is placed by a logged status change, so its carts are
+// not kept on the waiting list (miniShop2's are, from their createdon).
+func TestMiniShop3CartsAreNotRemembered(t *testing.T) {
+	forEachShop(t, modxtest.Options{}, func(t *testing.T, shop modxtest.Options) {
+		h := newHarness(t, shop, nil)
+		cart := h.order(modxtest.OrderSpec{Status: h.statuses().Draft, CreatedOn: h.dbNow().Add(-time.Minute)})
+		h.pass(syncer.PassOptions{})
+		waiting, err := h.store.Waiting(h.ctx, "order")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := shop.Generation != modxtest.GenMS3; (len(waiting) == 1) != want {
+			t.Errorf("waiting list %+v; want the cart on it: %v", waiting, want)
+		}
+		h.place(cart)
+		h.pass(syncer.PassOptions{})
+		h.lead(cart)
+	})
+}

@@ -197,9 +197,9 @@ func TestCheckSaysWhereShopTimesComeFrom(t *testing.T) {
 			"ok    zone        shop times read in Europe/Samara (date_timezone setting)"},
 		{"config", modxtest.Options{PHPTimezone: "Europe/Samara"}, "", false, ""},
 		{"measured", modxtest.Options{PHPTimezone: "Europe/Samara"}, "", true,
-			"warn  zone        shop times read in UTC+04:00 (measured from 1 guest checkouts, a guess: date_timezone is empty); set modx.timezone"},
+			"warn  zone        shop times read in UTC+04:00 (measured, 1 guest checkouts agree; a guess, as date_timezone is empty); set modx.timezone"},
 		{"nothing to measure", modxtest.Options{PHPTimezone: "Europe/Samara"}, "", false,
-			"warn  zone        shop times read in UTC (UTC, a guess: date_timezone is empty and no guest checkout shows the offset)"},
+			"warn  zone        shop times read in UTC (a guess, as date_timezone is empty and no guest checkout shows the offset)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newShopEnv(t, tt.shop)

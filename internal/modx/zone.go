@@ -88,7 +88,7 @@ func (db *DB) zoneFromSetting(ctx context.Context, tables map[string]*Table, nam
 // seldom fall within seconds of a quarter hour, and are outvoted.
 func (db *DB) measureZone(ctx context.Context, tables map[string]*Table) (*Zone, error) {
 	guess := &Zone{Location: time.UTC, Guessed: true, measuredAt: time.Now(),
-		Source: "UTC, a guess: date_timezone is empty and no guest checkout shows the offset"}
+		Source: "a guess, as date_timezone is empty and no guest checkout shows the offset"}
 	s := &Schema{Tables: tables}
 	n, err := chooseShop(s, db.shop)
 	if err != nil || !s.Has(n.orders, "user_id") || !s.Has(n.orders, "createdon") || !s.Has("users", "createdon") {
@@ -128,7 +128,7 @@ func (db *DB) measureZone(ctx context.Context, tables map[string]*Table) (*Zone,
 		return guess, nil
 	}
 	guess.Location, guess.samples = time.FixedZone(offsetName(best), int(best)), most
-	guess.Source = fmt.Sprintf("measured from %d guest checkouts, a guess: date_timezone is empty", most)
+	guess.Source = fmt.Sprintf("measured, %d guest checkouts agree; a guess, as date_timezone is empty", most)
 	return guess, nil
 }
 

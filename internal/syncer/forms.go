@@ -68,6 +68,9 @@ func (s *Syncer) newForms(ctx context.Context, p *pass, key string) (*page, erro
 	}
 	p.result.Read[SourceForms] += len(forms)
 	s.metrics.RowsRead(SourceForms, len(forms))
+	if len(forms) == 0 {
+		return nil, nil
+	}
 	clock, err := s.settling(ctx)
 	if err != nil {
 		return nil, err

@@ -139,6 +139,9 @@ func (s *Syncer) newOrders(ctx context.Context, p *pass) (*page, error) {
 	}
 	p.result.Read[SourceOrders] += len(headers)
 	s.metrics.RowsRead(SourceOrders, len(headers))
+	if len(headers) == 0 {
+		return nil, nil
+	}
 	clock, err := s.settling(ctx)
 	if err != nil {
 		return nil, err
@@ -149,7 +152,11 @@ func (s *Syncer) newOrders(ctx context.Context, p *pass) (*page, error) {
 	mark, more := wm, len(headers) == pageSize
 scan:
 	for _, h := range headers {
+		reason := p.notPlaced(h.Status)
 		switch {
+		case reason != "" && p.shop == modx.ShopMiniShop3:
+			mark = h.ID
+			continue
 		case clock.ahead(h.CreatedOn):
 			s.log.Warn("order dated in the future: sent one settle after it appeared", "source", SourceOrders,
 				"order_id", h.ID, "createdon", h.CreatedOn, "db_now", clock.now, "zone", h.CreatedOn.Location().String())
@@ -162,12 +169,10 @@ scan:
 			break scan
 		}
 		mark = h.ID
-		reason := p.notPlaced(h.Status)
 		since := clock.since(h.CreatedOn)
 		switch {
 		case reason == "":
 			send = append(send, h.ID)
-		case h.Status != 0 && p.shop == modx.ShopMiniShop3:
 		case clock.now.Sub(since) <= s.cfg.Sync.AbandonAfter.Duration:
 			waits = append(waits, state.Waiting{Kind: plan.KindOrder, SourceID: h.ID, Since: since, Reason: reason})
 		case h.Status == 0:

@@ -94,6 +94,9 @@ type Syncer struct {
 	metrics  Metrics
 	now      func() time.Time
 	requests func() int
+	// baselined: no users baseline is left to take (one is begun only
+	// with an empty state, by initWatermarks).
+	baselined bool
 }
 
 // Options are the Syncer's collaborators besides the three data sides.

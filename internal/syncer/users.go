@@ -89,8 +89,12 @@ func (s *Syncer) pendingBaseline(ctx context.Context, p *pass) (*userBaseline, e
 	if p.baseline != nil {
 		return p.baseline, nil
 	}
+	if s.baselined {
+		return nil, nil
+	}
 	v, ok, err := s.store.Meta(ctx, metaUsersBaseline)
 	if err != nil || !ok || v == "" {
+		s.baselined = err == nil
 		return nil, err
 	}
 	var b userBaseline
@@ -119,11 +123,7 @@ func (s *Syncer) baselinePage(ctx context.Context, p *pass, b *userBaseline) (*p
 	if more {
 		next = users[len(users)-1].ID
 	}
-	ids := make([]int64, len(users))
-	for i, u := range users {
-		ids[i] = u.ID
-	}
-	links, err := p.links(ctx, plan.LinkUser, ids)
+	links, err := p.userLinks(ctx, users)
 	if err != nil {
 		return nil, err
 	}
@@ -288,6 +288,15 @@ func (s *Syncer) compared(ctx context.Context, p *pass, name string) error {
 	return s.store.SetMeta(ctx, name, p.now().UTC().Format(time.RFC3339))
 }
 
+// userLinks are the links of a page of users.
+func (p *pass) userLinks(ctx context.Context, users []modx.Customer) (map[int64]state.Link, error) {
+	ids := make([]int64, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	return p.links(ctx, plan.LinkUser, ids)
+}
+
 // planUsers maps a page of users, keeps those whose payload changed, and
 // finds each one's contact: its link first (the user was sent before, by us
 // or the old extra), then the contact index by phone and e-mail (a guest
@@ -296,11 +305,7 @@ func (s *Syncer) compared(ctx context.Context, p *pass, name string) error {
 // skipped, with its reason in the report.
 func (s *Syncer) planUsers(ctx context.Context, p *pass, users []modx.Customer, skip map[int64]bool) (*plan.Plan, error) {
 	pl := plan.New(SourceUsers, plan.KindUser)
-	ids := make([]int64, len(users))
-	for i, u := range users {
-		ids[i] = u.ID
-	}
-	links, err := p.links(ctx, plan.LinkUser, ids)
+	links, err := p.userLinks(ctx, users)
 	if err != nil {
 		return nil, err
 	}

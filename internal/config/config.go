@@ -18,7 +18,7 @@ type Config struct {
 	// their orders in the shop.
 	ShopStatus ShopStatus `toml:"shop_status"`
 	Metrics    Metrics    `toml:"metrics"`
-	Log      Log      `toml:"log"`
+	Log        Log        `toml:"log"`
 
 	// file and lines let Validate point at the line a key was set on;
 	// they are empty for a Config that was not parsed from a file.

@@ -46,6 +46,9 @@ type OrderState struct {
 	// Changed is the time of the order's newest status log row; zero when
 	// it has none.
 	Changed time.Time
+	// UpdatedOn is the order's updatedon (zero: NULL): the shop's status
+	// changes leave it alone, so it tells a write of ours by its time.
+	UpdatedOn time.Time
 }
 
 // OrderStates reads the orders' current status and newest log row, by id;
@@ -60,11 +63,15 @@ func (db *DB) OrderStates(ctx context.Context, ids []int64) (map[int64]OrderStat
 		return nil, err
 	}
 	n := s.names
-	q := "SELECT o.id, " + s.col(n.orders, "o", "num", "''") + ", " + s.col(n.orders, "o", n.status, "0") +
-		" FROM " + db.table(n.orders) + " o WHERE o.id IN (?)"
+	q := "SELECT o.id, " + s.col(n.orders, "o", "num", "''") + ", " + s.col(n.orders, "o", n.status, "0") + ", " +
+		s.col(n.orders, "o", "updatedon", "NULL") + " FROM " + db.table(n.orders) + " o WHERE o.id IN (?)"
 	err = db.each(ctx, fmt.Sprintf("read the status of %d orders", len(ids)), q, args(ids), func(rows *sql.Rows) error {
-		var o OrderState
-		err := rows.Scan(&o.ID, &o.Num, &o.Status)
+		var (
+			o       OrderState
+			updated sql.NullTime
+		)
+		err := rows.Scan(&o.ID, &o.Num, &o.Status, &updated)
+		o.UpdatedOn = db.wallTime(updated)
 		out[o.ID] = o
 		return err
 	})

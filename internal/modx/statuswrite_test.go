@@ -84,8 +84,8 @@ func TestWriteStatus(t *testing.T) {
 				t.Errorf("log row: got %+v, want %+v", last, want)
 			}
 			after := must(db.OrderStates(ctx, []int64{id}))(t)[id]
-			if after.Status != st.Paid || after.LastLogID != logID || !after.Changed.Equal(at) {
-				t.Errorf("after: got %+v, want status %d, last log %d, changed %v", after, st.Paid, logID, at)
+			if after.Status != st.Paid || after.LastLogID != logID || !after.Changed.Equal(at) || !after.UpdatedOn.Equal(at) {
+				t.Errorf("after: got %+v, want status %d, last log %d, changed and updated %v", after, st.Paid, logID, at)
 			}
 			for _, tt := range []struct {
 				status, after int64

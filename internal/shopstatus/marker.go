@@ -16,17 +16,20 @@ type Marker struct {
 	From, To int64 // the shop statuses
 	Amo      int64 // the amoCRM status the deal was at
 	AfterLog int64 // the order's newest log row before the write
+	At       int64 // the write's time (Unix seconds), its updatedon
 }
+
+const markerFormat = "%d>%d amo=%d log>%d at=%d"
 
 // Key is the marker's lookup key in the state.
 func (m Marker) Key() string {
-	return fmt.Sprintf("%d>%d amo=%d log>%d", m.From, m.To, m.Amo, m.AfterLog)
+	return fmt.Sprintf(markerFormat, m.From, m.To, m.Amo, m.AfterLog, m.At)
 }
 
 // ParseMarker reads the marker of order from its key.
 func ParseMarker(order int64, key string) (Marker, error) {
 	m := Marker{Order: order}
-	if _, err := fmt.Sscanf(key, "%d>%d amo=%d log>%d", &m.From, &m.To, &m.Amo, &m.AfterLog); err != nil {
+	if _, err := fmt.Sscanf(key, markerFormat, &m.From, &m.To, &m.Amo, &m.AfterLog, &m.At); err != nil {
 		return m, fmt.Errorf("status write marker of order %d: %q: %w", order, key, err)
 	}
 	return m, nil
@@ -41,8 +44,8 @@ const (
 	Drop Step = iota
 	// Link: the write is whole; only the state is left to record it.
 	Link
-	// LogThenLink: the order moved and its log row is missing: write the
-	// row, then record it.
+	// LogThenLink: the write moved the order and its log row is missing:
+	// write the row, then record it.
 	LogThenLink
 )
 
@@ -54,7 +57,10 @@ type Resumed struct {
 }
 
 // Resume decides what the marker's write needs from the order as the shop
-// has it now (nil: deleted) and whether the write's log row exists.
+// has it now (nil: deleted) and whether the write's log row exists. An
+// order at the write's status with the write's updatedon was moved by it
+// (the shop's own status changes leave updatedon alone), so only then is a
+// log row added.
 func Resume(m Marker, o *modx.OrderState, logged bool) *Resumed {
 	r := &Resumed{Marker: m, Step: Drop}
 	if o == nil {
@@ -64,7 +70,7 @@ func Resume(m Marker, o *modx.OrderState, logged bool) *Resumed {
 	switch {
 	case logged:
 		r.Step = Link
-	case o.Status == m.To:
+	case o.Status == m.To && o.UpdatedOn.Unix() == m.At:
 		r.Step = LogThenLink
 	}
 	return r

@@ -239,11 +239,11 @@ func (p *Plan) skip(o Order, mv Move, reason string) {
 	p.Skipped = append(p.Skipped, &Skipped{Order: o, Move: mv, Reason: reason})
 }
 
-// Marker is what a write is about to do, kept in the state as a pending
-// marker before it starts: after a crash it is finished or dropped, never
-// done twice.
-func (w *Write) Marker() Marker {
-	return Marker{Order: w.Order.ID, From: w.Order.Status, To: w.To, Amo: w.Move.Status, AfterLog: w.Order.LastLogID}
+// Marker is what a write made at is about to do, kept in the state as a
+// pending marker before it starts: after a crash it is finished or
+// dropped, never done twice.
+func (w *Write) Marker(at time.Time) Marker {
+	return Marker{Order: w.Order.ID, From: w.Order.Status, To: w.To, Amo: w.Move.Status, AfterLog: w.Order.LastLogID, At: at.Unix()}
 }
 
 // StateWrites is what the batch leaves in the state: the order_status links of

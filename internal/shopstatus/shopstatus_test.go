@@ -158,28 +158,31 @@ func TestMoves(t *testing.T) {
 
 func TestMarker(t *testing.T) {
 	w := &Write{Order: order(shopNew, Synced{}), Move: Move{Status: amoPaid}, To: shopPaid}
-	m := w.Marker()
+	m := w.Marker(moveAt)
 	got, err := ParseMarker(7, m.Key())
-	if err != nil || got != m || m != (Marker{Order: 7, From: shopNew, To: shopPaid, Amo: amoPaid, AfterLog: 41}) {
+	if err != nil || got != m || m != (Marker{Order: 7, From: shopNew, To: shopPaid, Amo: amoPaid, AfterLog: 41, At: moveAt.Unix()}) {
 		t.Errorf("marker %+v read back as %+v, %v", m, got, err)
 	}
 	if _, err := ParseMarker(7, "2501/7"); err == nil {
 		t.Error("a key of another kind read as a marker")
 	}
+	other := moveAt.Add(-time.Hour)
 	for _, tt := range []struct {
-		name   string
-		status int64
-		logged bool
-		gone   bool
-		want   Step
+		name    string
+		status  int64
+		updated time.Time
+		logged  bool
+		gone    bool
+		want    Step
 	}{
-		{"the write never started", shopNew, false, false, Drop},
-		{"status written, no log row", shopPaid, false, false, LogThenLink},
-		{"both written", shopPaid, true, false, Link},
-		{"moved on in the shop since", shopSent, false, false, Drop},
-		{"the order was deleted", 0, false, true, Drop},
+		{"the write never started", shopNew, other, false, false, Drop},
+		{"status written, no log row", shopPaid, moveAt, false, false, LogThenLink},
+		{"both written", shopPaid, moveAt, true, false, Link},
+		{"the shop itself moved it there", shopPaid, other, false, false, Drop},
+		{"moved on in the shop since", shopSent, moveAt, false, false, Drop},
+		{"the order was deleted", 0, time.Time{}, false, true, Drop},
 	} {
-		o := &modx.OrderState{ID: 7, Status: tt.status}
+		o := &modx.OrderState{ID: 7, Status: tt.status, UpdatedOn: tt.updated}
 		if tt.gone {
 			o = nil
 		}
@@ -219,7 +222,8 @@ func TestEntries(t *testing.T) {
 	p := Build(back, testMeta(), []Move{mv, {Lead: lead + 1, Pipeline: pipeline, Status: 20004, At: moveAt}},
 		map[int64][]Order{lead: {order(shopNew, Synced{}), noNum}, lead + 1: {order(shopNew, Synced{})}})
 	p.Writes[1].Moved = true
-	p.Resumed = []*Resumed{Resume(Marker{Order: 9, From: shopPaid, To: shopSent}, &modx.OrderState{ID: 9, Num: "2603/9", Status: shopSent}, false)}
+	p.Resumed = []*Resumed{Resume(Marker{Order: 9, From: shopPaid, To: shopSent, At: moveAt.Unix()},
+		&modx.OrderState{ID: 9, Num: "2603/9", Status: shopSent, UpdatedOn: moveAt}, false)}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

@@ -74,7 +74,7 @@ func openSite(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metr
 // pass runs one pass, logging to log, and fills in the requests it made.
 func (s *site) pass(ctx context.Context, opts syncer.PassOptions, log *slog.Logger) (*syncer.Result, error) {
 	before := s.requests.Load()
-	sy := syncer.New(s.cfg, s.shop, s.client, s.store, syncer.Options{Logger: log, Metrics: s.metrics})
+	sy := syncer.New(s.cfg, s.shop, s.client, s.store, syncer.Options{Logger: log, Metrics: s.metrics, Shop: s.shop})
 	res, err := sy.Pass(ctx, opts)
 	if res != nil {
 		res.Requests = int(s.requests.Load() - before)

@@ -151,10 +151,13 @@ type Plan struct {
 	meta *transform.Meta
 }
 
+// New returns an empty plan that names things by meta.
+func New(meta *transform.Meta) *Plan { return &Plan{meta: meta} }
+
 // Build plans the moves for the orders linked to their deals (by deal id).
 // meta gives the shop's statuses and, for the report, the account's names.
 func Build(m Mapper, meta *transform.Meta, moves []Move, orders map[int64][]Order) *Plan {
-	p := &Plan{meta: meta}
+	p := New(meta)
 	for _, mv := range moves {
 		for _, o := range orders[mv.Lead] {
 			p.add(m, mv, o)

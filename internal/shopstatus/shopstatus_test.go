@@ -193,7 +193,7 @@ func TestMarker(t *testing.T) {
 }
 
 func TestStateWrites(t *testing.T) {
-	p := &Plan{meta: testMeta()}
+	p := New(testMeta())
 	written := &Write{Order: order(shopNew, Synced{}), Move: Move{Status: amoPaid}, To: shopPaid, LogID: 99}
 	moved := &Write{Order: order(shopNew, Synced{}), Move: Move{Status: amoPaid}, To: shopPaid, Moved: true}
 	moved.Order.ID = 8

@@ -132,7 +132,7 @@ func (h *harness) syncer() *syncer.Syncer {
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	return syncer.New(h.cfg, h.source, h.client(), h.store, syncer.Options{Logger: logger})
+	return syncer.New(h.cfg, h.source, h.client(), h.store, syncer.Options{Logger: logger, Shop: h.source})
 }
 
 // pass runs one pass and fails the test on error.

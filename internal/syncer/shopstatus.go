@@ -1,0 +1,254 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
+	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/shopstatus"
+	"github.com/modx-amocrm/modx-amocrm/internal/state"
+)
+
+// SourceShopStatus is the way back: deals moved in amoCRM move their orders.
+const SourceShopStatus = shopstatus.Source
+
+// ShopWriter is the shop as the shop_status source reads and writes it
+// (*modx.DB).
+type ShopWriter interface {
+	OrderStates(ctx context.Context, ids []int64) (map[int64]modx.OrderState, error)
+	WriteStatus(ctx context.Context, w modx.StatusWrite) (int64, error)
+	LogStatus(ctx context.Context, w modx.StatusWrite) (int64, error)
+	StatusLogged(ctx context.Context, orderID, status, afterLogID int64) (bool, error)
+}
+
+// errNoShopWriter is a wiring mistake: shop_status is on and New was given
+// no Options.Shop.
+var errNoShopWriter = errors.New("shop_status is on but the syncer has no shop to write to")
+
+// eventsOverlap is how far before its cursor a pass reads amoCRM's event
+// list again: an event listed late, or in the cursor's own second, is not
+// lost, and reading one twice is harmless (its deal is then where the
+// connector left it).
+const eventsOverlap = 5 * time.Minute
+
+func (s *Syncer) shopStatusOn(p *pass) bool {
+	return s.cfg.ShopStatus.Enabled && p.selected(SourceShopStatus)
+}
+
+// syncShopStatus reads the deals' status changes since the cursor, and
+// moves the orders linked to them, a batch of deals at a time; the cursor
+// moves with the last batch. An empty state starts now: moves made before
+// the connector followed them are history.
+func (s *Syncer) syncShopStatus(ctx context.Context, p *pass) error {
+	if s.shop == nil {
+		return errNoShopWriter
+	}
+	until := p.now().Unix()
+	from, ok, err := s.store.Watermark(ctx, SourceShopStatus)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.commitShop(ctx, p, shopstatus.New(&p.meta), &until)
+	}
+	newest := map[int64]amocrm.Event{} // a deal's newest move is the one that counts
+	read := 0
+	err = s.crm.LeadStatusEvents(ctx, from-int64(eventsOverlap/time.Second), until, func(events []amocrm.Event) error {
+		read += len(events)
+		for _, e := range events {
+			if e.EntityType == "lead" && e.CreatedAt >= newest[e.EntityID].CreatedAt {
+				newest[e.EntityID] = e
+			}
+		}
+		return nil
+	})
+	p.result.Read[SourceShopStatus] += read
+	s.metrics.RowsRead(SourceShopStatus, read)
+	if err != nil {
+		return fmt.Errorf("read deal moves since %s: %w", time.Unix(from, 0).UTC().Format(time.DateTime), err)
+	}
+	leads := make([]int64, 0, len(newest))
+	for id := range newest {
+		leads = append(leads, id)
+	}
+	slices.Sort(leads)
+	linked, err := s.store.LinksByAmoIDs(ctx, plan.LinkOrder, leads)
+	if err != nil {
+		return err
+	}
+	leads = slices.DeleteFunc(leads, func(id int64) bool { return len(linked[id]) == 0 }) // only orders we sent follow
+	p.total += len(leads)
+	for {
+		if err := p.stopping(ctx); err != nil {
+			return err
+		}
+		batch := leads[:min(len(leads), pageSize)]
+		leads = leads[len(batch):]
+		pl, err := s.planShopMoves(ctx, p, batch, newest, linked)
+		if err != nil {
+			return err
+		}
+		if err := s.applyShopMoves(ctx, p, pl); err != nil {
+			return err
+		}
+		var cursor *int64
+		if len(leads) == 0 {
+			cursor = &until
+		}
+		if err := s.commitShop(ctx, p, pl, cursor); err != nil {
+			return err
+		}
+		p.progress(len(batch))
+		if cursor != nil {
+			return nil
+		}
+	}
+}
+
+// planShopMoves reads what the moves of leads need (the deals as they are
+// now, the linked orders as the shop has them, their order_status links)
+// and plans them.
+func (s *Syncer) planShopMoves(ctx context.Context, p *pass, leads []int64, newest map[int64]amocrm.Event, linked map[int64][]state.Link) (*shopstatus.Plan, error) {
+	if len(leads) == 0 {
+		return shopstatus.New(&p.meta), nil
+	}
+	live, err := s.crm.LeadsByIDs(ctx, leads, false)
+	if err != nil {
+		return nil, fmt.Errorf("read moved deals: %w", err)
+	}
+	events := make([]amocrm.Event, 0, len(leads))
+	var ids []int64
+	for _, lead := range leads {
+		events = append(events, newest[lead])
+		for _, l := range linked[lead] {
+			ids = append(ids, l.SourceID)
+		}
+	}
+	synced, err := p.links(ctx, plan.LinkOrderStatus, ids)
+	if err != nil {
+		return nil, err
+	}
+	states, err := s.shop.OrderStates(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read orders of moved deals: %w", err)
+	}
+	orders := make(map[int64][]shopstatus.Order, len(leads))
+	for _, lead := range leads {
+		for _, l := range linked[lead] {
+			if st, ok := states[l.SourceID]; ok { // an order deleted from the shop follows nothing
+				orders[lead] = append(orders[lead], shopstatus.Order{OrderState: st, Synced: shopstatus.SyncedFrom(planLink(synced[l.SourceID]))})
+			}
+		}
+	}
+	return shopstatus.Build(p.mapper, &p.meta, shopstatus.Moves(events, live), orders), nil
+}
+
+// applyShopMoves writes the plan's status changes to the shop, each under a
+// pending marker committed before the batch starts. An order the shop
+// moved meanwhile is left as it is. A dry run writes nothing.
+func (s *Syncer) applyShopMoves(ctx context.Context, p *pass, pl *shopstatus.Plan) error {
+	if p.dry != nil || len(pl.Writes) == 0 {
+		return nil
+	}
+	at := p.now()
+	marks := make([]state.PendingCreate, len(pl.Writes))
+	for i, w := range pl.Writes {
+		m := w.Marker(at)
+		marks[i] = state.PendingCreate{Kind: shopstatus.MarkerKind, SourceID: m.Order, Key: m.Key()}
+	}
+	if err := s.store.MarkPendings(ctx, marks); err != nil {
+		return fmt.Errorf("mark status writes pending: %w", err)
+	}
+	for _, w := range pl.Writes {
+		id, err := s.shop.WriteStatus(ctx, modx.StatusWrite{OrderID: w.Order.ID, From: w.Order.Status, To: w.To, At: at})
+		switch {
+		case errors.Is(err, modx.ErrStatusMoved):
+			w.Moved = true
+			s.log.Info("order changed in the shop meanwhile; its deal's move is not followed", "source", SourceShopStatus,
+				"order_id", w.Order.ID, "lead_id", w.Move.Lead)
+		case err != nil:
+			return fmt.Errorf("%w (the grants it needs are in sql/grants.sql)", err)
+		default:
+			w.LogID = id
+			s.log.Info("order follows its deal", "source", SourceShopStatus, "order_id", w.Order.ID, "lead_id", w.Move.Lead,
+				"from", w.Order.Status, "to", w.To)
+		}
+	}
+	return nil
+}
+
+// commitShop reports a batch and commits its links, cleared markers and,
+// when cursor is set, the event cursor, in one transaction. A dry run
+// reports only.
+func (s *Syncer) commitShop(ctx context.Context, p *pass, pl *shopstatus.Plan, cursor *int64) error {
+	if err := p.entries(pl.Entries()); err != nil {
+		return err
+	}
+	if pl.Unchanged > 0 {
+		p.counted(shopstatus.Kind, report.Unchanged, pl.Unchanged)
+	}
+	if p.dry != nil {
+		return nil
+	}
+	var extra func(*state.Tx) error
+	if cursor != nil {
+		extra = func(tx *state.Tx) error { return tx.SetWatermark(SourceShopStatus, *cursor) }
+	}
+	return s.commit(ctx, p, shopstatus.MarkerKind, pl.StateWrites(), extra)
+}
+
+// resumeShopWrites finishes the status writes a crash interrupted, or
+// drops their markers, before any source reads the shop's logs: an order
+// moved without its log row gets the row, once, and the link of a whole
+// write is recorded, so the orders direction sees nothing to send.
+func (s *Syncer) resumeShopWrites(ctx context.Context, p *pass) error {
+	if !s.shopStatusOn(p) {
+		return nil
+	}
+	if s.shop == nil {
+		return errNoShopWriter
+	}
+	marks, err := s.store.Pending(ctx, shopstatus.MarkerKind)
+	if err != nil || len(marks) == 0 {
+		return err
+	}
+	ids := make([]int64, len(marks))
+	for i, m := range marks {
+		ids[i] = m.SourceID
+	}
+	states, err := s.shop.OrderStates(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("read orders of interrupted status writes: %w", err)
+	}
+	pl := shopstatus.New(&p.meta)
+	for _, mk := range marks {
+		m, err := shopstatus.ParseMarker(mk.SourceID, mk.Key)
+		if err != nil {
+			return err
+		}
+		st, ok := states[m.Order]
+		if !ok {
+			pl.Resumed = append(pl.Resumed, shopstatus.Resume(m, nil, false))
+			continue
+		}
+		logged, err := s.shop.StatusLogged(ctx, m.Order, m.To, m.AfterLog)
+		if err != nil {
+			return err
+		}
+		r := shopstatus.Resume(m, &st, logged)
+		if r.Step == shopstatus.LogThenLink && p.dry == nil {
+			if _, err := s.shop.LogStatus(ctx, modx.StatusWrite{OrderID: m.Order, From: m.From, To: m.To, At: time.Unix(m.At, 0)}); err != nil {
+				return err
+			}
+			s.log.Warn("status write finished after a crash: log row written", "source", SourceShopStatus, "order_id", m.Order, "to", m.To)
+		}
+		pl.Resumed = append(pl.Resumed, r)
+	}
+	return s.commitShop(ctx, p, pl, nil)
+}

@@ -1,8 +1,9 @@
 -- Least-privilege MySQL/MariaDB user for modx-amocrm.
 --
--- Run as an administrator, after replacing the password and the MODX schema
--- name (`modx` here). The daemon reads MODX's tables and never writes them;
--- it writes only its own state tables (amocrm_sync_* by default).
+-- Run as an administrator, after replacing the password, the MODX schema
+-- name (`modx` here) and the table prefix (`modx_`). The daemon reads MODX's
+-- tables and writes its own state tables (amocrm_sync_* by default); with
+-- [shop_status] on it also moves orders, and needs the two grants below.
 --
 -- Recommended: keep the state in a separate schema and set in config.toml
 --   [state]
@@ -14,6 +15,17 @@ CREATE USER IF NOT EXISTS 'modx_amocrm'@'localhost' IDENTIFIED BY 'change-me'
 
 -- Read the shop: orders, logs, forms, users, settings, the old extra's tables.
 GRANT SELECT ON `modx`.* TO 'modx_amocrm'@'localhost';
+
+-- [shop_status]: when a manager moves a deal in amoCRM, its order follows. The
+-- connector then writes two things into the shop and may write nothing else:
+-- an order's status and updatedon (column-level: no other column of an order),
+-- and new log rows (no UPDATE or DELETE of any). Leave these out while
+-- shop_status is off; `modx-amocrm check` probes them when it is on.
+GRANT UPDATE (status, updatedon) ON `modx`.`modx_ms2_orders` TO 'modx_amocrm'@'localhost';
+GRANT INSERT ON `modx`.`modx_ms2_order_logs` TO 'modx_amocrm'@'localhost';
+-- MiniShop3 (MODX 3) instead:
+-- GRANT UPDATE (status_id, updatedon) ON `modx`.`modx_ms3_orders` TO 'modx_amocrm'@'localhost';
+-- GRANT INSERT ON `modx`.`modx_ms3_order_logs` TO 'modx_amocrm'@'localhost';
 
 -- Own the state schema: create, migrate and write the state tables.
 CREATE DATABASE IF NOT EXISTS `modx_amocrm` CHARACTER SET utf8mb4;

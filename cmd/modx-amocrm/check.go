@@ -83,6 +83,7 @@ func checkAll(ctx context.Context, c *checkLines, path string) error {
 	}
 	checkSchema(ctx, c, cfg, shop, schema)
 	checkGrants(ctx, c, cfg, raw, schema)
+	checkWrites(ctx, c, cfg, shop)
 	store, stateDB := checkState(ctx, c, cfg)
 	if store == nil {
 		return nil
@@ -221,6 +222,19 @@ func checkGrants(ctx context.Context, c *checkLines, cfg *config.Config, raw *sq
 	if cfg.State.DSN == "" {
 		c.warn("grants", "the state tables live in the MODX schema, so this user needs write grants on all of it; a separate state schema needs none (sql/grants.sql)")
 	}
+}
+
+// checkWrites asks, writing nothing, whether the two writes shop_status
+// makes to the shop are granted.
+func checkWrites(ctx context.Context, c *checkLines, cfg *config.Config, shop *modx.DB) {
+	if !cfg.ShopStatus.Enabled {
+		return
+	}
+	if err := shop.CheckStatusWrites(ctx); err != nil {
+		c.fail("writes", fmt.Errorf("shop_status cannot move orders; grant what sql/grants.sql lists: %w", err))
+		return
+	}
+	c.ok("writes", "shop_status may update order statuses and add their log rows")
 }
 
 // checkState connects to the state database and applies pending migrations.

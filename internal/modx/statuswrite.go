@@ -138,8 +138,12 @@ func (db *DB) WriteStatus(ctx context.Context, w StatusWrite) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("write status of order %d: %w", w.OrderID, err)
 	}
-	if changed, err := res.RowsAffected(); err != nil || changed == 0 {
-		return 0, errors.Join(fmt.Errorf("order %d is no longer at status %d: %w", w.OrderID, w.From, ErrStatusMoved), err)
+	changed, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("write status of order %d: %w", w.OrderID, err)
+	}
+	if changed == 0 {
+		return 0, fmt.Errorf("order %d is no longer at status %d: %w", w.OrderID, w.From, ErrStatusMoved)
 	}
 	id, err := db.insertLog(qctx, tx, s, w)
 	if err != nil {

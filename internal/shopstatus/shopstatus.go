@@ -77,6 +77,22 @@ func Moves(events []amocrm.Event, live []amocrm.Lead) []Move {
 	return out
 }
 
+// WhereLeft reports whether a deal's newest move e left it at the status
+// the connector last knew it at for each of its orders (synced): its own
+// move read back, or an event read again. Nothing then needs reading.
+func WhereLeft(e amocrm.Event, synced []Synced) bool {
+	after, ok := e.StatusAfter()
+	if !ok {
+		return false
+	}
+	for _, s := range synced {
+		if !s.Known || s.Amo != after.ID {
+			return false
+		}
+	}
+	return true
+}
+
 // Synced is what the state recorded of an order's status: the amoCRM
 // status its deal was last known at, and the shop status that stood for.
 type Synced struct {

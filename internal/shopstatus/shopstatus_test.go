@@ -156,6 +156,27 @@ func TestMoves(t *testing.T) {
 	}
 }
 
+func TestWhereLeft(t *testing.T) {
+	moved := amocrm.Event{ValueAfter: []amocrm.EventValue{{LeadStatus: &amocrm.LeadStatus{ID: amoPaid, PipelineID: pipeline}}}}
+	there, elsewhere := Synced{Known: true, Amo: amoPaid, Shop: shopPaid}, Synced{Known: true, Amo: amoNew, Shop: shopNew}
+	for _, tt := range []struct {
+		name   string
+		e      amocrm.Event
+		synced []Synced
+		want   bool
+	}{
+		{"where it was left", moved, []Synced{there}, true},
+		{"every order where it was left", moved, []Synced{there, there}, true},
+		{"one order elsewhere", moved, []Synced{there, elsewhere}, false},
+		{"never synced", moved, []Synced{{}}, false},
+		{"an event without its status", amocrm.Event{}, []Synced{there}, false},
+	} {
+		if got := WhereLeft(tt.e, tt.synced); got != tt.want {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestMarker(t *testing.T) {
 	w := &Write{Order: order(shopNew, Synced{}), Move: Move{Status: amoPaid}, To: shopPaid}
 	m := w.Marker(moveAt)

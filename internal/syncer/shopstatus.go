@@ -57,40 +57,22 @@ func (s *Syncer) syncShopStatus(ctx context.Context, p *pass) error {
 	if !ok {
 		return s.commitShop(ctx, p, shopstatus.New(&p.meta), &until)
 	}
-	newest := map[int64]amocrm.Event{} // a deal's newest move is the one that counts
-	read := 0
-	err = s.crm.LeadStatusEvents(ctx, from-int64(eventsOverlap/time.Second), until, func(events []amocrm.Event) error {
-		read += len(events)
-		for _, e := range events {
-			if e.EntityType == "lead" && e.CreatedAt >= newest[e.EntityID].CreatedAt {
-				newest[e.EntityID] = e
-			}
-		}
-		return nil
-	})
-	p.result.Read[SourceShopStatus] += read
-	s.metrics.RowsRead(SourceShopStatus, read)
-	if err != nil {
-		return fmt.Errorf("read deal moves since %s: %w", time.Unix(from, 0).UTC().Format(time.DateTime), err)
-	}
-	leads := make([]int64, 0, len(newest))
-	for id := range newest {
-		leads = append(leads, id)
-	}
-	slices.Sort(leads)
-	linked, err := s.store.LinksByAmoIDs(ctx, plan.LinkOrder, leads)
+	newest, err := s.readMoves(ctx, p, from-int64(eventsOverlap/time.Second), until)
 	if err != nil {
 		return err
 	}
-	leads = slices.DeleteFunc(leads, func(id int64) bool { return len(linked[id]) == 0 }) // only orders we sent follow
-	p.total += len(leads)
-	for {
+	m, err := s.movedOrders(ctx, p, newest)
+	if err != nil {
+		return err
+	}
+	p.total += len(m.leads)
+	for leads := m.leads; ; {
 		if err := p.stopping(ctx); err != nil {
 			return err
 		}
 		batch := leads[:min(len(leads), pageSize)]
 		leads = leads[len(batch):]
-		pl, err := s.planShopMoves(ctx, p, batch, newest, linked)
+		pl, err := s.planShopMoves(ctx, p, batch, m)
 		if err != nil {
 			return err
 		}
@@ -111,10 +93,72 @@ func (s *Syncer) syncShopStatus(ctx context.Context, p *pass) error {
 	}
 }
 
+// readMoves reads the status change events created from from to to and
+// keeps each deal's newest: where a deal was moved last is what counts.
+func (s *Syncer) readMoves(ctx context.Context, p *pass, from, to int64) (map[int64]amocrm.Event, error) {
+	newest := map[int64]amocrm.Event{}
+	read := 0
+	err := s.crm.LeadStatusEvents(ctx, from, to, func(events []amocrm.Event) error {
+		read += len(events)
+		for _, e := range events {
+			if e.EntityType == "lead" && e.CreatedAt >= newest[e.EntityID].CreatedAt {
+				newest[e.EntityID] = e
+			}
+		}
+		return nil
+	})
+	p.result.Read[SourceShopStatus] += read
+	s.metrics.RowsRead(SourceShopStatus, read)
+	if err != nil {
+		return nil, fmt.Errorf("read deal moves since %s: %w", time.Unix(from, 0).UTC().Format(time.DateTime), err)
+	}
+	return newest, nil
+}
+
+// moved are the moved deals whose orders may follow, with what the state
+// holds of them.
+type moved struct {
+	leads  []int64                // sorted
+	newest map[int64]amocrm.Event // by deal
+	linked map[int64][]state.Link // the deal's orders
+	synced map[int64]state.Link   // an order's order_status link
+}
+
+// movedOrders keeps the deals we sent orders as whose newest move left
+// them somewhere else than the connector knew them: the rest (its own
+// moves, events read again) ask for no read of amoCRM.
+func (s *Syncer) movedOrders(ctx context.Context, p *pass, newest map[int64]amocrm.Event) (*moved, error) {
+	m := &moved{newest: newest}
+	for id := range newest {
+		m.leads = append(m.leads, id)
+	}
+	slices.Sort(m.leads)
+	var err error
+	if m.linked, err = s.store.LinksByAmoIDs(ctx, plan.LinkOrder, m.leads); err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, ls := range m.linked {
+		for _, l := range ls {
+			ids = append(ids, l.SourceID)
+		}
+	}
+	if m.synced, err = p.links(ctx, plan.LinkOrderStatus, ids); err != nil {
+		return nil, err
+	}
+	m.leads = slices.DeleteFunc(m.leads, func(lead int64) bool {
+		var synced []shopstatus.Synced
+		for _, l := range m.linked[lead] {
+			synced = append(synced, shopstatus.SyncedFrom(planLink(m.synced[l.SourceID])))
+		}
+		return len(synced) == 0 || shopstatus.WhereLeft(newest[lead], synced)
+	})
+	return m, nil
+}
+
 // planShopMoves reads what the moves of leads need (the deals as they are
-// now, the linked orders as the shop has them, their order_status links)
-// and plans them.
-func (s *Syncer) planShopMoves(ctx context.Context, p *pass, leads []int64, newest map[int64]amocrm.Event, linked map[int64][]state.Link) (*shopstatus.Plan, error) {
+// now, the linked orders as the shop has them) and plans them.
+func (s *Syncer) planShopMoves(ctx context.Context, p *pass, leads []int64, m *moved) (*shopstatus.Plan, error) {
 	if len(leads) == 0 {
 		return shopstatus.New(&p.meta), nil
 	}
@@ -125,14 +169,10 @@ func (s *Syncer) planShopMoves(ctx context.Context, p *pass, leads []int64, newe
 	events := make([]amocrm.Event, 0, len(leads))
 	var ids []int64
 	for _, lead := range leads {
-		events = append(events, newest[lead])
-		for _, l := range linked[lead] {
+		events = append(events, m.newest[lead])
+		for _, l := range m.linked[lead] {
 			ids = append(ids, l.SourceID)
 		}
-	}
-	synced, err := p.links(ctx, plan.LinkOrderStatus, ids)
-	if err != nil {
-		return nil, err
 	}
 	states, err := s.shop.OrderStates(ctx, ids)
 	if err != nil {
@@ -140,9 +180,9 @@ func (s *Syncer) planShopMoves(ctx context.Context, p *pass, leads []int64, newe
 	}
 	orders := make(map[int64][]shopstatus.Order, len(leads))
 	for _, lead := range leads {
-		for _, l := range linked[lead] {
+		for _, l := range m.linked[lead] {
 			if st, ok := states[l.SourceID]; ok { // an order deleted from the shop follows nothing
-				orders[lead] = append(orders[lead], shopstatus.Order{OrderState: st, Synced: shopstatus.SyncedFrom(planLink(synced[l.SourceID]))})
+				orders[lead] = append(orders[lead], shopstatus.Order{OrderState: st, Synced: shopstatus.SyncedFrom(planLink(m.synced[l.SourceID]))})
 			}
 		}
 	}

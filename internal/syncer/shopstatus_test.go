@@ -267,6 +267,11 @@ func TestShopStatusFollowsDeals(t *testing.T) {
 			if w := h.writes(); len(w) != 0 {
 				t.Errorf("second pass wrote to amoCRM: %v (%s)", w, res.Summary())
 			}
+			// The moves are read again (the cursor's overlap) but lead
+			// where the connector left the deals: no deal is read.
+			if r := requestsByPath(h.box); len(r) != 1 || r["GET /api/v4/events"] != 1 {
+				t.Errorf("second pass requests %v, want only the event list", r)
+			}
 			if got := h.dealStatus(paid); got != "Оплачен" {
 				t.Errorf("the paid order's deal is at %q after the second pass, want «Оплачен»", got)
 			}

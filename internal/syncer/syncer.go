@@ -3,7 +3,9 @@
 // plan them (package plan) against our links and the live account, apply
 // the plan to amoCRM, report it, and commit links, failures and watermarks
 // together. A dry run simulates the apply instead and commits to memory, so
-// it renders exactly the plan the real run would apply.
+// it renders exactly the plan the real run would apply. With [shop_status]
+// on, a last source goes the other way (shopstatus.go): deals a manager
+// moved in amoCRM move their orders in the shop.
 package syncer
 
 import (

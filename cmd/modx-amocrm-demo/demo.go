@@ -18,12 +18,10 @@ import (
 	_ "github.com/go-sql-driver/mysql" // the "mysql" driver of sqlx.Open
 	"github.com/jmoiron/sqlx"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
-	"github.com/modx-amocrm/modx-amocrm/internal/state"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
@@ -115,7 +113,7 @@ func Run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "\nthe dry-run report: %s\n", o.report)
 	if o.keep {
-		d.serve(ctx)
+		return d.serve(ctx)
 	}
 	return nil
 }
@@ -124,12 +122,12 @@ func Run(ctx context.Context, args []string, stdout io.Writer) error {
 type demo struct {
 	out     io.Writer
 	cfg     *config.Config
+	cfgText string // the config file cfg was parsed from
 	mysql   *embeddedMySQL
 	sandbox *sandboxServer
-	stateDB *sqlx.DB
-	shop    *modx.DB
-	client  *amocrm.Client
+	site    *site.Site
 	syncer  *syncer.Syncer
+	keepDir string // holds the config written for -keep
 }
 
 // setUp starts the servers, generates the shop and wires the syncer the way
@@ -158,10 +156,17 @@ func setUp(ctx context.Context, o options, out io.Writer) (*demo, error) {
 	}
 	fmt.Fprintf(out, "amoCRM sandbox at %s with long-lived token %s\n", d.sandbox.url, demoToken)
 
-	if d.cfg, err = demoConfig(mysql.dsn(shopDB), mysql.dsn(stateDB), d.sandbox.url); err != nil {
+	d.cfgText = demoConfig(mysql.dsn(shopDB), mysql.dsn(stateDB), d.sandbox.url)
+	if d.cfg, err = parseConfig(d.cfgText); err != nil {
 		return d, err
 	}
-	return d, d.connect(ctx)
+	// Warnings are part of what the demo shows; info lines would drown the report.
+	logger := slog.New(slog.NewTextHandler(d.out, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if d.site, err = site.Open(ctx, d.cfg, site.Options{Logger: logger}); err != nil {
+		return d, err
+	}
+	d.syncer = syncer.New(d.cfg, d.site.Shop, d.site.Client, d.site.Store, syncer.Options{Logger: logger, Requests: d.site.Requests})
+	return d, nil
 }
 
 func generateShop(ctx context.Context, dsn string, o options) (*modxtest.Dataset, error) {
@@ -180,63 +185,44 @@ func generateShop(ctx context.Context, dsn string, o options) (*modxtest.Dataset
 	})
 }
 
-// demoConfig is what a user would write in config.toml for this shop.
-func demoConfig(shopDSN, stateDSN, sandboxURL string) (*config.Config, error) {
-	cfg := config.Default()
-	cfg.MODX.DSN = shopDSN
-	cfg.State.DSN = stateDSN
-	cfg.AmoCRM.BaseURL = sandboxURL
-	cfg.AmoCRM.LongLivedToken = demoToken
-	cfg.Sync.Start = "all" // send the whole history, as a first backfill would
-	// The generated rows are months old, so any settle passes them; validation
-	// wants one above zero.
-	cfg.Sync.Settle = config.Duration{Duration: time.Second}
-	cfg.Forms.Enabled = true
-	cfg.Forms.AsLead = true
-	cfg.Forms.PipelineID = config.IDRef{Name: "Воронка"} // the sandbox's main pipeline, by name
-	cfg.Users.Enabled = true
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("demo config: %w", err)
-	}
-	return &cfg, nil
+// demoConfig is the config file a user would write for these servers; -keep
+// hands it to the real binary.
+func demoConfig(shopDSN, stateDSN, sandboxURL string) string {
+	return fmt.Sprintf(`# modx-amocrm config for the servers of modx-amocrm-demo
+[modx]
+dsn = %q
+
+[state]
+dsn = %q # the separate state schema sql/grants.sql recommends
+
+[amocrm]
+base_url = %q
+long_lived_token = %q
+
+[sync]
+start = "all" # send the whole history, as a first backfill would
+settle = "1s" # the generated rows are months old
+
+[forms]
+enabled = true
+as_lead = true
+pipeline_id = "Воронка" # the sandbox's main pipeline, by name
+
+[users]
+enabled = true
+`, shopDSN, stateDSN, sandboxURL, demoToken)
 }
 
-// connect opens the shop, the state and the amoCRM client, and builds the syncer.
-func (d *demo) connect(ctx context.Context) error {
-	shopDSN, err := d.cfg.MODXDSN()
+// parseConfig reads and validates the demo's config text.
+func parseConfig(text string) (*config.Config, error) {
+	cfg, err := config.Parse([]byte(text), "demo config")
+	if err == nil {
+		err = cfg.Validate()
+	}
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("demo config: %w", err)
 	}
-	if d.shop, err = modx.Open(ctx, shopDSN, modx.Options{Prefix: d.cfg.MODX.TablePrefix, Location: d.cfg.MODX.Timezone, Shop: d.cfg.MODX.Shop}); err != nil {
-		return err
-	}
-	stateDSN, err := d.cfg.StateDSN()
-	if err != nil {
-		return err
-	}
-	if d.stateDB, err = sqlx.Open("mysql", stateDSN); err != nil {
-		return fmt.Errorf("open the state database: %w", err)
-	}
-	store, err := state.Open(d.stateDB, d.cfg.State.TablePrefix, state.WithMaxAttempts(d.cfg.Sync.MaxAttempts))
-	if err != nil {
-		return err
-	}
-	if err := store.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrate the state: %w", err)
-	}
-	if d.client, err = amocrm.New(amocrm.Config{
-		BaseURL:        d.cfg.AmoBaseURL(),
-		LongLivedToken: d.cfg.AmoCRM.LongLivedToken,
-		RateLimit:      d.cfg.AmoCRM.RateLimit,
-		Timeout:        d.cfg.AmoCRM.Timeout.Duration,
-		BatchSize:      d.cfg.Sync.BatchSize,
-	}, store); err != nil {
-		return err
-	}
-	// Warnings are part of what the demo shows; info lines would drown the report.
-	logger := slog.New(slog.NewTextHandler(d.out, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	d.syncer = syncer.New(d.cfg, d.shop, d.client, store, syncer.Options{Logger: logger})
-	return nil
+	return cfg, nil
 }
 
 // sources are the sources the demo's config enables, for report summaries.
@@ -254,40 +240,18 @@ func (d *demo) sources() []string {
 	return s
 }
 
-// pass runs one pass and fills in its request count from the client.
-func (d *demo) pass(ctx context.Context, opts syncer.PassOptions) (*syncer.Result, error) {
-	before := requests(d.client.Stats())
-	res, err := d.syncer.Pass(ctx, opts)
-	if res != nil {
-		res.Requests = requests(d.client.Stats()) - before
-	}
-	return res, err
-}
-
-func requests(s amocrm.Stats) int {
-	n := 0
-	for _, c := range s.Requests {
-		n += c
-	}
-	return n
-}
-
 // dryRun prints the plan's summary and first entries, and writes the whole
 // plan to file, the report at reportPath.
 func (d *demo) dryRun(ctx context.Context, file report.Writer, reportPath string) error {
 	fmt.Fprintln(d.out, "\n== dry run: what a sync would do; nothing is written to amoCRM or to the state ==")
-	terminal := newEntryCap(d.out, shownEntries)
-	w := report.Multi(report.NewText(terminal, report.TextOptions{}), file)
-	res, err := d.pass(ctx, syncer.PassOptions{DryRun: true, Report: w})
+	w := report.Multi(report.NewText(d.out, report.TextOptions{MaxEntries: shownEntries, FullReport: reportPath}), file)
+	res, err := d.syncer.Pass(ctx, syncer.PassOptions{DryRun: true, Report: w})
 	if err != nil {
 		return fmt.Errorf("dry run: %w", err)
 	}
 	err = w.Close(res.ReportSummary(d.sources()))
 	if err != nil {
 		return err
-	}
-	if n := terminal.Held(); n > 0 {
-		fmt.Fprintf(d.out, "… %d more entries in the report: %s\n", n, reportPath)
 	}
 	fmt.Fprintln(d.out, "dry run:", res.Summary())
 	return nil
@@ -296,13 +260,13 @@ func (d *demo) dryRun(ctx context.Context, file report.Writer, reportPath string
 // sync runs a real pass and prints its summary line.
 func (d *demo) sync(ctx context.Context, title string) error {
 	fmt.Fprintf(d.out, "\n== %s ==\n", title)
-	res, err := d.pass(ctx, syncer.PassOptions{})
+	res, err := d.syncer.Pass(ctx, syncer.PassOptions{})
 	if err != nil {
 		return fmt.Errorf("sync: %w", err)
 	}
 	fmt.Fprintln(d.out, "sync:", res.Summary())
-	if res.ParkedTotal > 0 {
-		fmt.Fprintf(d.out, "%d records are parked with a reason (`modx-amocrm failed` lists them)\n", res.ParkedTotal)
+	if res.Parked > 0 {
+		fmt.Fprintf(d.out, "%d records were parked with a reason (`modx-amocrm failed` lists them)\n", res.Parked)
 	}
 	return nil
 }
@@ -338,24 +302,48 @@ func countList(counts map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// serve keeps the servers up until ctx ends, saying how to look at them.
-func (d *demo) serve(ctx context.Context) {
-	fmt.Fprintf(d.out, "\nserving until Ctrl-C; look at both sides:\n"+
+// serve keeps the servers up until ctx ends, saying how to point the real
+// binary at them and how to look at both sides.
+func (d *demo) serve(ctx context.Context) error {
+	dir, err := os.MkdirTemp("", "modx-amocrm-demo-")
+	if err != nil {
+		return fmt.Errorf("-keep: %w", err)
+	}
+	d.keepDir = dir
+	cfgPath, bin := filepath.Join(dir, "config.toml"), filepath.Join(dir, "modx-amocrm")
+	if err := os.WriteFile(cfgPath, []byte(d.cfgText), 0o600); err != nil {
+		return fmt.Errorf("-keep: %w", err)
+	}
+	fmt.Fprintf(d.out, "\nserving until Ctrl-C. The config of these servers, written to %s:\n\n%s\n", cfgPath, indent(d.cfgText))
+	fmt.Fprintf(d.out, "the real modx-amocrm against them (from the repository; it builds in seconds):\n")
+	fmt.Fprintf(d.out, "  go build -o %s ./cmd/modx-amocrm\n", bin)
+	for _, c := range keepCommands {
+		fmt.Fprintf(d.out, "  %s %s -config %s\n", bin, c, cfgPath)
+	}
+	fmt.Fprintf(d.out, "look at both sides:\n"+
 		"  curl -H 'Authorization: Bearer %s' '%s/api/v4/leads?with=contacts&limit=5'\n"+
 		"  curl -H 'Authorization: Bearer %s' '%s/api/v4/contacts?limit=5'\n"+
 		"  mysql -h127.0.0.1 -P %s -uroot %s   (our state: database %s)\n",
 		demoToken, d.sandbox.url, demoToken, d.sandbox.url, d.mysql.port(), shopDB, stateDB)
 	<-ctx.Done()
+	return nil
+}
+
+// keepCommands are what -keep suggests running with the real binary.
+var keepCommands = []string{"check", "status", "run -once -dry-run", "run -once", "failed", "pipelines"}
+
+func indent(text string) string {
+	return "    " + strings.ReplaceAll(strings.TrimRight(text, "\n"), "\n", "\n    ") + "\n"
 }
 
 // Close stops everything setUp started, in reverse order.
 func (d *demo) Close() error {
 	var errs []error
-	if d.shop != nil {
-		errs = append(errs, d.shop.Close())
+	if d.keepDir != "" {
+		errs = append(errs, os.RemoveAll(d.keepDir))
 	}
-	if d.stateDB != nil {
-		errs = append(errs, d.stateDB.Close())
+	if d.site != nil {
+		errs = append(errs, d.site.Close())
 	}
 	if d.sandbox != nil {
 		errs = append(errs, d.sandbox.Close())

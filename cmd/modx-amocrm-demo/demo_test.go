@@ -9,12 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 )
 
 // TestRun runs the whole demo on a small shop, with -keep, and stops it once
@@ -23,7 +25,8 @@ func TestRun(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	reportPath := filepath.Join(t.TempDir(), "dry-run.html")
-	out := &cancelOn{marker: "serving until Ctrl-C", cancel: cancel}
+	out := &cancelOn{marker: "(our state: database " + stateDB + ")\n", cancel: cancel,
+		onMarker: func(got string) { checkKeep(t, got) }}
 
 	err := Run(ctx, []string{"-orders", "40", "-users", "20", "-forms", "5", "-seed", "7", "-keep", "-report", reportPath}, out)
 	got := out.String()
@@ -64,6 +67,12 @@ func TestRun(t *testing.T) {
 		t.Errorf("dry-run entries: %d shown + %d held, report has %d", shownEntries, held, entries)
 	}
 
+	if m := regexp.MustCompile(`written to (\S+):`).FindStringSubmatch(got); m == nil {
+		t.Error("-keep did not say where it wrote the config")
+	} else if _, err := os.Stat(m[1]); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the config of -keep outlives the demo: %v", err)
+	}
+
 	html, err := os.ReadFile(reportPath)
 	if err != nil {
 		t.Fatal(err)
@@ -87,20 +96,72 @@ func number(t *testing.T, s, pattern string) int {
 	return n
 }
 
-// cancelOn collects the output and cancels once marker appears in it,
-// standing in for the user's Ctrl-C.
+// checkKeep checks, while -keep serves, that the printed config is the file
+// it names, that it points at the live servers, and the commands to run.
+func checkKeep(t *testing.T, out string) {
+	t.Helper()
+	m := regexp.MustCompile(`The config of these servers, written to (\S+):\n\n((?:    .*\n|\n)+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Errorf("-keep printed no config:\n%s", out)
+		return
+	}
+	path := m[1]
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if printed := strings.TrimSpace(strings.ReplaceAll(m[2], "\n    ", "\n")); printed != strings.TrimSpace(string(data)) {
+		t.Errorf("printed config differs from %s:\n%s\nfile:\n%s", path, printed, data)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("%s: %v, mode %v; want 0600 (it holds the token)", path, err, fi.Mode())
+	}
+	cfg, err := config.Load(path)
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if err != nil {
+		t.Fatalf("the printed config: %v", err)
+	}
+	s, err := site.Open(context.Background(), cfg, site.Options{})
+	if err != nil {
+		t.Fatalf("the printed config does not reach the servers: %v", err)
+	}
+	defer s.Close()
+	if mark, ok, err := s.Store.Watermark(context.Background(), "orders"); err != nil || !ok || mark == 0 {
+		t.Errorf("orders watermark through the printed config: %d, %v, %v; want the synced one", mark, ok, err)
+	}
+	bin := filepath.Join(filepath.Dir(path), "modx-amocrm")
+	want := "  go build -o " + bin + " ./cmd/modx-amocrm\n"
+	for _, c := range keepCommands {
+		want += "  " + bin + " " + c + " -config " + path + "\n"
+	}
+	if !strings.Contains(out, want) {
+		t.Errorf("-keep output lacks the commands\n%s\ngot:\n%s", want, out)
+	}
+}
+
+// cancelOn collects the output and, once marker appears in it, calls
+// onMarker with the output so far and cancels, standing in for the user's
+// Ctrl-C.
 type cancelOn struct {
-	mu     sync.Mutex
-	buf    bytes.Buffer
-	marker string
-	cancel context.CancelFunc
+	mu       sync.Mutex
+	buf      bytes.Buffer
+	marker   string
+	onMarker func(string)
+	cancel   context.CancelFunc
+	seen     bool
 }
 
 func (c *cancelOn) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n, err := c.buf.Write(p)
-	if strings.Contains(c.buf.String(), c.marker) {
+	if !c.seen && strings.Contains(c.buf.String(), c.marker) {
+		c.seen = true
+		if c.onMarker != nil {
+			c.onMarker(c.buf.String())
+		}
 		c.cancel()
 	}
 	return n, err
@@ -131,38 +192,5 @@ func TestParseOptionsUsage(t *testing.T) {
 	}
 	if _, err := parseOptions([]string{"-h"}, io.Discard); !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("parseOptions(-h): got %v, want flag.ErrHelp", err)
-	}
-}
-
-func TestEntryCap(t *testing.T) {
-	report := "title\n\n  kind  create\n  lead       3\n\n" +
-		"create    lead order:1  A\n" +
-		"update    lead order:2  B\n    name: x -> y\n" +
-		"skip      lead order:3  C\n    no phone\n"
-	tests := []struct {
-		limit int
-		want  string
-		held  int
-	}{
-		{0, "title\n\n  kind  create\n  lead       3\n\n", 3},
-		{2, "title\n\n  kind  create\n  lead       3\n\n" +
-			"create    lead order:1  A\nupdate    lead order:2  B\n    name: x -> y\n", 1},
-		{5, report, 0},
-	}
-	for _, tt := range tests {
-		var out bytes.Buffer
-		c := newEntryCap(&out, tt.limit)
-		// Uneven writes: lines are cut across calls, as a buffered writer does.
-		for chunk := range slices.Chunk([]byte(report), 7) {
-			if _, err := c.Write(chunk); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if out.String() != tt.want {
-			t.Errorf("limit %d: got\n%q\nwant\n%q", tt.limit, out.String(), tt.want)
-		}
-		if c.Held() != tt.held {
-			t.Errorf("limit %d: held %d, want %d", tt.limit, c.Held(), tt.held)
-		}
 	}
 }

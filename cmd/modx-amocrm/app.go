@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"sort"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/config"
 )
 
 // Exit codes (DESIGN.md): 0 done; 1 fatal; 2 usage; 3 the pass completed
@@ -46,6 +49,7 @@ var commands = map[string]command{
 	"import-settings": {"write a config from the old extra's amocrm_* settings", runImportSettings},
 	"failed":          {"list parked records with reasons", runFailed},
 	"retry":           {"put parked records back in the queue", runRetry},
+	"status":          {"show the last pass, backlog, parked records, token, leader and last error", runStatus},
 	"sandbox":         {"serve the amoCRM API v4 emulator", runSandbox},
 	"version":         {"print version and build info", runVersion},
 }
@@ -104,6 +108,29 @@ func newFlagSet(name string, io IO) *flag.FlagSet {
 	fs := flag.NewFlagSet("modx-amocrm "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Stderr)
 	return fs
+}
+
+// configFlag adds the -config flag of every command that reads the config.
+func configFlag(fs *flag.FlagSet) *string {
+	return fs.String("config", "", "config file (default $"+config.EnvConfig+" or "+config.DefaultPath+")")
+}
+
+// parseNoArgs parses the flags of a command that takes no arguments.
+func parseNoArgs(fs *flag.FlagSet, args []string) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
+
+// printJSON writes v as indented JSON, for the -json flags.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // parseFlags parses args and turns flag errors into usage errors.

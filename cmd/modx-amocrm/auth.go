@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 )
 
 // runAuth exchanges the auth code for tokens (unless a usable token is
 // stored) and prints the token's status, never the token.
 func runAuth(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("auth", io)
-	configPath := fs.String("config", "", "config file (default $MODX_AMOCRM_CONFIG or /etc/modx-amocrm/config.toml)")
+	configPath := configFlag(fs)
 	code := fs.String("code", "", "auth code to exchange now (default amocrm.auth_code, used only when no token is stored)")
 	fromMODX := fs.Bool("from-modx", false, "take over the old extra's token from the amocrm_token_field setting")
 	if err := parseFlags(fs, args); err != nil {
@@ -29,16 +30,18 @@ func runAuth(ctx context.Context, io IO, args []string) error {
 			return err
 		}
 	}
-	s, err := openAmo(ctx, *configPath)
+	s, err := loadSite(*configPath)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-
-	if s.cfg.AmoCRM.LongLivedToken != "" && *code != "" {
+	if s.Config.AmoCRM.LongLivedToken != "" && *code != "" {
 		return usageError{"-code: the config has a long-lived token, which needs no auth code"}
 	}
-	info, err := s.client.TokenStatus(ctx)
+	if err := s.OpenClient(ctx); err != nil {
+		return err
+	}
+	info, err := s.Client.TokenStatus(ctx)
 	if err != nil {
 		return err
 	}
@@ -49,32 +52,37 @@ func runAuth(ctx context.Context, io IO, args []string) error {
 		}
 		exchanged = true
 	}
-	account, err := s.client.Account(ctx)
-	if errors.Is(err, amocrm.ErrTokenRevoked) && !exchanged && s.cfg.AmoCRM.AuthCode != "" {
+	account, err := s.Client.Account(ctx)
+	if errors.Is(err, amocrm.ErrTokenRevoked) && !exchanged && s.Config.AmoCRM.AuthCode != "" {
 		// The stored pair is dead; the config may hold a new code.
 		if err := exchangeCode(ctx, s, ""); err != nil {
 			return err
 		}
-		account, err = s.client.Account(ctx)
+		account, err = s.Client.Account(ctx)
 	}
 	if err != nil {
 		return fmt.Errorf("check the token: %w", err)
 	}
-	if info, err = s.client.TokenStatus(ctx); err != nil {
+	if info, err = s.Client.TokenStatus(ctx); err != nil {
 		return err
 	}
 	return printTokenStatus(io.Stdout, account, info, time.Now())
 }
 
 // exchangeCode exchanges code, or amocrm.auth_code when code is empty.
-func exchangeCode(ctx context.Context, s *amoSession, code string) error {
+func exchangeCode(ctx context.Context, s *site.Site, code string) error {
 	if code == "" {
-		code = s.cfg.AmoCRM.AuthCode
+		code = s.Config.AmoCRM.AuthCode
 	}
 	if code == "" {
 		return errors.New("no usable token stored and no auth code: set amocrm.auth_code or pass -code")
 	}
-	return s.client.Exchange(ctx, code)
+	err := s.Client.Exchange(ctx, code)
+	if errors.Is(err, amocrm.ErrRedirectURI) {
+		return fmt.Errorf("amocrm.redirect_uri = %q is not the redirect URI of the integration: copy it from the integration's settings in amoCRM, character for character (%w)",
+			s.Config.AmoCRM.RedirectURI, err)
+	}
+	return err
 }
 
 func printTokenStatus(w io.Writer, account amocrm.Account, info amocrm.TokenInfo, now time.Time) error {

@@ -7,40 +7,33 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 )
 
 // takeOverOldToken copies the old extra's token (amocrm_token_field) into
 // our state, so no new 20-minute auth code is needed. From then on only one
 // of the two may refresh it: amoCRM refresh tokens are single-use.
 func takeOverOldToken(ctx context.Context, w io.Writer, configPath string) error {
-	cfg, err := loadConfig(configPath)
+	s, err := loadSite(configPath)
 	if err != nil {
 		return err
 	}
-	if cfg.AmoCRM.LongLivedToken != "" {
+	defer s.Close()
+	if s.Config.AmoCRM.LongLivedToken != "" {
 		return usageError{"-from-modx: the config has a long-lived token, which needs no OAuth token"}
 	}
-	dsn, err := cfg.MODXDSN()
-	if err != nil {
+	if err := s.OpenShop(ctx); err != nil {
 		return err
 	}
-	shop, err := modx.Open(ctx, dsn, shopOptions(cfg))
-	if err != nil {
-		return err
-	}
-	defer shop.Close()
-	old, err := shop.OldExtraToken(ctx)
+	old, err := s.Shop.OldExtraToken(ctx)
 	if err != nil {
 		return fmt.Errorf("-from-modx: %w", err)
 	}
-	store, db, err := openState(ctx, cfg)
-	if err != nil {
+	if err := s.OpenState(ctx); err != nil {
 		return err
 	}
-	defer db.Close()
-	name := tokenName(cfg.AmoBaseURL())
-	_, err = store.UpdateToken(ctx, name, func(cur *oauth2.Token) (*oauth2.Token, error) {
+	name := site.TokenName(s.Config.AmoBaseURL())
+	_, err = s.Store.UpdateToken(ctx, name, func(cur *oauth2.Token) (*oauth2.Token, error) {
 		if cur != nil && cur.RefreshToken == old.RefreshToken {
 			return nil, nil // taken over before
 		}

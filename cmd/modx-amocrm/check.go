@@ -1,21 +1,21 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
-	"github.com/modx-amocrm/modx-amocrm/internal/state"
+	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
@@ -48,54 +48,46 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 // depend on a failed one are not run.
 func runCheck(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("check", io)
-	configPath := fs.String("config", "", "config file (default $MODX_AMOCRM_CONFIG or /etc/modx-amocrm/config.toml)")
-	if err := parseFlags(fs, args); err != nil {
+	configPath := configFlag(fs)
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
 	c := &checkLines{w: io.Stdout}
-	if err := checkAll(ctx, c, config.ResolvePath(*configPath)); err != nil {
-		return err
-	}
+	checkAll(ctx, c, *configPath)
 	if c.fails > 0 {
-		return fmt.Errorf("%d: %w", c.fails, errChecksFailed)
+		return errChecksFailed
 	}
 	return nil
 }
 
-func checkAll(ctx context.Context, c *checkLines, path string) error {
-	cfg := checkConfig(c, path)
+func checkAll(ctx context.Context, c *checkLines, configPath string) {
+	cfg := checkConfig(c, configPath)
 	if cfg == nil {
-		return nil
+		return
 	}
-	raw, shop := checkMODX(ctx, c, cfg)
-	if shop == nil {
-		return nil
+	s := site.New(cfg, site.Options{})
+	defer s.Close()
+	if !checkMODX(ctx, c, s) {
+		return
 	}
-	defer raw.Close()
-	defer shop.Close()
-	schema, err := shop.Detect(ctx)
+	schema, err := s.Shop.Detect(ctx)
 	if err != nil {
 		c.fail("tables", err)
-		return nil
+		return
 	}
-	checkSchema(ctx, c, cfg, shop, schema)
-	checkGrants(ctx, c, cfg, raw, schema)
-	checkWrites(ctx, c, cfg, shop)
-	store, stateDB := checkState(ctx, c, cfg)
-	if store == nil {
-		return nil
+	checkSchema(ctx, c, s, schema)
+	checkGrants(ctx, c, s, schema)
+	checkStatusMap(ctx, c, s)
+	checkWrites(ctx, c, s)
+	if !checkState(ctx, c, s) {
+		return
 	}
-	defer stateDB.Close()
-	checkAmoCRM(ctx, c, cfg, shop, store)
-	return nil
+	checkAmoCRM(ctx, c, s)
 }
 
 // checkConfig loads and validates the config, one FAIL line per problem.
-func checkConfig(c *checkLines, path string) *config.Config {
-	cfg, err := config.Load(path)
+func checkConfig(c *checkLines, configPath string) *config.Config {
+	cfg, err := readConfig(configPath)
 	if err == nil {
 		err = cfg.Validate()
 	}
@@ -105,7 +97,11 @@ func checkConfig(c *checkLines, path string) *config.Config {
 		}
 		return nil
 	}
-	c.ok("config", "%s is valid", path)
+	c.ok("config", "%s is valid", cfg.Path())
+	if keys, mode, err := cfg.ExposedSecrets(); err == nil && len(keys) > 0 {
+		c.warn("config", "%s holds secrets (%s) and every user may read it (mode %04o): %s",
+			cfg.Path(), strings.Join(keys, ", "), mode, secretsAdvice)
+	}
 	return cfg
 }
 
@@ -117,36 +113,22 @@ func unjoin(err error) []error {
 	return []error{err}
 }
 
-// checkMODX connects to the MODX database twice: raw for the server version
-// and the grant probes, shop as the readers see it. Both are nil on failure.
-func checkMODX(ctx context.Context, c *checkLines, cfg *config.Config) (*sqlx.DB, *modx.DB) {
-	dsn, err := cfg.MODXDSN()
+// checkMODX connects to the MODX database as the readers do.
+func checkMODX(ctx context.Context, c *checkLines, s *site.Site) bool {
+	if err := s.OpenShop(ctx); err != nil {
+		c.fail("modx", err)
+		return false
+	}
+	ver, err := s.Shop.ServerVersion(ctx)
 	if err != nil {
 		c.fail("modx", err)
-		return nil, nil
+		return false
 	}
-	raw, err := sqlx.Open("mysql", dsn)
-	if err != nil {
-		c.fail("modx", err)
-		return nil, nil
-	}
-	var ver string
-	if err := raw.GetContext(ctx, &ver, "SELECT VERSION()"); err != nil {
-		raw.Close()
-		c.fail("modx", fmt.Errorf("database unreachable: %w", err))
-		return nil, nil
-	}
-	shop, err := modx.Open(ctx, dsn, shopOptions(cfg))
-	if err != nil {
-		raw.Close()
-		c.fail("modx", err)
-		return nil, nil
-	}
-	c.ok("modx", "database reachable, server %s, times read in %s", ver, shop.Location())
-	return raw, shop
+	c.ok("modx", "database reachable, server %s, times read in %s", ver, s.Shop.Location())
+	return true
 }
 
-func checkSchema(ctx context.Context, c *checkLines, cfg *config.Config, shop *modx.DB, schema *modx.Schema) {
+func checkSchema(ctx context.Context, c *checkLines, s *site.Site, schema *modx.Schema) {
 	detail := fmt.Sprintf("%s tables with prefix %q", schema.Title(), schema.Prefix)
 	if len(schema.Markers) > 0 {
 		detail += " (" + strings.Join(schema.Markers, ", ") + ")"
@@ -163,14 +145,14 @@ func checkSchema(ctx context.Context, c *checkLines, cfg *config.Config, shop *m
 	c.ok("tables", "%s", detail)
 
 	switch {
-	case !cfg.Forms.Enabled:
+	case !s.Config.Forms.Enabled:
 	case schema.FormIt:
 		c.ok("forms", "FormIt's saved forms table is present")
 	default:
 		c.fail("forms", errors.New("forms.enabled is true but FormIt's formit_forms table is missing"))
 	}
 
-	settings, err := shop.Settings(ctx, "amocrm_token_field")
+	settings, err := s.Shop.Settings(ctx, "amocrm_token_field")
 	if err != nil {
 		c.fail("old extra", err)
 		return
@@ -184,7 +166,7 @@ func checkSchema(ctx context.Context, c *checkLines, cfg *config.Config, shop *m
 			found = append(found, f.name)
 		}
 	}
-	_, pluginOn, err := shop.OldExtraPluginEnabled(ctx)
+	_, pluginOn, err := s.Shop.OldExtraPluginEnabled(ctx)
 	if err != nil {
 		c.fail("old extra", err)
 		return
@@ -201,36 +183,74 @@ func checkSchema(ctx context.Context, c *checkLines, cfg *config.Config, shop *m
 }
 
 // checkGrants reads one row of every MODX table the readers use.
-func checkGrants(ctx context.Context, c *checkLines, cfg *config.Config, raw *sqlx.DB, schema *modx.Schema) {
-	var denied []string
-	var firstErr error
-	for _, name := range slices.Sorted(maps.Keys(schema.Tables)) {
-		var one []int
-		// The table name comes from information_schema and the prefix check.
-		if err := raw.SelectContext(ctx, &one, "SELECT 1 FROM `"+schema.Tables[name].Name+"` LIMIT 1"); err != nil {
-			denied = append(denied, schema.Tables[name].Name)
-			if firstErr == nil {
-				firstErr = err
-			}
-		}
-	}
-	if len(denied) > 0 {
-		c.fail("grants", fmt.Errorf("SELECT fails on %s: %w", strings.Join(denied, ", "), firstErr))
+func checkGrants(ctx context.Context, c *checkLines, s *site.Site, schema *modx.Schema) {
+	if denied, err := s.Shop.Unreadable(ctx, schema); len(denied) > 0 {
+		c.fail("grants", fmt.Errorf("SELECT fails on %s: %w", strings.Join(denied, ", "), err))
 	} else {
 		c.ok("grants", "SELECT works on the %d MODX tables read", len(schema.Tables))
 	}
-	if cfg.State.DSN == "" {
+	if s.Config.State.DSN == "" {
 		c.warn("grants", "the state tables live in the MODX schema, so this user needs write grants on all of it; a separate state schema needs none (sql/grants.sql)")
 	}
 }
 
-// checkWrites asks, writing nothing, whether the two writes shop_status
-// makes to the shop are granted.
-func checkWrites(ctx context.Context, c *checkLines, cfg *config.Config, shop *modx.DB) {
-	if !cfg.ShopStatus.Enabled {
+// checkStatusMap compares orders.status_map with the shop's statuses: a key
+// that is not one of them never applies, and category pipelines without a
+// map drop every status change.
+func checkStatusMap(ctx context.Context, c *checkLines, s *site.Site) {
+	o := s.Config.Orders
+	if !o.Enabled {
 		return
 	}
-	if err := shop.CheckStatusWrites(ctx); err != nil {
+	statuses, err := s.Shop.OrderStatuses(ctx)
+	if err != nil {
+		c.fail("status map", err)
+		return
+	}
+	if err := unknownStatusKeys(o.StatusMap, statuses); err != nil {
+		c.fail("status map", err)
+		return
+	}
+	if w := config.StatusMapWarning(s.Config); w != "" {
+		c.warn("status map", "%s", w)
+		return
+	}
+	if len(o.StatusMap) > 0 {
+		c.ok("status map", "every orders.status_map key is a status of the shop")
+	}
+}
+
+// unknownStatusKeys rejects status_map keys that are not miniShop2 status ids.
+func unknownStatusKeys(m map[string]config.IDRef, statuses []modx.OrderStatus) error {
+	known := map[string]bool{}
+	var list []string
+	statuses = slices.Clone(statuses)
+	slices.SortFunc(statuses, func(a, b modx.OrderStatus) int { return cmp.Compare(a.ID, b.ID) })
+	for _, st := range statuses {
+		id := strconv.FormatInt(st.ID, 10)
+		known[id] = true
+		list = append(list, fmt.Sprintf("%s %s", id, st.Name))
+	}
+	var unknown []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if !known[k] {
+			unknown = append(unknown, strconv.Quote(k))
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	return fmt.Errorf("orders.status_map: %s %s not a status of the shop; its statuses are %s",
+		strings.Join(unknown, ", "), plural(len(unknown), "is", "are"), strings.Join(list, ", "))
+}
+
+// checkWrites asks, writing nothing, whether the two writes shop_status
+// makes to the shop are granted.
+func checkWrites(ctx context.Context, c *checkLines, s *site.Site) {
+	if !s.Config.ShopStatus.Enabled {
+		return
+	}
+	if err := s.Shop.CheckStatusWrites(ctx); err != nil {
 		c.fail("writes", fmt.Errorf("shop_status cannot move orders; grant what sql/grants.sql lists: %w", err))
 		return
 	}
@@ -238,52 +258,32 @@ func checkWrites(ctx context.Context, c *checkLines, cfg *config.Config, shop *m
 }
 
 // checkState connects to the state database and applies pending migrations.
-func checkState(ctx context.Context, c *checkLines, cfg *config.Config) (*state.Store, *sqlx.DB) {
-	dsn, err := cfg.StateDSN()
-	if err != nil {
+func checkState(ctx context.Context, c *checkLines, s *site.Site) bool {
+	if err := s.OpenState(ctx); err != nil {
 		c.fail("state", err)
-		return nil, nil
+		return false
 	}
-	db, err := sqlx.Open("mysql", dsn)
-	if err != nil {
-		c.fail("state", err)
-		return nil, nil
-	}
-	store, err := state.Open(db, cfg.State.TablePrefix)
-	var pending []int
-	if err == nil {
-		pending, err = store.PendingMigrations(ctx)
-	}
-	if err == nil && len(pending) > 0 {
-		err = store.Migrate(ctx)
-	}
-	if err != nil {
-		db.Close()
-		c.fail("state", fmt.Errorf("state database: %w", err))
-		return nil, nil
-	}
-	if len(pending) > 0 {
-		c.ok("state", "database reachable; applied %d pending migration(s): %v", len(pending), pending)
+	if len(s.Migrated) > 0 {
+		c.ok("state", "database reachable; applied %d pending migration(s): %v", len(s.Migrated), s.Migrated)
 	} else {
 		c.ok("state", "database reachable; migrations up to date")
 	}
-	return store, db
+	return true
 }
 
 // checkAmoCRM checks the token, the account and every id the config names.
-func checkAmoCRM(ctx context.Context, c *checkLines, cfg *config.Config, shop *modx.DB, store *state.Store) {
-	client, err := newAmoClient(cfg, store)
-	if err != nil {
+func checkAmoCRM(ctx context.Context, c *checkLines, s *site.Site) {
+	if err := s.OpenClient(ctx); err != nil {
 		c.fail("token", err)
 		return
 	}
-	info, err := client.TokenStatus(ctx)
+	info, err := s.Client.TokenStatus(ctx)
 	switch {
 	case err != nil:
 		c.fail("token", err)
 		return
 	case !info.Stored:
-		c.fail("token", errors.New("no amoCRM token: run `modx-amocrm auth`"))
+		c.fail("token", noTokenError(ctx, s))
 		return
 	case info.Expiry.IsZero():
 		c.ok("token", "%s token present", info.Mode)
@@ -295,7 +295,7 @@ func checkAmoCRM(ctx context.Context, c *checkLines, cfg *config.Config, shop *m
 		c.fail("token", errors.New("access token expired and cannot be refreshed: run `modx-amocrm auth`"))
 		return
 	}
-	meta, err := fetchAccountMeta(ctx, client)
+	meta, err := fetchAccountMeta(ctx, s.Client)
 	if err != nil {
 		c.fail("account", err)
 		return
@@ -303,41 +303,43 @@ func checkAmoCRM(ctx context.Context, c *checkLines, cfg *config.Config, shop *m
 	c.ok("account", "%s (id %d, %s): %d pipelines, %d users", meta.Account.Name, meta.Account.ID, meta.Account.Subdomain, len(meta.Pipelines), len(meta.Users))
 
 	m := transform.Meta{Pipelines: meta.Pipelines, Users: meta.Users, LeadFields: meta.LeadFields, ContactFields: meta.ContactFields}
-	if m.MS2Statuses, err = shop.OrderStatuses(ctx); err != nil {
+	if m.MS2Statuses, err = s.Shop.OrderStatuses(ctx); err != nil {
 		c.fail("ids", err)
 		return
 	}
-	site, err := shop.Site(ctx)
+	facts, err := s.Shop.Site(ctx)
 	if err != nil {
 		c.fail("ids", err)
 		return
 	}
-	m.SiteHost = site.Host
-	if cfg.Orders.Enabled && cfg.Orders.PipelineID.IsZero() {
-		id, ok, err := syncer.SitePipeline(ctx, store)
+	m.SiteHost = facts.Host
+	if s.Config.Orders.Enabled && s.Config.Orders.PipelineID.IsZero() {
+		step, err := syncer.DecideSitePipeline(ctx, s.Store, meta.Pipelines, m.MS2Statuses, facts.Name, s.Config.Orders.AutoUpdatePipelines)
 		switch {
 		case err != nil:
 			c.fail("ids", err)
 			return
-		case ok && hasPipeline(meta.Pipelines, id):
-			m.SitePipelineID = id
-			c.ok("pipeline", "orders.pipeline_id = 0: deals go to the site pipeline %d, created by an earlier run", id)
+		case step.Action == report.Create:
+			c.ok("pipeline", "orders.pipeline_id = 0: the first run creates a pipeline named %q mirroring miniShop2's statuses", step.Name)
+		case step.Known:
+			m.SitePipelineID = step.ID
+			c.ok("pipeline", "orders.pipeline_id = 0: deals go to the site pipeline %d, created by an earlier run%s", step.ID, reasonSuffix(step.Reason))
 		default:
-			c.ok("pipeline", "orders.pipeline_id = 0: the first run creates a pipeline named %q mirroring miniShop2's statuses", site.Name)
+			m.SitePipelineID = step.ID
+			c.ok("pipeline", "orders.pipeline_id = 0: the account's pipeline %q (%d) is adopted as the site pipeline%s", step.Name, step.ID, reasonSuffix(step.Reason))
 		}
 	}
-	if _, err := transform.NewMapper(cfg, m); err != nil {
+	if _, err := transform.NewMapper(s.Config, m); err != nil {
 		c.fail("ids", err)
 		return
 	}
 	c.ok("ids", "every pipeline, status, user and field the config names exists")
 }
 
-func hasPipeline(ps []amocrm.Pipeline, id int64) bool {
-	for _, p := range ps {
-		if p.ID == id {
-			return true
-		}
+// reasonSuffix appends a step's reason to a check line, when it has one.
+func reasonSuffix(reason string) string {
+	if reason == "" || strings.HasPrefix(reason, "adopted") {
+		return ""
 	}
-	return false
+	return "; " + reason
 }

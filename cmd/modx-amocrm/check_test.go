@@ -187,4 +187,29 @@ func TestCheckSitePipeline(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "deals go to the site pipeline") {
 		t.Errorf("after the first run: exit %d, output:\n%s", code, out)
 	}
+
+	// A fresh state schema on the same account: the pipeline is there
+	// already, so check, the dry run and the run adopt it (creating it
+	// again would fail with amoCRM's NotUnique).
+	testdb.Exec(t, e.db, "DELETE FROM amocrm_sync_meta")
+	code, out, _ = runMain(t, "check", "-config", cfg)
+	if want := `the account's pipeline "Лавка" (`; code != exitOK || !strings.Contains(out, want) || !strings.Contains(out, "is adopted as the site pipeline") {
+		t.Errorf("fresh state: exit %d, output lacks %q ... is adopted:\n%s", code, want, out)
+	}
+	_, out, _ = runMain(t, "run", "-config", cfg, "-once", "-dry-run")
+	if want := "adopted: the account already has a pipeline of this name"; !strings.Contains(out, want) {
+		t.Errorf("fresh state dry run lacks %q:\n%s", want, out)
+	}
+	if code, _, errOut := runMain(t, "run", "-config", cfg, "-once"); code != exitOK {
+		t.Fatalf("fresh state run -once: exit %d: %s", code, errOut)
+	}
+	n := 0
+	for _, p := range e.box.Pipelines() {
+		if p.Name == "Лавка" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("pipelines named Лавка: %d, want 1", n)
+	}
 }

@@ -5,15 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"sync"
 	"time"
-
-	"github.com/go-sql-driver/mysql"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/leader"
 	"github.com/modx-amocrm/modx-amocrm/internal/notify"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
+	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
@@ -30,7 +31,7 @@ const idleBeat = 5 * time.Second
 // already be writing, and systemd's restart brings this instance back as a
 // standby.
 type daemon struct {
-	site *site
+	site *site.Site
 	opts syncer.PassOptions
 
 	mu      sync.Mutex
@@ -38,16 +39,15 @@ type daemon struct {
 }
 
 func (d *daemon) run(ctx context.Context) error {
-	cfg, log := d.site.cfg, d.site.log
+	cfg, log, m := d.site.Config, d.site.Logger(), d.site.Metrics()
 	sched, err := config.ParseCron(cfg.Sync.Cron)
 	if err != nil {
 		return fmt.Errorf("sync.cron: %w", err)
 	}
-	locker, err := siteLocker(cfg)
+	locker, err := d.site.Locker()
 	if err != nil {
 		return err
 	}
-	locker.Logger = log
 	lease, err := locker.Acquire(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -61,9 +61,13 @@ func (d *daemon) run(ctx context.Context) error {
 		if err := lease.Release(rctx); err != nil {
 			log.Warn("release the instance lock", "err", err)
 		}
-		d.site.metrics.SetLeader(false)
+		m.SetLeader(false)
 	}()
-	d.site.metrics.SetLeader(true)
+	m.SetLeader(true)
+	leader := state.LeaderRecord{Host: hostname(), PID: os.Getpid(), ConnectionID: lease.ConnectionID(), Since: time.Now()}
+	if err := d.site.Store.SetLeader(ctx, leader); err != nil {
+		log.Warn("record the leader for status", "err", err)
+	}
 
 	serveCtx, stopServe := context.WithCancel(context.Background())
 	defer stopServe()
@@ -130,17 +134,17 @@ func (d *daemon) pass(ctx context.Context, lease *leader.Lease, hb *notify.Heart
 	opts := d.opts
 	opts.Stop = ctx.Done()
 	opts.Progress = func(int, int) { hb.Beat() }
-	log := d.site.log.With("run", run)
+	log := d.site.Logger().With("run", run)
 
-	res, err := d.site.pass(passCtx, opts, log)
+	res, err := runPass(passCtx, d.site, opts, log)
 	if res != nil {
 		log.Info("pass done", "summary", res.Summary())
 		if serr := notify.Status(res.Summary()); serr != nil {
 			log.Warn("tell systemd the status", "err", serr)
 		}
 	}
-	if info, terr := d.site.client.TokenStatus(ctx); terr == nil {
-		d.site.metrics.SetTokenExpiry(info.Expiry)
+	if info, terr := d.site.Client.TokenStatus(ctx); terr == nil {
+		d.site.Metrics().SetTokenExpiry(info.Expiry)
 	}
 	switch {
 	case lease.Err() != nil:
@@ -148,7 +152,7 @@ func (d *daemon) pass(ctx context.Context, lease *leader.Lease, hb *notify.Heart
 	case errors.Is(err, syncer.ErrStopped):
 		return nil // the loop sees ctx and stops
 	case err != nil && amocrm.IsFatal(err):
-		return fmt.Errorf("amoCRM refused the run: %w", err)
+		return passError(err)
 	case err != nil:
 		log.Error("pass failed", "err", err)
 	}
@@ -172,7 +176,7 @@ func (d *daemon) healthy() error {
 // returned channel carries the server's failure.
 func (d *daemon) serveMetrics(ctx context.Context) (<-chan error, error) {
 	served := make(chan error, 1)
-	addr := d.site.cfg.Metrics.Listen
+	addr := d.site.Config.Metrics.Listen
 	if addr == "" {
 		return served, nil
 	}
@@ -181,24 +185,9 @@ func (d *daemon) serveMetrics(ctx context.Context) (<-chan error, error) {
 		return nil, fmt.Errorf("metrics.listen: %w", err)
 	}
 	go func() {
-		if err := d.site.metrics.ServeListener(ctx, ln, d.healthy); err != nil {
+		if err := d.site.Metrics().ServeListener(ctx, ln, d.healthy); err != nil {
 			served <- err
 		}
 	}()
 	return served, nil
-}
-
-// siteLocker is the single-instance lock of the site. The lock lives on the
-// state database and is named after what a second instance must not share
-// with the first: the state schema, its table prefix and the amoCRM account.
-func siteLocker(cfg *config.Config) (*leader.Locker, error) {
-	dsn, err := cfg.StateDSN()
-	if err != nil {
-		return nil, err
-	}
-	parsed, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		return nil, fmt.Errorf("state database DSN: %w", err)
-	}
-	return &leader.Locker{DSN: dsn, Name: leader.LockName(parsed.DBName, cfg.State.TablePrefix, cfg.AmoBaseURL())}, nil
 }

@@ -54,6 +54,9 @@ func runImportSettings(ctx context.Context, io IO, args []string) error {
 	cfg.MODX.TablePrefix = *prefix
 	cfg.MODX.DSN, notes = withoutPassword(*dsn, notes)
 	rendered := config.RenderTOML(cfg, notes)
+	if w := config.StatusMapWarning(&cfg); w != "" {
+		fmt.Fprintf(io.Stderr, "modx-amocrm import-settings: warning: %s\n", w)
+	}
 
 	if *out == "" {
 		_, err = io.Stdout.Write(rendered)

@@ -16,6 +16,7 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
 
@@ -276,12 +277,13 @@ func TestImportSettingsOnMODX3(t *testing.T) {
 	if cfg.MODX.Shop != config.ShopAuto {
 		t.Errorf("modx.shop: got %q, want %q", cfg.MODX.Shop, config.ShopAuto)
 	}
-	src, err := modx.Open(context.Background(), dsn, shopOptions(cfg))
-	if err != nil {
+	cfg.MODX.DSN = dsn // with the password, which the import leaves out of the file
+	src := site.New(cfg, site.Options{})
+	defer src.Close()
+	if err := src.OpenShop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	defer src.Close()
-	if s, err := src.Detect(context.Background()); err != nil || s.Shop != modx.ShopMiniShop3 {
+	if s, err := src.Shop.Detect(context.Background()); err != nil || s.Shop != modx.ShopMiniShop3 {
 		t.Errorf("the imported config reads %+v, %v; want MiniShop3", s, err)
 	}
 }
@@ -305,5 +307,36 @@ func TestImportSettingsUsage(t *testing.T) {
 				t.Errorf("got exit %d, %q; want exit %d and %q", code, stderr.String(), exitUsage, tc.want)
 			}
 		})
+	}
+}
+
+// TestImportSettingsWarnsStatusMap: category pipelines without a status map
+// are warned about on stderr and in the file, whose comments explain each
+// decision that differs from the old settings.
+func TestImportSettingsWarnsStatusMap(t *testing.T) {
+	db, dsn := testdb.New(t)
+	createSettingsTables(t, db, "modx_", false)
+	insertSettings(t, db, "modx_system_settings", "", map[string]string{
+		"amocrm_categories_pipelines": `{"31":{"pipeline_id":1480830}}`,
+		"amocrm_form_as_lead":         "1",
+	})
+	var out, errOut bytes.Buffer
+	if err := runImportSettings(context.Background(), IO{Stdout: &out, Stderr: &errOut}, []string{"-dsn", dsn}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := parseImported(t, out.Bytes())
+	want := "modx-amocrm import-settings: warning: " + config.StatusMapWarning(cfg) + "\n"
+	if errOut.String() != want || !strings.HasPrefix(want, "modx-amocrm import-settings: warning: deals go to the pipelines of category rules") {
+		t.Errorf("stderr %q, want %q", errOut.String(), want)
+	}
+	for _, comment := range []string{
+		"# WARNING: deals go to the pipelines of category rules",
+		"# forms.enabled = false although amocrm_form_as_lead is on:",
+		"# sync.start = \"now\", where the extra simply sent what happened next",
+		"`modx-amocrm run -once -since all`",
+	} {
+		if !strings.Contains(out.String(), comment) {
+			t.Errorf("the config lacks the comment %q", comment)
+		}
 	}
 }

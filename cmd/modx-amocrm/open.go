@@ -5,107 +5,122 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
-	"sync/atomic"
+	"strings"
+	"time"
 
-	"github.com/jmoiron/sqlx"
 	"golang.org/x/term"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
-	"github.com/modx-amocrm/modx-amocrm/internal/metrics"
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
-// site is everything a sync opens for one shop: its MODX database, our state
-// and the amoCRM client, wired the way `run` uses them.
-type site struct {
-	cfg     *config.Config
-	log     *slog.Logger
-	metrics *metrics.Metrics
-	shop    *modx.DB
-	stateDB *sqlx.DB
-	store   *state.Store
-	client  *amocrm.Client
-	// requests counts amoCRM request attempts, for the summary line.
-	requests atomic.Int64
+// readConfig reads the config named by -config (or its default) without
+// validating it.
+func readConfig(flagValue string) (*config.Config, error) {
+	path := config.ResolvePath(flagValue)
+	cfg, err := config.Load(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no config file %s: give -config FILE, or set %s; write one with "+
+			"`modx-amocrm import-settings -dsn DSN -o FILE` (from the old extra's settings) or copy config.example.toml",
+			path, config.EnvConfig)
+	}
+	return cfg, err
 }
 
-// shopOptions are the [modx] keys the MODX readers take.
-func shopOptions(cfg *config.Config) modx.Options {
-	return modx.Options{Prefix: cfg.MODX.TablePrefix, Location: cfg.MODX.Timezone, Shop: cfg.MODX.Shop}
-}
-
-// openSite connects to MODX, the state database (migrating it) and amoCRM.
-// m may be nil. The caller closes the site.
-func openSite(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metrics.Metrics) (*site, error) {
-	s := &site{cfg: cfg, log: log, metrics: m}
-	dsn, err := cfg.MODXDSN()
+// loadConfig reads and validates the config named by -config.
+func loadConfig(flagValue string) (*config.Config, error) {
+	cfg, err := readConfig(flagValue)
 	if err != nil {
 		return nil, err
 	}
-	s.shop, err = modx.Open(ctx, dsn, shopOptions(cfg))
-	if err != nil {
-		return nil, fmt.Errorf("open MODX database: %w", err)
-	}
-	if s.store, s.stateDB, err = openState(ctx, cfg); err != nil {
-		s.Close()
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	ac := amoConfig(cfg)
-	ac.Logger = log
-	ac.OnRequest = func(r amocrm.RequestInfo) {
-		s.requests.Add(1)
-		m.ObserveRequest(r.Class, r.Status, r.Duration)
-		if r.RateLimitWait > 0 {
-			m.RateLimitWait(r.RateLimitWait)
-		}
+	return cfg, nil
+}
+
+// loadSite loads the config and returns its site with nothing opened yet.
+func loadSite(flagValue string) (*site.Site, error) {
+	cfg, err := loadConfig(flagValue)
+	if err != nil {
+		return nil, err
 	}
-	if s.client, err = amocrm.New(ac, s.store); err != nil {
+	return site.New(cfg, site.Options{}), nil
+}
+
+// openState loads the config and opens its state, for the commands that
+// read or change only what the state holds.
+func openState(ctx context.Context, flagValue string) (*site.Site, error) {
+	s, err := loadSite(flagValue)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.OpenState(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-// pass runs one pass, logging to log, and fills in the requests it made.
-func (s *site) pass(ctx context.Context, opts syncer.PassOptions, log *slog.Logger) (*syncer.Result, error) {
-	before := s.requests.Load()
-	sy := syncer.New(s.cfg, s.shop, s.client, s.store, syncer.Options{Logger: log, Metrics: s.metrics, Shop: s.shop})
+// secretsAdvice says what to do about a config file that every user may
+// read while it holds secrets.
+const secretsAdvice = "chmod 600 it, or move the secrets to <key>_file, MODX_AMOCRM_* variables or systemd credentials"
+
+// warnExposedSecrets logs the warning of `check`'s secrets line for `run`.
+func warnExposedSecrets(cfg *config.Config, log *slog.Logger) {
+	if keys, mode, err := cfg.ExposedSecrets(); err == nil && len(keys) > 0 {
+		log.Warn("the config file holds secrets and every user may read it: "+secretsAdvice,
+			"file", cfg.Path(), "mode", fmt.Sprintf("%04o", mode), "keys", strings.Join(keys, ", "))
+	}
+}
+
+// runPass runs one pass of the site, logging to log, and records a real
+// pass in the state for `status`.
+func runPass(ctx context.Context, s *site.Site, opts syncer.PassOptions, log *slog.Logger) (*syncer.Result, error) {
+	sy := syncer.New(s.Config, s.Shop, s.Client, s.Store, syncer.Options{Logger: log, Metrics: s.Metrics(), Requests: s.Requests, Shop: s.Shop})
+	started := time.Now()
 	res, err := sy.Pass(ctx, opts)
 	if res != nil {
-		res.Requests = int(s.requests.Load() - before)
-		s.metrics.PassDuration(res.Finished.Sub(res.Started))
+		s.Metrics().PassDuration(res.Finished.Sub(res.Started))
+	}
+	if !opts.DryRun {
+		// Recorded even when ctx is done: a stopped pass is worth showing.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if rerr := s.Store.RecordPass(rctx, passRecord(started, res, err)); rerr != nil {
+			log.Warn("record the pass for status", "err", rerr)
+		}
 	}
 	return res, err
 }
 
-func (s *site) Close() error {
-	var errs []error
-	if s.shop != nil {
-		errs = append(errs, s.shop.Close())
+// passRecord is what `status` shows of a pass; res is nil when the pass
+// failed before it began.
+func passRecord(started time.Time, res *syncer.Result, err error) state.PassRecord {
+	rec := state.PassRecord{Host: hostname(), PID: os.Getpid(), Started: started, Finished: time.Now()}
+	if res != nil {
+		rec.Started, rec.Finished = res.Started, res.Finished
+		rec.Summary, rec.Read, rec.Parked = res.Summary(), res.Read, res.Parked
 	}
-	if s.stateDB != nil {
-		errs = append(errs, s.stateDB.Close())
+	// A graceful stop is no failure: what was done is committed.
+	if err != nil && !errors.Is(err, syncer.ErrStopped) {
+		rec.Error = err.Error()
 	}
-	return errors.Join(errs...)
+	return rec
 }
 
-// openStore opens only the state database of the config at configPath, for
-// the commands that read or change parked records.
-func openStore(ctx context.Context, configPath string) (*state.Store, func() error, error) {
-	cfg, err := loadConfig(configPath)
+// hostname names this machine in the state (the last pass, the leader).
+func hostname() string {
+	h, err := os.Hostname()
 	if err != nil {
-		return nil, nil, err
+		return "unknown"
 	}
-	store, db, err := openState(ctx, cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	return store, db.Close, nil
+	return h
 }
 
 // isTerminal reports whether w is a terminal, for colours and progress bars.

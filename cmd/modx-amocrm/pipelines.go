@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -23,25 +22,25 @@ type accountMeta struct {
 // runPipelines lists pipelines, statuses, users and fields with their ids.
 func runPipelines(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("pipelines", io)
-	configPath := fs.String("config", "", "config file (default $MODX_AMOCRM_CONFIG or /etc/modx-amocrm/config.toml)")
+	configPath := configFlag(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object instead of tables")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
-	s, err := openAmo(ctx, *configPath)
+	s, err := loadSite(*configPath)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-
-	meta, err := fetchAccountMeta(ctx, s.client)
+	if err := s.OpenClient(ctx); err != nil {
+		return err
+	}
+	meta, err := fetchAccountMeta(ctx, s.Client)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(io.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(meta)
+		return printJSON(io.Stdout, meta)
 	}
 	return printAccountMeta(io.Stdout, meta)
 }

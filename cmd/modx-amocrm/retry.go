@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 )
@@ -11,7 +12,7 @@ import (
 // with a fresh count of attempts.
 func runRetry(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("retry", io)
-	configPath := fs.String("config", "", "config file (default $MODX_AMOCRM_CONFIG or /etc/modx-amocrm/config.toml)")
+	configPath := configFlag(fs)
 	all := fs.Bool("all", false, "re-queue every parked record")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -30,18 +31,31 @@ func runRetry(ctx context.Context, io IO, args []string) error {
 	case !*all && len(keys) == 0:
 		return usageError{"name the records to retry (order:123 ...) or give -all"}
 	}
-	store, closeStore, err := openStore(ctx, *configPath)
+	s, err := openState(ctx, *configPath)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
-	n, err := store.Retry(ctx, *all, keys)
+	defer s.Close()
+	missing, err := s.Store.NotParked(ctx, keys)
+	if err != nil {
+		return err
+	}
+	n, err := s.Store.Retry(ctx, *all, keys)
 	if err != nil {
 		return fmt.Errorf("re-queue parked records: %w", err)
 	}
-	fmt.Fprintf(io.Stdout, "re-queued %d parked record(s); the next pass sends them\n", n)
-	if !*all && n < len(keys) {
-		fmt.Fprintf(io.Stdout, "%d of the named records were not parked\n", len(keys)-n)
+	switch {
+	case n > 0:
+		fmt.Fprintf(io.Stdout, "re-queued %s; the next pass sends %s\n", records(n), plural(n, "it", "them"))
+	case *all:
+		fmt.Fprintln(io.Stdout, "no parked records")
+	}
+	if len(missing) > 0 {
+		names := make([]string, len(missing))
+		for i, k := range missing {
+			names[i] = k.String()
+		}
+		return fmt.Errorf("not parked, so not re-queued: %s (`modx-amocrm failed` lists the parked records)", strings.Join(names, ", "))
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/logging"
 	"github.com/modx-amocrm/modx-amocrm/internal/metrics"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
@@ -31,17 +33,14 @@ const progressEvery = 10 * time.Second
 // Cancelling ctx (the first SIGINT/SIGTERM) is a graceful stop.
 func runRun(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("run", io)
-	configPath := fs.String("config", "", "config file (default $MODX_AMOCRM_CONFIG or /etc/modx-amocrm/config.toml)")
+	configPath := configFlag(fs)
 	once := fs.Bool("once", false, "drain the backlog in one pass and exit")
 	dryRun := fs.Bool("dry-run", false, "report what a pass would do and write nothing (implies -once)")
 	reportPath := fs.String("report", "", "also write the report to `F.html` or F.json")
 	only := fs.String("only", "", "comma-separated sources to run: orders,forms,users,shop_status (default every enabled one)")
 	since := fs.String("since", "", "where an empty state starts for this run: all, now or YYYY-MM-DD (default sync.start)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
 	if *reportPath != "" && !*once && !*dryRun {
 		return usageError{"-report needs -once or -dry-run: a daemon's passes have no single report"}
@@ -68,12 +67,15 @@ func runRun(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return fmt.Errorf("log: %w", err)
 	}
-	m := metrics.New(currentVersion())
-	s, err := openSite(ctx, cfg, log, m)
+	warnExposedSecrets(cfg, log)
+	s, err := site.Open(ctx, cfg, site.Options{Logger: log, Metrics: metrics.New(currentVersion())})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	if err := requireToken(ctx, s); err != nil {
+		return err
+	}
 
 	if *once || *dryRun {
 		return runOnce(ctx, io, s, opts, *reportPath)
@@ -84,7 +86,7 @@ func runRun(ctx context.Context, io IO, args []string) error {
 
 // runOnce is the backfill: one pass over every selected source, with a
 // progress bar on a terminal, then the summary line and the exit code.
-func runOnce(ctx context.Context, io IO, s *site, opts syncer.PassOptions, reportPath string) error {
+func runOnce(ctx context.Context, io IO, s *site.Site, opts syncer.PassOptions, reportPath string) error {
 	passCtx, cancel := graceful(ctx)
 	defer cancel()
 	opts.Stop = ctx.Done()
@@ -95,11 +97,11 @@ func runOnce(ctx context.Context, io IO, s *site, opts syncer.PassOptions, repor
 		return err
 	}
 	opts.Report = rep
-	progress, done := newProgress(io.Stderr, s.log)
+	progress, done := newProgress(io.Stderr, s.Logger())
 	opts.Progress = progress
-	res, err := s.pass(passCtx, opts, s.log)
+	res, err := runPass(passCtx, s, opts, s.Logger())
 	done()
-	sum := report.Summary{DryRun: opts.DryRun, Sources: passSources(s.cfg, opts.Only)}
+	sum := report.Summary{DryRun: opts.DryRun, Sources: passSources(s.Config, opts.Only)}
 	if res != nil {
 		sum = res.ReportSummary(sum.Sources)
 		fmt.Fprintln(io.Stderr, res.Summary())
@@ -110,14 +112,51 @@ func runOnce(ctx context.Context, io IO, s *site, opts syncer.PassOptions, repor
 	switch {
 	case errors.Is(err, syncer.ErrStopped):
 		return errors.New("interrupted: what was done is committed; run again to continue")
-	case err != nil && amocrm.IsFatal(err):
-		return fmt.Errorf("amoCRM refused the run: %w", err)
 	case err != nil:
-		return err
+		return passError(err)
 	case !res.DryRun && res.ParkedTotal > 0:
-		return fmt.Errorf("%d records are parked, see `modx-amocrm failed`: %w", res.ParkedTotal, errParked)
+		return fmt.Errorf("%s: %w", parkedMessage(res), errParked)
 	}
 	return nil
+}
+
+// passError says who stopped a pass: amoCRM refusing the account, or a
+// local cause (no token stored, the database) that amoCRM never saw.
+func passError(err error) error {
+	if refusedByAmoCRM(err) {
+		return fmt.Errorf("amoCRM refused the run: %w", err)
+	}
+	return err
+}
+
+// refusedByAmoCRM reports the fatal errors that are amoCRM's answer, not
+// a local cause such as a missing token.
+func refusedByAmoCRM(err error) bool {
+	return amocrm.IsFatal(err) && !errors.Is(err, amocrm.ErrNoToken)
+}
+
+// parkedMessage tells the records this pass parked from those parked by
+// earlier passes, which still wait.
+func parkedMessage(res *syncer.Result) string {
+	earlier := max(res.ParkedTotal-res.Parked, 0)
+	switch {
+	case res.Parked == 0:
+		return fmt.Sprintf("%s parked by earlier passes still %s: see `modx-amocrm failed`", records(earlier), plural(earlier, "waits", "wait"))
+	case earlier == 0:
+		return fmt.Sprintf("%s %s parked: see `modx-amocrm failed`", records(res.Parked), plural(res.Parked, "was", "were"))
+	}
+	return fmt.Sprintf("%s %s parked, %d more by earlier passes: see `modx-amocrm failed`",
+		records(res.Parked), plural(res.Parked, "was", "were"), earlier)
+}
+
+// records is "1 record" or "n records".
+func records(n int) string { return fmt.Sprintf("%d %s", n, plural(n, "record", "records")) }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // graceful returns the context a pass runs in: it outlives ctx by stopGrace,
@@ -145,7 +184,18 @@ func openReport(io IO, dryRun bool, path string) (rep report.Writer, closeFn fun
 	var writers []report.Writer
 	var file interface{ Close() error }
 	if dryRun {
-		writers = append(writers, report.NewText(io.Stdout, report.TextOptions{Color: isTerminal(io.Stdout)}))
+		opts := report.TextOptions{Color: isTerminal(io.Stdout)}
+		if opts.Color {
+			// A person reads this: the summary and the first entries, and
+			// the whole report in a file (piped, every entry is printed).
+			if path == "" {
+				if path, err = dryRunReportPath(); err != nil {
+					return nil, nil, err
+				}
+			}
+			opts.MaxEntries, opts.FullReport = terminalEntries, path
+		}
+		writers = append(writers, report.NewText(io.Stdout, opts))
 	}
 	if path != "" {
 		w, c, err := report.Open(path)
@@ -169,6 +219,19 @@ func openReport(io IO, dryRun bool, path string) (rep report.Writer, closeFn fun
 		}
 		return nil
 	}, nil
+}
+
+// terminalEntries is how many entries a dry run shows on a terminal.
+const terminalEntries = 20
+
+// dryRunReportPath is where a terminal dry run without -report puts the
+// whole report: a new HTML file in the temporary directory.
+func dryRunReportPath() (string, error) {
+	f, err := os.CreateTemp("", "modx-amocrm-dry-run-*.html")
+	if err != nil {
+		return "", fmt.Errorf("create the dry-run report: %w", err)
+	}
+	return f.Name(), f.Close()
 }
 
 // passSources names the sources a pass covers: -only, else the enabled ones.

@@ -32,6 +32,9 @@ var (
 	ErrPaymentRequired = errors.New("amoCRM account is not paid, or the integration's user lacks rights")
 	// ErrForbidden: 403, also the HTML page of an account blocked for abuse.
 	ErrForbidden = errors.New("amoCRM refused access (blocked for exceeding the rate limit?)")
+	// ErrRedirectURI: the token endpoint does not know the redirect URI sent
+	// as the integration's.
+	ErrRedirectURI = errors.New("amoCRM does not know the redirect URI as the integration's")
 )
 
 // APIError is an unsuccessful amoCRM response. Title, Detail and Hint come
@@ -77,6 +80,8 @@ func (e *APIError) kind() error {
 	switch {
 	case strings.Contains(hint, "token has been revoked"), strings.Contains(hint, "invalid refresh token"):
 		return ErrTokenRevoked
+	case strings.Contains(hint, "redirect uri"), strings.Contains(hint, "redirect_uri"):
+		return ErrRedirectURI
 	case e.Status == http.StatusUnauthorized:
 		return ErrUnauthorized
 	case e.Status == http.StatusPaymentRequired, e.Status == http.StatusBadRequest && isCode244(e.Detail):

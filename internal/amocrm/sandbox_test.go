@@ -115,6 +115,19 @@ func TestSandboxWrongSecretIsPlain(t *testing.T) {
 	assertNoSecrets(t, err, wrong, sandbox.DefaultAuthCode)
 }
 
+func TestSandboxWrongRedirectURI(t *testing.T) {
+	_, url := sandboxtest.Start(t, sandbox.Options{})
+	c, err := amocrm.New(amocrm.Config{BaseURL: url, ClientID: sandbox.DefaultClientID, ClientSecret: sandbox.DefaultClientSecret,
+		RedirectURI: "https://shop.example/amocrm"}, memStore{&tokenBox{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Exchange(context.Background(), sandbox.DefaultAuthCode)
+	if !errors.Is(err, amocrm.ErrRedirectURI) || amocrm.IsFatal(err) {
+		t.Fatalf("got %v, want ErrRedirectURI, not fatal", err)
+	}
+}
+
 func TestSandboxUnauthorizedRefreshesOnce(t *testing.T) {
 	ctx := context.Background()
 	// The sandbox's clock jumps a day ahead: the access token the client

@@ -24,6 +24,8 @@ type Config struct {
 	// they are empty for a Config that was not parsed from a file.
 	file  string
 	lines map[string]int
+	// inFile lists the secrets written in the file itself, for ExposedSecrets.
+	inFile []string
 }
 
 type MODX struct {

@@ -261,7 +261,8 @@ func (d *document) decodeError(name string, err error) error {
 		for i := range strict.Errors {
 			e := &strict.Errors[i]
 			line, _ := e.Position()
-			errs[i] = &FieldError{File: name, Line: line, Key: d.keyAt(line, e.Key()), Msg: msgUnknownKey}
+			key := d.keyAt(line, e.Key())
+			errs[i] = &FieldError{File: name, Line: line, Key: key, Msg: msgUnknownKey, Suggest: suggestKey(e.Key(), key)}
 		}
 		return errors.Join(errs...)
 	}

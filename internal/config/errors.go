@@ -15,6 +15,8 @@ type FieldError struct {
 	Line int    // 1-based line of the key; 0 when unknown
 	Key  string // dotted key, array tables 1-based: "orders.category[2].id"
 	Msg  string // what is wrong and what is expected
+	// Suggest is the known key nearest to an unknown one, when one is close.
+	Suggest string
 }
 
 // Error reads like `config.toml:5: sync.settle: want a duration like "10s", got 10`.
@@ -32,6 +34,9 @@ func (e *FieldError) Error() string {
 	switch {
 	case e.Msg == msgUnknownKey:
 		b.WriteString(msgUnknownKey + " " + strconv.Quote(e.Key))
+		if e.Suggest != "" {
+			b.WriteString("; did you mean " + strconv.Quote(e.Suggest) + "?")
+		}
 	case e.Key != "":
 		b.WriteString(e.Key + ": " + e.Msg)
 	default:

@@ -118,9 +118,32 @@ func FromLegacy(settings map[string]string) (Config, []Note) {
 			notes = append(notes, Note{Setting: name, Text: fmt.Sprintf("%s = %s: unknown setting, not converted", name, show(settings[name]))})
 		}
 	}
+	return c, append(notes, decisions(&c)...)
+}
+
+// decisions sets and explains what the import decides beyond the old
+// settings, where it does otherwise than the extra did.
+func decisions(c *Config) []Note {
 	c.Sync.Start = "now"
-	notes = append(notes, Note{Key: "sync.start", Text: `"now": what the old extra already sent is not sent again`})
-	return c, notes
+	notes := []Note{
+		{Key: "sync.start", Text: `sync.start = "now", where the extra simply sent what happened next: nothing it sent is sent again. ` +
+			"To send the older history too, run once `modx-amocrm run -once -since all` " +
+			"(orders the extra linked in amocrm_leads are not sent twice)"},
+		{Key: "forms.enabled", Text: formsNote(c)},
+	}
+	if w := StatusMapWarning(c); w != "" {
+		notes = append(notes, Note{Key: "orders.status_map", Text: "WARNING: " + w})
+	}
+	return notes
+}
+
+func formsNote(c *Config) string {
+	const how = "the extra sent forms from its amoCRMAddContact FormIt hook; modx-amocrm reads the forms FormIt saves " +
+		"(FormItSaveForm in a form's &hooks), so check that your forms save, then set forms.enabled = true"
+	if c.Forms.AsLead {
+		return "forms.enabled = false although amocrm_form_as_lead is on: " + how
+	}
+	return "forms.enabled = false: " + how
 }
 
 func (s LegacySetting) describe(v string, present bool) string {

@@ -123,6 +123,44 @@ func TestFromLegacyCategories(t *testing.T) {
 	}
 }
 
+// TestFromLegacyDecisions: what the import decides otherwise than the extra
+// did is explained next to its key, and category pipelines without a
+// status map draw a warning.
+func TestFromLegacyDecisions(t *testing.T) {
+	c, notes := FromLegacy(map[string]string{"amocrm_form_as_lead": "1", "amocrm_categories_pipelines": `{"40":{"pipeline_id":2}}`})
+	byKey := map[string]string{}
+	for _, n := range notes {
+		if n.Setting == "" {
+			byKey[n.Key] = n.Text
+		}
+	}
+	want := map[string]string{
+		"sync.start": `sync.start = "now", where the extra simply sent what happened next: nothing it sent is sent again. ` +
+			"To send the older history too, run once `modx-amocrm run -once -since all` (orders the extra linked in amocrm_leads are not sent twice)",
+		"forms.enabled": "forms.enabled = false although amocrm_form_as_lead is on: the extra sent forms from its amoCRMAddContact FormIt hook; " +
+			"modx-amocrm reads the forms FormIt saves (FormItSaveForm in a form's &hooks), so check that your forms save, then set forms.enabled = true",
+		"orders.status_map": "WARNING: " + StatusMapWarning(&c),
+	}
+	if !strings.HasPrefix(want["orders.status_map"], "WARNING: deals go to the pipelines of category rules") {
+		t.Fatalf("StatusMapWarning: got %q", want["orders.status_map"])
+	}
+	if !reflect.DeepEqual(byKey, want) {
+		t.Errorf("decision notes:\ngot  %q\nwant %q", byKey, want)
+	}
+	if c.Forms.Enabled || !c.Forms.AsLead || c.Sync.Start != "now" {
+		t.Errorf("forms.enabled %v, as_lead %v, sync.start %q; want false, true, now", c.Forms.Enabled, c.Forms.AsLead, c.Sync.Start)
+	}
+
+	// With a status map, or without category rules, there is nothing to warn about.
+	c.Orders.StatusMap = map[string]IDRef{"2": {Name: "Оплачен"}}
+	if w := StatusMapWarning(&c); w != "" {
+		t.Errorf("with a status map: warning %q", w)
+	}
+	if _, notes := FromLegacy(nil); strings.Contains(noteText(notes), "WARNING") {
+		t.Errorf("no category rules: a warning in\n%s", noteText(notes))
+	}
+}
+
 func noteText(notes []Note) string {
 	var b strings.Builder
 	for _, n := range notes {

@@ -134,6 +134,26 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// TestUnknownKeySuggestion: a typo names the key it probably meant, in its
+// own table and array-table element; a key far from every known one, and a
+// key of a free-form table, get no guess.
+func TestUnknownKeySuggestion(t *testing.T) {
+	tests := []struct{ doc, want string }{
+		{"[contacts]\nskip_emtpy = true\n", `config.toml:2: unknown key "contacts.skip_emtpy"; did you mean "contacts.skip_empty"?`},
+		{"[order]\nenabled = true\n", `config.toml:1: unknown key "order"; did you mean "orders"?`},
+		{"[[orders.category]]\nid = 1\n[[orders.category]]\nid = 2\npipline_id = 3\n",
+			`config.toml:5: unknown key "orders.category[2].pipline_id"; did you mean "orders.category[2].pipeline_id"?`},
+		{"[sync]\nmax_attempt = 3\n", `config.toml:2: unknown key "sync.max_attempt"; did you mean "sync.max_attempts"?`},
+		{"[amocrm]\nwebhook_secret = \"x\"\n", `config.toml:2: unknown key "amocrm.webhook_secret"`},
+	}
+	for _, tc := range tests {
+		_, err := parse([]byte(tc.doc), "config.toml", noEnv)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%q: got %v, want %s", tc.doc, err, tc.want)
+		}
+	}
+}
+
 func TestLoad(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config.toml")
 	if err := os.WriteFile(path, []byte(minimal+"bogus = 1\n"), 0o600); err != nil {

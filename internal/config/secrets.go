@@ -6,7 +6,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	"github.com/go-sql-driver/mysql"
 )
 
 // SecretSource names the places one secret may come from. Precedence,
@@ -57,11 +60,16 @@ func secretSource(key, env string) SecretSource {
 	return SecretSource{Key: key, FileKey: key + "_file", Env: env, Credential: key}
 }
 
-// resolveSecrets fills every secret from its highest source (SecretSource).
-// Errors name keys and paths, never contents.
+// resolveSecrets fills every secret from its highest source (SecretSource)
+// and notes which ones the file itself holds. Errors name keys and paths,
+// never contents.
 func (c *Config) resolveSecrets(getenv func(string) string) error {
 	var errs []error
+	c.inFile = nil
 	for _, s := range c.secrets() {
+		if *s.value != "" { // held by the file even when the environment overrides it
+			c.inFile = append(c.inFile, s.Key)
+		}
 		v, err := s.resolve(*s.value, *s.file, getenv)
 		if err != nil {
 			errs = append(errs, &FieldError{File: c.file, Line: c.line(s.FileKey), Key: s.FileKey, Msg: err.Error()})
@@ -69,7 +77,36 @@ func (c *Config) resolveSecrets(getenv func(string) string) error {
 		}
 		*s.value = v
 	}
+	if c.AmoCRM.AuthCode != "" {
+		c.inFile = append(c.inFile, "amocrm.auth_code")
+	}
+	for _, d := range []struct{ key, dsn string }{{"modx.dsn", c.MODX.DSN}, {"state.dsn", c.State.DSN}} {
+		if parsed, err := mysql.ParseDSN(d.dsn); d.dsn != "" && err == nil && parsed.Passwd != "" {
+			c.inFile = append(c.inFile, d.key+" (its password)")
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// Path is the file the config was loaded from; "" when it was not.
+func (c *Config) Path() string { return c.file }
+
+// ExposedSecrets lists the secrets the config file itself holds when every
+// user of the machine may read it (mode o+r), with the file's mode; nil when
+// the file is private enough or holds no secret. Secrets from <key>_file,
+// the environment or systemd credentials are not the file's concern.
+func (c *Config) ExposedSecrets() (keys []string, mode fs.FileMode, err error) {
+	if c.file == "" || len(c.inFile) == 0 {
+		return nil, 0, nil
+	}
+	st, err := os.Stat(c.file)
+	if err != nil {
+		return nil, 0, fmt.Errorf("config file mode: %w", err)
+	}
+	if st.Mode().Perm()&0o004 == 0 {
+		return nil, st.Mode().Perm(), nil
+	}
+	return slices.Clone(c.inFile), st.Mode().Perm(), nil
 }
 
 func (s secretField) resolve(value, file string, getenv func(string) string) (string, error) {

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -170,5 +171,46 @@ func TestDSN(t *testing.T) {
 	got, err := c.StateDSN()
 	if want := "sync:spw@tcp(db:3306)/sync?charset=utf8mb4&parseTime=true&readTimeout=1m0s&timeout=10s&writeTimeout=1m0s"; err != nil || got != want {
 		t.Errorf("StateDSN: got %s, %v, want %s", got, err, want)
+	}
+}
+
+// TestExposedSecrets: secrets written in a file every user may read are
+// listed, with the mode; a private file, or secrets kept elsewhere, are not.
+func TestExposedSecrets(t *testing.T) {
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte("t\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		doc  string
+		mode os.FileMode
+		want []string
+	}{
+		{"world-readable", "[modx]\ndsn = \"u:pw@tcp(db:3306)/modx\"\n[amocrm]\naccount = \"a\"\nclient_id = \"id\"\nclient_secret = \"s\"\n",
+			0o644, []string{"amocrm.client_secret", "modx.dsn (its password)"}},
+		{"private", "[modx]\ndsn = \"u:pw@tcp(db:3306)/modx\"\n[amocrm]\nlong_lived_token = \"t\"\n", 0o600, nil},
+		{"group-readable", "[modx]\ndsn = \"m@tcp(db:3306)/modx\"\n[amocrm]\nlong_lived_token = \"t\"\n", 0o640, nil},
+		{"secrets elsewhere", "[modx]\ndsn = \"m@tcp(db:3306)/modx\"\n[amocrm]\nlong_lived_token_file = \"" + tokenFile + "\"\n", 0o644, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(EnvCredentialsDir, "")
+			path := filepath.Join(t.TempDir(), "config.toml")
+			if err := os.WriteFile(path, []byte(tc.doc), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(path, tc.mode); err != nil {
+				t.Fatal(err)
+			}
+			c, err := Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys, mode, err := c.ExposedSecrets()
+			if err != nil || !reflect.DeepEqual(keys, tc.want) || (keys != nil && mode != tc.mode) {
+				t.Errorf("got %v, %04o, %v; want %v, %04o", keys, mode, err, tc.want, tc.mode)
+			}
+		})
 	}
 }

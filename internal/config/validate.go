@@ -293,3 +293,15 @@ func quoteAll(ss []string) string {
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
+
+// StatusMapWarning is the warning `check` and `import-settings` give when
+// deals go to category pipelines while orders.status_map is empty: those
+// deals then never follow a miniShop2 status change. "" when it does not apply.
+func StatusMapWarning(c *Config) string {
+	if !c.Orders.Enabled || len(c.Orders.Category) == 0 || len(c.Orders.StatusMap) > 0 {
+		return ""
+	}
+	return `deals go to the pipelines of category rules (orders.category) but orders.status_map is empty, ` +
+		`so their orders' status changes in the shop are not sent: map each status, e.g. "2" = "Оплачен" ` +
+		`(a name is looked up in each deal's pipeline)`
+}

@@ -123,6 +123,42 @@ func (l *Locker) take(ctx context.Context, db *sql.DB, conn *sql.Conn) (*Lease, 
 	return lease, nil
 }
 
+// Holder is the session holding a lock, as the server sees it.
+type Holder struct {
+	ConnectionID int64
+	// ClientHost is where the session connects from ("10.0.0.5:51234",
+	// "localhost"); empty when the server does not show it to this user.
+	ClientHost string
+}
+
+// Holder says which session holds the lock, without waiting for it; held is
+// false when the lock is free. It opens a connection of its own for that.
+func (l *Locker) Holder(ctx context.Context) (h Holder, held bool, err error) {
+	db, err := sql.Open("mysql", l.DSN)
+	if err != nil {
+		return h, false, fmt.Errorf("open lock connection: %w", err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	var id sql.NullInt64
+	if err := db.QueryRowContext(ctx, "SELECT IS_USED_LOCK(?)", l.Name).Scan(&id); err != nil {
+		return h, false, fmt.Errorf("find holder of lock %q: %w", l.Name, err)
+	}
+	if !id.Valid {
+		return h, false, nil
+	}
+	h.ConnectionID = id.Int64
+	// Without the PROCESS privilege only the user's own sessions are listed,
+	// which is every session of this site's daemons.
+	var host sql.NullString
+	err = db.QueryRowContext(ctx, "SELECT HOST FROM information_schema.PROCESSLIST WHERE ID = ?", id.Int64).Scan(&host)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return h, true, fmt.Errorf("find host of connection %d: %w", id.Int64, err)
+	}
+	h.ClientHost = host.String
+	return h, true, nil
+}
+
 func or(d, def time.Duration) time.Duration {
 	if d <= 0 {
 		return def

@@ -226,3 +226,26 @@ func TestLockName(t *testing.T) {
 		t.Errorf("two sites share the lock name %q", long)
 	}
 }
+
+// TestHolder: a free lock has no holder; a held one names its connection and
+// the host that connection comes from.
+func TestHolder(t *testing.T) {
+	ctx := context.Background()
+	_, dsn, name := site(t)
+	l := &Locker{DSN: dsn, Name: name}
+	if h, held, err := l.Holder(ctx); err != nil || held {
+		t.Fatalf("free lock: holder %+v, held %v, %v; want none", h, held, err)
+	}
+	lease, err := l.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lease.Release(ctx)
+	h, held, err := l.Holder(ctx)
+	if err != nil || !held || h.ConnectionID != lease.ConnectionID() {
+		t.Fatalf("held lock: holder %+v, held %v, %v; want connection %d", h, held, err, lease.ConnectionID())
+	}
+	if !strings.HasPrefix(h.ClientHost, "127.0.0.1:") && !strings.HasPrefix(h.ClientHost, "localhost") {
+		t.Errorf("client host %q, want the test's loopback address", h.ClientHost)
+	}
+}

@@ -14,6 +14,22 @@ type Cursors struct {
 	Users     int64 // users
 }
 
+// Of returns the cursor of a source named the way watermarks are: "orders",
+// "order_logs", "forms" or "users"; 0 for another name.
+func (c Cursors) Of(source string) int64 {
+	switch source {
+	case "orders":
+		return c.Orders
+	case "order_logs":
+		return c.OrderLogs
+	case "forms":
+		return c.Forms
+	case "users":
+		return c.Users
+	}
+	return 0
+}
+
 // MaxIDs returns the current highest id of every source: where a state
 // that starts "now" puts its watermarks.
 func (db *DB) MaxIDs(ctx context.Context) (Cursors, error) {

@@ -26,6 +26,10 @@ import (
 // DefaultQueryTimeout bounds every query when Options.QueryTimeout is zero.
 const DefaultQueryTimeout = 30 * time.Second
 
+// MaxOpenConns caps the sessions a DB holds: a daemon next to a shop's
+// database should stay a small client.
+const MaxOpenConns = 4
+
 // Options tune Open.
 type Options struct {
 	// Prefix is the MODX table prefix, e.g. "modx_"; it may lack the
@@ -101,8 +105,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if db.timeout <= 0 {
 		db.timeout = DefaultQueryTimeout
 	}
-	// A daemon next to a shop's database should stay a small client.
-	db.sql.SetMaxOpenConns(4)
+	db.sql.SetMaxOpenConns(MaxOpenConns)
 	db.sql.SetMaxIdleConns(2)
 	db.sql.SetConnMaxLifetime(5 * time.Minute)
 

@@ -41,6 +41,31 @@ func (db *DB) OrderHeaders(ctx context.Context, afterID int64, limit int) ([]Ord
 	return out, err
 }
 
+// OrderNums returns the numbers shop staff know orders by ("2510/7"), for
+// the given ids; ids that are not orders, or have no number, are absent.
+func (db *DB) OrderNums(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	s, err := db.detected(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !s.Has("ms2_orders", "num") {
+		return out, nil
+	}
+	q := "SELECT id, COALESCE(num, '') FROM " + db.table("ms2_orders") + " WHERE id IN (?) AND COALESCE(num, '') <> ''"
+	err = db.each(ctx, "read order numbers", q, args(ids), func(rows *sql.Rows) error {
+		var id int64
+		var num string
+		err := rows.Scan(&id, &num)
+		out[id] = num
+		return err
+	})
+	return out, err
+}
+
 // LoadOrders reads full orders — header, address, cart lines with articles
 // and category ancestries, delivery and payment names, customer — with a
 // fixed number of queries for the whole batch. Unknown ids are absent; the
@@ -159,6 +184,9 @@ func (db *DB) attachCustomers(ctx context.Context, s *Schema, orders []Order, cu
 	}
 	users, err := db.UsersByIDs(ctx, userIDs)
 	if err != nil {
+		return err
+	}
+	if err := db.markAccounts(ctx, s, users); err != nil {
 		return err
 	}
 	byUser := make(map[int64]*Customer, len(users))

@@ -68,7 +68,7 @@ func TestLoadOrders(t *testing.T) {
 				t.Errorf("address email: got %q, want %q", f.Address.Email, wantEmail)
 			}
 			wantCustomer := modx.Customer{ID: user, Username: "anna@example.com", Active: true, CreatedOn: modxtest.DefaultTime,
-				FullName: "Анна", Email: "anna@example.com", MobilePhone: "89001112233"}
+				FullName: "Анна", Email: "anna@example.com", MobilePhone: "89001112233", Receivers: 1, Phones: 1}
 			if gen == modxtest.GenMS3 {
 				// MiniShop3's checkout made an ms3_customers row from the address.
 				wantCustomer = modx.Customer{ID: user, Active: true, CreatedOn: time.Date(2025, 1, 15, 12, 0, 0, 0, moscow),

@@ -140,6 +140,13 @@ type Customer struct {
 	Gender      int64
 	Comment     string
 	Extended    json.RawMessage // NULL -> nil
+
+	// What the shop says about whose account this is, read with an
+	// order's customer (accounts.go): Manager is a user who can work in
+	// the manager or changed someone else's order; Receivers and Phones
+	// count the different receivers and phones of the account's orders.
+	Manager           bool
+	Receivers, Phones int
 }
 
 // StatusChange is an order log row (ms2_order_logs, ms3_order_logs) with

@@ -62,6 +62,7 @@ func (n shopNames) tables() []string {
 // knownTables are the tables (without prefix) any reader may touch.
 var knownTables = slices.Concat(
 	[]string{"users", "user_attributes", "site_content", "system_settings", "context_setting", "manager_log", "site_plugins"},
+	[]string{"member_groups", "access_context"}, // who may enter the manager (accounts.go)
 	miniShop2.tables(), miniShop3.tables(), []string{ms3Customers},
 	[]string{"formit_forms", "amocrm_leads", "amocrm_users", "amocrm_status"},
 )
@@ -151,7 +152,13 @@ func (db *DB) Detect(ctx context.Context) (*Schema, error) {
 	}
 	s := &Schema{Prefix: db.prefix, Tables: tables}
 	if s.names, err = chooseShop(s, db.shop); err != nil {
-		return nil, fmt.Errorf("%w with prefix %q", err, db.prefix)
+		hint := ""
+		for _, orders := range []string{miniShop2.orders, miniShop3.orders} {
+			if hint == "" && errors.Is(err, ErrNoShop) {
+				hint = db.prefixHint(ctx, orders)
+			}
+		}
+		return nil, fmt.Errorf("%w with prefix %q%s", err, db.prefix, hint)
 	}
 	s.Shop = s.names.shop
 	for _, m := range s.names.markers {

@@ -3,6 +3,7 @@ package modx_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -89,14 +90,39 @@ func TestDetectShopChoice(t *testing.T) {
 	}
 }
 
-func TestDetectWrongPrefix(t *testing.T) {
-	_, dsn := testdb.New(t)
+// TestWrongPrefix: a prefix with no tables under it names the prefix the
+// shop's tables have, in Open (settings) and in Detect (miniShop2).
+func TestWrongPrefix(t *testing.T) {
 	ctx := context.Background()
-	db := must(modx.Open(ctx, dsn, modx.Options{Prefix: "nope_", Location: "UTC"}))(t)
-	defer db.Close()
-	_, err := db.Detect(ctx)
+	_, dsn := createShop(t, modxtest.Options{Prefix: "shop_"})
+	const hint = `; the database has %s with prefix "shop_": set modx.table_prefix to it`
+
+	_, err := modx.Open(ctx, dsn, modx.Options{Prefix: "modx_"})
+	if want := "read settings: no table modx_system_settings" + fmt.Sprintf(hint, "system_settings"); err == nil || err.Error() != want {
+		t.Errorf("Open: got %v, want %q", err, want)
+	}
+
+	db := open(t, dsn, modx.Options{Prefix: "modx_", Location: "UTC"})
+	_, err = db.Detect(ctx)
 	if !errors.Is(err, modx.ErrNoShop) {
-		t.Fatalf("got %v, want ErrNoShop", err)
+		t.Fatalf("Detect: got %v, want ErrNoShop", err)
+	}
+	if want := `no shop tables: neither ms2_orders (miniShop2) nor ms3_orders (MiniShop3) with prefix "modx_"` + fmt.Sprintf(hint, "ms2_orders"); err.Error() != want {
+		t.Errorf("Detect: got %q, want %q", err, want)
+	}
+
+	// MiniShop3's orders table is looked for too.
+	_, ms3 := createShop(t, modxtest.Options{Prefix: "shop_", Generation: modxtest.GenMS3})
+	_, err = open(t, ms3, modx.Options{Prefix: "modx_", Location: "UTC"}).Detect(ctx)
+	if want := `no shop tables: neither ms2_orders (miniShop2) nor ms3_orders (MiniShop3) with prefix "modx_"` + fmt.Sprintf(hint, "ms3_orders"); err == nil || err.Error() != want {
+		t.Errorf("MiniShop3: got %v, want %q", err, want)
+	}
+
+	// An empty database has nothing to suggest.
+	_, empty := testdb.New(t)
+	_, err = open(t, empty, modx.Options{Prefix: "nope_", Location: "UTC"}).Detect(ctx)
+	if want := `no shop tables: neither ms2_orders (miniShop2) nor ms3_orders (MiniShop3) with prefix "nope_"`; err == nil || err.Error() != want {
+		t.Errorf("empty database: got %v, want %q", err, want)
 	}
 }
 

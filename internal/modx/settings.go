@@ -58,7 +58,7 @@ func (db *DB) settings(ctx context.Context, tables map[string]*Table, keys ...st
 
 func (db *DB) readSettings(ctx context.Context, tables map[string]*Table, where string, a ...any) (map[string]string, error) {
 	if _, ok := tables["system_settings"]; !ok {
-		return nil, fmt.Errorf("read settings: no table %ssystem_settings", db.prefix)
+		return nil, fmt.Errorf("read settings: no table %ssystem_settings%s", db.prefix, db.prefixHint(ctx, "system_settings"))
 	}
 	q := "SELECT `key`, COALESCE(value, '') FROM " + db.table("system_settings") + " WHERE " + where
 	if _, ok := tables["context_setting"]; ok {

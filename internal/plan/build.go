@@ -34,7 +34,7 @@ func (c *Customer) Prepare(m Mapper) error {
 func (p *Plan) contact(m Mapper, source string, c *Customer, records []Record, separate bool) *Contact {
 	want := c.want
 	out := &Contact{Source: source, Key: "contact:" + c.Keys[0], Keys: c.Keys, Title: want.Contact.Name,
-		ID: c.ContactID, Hash: c.Hash, Records: records}
+		ID: c.ContactID, Hash: c.Hash, Records: records, Repairs: want.Notes}
 	switch {
 	case c.ContactID != 0 && c.Sent:
 		out.Action, out.Reason = report.Unchanged, "same as last sent"
@@ -146,7 +146,7 @@ func (p *Plan) AddOrders(m Mapper, orders []*Order, customers []*Customer, of ma
 		}
 		p.Deals = append(p.Deals, &Deal{Source: SourceOrders, Record: o.Record, Kind: "lead", Mode: mode, Action: report.Create,
 			Lead: o.Deal.Lead, Contact: c, KeyField: transform.OrderFieldCode, LookupKey: o.Deal.OrderKey, Hash: h,
-			LinkKind: LinkOrder, MS2Status: o.MS2Status, SetStatus: o.Deal.Lead.StatusID})
+			LinkKind: LinkOrder, MS2Status: o.MS2Status, SetStatus: o.Deal.Lead.StatusID, Repairs: o.Deal.Notes})
 	}
 	return nil
 }
@@ -182,6 +182,7 @@ func (p *Plan) linkedOrder(m Mapper, o *Order, resendOnChange bool) error {
 		l := o.Deal.Lead
 		l.ID, l.Embedded, l.CreatedAt = o.Link.AmoID, nil, 0 // contacts and the creation date stay as they are
 		d.Mode, d.Action, d.Lead, d.Hash, d.LinkKind, d.SetStatus = Resend, report.Update, l, o.hash, LinkOrder, l.StatusID
+		d.Repairs = o.Deal.Notes
 	case !o.StatusChanged():
 		d.Source, d.Mode, d.Action, d.Lead, d.MS2Status = SourceOrders, Keep, report.Unchanged, o.Deal.Lead, -1
 	case o.Live == nil:

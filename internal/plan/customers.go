@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -68,13 +67,16 @@ type Customer struct {
 	Sent      bool            // the contact already holds exactly this payload
 	Hash      string          // of the merged payload (Prepare)
 	want      *transform.ContactDraft
+	// placeholders are the batch's shared keys the drafts carry and the
+	// customer does not stand on: their values are not sent.
+	placeholders map[string]bool
 }
 
-// Group joins drafts that share a phone, or an e-mail that different phones
-// in the batch do not share (a placeholder e-mail on many orders must not
-// merge unrelated buyers). Customers keep the order of first appearance.
+// Group joins drafts that share a phone or an e-mail, except the batch's
+// placeholders (SharedKeys): a placeholder e-mail on many orders must not
+// merge unrelated buyers. Customers keep the order of first appearance.
 func Group(drafts []*transform.ContactDraft) ([]*Customer, map[*transform.ContactDraft]*Customer) {
-	shared := SharedEmails(drafts)
+	shared := SharedKeys(drafts)
 	usable := func(d *transform.ContactDraft) []string {
 		var ks []string
 		for _, k := range d.Keys {
@@ -83,7 +85,7 @@ func Group(drafts []*transform.ContactDraft) ([]*Customer, map[*transform.Contac
 			}
 		}
 		if len(ks) == 0 {
-			ks = d.Keys // only a shared e-mail: still one key to stand on
+			ks = d.Keys // only placeholders: still one key to stand on
 		}
 		return ks
 	}
@@ -117,6 +119,16 @@ func Group(drafts []*transform.ContactDraft) ([]*Customer, map[*transform.Contac
 	}
 	for _, c := range out {
 		sortPhonesFirst(c.Keys)
+		for _, d := range c.Drafts {
+			for _, k := range d.Keys {
+				if shared[k] && !slices.Contains(c.Keys, k) {
+					if c.placeholders == nil {
+						c.placeholders = map[string]bool{}
+					}
+					c.placeholders[k] = true
+				}
+			}
+		}
 	}
 	return out, of
 }
@@ -146,31 +158,35 @@ func (s *disjointSets) find(k string) string {
 
 func (s *disjointSets) union(a, b string) { (*s)[s.find(a)] = s.find(b) }
 
-// SharedEmails are the e-mail keys that drafts with different phones carry.
-func SharedEmails(drafts []*transform.ContactDraft) map[string]bool {
-	phonesOf := map[string]map[string]bool{}
+// placeholderSpread is how many different phones one e-mail of a batch
+// must come with (or different e-mails one phone) to be a placeholder, not
+// a person's: one customer with two phones and one e-mail is one customer.
+const placeholderSpread = 3
+
+// SharedKeys are a batch's placeholders: the e-mails that drafts with
+// placeholderSpread or more different phones carry (one fixed e-mail on
+// every order), and the phones that drafts with as many different e-mails
+// carry (the shop's own number typed in for customers). They are neither
+// matched nor sent.
+func SharedKeys(drafts []*transform.ContactDraft) map[string]bool {
+	beside := map[string]map[string]bool{} // key -> keys of the other kind in the same drafts
 	for _, d := range drafts {
-		var phones, emails []string
 		for _, k := range d.Keys {
-			if isPhoneKey(k) {
-				phones = append(phones, k)
-			} else {
-				emails = append(emails, k)
-			}
-		}
-		for _, e := range emails {
-			if phonesOf[e] == nil {
-				phonesOf[e] = map[string]bool{}
-			}
-			for _, p := range phones {
-				phonesOf[e][p] = true
+			for _, o := range d.Keys {
+				if isPhoneKey(k) == isPhoneKey(o) {
+					continue
+				}
+				if beside[k] == nil {
+					beside[k] = map[string]bool{}
+				}
+				beside[k][o] = true
 			}
 		}
 	}
 	shared := map[string]bool{}
-	for e, phones := range phonesOf {
-		if len(phones) > 1 {
-			shared[e] = true
+	for k, others := range beside {
+		if len(others) >= placeholderSpread {
+			shared[k] = true
 		}
 	}
 	return shared
@@ -190,10 +206,11 @@ func sortPhonesFirst(keys []string) {
 }
 
 // Merged is the customer's desired contact: the first draft, with the
-// values of the others' multitext fields (phones, e-mails) added. multitext
-// tells those fields apart by id, the only thing the transform sets.
+// values of the others' multitext fields (phones, e-mails) added and the
+// batch's placeholders taken out. multitext tells those fields apart by
+// id, the only thing the transform sets.
 func (c *Customer) Merged(multitext func(fieldID int64) bool) *transform.ContactDraft {
-	if len(c.Drafts) == 1 {
+	if len(c.Drafts) == 1 && len(c.placeholders) == 0 {
 		return c.Drafts[0]
 	}
 	d := *c.Drafts[0]
@@ -201,8 +218,29 @@ func (c *Customer) Merged(multitext func(fieldID int64) bool) *transform.Contact
 	for _, other := range c.Drafts[1:] {
 		d.Contact.CustomFieldsValues = MergeFieldValues(d.Contact.CustomFieldsValues, other.Contact.CustomFieldsValues, multitext)
 	}
+	if len(c.placeholders) > 0 {
+		d.Contact.CustomFieldsValues = c.withoutPlaceholders(d.Contact.CustomFieldsValues, multitext)
+	}
 	d.Keys = c.Keys
 	return &d
+}
+
+// withoutPlaceholders drops the placeholders' values from the multitext
+// fields, and a field left with none.
+func (c *Customer) withoutPlaceholders(fs []amocrm.CustomFieldValues, multitext func(fieldID int64) bool) []amocrm.CustomFieldValues {
+	out := make([]amocrm.CustomFieldValues, 0, len(fs))
+	for _, f := range fs {
+		if multitext(f.FieldID) {
+			f.Values = slices.DeleteFunc(slices.Clone(f.Values), func(v amocrm.FieldValue) bool {
+				return c.placeholders[transform.ValueKey(v.Value)]
+			})
+			if len(f.Values) == 0 {
+				continue
+			}
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // MergeFieldValues adds b's values of multitext fields that a lacks; other
@@ -217,7 +255,8 @@ func MergeFieldValues(a, b []amocrm.CustomFieldValues, multitext func(fieldID in
 			fa := &a[i]
 			fa.Values = slices.Clone(fa.Values)
 			for _, v := range fb.Values {
-				if !slices.ContainsFunc(fa.Values, func(x amocrm.FieldValue) bool { return fmt.Sprint(x.Value) == fmt.Sprint(v.Value) }) {
+				k := transform.ValueKey(v.Value)
+				if !slices.ContainsFunc(fa.Values, func(x amocrm.FieldValue) bool { return transform.ValueKey(x.Value) == k }) {
 					fa.Values = append(fa.Values, v)
 				}
 			}

@@ -21,10 +21,17 @@ func TestGroup(t *testing.T) {
 		{"phone links e-mail", [][]string{{"phone:79001", "email:a@x.ru"}, {"email:a@x.ru"}}, [][]int{{0, 1}}},
 		{"chain through keys", [][]string{{"phone:79001"}, {"phone:79001", "email:a@x.ru"}, {"email:a@x.ru"}},
 			[][]int{{0, 1, 2}}},
-		{"shared placeholder e-mail does not merge", [][]string{{"phone:79001", "email:no@shop.ru"}, {"phone:79002", "email:no@shop.ru"}},
-			[][]int{{0}, {1}}},
-		{"only a shared e-mail still stands on it", [][]string{{"phone:79001", "email:no@shop.ru"}, {"phone:79002", "email:no@shop.ru"}, {"email:no@shop.ru"}},
+		{"one e-mail on two phones is one person", [][]string{{"phone:79001", "email:a@x.ru"}, {"phone:79002", "email:a@x.ru"}},
+			[][]int{{0, 1}}},
+		{"placeholder e-mail on three phones does not merge",
+			[][]string{{"phone:79001", "email:no@shop.ru"}, {"phone:79002", "email:no@shop.ru"}, {"phone:79003", "email:no@shop.ru"}},
 			[][]int{{0}, {1}, {2}}},
+		{"placeholder phone on three e-mails does not merge",
+			[][]string{{"phone:74950000001", "email:a@x.ru"}, {"phone:74950000001", "email:b@x.ru"}, {"phone:74950000001", "email:c@x.ru"}},
+			[][]int{{0}, {1}, {2}}},
+		{"only a placeholder still stands on it",
+			[][]string{{"phone:79001", "email:no@shop.ru"}, {"phone:79002", "email:no@shop.ru"}, {"phone:79003", "email:no@shop.ru"}, {"email:no@shop.ru"}},
+			[][]int{{0}, {1}, {2}, {3}}},
 		{"strangers", [][]string{{"phone:79001"}, {"email:b@x.ru"}}, [][]int{{0}, {1}}},
 	}
 	for _, tt := range tests {
@@ -61,13 +68,48 @@ func TestGroupKeysPhonesFirst(t *testing.T) {
 	}
 }
 
-func TestSharedEmails(t *testing.T) {
-	got := SharedEmails([]*transform.ContactDraft{
-		draft("phone:1", "email:shared@x"), draft("phone:2", "email:shared@x"),
-		draft("phone:3", "email:own@x"), draft("email:own@x"),
+func TestSharedKeys(t *testing.T) {
+	got := SharedKeys([]*transform.ContactDraft{
+		draft("phone:1", "email:shared@x"), draft("phone:2", "email:shared@x"), draft("phone:3", "email:shared@x"),
+		draft("phone:4", "email:two@x"), draft("phone:5", "email:two@x"),
+		draft("phone:9", "email:a@x"), draft("phone:9", "email:b@x"), draft("phone:9", "email:c@x"),
+		draft("phone:6", "email:own@x"), draft("email:own@x"),
 	})
-	if !got["email:shared@x"] || got["email:own@x"] || len(got) != 1 {
-		t.Errorf("got %v, want only email:shared@x", got)
+	want := map[string]bool{"email:shared@x": true, "phone:9": true}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// TestMergedDropsPlaceholders: a placeholder is neither matched nor sent,
+// unless it is all a customer has.
+func TestMergedDropsPlaceholders(t *testing.T) {
+	const phoneField, emailField = 700001, 700002
+	multitext := func(id int64) bool { return id == phoneField || id == emailField }
+	mk := func(phone, email string) *transform.ContactDraft {
+		d := &transform.ContactDraft{Contact: amocrm.Contact{Name: "Гость"}}
+		if phone != "" {
+			d.Keys = append(d.Keys, "phone:"+phone)
+			d.Contact.CustomFieldsValues = append(d.Contact.CustomFieldsValues,
+				amocrm.CustomFieldValues{FieldID: phoneField, Values: []amocrm.FieldValue{{Value: "+" + phone}}})
+		}
+		d.Keys = append(d.Keys, "email:"+email)
+		d.Contact.CustomFieldsValues = append(d.Contact.CustomFieldsValues,
+			amocrm.CustomFieldValues{FieldID: emailField, Values: []amocrm.FieldValue{{Value: email}}})
+		return d
+	}
+	cs, _ := Group([]*transform.ContactDraft{mk("79001112233", "no@shop.ru"), mk("79001112234", "no@shop.ru"),
+		mk("79001112235", "no@shop.ru"), mk("", "no@shop.ru")})
+	if len(cs) != 4 {
+		t.Fatalf("customers: got %d, want 4", len(cs))
+	}
+	got := cs[0].Merged(multitext).Contact.CustomFieldsValues
+	want := []amocrm.CustomFieldValues{{FieldID: phoneField, Values: []amocrm.FieldValue{{Value: "+79001112233"}}}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("first customer: got %v, want %v (the placeholder e-mail left out)", got, want)
+	}
+	if got := cs[3].Merged(multitext).Contact.CustomFieldsValues; len(got) != 1 || got[0].FieldID != emailField {
+		t.Errorf("customer with only the placeholder: got %v, want its e-mail kept", got)
 	}
 }
 

@@ -32,7 +32,8 @@ func (p *Plan) Entries(meta *transform.Meta) []report.Entry {
 			Changes: []report.Change{{Field: "type", New: f.Spec.Type}, {Field: "entity", New: f.Entity + "s"}}})
 	}
 	for _, c := range p.Contacts {
-		e := report.Entry{Source: c.Source, Kind: "contact", Key: c.Key, Action: c.Action, AmoID: shown(c.ID), Title: c.Title, Reason: c.Reason}
+		e := report.Entry{Source: c.Source, Kind: "contact", Key: c.Key, Action: c.Action, AmoID: shown(c.ID), Title: c.Title,
+			Reason: withRepairs(c.Reason, c.Action, c.Repairs)}
 		switch c.Action {
 		case report.Create:
 			e.Changes = n.contactChanges(nil, c.Payload)
@@ -74,7 +75,7 @@ func (p *Plan) Entries(meta *transform.Meta) []report.Entry {
 
 func (n names) deal(d *Deal, parked map[int64]string) report.Entry {
 	e := report.Entry{Source: d.Source, Kind: d.Kind, SourceID: d.Record.ID, Key: d.Record.Key(), Action: d.Action,
-		AmoID: shown(d.ID), Title: d.Lead.Name, Reason: d.Reason}
+		AmoID: shown(d.ID), Title: d.Lead.Name, Reason: withRepairs(d.Reason, d.Action, d.Repairs)}
 	if e.Title == "" {
 		e.Title = d.Record.Title
 	}
@@ -92,6 +93,19 @@ func (n names) deal(d *Deal, parked map[int64]string) report.Entry {
 		e.Changes = []report.Change{{Field: "status", Old: n.status(d.From.PipelineID, d.From.StatusID), New: n.status(d.From.PipelineID, d.To)}}
 	}
 	return e
+}
+
+// withRepairs adds the documented repairs of what is written to a reason,
+// so they are never silent.
+func withRepairs(reason string, a report.Action, repairs []string) string {
+	if len(repairs) == 0 || a != report.Create && a != report.Update {
+		return reason
+	}
+	r := "repaired: " + strings.Join(repairs, "; ")
+	if reason == "" {
+		return r
+	}
+	return reason + "; " + r
 }
 
 // shown is an id as a report shows it: made-up ids are "none yet".

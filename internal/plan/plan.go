@@ -85,6 +85,7 @@ type Contact struct {
 	Payload amocrm.Contact
 	Live    *amocrm.Contact // an update's contact as amoCRM has it
 	Hash    string          // of the customer's merged payload, recorded once sent
+	Repairs []string        // documented repairs of the payload, reported with the entry
 	// Records are the records whose contact this is: they are parked
 	// together when amoCRM refuses it.
 	Records []Record
@@ -133,6 +134,9 @@ type Deal struct {
 	MS2Status int64
 	SetStatus int64  // the amoCRM status the deal is left in
 	Note      string // forms: every submitted value, a note on the new deal
+	// Repairs are the documented repairs the transform made to the record
+	// (goods cut, invalid UTF-8 replaced, ...): reported with the entry.
+	Repairs []string
 	// ID is the existing deal, or the created one once applied.
 	ID int64
 
@@ -204,12 +208,6 @@ type Plan struct {
 
 // New returns an empty plan for a batch of source's records of kind.
 func New(source, kind string) *Plan { return &Plan{Source: source, Kind: kind} }
-
-// Empty reports whether the plan has nothing to write, render or commit.
-func (p *Plan) Empty() bool {
-	return p.Pipeline == nil && len(p.Fields)+len(p.Contacts)+len(p.Deals)+len(p.Incoming)+len(p.Users)+
-		len(p.Parked)+len(p.Skipped)+len(p.Settled)+len(p.Adopted) == 0 && len(p.Counted) == 0
-}
 
 // Park gives a record up with its reason.
 func (p *Plan) Park(source string, r Record, entity, reason string) {

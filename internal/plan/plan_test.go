@@ -206,3 +206,22 @@ func TestPipelineDecide(t *testing.T) {
 		})
 	}
 }
+
+// TestRepairsAreReported: a documented repair (goods cut, invalid UTF-8
+// replaced) shows in the report entry of what is written, never silent.
+func TestRepairsAreReported(t *testing.T) {
+	o := order(1, 1, "79001")
+	o.Deal.Notes = []string{`field "goods": cut to 10000 characters`}
+	o.Deal.Contact.Notes = []string{"name: invalid UTF-8 replaced"}
+	p := planOrders(t, mapper{}, o)
+	reasons := map[string]string{}
+	for _, e := range p.Entries(&transform.Meta{}) {
+		reasons[e.Kind] = e.Reason
+	}
+	if got, want := reasons["lead"], `repaired: field "goods": cut to 10000 characters`; got != want {
+		t.Errorf("lead reason: got %q, want %q", got, want)
+	}
+	if got, want := reasons["contact"], "repaired: name: invalid UTF-8 replaced"; got != want {
+		t.Errorf("contact reason: got %q, want %q", got, want)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -269,5 +270,30 @@ func TestUnlistedAreCounted(t *testing.T) {
 	}
 	if got.Summary.Entries != 1 || got.Summary.Totals.Update != 1 || got.Summary.Totals.Unchanged != 5 || got.Summary.Totals.Skip != 2 {
 		t.Errorf("got %+v, want 1 entry; 1 update, 5 unchanged, 2 skipped", got.Summary)
+	}
+}
+
+// TestTextMaxEntries: a terminal gets the summary, the first entries and
+// where the rest are.
+func TestTextMaxEntries(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewText(&buf, TextOptions{MaxEntries: 2, FullReport: "/tmp/r.html"})
+	for i := range 5 {
+		if err := w.Write(Entry{Source: "orders", Kind: "lead", Key: "order:" + string(rune('1'+i)), Action: Create, Title: "Заказ"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(Summary{}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if n := strings.Count(out, "order:"); n != 2 {
+		t.Errorf("printed %d entries, want 2:\n%s", n, out)
+	}
+	if !strings.Contains(out, "… 3 more entries in the report: /tmp/r.html\n") {
+		t.Errorf("no word of the 3 held entries and where they are:\n%s", out)
+	}
+	if !regexp.MustCompile(`(?m)^entries\s+5$`).MatchString(out) {
+		t.Errorf("the summary does not count all 5 entries:\n%s", out)
 	}
 }

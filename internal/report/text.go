@@ -17,6 +17,11 @@ import (
 type TextOptions struct {
 	Color bool // ANSI colours; the caller passes whether stdout is a terminal
 	Width int  // line width that long values are shortened to; 0 means 100
+	// MaxEntries keeps a terminal readable: the summary is printed whole,
+	// then only the first MaxEntries entries and how many more there are,
+	// and where FullReport (a path) holds them all. 0 prints every entry.
+	MaxEntries int
+	FullReport string
 }
 
 const (
@@ -176,7 +181,11 @@ func (w *textWriter) printEntries() error {
 		return fmt.Errorf("rewind report spool: %w", err)
 	}
 	dec := gob.NewDecoder(bufio.NewReader(w.spool))
-	for {
+	for n := 0; ; n++ {
+		if w.opts.MaxEntries > 0 && n == w.opts.MaxEntries {
+			w.printHeld(w.tally.total - n)
+			return nil
+		}
 		// A fresh Entry each time: gob leaves fields that are zero in the
 		// stream untouched, so a reused one would keep the last entry's values.
 		var e Entry
@@ -189,6 +198,18 @@ func (w *textWriter) printEntries() error {
 		}
 		w.printEntry(e)
 	}
+}
+
+// printHeld says how many entries MaxEntries held back, and where they are.
+func (w *textWriter) printHeld(n int) {
+	if n <= 0 {
+		return
+	}
+	if w.opts.FullReport != "" {
+		fmt.Fprintf(w.out, "… %d more entries in the report: %s\n", n, w.opts.FullReport)
+		return
+	}
+	fmt.Fprintf(w.out, "… %d more entries (-report F.html writes them all)\n", n)
 }
 
 func (w *textWriter) printEntry(e Entry) {
@@ -211,10 +232,11 @@ func (w *textWriter) printEntry(e Entry) {
 				w.paint(red, shorten(oneLine(c.Old), valueWidth)),
 				w.paint(green, shorten(oneLine(c.New), valueWidth)))
 		}
-	case Skip, Fail:
-		if e.Reason != "" {
-			fmt.Fprintf(w.out, "    %s\n", w.paint(actionColor[e.Action], shorten(oneLine(e.Reason), w.opts.Width-4)))
-		}
+	}
+	// Why: a skip or failure always has its reason; other entries have one
+	// when it tells something (an adopted pipeline, a repaired value).
+	if e.Reason != "" {
+		fmt.Fprintf(w.out, "    %s\n", w.paint(actionColor[e.Action], shorten(oneLine(e.Reason), w.opts.Width-4)))
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/go-sql-driver/mysql"
-	"github.com/jmoiron/sqlx"
 	"io"
 	"os"
 	"strconv"
@@ -17,11 +16,10 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
-	"github.com/modx-amocrm/modx-amocrm/internal/state"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
@@ -79,11 +77,7 @@ func backfill(b *testing.B, orders int, customers string) {
 		if unlimited {
 			rate = 1e6
 		}
-		client, err := amocrm.New(amocrm.Config{BaseURL: h.url, LongLivedToken: testToken, RateLimit: rate}, h.store)
-		if err != nil {
-			b.Fatal(err)
-		}
-		s := syncer.New(h.cfg, h.source, client, h.store, syncer.Options{})
+		s := h.benchSyncer(b, rate)
 		before := statements()
 		b.StartTimer()
 		start := time.Now()
@@ -120,9 +114,9 @@ func newBenchHarness(b *testing.B) *harness {
 	return h
 }
 
-// ownUser makes the harness's shop reader and state store log in as a
-// user of their own and returns a counter of the SQL statements that user
-// has run (MariaDB's userstat): other clients of the server do not count.
+// ownUser makes the harness's config log in as a user of its own, for the
+// sites benchSyncer opens, and returns a counter of the SQL statements that
+// user has run (MariaDB's userstat): other clients of the server do not count.
 func (h *harness) ownUser(b *testing.B) func() int64 {
 	b.Helper()
 	user := "mxamo_bench_" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
@@ -135,18 +129,7 @@ func (h *harness) ownUser(b *testing.B) func() int64 {
 		b.Fatal(err)
 	}
 	cfg.User, cfg.Passwd = user, "bench"
-	dsn := cfg.FormatDSN()
-	if h.source, err = modx.Open(h.ctx, dsn, modx.Options{Prefix: h.shop.Prefix}); err != nil {
-		b.Fatal(err)
-	}
-	db, err := sqlx.Open("mysql", dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { h.source.Close(); db.Close() })
-	if h.store, err = state.Open(db, h.cfg.State.TablePrefix); err != nil {
-		b.Fatal(err)
-	}
+	h.cfg.MODX.DSN = cfg.FormatDSN()
 	return func() int64 {
 		var n int64
 		if err := h.db.Get(&n, `SELECT COALESCE(SUM(SELECT_COMMANDS + UPDATE_COMMANDS + OTHER_COMMANDS), 0)
@@ -155,6 +138,19 @@ func (h *harness) ownUser(b *testing.B) func() int64 {
 		}
 		return n
 	}
+}
+
+// benchSyncer is the syncer of `run` with rate as the client's limit and
+// real waits between retries, unlike the test harness's.
+func (h *harness) benchSyncer(b *testing.B, rate float64) *syncer.Syncer {
+	h.cfg.AmoCRM.RateLimit = rate
+	h.cfg.AmoCRM.Timeout = config.Duration{Duration: amocrm.DefaultTimeout}
+	s, err := site.Open(h.ctx, h.cfg, site.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return syncer.New(h.cfg, s.Shop, s.Client, s.Store, syncer.Options{Requests: s.Requests})
 }
 
 // peakRSS reads VmHWM, the process's peak resident set, in bytes.
@@ -199,11 +195,7 @@ func BenchmarkUserComparison200k(b *testing.B) {
 	if _, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "modx_", Users: users, Seed: 2}); err != nil {
 		b.Fatal(err)
 	}
-	client, err := amocrm.New(amocrm.Config{BaseURL: h.url, LongLivedToken: testToken, RateLimit: 10000}, h.store)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := syncer.New(h.cfg, h.source, client, h.store, syncer.Options{})
+	s := h.benchSyncer(b, 10000)
 	first, err := s.Pass(h.ctx, syncer.PassOptions{FullUserScan: true})
 	if err != nil {
 		b.Fatal(err)
@@ -285,11 +277,7 @@ func BenchmarkDryRun100k(b *testing.B) {
 	if _, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "modx_", Orders: orders, Users: orders / 10, Seed: 4}); err != nil {
 		b.Fatal(err)
 	}
-	client, err := amocrm.New(amocrm.Config{BaseURL: h.url, LongLivedToken: testToken, RateLimit: 6}, h.store)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := syncer.New(h.cfg, h.source, client, h.store, syncer.Options{})
+	s := h.benchSyncer(b, 6)
 	b.ResetTimer()
 	for range b.N {
 		w := report.NewJSON(io.Discard)
@@ -328,11 +316,7 @@ func BenchmarkIdlePass(b *testing.B) {
 		b.Fatal(err)
 	}
 	statements := h.ownUser(b)
-	client, err := amocrm.New(amocrm.Config{BaseURL: h.url, LongLivedToken: testToken, RateLimit: 6}, h.store)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := syncer.New(h.cfg, h.source, client, h.store, syncer.Options{})
+	s := h.benchSyncer(b, 6)
 	if _, err := s.Pass(h.ctx, syncer.PassOptions{}); err != nil { // the start: watermarks at the end, metadata cached
 		b.Fatal(err)
 	}
@@ -365,15 +349,11 @@ func BenchmarkPlacedToDeal(b *testing.B) {
 			def := config.Default()
 			c.Sync.Cron, c.Sync.Settle, c.Sync.Start = def.Sync.Cron, def.Sync.Settle, "now"
 		}, sandbox.Options{LongLivedTokens: []string{testToken}})
-		client, err := amocrm.New(amocrm.Config{BaseURL: h.url, LongLivedToken: testToken, RateLimit: 6}, h.store)
-		if err != nil {
-			b.Fatal(err)
-		}
 		sched, err := config.ParseCron(h.cfg.Sync.Cron)
 		if err != nil {
 			b.Fatal(err)
 		}
-		s := syncer.New(h.cfg, h.source, client, h.store, syncer.Options{})
+		s := h.benchSyncer(b, 6)
 		var mu sync.Mutex
 		inserted, arrived := map[string]time.Time{}, map[string]time.Duration{}
 		stop := make(chan struct{})

@@ -12,11 +12,10 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
-	"github.com/modx-amocrm/modx-amocrm/internal/state"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
@@ -77,27 +76,12 @@ func (c crashingCRM) UpdateLeads(ctx context.Context, leads []amocrm.Lead) error
 func crashingPass(point string) int {
 	ctx := context.Background()
 	cfg := crashConfig(os.Getenv(envCrashDSN), os.Getenv(envCrashURL), modxtest.Options{Generation: os.Getenv(envCrashShop)})
-	db, err := modx.Open(ctx, cfg.MODX.DSN, modx.Options{Prefix: cfg.MODX.TablePrefix})
+	s, err := site.Open(ctx, cfg, site.Options{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	sdb, err := openSQL(cfg.MODX.DSN)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	store, err := state.Open(sdb, cfg.State.TablePrefix)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	client, err := amocrm.New(amocrm.Config{BaseURL: cfg.AmoCRM.BaseURL, LongLivedToken: testToken, RateLimit: 1000}, store)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	_, err = syncer.New(cfg, db, crashingCRM{client, point}, store, syncer.Options{}).Pass(ctx, syncer.PassOptions{})
+	_, err = syncer.New(cfg, s.Shop, crashingCRM{s.Client, point}, s.Store, syncer.Options{}).Pass(ctx, syncer.PassOptions{})
 	fmt.Fprintln(os.Stderr, "pass ended without crashing:", err)
 	return 3
 }
@@ -108,6 +92,7 @@ func crashConfig(dsn, url string, shop modxtest.Options) *config.Config {
 	cfg.MODX.TablePrefix = "modx_"
 	cfg.AmoCRM.BaseURL = url
 	cfg.AmoCRM.LongLivedToken = testToken
+	cfg.AmoCRM.RateLimit = 1000
 	cfg.Orders.Enabled = true
 	cfg.Orders.PipelineID = config.IDRef{Name: "Воронка"}
 	cfg.Orders.StatusMap = map[string]config.IDRef{strconv.FormatInt(modxtest.Statuses(shop).Paid, 10): {Name: "Оплачен"}}

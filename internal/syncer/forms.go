@@ -41,7 +41,7 @@ func (s *Syncer) syncForms(ctx context.Context, p *pass) error {
 			return sortedIDs(pending), err
 		}, plan: byID},
 		readerFunc(func(ctx context.Context, p *pass) (*page, error) { return s.newForms(ctx, p, key) }),
-		&queue{load: s.dueFormIDs, plan: byID},
+		&queue{load: s.dueIDs(plan.KindForm), plan: byID},
 	}
 	for _, r := range readers {
 		if err := s.drain(ctx, p, r); err != nil {
@@ -85,18 +85,6 @@ func (s *Syncer) newForms(ctx context.Context, p *pass, key string) (*page, erro
 		commit: func(tx *state.Tx) error { return tx.SetWatermark(SourceForms, mark) },
 		done:   func() { p.marks[SourceForms] = mark },
 	}, nil
-}
-
-func (s *Syncer) dueFormIDs(ctx context.Context, p *pass) ([]int64, error) {
-	due, err := s.store.DueFailures(ctx, plan.KindForm, p.now(), pageSize)
-	if err != nil {
-		return nil, fmt.Errorf("read parked forms: %w", err)
-	}
-	ids := make([]int64, len(due))
-	for i, f := range due {
-		ids[i] = f.SourceID
-	}
-	return ids, nil
 }
 
 // formsByID reads forms again from MODX by id (a keyset read just below

@@ -10,12 +10,12 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
@@ -34,6 +34,7 @@ type harness struct {
 	cfg    *config.Config
 	box    *sandbox.Server
 	url    string
+	site   *site.Site
 	store  *state.Store
 	source *modx.DB
 }
@@ -63,22 +64,21 @@ func newHarnessTB(t testing.TB, shop modxtest.Options, edit func(*config.Config)
 	cfg.Orders.PipelineID = config.IDRef{Name: "Воронка"}
 	cfg.Sync.Start = "all"
 	cfg.Sync.Settle = config.Duration{}
+	cfg.AmoCRM.RateLimit = 1000 // the sandbox limits rates only where a test asks it to
+	cfg.AmoCRM.Timeout = config.Duration{Duration: 5 * time.Second}
 	if edit != nil {
 		edit(&cfg)
 	}
-	store, err := state.Open(db, cfg.State.TablePrefix)
+	logger := slog.New(slog.DiscardHandler)
+	if testing.Verbose() {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	s, err := site.Open(ctx, &cfg, site.Options{Logger: logger, Sleep: func(context.Context, time.Duration) error { return nil }})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("open site: %v", err)
 	}
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	src, err := modx.Open(ctx, dsn, modx.Options{Prefix: shop.Prefix})
-	if err != nil {
-		t.Fatalf("open shop: %v", err)
-	}
-	t.Cleanup(func() { src.Close() })
-	return &harness{t: t, ctx: ctx, db: db, dsn: dsn, shop: shop, cfg: &cfg, box: sb, url: url, store: store, source: src}
+	t.Cleanup(func() { s.Close() })
+	return &harness{t: t, ctx: ctx, db: db, dsn: dsn, shop: shop, cfg: &cfg, box: sb, url: url, site: s, store: s.Store, source: s.Shop}
 }
 
 // shops are the shops the end-to-end order tests run on: miniShop2's
@@ -113,26 +113,9 @@ func (h *harness) changeStatus(id, status int64) {
 	}
 }
 
-// client returns an amoCRM client for the sandbox; faults are set on the
-// sandbox itself.
-func (h *harness) client() *amocrm.Client {
-	h.t.Helper()
-	c, err := amocrm.New(amocrm.Config{
-		BaseURL: h.url, LongLivedToken: testToken, RateLimit: 1000, Timeout: 5 * time.Second,
-		Sleep: func(ctx context.Context, d time.Duration) error { return nil },
-	}, h.store)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return c
-}
-
+// syncer wires a syncer the way `run` does; faults are set on the sandbox.
 func (h *harness) syncer() *syncer.Syncer {
-	logger := slog.New(slog.DiscardHandler)
-	if testing.Verbose() {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return syncer.New(h.cfg, h.source, h.client(), h.store, syncer.Options{Logger: logger, Shop: h.source})
+	return syncer.New(h.cfg, h.source, h.site.Client, h.store, syncer.Options{Logger: h.site.Logger(), Requests: h.site.Requests, Shop: h.source})
 }
 
 // pass runs one pass and fails the test on error.
@@ -193,5 +176,3 @@ func (h *harness) pipelineStatus(pipeline, name string) (int64, int64) {
 	h.t.Fatalf("no status %q in pipeline %q", name, pipeline)
 	return 0, 0
 }
-
-func openSQL(dsn string) (*sqlx.DB, error) { return sqlx.Open("mysql", dsn) }

@@ -167,25 +167,10 @@ func (s *Syncer) remap(p *pass) error {
 // adopted (a fresh state on an account the extra or an earlier install set
 // up); else it is created. MODX is never written.
 func (s *Syncer) sitePipeline(ctx context.Context, p *pass, site modx.SiteFacts) error {
-	name := site.Name
-	if name == "" {
-		name = "MODX"
+	step, err := DecideSitePipeline(ctx, s.store, p.meta.Pipelines, p.meta.MS2Statuses, site.Name, s.cfg.Orders.AutoUpdatePipelines)
+	if err != nil {
+		return err
 	}
-	step := &plan.Pipeline{Name: name, Statuses: statusNames(sendableStatuses(p.meta.MS2Statuses))}
-	if id, ok, err := SitePipeline(ctx, s.store); err != nil {
-		return fmt.Errorf("read site pipeline id: %w", err)
-	} else if ok && plan.FindPipeline(p.meta.Pipelines, id) != nil {
-		step.ID, step.Known = id, true
-	}
-	if !step.Known {
-		for _, pl := range p.meta.Pipelines {
-			if strings.EqualFold(strings.TrimSpace(pl.Name), name) {
-				step.ID = pl.ID
-				break
-			}
-		}
-	}
-	step.Decide(p.meta.Pipelines, s.cfg.Orders.AutoUpdatePipelines)
 	if step.Action == report.Create && p.dry != nil {
 		// Plan as if it existed, so the report shows where deals would go.
 		p.meta.Pipelines = append(p.meta.Pipelines, plannedPipeline(step))
@@ -245,6 +230,32 @@ func (s *Syncer) applyPipeline(ctx context.Context, p *pass, step *plan.Pipeline
 		return fmt.Errorf("read pipelines: %w", err)
 	}
 	return s.saveAccount(ctx, p)
+}
+
+// DecideSitePipeline settles the site pipeline step against the account's
+// pipelines: the one our state remembers, else one of the site's name
+// (adopted), else a new one. `run` and `check` both decide with it.
+func DecideSitePipeline(ctx context.Context, store *state.Store, pipelines []amocrm.Pipeline, statuses []modx.OrderStatus, siteName string, autoUpdate bool) (*plan.Pipeline, error) {
+	name := siteName
+	if name == "" {
+		name = "MODX"
+	}
+	step := &plan.Pipeline{Name: name, Statuses: statusNames(sendableStatuses(statuses))}
+	if id, ok, err := SitePipeline(ctx, store); err != nil {
+		return nil, fmt.Errorf("read site pipeline id: %w", err)
+	} else if ok && plan.FindPipeline(pipelines, id) != nil {
+		step.ID, step.Known = id, true
+	}
+	if !step.Known {
+		for _, pl := range pipelines {
+			if strings.EqualFold(strings.TrimSpace(pl.Name), name) {
+				step.ID = pl.ID
+				break
+			}
+		}
+	}
+	step.Decide(pipelines, autoUpdate)
+	return step, nil
 }
 
 // plannedPipeline is the pipeline a dry run would create, with the system

@@ -79,6 +79,22 @@ func (q *queue) next(ctx context.Context, p *pass) (*page, error) {
 	return pg, err
 }
 
+// dueIDs loads a queue with the parked records of kind whose next attempt
+// is due, a page of them a pass.
+func (s *Syncer) dueIDs(kind string) func(ctx context.Context, p *pass) ([]int64, error) {
+	return func(ctx context.Context, p *pass) ([]int64, error) {
+		due, err := s.store.DueFailures(ctx, kind, p.now(), pageSize)
+		if err != nil {
+			return nil, fmt.Errorf("read parked %ss: %w", kind, err)
+		}
+		ids := make([]int64, len(due))
+		for i, f := range due {
+			ids[i] = f.SourceID
+		}
+		return ids, nil
+	}
+}
+
 // orderPage plans ids as a page of their own.
 func (s *Syncer) orderPage(ctx context.Context, p *pass, ids []int64) (*page, error) {
 	pl, err := s.planOrders(ctx, p, ids, false)
@@ -311,6 +327,11 @@ func (s *Syncer) planOrders(ctx context.Context, p *pass, ids []int64, fresh boo
 	}
 	if orders, err = s.mapOrders(p, pl, orders, rows); err != nil {
 		return nil, err
+	}
+	for _, o := range orders {
+		for _, note := range slices.Concat(o.Deal.Notes, o.Deal.Contact.Notes) {
+			s.log.Warn("order mapped with a repair", "source", SourceOrders, "order_id", o.Record.ID, "note", note)
+		}
 	}
 	if err := s.reconcileOrders(ctx, p, orders); err != nil {
 		return nil, err

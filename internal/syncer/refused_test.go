@@ -1,11 +1,13 @@
 package syncer_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
 	"testing"
 
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
@@ -17,6 +19,8 @@ import (
 // whose errors name no item (reference §4.1). Every write path then halves
 // the batch until the bad item is alone, parks it with amoCRM's reason,
 // sends the good ones, and ends within about 2·log2(batch) extra requests.
+// The bad deal carries a field deleted in amoCRM after the account's
+// metadata was cached: amoCRM refuses what the transform could not foresee.
 func TestRefusedItemWithoutRequestID(t *testing.T) {
 	const n = 9 // records in the batch; the bad one is in the middle
 	const bad = 5
@@ -33,14 +37,15 @@ func TestRefusedItemWithoutRequestID(t *testing.T) {
 	cases := map[string]setup{
 		"create": {
 			seed: func(h *harness, i int, bad bool) int64 {
-				cost := "100.00"
+				spec := modxtest.OrderSpec{Address: map[string]any{"phone": fmt.Sprintf("+7900000%04d", i)}}
 				if bad {
-					cost = "-100.00" // amoCRM refuses a negative price
+					spec.Properties = goneFieldProperties
 				}
-				return h.order(modxtest.OrderSpec{Cost: cost, Address: map[string]any{"phone": fmt.Sprintf("+7900000%04d", i)}})
+				return h.order(spec)
 			},
-			kind:  "order",
-			count: func(h *harness) int { return len(h.box.Leads()) },
+			change: func(h *harness, ids []int64) { goneLeadField(h) },
+			kind:   "order",
+			count:  func(h *harness) int { return len(h.box.Leads()) },
 		},
 		"update": {
 			edit: func(c *config.Config) { c.Orders.ResendOnStatusChange = true },
@@ -49,12 +54,12 @@ func TestRefusedItemWithoutRequestID(t *testing.T) {
 			},
 			change: func(h *harness, ids []int64) {
 				h.pass(syncer.PassOptions{})
+				goneLeadField(h)
 				for i, id := range ids {
-					cost := "250.00"
 					if i+1 == bad {
-						cost = "-250.00"
+						testdb.Exec(h.t, h.db, fmt.Sprintf("UPDATE modx_ms2_orders SET properties = '%s' WHERE id = %d", goneFieldProperties, id))
 					}
-					testdb.Exec(h.t, h.db, fmt.Sprintf("UPDATE modx_ms2_orders SET status = 2, cost = '%s' WHERE id = %d", cost, id))
+					testdb.Exec(h.t, h.db, fmt.Sprintf("UPDATE modx_ms2_orders SET status = 2, cost = '250.00' WHERE id = %d", id))
 					if _, err := modxtest.InsertStatusLog(h.ctx, h.db, h.shop, modxtest.LogSpec{OrderID: id, Entry: "2"}); err != nil {
 						h.t.Fatal(err)
 					}
@@ -132,5 +137,40 @@ func TestRefusedItemWithoutRequestID(t *testing.T) {
 				t.Errorf("summary parked %d, want 1: %s", res.Parked, res.Summary())
 			}
 		})
+	}
+}
+
+// goneFieldProperties set the lead field goneLeadField makes up.
+const goneFieldProperties = `{"amoCRMFields":{"Удалённое поле":"значение"}}`
+
+// goneLeadField runs a pass that caches the account's metadata (orders are
+// not selected) and adds to the cache a lead field amoCRM does not have, as
+// if a manager deleted it since: the cache is trusted for an hour.
+func goneLeadField(h *harness) {
+	h.t.Helper()
+	h.pass(syncer.PassOptions{Only: []string{syncer.SourceForms}})
+	const key = "account_meta" // the syncer's cache of pipelines, users and fields
+	v, ok, err := h.store.Meta(h.ctx, key)
+	if err != nil || !ok {
+		h.t.Fatalf("cached account metadata: %v (present: %v)", err, ok)
+	}
+	var cache map[string]json.RawMessage
+	var fields []amocrm.CustomField
+	if err := json.Unmarshal([]byte(v), &cache); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := json.Unmarshal(cache["lead_fields"], &fields); err != nil {
+		h.t.Fatal(err)
+	}
+	fields = append(fields, amocrm.CustomField{ID: 999999, Name: "Удалённое поле", Type: "text"})
+	if cache["lead_fields"], err = json.Marshal(fields); err != nil {
+		h.t.Fatal(err)
+	}
+	b, err := json.Marshal(cache)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.store.SetMeta(h.ctx, key, string(b)); err != nil {
+		h.t.Fatal(err)
 	}
 }

@@ -66,7 +66,7 @@ func (h *harness) move(order int64, status string) {
 	if !ok {
 		h.t.Fatalf("order %d has no deal", order)
 	}
-	if err := h.client().UpdateLeads(h.ctx, []amocrm.Lead{{ID: lead.ID, StatusID: id}}); err != nil {
+	if err := h.site.Client.UpdateLeads(h.ctx, []amocrm.Lead{{ID: lead.ID, StatusID: id}}); err != nil {
 		h.t.Fatalf("move the deal of order %d: %v", order, err)
 	}
 }

@@ -47,6 +47,7 @@ type Source interface {
 	Forms(ctx context.Context, afterID int64, limit int) ([]modx.Form, error)
 	FormItKey(ctx context.Context) (string, error)
 	Users(ctx context.Context, afterID int64, limit int) ([]modx.Customer, error)
+	UsersByIDs(ctx context.Context, ids []int64) ([]modx.Customer, error)
 }
 
 // CRM is the amoCRM account, as the syncer reads and writes it.

@@ -26,6 +26,8 @@ const userPage = 500
 // (or -once): MODX records no modification time, so a changed user is one
 // whose contact payload hash differs from its link's. Login counters and
 // other unmapped columns are not in the payload, so they change nothing.
+// Parked users are left to their backoff: they are retried when due, as
+// parked orders and forms are, not on every comparison.
 func (s *Syncer) syncUsers(ctx context.Context, p *pass) error {
 	if err := s.initWatermarks(ctx, p, SourceUsers); err != nil {
 		return err
@@ -38,8 +40,17 @@ func (s *Syncer) syncUsers(ctx context.Context, p *pass) error {
 	if full {
 		r.after = 0
 	}
-	if err := s.drain(ctx, p, readerFunc(func(ctx context.Context, p *pass) (*page, error) { return s.nextUsers(ctx, p, r) })); err != nil {
+	if r.parked, err = s.parkedUsers(ctx, p); err != nil {
 		return err
+	}
+	readers := []reader{
+		readerFunc(func(ctx context.Context, p *pass) (*page, error) { return s.nextUsers(ctx, p, r) }),
+		&queue{load: s.dueIDs(plan.KindUser), plan: s.usersByID},
+	}
+	for _, rd := range readers {
+		if err := s.drain(ctx, p, rd); err != nil {
+			return err
+		}
 	}
 	if full && p.dry == nil {
 		return s.store.SetMeta(ctx, metaUsersScanned, p.now().UTC().Format(time.RFC3339))
@@ -47,8 +58,54 @@ func (s *Syncer) syncUsers(ctx context.Context, p *pass) error {
 	return nil
 }
 
-// userReader is the cursor of one pass over users.
-type userReader struct{ after int64 }
+// userReader is the cursor of one pass over users; parked are the users
+// with a parked failure when the pass began, which it leaves alone.
+type userReader struct {
+	after  int64
+	parked map[int64]bool
+}
+
+// parkedUsers are the ids of the parked users.
+func (s *Syncer) parkedUsers(ctx context.Context, p *pass) (map[int64]bool, error) {
+	if !p.parkedKinds[plan.KindUser] {
+		return nil, nil
+	}
+	all, err := s.store.Failures(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read parked users: %w", err)
+	}
+	ids := map[int64]bool{}
+	for _, f := range all {
+		if f.Kind == plan.KindUser {
+			ids[f.SourceID] = true
+		}
+	}
+	return ids, nil
+}
+
+// usersByID reads parked users again and plans them; one MODX no longer
+// has is settled.
+func (s *Syncer) usersByID(ctx context.Context, p *pass, ids []int64) (*page, error) {
+	users, err := s.src.UsersByIDs(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read parked users: %w", err)
+	}
+	present := map[int64]bool{}
+	for _, u := range users {
+		present[u.ID] = true
+	}
+	var gone []int64
+	for _, id := range ids {
+		if !present[id] {
+			gone = append(gone, id)
+		}
+	}
+	if err := s.settleMissing(ctx, p, plan.KindUser, gone); err != nil {
+		return nil, err
+	}
+	pl, err := s.planUsers(ctx, p, users, nil)
+	return &page{plan: pl}, err
+}
 
 func (s *Syncer) nextUsers(ctx context.Context, p *pass, r *userReader) (*page, error) {
 	users, err := s.src.Users(ctx, r.after, userPage)
@@ -62,7 +119,7 @@ func (s *Syncer) nextUsers(ctx context.Context, p *pass, r *userReader) (*page, 
 	s.metrics.RowsRead(SourceUsers, len(users))
 	last := users[len(users)-1].ID
 	mark := max(last, p.marks[SourceUsers])
-	pl, err := s.planUsers(ctx, p, users)
+	pl, err := s.planUsers(ctx, p, users, r.parked)
 	if err != nil {
 		return nil, err
 	}
@@ -103,8 +160,10 @@ func (s *Syncer) usersScanDue(ctx context.Context, p *pass) (bool, error) {
 // planUsers maps a page of users, keeps those whose payload changed, and
 // finds each one's contact: its link first (the user was sent before, by us
 // or the old extra), then the contact index by phone and e-mail (a guest
-// customer of an order is the same person).
-func (s *Syncer) planUsers(ctx context.Context, p *pass, users []modx.Customer) (*plan.Plan, error) {
+// customer of an order is the same person). Users in skip are parked and
+// wait for their retry. A user with nothing to match a contact by is
+// skipped, with its reason in the report.
+func (s *Syncer) planUsers(ctx context.Context, p *pass, users []modx.Customer, skip map[int64]bool) (*plan.Plan, error) {
 	pl := plan.New(SourceUsers, plan.KindUser)
 	ids := make([]int64, len(users))
 	for i, u := range users {
@@ -120,12 +179,15 @@ func (s *Syncer) planUsers(ctx context.Context, p *pass, users []modx.Customer) 
 	of := map[*transform.ContactDraft]*plan.Customer{}
 	for i := range users {
 		u := &users[i]
+		if skip[u.ID] {
+			continue
+		}
 		rec := plan.Record{Kind: plan.KindUser, ID: u.ID, Title: u.Username}
 		d, err := p.mapper.User(u)
 		var rerr *transform.RecordError
 		switch {
 		case errors.Is(err, transform.ErrNoContact):
-			pl.Count("contact", report.Skip)
+			pl.Skip(SourceUsers, rec, "contact", err.Error())
 			continue
 		case errors.As(err, &rerr):
 			pl.Park(SourceUsers, rec, "contact", err.Error())

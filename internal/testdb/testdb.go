@@ -80,7 +80,9 @@ func New(t testing.TB) (*sqlx.DB, string) {
 
 // User creates a MySQL user holding only grants, each "PRIVILEGES ON
 // object" with {{db}} standing for the database of dsn, and returns dsn as
-// that user. The user is dropped when the test ends.
+// that user. The user is dropped when the test ends. In a database-level
+// grant ({{db}}.*) the name's _ is escaped, as a GRANT reads it as a
+// wildcard there; table grants take names literally.
 func User(t testing.TB, dsn string, grants ...string) string {
 	t.Helper()
 	cfg, err := mysql.ParseDSN(dsn)
@@ -103,6 +105,7 @@ func User(t testing.TB, dsn string, grants ...string) string {
 		}
 	})
 	for _, g := range grants {
+		g = strings.ReplaceAll(g, "{{db}}.*", "`"+strings.ReplaceAll(cfg.DBName, "_", `\_`)+"`.*")
 		stmt := "GRANT " + strings.ReplaceAll(g, "{{db}}", "`"+cfg.DBName+"`") + " TO " + account
 		if _, err := admin.Exec(stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)

@@ -21,7 +21,7 @@ const (
 // normalised, synthetic and ignored e-mails left out.
 type ContactDraft struct {
 	Keys          []string
-	UserID        int64 // MODX user id, 0 for a form
+	UserID        int64 // the MODX user whose profile it used; 0 for a form, or an account not the customer's
 	Contact       amocrm.Contact
 	MissingFields []FieldSpec // contact fields to create (contacts.auto_create_fields)
 	Notes         []string    // documented repairs and skipped values
@@ -181,16 +181,27 @@ func (p *person) setExtra(key, value string) {
 }
 
 // draft turns a person into the contact payload and its match keys.
+// Phones too short or obviously made up, and e-mails that are not
+// addresses or that the shop invents, are neither sent nor matched.
 func (m *Mapper) draft(p *person, userID, responsible int64) (*ContactDraft, error) {
 	d := &ContactDraft{UserID: userID}
 	cp := &m.contactPlan
 	fv := fieldValues{skipEmpty: m.cfg.Contacts.SkipEmpty, autoCreate: m.cfg.Contacts.AutoCreateFields, notes: &d.Notes}
 
 	var phoneVals, emailVals []amocrm.FieldValue
+	// bad are values given but unusable, noted; placeholders are the
+	// shop's inventions, named only when nothing else is left.
+	var bad, placeholders []string
 	seen := make(map[string]bool)
 	for _, ph := range p.phones {
-		n := NormalizePhone(ph.value)
-		if len(n) < minPhoneDigits || seen[PhoneKeyPrefix+n] {
+		n, ok := usablePhone(ph.value)
+		if !ok {
+			if len(n) >= minPhoneDigits {
+				bad = append(bad, fmt.Sprintf("phone %q looks made up", strings.TrimSpace(ph.value)))
+			}
+			continue
+		}
+		if seen[PhoneKeyPrefix+n] {
 			continue
 		}
 		seen[PhoneKeyPrefix+n] = true
@@ -199,9 +210,21 @@ func (m *Mapper) draft(p *person, userID, responsible int64) (*ContactDraft, err
 			phoneVals = append(phoneVals, amocrm.FieldValue{Value: phoneText(ph.value, n), EnumCode: cp.enums[ph.kind]})
 		}
 	}
+	var malformed string
 	for _, e := range p.emails {
 		n := NormalizeEmail(e)
-		if !m.UsableEmail(n) || seen[EmailKeyPrefix+n] {
+		if !m.UsableEmail(n) {
+			switch {
+			case n == "":
+			case !emailShape(n):
+				malformed = strings.TrimSpace(e)
+				bad = append(bad, fmt.Sprintf("e-mail %q is not an address", malformed))
+			default:
+				placeholders = append(placeholders, fmt.Sprintf("e-mail %q is invented for guests or ignored", n))
+			}
+			continue
+		}
+		if seen[EmailKeyPrefix+n] {
 			continue
 		}
 		seen[EmailKeyPrefix+n] = true
@@ -210,8 +233,17 @@ func (m *Mapper) draft(p *person, userID, responsible int64) (*ContactDraft, err
 			emailVals = append(emailVals, amocrm.FieldValue{Value: n, EnumCode: cp.enums["email"]})
 		}
 	}
-	if len(d.Keys) == 0 {
+	switch {
+	case len(d.Keys) == 0 && malformed != "":
+		// Bad input to fix in MODX, not a record with nothing to say.
+		return nil, recordErr("email", "%q is not an e-mail address, and there is no phone", malformed)
+	case len(d.Keys) == 0 && len(bad)+len(placeholders) > 0:
+		return nil, &RecordError{Field: "contact", Err: fmt.Errorf("%w (%s)", ErrNoContact, strings.Join(append(bad, placeholders...), "; "))}
+	case len(d.Keys) == 0:
 		return nil, &RecordError{Field: "contact", Err: ErrNoContact}
+	}
+	for _, why := range bad {
+		fv.note("%s: not sent", why)
 	}
 	if cp.selected["fullname"] {
 		d.Contact.Name = cut(strings.TrimSpace(p.name), TextLimit)
@@ -251,18 +283,18 @@ func (m *Mapper) putMultitext(fv *fieldValues, f *amocrm.CustomField, code strin
 const minPhoneDigits = 5
 
 // NormalizePhone reduces a phone to its digits, with Russian numbers in one
-// form: 8XXXXXXXXXX and a bare 9XXXXXXXXX (mobile, no country code) become
-// 7XXXXXXXXXX. A number written with "+" keeps its country code as given.
+// form, 7XXXXXXXXXX: 8XXXXXXXXXX (the trunk prefix) and a bare 9XXXXXXXXX
+// (a mobile without its country code) become it, with or without a "+".
+// "+8 (916) …" and "+916…" are slips for 8 916 and +7 916: no country code
+// is a lone 8 or 9, and keys must compare equal however a customer typed
+// them, so the result is its own normal form. (A Vietnamese +84 number of
+// eleven digits reads as Russian: a price a Russian shop can pay.)
 func NormalizePhone(s string) string {
-	s = strings.TrimSpace(s)
 	d := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
 		if s[i] >= '0' && s[i] <= '9' {
 			d = append(d, s[i])
 		}
-	}
-	if strings.HasPrefix(s, "+") {
-		return string(d)
 	}
 	switch {
 	case len(d) == 11 && d[0] == '8':
@@ -271,6 +303,38 @@ func NormalizePhone(s string) string {
 		return "7" + string(d)
 	}
 	return string(d)
+}
+
+// usablePhone normalises a phone and says whether it may be sent and
+// matched: long enough and not a placeholder.
+func usablePhone(raw string) (string, bool) {
+	n := NormalizePhone(raw)
+	return n, len(n) >= minPhoneDigits && !placeholderPhone(n)
+}
+
+// placeholderPhone reports a number nobody has, typed where a phone is
+// required: one digit repeated (0000000, +7 (000) 000-00-00, +7 999
+// 999-99-99) or a run (+7 (123) 456-78-90, 9876543210), in the whole
+// number or in a Russian number's ten digits after the 7.
+func placeholderPhone(n string) bool {
+	national := n
+	if len(n) == 11 && n[0] == '7' {
+		national = n[1:]
+	}
+	return repeated(n) || repeated(national) || run(national)
+}
+
+func repeated(d string) bool { return d != "" && strings.Count(d, d[:1]) == len(d) }
+
+// run reports digits that each step up, or each step down, by one (9 to 0
+// counts as a step up: 1234567890).
+func run(d string) bool {
+	up, down := true, true
+	for i := 1; i < len(d); i++ {
+		step := (int(d[i]) - int(d[i-1]) + 10) % 10
+		up, down = up && step == 1, down && step == 9
+	}
+	return up || down
 }
 
 // phoneText is the phone as sent: +7XXXXXXXXXX for Russian numbers, so one
@@ -290,15 +354,17 @@ func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 // guest (…@host, …@emails.host) and is not in contacts.ignore_emails.
 func (m *Mapper) UsableEmail(e string) bool {
 	n := NormalizeEmail(e)
+	if !emailShape(n) || m.ignored[n] {
+		return false
+	}
+	return !slices.Contains(m.synth, n[strings.LastIndexByte(n, '@')+1:])
+}
+
+// emailShape reports whether a normalised e-mail looks like an address:
+// something before the @, a dot in the domain, no spaces or separators.
+func emailShape(n string) bool {
 	at := strings.LastIndexByte(n, '@')
-	if at <= 0 || strings.ContainsAny(n, " \t,;") {
-		return false
-	}
-	domain := n[at+1:]
-	if !strings.Contains(domain, ".") || m.ignored[n] {
-		return false
-	}
-	return !slices.Contains(m.synth, domain)
+	return at > 0 && !strings.ContainsAny(n, " \t,;") && strings.Contains(n[at+1:], ".")
 }
 
 // syntheticDomains are the domains of e-mails invented for guests.

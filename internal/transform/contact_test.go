@@ -17,7 +17,9 @@ func TestNormalizePhone(t *testing.T) {
 		{"+7 999 123 45 67", "79991234567"},
 		{"79991234567", "79991234567"},
 		{"9991234567", "79991234567"},
-		{"+8 999 123 45 67", "89991234567"}, // written with "+": the country code is as given
+		{"+8 (916) 123-45-67", "79161234567"}, // "+" typed before the trunk prefix: one customer with 8 916…
+		{"+9161234567", "79161234567"},        // "+" without the 7
+		{"+9000000000", "79000000000"},        // FuzzNormalizePhone found it: a normal form is its own
 		{"+375 29 123-45-67", "375291234567"},
 		{"123-45-67", "1234567"},
 		{"4951234567", "4951234567"}, // 10 digits not starting with 9: not assumed Russian
@@ -32,7 +34,7 @@ func TestNormalizePhone(t *testing.T) {
 }
 
 func FuzzNormalizePhone(f *testing.F) {
-	for _, s := range []string{"8 (999) 123-45-67", "+7 999", "9991234567", "", "+"} {
+	for _, s := range []string{"8 (999) 123-45-67", "+7 999", "9991234567", "", "+", "+8 916 123-45-67"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -42,14 +44,40 @@ func FuzzNormalizePhone(f *testing.F) {
 				t.Fatalf("NormalizePhone(%q) = %q: not digits only", s, n)
 			}
 		}
-		if len(n) == 11 && n[0] == '8' && !strings.HasPrefix(strings.TrimSpace(s), "+") {
+		if len(n) == 11 && n[0] == '8' {
 			t.Fatalf("NormalizePhone(%q) = %q: Russian 8 prefix kept", s, n)
 		}
 		// The result is a fixed point: matching keys compare equal.
 		if again := NormalizePhone(n); again != n {
 			t.Fatalf("NormalizePhone(%q) = %q, but of that %q", s, n, again)
 		}
+		// A "+" typed or not is the same customer.
+		if plus := NormalizePhone("+" + s); plus != n {
+			t.Fatalf("NormalizePhone(%q) = %q, but with a + %q", s, n, plus)
+		}
 	})
+}
+
+func TestPlaceholderPhone(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"+7 (000) 000-00-00", true},
+		{"8 (999) 999-99-99", true},
+		{"+7 (123) 456-78-90", true},
+		{"0000000", true},
+		{"9876543210", true},
+		{"+7 (916) 000-00-00", false}, // a "beautiful" number people buy
+		{"8 (999) 123-45-67", false},
+		{"+375 29 123-45-67", false},
+		{"7777777", true},
+	}
+	for _, tt := range tests {
+		if _, ok := usablePhone(tt.in); ok == tt.want {
+			t.Errorf("usablePhone(%q) = %v, want %v", tt.in, ok, !tt.want)
+		}
+	}
 }
 
 func TestUsableEmail(t *testing.T) {
@@ -87,43 +115,44 @@ func TestOrder_contact(t *testing.T) {
 		keys   []string
 		phones []amocrm.FieldValue
 		emails []amocrm.FieldValue
+		user   int64 // the user whose profile the contact took
+		note   string
 	}{
 		{
-			name:  "receiver, address phone, guest mobilephone, e-mails deduplicated",
-			cname: "Иван Петров",
-			keys:  []string{"phone:79991234567", "phone:79997654321", "email:ivan@mail.ru"},
-			phones: []amocrm.FieldValue{
-				{Value: "+79991234567", EnumCode: "WORK"}, {Value: "+79997654321", EnumCode: "WORK"},
-			},
-			emails: []amocrm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}},
-		},
-		{
-			name: "same phone written two ways is one key",
-			order: func(o *modx.Order) {
-				o.Customer.Phone, o.Customer.MobilePhone = "+7 (999) 123-45-67", ""
-			},
+			name:   "the order's own phone and e-mail: the profile's are not added",
 			cname:  "Иван Петров",
 			keys:   []string{"phone:79991234567", "email:ivan@mail.ru"},
 			phones: []amocrm.FieldValue{{Value: "+79991234567", EnumCode: "WORK"}},
 			emails: []amocrm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}},
+			user:   7,
+		},
+		{
+			name:   "an order without a phone takes the profile's, guests' mobilephone too",
+			order:  func(o *modx.Order) { o.Address.Phone, o.Customer.Phone = "", "+7 (999) 123-45-67" },
+			cname:  "Иван Петров",
+			keys:   []string{"phone:79991234567", "phone:79997654321", "email:ivan@mail.ru"},
+			phones: []amocrm.FieldValue{{Value: "+79991234567", EnumCode: "WORK"}, {Value: "+79997654321", EnumCode: "WORK"}},
+			emails: []amocrm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}},
+			user:   7,
 		},
 		{
 			name: "synthetic e-mail is neither sent nor a key; no receiver takes fullname",
 			order: func(o *modx.Order) {
 				o.Address.Receiver, o.Address.Email, o.Customer.Email = "", "", "79991234567@emails.shop.ru"
-				o.Customer.MobilePhone = ""
 			},
 			cname:  "Иван",
 			keys:   []string{"phone:79991234567"},
 			phones: []amocrm.FieldValue{{Value: "+79991234567", EnumCode: "WORK"}},
+			user:   7,
 		},
 		{
 			name:   "contacts.fields without mobilephone: matched by it, not sent",
+			order:  func(o *modx.Order) { o.Address.Phone = "" },
 			fields: []string{"fullname", "phone", "email"},
 			cname:  "Иван Петров",
-			keys:   []string{"phone:79991234567", "phone:79997654321", "email:ivan@mail.ru"},
-			phones: []amocrm.FieldValue{{Value: "+79991234567", EnumCode: "WORK"}},
+			keys:   []string{"phone:79997654321", "email:ivan@mail.ru"},
 			emails: []amocrm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}},
+			user:   7,
 		},
 		{
 			name: "contactFields then extended.amoCRMFields override",
@@ -131,12 +160,51 @@ func TestOrder_contact(t *testing.T) {
 				o.Properties = json.RawMessage(`{"amoCRMFields":{"contactFields":{"phone":"8 911 000-00-00","name":"Из заказа","email":""}}}`)
 				o.Customer.Extended = json.RawMessage(`{"amoCRMFields":{"name":"Из профиля","Должность":"Закупщик"}}`)
 			},
-			cname: "Из профиля",
-			keys:  []string{"phone:79997654321", "phone:79110000000", "email:ivan@mail.ru"},
-			phones: []amocrm.FieldValue{
-				{Value: "+79997654321", EnumCode: "WORK"}, {Value: "+79110000000", EnumCode: "WORK"},
-			},
+			cname:  "Из профиля",
+			keys:   []string{"phone:79110000000", "email:ivan@mail.ru"},
+			phones: []amocrm.FieldValue{{Value: "+79110000000", EnumCode: "WORK"}},
 			emails: []amocrm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}},
+			user:   7,
+		},
+		{
+			name: "a manager's order: the manager's profile is not the customer's",
+			order: func(o *modx.Order) {
+				o.Address.Email, o.Customer.Manager = "", true
+				o.Customer.Extended = json.RawMessage(`{"amoCRMFields":{"name":"Менеджер"}}`)
+			},
+			cname:  "Иван Петров",
+			keys:   []string{"phone:79991234567"},
+			phones: []amocrm.FieldValue{{Value: "+79991234567", EnumCode: "WORK"}},
+		},
+		{
+			name: "a shared account: four receivers with four phones",
+			order: func(o *modx.Order) {
+				o.Address.Phone, o.Customer.Receivers, o.Customer.Phones = "", 4, 4
+			},
+			cname:  "Иван Петров",
+			keys:   []string{"email:ivan@mail.ru"},
+			emails: []amocrm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}},
+		},
+		{
+			name: "one customer writing their name three ways keeps their profile",
+			order: func(o *modx.Order) {
+				o.Address.Email, o.Customer.Receivers, o.Customer.Phones = "", 3, 1
+			},
+			cname:  "Иван Петров",
+			keys:   []string{"phone:79991234567", "email:ivan@mail.ru"},
+			phones: []amocrm.FieldValue{{Value: "+79991234567", EnumCode: "WORK"}},
+			emails: []amocrm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}},
+			user:   7,
+		},
+		{
+			name:   "a made-up phone is neither sent nor a key: the profile's fills in",
+			order:  func(o *modx.Order) { o.Address.Phone = "+7 (000) 000-00-00" },
+			cname:  "Иван Петров",
+			keys:   []string{"phone:79997654321", "email:ivan@mail.ru"},
+			phones: []amocrm.FieldValue{{Value: "+79997654321", EnumCode: "WORK"}},
+			emails: []amocrm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}},
+			user:   7,
+			note:   `phone "+7 (000) 000-00-00" looks made up: not sent`,
 		},
 	}
 	for _, tt := range tests {
@@ -163,8 +231,11 @@ func TestOrder_contact(t *testing.T) {
 			if got := liveValues(c.Contact.CustomFieldsValues, fieldEmail); !reflect.DeepEqual(got, tt.emails) {
 				t.Errorf("emails = %+v, want %+v", got, tt.emails)
 			}
-			if c.UserID != 7 {
-				t.Errorf("user id = %d, want 7", c.UserID)
+			if c.UserID != tt.user {
+				t.Errorf("user id = %d, want %d", c.UserID, tt.user)
+			}
+			if notes := strings.Join(c.Notes, "\n"); tt.note != "" && !strings.Contains(notes, tt.note) {
+				t.Errorf("notes %q lack %q", notes, tt.note)
 			}
 		})
 	}
@@ -260,5 +331,12 @@ func TestUser(t *testing.T) {
 	_, err = m.User(&modx.Customer{ID: 10, FullName: "Без контактов", Email: "x@shop.ru"})
 	if !errors.Is(err, ErrNoContact) {
 		t.Errorf("err = %v, want ErrNoContact", err)
+	}
+
+	// An e-mail that is no address is bad input to fix, not "no contact".
+	_, err = m.User(&modx.Customer{ID: 11, FullName: "Опечатка", Email: "ivan.mail.ru"})
+	var re *RecordError
+	if !errors.As(err, &re) || errors.Is(err, ErrNoContact) || re.Field != "email" || !strings.Contains(err.Error(), "not an e-mail address") {
+		t.Errorf("err = %v, want an e-mail RecordError that is not ErrNoContact", err)
 	}
 }

@@ -83,11 +83,11 @@ func union(have, want []amocrm.FieldValue) ([]amocrm.FieldValue, bool) {
 	seen := make(map[string]bool, len(have)+len(want))
 	for _, h := range have {
 		out = append(out, amocrm.FieldValue{Value: h.Value, EnumID: h.EnumID, EnumCode: h.EnumCode})
-		seen[matchKey(h.Value)] = true
+		seen[ValueKey(h.Value)] = true
 	}
 	added := false
 	for _, w := range want {
-		if k := matchKey(w.Value); !seen[k] {
+		if k := ValueKey(w.Value); !seen[k] {
 			seen[k] = true
 			out = append(out, w)
 			added = true
@@ -96,7 +96,9 @@ func union(have, want []amocrm.FieldValue) ([]amocrm.FieldValue, bool) {
 	return out, added
 }
 
-func matchKey(v any) string {
+// ValueKey is the match key of a phone or e-mail field value ("phone:…",
+// "email:…"), or the folded text of any other value.
+func ValueKey(v any) string {
 	s := fmt.Sprint(v)
 	if strings.Contains(s, "@") {
 		return EmailKeyPrefix + NormalizeEmail(s)

@@ -112,8 +112,11 @@ func (m *Mapper) Order(o *modx.Order) (*Deal, error) {
 	}
 	if strings.TrimSpace(o.Cost) != "" {
 		price, err := RoundPrice(o.Cost)
-		if err != nil {
+		switch {
+		case err != nil:
 			return nil, recordErr("cost", "%q: %v", o.Cost, err)
+		case price < 0:
+			return nil, recordErr("cost", "%q: a deal's price cannot be negative", o.Cost)
 		}
 		lead.Price = &price
 	}
@@ -146,7 +149,7 @@ func (m *Mapper) Order(o *modx.Order) (*Deal, error) {
 	lead.CustomFieldsValues = fv.out
 	d.MissingFields = fv.missing
 	d.Lead = lead
-	if d.Contact, err = m.orderContact(o, props, lead.ResponsibleUserID); err != nil {
+	if d.Contact, err = m.orderContact(o, props, lead.ResponsibleUserID, &d.Notes); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -326,27 +329,61 @@ func (m *Mapper) responsible(r *rule, props *orderProps) int64 {
 	return m.defResponsible
 }
 
-// orderContact: the receiver, the address phone and e-mail first, then the
-// customer's profile (phone and mobilephone: guests' mobilephone reaches the
-// contact), then contactFields and extended.amoCRMFields overrides.
-func (m *Mapper) orderContact(o *modx.Order, props *orderProps, responsible int64) (*ContactDraft, error) {
-	p := m.customerPerson(o.Customer)
+// orderContact: the customer is the order's receiver. The order's own
+// name, phone and e-mail come first (the address, then the properties'
+// contactFields); the profile behind user_id only fills in a phone or an
+// e-mail the order lacks, and only when it is the customer's own profile
+// (ownProfile). Its extended.amoCRMFields override last; broken JSON there
+// drops them with a note rather than parking the order.
+func (m *Mapper) orderContact(o *modx.Order, props *orderProps, responsible int64, notes *[]string) (*ContactDraft, error) {
+	p := &person{}
+	var profile *person
+	var userID int64
+	if c := o.Customer; ownProfile(c) {
+		profile, userID = m.customerPerson(c), c.ID
+		p.name, p.extras = profile.name, profile.extras
+	}
 	if a := o.Address; a != nil {
 		if r := strings.TrimSpace(a.Receiver); r != "" {
 			p.name = r
 		}
-		p.phones = append([]phoneValue{{"phone", a.Phone}}, p.phones...)
-		p.emails = append([]string{a.Email}, p.emails...)
+		p.phones = []phoneValue{{"phone", a.Phone}}
+		p.emails = []string{a.Email}
 	}
 	if props != nil {
 		p.override(props.contact)
 	}
+	if profile == nil {
+		return m.draft(p, userID, responsible)
+	}
+	if !slices.ContainsFunc(p.phones, func(ph phoneValue) bool { _, ok := usablePhone(ph.value); return ok }) {
+		p.phones = append(p.phones, profile.phones...)
+	}
+	if !slices.ContainsFunc(p.emails, m.UsableEmail) {
+		p.emails = append(p.emails, profile.emails...)
+	}
 	ext, err := extendedOverrides(o.Customer)
 	if err != nil {
-		return nil, err
+		*notes = append(*notes, fmt.Sprintf("%v: the contact is sent without the profile's overrides", err))
 	}
 	p.override(ext)
-	return m.draft(p, o.UserID, responsible)
+	return m.draft(p, userID, responsible)
+}
+
+// sharedAt is how many different receivers, with as many different phones
+// (or none at all), an account's orders must have gone to for the account
+// to be shared: every guest's order under one user. A customer writing
+// their name three ways keeps one phone; a family may share two.
+const sharedAt = 3
+
+// ownProfile reports whether the profile behind an order's user_id is the
+// customer's: not a manager's (the 4.x back office puts the manager's own
+// user_id on the orders they make) and not a shared account's.
+func ownProfile(c *modx.Customer) bool {
+	if c == nil || c.Manager {
+		return false
+	}
+	return c.Receivers < sharedAt || c.Phones > 0 && c.Phones < sharedAt
 }
 
 func extendedOverrides(c *modx.Customer) ([]kv, error) {

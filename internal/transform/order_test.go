@@ -362,12 +362,20 @@ func TestOrder_badInput(t *testing.T) {
 		{"unsorted status in properties", func(o *modx.Order) { o.Properties = json.RawMessage(`{"amoCRMFields":{"status_id":11}}`) },
 			"properties.amoCRMFields.status_id", "unsorted column"},
 		{"cost is not a number", func(o *modx.Order) { o.Cost = "1 500,00" }, "cost", "not a decimal"},
+		// amoCRM refuses a negative price: parked before anything is sent.
+		{"negative cost", func(o *modx.Order) { o.Cost = "-0.50" }, "cost", "cannot be negative"},
 		{"no phone and no usable e-mail", func(o *modx.Order) {
 			o.Address = &modx.Address{Receiver: "Гость", Email: "guest123@emails.shop.ru"}
 			o.Customer = &modx.Customer{ID: 7, Email: "guest123@shop.ru"}
-		}, "contact", "no phone and no e-mail"},
-		{"broken extended", func(o *modx.Order) { o.Customer.Extended = json.RawMessage(`{"amoCRMFields":`) },
-			"user_attributes.extended", "invalid JSON"},
+		}, "contact", `no phone and no e-mail (e-mail "guest123@emails.shop.ru" is invented for guests or ignored`},
+		{"a made-up phone and no e-mail", func(o *modx.Order) {
+			o.Address = &modx.Address{Receiver: "Гость", Phone: "+7 (000) 000-00-00"}
+			o.Customer = nil
+		}, "contact", `no phone and no e-mail (phone "+7 (000) 000-00-00" looks made up)`},
+		{"an e-mail that is no address and no phone", func(o *modx.Order) {
+			o.Address = &modx.Address{Receiver: "Гость", Email: "ivan.mail.ru"}
+			o.Customer = nil
+		}, "email", `"ivan.mail.ru" is not an e-mail address, and there is no phone`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -382,6 +390,24 @@ func TestOrder_badInput(t *testing.T) {
 				t.Errorf("err = %q (field %q), want field %q and %q", re, re.Field, tt.field, tt.message)
 			}
 		})
+	}
+}
+
+// TestOrder_brokenCustomerExtended: the customer's extended JSON is the
+// profile's, not the order's: the order goes without its overrides, noted.
+func TestOrder_brokenCustomerExtended(t *testing.T) {
+	o := testOrder()
+	o.Customer.Extended = json.RawMessage(`{"amoCRMFields":{"name":"Из профиля",`)
+	d, err := newTestMapper(t, testConfig(), testMeta()).Order(o)
+	if err != nil {
+		t.Fatalf("Order: %v, want the order mapped", err)
+	}
+	if got, want := d.Contact.Contact.Name, "Иван Петров"; got != want {
+		t.Errorf("contact name = %q, want the receiver %q", got, want)
+	}
+	if notes := strings.Join(d.Notes, "\n"); !strings.Contains(notes, "user_attributes.extended: invalid JSON") ||
+		!strings.Contains(notes, "without the profile's overrides") {
+		t.Errorf("notes %q do not say the overrides were dropped", notes)
 	}
 }
 
@@ -492,6 +518,37 @@ func TestNewMapper_errors(t *testing.T) {
 			_, err := NewMapper(cfg, testMeta())
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestNewMapper_namesWhatExists: a name the account lacks is answered with
+// the names it has, so a typo or another account's name is fixed at once.
+func TestNewMapper_namesWhatExists(t *testing.T) {
+	const statuses = `"Новый", "Оплачен", "Отправлен", "Успешно реализовано", "Закрыто и не реализовано"`
+	tests := []struct {
+		name string
+		cfg  func(*config.Config)
+		want string
+	}{
+		{"pipeline", func(c *config.Config) { c.Orders.PipelineID = named("Розница") },
+			`orders.pipeline_id: no pipeline named "Розница" in the account; there are "Опт", "Воронка", "Сайт shop.ru"`},
+		{"user", func(c *config.Config) { c.AmoCRM.DefaultResponsibleUserID = named("Вера") },
+			`amocrm.default_responsible_user_id: no user named "Вера" in the account; there are "Анна", "Борис"`},
+		{"status in a pipeline", func(c *config.Config) {
+			c.Orders.Category = []config.CategoryRule{{ID: 1, PipelineID: named("Опт"), StatusID: named("Оплата")}}
+		}, `orders.category[1].status_id: no status named "Оплата" in pipeline "Опт"; there are ` + statuses},
+		{"status map", func(c *config.Config) { c.Orders.StatusMap = map[string]config.IDRef{"2": named("Оплочен")} },
+			`orders.status_map."2": no status named "Оплочен" in any pipeline; there are ` + statuses},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig()
+			tt.cfg(cfg)
+			_, err := NewMapper(cfg, testMeta())
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("err = %v\nwant    %s", err, tt.want)
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
@@ -15,11 +16,43 @@ import (
 // resolution can tell "not in this pipeline" from a forbidden target.
 var errNotFound = errors.New("not found")
 
-func notFound(what string, ref config.IDRef) error {
-	if ref.Name != "" {
-		return fmt.Errorf("no %s named %q in the account: %w", what, ref.Name, errNotFound)
+// notFoundError names what was looked for, where, and what is there instead,
+// so a typo or a name from another account is fixed without digging.
+type notFoundError struct {
+	what  string       // "pipeline", "status", "user"
+	ref   config.IDRef // what the config gave
+	where string       // "the account", `pipeline "Воронка"`
+	have  []string     // the names that exist there
+}
+
+// shownNames bounds the names an error lists.
+const shownNames = 12
+
+func (e *notFoundError) Error() string {
+	var b strings.Builder
+	if e.ref.Name != "" {
+		fmt.Fprintf(&b, "no %s named %q in %s", e.what, e.ref.Name, e.where)
+	} else {
+		fmt.Fprintf(&b, "no %s %d in %s", e.what, e.ref.ID, e.where)
 	}
-	return fmt.Errorf("no %s %d in the account: %w", what, ref.ID, errNotFound)
+	if len(e.have) == 0 {
+		return b.String()
+	}
+	quoted := make([]string, 0, shownNames)
+	for _, n := range e.have[:min(len(e.have), shownNames)] {
+		quoted = append(quoted, strconv.Quote(n))
+	}
+	fmt.Fprintf(&b, "; there are %s", strings.Join(quoted, ", "))
+	if more := len(e.have) - shownNames; more > 0 {
+		fmt.Fprintf(&b, " and %d more", more)
+	}
+	return b.String()
+}
+
+func (e *notFoundError) Is(target error) bool { return target == errNotFound }
+
+func notFound(what string, ref config.IDRef, where string, have []string) error {
+	return &notFoundError{what: what, ref: ref, where: where, have: have}
 }
 
 // account indexes pipelines and users for name and id lookups.
@@ -57,14 +90,22 @@ func (a *account) pipeline(ref config.IDRef) (*pipeline, error) {
 		if p := a.byID[ref.ID]; p != nil {
 			return p, nil
 		}
-		return nil, notFound("pipeline", ref)
+		return nil, a.pipelineNotFound(ref)
 	}
 	for _, p := range a.pipelines {
 		if sameName(p.name, ref.Name) {
 			return p, nil
 		}
 	}
-	return nil, notFound("pipeline", ref)
+	return nil, a.pipelineNotFound(ref)
+}
+
+func (a *account) pipelineNotFound(ref config.IDRef) error {
+	names := make([]string, len(a.pipelines))
+	for i, p := range a.pipelines {
+		names[i] = p.name
+	}
+	return notFound("pipeline", ref, "the account", names)
 }
 
 // user finds a user by id, name or e-mail; zero gives 0. Without a user
@@ -81,7 +122,11 @@ func (a *account) user(ref config.IDRef) (int64, error) {
 			return u.ID, nil
 		}
 	}
-	return 0, notFound("user", ref)
+	names := make([]string, len(a.users))
+	for i, u := range a.users {
+		names[i] = u.Name
+	}
+	return 0, notFound("user", ref, "the account", names)
 }
 
 // status resolves a status within the pipeline; zero gives 0. 142 and 143
@@ -102,10 +147,33 @@ func (p *pipeline) status(ref config.IDRef) (int64, error) {
 			return s.ID, nil
 		}
 	}
-	if ref.Name != "" {
-		return 0, fmt.Errorf("no status named %q in pipeline %q: %w", ref.Name, p.name, errNotFound)
+	return 0, notFound("status", ref, fmt.Sprintf("pipeline %q", p.name), p.targets())
+}
+
+// statusNames lists the deal statuses of every pipeline, each name once.
+func (a *account) statusNames() []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, p := range a.pipelines {
+		for _, n := range p.targets() {
+			if !seen[strings.ToLower(n)] {
+				seen[strings.ToLower(n)] = true
+				names = append(names, n)
+			}
+		}
 	}
-	return 0, fmt.Errorf("no status %d in pipeline %q: %w", ref.ID, p.name, errNotFound)
+	return names
+}
+
+// targets names the statuses a deal may be put in.
+func (p *pipeline) targets() []string {
+	var names []string
+	for _, s := range p.statuses {
+		if s.Type != amocrm.StatusTypeUnsorted {
+			names = append(names, s.Name)
+		}
+	}
+	return names
 }
 
 // statusInEach resolves ref in every pipeline that has it, by pipeline id:
@@ -124,7 +192,7 @@ func (a *account) statusInEach(ref config.IDRef) (map[int64]int64, error) {
 		out[p.id] = s
 	}
 	if len(out) == 0 {
-		return nil, notFound("status", ref)
+		return nil, notFound("status", ref, "any pipeline", a.statusNames())
 	}
 	return out, nil
 }

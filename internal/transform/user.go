@@ -8,7 +8,9 @@ import "github.com/modx-amocrm/modx-amocrm/internal/modx"
 // less of a customer, and their orders already point at the same contact.
 // A user with neither a phone nor a usable e-mail gives a *RecordError
 // wrapping ErrNoContact: the syncer skips such users (there is nothing to
-// match them by) rather than parking them.
+// match them by) rather than parking them. One whose e-mail is no address
+// at all and who has no phone gives a plain *RecordError: bad input to fix
+// in MODX, parked.
 func (m *Mapper) User(c *modx.Customer) (*ContactDraft, error) {
 	var notes []string
 	c = repairCustomer(c, &notes)

@@ -83,7 +83,7 @@ func Create(ctx context.Context, db *sqlx.DB, o Options) error {
 	if o.ms3() {
 		shopDDL, shopSeed = ms3DDL, ms3Seed
 	}
-	stmts := slices.Concat(coreDDL(o), shopDDL(o), extrasDDL(o), shopSeed(o), coreSeed(o))
+	stmts := slices.Concat(coreDDL(o), accessDDL(o), shopDDL(o), extrasDDL(o), shopSeed(o), coreSeed(o), accessSeed(o))
 	for _, stmt := range stmts {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("create modx schema: %s: %w", firstWords(stmt), err)

@@ -31,11 +31,15 @@ type Dataset struct {
 	UnplacedOrders            []int64 // status 0
 	DraftOrders               []int64 // the generation's draft status
 	NoAddressOrders           []int64
-	NullNumOrders             []int64
-	CatalogID                 int64   // root resource of the catalog
-	TopCategories             []int64 // direct children of the catalog
-	SharedEmail               string  // the placeholder e-mail many unrelated orders share
-	FormItKey                 string  // formit.form_encryptkey, set when Forms > 0
+	// NoContactOrders have no address and belong to the shared placeholder
+	// account: the order names no customer, and the account is not theirs,
+	// so nothing identifies them (they are parked as such).
+	NoContactOrders []int64
+	NullNumOrders   []int64
+	CatalogID       int64   // root resource of the catalog
+	TopCategories   []int64 // direct children of the catalog
+	SharedEmail     string  // the placeholder e-mail many unrelated orders share
+	FormItKey       string  // formit.form_encryptkey, set when Forms > 0
 }
 
 // Catalog shape: the catalog resource, topCats under it, each with
@@ -281,6 +285,9 @@ func (g *generator) orders(ctx context.Context) error {
 		}
 		if ord.address == nil {
 			g.ds.NoAddressOrders = append(g.ds.NoAddressOrders, ord.id)
+			if ord.buyer.sharedPerson && ord.status != 0 && ord.step != 0 {
+				g.ds.NoContactOrders = append(g.ds.NoContactOrders, ord.id)
+			}
 		} else {
 			g.ds.Addresses++
 		}

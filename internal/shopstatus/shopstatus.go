@@ -53,7 +53,6 @@ const (
 // Move is a deal a manager moved, as it is now.
 type Move struct {
 	Lead             int64
-	Name             string
 	Pipeline, Status int64     // where the deal is now
 	At               time.Time // its newest status change
 }
@@ -71,7 +70,7 @@ func Moves(events []amocrm.Event, live []amocrm.Lead) []Move {
 	var out []Move
 	for _, l := range live {
 		if at, ok := newest[l.ID]; ok {
-			out = append(out, Move{Lead: l.ID, Name: l.Name, Pipeline: l.PipelineID, Status: l.StatusID, At: time.Unix(at, 0).UTC()})
+			out = append(out, Move{Lead: l.ID, Pipeline: l.PipelineID, Status: l.StatusID, At: time.Unix(at, 0).UTC()})
 		}
 	}
 	return out

@@ -102,7 +102,7 @@ func TestBuild(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			mv := Move{Lead: lead, Name: "Заказ с сайта 2603/7", Pipeline: pipeline, Status: tt.to, At: moveAt}
+			mv := Move{Lead: lead, Pipeline: pipeline, Status: tt.to, At: moveAt}
 			p := Build(back, testMeta(), []Move{mv}, map[int64][]Order{lead: {tt.order}, lead + 1: {order(shopNew, Synced{})}})
 			var wrote int64
 			if len(p.Writes) == 1 {
@@ -150,7 +150,7 @@ func TestMoves(t *testing.T) {
 		{Type: "lead_added", EntityType: "lead", EntityID: 3, CreatedAt: 400}}
 	live := []amocrm.Lead{{ID: 1, Name: "Заказ", PipelineID: pipeline, StatusID: amoPaid}, {ID: 3, PipelineID: pipeline, StatusID: amoNew}}
 	got := Moves(events, live)
-	want := []Move{{Lead: 1, Name: "Заказ", Pipeline: pipeline, Status: amoPaid, At: time.Unix(300, 0).UTC()}}
+	want := []Move{{Lead: 1, Pipeline: pipeline, Status: amoPaid, At: time.Unix(300, 0).UTC()}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("moves %+v, want %+v (deal 2 is gone, deal 3 was not moved)", got, want)
 	}
@@ -237,7 +237,7 @@ func TestStateWrites(t *testing.T) {
 
 // TestEntries renders every kind of entry the direction reports.
 func TestEntries(t *testing.T) {
-	mv := Move{Lead: lead, Name: "Заказ с сайта 2603/7", Pipeline: pipeline, Status: amoPaid, At: moveAt}
+	mv := Move{Lead: lead, Pipeline: pipeline, Status: amoPaid, At: moveAt}
 	noNum := order(shopNew, Synced{})
 	noNum.ID, noNum.Num = 8, ""
 	p := Build(back, testMeta(), []Move{mv, {Lead: lead + 1, Pipeline: pipeline, Status: 20004, At: moveAt}},

@@ -33,8 +33,9 @@ var errNoShopWriter = errors.New("shop_status is on but the syncer has no shop t
 
 // eventsOverlap is how far before its cursor a pass reads amoCRM's event
 // list again: an event listed late, or in the cursor's own second, is not
-// lost, and reading one twice is harmless (its deal is then where the
-// connector left it).
+// lost, nor one stamped by an amoCRM clock up to this much behind ours (the
+// cursor is our clock). Reading one twice is harmless: its deal is then
+// where the connector left it, which costs no read.
 const eventsOverlap = 5 * time.Minute
 
 func (s *Syncer) shopStatusOn(p *pass) bool {

@@ -195,7 +195,7 @@ func (p *Plan) add(m Mapper, mv Move, o Order) {
 			p.settle(o, mv, o.Status) // seen: not looked at again while the deal stays
 		}
 	case len(to) > 1:
-		p.skip(o, mv, fmt.Sprintf("that leads back to shop statuses %s: say which in shop_status.map", p.shopStatusNames(to)))
+		p.refuse(o, mv, shopWins, fmt.Sprintf("that leads back to shop statuses %s: say which in shop_status.map", p.shopStatusNames(to)))
 	case to[0] == o.Status:
 		p.Unchanged++
 		p.settle(o, mv, o.Status)
@@ -203,10 +203,20 @@ func (p *Plan) add(m Mapper, mv Move, o Order) {
 		p.skip(o, mv, shopWins+": the shop wins")
 	default:
 		if reason := p.refused(o.Status, to[0]); reason != "" {
-			p.skip(o, mv, reason)
+			p.refuse(o, mv, "", reason)
 			return
 		}
 		p.Writes = append(p.Writes, &Write{Order: o, Move: mv, To: to[0]})
+	}
+}
+
+// refuse skips a move the order cannot follow and, unless the shop has a
+// change of its own to send, remembers the deal's status for the order's,
+// so that reading the move again asks nothing more.
+func (p *Plan) refuse(o Order, mv Move, shopWins, reason string) {
+	p.skip(o, mv, reason)
+	if shopWins == "" {
+		p.settle(o, mv, o.Status)
 	}
 }
 

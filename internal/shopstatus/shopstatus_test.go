@@ -72,33 +72,36 @@ func TestBuild(t *testing.T) {
 		return o
 	}
 	tests := []struct {
-		name     string
-		order    Order
-		to       int64 // the deal's status now
-		write    int64 // the shop status written; 0: none
-		settled  *Settled
-		skip     string // part of the reason
-		unchaged int
+		name      string
+		order     Order
+		to        int64 // the deal's status now
+		write     int64 // the shop status written; 0: none
+		settled   *Settled
+		skip      string // part of the reason
+		unchanged int
 	}{
 		{name: "a manager's move is followed", order: order(shopNew, syncedNew), to: amoPaid, write: shopPaid},
-		{name: "the connector's own move is not", order: order(shopPaid, Synced{Known: true, Amo: amoPaid, Shop: shopPaid}), to: amoPaid, unchaged: 1},
-		{name: "a move back to where the connector left it", order: order(shopNew, syncedNew), to: amoNew, unchaged: 1},
+		{name: "the connector's own move is not", order: order(shopPaid, Synced{Known: true, Amo: amoPaid, Shop: shopPaid}), to: amoPaid, unchanged: 1},
+		{name: "a move back to where the connector left it", order: order(shopNew, syncedNew), to: amoNew, unchanged: 1},
 		{name: "a status with no way back is counted and remembered", order: order(shopNew, syncedNew), to: amoTalks,
-			unchaged: 1, settled: &Settled{Order: 7, Amo: amoTalks, Shop: shopNew}},
+			unchanged: 1, settled: &Settled{Order: 7, Amo: amoTalks, Shop: shopNew}},
 		{name: "the order already there", order: order(shopPaid, Synced{Known: true, Amo: amoNew, Shop: shopPaid}), to: amoPaid,
-			unchaged: 1, settled: &Settled{Order: 7, Amo: amoPaid, Shop: shopPaid}},
-		{name: "ambiguous", order: order(shopNew, syncedNew), to: 20004, skip: "that leads back to shop statuses «Оплачен» and «Отправлен»: say which in shop_status.map"},
+			unchanged: 1, settled: &Settled{Order: 7, Amo: amoPaid, Shop: shopPaid}},
+		{name: "ambiguous", order: order(shopNew, syncedNew), to: 20004, skip: "that leads back to shop statuses «Оплачен» and «Отправлен»: say which in shop_status.map",
+			settled: &Settled{Order: 7, Amo: 20004, Shop: shopNew}},
+		{name: "ambiguous, the shop changed it: not remembered", order: order(shopSent, syncedNew), to: 20004, skip: "that leads back to shop statuses"},
 		{name: "the shop changed it since it was synced", order: order(shopSent, syncedNew), to: amoPaid,
 			skip: "its status changed in the shop (to «Отправлен») since the connector last synced it: the shop wins"},
-		{name: "unmapped, the shop changed it: not remembered", order: order(shopSent, syncedNew), to: amoTalks, unchaged: 1},
+		{name: "unmapped, the shop changed it: not remembered", order: order(shopSent, syncedNew), to: amoTalks, unchanged: 1},
 		{name: "never synced, changed in the shop after the move", order: unsynced(shopNew, moveAt.Add(time.Second)), to: amoPaid,
 			skip: "changed in the shop at 2026-03-01 12:00:06 UTC, after the deal's move at 2026-03-01 12:00:05 UTC: the shop wins"},
 		{name: "never synced, changed in the shop before the move", order: unsynced(shopNew, moveAt), to: amoPaid, write: shopPaid},
 		{name: "a final status lets none follow", order: order(shopSent, Synced{Known: true, Amo: amocrm.StatusWon, Shop: shopSent}), to: amoPaid,
-			skip: "«Отправлен» is final in the shop"},
+			skip: "«Отправлен» is final in the shop", settled: &Settled{Order: 7, Amo: amoPaid, Shop: shopSent}},
 		{name: "a fixed status lets only later ones follow", order: order(shopPaid, Synced{Known: true, Amo: amoPaid, Shop: shopPaid}), to: amoNew,
-			skip: "«Оплачен» is fixed in the shop: only a status ranked after it may follow, not «Новый»"},
-		{name: "an inactive status is no target", order: order(shopNew, syncedNew), to: 20006, skip: "shop status 7 is not an active status"},
+			skip: "«Оплачен» is fixed in the shop: only a status ranked after it may follow, not «Новый»", settled: &Settled{Order: 7, Amo: amoNew, Shop: shopPaid}},
+		{name: "an inactive status is no target", order: order(shopNew, syncedNew), to: 20006, skip: "shop status 7 is not an active status",
+			settled: &Settled{Order: 7, Amo: 20006, Shop: shopNew}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,8 +128,8 @@ func TestBuild(t *testing.T) {
 			if tt.skip == "" && skip != "" || !strings.Contains(skip, tt.skip) {
 				t.Errorf("skip reason %q, want one containing %q", skip, tt.skip)
 			}
-			if p.Unchanged != tt.unchaged {
-				t.Errorf("unchanged %d, want %d", p.Unchanged, tt.unchaged)
+			if p.Unchanged != tt.unchanged {
+				t.Errorf("unchanged %d, want %d", p.Unchanged, tt.unchanged)
 			}
 		})
 	}

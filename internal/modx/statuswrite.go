@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
 )
 
 // The one write this package makes to the shop's own tables: an order's
@@ -136,7 +138,7 @@ func (db *DB) WriteStatus(ctx context.Context, w StatusWrite) (int64, error) {
 	res, err := tx.ExecContext(qctx, "UPDATE "+db.table(n.orders)+" SET "+set+" WHERE id = ? AND `"+n.status+"` = ?",
 		append(params, w.OrderID, w.From)...)
 	if err != nil {
-		return 0, fmt.Errorf("write status of order %d: %w", w.OrderID, err)
+		return 0, fmt.Errorf("write status of order %d: %w", w.OrderID, grantsHint(err))
 	}
 	changed, err := res.RowsAffected()
 	if err != nil {
@@ -182,13 +184,22 @@ func (db *DB) insertLog(ctx context.Context, x execer, s *Schema, w StatusWrite)
 	res, err := x.ExecContext(ctx, "INSERT INTO "+db.table(t)+" ("+strings.Join(cols, ", ")+") VALUES (?"+
 		strings.Repeat(", ?", len(cols)-1)+")", vals...)
 	if err != nil {
-		return 0, fmt.Errorf("log status %d of order %d: %w", w.To, w.OrderID, err)
+		return 0, fmt.Errorf("log status %d of order %d: %w", w.To, w.OrderID, grantsHint(err))
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
 		return 0, fmt.Errorf("log status %d of order %d: %w", w.To, w.OrderID, err)
 	}
 	return id, nil
+}
+
+// grantsHint says where the grants are when the server refused one.
+func grantsHint(err error) error {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) && (me.Number == 1142 || me.Number == 1143) { // table or column access denied
+		return fmt.Errorf("%w (sql/grants.sql lists the grants shop_status needs)", err)
+	}
+	return err
 }
 
 // logEntry is a status row's entry as the shop writes it: miniShop2 the

@@ -173,8 +173,8 @@ func TestStatusWriteGrants(t *testing.T) {
 			second := must(modxtest.InsertOrder(ctx, raw, o, modxtest.OrderSpec{Address: map[string]any{"phone": "+79001112233"}}))(t)
 			before := must(noLog.OrderStates(ctx, []int64{second}))(t)[second]
 			w := modx.StatusWrite{OrderID: second, From: st.New, To: st.Paid, At: at}
-			if _, err := noLog.WriteStatus(ctx, w); err == nil {
-				t.Fatal("write without INSERT on the log: got no error")
+			if _, err := noLog.WriteStatus(ctx, w); err == nil || !strings.Contains(err.Error(), "sql/grants.sql") {
+				t.Fatalf("write without INSERT on the log: got %v, want the refusal pointing at sql/grants.sql", err)
 			}
 			moved := must(noLog.OrderStates(ctx, []int64{second}))(t)[second].Status == st.Paid
 			if myISAM := o.Generation != modxtest.GenMS3; moved != myISAM {

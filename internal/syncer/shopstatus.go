@@ -214,7 +214,7 @@ func (s *Syncer) applyShopMoves(ctx context.Context, p *pass, pl *shopstatus.Pla
 			s.log.Info("order changed in the shop meanwhile; its deal's move is not followed", "source", SourceShopStatus,
 				"order_id", w.Order.ID, "lead_id", w.Move.Lead)
 		case err != nil:
-			return fmt.Errorf("%w (the grants it needs are in sql/grants.sql)", err)
+			return err
 		default:
 			w.LogID = id
 			s.log.Info("order follows its deal", "source", SourceShopStatus, "order_id", w.Order.ID, "lead_id", w.Move.Lead,
@@ -270,19 +270,20 @@ func (s *Syncer) resumeShopWrites(ctx context.Context, p *pass) error {
 	pl := shopstatus.New(&p.meta)
 	for _, mk := range marks {
 		m, err := shopstatus.ParseMarker(mk.SourceID, mk.Key)
-		if err != nil {
-			return err
-		}
-		st, ok := states[m.Order]
-		if !ok {
+		if err != nil { // not ours to finish: dropped, and the events decide again
+			s.log.Warn("status write marker dropped", "source", SourceShopStatus, "order_id", mk.SourceID, "err", err)
 			pl.Resumed = append(pl.Resumed, shopstatus.Resume(m, nil, false))
 			continue
 		}
-		logged, err := s.shop.StatusLogged(ctx, m.Order, m.To, m.AfterLog)
-		if err != nil {
-			return err
+		var order *modx.OrderState
+		logged := false
+		if st, ok := states[m.Order]; ok {
+			order = &st
+			if logged, err = s.shop.StatusLogged(ctx, m.Order, m.To, m.AfterLog); err != nil {
+				return err
+			}
 		}
-		r := shopstatus.Resume(m, &st, logged)
+		r := shopstatus.Resume(m, order, logged)
 		if r.Step == shopstatus.LogThenLink && p.dry == nil {
 			if _, err := s.shop.LogStatus(ctx, modx.StatusWrite{OrderID: m.Order, From: m.From, To: m.To, At: time.Unix(m.At, 0)}); err != nil {
 				return err

@@ -149,8 +149,10 @@
 //     a public client's fixture of the same shape; the official page's example
 //     could not be read here, so this rests on third parties].
 //   - Not documented, so taken strictly: the order of the list (the sandbox
-//     answers newest first, as amoCRM's own event feed shows it; the
-//     connector depends on no order); whether the created_at bounds are
+//     answers newest second first, as amoCRM's own event feed shows it, but
+//     within a second oldest first, so the first event seen of a deal is not
+//     its last move; the connector depends on no order, and reads a deal
+//     moved twice in one second back from amoCRM); whether the created_at bounds are
 //     inclusive (the sandbox includes them; the connector re-reads an
 //     overlap, so neither reading loses an event); when an event becomes
 //     listable (at once here; the overlap covers a lag); and created_by of a

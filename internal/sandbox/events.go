@@ -188,9 +188,11 @@ func viewEvent(r *http.Request, e Event) eventView {
 	return v
 }
 
-// handleEvents is GET /api/v4/events: filtered, newest first (the order
-// amoCRM's own event list shows; the API documents none), paged by page
-// and limit (at most 100; more is a 400, the stricter reading).
+// handleEvents is GET /api/v4/events: filtered, newest second first (the
+// order amoCRM's own event feed shows; the API documents none) but within
+// one second in the order the events happened, so a client cannot take the
+// first it sees as a deal's last move; paged by page and limit (at most
+// 100; more is a 400, the stricter reading).
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var p listParams
@@ -209,7 +211,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var kept []Event
-	for i := len(s.st.Events) - 1; i >= 0; i-- { // stored oldest first
+	for i := range s.st.Events { // stored as they happened
 		if e := &s.st.Events[i]; f.keeps(e) {
 			kept = append(kept, *e)
 		}

@@ -97,6 +97,28 @@ func TestStatusChangesAreEvents(t *testing.T) {
 	a.do("GET", "/api/v4/events/01aaaaaaaaaaaaaaaaaaaaaaaa", nil).want(t, http.StatusNoContent)
 }
 
+// TestEventsOfOneSecond: newest second first, but within a second in the
+// order they happened (the list documents no order; this is the reading a
+// client that takes the first event as the last move gets wrong).
+func TestEventsOfOneSecond(t *testing.T) {
+	a := start(t, sandbox.Options{})
+	lead := ids(t, a.do("POST", "/api/v4/leads", []map[string]any{{"name": "Заказ"}}).want(t, http.StatusOK), "leads")[0]
+	for _, st := range []int64{20003, 20004} {
+		a.do("PATCH", "/api/v4/leads", []map[string]any{{"id": lead, "status_id": st}}).want(t, http.StatusOK)
+	}
+	a.clock.Add(time.Second)
+	a.do("PATCH", "/api/v4/leads", []map[string]any{{"id": lead, "status_id": 20005}}).want(t, http.StatusOK)
+	var p eventPage
+	a.do("GET", "/api/v4/events", nil).want(t, http.StatusOK).json(t, &p)
+	var order []int64
+	for _, e := range p.Embedded.Events {
+		order = append(order, e.ValueAfter[0].LeadStatus.ID)
+	}
+	if fmt.Sprint(order) != "[20005 20003 20004]" {
+		t.Errorf("events to %v, want [20005 20003 20004]", order)
+	}
+}
+
 func TestEventFiltersAndPaging(t *testing.T) {
 	a := start(t, sandbox.Options{})
 	lead := ids(t, a.do("POST", "/api/v4/leads", []map[string]any{{"name": "Заказ"}}).want(t, http.StatusOK), "leads")[0]

@@ -31,6 +31,8 @@ package shopstatus
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -57,31 +59,51 @@ type Move struct {
 	At               time.Time // its newest status change
 }
 
-// Moves pairs the deals of status change events with the deals as amoCRM
-// has them now: a deal moved twice is one move, to where it is; a deal
-// amoCRM no longer has is none.
-func Moves(events []amocrm.Event, live []amocrm.Lead) []Move {
-	newest := map[int64]int64{}
-	for _, e := range events {
-		if e.Type == amocrm.EventLeadStatusChanged && e.EntityType == "lead" {
-			newest[e.EntityID] = max(newest[e.EntityID], e.CreatedAt)
-		}
-	}
-	var out []Move
-	for _, l := range live {
-		if at, ok := newest[l.ID]; ok {
-			out = append(out, Move{Lead: l.ID, Pipeline: l.PipelineID, Status: l.StatusID, At: time.Unix(at, 0).UTC()})
-		}
-	}
-	return out
+// Latest is each deal's newest status change among the events read, page
+// by page, in whatever order the list gives them.
+type Latest struct {
+	events map[int64]amocrm.Event
+	// tied are deals changed twice in their newest second, to different
+	// statuses: which came last is unknown.
+	tied map[int64]bool
 }
 
-// WhereLeft reports whether a deal's newest move e left it at the status
+// NewLatest returns an empty Latest.
+func NewLatest() *Latest { return &Latest{events: map[int64]amocrm.Event{}, tied: map[int64]bool{}} }
+
+// Add takes a page of events; other types than a deal's status change are
+// passed over.
+func (l *Latest) Add(events []amocrm.Event) {
+	for _, e := range events {
+		if e.Type != amocrm.EventLeadStatusChanged || e.EntityType != "lead" {
+			continue
+		}
+		cur, seen := l.events[e.EntityID]
+		switch {
+		case !seen || e.CreatedAt > cur.CreatedAt:
+			l.events[e.EntityID] = e
+			delete(l.tied, e.EntityID)
+		case e.CreatedAt == cur.CreatedAt && statusAfter(e) != statusAfter(cur):
+			l.tied[e.EntityID] = true
+		}
+	}
+}
+
+func statusAfter(e amocrm.Event) int64 {
+	s, _ := e.StatusAfter()
+	return s.ID
+}
+
+// Leads are the deals changed, by id.
+func (l *Latest) Leads() []int64 { return slices.Sorted(maps.Keys(l.events)) }
+
+// WhereLeft reports whether the deal's newest change left it at the status
 // the connector last knew it at for each of its orders (synced): its own
-// move read back, or an event read again. Nothing then needs reading.
-func WhereLeft(e amocrm.Event, synced []Synced) bool {
-	after, ok := e.StatusAfter()
-	if !ok {
+// move read back, or an event read again. Nothing then needs reading. A
+// deal whose newest second is tied is never where it was left: it is read.
+func (l *Latest) WhereLeft(lead int64, synced []Synced) bool {
+	after, ok := l.events[lead].StatusAfter()
+	if !ok || l.tied[lead] {
 		return false
 	}
 	for _, s := range synced {
@@ -90,6 +112,19 @@ func WhereLeft(e amocrm.Event, synced []Synced) bool {
 		}
 	}
 	return true
+}
+
+// Moves pairs the changed deals with the deals as amoCRM has them now: a
+// deal changed twice is one move, to where it is; a deal amoCRM no longer
+// has is none.
+func (l *Latest) Moves(live []amocrm.Lead) []Move {
+	var out []Move
+	for _, d := range live {
+		if e, ok := l.events[d.ID]; ok {
+			out = append(out, Move{Lead: d.ID, Pipeline: d.PipelineID, Status: d.StatusID, At: time.Unix(e.CreatedAt, 0).UTC()})
+		}
+	}
+	return out
 }
 
 // Synced is what the state recorded of an order's status: the amoCRM

@@ -145,36 +145,39 @@ func TestBuildEveryLinkedOrder(t *testing.T) {
 	}
 }
 
-func TestMoves(t *testing.T) {
-	ev := func(entity int64, at int64) amocrm.Event {
-		return amocrm.Event{Type: amocrm.EventLeadStatusChanged, EntityType: "lead", EntityID: entity, CreatedAt: at}
+func TestLatest(t *testing.T) {
+	ev := func(entity, at, to int64) amocrm.Event {
+		return amocrm.Event{Type: amocrm.EventLeadStatusChanged, EntityType: "lead", EntityID: entity, CreatedAt: at,
+			ValueAfter: []amocrm.EventValue{{LeadStatus: &amocrm.LeadStatus{ID: to, PipelineID: pipeline}}}}
 	}
-	events := []amocrm.Event{ev(1, 100), ev(1, 300), ev(1, 200), ev(2, 100),
-		{Type: "lead_added", EntityType: "lead", EntityID: 3, CreatedAt: 400}}
-	live := []amocrm.Lead{{ID: 1, Name: "Заказ", PipelineID: pipeline, StatusID: amoPaid}, {ID: 3, PipelineID: pipeline, StatusID: amoNew}}
-	got := Moves(events, live)
+	l := NewLatest()
+	l.Add([]amocrm.Event{ev(1, 300, amoPaid), ev(1, 100, amoNew), ev(2, 100, amoPaid), ev(4, 100, amoPaid)})
+	l.Add([]amocrm.Event{ev(1, 200, amoTalks), ev(4, 100, amoNew), // deal 4: two moves in one second
+		{Type: "lead_added", EntityType: "lead", EntityID: 3, CreatedAt: 400}})
+	if got := l.Leads(); !reflect.DeepEqual(got, []int64{1, 2, 4}) {
+		t.Errorf("leads %v, want 1, 2, 4 (deal 3 was only created)", got)
+	}
+	live := []amocrm.Lead{{ID: 1, PipelineID: pipeline, StatusID: amoPaid}, {ID: 3, PipelineID: pipeline, StatusID: amoNew}}
 	want := []Move{{Lead: 1, Pipeline: pipeline, Status: amoPaid, At: time.Unix(300, 0).UTC()}}
-	if !reflect.DeepEqual(got, want) {
+	if got := l.Moves(live); !reflect.DeepEqual(got, want) {
 		t.Errorf("moves %+v, want %+v (deal 2 is gone, deal 3 was not moved)", got, want)
 	}
-}
 
-func TestWhereLeft(t *testing.T) {
-	moved := amocrm.Event{ValueAfter: []amocrm.EventValue{{LeadStatus: &amocrm.LeadStatus{ID: amoPaid, PipelineID: pipeline}}}}
 	there, elsewhere := Synced{Known: true, Amo: amoPaid, Shop: shopPaid}, Synced{Known: true, Amo: amoNew, Shop: shopNew}
 	for _, tt := range []struct {
 		name   string
-		e      amocrm.Event
+		lead   int64
 		synced []Synced
 		want   bool
 	}{
-		{"where it was left", moved, []Synced{there}, true},
-		{"every order where it was left", moved, []Synced{there, there}, true},
-		{"one order elsewhere", moved, []Synced{there, elsewhere}, false},
-		{"never synced", moved, []Synced{{}}, false},
-		{"an event without its status", amocrm.Event{}, []Synced{there}, false},
+		{"where it was left", 1, []Synced{there}, true},
+		{"every order where it was left", 1, []Synced{there, there}, true},
+		{"one order elsewhere", 1, []Synced{there, elsewhere}, false},
+		{"never synced", 1, []Synced{{}}, false},
+		{"two moves in its newest second", 4, []Synced{there}, false},
+		{"a deal with no event", 9, []Synced{there}, false},
 	} {
-		if got := WhereLeft(tt.e, tt.synced); got != tt.want {
+		if got := l.WhereLeft(tt.lead, tt.synced); got != tt.want {
 			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
 		}
 	}

@@ -58,11 +58,11 @@ func (s *Syncer) syncShopStatus(ctx context.Context, p *pass) error {
 	if !ok {
 		return s.commitShop(ctx, p, shopstatus.New(&p.meta), &until)
 	}
-	newest, err := s.readMoves(ctx, p, from-int64(eventsOverlap/time.Second), until)
+	latest, err := s.readMoves(ctx, p, from-int64(eventsOverlap/time.Second), until)
 	if err != nil {
 		return err
 	}
-	m, err := s.movedOrders(ctx, p, newest)
+	m, err := s.movedOrders(ctx, p, latest)
 	if err != nil {
 		return err
 	}
@@ -96,16 +96,12 @@ func (s *Syncer) syncShopStatus(ctx context.Context, p *pass) error {
 
 // readMoves reads the status change events created from from to to and
 // keeps each deal's newest: where a deal was moved last is what counts.
-func (s *Syncer) readMoves(ctx context.Context, p *pass, from, to int64) (map[int64]amocrm.Event, error) {
-	newest := map[int64]amocrm.Event{}
+func (s *Syncer) readMoves(ctx context.Context, p *pass, from, to int64) (*shopstatus.Latest, error) {
+	latest := shopstatus.NewLatest()
 	read := 0
 	err := s.crm.LeadStatusEvents(ctx, from, to, func(events []amocrm.Event) error {
 		read += len(events)
-		for _, e := range events {
-			if e.EntityType == "lead" && e.CreatedAt >= newest[e.EntityID].CreatedAt {
-				newest[e.EntityID] = e
-			}
-		}
+		latest.Add(events)
 		return nil
 	})
 	p.result.Read[SourceShopStatus] += read
@@ -113,14 +109,14 @@ func (s *Syncer) readMoves(ctx context.Context, p *pass, from, to int64) (map[in
 	if err != nil {
 		return nil, fmt.Errorf("read deal moves since %s: %w", time.Unix(from, 0).UTC().Format(time.DateTime), err)
 	}
-	return newest, nil
+	return latest, nil
 }
 
 // moved are the moved deals whose orders may follow, with what the state
 // holds of them.
 type moved struct {
-	leads  []int64                // sorted
-	newest map[int64]amocrm.Event // by deal
+	leads  []int64 // sorted
+	latest *shopstatus.Latest
 	linked map[int64][]state.Link // the deal's orders
 	synced map[int64]state.Link   // an order's order_status link
 }
@@ -128,12 +124,8 @@ type moved struct {
 // movedOrders keeps the deals we sent orders as whose newest move left
 // them somewhere else than the connector knew them: the rest (its own
 // moves, events read again) ask for no read of amoCRM.
-func (s *Syncer) movedOrders(ctx context.Context, p *pass, newest map[int64]amocrm.Event) (*moved, error) {
-	m := &moved{newest: newest}
-	for id := range newest {
-		m.leads = append(m.leads, id)
-	}
-	slices.Sort(m.leads)
+func (s *Syncer) movedOrders(ctx context.Context, p *pass, latest *shopstatus.Latest) (*moved, error) {
+	m := &moved{latest: latest, leads: latest.Leads()}
 	var err error
 	if m.linked, err = s.store.LinksByAmoIDs(ctx, plan.LinkOrder, m.leads); err != nil {
 		return nil, err
@@ -152,7 +144,7 @@ func (s *Syncer) movedOrders(ctx context.Context, p *pass, newest map[int64]amoc
 		for _, l := range m.linked[lead] {
 			synced = append(synced, shopstatus.SyncedFrom(planLink(m.synced[l.SourceID])))
 		}
-		return len(synced) == 0 || shopstatus.WhereLeft(newest[lead], synced)
+		return len(synced) == 0 || latest.WhereLeft(lead, synced)
 	})
 	return m, nil
 }
@@ -167,10 +159,8 @@ func (s *Syncer) planShopMoves(ctx context.Context, p *pass, leads []int64, m *m
 	if err != nil {
 		return nil, fmt.Errorf("read moved deals: %w", err)
 	}
-	events := make([]amocrm.Event, 0, len(leads))
 	var ids []int64
 	for _, lead := range leads {
-		events = append(events, m.newest[lead])
 		for _, l := range m.linked[lead] {
 			ids = append(ids, l.SourceID)
 		}
@@ -187,7 +177,7 @@ func (s *Syncer) planShopMoves(ctx context.Context, p *pass, leads []int64, m *m
 			}
 		}
 	}
-	return shopstatus.Build(p.mapper, &p.meta, shopstatus.Moves(events, live), orders), nil
+	return shopstatus.Build(p.mapper, &p.meta, m.latest.Moves(live), orders), nil
 }
 
 // applyShopMoves writes the plan's status changes to the shop, each under a

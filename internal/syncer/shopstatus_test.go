@@ -14,6 +14,8 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
@@ -411,6 +413,30 @@ func TestShopStatusNoLoops(t *testing.T) {
 			settled(h, "order moved", order, st.Sent, "Оплачен")
 		})
 	})
+}
+
+// TestShopStatusTwoMovesInOneSecond: amoCRM stamps events in seconds, and
+// the list's order among one second's events is not documented; a deal
+// moved on within the second of the move the connector followed still
+// moves its order.
+func TestShopStatusTwoMovesInOneSecond(t *testing.T) {
+	clock := sandboxtest.NewClock()
+	clock.Add(time.Since(clock.Now())) // now, and then frozen: every event in one second
+	shop := modxtest.Options{Generation: modxtest.Gen4x}
+	st := modxtest.Statuses(shop)
+	h := newHarnessTB(t, shop, func(c *config.Config) {
+		c.Orders.StatusMap = map[string]config.IDRef{itoa(st.Paid): {Name: "Оплачен"}, itoa(st.Sent): {ID: amocrm.StatusWon}}
+		c.ShopStatus.Enabled = true
+	}, sandbox.Options{LongLivedTokens: []string{testToken}, RPS: -1, Now: clock.Now})
+	order := h.order(modxtest.OrderSpec{})
+	h.pass(syncer.PassOptions{})
+	h.move(order, "Оплачен")
+	h.pass(syncer.PassOptions{})
+	h.move(order, "Успешно реализовано")
+	h.pass(syncer.PassOptions{})
+	if got := h.shopStatus(order); got != st.Sent {
+		t.Errorf("order at %d, want %d: the second move in the second was not followed", got, st.Sent)
+	}
 }
 
 // TestShopStatusShopWins: an order whose status changed in the shop after

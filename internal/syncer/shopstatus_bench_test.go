@@ -18,8 +18,9 @@ import (
 // and a log row each). The deals move between «Оплачен» and «Первичный
 // контакт» (the shop's statuses made neither fixed nor final for it), so
 // every iteration has 200 moves. Neither side limits the rate: the time is
-// the connector's own, and the requests a pass makes (reported) times 1/6 s
-// is what amoCRM's limit adds.
+// the connector's own, and the requests of the first pass (reported; later
+// ones also read the earlier iterations' events again, all within the
+// cursor's overlap) times 1/6 s is what amoCRM's limit adds.
 func BenchmarkShopStatusPass(b *testing.B) {
 	const deals = 200
 	shop := modxtest.Options{Generation: modxtest.Gen4x, MyISAM: true}
@@ -36,13 +37,13 @@ func BenchmarkShopStatusPass(b *testing.B) {
 	h.pass(syncer.PassOptions{})
 	leads := h.leadsByOrder()
 	_, paid := h.pipelineStatus("Воронка", "Оплачен")
-	_, first := h.pipelineStatus("Воронка", "Первичный контакт")
-	requests := 0
+	_, initial := h.pipelineStatus("Воронка", "Первичный контакт")
+	first := 0
 	for i := range b.N {
 		b.StopTimer()
 		to := paid
 		if i%2 == 1 {
-			to = first
+			to = initial
 		}
 		moves := make([]amocrm.Lead, 0, deals)
 		for _, o := range orders {
@@ -58,7 +59,9 @@ func BenchmarkShopStatusPass(b *testing.B) {
 		if n := res.Count("order_status", report.Update); n != deals {
 			b.Fatalf("pass %d moved %d orders, want %d (%s)", i, n, deals, res.Summary())
 		}
-		requests += len(h.box.Requests())
+		if i == 0 {
+			first = len(h.box.Requests())
+		}
 	}
-	b.ReportMetric(float64(requests)/float64(b.N), "requests/pass")
+	b.ReportMetric(float64(first), "requests/first-pass")
 }

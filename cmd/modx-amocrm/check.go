@@ -76,6 +76,9 @@ func checkAll(ctx context.Context, c *checkLines, configPath string) {
 		return
 	}
 	checkSchema(ctx, c, s, schema)
+	if cfg.Orders.Enabled {
+		checkStatusZero(ctx, c, s)
+	}
 	checkGrants(ctx, c, s, schema)
 	checkStatusMap(ctx, c, s)
 	checkWrites(ctx, c, s)
@@ -124,7 +127,12 @@ func checkMODX(ctx context.Context, c *checkLines, s *site.Site) bool {
 		c.fail("modx", err)
 		return false
 	}
-	c.ok("modx", "database reachable, server %s, times read in %s", ver, s.Shop.Location())
+	c.ok("modx", "database reachable, server %s", ver)
+	if z := s.Shop.Zone(); z.Guessed {
+		c.warn("zone", "shop times read in %s (%s); set modx.timezone to the zone of the shop's PHP", z.Location, z.Source)
+	} else {
+		c.ok("zone", "shop times read in %s (%s)", z.Location, z.Source)
+	}
 	return true
 }
 
@@ -179,6 +187,29 @@ func checkSchema(ctx context.Context, c *checkLines, s *site.Site, schema *modx.
 		c.ok("old extra", "the amoCRM extra left %s (its links are imported); its plugin is not enabled", strings.Join(found, ", "))
 	default:
 		c.ok("old extra", "the amoCRM extra is not installed")
+	}
+}
+
+// checkStatusZero counts the orders at status 0: those older than
+// sync.abandon_after are parked by the sync.
+func checkStatusZero(ctx context.Context, c *checkLines, s *site.Site) {
+	abandon := s.Config.Sync.AbandonAfter.Duration
+	now, err := s.Shop.Now(ctx)
+	var all, old int
+	if err == nil {
+		all, old, err = s.Shop.StatusZero(ctx, now.Add(-abandon))
+	}
+	switch {
+	case err != nil:
+		c.fail("orders", err)
+	case old > 0:
+		c.warn("orders", "%d of %d orders at status 0 have been there longer than sync.abandon_after (%s): they are parked "+
+			"(see `modx-amocrm failed`); miniShop2 4.4.1 leaves placed orders at status 0 (its issue #950), so update it "+
+			"or set their status in the shop", old, all, abandon)
+	case all > 0:
+		c.ok("orders", "%d orders at status 0, none for longer than sync.abandon_after (%s): they wait to be placed", all, abandon)
+	default:
+		c.ok("orders", "no order is at status 0")
 	}
 }
 

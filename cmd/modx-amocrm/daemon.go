@@ -26,10 +26,10 @@ const idleBeat = 5 * time.Second
 //
 // A tick that comes while a pass runs is skipped (passes never overlap, as
 // with cron.SkipIfStillRunning): the next pass is scheduled from the end of
-// the last one. users.cron is applied by the syncer itself, which knows when
-// the last full user comparison ran. Losing the lock exits 1: a standby may
-// already be writing, and systemd's restart brings this instance back as a
-// standby.
+// the last one. users.cron and orders.compare_cron are applied by the
+// syncer itself, which knows when the last full comparison ran. Losing the
+// lock exits 1: a standby may already be writing, and systemd's restart
+// brings this instance back as a standby.
 type daemon struct {
 	site *site.Site
 	opts syncer.PassOptions

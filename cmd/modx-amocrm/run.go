@@ -90,7 +90,7 @@ func runOnce(ctx context.Context, io IO, s *site.Site, opts syncer.PassOptions, 
 	passCtx, cancel := graceful(ctx)
 	defer cancel()
 	opts.Stop = ctx.Done()
-	opts.FullUserScan = true
+	opts.FullUserScan, opts.CompareStatuses = true, true
 
 	rep, closeReport, err := openReport(io, opts.DryRun, reportPath)
 	if err != nil {

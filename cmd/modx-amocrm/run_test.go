@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
@@ -182,5 +183,25 @@ func TestRunStopsOnUnpaidAccount(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRunOnceParksOrderLeftAtStatusZero (issue 11 case 5): an order
+// miniShop2 4.4.1 left at status 0 is a real order: once past
+// sync.abandon_after it is parked, `failed` lists it and run -once exits 3.
+func TestRunOnceParksOrderLeftAtStatusZero(t *testing.T) {
+	e := newShopEnv(t, modxtest.Options{})
+	var now time.Time
+	if err := e.db.Get(&now, "SELECT UTC_TIMESTAMP()"); err != nil {
+		t.Fatal(err)
+	}
+	stuck := e.order(modxtest.OrderSpec{Unplaced: true, CreatedOn: now.Add(-2 * time.Hour)})
+	cfg := e.config("")
+	if code, _, errOut := runMain(t, "run", "-config", cfg, "-once"); code != exitParked {
+		t.Fatalf("run: exit %d, want %d; stderr:\n%s", code, exitParked, errOut)
+	}
+	_, out, _ := runMain(t, "failed", "-config", cfg)
+	if key := "order:" + strconv.FormatInt(stuck, 10); !strings.Contains(out, key) || !strings.Contains(out, "status 0") {
+		t.Errorf("failed does not list %s at status 0:\n%s", key, out)
 	}
 }

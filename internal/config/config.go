@@ -92,6 +92,7 @@ type Orders struct {
 	ResendOnStatusChange      bool             `toml:"resend_on_status_change"`
 	AutoCreateFields          bool             `toml:"auto_create_fields"`
 	AutoUpdatePipelines       bool             `toml:"auto_update_pipelines"`
+	CompareCron               string           `toml:"compare_cron"`
 	Category                  []CategoryRule   `toml:"category"`
 	StatusMap                 map[string]IDRef `toml:"status_map"`
 }

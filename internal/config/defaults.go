@@ -38,6 +38,7 @@ func Default() Config {
 			PropertiesElement:   "amoCRMFields",
 			ResponsiblePriority: PriorityCategory,
 			AutoCreateFields:    true,
+			CompareCron:         "@every 1h",
 		},
 		Forms: Forms{RequiredFields: []string{}, Names: []string{}},
 		Users: Users{Cron: "@every 1h"},

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 	_ "time/tzdata" // the shop's zone comes from Go's tz database, not the server's
 
@@ -38,7 +39,7 @@ type Options struct {
 	// Password, when set, replaces the DSN's password.
 	Password string
 	// Location is the IANA zone of the shop's DATETIMEs ("Europe/Moscow").
-	// Empty: MODX's date_timezone setting, else UTC.
+	// Empty: MODX's date_timezone setting, else measured (see Zone).
 	Location string
 	// Shop is ShopAuto (or ""), ShopMiniShop2 or ShopMiniShop3: which
 	// shop's tables the orders are read from.
@@ -49,11 +50,12 @@ type Options struct {
 
 // DB is a connection to one MODX database.
 type DB struct {
-	sql     *sqlx.DB
-	prefix  string
-	shop    string
-	loc     *time.Location
-	timeout time.Duration
+	sql      *sqlx.DB
+	prefix   string
+	shop     string
+	location string // Options.Location
+	zone     atomic.Pointer[Zone]
+	timeout  time.Duration
 
 	mu      sync.Mutex
 	schema  *Schema
@@ -97,10 +99,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("modx connector: %w", err)
 	}
 	db := &DB{
-		sql:     sqlx.NewDb(sql.OpenDB(conn), "mysql"),
-		prefix:  opts.Prefix,
-		shop:    opts.Shop,
-		timeout: opts.QueryTimeout,
+		sql:      sqlx.NewDb(sql.OpenDB(conn), "mysql"),
+		prefix:   opts.Prefix,
+		shop:     opts.Shop,
+		location: opts.Location,
+		timeout:  opts.QueryTimeout,
 	}
 	if db.timeout <= 0 {
 		db.timeout = DefaultQueryTimeout
@@ -115,7 +118,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		db.sql.Close()
 		return nil, fmt.Errorf("connect to modx database %s@%s/%s: %w", cfg.User, cfg.Addr, cfg.DBName, err)
 	}
-	if db.loc, err = db.resolveLocation(ctx, opts.Location); err != nil {
+	tables, err := db.loadTables(ctx)
+	if err == nil {
+		err = db.resolveZone(ctx, tables)
+	}
+	if err != nil {
 		db.sql.Close()
 		return nil, err
 	}
@@ -126,29 +133,13 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 func (db *DB) Close() error { return db.sql.Close() }
 
 // Location is the zone the shop's DATETIMEs are read in.
-func (db *DB) Location() *time.Location { return db.loc }
+func (db *DB) Location() *time.Location { return db.zone.Load().Location }
+
+// Zone is the zone the shop's DATETIMEs are read in, and where it came from.
+func (db *DB) Zone() Zone { return *db.zone.Load() }
 
 // Prefix is the table prefix in use.
 func (db *DB) Prefix() string { return db.prefix }
-
-func (db *DB) resolveLocation(ctx context.Context, name string) (*time.Location, error) {
-	source := "modx.timezone"
-	if name == "" {
-		set, err := db.Settings(ctx, "date_timezone")
-		if err != nil {
-			return nil, err
-		}
-		name, source = set["date_timezone"], "date_timezone setting"
-	}
-	if name == "" {
-		return time.UTC, nil
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, fmt.Errorf("%s %q: %w", source, name, err)
-	}
-	return loc, nil
-}
 
 // query returns a context bounded by the per-query timeout.
 func (db *DB) query(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -168,12 +159,12 @@ func (db *DB) wallTime(t sql.NullTime) time.Time {
 		return time.Time{}
 	}
 	u := t.Time
-	return time.Date(u.Year(), u.Month(), u.Day(), u.Hour(), u.Minute(), u.Second(), u.Nanosecond(), db.loc)
+	return time.Date(u.Year(), u.Month(), u.Day(), u.Hour(), u.Minute(), u.Second(), u.Nanosecond(), db.Location())
 }
 
 // wallString formats t as a DATETIME literal in the shop's zone.
 func (db *DB) wallString(t time.Time) string {
-	return t.In(db.loc).Format(time.DateTime)
+	return t.In(db.Location()).Format(time.DateTime)
 }
 
 // unixTime converts MODX's Unix-int timestamps, where 0 means unset.

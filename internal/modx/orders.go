@@ -41,6 +41,22 @@ func (db *DB) OrderHeaders(ctx context.Context, afterID int64, limit int) ([]Ord
 	return out, err
 }
 
+// StatusZero counts the orders at status 0, and of them those created
+// before cut: orders still being written, or placed by miniShop2 4.4.1,
+// which leaves new orders there (its issue #950).
+func (db *DB) StatusZero(ctx context.Context, cut time.Time) (all, before int, err error) {
+	s, err := db.detected(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	n := s.names
+	q := "SELECT COUNT(*), COALESCE(SUM(o.createdon < ?), 0) FROM " + db.table(n.orders) + " o WHERE o.`" + n.status + "` = 0"
+	err = db.each(ctx, "count orders at status 0", q, args(db.wallString(cut)), func(rows *sql.Rows) error {
+		return rows.Scan(&all, &before)
+	})
+	return all, before, err
+}
+
 // OrderNums returns the numbers shop staff know orders by ("2510/7"), for
 // the given ids; ids that are not orders, or have no number, are absent.
 func (db *DB) OrderNums(ctx context.Context, ids []int64) (map[int64]string, error) {
@@ -256,47 +272,102 @@ func (db *DB) attachAddresses(ctx context.Context, s *Schema, byID map[int64]*Or
 	if !s.Has(t, "properties") {
 		cols[len(cols)-1] = "NULL"
 	}
-	q := "SELECT " + strings.Join(cols, ", ")
-	var ids []int64
-	// owner maps an address row to its orders before 4.0; later rows name their order.
-	owner := map[int64][]int64{}
-	if s.Has(t, "order_id") {
-		ids = orderIDs(byID)
-		q += ", a.order_id FROM " + db.table(t) + " a WHERE a.order_id IN (?) ORDER BY a.id"
-	} else {
+	sel := "SELECT " + strings.Join(cols, ", ")
+	what := fmt.Sprintf("read addresses of %d orders", len(byID))
+	if !s.Has(t, "order_id") {
 		if len(addressIDs) == 0 {
 			return nil
 		}
+		owner := map[int64][]int64{} // an address row may serve several orders
+		var ids []int64
 		for orderID, addrID := range addressIDs {
 			owner[addrID] = append(owner[addrID], orderID)
 			ids = append(ids, addrID)
 		}
-		q += ", 0 FROM " + db.table(t) + " a WHERE a.id IN (?) ORDER BY a.id"
+		return db.eachAddress(ctx, what, sel+" FROM "+db.table(t)+" a WHERE a.id IN (?) ORDER BY a.id", args(ids), nil,
+			func(a Address) {
+				for _, id := range owner[a.ID] {
+					addr := a
+					byID[id].Address = &addr
+				}
+			})
 	}
-	return db.each(ctx, fmt.Sprintf("read addresses of %d orders", len(byID)), q, args(ids), func(rows *sql.Rows) error {
-		var (
-			a          Address
-			properties sql.NullString
-			orderID    int64
-		)
-		dest := []any{&a.ID}
-		for _, c := range addressColumns {
-			dest = append(dest, c.field(&a))
+	var orderID int64
+	err := db.eachAddress(ctx, what, sel+", a.order_id FROM "+db.table(t)+" a WHERE a.order_id IN (?) ORDER BY a.id",
+		args(orderIDs(byID)), []any{&orderID}, func(a Address) {
+			byID[orderID].Address = &a // rows come by id, so a later duplicate replaces an earlier one
+		})
+	if err != nil {
+		return err
+	}
+	return db.attachUnlinkedAddresses(ctx, s, sel, byID)
+}
+
+// attachUnlinkedAddresses finds the addresses of orders placed before a
+// 4.x upgrade: the upgrade dropped ms2_orders.address and left their rows'
+// order_id empty, but checkout wrote the same user_id and createdon to the
+// order and its address. Orders of one account in the same second take
+// its unlinked addresses in id order.
+func (db *DB) attachUnlinkedAddresses(ctx context.Context, s *Schema, sel string, byID map[int64]*Order) error {
+	t := s.names.addresses
+	if !s.Has(t, "user_id") || !s.Has(t, "createdon") {
+		return nil
+	}
+	type key struct {
+		user    int64
+		created string
+	}
+	want := map[key][]int64{}
+	var users []int64
+	var times []string
+	ids := orderIDs(byID)
+	slices.Sort(ids)
+	for _, id := range ids {
+		o := byID[id]
+		if o.Address != nil || o.CreatedOn.IsZero() {
+			continue
 		}
-		dest = append(dest, &properties, &orderID)
+		k := key{o.UserID, db.wallString(o.CreatedOn)}
+		want[k] = append(want[k], id)
+		users, times = append(users, o.UserID), append(times, k.created)
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	var (
+		user    int64
+		created sql.NullTime
+	)
+	q := sel + ", a.user_id, a.createdon FROM " + db.table(t) + " a WHERE (a.order_id IS NULL OR a.order_id = 0)" +
+		" AND a.user_id IN (?) AND a.createdon IN (?) ORDER BY a.id"
+	return db.eachAddress(ctx, fmt.Sprintf("read unlinked addresses of %d orders", len(users)), q, args(users, times),
+		[]any{&user, &created}, func(a Address) {
+			k := key{user, db.wallString(db.wallTime(created))}
+			if ids := want[k]; len(ids) > 0 {
+				byID[ids[0]].Address = &a
+				want[k] = ids[1:]
+			}
+		})
+}
+
+// eachAddress runs an address query whose columns are attachAddresses's
+// and then extra, and calls fn with each row's address once extra is set.
+func (db *DB) eachAddress(ctx context.Context, what, q string, a []any, extra []any, fn func(Address)) error {
+	return db.each(ctx, what, q, a, func(rows *sql.Rows) error {
+		var (
+			addr       Address
+			properties sql.NullString
+		)
+		dest := []any{&addr.ID}
+		for _, c := range addressColumns {
+			dest = append(dest, c.field(&addr))
+		}
+		dest = append(append(dest, &properties), extra...)
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		a.Properties = rawJSON(properties)
-		orders := owner[a.ID]
-		if orderID > 0 {
-			orders = []int64{orderID}
-		}
-		for _, id := range orders {
-			// Rows come by id, so a later duplicate replaces an earlier one.
-			addr := a
-			byID[id].Address = &addr
-		}
+		addr.Properties = rawJSON(properties)
+		fn(addr)
 		return nil
 	})
 }

@@ -26,7 +26,7 @@ type Order struct {
 	PaymentID    int64
 	PaymentName  string
 	Context      string
-	Comment      string          // order_comment (3.0.5+) or comment (older)
+	Comment      string          // order_comment (3.0.5+) or comment (older): the back office's note; the customer's is Address.Comment
 	Properties   json.RawMessage // NULL -> nil
 	Address      *Address        // nil: the order has no address row
 	Products     []OrderProduct  // cart order (by ms2_order_products.id)

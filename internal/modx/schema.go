@@ -90,8 +90,12 @@ type Schema struct {
 	// Shop is ShopMiniShop2 or ShopMiniShop3; Generation one of the Gen
 	// constants of that shop, and Markers the "table.column" version
 	// markers that exist.
-	Shop        string
-	Generation  string
+	Shop       string
+	Generation string
+	// Version is the release range the columns (and the draft status)
+	// tell apart, for people: "2.4–2.9.2", "3.0.5–3.0.7", "4.x, upgraded
+	// from 3.0". Generation is the coarser family the readers go by.
+	Version     string
 	Markers     []string
 	MODXVersion string            // the settings_version setting, e.g. "3.0.5-pl"; "" when absent
 	Tables      map[string]*Table // by name without prefix; absent tables are missing
@@ -110,8 +114,8 @@ type Schema struct {
 	names shopNames
 }
 
-// Title names the shop and generation for people: "MiniShop3 1.x".
-func (s *Schema) Title() string { return s.names.title + " " + s.Generation }
+// Title names the shop and version for people: "miniShop2 3.0.5–3.0.7".
+func (s *Schema) Title() string { return s.names.title + " " + s.Version }
 
 // Has reports whether table exists and, when column is not "", has it.
 func (s *Schema) Has(table, column string) bool {
@@ -172,14 +176,18 @@ func (db *DB) Detect(ctx context.Context) (*Schema, error) {
 	s.OldLeads = s.Has("amocrm_leads", "")
 	s.OldUsers = s.Has("amocrm_users", "")
 	s.OldStatus = s.Has("amocrm_status", "")
-	set, err := db.settings(ctx, tables, s.names.draftSetting, s.names.newSetting, "settings_version")
+	set, err := db.settings(ctx, tables, s.names.draftSetting, s.names.newSetting, "settings_version", "date_timezone")
 	if err != nil {
+		return nil, err
+	}
+	if err := db.zoneFromSetting(ctx, tables, set["date_timezone"]); err != nil {
 		return nil, err
 	}
 	s.MODXVersion = set["settings_version"]
 	if err := db.detectStatuses(ctx, s, set); err != nil {
 		return nil, err
 	}
+	s.Version = s.version()
 	db.mu.Lock()
 	db.schema = s
 	db.mu.Unlock()
@@ -222,6 +230,30 @@ func (s *Schema) generation() string {
 		return Gen30
 	}
 	return Gen24
+}
+
+// version tells miniShop2's releases apart by the columns each added
+// (read from the schema XML of every tag, 2.5.0-4.4.1): entrance, floor
+// and text_address in 2.9.3; session_id and the address e-mail in 3.0.0;
+// comment renamed order_comment in 3.0.5; the address's order_id in 4.0.
+// A 4.x shop whose draft is 999 was upgraded from 3.0 (a fresh install
+// gets 5).
+func (s *Schema) version() string {
+	switch {
+	case s.Shop == ShopMiniShop3:
+		return s.Generation
+	case s.Generation == Gen4x && s.DraftStatus == 999:
+		return "4.x, upgraded from 3.0"
+	case s.Generation == Gen4x:
+		return "4.x"
+	case s.Generation == Gen30 && s.Has(miniShop2.orders, "order_comment"):
+		return "3.0.5–3.0.7"
+	case s.Generation == Gen30:
+		return "3.0.0–3.0.4"
+	case s.Has(miniShop2.addresses, "entrance"):
+		return "2.9.3"
+	}
+	return "2.4–2.9.2"
 }
 
 // detected returns the cached schema, detecting it on first use.

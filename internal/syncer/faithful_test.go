@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
@@ -63,9 +65,9 @@ func TestDryRunPredictsRealRun(t *testing.T) {
 	round := func(name string) (dry, real []report.Entry) {
 		t.Helper()
 		var d, r entries
-		dres := h.pass(syncer.PassOptions{DryRun: true, Report: &d})
+		dres := h.pass(syncer.PassOptions{DryRun: true, Report: &d, CompareStatuses: true})
 		leadsBefore, contactsBefore := len(h.box.Leads()), len(h.box.Contacts())
-		rres := h.pass(syncer.PassOptions{Report: &r})
+		rres := h.pass(syncer.PassOptions{Report: &r, CompareStatuses: true})
 		if got, want := summaryCounts(rres), summaryCounts(dres); got != want {
 			t.Errorf("%s: real run %q, dry run predicted %q", name, rres.Summary(), dres.Summary())
 		}
@@ -114,16 +116,35 @@ func TestDryRunPredictsRealRun(t *testing.T) {
 		}
 	}
 
-	// Managers' shop: some orders change status, a returning customer
-	// orders again with a new e-mail, a user edits their phone.
+	// Managers' shop: some orders change status, some of them with no log
+	// row, a returning customer orders again with a new e-mail, a user edits
+	// their phone; an order dated in the future and one left at status 0
+	// for hours arrive.
 	for id := ds.FirstOrderID; id < ds.FirstOrderID+12; id++ {
 		testdb.Exec(t, h.db, fmt.Sprintf("UPDATE modx_ms2_orders SET status = 3 WHERE id = %d", id))
 		if _, err := modxtest.InsertStatusLog(h.ctx, h.db, h.shop, modxtest.LogSpec{OrderID: id, Entry: "3"}); err != nil {
 			t.Fatal(err)
 		}
 	}
+	for id := ds.FirstOrderID + 20; id < ds.FirstOrderID+23; id++ {
+		if err := modxtest.SetStatus(h.ctx, h.db, h.shop, id, 2, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.order(modxtest.OrderSpec{CreatedOn: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)})
+	stuck := h.order(modxtest.OrderSpec{Unplaced: true, CreatedOn: h.dbNow().Add(-3 * time.Hour)})
 	testdb.Exec(t, h.db, "UPDATE modx_user_attributes SET phone = '+7 (999) 000-11-22' WHERE internalKey = (SELECT MIN(internalKey) FROM (SELECT internalKey FROM modx_user_attributes) u)")
-	round("changes")
+	_, real := round("changes")
+	got := map[string]bool{}
+	for _, e := range real {
+		got[e.Kind+"/"+string(e.Action)+" "+e.Key] = true
+	}
+	for _, want := range []string{"status_move/update order:" + strconv.FormatInt(ds.FirstOrderID+20, 10),
+		"lead/fail order:" + strconv.FormatInt(stuck, 10)} {
+		if !got[want] {
+			t.Errorf("changes: the report lacks %s (a status set without a log, an order left at status 0)", want)
+		}
+	}
 }
 
 func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {

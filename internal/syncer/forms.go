@@ -21,7 +21,8 @@ const (
 )
 
 // syncForms drains forms whose deal had an unknown outcome, the saved forms
-// after the forms watermark, then parked forms that are due.
+// after the forms watermark, forms that waited to settle, then parked forms
+// that are due.
 func (s *Syncer) syncForms(ctx context.Context, p *pass) error {
 	if err := s.initWatermarks(ctx, p, SourceForms); err != nil {
 		return err
@@ -41,6 +42,10 @@ func (s *Syncer) syncForms(ctx context.Context, p *pass) error {
 			return sortedIDs(pending), err
 		}, plan: byID},
 		readerFunc(func(ctx context.Context, p *pass) (*page, error) { return s.newForms(ctx, p, key) }),
+		&queue{load: func(ctx context.Context, p *pass) ([]int64, error) { return p.waitingIDs(ctx, plan.KindForm) },
+			plan: func(ctx context.Context, p *pass, ids []int64) (*page, error) {
+				return s.waitingForms(ctx, p, ids, key)
+			}},
 		&queue{load: s.dueIDs(plan.KindForm), plan: byID},
 	}
 	for _, r := range readers {
@@ -51,8 +56,10 @@ func (s *Syncer) syncForms(ctx context.Context, p *pass) error {
 	return nil
 }
 
-// newForms reads one page of forms after the watermark; forms younger than
-// sync.settle stop it, forms not in forms.names only move the watermark.
+// newForms reads one page of forms after the watermark; forms not in
+// forms.names only move the watermark. Sync.settle applies as to orders: a
+// young form stops the page, one dated in the future waits one settle and
+// the page goes on.
 func (s *Syncer) newForms(ctx context.Context, p *pass, key string) (*page, error) {
 	wm := p.marks[SourceForms]
 	forms, err := s.src.Forms(ctx, wm, pageSize)
@@ -61,16 +68,29 @@ func (s *Syncer) newForms(ctx context.Context, p *pass, key string) (*page, erro
 	}
 	p.result.Read[SourceForms] += len(forms)
 	s.metrics.RowsRead(SourceForms, len(forms))
-	settled := p.now().Add(-s.cfg.Sync.Settle.Duration)
+	if len(forms) == 0 {
+		return nil, nil
+	}
+	clock, err := s.settling(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var take []modx.Form
+	var waits []state.Waiting
 	mark, more := wm, len(forms) == pageSize
 	for _, f := range forms {
-		if !f.Date.IsZero() && f.Date.After(settled) {
+		if clock.young(f.Date) {
 			more = false
 			break
 		}
 		mark = f.ID
-		if len(s.cfg.Forms.Names) == 0 || slices.Contains(s.cfg.Forms.Names, f.Name) {
+		switch {
+		case len(s.cfg.Forms.Names) > 0 && !slices.Contains(s.cfg.Forms.Names, f.Name):
+		case clock.ahead(f.Date):
+			s.log.Warn("form dated in the future: sent one settle after it appeared", "source", SourceForms,
+				"form_id", f.ID, "date", f.Date, "db_now", clock.now)
+			waits = append(waits, state.Waiting{Kind: plan.KindForm, SourceID: f.ID, Since: clock.now, Reason: "dated in the future"})
+		default:
 			take = append(take, f)
 		}
 	}
@@ -82,21 +102,55 @@ func (s *Syncer) newForms(ctx context.Context, p *pass, key string) (*page, erro
 		return nil, err
 	}
 	return &page{plan: pl, rows: len(forms), more: more,
-		commit: func(tx *state.Tx) error { return tx.SetWatermark(SourceForms, mark) },
+		commit: waitAndMark(waits, SourceForms, mark),
 		done:   func() { p.marks[SourceForms] = mark },
 	}, nil
 }
 
-// formsByID reads forms again from MODX by id (a keyset read just below
-// each id) and plans them. A form FormIt has deleted meanwhile (its
-// clean-up) has nothing left to send: its failure and marker are dropped.
+// waitingForms sends the waiting forms that have settled.
+func (s *Syncer) waitingForms(ctx context.Context, p *pass, ids []int64, key string) (*page, error) {
+	forms, gone, err := s.readForms(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	clock, err := s.settling(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ready []modx.Form
+	done := gone
+	for _, f := range forms {
+		if clock.ready(f.Date, p.waitingSince[state.Key{Kind: plan.KindForm, SourceID: f.ID}].Since) {
+			ready = append(ready, f)
+			done = append(done, f.ID)
+		}
+	}
+	pl, err := s.planForms(ctx, p, ready, key)
+	return &page{plan: pl, commit: func(tx *state.Tx) error { return tx.DeleteWaitings(plan.KindForm, done) }}, err
+}
+
+// formsByID reads forms again from MODX by id and plans them. A form
+// FormIt has deleted meanwhile (its clean-up) has nothing left to send: its
+// failure and marker are dropped.
 func (s *Syncer) formsByID(ctx context.Context, p *pass, ids []int64, key string) (*page, error) {
-	var forms []modx.Form
-	var gone []int64
+	forms, gone, err := s.readForms(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.settleMissing(ctx, p, plan.KindForm, gone); err != nil {
+		return nil, err
+	}
+	pl, err := s.planForms(ctx, p, forms, key)
+	return &page{plan: pl}, err
+}
+
+// readForms reads forms by id (a keyset read just below each id); gone are
+// the ids FormIt no longer has.
+func (s *Syncer) readForms(ctx context.Context, ids []int64) (forms []modx.Form, gone []int64, err error) {
 	for _, id := range ids {
 		rows, err := s.src.Forms(ctx, id-1, 1)
 		if err != nil {
-			return nil, fmt.Errorf("read form %d: %w", id, err)
+			return nil, nil, fmt.Errorf("read form %d: %w", id, err)
 		}
 		if len(rows) == 1 && rows[0].ID == id {
 			forms = append(forms, rows[0])
@@ -104,11 +158,7 @@ func (s *Syncer) formsByID(ctx context.Context, p *pass, ids []int64, key string
 			gone = append(gone, id)
 		}
 	}
-	if err := s.settleMissing(ctx, p, plan.KindForm, gone); err != nil {
-		return nil, err
-	}
-	pl, err := s.planForms(ctx, p, forms, key)
-	return &page{plan: pl}, err
+	return forms, gone, nil
 }
 
 // planForms decodes and maps forms (a form already linked is never sent

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
@@ -22,7 +23,7 @@ func (s *Syncer) syncOrders(ctx context.Context, p *pass) error {
 	if err != nil {
 		return fmt.Errorf("detect shop schema: %w", err)
 	}
-	p.draftStatus = schema.DraftStatus
+	p.draftStatus, p.shop = schema.DraftStatus, schema.Shop
 	if err := s.initWatermarks(ctx, p, SourceOrders, SourceOrderLogs); err != nil {
 		return err
 	}
@@ -42,7 +43,7 @@ func (s *Syncer) syncOrders(ctx context.Context, p *pass) error {
 			return err
 		}
 	}
-	return nil
+	return s.compareStatuses(ctx, p)
 }
 
 // readerFunc makes a function a reader.
@@ -121,10 +122,15 @@ func sortedIDs(set map[int64]bool) []int64 {
 	return ids
 }
 
-// newOrders reads one page of orders after the watermark. Orders younger
-// than sync.settle stop the page (their products and address may still be
-// being written: miniShop2's tables are usually MyISAM); orders at status 0
-// or draft are remembered as waiting so the watermark can move past them.
+// newOrders reads one page of orders after the watermark. A young order
+// (within sync.settle of its own time) stops the page: its products and
+// address may still be being written (miniShop2's tables are usually
+// MyISAM). One dated in the future is remembered as waiting and the page
+// goes on (see settling). Orders not placed yet are remembered as waiting
+// from their createdon, so the watermark moves past them; one at status 0
+// for longer than sync.abandon_after is parked at once, a cart that old is
+// forgotten, and MiniShop3's carts are not remembered at all: every
+// MiniShop3 order is a cart first, and its placing is a logged status change.
 func (s *Syncer) newOrders(ctx context.Context, p *pass) (*page, error) {
 	wm := p.marks[SourceOrders]
 	headers, err := s.src.OrderHeaders(ctx, wm, pageSize)
@@ -133,21 +139,47 @@ func (s *Syncer) newOrders(ctx context.Context, p *pass) (*page, error) {
 	}
 	p.result.Read[SourceOrders] += len(headers)
 	s.metrics.RowsRead(SourceOrders, len(headers))
-	settled := p.now().Add(-s.cfg.Sync.Settle.Duration)
+	if len(headers) == 0 {
+		return nil, nil
+	}
+	clock, err := s.settling(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var send []int64
+	var stuck []modx.OrderHeader
 	var waits []state.Waiting
 	mark, more := wm, len(headers) == pageSize
+scan:
 	for _, h := range headers {
-		if !h.CreatedOn.IsZero() && h.CreatedOn.After(settled) {
+		reason := p.notPlaced(h.Status)
+		switch {
+		case reason != "" && p.shop == modx.ShopMiniShop3:
+			mark = h.ID
+			continue
+		case clock.ahead(h.CreatedOn):
+			s.log.Warn("order dated in the future: sent one settle after it appeared", "source", SourceOrders,
+				"order_id", h.ID, "createdon", h.CreatedOn, "db_now", clock.now, "zone", h.CreatedOn.Location().String())
+			p.unsettled[h.ID] = true
+			waits = append(waits, state.Waiting{Kind: plan.KindOrder, SourceID: h.ID, Since: clock.now, Reason: "dated in the future"})
+			mark = h.ID
+			continue
+		case clock.young(h.CreatedOn):
 			more = false
-			break
+			break scan
 		}
 		mark = h.ID
-		if reason := p.notPlaced(h.Status); reason != "" {
-			waits = append(waits, state.Waiting{Kind: plan.KindOrder, SourceID: h.ID, Since: p.now(), Reason: reason})
-			continue
+		since := clock.since(h.CreatedOn)
+		switch {
+		case reason == "":
+			send = append(send, h.ID)
+		case clock.now.Sub(since) <= s.cfg.Sync.AbandonAfter.Duration:
+			waits = append(waits, state.Waiting{Kind: plan.KindOrder, SourceID: h.ID, Since: since, Reason: reason})
+		case h.Status == 0:
+			stuck = append(stuck, h)
+		default:
+			s.log.Debug("cart left before it was placed", "source", SourceOrders, "order_id", h.ID, "createdon", h.CreatedOn)
 		}
-		send = append(send, h.ID)
 	}
 	if mark == wm {
 		return nil, nil
@@ -156,17 +188,20 @@ func (s *Syncer) newOrders(ctx context.Context, p *pass) (*page, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, h := range stuck {
+		pl.Park(SourceOrders, orderRecord(h.ID, h.Num), "lead", s.stuckReason(h.CreatedOn))
+	}
 	return &page{plan: pl, rows: len(headers), more: more,
-		commit: func(tx *state.Tx) error {
-			for _, w := range waits {
-				if err := tx.PutWaiting(w); err != nil {
-					return err
-				}
-			}
-			return tx.SetWatermark(SourceOrders, mark)
-		},
-		done: func() { p.marks[SourceOrders] = mark },
+		commit: waitAndMark(waits, SourceOrders, mark),
+		done:   func() { p.marks[SourceOrders] = mark },
 	}, nil
+}
+
+// stuckReason is why an order still at status 0 is parked.
+func (s *Syncer) stuckReason(created time.Time) string {
+	return fmt.Sprintf("still at status 0 since %s, longer than sync.abandon_after (%s): not placed, or placed by "+
+		"miniShop2 4.4.1, which leaves new orders there (its issue #950); sent once its status is set",
+		created.Format("2006-01-02 15:04 MST"), s.cfg.Sync.AbandonAfter.Duration)
 }
 
 // plannedBefore reports whether this pass already planned order id.
@@ -186,39 +221,44 @@ func (p *pass) notPlaced(status int64) string {
 }
 
 func (s *Syncer) waitingOrderIDs(ctx context.Context, p *pass) ([]int64, error) {
-	waiting, err := s.store.Waiting(ctx, plan.KindOrder)
-	if err != nil {
-		return nil, fmt.Errorf("read waiting orders: %w", err)
-	}
-	p.waitingSince = map[int64]state.Waiting{}
-	ids := make([]int64, 0, len(waiting))
-	for _, w := range waiting {
-		ids = append(ids, w.SourceID)
-		p.waitingSince[w.SourceID] = w
-	}
-	return ids, nil
+	return p.waitingIDs(ctx, plan.KindOrder)
 }
 
-// waitingPage looks again at orders that were at status 0 or draft: placed
-// ones are sent, ones older than sync.abandon_after are given up with a log
-// line (a draft that is placed later still arrives through its status log).
+// waitingPage looks again at orders that were waiting: not settled yet
+// (dated in the future), at status 0, or drafts. Settled placed ones are
+// sent; ones still at status 0 sync.abandon_after after their clock
+// started are parked, drafts that old are given up with a log line (a
+// draft placed later still arrives through its status log).
 func (s *Syncer) waitingPage(ctx context.Context, p *pass, ids []int64) (*page, error) {
 	orders, err := s.src.LoadOrders(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read waiting orders: %w", err)
 	}
+	clock, err := s.settling(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var send, done []int64
+	var stuck []*modx.Order
 	present := map[int64]bool{}
-	for _, o := range orders {
+	for i := range orders {
+		o := &orders[i]
 		present[o.ID] = true
-		since := p.waitingSince[o.ID].Since
+		since := p.waitingSince[state.Key{Kind: plan.KindOrder, SourceID: o.ID}].Since
+		waited := clock.now.Sub(since)
 		switch {
+		case !clock.ready(o.CreatedOn, since):
+			p.unsettled[o.ID] = true
 		case p.notPlaced(o.Status) == "":
 			send = append(send, o.ID)
 			done = append(done, o.ID)
-		case p.now().Sub(since) > s.cfg.Sync.AbandonAfter.Duration:
+		case waited <= s.cfg.Sync.AbandonAfter.Duration:
+		case o.Status == 0:
+			stuck = append(stuck, o)
+			done = append(done, o.ID)
+		default:
 			s.log.Warn("order abandoned before it was placed", "source", SourceOrders, "order_id", o.ID,
-				"status", o.Status, "waited", p.now().Sub(since).Round(1e9))
+				"status", o.Status, "waited", waited.Round(time.Second))
 			done = append(done, o.ID)
 		}
 	}
@@ -230,6 +270,9 @@ func (s *Syncer) waitingPage(ctx context.Context, p *pass, ids []int64) (*page, 
 	pl, err := s.planOrders(ctx, p, send, false)
 	if err != nil {
 		return nil, err
+	}
+	for _, o := range stuck {
+		pl.Park(SourceOrders, orderRecord(o.ID, o.Num), "lead", s.stuckReason(o.CreatedOn))
 	}
 	return &page{plan: pl, commit: func(tx *state.Tx) error { return tx.DeleteWaitings(plan.KindOrder, done) }}, nil
 }
@@ -257,7 +300,7 @@ func (s *Syncer) dueOrders(ctx context.Context, p *pass) (*page, error) {
 // orderLogs reads status changes after the log watermark. Every order with a
 // change is brought to its current status: a linked deal is moved, an
 // unlinked order is sent. Orders above the orders watermark are left to
-// newOrders.
+// newOrders, and orders not settled yet to the waiting list.
 func (s *Syncer) orderLogs(ctx context.Context, p *pass) (*page, error) {
 	wm := p.marks[SourceOrderLogs]
 	logs, err := s.src.StatusLogs(ctx, wm, pageSize)
@@ -272,7 +315,8 @@ func (s *Syncer) orderLogs(ctx context.Context, p *pass) (*page, error) {
 	}
 	var ids []int64
 	for _, c := range logs.Changes {
-		if c.OrderID <= p.marks[SourceOrders] && !slices.Contains(ids, c.OrderID) && !p.plannedBefore(c.OrderID) {
+		if c.OrderID <= p.marks[SourceOrders] && !slices.Contains(ids, c.OrderID) && !p.plannedBefore(c.OrderID) &&
+			!p.unsettled[c.OrderID] {
 			ids = append(ids, c.OrderID)
 		}
 	}
@@ -314,6 +358,13 @@ func (s *Syncer) planOrders(ctx context.Context, p *pass, ids []int64, fresh boo
 		o := &loaded[i]
 		link := links[o.ID]
 		if link.AmoID == 0 && p.notPlaced(o.Status) != "" {
+			if p.retried[o.ID] { // a parked order still not placed: parked again, its backoff grows
+				reason := s.stuckReason(o.CreatedOn)
+				if o.Status != 0 {
+					reason = "not placed: " + p.notPlaced(o.Status) + "; sent once placed"
+				}
+				pl.Park(SourceOrders, orderRecord(o.ID, o.Num), "lead", reason)
+			}
 			continue // not an order (yet): the waiting list or its status log brings it back
 		}
 		if p.plannedBefore(o.ID) {
@@ -322,7 +373,7 @@ func (s *Syncer) planOrders(ctx context.Context, p *pass, ids []int64, fresh boo
 		if !fresh {
 			p.planned[o.ID] = true
 		}
-		orders = append(orders, &plan.Order{Record: orderRecord(o), MS2Status: o.Status, Link: planLink(link), Status: planLink(statusLinks[o.ID])})
+		orders = append(orders, &plan.Order{Record: orderRecord(o.ID, o.Num), MS2Status: o.Status, Link: planLink(link), Status: planLink(statusLinks[o.ID])})
 		rows = append(rows, o)
 	}
 	if orders, err = s.mapOrders(p, pl, orders, rows); err != nil {
@@ -355,12 +406,12 @@ func (s *Syncer) planOrders(ctx context.Context, p *pass, ids []int64, fresh boo
 	return pl, nil
 }
 
-func orderRecord(o *modx.Order) plan.Record {
-	title := "order #" + strconv.FormatInt(o.ID, 10)
-	if o.Num != "" {
-		title = "order " + o.Num
+func orderRecord(id int64, num string) plan.Record {
+	title := "order #" + strconv.FormatInt(id, 10)
+	if num != "" {
+		title = "order " + num
 	}
-	return plan.Record{Kind: plan.KindOrder, ID: o.ID, Title: title}
+	return plan.Record{Kind: plan.KindOrder, ID: id, Title: title}
 }
 
 // mapOrders maps every order; bad ones are parked. Fields the batch needs
@@ -458,4 +509,57 @@ func (s *Syncer) readMovingDeals(ctx context.Context, orders []*plan.Order) erro
 		o.Live = byID[o.Link.AmoID]
 	}
 	return nil
+}
+
+const metaStatusesCompared = "order_statuses_compared_at"
+
+// comparePage is how many orders a status comparison reads at a time: most
+// are unchanged and cost no request.
+const comparePage = 1000
+
+// compareStatuses compares, when orders.compare_cron is due (and on -once),
+// every order's status with the status last sent, and brings the deals of
+// those that differ to their current status: a status set with no log row
+// (imports, plugins, direct SQL; one live shop had 3.8k logs for 13.9k
+// orders) reaches its deal here. Orders this pass read as new are current
+// already, so the comparison stops at the watermark the pass began at.
+func (s *Syncer) compareStatuses(ctx context.Context, p *pass) error {
+	due, err := s.comparisonDue(ctx, p, p.opts.CompareStatuses, metaStatusesCompared, "orders.compare_cron", s.cfg.Orders.CompareCron)
+	if err != nil || !due {
+		return err
+	}
+	var after int64
+	next := func(ctx context.Context, p *pass) (*page, error) {
+		headers, err := s.src.OrderHeaders(ctx, after, comparePage)
+		if err != nil {
+			return nil, fmt.Errorf("compare statuses after order %d: %w", after, err)
+		}
+		ids := make([]int64, 0, len(headers))
+		for _, h := range headers {
+			if h.ID <= p.newFrom {
+				ids = append(ids, h.ID)
+			}
+		}
+		if len(ids) == 0 {
+			return nil, nil
+		}
+		sent, err := p.links(ctx, plan.LinkOrderStatus, ids)
+		if err != nil {
+			return nil, err
+		}
+		var changed []int64
+		for _, h := range headers[:len(ids)] {
+			if l, ok := sent[h.ID]; ok && l.Hash != strconv.FormatInt(h.Status, 10) && !p.planned[h.ID] && !p.unsettled[h.ID] {
+				changed = append(changed, h.ID)
+			}
+		}
+		last := ids[len(ids)-1]
+		pl, err := s.planOrders(ctx, p, changed, false)
+		return &page{plan: pl, rows: len(ids), more: len(headers) == comparePage && last < p.newFrom,
+			done: func() { after = last }}, err
+	}
+	if err := s.drain(ctx, p, readerFunc(next)); err != nil {
+		return err
+	}
+	return s.compared(ctx, p, metaStatusesCompared)
 }

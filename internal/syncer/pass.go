@@ -28,9 +28,15 @@ type pass struct {
 	marks       map[string]int64 // watermarks as this pass moved them
 	retried     map[int64]bool   // parked orders already retried in this pass
 	draftStatus int64
-	fieldSeq    int64 // the last made-up id of a field still to be created
-	// waitingSince are the waiting orders as the waiting list had them.
-	waitingSince map[int64]state.Waiting
+	shop        string // modx.ShopMiniShop2 or modx.ShopMiniShop3
+	fieldSeq    int64  // the last made-up id of a field still to be created
+	// waitingSince are the waiting rows as the waiting list had them.
+	waitingSince map[state.Key]state.Waiting
+	// baseline is the users baseline this pass's start began, if any.
+	baseline *userBaseline
+	// unsettled are orders seen in this pass that are not settled yet (see
+	// settling): their status logs leave them to the waiting list.
+	unsettled map[int64]bool
 	// planned are orders this pass has already handled outside the new
 	// orders' range (pending, waiting, parked), so a later step (their
 	// status log) does not plan them again; newFrom is the orders watermark
@@ -109,14 +115,16 @@ func (s *Syncer) newPass(ctx context.Context, opts PassOptions) (*pass, error) {
 		}
 	}
 	p := &pass{
-		syncer:      s,
-		requests:    s.requests(),
-		opts:        opts,
-		now:         s.now,
-		marks:       map[string]int64{},
-		retried:     map[int64]bool{},
-		planned:     map[int64]bool{},
-		parkedKinds: map[string]bool{},
+		syncer:       s,
+		requests:     s.requests(),
+		opts:         opts,
+		now:          s.now,
+		marks:        map[string]int64{},
+		retried:      map[int64]bool{},
+		planned:      map[int64]bool{},
+		unsettled:    map[int64]bool{},
+		waitingSince: map[state.Key]state.Waiting{},
+		parkedKinds:  map[string]bool{},
 		result: &Result{
 			DryRun:   opts.DryRun,
 			Started:  s.now(),
@@ -249,6 +257,21 @@ func (p *pass) pending(ctx context.Context, kind string) (map[int64]bool, error)
 		}
 	}
 	return out, nil
+}
+
+// waitingIDs loads the waiting rows of kind, remembering when each began
+// to wait.
+func (p *pass) waitingIDs(ctx context.Context, kind string) ([]int64, error) {
+	waiting, err := p.syncer.store.Waiting(ctx, kind)
+	if err != nil {
+		return nil, fmt.Errorf("read waiting %s rows: %w", kind, err)
+	}
+	ids := make([]int64, 0, len(waiting))
+	for _, w := range waiting {
+		ids = append(ids, w.SourceID)
+		p.waitingSince[state.Key{Kind: kind, SourceID: w.SourceID}] = w
+	}
+	return ids, nil
 }
 
 // metricResult names an action the way the written-entities metric does.

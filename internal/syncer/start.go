@@ -15,7 +15,9 @@ const metaOldExtraImported = "old_extra_links_imported"
 // initWatermarks loads the sources' watermarks; an empty state starts where
 // sync.start (or -since for this run) says: "now" at the current end of
 // every source, "all" at the beginning, a date at the first row created
-// since. The start is committed at once so a later run does not move it.
+// since. The start is committed at once so a later run does not move it,
+// with, unless the start is "all", a baseline of the users before it to
+// take (see userBaseline).
 func (s *Syncer) initWatermarks(ctx context.Context, p *pass, sources ...string) error {
 	var missing []string
 	for _, src := range sources {
@@ -40,9 +42,14 @@ func (s *Syncer) initWatermarks(ctx context.Context, p *pass, sources ...string)
 	if err != nil {
 		return err
 	}
+	var baseline *userBaseline
 	for _, src := range missing {
 		p.marks[src] = cursorOf(cur, src)
 		s.log.Info("starting source", "source", src, "start", start, "after_id", p.marks[src])
+		if src == SourceUsers && start != "all" && p.marks[src] > 0 {
+			baseline = &userBaseline{upto: p.marks[src]}
+			p.baseline = baseline
+		}
 	}
 	if p.opts.DryRun {
 		return nil
@@ -52,6 +59,9 @@ func (s *Syncer) initWatermarks(ctx context.Context, p *pass, sources ...string)
 			if err := tx.SetWatermark(src, p.marks[src]); err != nil {
 				return err
 			}
+		}
+		if baseline != nil {
+			return tx.SetMeta(metaUsersBaseline, baseline.String())
 		}
 		return nil
 	})

@@ -34,6 +34,7 @@ const (
 // Source is the MODX database, as the syncer reads it.
 type Source interface {
 	Detect(ctx context.Context) (*modx.Schema, error)
+	Now(ctx context.Context) (time.Time, error)
 	ResetCategories()
 	Site(ctx context.Context) (modx.SiteFacts, error)
 	MaxIDs(ctx context.Context) (modx.Cursors, error)
@@ -97,6 +98,9 @@ type Syncer struct {
 	metrics  Metrics
 	now      func() time.Time
 	requests func() int
+	// baselined: no users baseline is left to take (one is begun only
+	// with an empty state, by initWatermarks).
+	baselined bool
 }
 
 // Options are the Syncer's collaborators besides the three data sides.
@@ -152,6 +156,9 @@ type PassOptions struct {
 	Progress func(done, total int)
 	// FullUserScan forces the users comparison even when users.cron is not due.
 	FullUserScan bool
+	// CompareStatuses forces the comparison of orders' statuses with the
+	// statuses last sent even when orders.compare_cron is not due.
+	CompareStatuses bool
 	// Stop, when closed, ends the pass after the batch in flight: a graceful
 	// shutdown that leaves nothing half-written.
 	Stop <-chan struct{}

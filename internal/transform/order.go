@@ -34,7 +34,10 @@ type leadField struct {
 }
 
 // orderValue reads an order column orders.fields may name; "delivery" and
-// "payment" are the names of the order's delivery and payment.
+// "payment" are the names of the order's delivery and payment. "comment" is
+// the customer's, which checkout stores in the address; "order_comment" is
+// the order's own column (comment before miniShop2 3.0.5), which only the
+// back office writes.
 func orderValue(o *modx.Order, column string) (string, bool) {
 	switch column {
 	case "id":
@@ -50,6 +53,11 @@ func orderValue(o *modx.Order, column string) (string, bool) {
 	case "weight":
 		return displayDecimal(o.Weight), true
 	case "comment":
+		if o.Address == nil {
+			return "", true
+		}
+		return o.Address.Comment, true
+	case "order_comment":
 		return o.Comment, true
 	case "context":
 		return o.Context, true

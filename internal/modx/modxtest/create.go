@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -33,6 +34,14 @@ type Options struct {
 	SiteName   string // default "Магазин"
 	SiteURL    string // default "https://shop.example/"
 	Timezone   string // date_timezone setting; default "Europe/Moscow"
+	// PHPTimezone is php.ini's date.timezone. Setting it leaves
+	// date_timezone empty (MODX's default, seen in two real dumps), and the
+	// shop's DATETIMEs are then written in this zone.
+	PHPTimezone string
+	// Upgraded is a miniShop2 4.x shop upgraded from 3.0 (see Upgrade): the
+	// draft status is 999, and addresses of orders placed before the upgrade
+	// name no order.
+	Upgraded bool
 }
 
 func (o Options) gen() string {
@@ -41,6 +50,24 @@ func (o Options) gen() string {
 	}
 	return o.Generation
 }
+
+// zone is where the shop's PHP writes DATETIMEs: date_timezone, else
+// php.ini's zone. Create has checked the names.
+func (o Options) zone() *time.Location {
+	name := o.PHPTimezone
+	if name == "" {
+		name = or(o.Timezone, "Europe/Moscow")
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(fmt.Sprintf("modxtest: zone %q: %v", name, err))
+	}
+	return loc
+}
+
+// wall is t as the shop's PHP writes it into a DATETIME: date('Y-m-d H:i:s')
+// in its zone (literal formats a time's own wall clock).
+func (o Options) wall(t time.Time) time.Time { return t.In(o.zone()) }
 
 // ms3 reports whether o is a MiniShop3 shop (MODX 3).
 func (o Options) ms3() bool { return o.gen() == GenMS3 }
@@ -63,6 +90,9 @@ func Statuses(o Options) StatusIDs {
 	case GenMS3:
 		return StatusIDs{Draft: 1, New: 2, Paid: 3, Sent: 4, Cancelled: 5}
 	case Gen4x:
+		if o.Upgraded { // the 4.x resolver keeps 3.0's status 999 as the draft
+			return StatusIDs{Draft: 999, New: 1, Paid: 2, Sent: 3, Cancelled: 4}
+		}
 		return StatusIDs{Draft: 5, New: 1, Paid: 2, Sent: 3, Cancelled: 4}
 	case Gen30:
 		return StatusIDs{Draft: 999, New: 1, Paid: 2, Sent: 3, Cancelled: 4}
@@ -79,6 +109,23 @@ func Create(ctx context.Context, db *sqlx.DB, o Options) error {
 	default:
 		return fmt.Errorf("generation %q: want %s, %s, %s or %s", o.Generation, Gen24, Gen30, Gen4x, GenMS3)
 	}
+	for _, name := range []string{o.Timezone, o.PHPTimezone} {
+		if _, err := time.LoadLocation(name); err != nil {
+			return fmt.Errorf("zone %q: %w", name, err)
+		}
+	}
+	if o.Upgraded {
+		if o.gen() != Gen4x {
+			return fmt.Errorf("only a %s shop is upgraded from %s", Gen4x, Gen30)
+		}
+		old := o
+		old.Generation, old.Upgraded = Gen30, false
+		if err := Create(ctx, db, old); err != nil {
+			return err
+		}
+		_, err := Upgrade(ctx, db, old)
+		return err
+	}
 	shopDDL, shopSeed := ms2DDL, ms2Seed
 	if o.ms3() {
 		shopDDL, shopSeed = ms3DDL, ms3Seed
@@ -90,6 +137,33 @@ func Create(ctx context.Context, db *sqlx.DB, o Options) error {
 		}
 	}
 	return nil
+}
+
+// Upgrade turns a miniShop2 3.0 shop into 4.x the way the 4.x package's
+// upgrade does, and returns the upgraded shop's options: ms2_orders.address
+// is dropped and ms2_order_addresses gains order_id, NULL on every existing
+// row (so an order placed before the upgrade finds its address only by
+// user_id and createdon, which checkout writes alike); the statuses
+// resolver finds status 999 by id, renames it Черновик and stores it in
+// ms2_status_draft (_build/resolvers/resolve.statuses.php, 4.0.0-4.4.1).
+func Upgrade(ctx context.Context, db *sqlx.DB, o Options) (Options, error) {
+	if o.gen() != Gen30 {
+		return o, fmt.Errorf("upgrade: want a %s shop, got %s", Gen30, o.gen())
+	}
+	p := func(name string) string { return "`" + o.Prefix + name + "`" }
+	for _, stmt := range []string{
+		"ALTER TABLE " + p("ms2_orders") + " DROP COLUMN address",
+		"ALTER TABLE " + p("ms2_order_addresses") + " ADD COLUMN order_id int(10) unsigned DEFAULT NULL AFTER id, ADD KEY order_id (order_id)",
+		"UPDATE " + p("ms2_order_statuses") + " SET name = 'Черновик' WHERE id = 999",
+		setting(o, "ms2_status_new", "1"),
+		setting(o, "ms2_status_draft", "999"),
+	} {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			return o, fmt.Errorf("upgrade to %s: %s: %w", Gen4x, firstWords(stmt), err)
+		}
+	}
+	o.Generation, o.Upgraded = Gen4x, true
+	return o, nil
 }
 
 func firstWords(stmt string) string {
@@ -377,6 +451,9 @@ func coreSeed(o Options) []string {
 		"site_url":         or(o.SiteURL, "https://shop.example/"),
 		"date_timezone":    or(o.Timezone, "Europe/Moscow"),
 		"settings_version": modxVersions[o.gen()],
+	}
+	if o.PHPTimezone != "" {
+		settings["date_timezone"] = ""
 	}
 	var stmts []string
 	for _, k := range sortedKeys(settings) {

@@ -21,6 +21,8 @@ type GenOptions struct {
 	Forms      int
 	Seed       int64
 	Now        time.Time // newest order time; zero means 2025-06-01 12:00 UTC
+	// Timezone and PHPTimezone are the shop's, as Create took them.
+	Timezone, PHPTimezone string
 }
 
 // Dataset says what Generate wrote, with ids tests can assert on.
@@ -28,12 +30,18 @@ type Dataset struct {
 	Orders, Users, Forms, Products, Categories, Lines, StatusLogs, Addresses int
 
 	FirstOrderID, LastOrderID int64
-	UnplacedOrders            []int64 // status 0
-	DraftOrders               []int64 // the generation's draft status
-	NoAddressOrders           []int64
+	// ManagerID is the back office's manager (sudo): every status change
+	// after placing is logged as theirs, and on 4.x some orders are theirs
+	// (ManagerOrders), made in the back office for a customer.
+	ManagerID       int64
+	ManagerOrders   []int64
+	UnplacedOrders  []int64 // status 0
+	DraftOrders     []int64 // the generation's draft status
+	NoAddressOrders []int64
 	// NoContactOrders have no address and belong to the shared placeholder
-	// account: the order names no customer, and the account is not theirs,
-	// so nothing identifies them (they are parked as such).
+	// account or to the manager: the order names no customer, and the
+	// account is not theirs, so nothing identifies them (they are parked as
+	// such).
 	NoContactOrders []int64
 	NullNumOrders   []int64
 	CatalogID       int64   // root resource of the catalog
@@ -67,7 +75,9 @@ var (
 // guest accounts (username = e-mail, mobilephone = phone, some synthetic
 // e-mails), a shared placeholder e-mail, phones in many shapes, orders with
 // addresses, lines and status logs (some without), unplaced and draft
-// orders, forms with Cyrillic keys, emoji, empty and NULL columns.
+// orders, forms with Cyrillic keys, emoji, empty and NULL columns. Times
+// are written as the shop's PHP writes them (DATETIMEs in its zone); a
+// guest's account is made by their first checkout, at its time.
 func Generate(ctx context.Context, db *sqlx.DB, o GenOptions) (*Dataset, error) {
 	g := &generator{
 		db: db, o: o, rnd: rand.New(rand.NewPCG(uint64(o.Seed), 0x6d6f6478)),
@@ -80,7 +90,7 @@ func Generate(ctx context.Context, db *sqlx.DB, o GenOptions) (*Dataset, error) 
 	steps := []struct {
 		name string
 		run  func(context.Context) error
-	}{{"catalog", g.catalog}, {"users", g.users}, {"orders", g.orders}, {"forms", g.forms}}
+	}{{"catalog", g.catalog}, {"people", g.drawPeople}, {"orders", g.orders}, {"users", g.users}, {"forms", g.forms}}
 	for _, s := range steps {
 		if err := s.run(ctx); err != nil {
 			return nil, fmt.Errorf("generate %s: %w", s.name, err)
@@ -106,10 +116,18 @@ type product struct {
 }
 
 type person struct {
-	id           int64
-	name, email  string
-	phone        string // 10 digits, no country code
-	sharedPerson bool   // the placeholder account many buyers end up in
+	id              int64
+	name, email     string
+	phone           string // 10 digits, no country code
+	sharedPerson    bool   // the placeholder account many buyers end up in
+	guest           bool   // an account checkout made: created with the first order
+	username        string
+	profilePhone    string
+	mobile          string
+	extended        any
+	active, blocked bool
+	created         time.Time
+	ordered         bool // created is the first order's time
 }
 
 func (g *generator) pick(list []string) string { return list[g.rnd.IntN(len(list))] }
@@ -122,7 +140,7 @@ func (g *generator) batch(table string, columns ...string) *batch {
 
 // shopOptions are the Options of the shop being filled.
 func (g *generator) shopOptions() Options {
-	return Options{Prefix: g.o.Prefix, Generation: g.o.Generation}
+	return Options{Prefix: g.o.Prefix, Generation: g.o.Generation, Timezone: g.o.Timezone, PHPTimezone: g.o.PHPTimezone}
 }
 
 // catalog writes the category tree and the products. Ids are assigned here
@@ -193,40 +211,61 @@ func (g *generator) catalog(ctx context.Context) error {
 	return flushAll(ctx, res, data, extra)
 }
 
-// users writes the accounts: a third registered customers, the rest guest
-// accounts miniShop2 made at checkout, plus the shared placeholder.
-func (g *generator) users(ctx context.Context) error {
+// drawPeople draws the accounts: a third registered customers, the rest
+// guest accounts miniShop2 made at checkout, plus the shared placeholder
+// and, when there are orders, the manager. They are written after the
+// orders, which date the guests' accounts.
+func (g *generator) drawPeople(context.Context) error {
 	n := max(g.o.Users, 1)
-	users := g.batch("users", "id", "username", "class_key", "active", "createdon")
-	profiles := g.batch("user_attributes", "internalKey", "fullname", "email", "phone", "mobilephone",
-		"blocked", "address", "comment", "extended")
 	host := "shop.example"
 	start := g.now.AddDate(-2, 0, 0)
 	for i := 0; i < n; i++ {
 		p := person{id: int64(i + 1), name: g.pick(firstNames) + " " + g.pick(lastNames), phone: g.tenDigits()}
 		p.email = fmt.Sprintf("buyer%d@example.com", p.id)
-		username, phone, mobile := p.email, "", g.phoneShape(p.phone)
-		var extended any
+		p.username, p.mobile, p.guest = p.email, g.phoneShape(p.phone), true
 		switch {
 		case i == 0:
-			p.sharedPerson, p.email, username = true, g.ds.SharedEmail, g.ds.SharedEmail
+			p.sharedPerson, p.guest, p.email, p.username = true, false, g.ds.SharedEmail, g.ds.SharedEmail
 		case i%3 == 0: // registered through the site: own login, phone in "phone"
-			username, phone, mobile = fmt.Sprintf("login%d", p.id), mobile, ""
-			extended = `{"amoCRMFields":{"position":"Менеджер"}}`
+			p.username, p.profilePhone, p.mobile, p.guest = fmt.Sprintf("login%d", p.id), p.mobile, "", false
+			p.extended = phpEscape(`{"amoCRMFields":{"position":"Менеджер"}}`)
 		case i%7 == 0: // guest without e-mail: miniShop2 invents {receiver}@{host}
 			p.email = fmt.Sprintf("%s%d@%s", strings.ToLower(translit(p.name)), p.id, host)
-			username = p.email
+			p.username = p.email
 		}
-		created := start.Add(time.Duration(i) * (2 * 365 * 24 * time.Hour) / time.Duration(n))
-		if err := users.add(ctx, p.id, username, g.shopOptions().classKey("modUser"), !g.chance(2), created.Unix()); err != nil {
-			return err
-		}
-		if err := profiles.add(ctx, p.id, p.name, p.email, phone, mobile, g.chance(1), "", "", extended); err != nil {
-			return err
-		}
+		p.created = start.Add(time.Duration(i) * (2 * 365 * 24 * time.Hour) / time.Duration(n))
+		p.active, p.blocked = !g.chance(2), g.chance(1)
 		g.people = append(g.people, p)
 	}
 	g.ds.Users = n
+	if g.o.Orders > 0 {
+		g.ds.ManagerID = int64(n + 1)
+	}
+	return nil
+}
+
+// users writes the accounts drawn by drawPeople, and the manager.
+func (g *generator) users(ctx context.Context) error {
+	users := g.batch("users", "id", "username", "class_key", "active", "createdon", "sudo")
+	profiles := g.batch("user_attributes", "internalKey", "fullname", "email", "phone", "mobilephone",
+		"blocked", "address", "comment", "extended")
+	class := g.shopOptions().classKey("modUser")
+	for _, p := range g.people {
+		if err := users.add(ctx, p.id, p.username, class, p.active, p.created.Unix(), false); err != nil {
+			return err
+		}
+		if err := profiles.add(ctx, p.id, p.name, p.email, p.profilePhone, p.mobile, p.blocked, "", "", p.extended); err != nil {
+			return err
+		}
+	}
+	if id := g.ds.ManagerID; id != 0 {
+		if err := users.add(ctx, id, "manager", class, true, g.now.AddDate(-3, 0, 0).Unix(), true); err != nil {
+			return err
+		}
+		if err := profiles.add(ctx, id, "Менеджер магазина", "manager@shop.example", "+7 495 000-00-00", "", false, "", "", nil); err != nil {
+			return err
+		}
+	}
 	return flushAll(ctx, users, profiles)
 }
 
@@ -247,6 +286,25 @@ type genOrder struct {
 	address               *genAddress // nil: none
 	comment               string      // the manager's order comment
 	logged                bool        // miniShop2: its way to the status is logged
+	byManager             bool        // made in the back office (4.x): user_id is the manager's
+}
+
+// userID is the order's user_id: the buyer's account, or the manager's for
+// an order made in the back office.
+func (o genOrder) userID(manager int64) int64 {
+	if o.byManager {
+		return manager
+	}
+	return o.buyer.id
+}
+
+// logUser is who the log row of the change to step s is by: the customer
+// places the order, the manager moves it on (miniShop2::orderLog).
+func (o genOrder) logUser(step, manager int64) int64 {
+	if step <= 1 {
+		return o.userID(manager)
+	}
+	return manager
 }
 
 type genLine struct {
@@ -272,8 +330,16 @@ func (g *generator) orders(ctx context.Context) error {
 	start := g.now.AddDate(-1, 0, 0)
 	span := g.now.Sub(start)
 	monthly := map[string]int{}
+	zone := o.zone()
 	for i := 0; i < g.o.Orders; i++ {
-		ord := g.drawOrder(o, st, int64(i+1), start.Add(span*time.Duration(i)/time.Duration(max(g.o.Orders, 1))).Truncate(time.Second), monthly)
+		created := start.Add(span * time.Duration(i) / time.Duration(max(g.o.Orders, 1))).Truncate(time.Second).In(zone)
+		ord := g.drawOrder(o, st, int64(i+1), created, monthly)
+		if p := &g.people[ord.buyer.id-1]; p.guest && !p.ordered && !ord.byManager {
+			p.created, p.ordered = created, true // the checkout made the account
+		}
+		if ord.byManager {
+			g.ds.ManagerOrders = append(g.ds.ManagerOrders, ord.id)
+		}
 		switch {
 		case ord.status == 0:
 			g.ds.UnplacedOrders = append(g.ds.UnplacedOrders, ord.id)
@@ -285,7 +351,7 @@ func (g *generator) orders(ctx context.Context) error {
 		}
 		if ord.address == nil {
 			g.ds.NoAddressOrders = append(g.ds.NoAddressOrders, ord.id)
-			if ord.buyer.sharedPerson && ord.status != 0 && ord.step != 0 {
+			if (ord.buyer.sharedPerson || ord.byManager) && ord.status != 0 && ord.step != 0 {
 				g.ds.NoContactOrders = append(g.ds.NoContactOrders, ord.id)
 			}
 		} else {
@@ -337,7 +403,7 @@ func (g *generator) drawOrder(o Options, st StatusIDs, id int64, created time.Ti
 	for j := 0; j < count; j++ {
 		l := genLine{product: g.products[g.rnd.IntN(len(g.products))], qty: 1 + g.rnd.IntN(3)}
 		if g.chance(40) {
-			l.options = fmt.Sprintf(`{"color":"%s","size":"%d"}`, g.pick(colors), 36+g.rnd.IntN(10))
+			l.options = phpEscape(fmt.Sprintf(`{"color":"%s","size":"%d"}`, g.pick(colors), 36+g.rnd.IntN(10)))
 		} else if g.chance(50) {
 			l.options = "[]"
 		}
@@ -346,7 +412,7 @@ func (g *generator) drawOrder(o Options, st StatusIDs, id int64, created time.Ti
 	}
 	ord.delivery = g.rnd.IntN(2) * 30000
 	if g.chance(5) {
-		ord.properties = `{"amoCRMFields":{"tags":"сайт"}}`
+		ord.properties = phpEscape(`{"amoCRMFields":{"tags":"сайт"}}`)
 	}
 	ord.deliveryID = 1 + g.rnd.IntN(2)
 	ord.paymentID = 1 + g.rnd.IntN(2)
@@ -370,6 +436,7 @@ func (g *generator) drawOrder(o Options, st StatusIDs, id int64, created time.Ti
 	// Most orders log their way to the current status; some have no log at
 	// all (imports, direct updates).
 	ord.logged = ord.step > 0 && !g.chance(20)
+	ord.byManager = o.gen() == Gen4x && ord.step > 0 && g.chance(3)
 	return ord
 }
 
@@ -420,13 +487,14 @@ func (w *ms2Orders) write(ctx context.Context, o genOrder) error {
 			return err
 		}
 	}
-	row := []any{o.id, o.buyer.id, o.created, nil, o.num, money(o.cart + o.delivery), money(o.cart), money(o.delivery),
+	manager := w.g.ds.ManagerID
+	row := []any{o.id, o.userID(manager), o.created, nil, o.num, money(o.cart + o.delivery), money(o.cart), money(o.delivery),
 		"1.500", o.status, o.deliveryID, o.paymentID, "web", o.properties}
 	var link any = 0
 	if a := o.address; a != nil {
 		w.addrID++
 		link = w.addrID
-		addr := []any{w.addrID, o.buyer.id, o.created, o.receiver, a.phone, a.country, a.index, nil, a.city, "",
+		addr := []any{w.addrID, o.userID(manager), o.created, o.receiver, a.phone, a.country, a.index, nil, a.city, "",
 			a.street, a.building, a.room, a.comment, nil}
 		if w.gen != Gen24 {
 			addr = append(addr, a.email, "", a.floor, nil)
@@ -454,7 +522,8 @@ func (w *ms2Orders) write(ctx context.Context, o genOrder) error {
 	}
 	for s := int64(1); s <= o.status; s++ {
 		at := o.created.Add(time.Duration(s-1) * time.Hour)
-		if err := w.logs.add(ctx, o.buyer.id, o.id, at, "status", strconv.FormatInt(s, 10), `{"ip":"127.0.0.1"}`); err != nil {
+		if err := w.logs.add(ctx, o.logUser(s, manager), o.id, at, "status", strconv.FormatInt(s, 10),
+			`{"ip":"127.0.0.1","suspected":[],"network":[]}`); err != nil {
 			return err
 		}
 		w.g.ds.StatusLogs++
@@ -468,7 +537,7 @@ func (w *ms2Orders) orphan(ctx context.Context, id int64) error {
 	if w.gen != Gen4x {
 		return nil
 	}
-	return w.addresses.add(ctx, id, 0, w.g.now, "orphan", "", nil, nil, nil, nil, nil, nil, nil, nil, nil, nil,
+	return w.addresses.add(ctx, id, 0, w.g.now.In(w.g.shopOptions().zone()), "orphan", "", nil, nil, nil, nil, nil, nil, nil, nil, nil, nil,
 		"", nil, nil, nil, nil)
 }
 
@@ -491,8 +560,8 @@ func (g *generator) forms(ctx context.Context) error {
 	start := g.now.AddDate(0, -3, 0)
 	for i := 0; i < g.o.Forms; i++ {
 		name := g.pick(firstNames)
-		values := fmt.Sprintf(`{"Ф.И.О":"%s","Телефон":"%s","Адрес эл. почты":"","Сообщение":"Перезвоните 🙏"}`,
-			name, g.phoneShape(g.tenDigits()))
+		values := phpEscape(fmt.Sprintf(`{"Ф.И.О":"%s","Телефон":"%s","Адрес эл. почты":"","Сообщение":"Перезвоните 🙏"}`,
+			name, g.phoneShape(g.tenDigits())))
 		encrypted, typ := false, 1
 		if g.chance(10) {
 			values, encrypted, typ = EncryptFormValues(g.ds.FormItKey, values), true, 2

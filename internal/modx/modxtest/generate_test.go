@@ -32,7 +32,7 @@ func TestGenerate(t *testing.T) {
 	for _, gen := range []string{modxtest.Gen24, modxtest.Gen30, modxtest.Gen4x, modxtest.GenMS3} {
 		t.Run(gen, func(t *testing.T) {
 			o := modxtest.Options{Prefix: "modx_", Generation: gen, FormIt: true, MyISAM: gen == modxtest.Gen24 || gen == modxtest.Gen30}
-			_, dsn, ds := generate(t, o, modxtest.GenOptions{Orders: 500, Users: 60, Forms: 50, Seed: 7})
+			raw, dsn, ds := generate(t, o, modxtest.GenOptions{Orders: 500, Users: 60, Forms: 50, Seed: 7})
 			ctx := context.Background()
 			db, err := modx.Open(ctx, dsn, modx.Options{Prefix: o.Prefix})
 			if err != nil {
@@ -96,6 +96,22 @@ func TestGenerate(t *testing.T) {
 			if (gen == modxtest.Gen24) != (len(ds.DraftOrders) == 0) {
 				t.Errorf("draft orders on %s: got %d", gen, len(ds.DraftOrders))
 			}
+			// The customer places the order, the manager moves it on; on 4.x
+			// the manager also makes orders in the back office.
+			logs, placing := "modx_ms2_order_logs", "1"
+			if gen == modxtest.GenMS3 {
+				logs, placing = "modx_ms3_order_logs", `{"status_id":2}`
+			}
+			var byManager, notByManager int
+			if err := raw.Get(&byManager, "SELECT COUNT(*) FROM "+logs+" WHERE user_id = ?", ds.ManagerID); err != nil {
+				t.Fatal(err)
+			}
+			if err := raw.Get(&notByManager, "SELECT COUNT(*) FROM "+logs+" WHERE user_id <> ? AND entry <> ?", ds.ManagerID, placing); err != nil {
+				t.Fatal(err)
+			}
+			if byManager == 0 || notByManager != 0 || (gen == modxtest.Gen4x) != (len(ds.ManagerOrders) > 0) {
+				t.Errorf("manager %d: %d log rows, %d later changes by others, %d orders of theirs", ds.ManagerID, byManager, notByManager, len(ds.ManagerOrders))
+			}
 
 			forms, err := db.Forms(ctx, 0, 100)
 			if err != nil {
@@ -114,6 +130,23 @@ func TestGenerate(t *testing.T) {
 				t.Errorf("forms: got %d, want %d", len(forms), ds.Forms)
 			}
 		})
+	}
+}
+
+// TestGenerateDatesGuestsByTheirCheckout (issue 11 case 8): a guest's
+// account is made by their first checkout, in the same second as the
+// order, so a generated shop with an empty date_timezone shows its zone.
+func TestGenerateDatesGuestsByTheirCheckout(t *testing.T) {
+	o := modxtest.Options{Prefix: "modx_", PHPTimezone: "Asia/Vladivostok"}
+	_, dsn, _ := generate(t, o, modxtest.GenOptions{Orders: 300, Users: 60, Seed: 7, PHPTimezone: o.PHPTimezone})
+	db, err := modx.Open(context.Background(), dsn, modx.Options{Prefix: o.Prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	z := db.Zone()
+	if _, off := time.Now().In(z.Location).Zone(); off != 10*3600 || !z.Guessed {
+		t.Errorf("zone: %s (%s), want a measured +10:00", z.Location, z.Source)
 	}
 }
 

@@ -3,7 +3,9 @@ package modxtest
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -44,6 +46,7 @@ type UserSpec struct {
 	ClassKey    string    // default "modUser" (MODX 3: MODX\Revolution\modUser)
 	Extended    *string   // nil: NULL, as in most real rows
 	NoProfile   bool      // no user_attributes row
+	Sudo        bool      // a manager with every permission (users.sudo)
 }
 
 // InsertUser inserts a user and its profile.
@@ -59,7 +62,7 @@ func InsertUser(ctx context.Context, db *sqlx.DB, o Options, u UserSpec) (int64,
 	}
 	id, err := insertRow(ctx, db, o.Prefix, "users", map[string]any{
 		"username": username, "class_key": or(u.ClassKey, o.classKey("modUser")), "active": !u.Inactive,
-		"createdon": created.Unix(),
+		"createdon": created.Unix(), "sudo": u.Sudo,
 	})
 	if err != nil {
 		return 0, err
@@ -138,23 +141,52 @@ type LineSpec struct {
 }
 
 // OrderSpec describes an order; every zero field takes a default, so
-// OrderSpec{} is a placed order with one line and an address.
+// OrderSpec{} is an order a customer placed at checkout, with one line and
+// an address.
 type OrderSpec struct {
 	UserID int64
-	Num    string // default "2501/{id}"
+	// Guest makes the customer's account as miniShop2's checkout does for a
+	// guest, in the same request as the order: username and e-mail from the
+	// address (or {receiver}@{site host}), fullname the receiver, mobilephone
+	// the phone, users.createdon the order's time. An account with that
+	// username is reused, as for a returning guest. miniShop2 only.
+	Guest bool
+	// Manager is the back-office manager who moves the order on after it is
+	// placed: the log rows after the first are theirs (else the customer's,
+	// as when a payment callback changes the status).
+	Manager int64
+	// ByManager: Manager made the order in the back office (miniShop2 4.x),
+	// so user_id is the manager's own user; only the address is the customer.
+	ByManager bool
+	// Num defaults to miniShop2's own numbering: "{yymm}/{n}", n one more
+	// than the month's last order.
+	Num string
 	// NullNum stores NULL in num (widened columns of real shops allow it).
 	NullNum bool
-	// Status 0 means the new status (Statuses(o).New); set Unplaced for a
-	// real 0 (an order still being written). MiniShop3 has no status 0: its
-	// unplaced orders are drafts, and a placed order reaches Status through
-	// logged status changes.
-	Status    int64
-	Unplaced  bool
-	CreatedOn time.Time // default DefaultTime, a wall clock in the shop's zone
+	// Status is where the order ends; 0 means the new status. A placed order
+	// is written the way checkout writes it: inserted at status 0 with its
+	// number, the address (before the order on 2.x and 3.0, which link it
+	// from ms2_orders.address; after it on 4.x), the lines, then moved to
+	// new with a log row, and on to Status with another (MiniShop3: a draft
+	// row first, see insertMS3Order). Status = the draft status is a cart of
+	// the db storage: num empty, no log.
+	Status int64
+	// Unplaced leaves the order at status 0 with no log: still being
+	// written, or placed by miniShop2 4.4.1, whose changeOrderStatus() fails
+	// on a new order (its issue #950).
+	Unplaced bool
+	// NoLog writes Status straight into the order with no log row, as
+	// imports, plugins and direct SQL do.
+	NoLog     bool
+	CreatedOn time.Time // the checkout's instant, default DefaultTime; stored in the shop's zone
 	Cost      string    // default "100.00"
 	Delivery  int64     // default 1
 	Payment   int64     // default 1
-	Comment   string
+	// Comment is the customer's comment, which checkout stores in the
+	// address; ManagerComment is the order's own comment column, which only
+	// the back office writes.
+	Comment        string
+	ManagerComment string
 	// Properties is the order's JSON; "" stores NULL.
 	Properties string
 	// Address overrides address columns by miniShop2 name (nil value:
@@ -166,7 +198,7 @@ type OrderSpec struct {
 }
 
 // InsertOrder inserts an order with its address and lines, linked and in
-// the order the shop writes them.
+// the order the shop writes them, and the status changes that follow.
 func InsertOrder(ctx context.Context, db *sqlx.DB, o Options, s OrderSpec) (int64, error) {
 	created := s.CreatedOn
 	if created.IsZero() {
@@ -175,32 +207,65 @@ func InsertOrder(ctx context.Context, db *sqlx.DB, o Options, s OrderSpec) (int6
 	if o.ms3() {
 		return insertMS3Order(ctx, db, o, s, created)
 	}
-	status := s.Status
-	if status == 0 && !s.Unplaced {
-		status = Statuses(o).New
+	st := Statuses(o)
+	final := s.Status
+	if final == 0 {
+		final = st.New
 	}
-	row := map[string]any{
-		"user_id": s.UserID, "createdon": created, "cost": or(s.Cost, "100.00"), "cart_cost": or(s.Cost, "100.00"),
-		"status": status, "delivery": orID(s.Delivery, 1), "payment": orID(s.Payment, 1), "context": "web",
-	}
-	if s.Properties != "" {
-		row["properties"] = s.Properties
-	}
-	if o.gen() == Gen24 {
-		row["comment"] = s.Comment
-	} else {
-		row["order_comment"] = s.Comment
-	}
+	cart := st.Draft != 0 && final == st.Draft && !s.Unplaced
 	address := defaultAddress()
-	address["user_id"], address["createdon"] = s.UserID, created
+	address["comment"] = s.Comment
 	for k, v := range s.Address {
 		address[k] = v
 	}
+	user := s.UserID
+	var err error
+	switch {
+	case s.ByManager:
+		user = s.Manager
+	case s.Guest:
+		if user, err = guestAccount(ctx, db, o, address, created); err != nil {
+			return 0, err
+		}
+	}
+	address["user_id"], address["createdon"] = user, o.wall(created)
 	if o.gen() == Gen24 {
 		for _, k := range []string{"email", "entrance", "floor", "text_address"} {
 			delete(address, k)
 		}
 	}
+	row := map[string]any{
+		"user_id": user, "createdon": o.wall(created), "cost": or(s.Cost, "100.00"), "cart_cost": or(s.Cost, "100.00"),
+		"status": 0, "delivery": orID(s.Delivery, 1), "payment": orID(s.Payment, 1), "context": "web",
+	}
+	switch {
+	case s.NoLog:
+		row["status"] = final
+	case cart:
+		row["status"] = st.Draft
+	}
+	switch {
+	case s.NullNum:
+		row["num"] = nil
+	case s.Num != "":
+		row["num"] = s.Num
+	case cart:
+		row["num"] = ""
+	default:
+		if row["num"], err = nextNum(ctx, db, o, created); err != nil {
+			return 0, err
+		}
+	}
+	if s.Properties != "" {
+		row["properties"] = s.Properties
+	}
+	if o.gen() == Gen24 {
+		row["comment"] = s.ManagerComment
+	} else {
+		row["order_comment"] = s.ManagerComment
+	}
+	// xPDO saves a related object the order points to before the order, and
+	// one pointing to the order after it.
 	if !s.NoAddress && o.gen() != Gen4x {
 		addrID, err := insertRow(ctx, db, o.Prefix, "ms2_order_addresses", address)
 		if err != nil {
@@ -212,23 +277,72 @@ func InsertOrder(ctx context.Context, db *sqlx.DB, o Options, s OrderSpec) (int6
 	if err != nil {
 		return 0, err
 	}
-	num := any(s.Num)
-	switch {
-	case s.NullNum:
-		num = nil
-	case s.Num == "":
-		num = "2501/" + strconv.FormatInt(id, 10)
-	}
-	if _, err := db.ExecContext(ctx, "UPDATE `"+o.Prefix+"ms2_orders` SET num = "+literal(num)+" WHERE id = "+literal(id)); err != nil {
-		return 0, fmt.Errorf("number order %d: %w", id, err)
-	}
 	if !s.NoAddress && o.gen() == Gen4x {
 		address["order_id"] = id
 		if _, err := insertRow(ctx, db, o.Prefix, "ms2_order_addresses", address); err != nil {
 			return 0, err
 		}
 	}
-	return id, insertLines(ctx, db, o, id, s.Lines)
+	if err := insertLines(ctx, db, o, id, s.Lines); err != nil {
+		return 0, err
+	}
+	if s.Unplaced || s.NoLog || cart {
+		return id, nil
+	}
+	// changeOrderStatus(new): logged as the customer's (msOrderHandler::submit).
+	if err := ChangeStatusBy(ctx, db, o, id, st.New, user, created); err != nil {
+		return 0, err
+	}
+	if final == st.New {
+		return id, nil
+	}
+	by := s.Manager
+	if by == 0 {
+		by = user
+	}
+	return id, ChangeStatusBy(ctx, db, o, id, final, by, created)
+}
+
+// nextNum is miniShop2's getNum(): the month as %y%m, "/", and one more
+// than the number of the month's last order.
+func nextNum(ctx context.Context, db *sqlx.DB, o Options, at time.Time) (string, error) {
+	month := o.wall(at).Format("0601")
+	var last []string
+	q := "SELECT num FROM `" + o.Prefix + "ms2_orders` WHERE num LIKE ? ORDER BY id DESC LIMIT 1"
+	if err := db.SelectContext(ctx, &last, q, month+"/%"); err != nil {
+		return "", fmt.Errorf("number an order: %w", err)
+	}
+	n := 0
+	if len(last) > 0 {
+		_, suffix, _ := strings.Cut(last[0], "/")
+		n, _ = strconv.Atoi(suffix)
+	}
+	return month + "/" + strconv.Itoa(n+1), nil
+}
+
+// guestAccount is the MODX user checkout makes for a guest
+// (miniShop2::getCustomerId), or the one it made before for the same
+// username.
+func guestAccount(ctx context.Context, db *sqlx.DB, o Options, address map[string]any, at time.Time) (int64, error) {
+	email, _ := address["email"].(string)
+	receiver, _ := address["receiver"].(string)
+	phone, _ := address["phone"].(string)
+	username := email
+	if username == "" {
+		host := "shop.example"
+		if u, err := url.Parse(or(o.SiteURL, "https://shop.example/")); err == nil && u.Hostname() != "" {
+			host = u.Hostname()
+		}
+		username = translit(receiver) + "@" + host
+	}
+	var ids []int64
+	if err := db.SelectContext(ctx, &ids, "SELECT id FROM `"+o.Prefix+"users` WHERE username = ?", username); err != nil {
+		return 0, fmt.Errorf("find guest %s: %w", username, err)
+	}
+	if len(ids) > 0 {
+		return ids[0], nil
+	}
+	return InsertUser(ctx, db, o, UserSpec{Username: username, FullName: receiver, Email: username, MobilePhone: phone, CreatedOn: at})
 }
 
 // defaultAddress is the address an OrderSpec gets, by miniShop2 column.
@@ -277,6 +391,7 @@ func insertLine(ctx context.Context, db *sqlx.DB, o Options, orderID int64, l Li
 // LogSpec describes an order log row; Action defaults to "status".
 type LogSpec struct {
 	OrderID int64
+	UserID  int64 // who made the change: the customer, a manager, 0 for a script
 	Action  string
 	// Entry is the new status id for status rows, which MiniShop3 stores
 	// as {"status_id": …}; other actions' entries are stored as given.
@@ -291,8 +406,8 @@ func InsertStatusLog(ctx context.Context, db *sqlx.DB, o Options, l LogSpec) (in
 		at = DefaultTime
 	}
 	row := map[string]any{
-		"order_id": l.OrderID, "action": or(l.Action, "status"), "entry": l.Entry, "timestamp": at,
-		"ip": `{"ip":"127.0.0.1","suspected":[],"network":[]}`,
+		"order_id": l.OrderID, "user_id": l.UserID, "action": or(l.Action, "status"), "entry": l.Entry,
+		"timestamp": o.wall(at), "ip": `{"ip":"127.0.0.1","suspected":[],"network":[]}`,
 	}
 	if o.ms3() && row["action"] == "status" {
 		row["entry"] = ms3LogEntry(l.Entry)
@@ -300,10 +415,29 @@ func InsertStatusLog(ctx context.Context, db *sqlx.DB, o Options, l LogSpec) (in
 	return insertRow(ctx, db, o.Prefix, o.shop("order_logs"), row)
 }
 
-// ChangeStatus moves an order to status and logs it, as miniShop2's
-// changeOrderStatus() and MiniShop3's OrderStatusService::change() do; a
-// zero at means DefaultTime.
+// ChangeStatus moves an order to status and logs it with no user, as a
+// script calling miniShop2's changeOrderStatus() or MiniShop3's
+// OrderStatusService::change() does; a zero at means DefaultTime.
 func ChangeStatus(ctx context.Context, db *sqlx.DB, o Options, orderID, status int64, at time.Time) error {
+	return ChangeStatusBy(ctx, db, o, orderID, status, 0, at)
+}
+
+// ChangeStatusBy is ChangeStatus by a user: the customer for the first
+// change, a manager in the back office after it.
+func ChangeStatusBy(ctx context.Context, db *sqlx.DB, o Options, orderID, status, userID int64, at time.Time) error {
+	if at.IsZero() {
+		at = DefaultTime
+	}
+	if err := SetStatus(ctx, db, o, orderID, status, at); err != nil {
+		return err
+	}
+	_, err := InsertStatusLog(ctx, db, o, LogSpec{OrderID: orderID, UserID: userID, Entry: strconv.FormatInt(status, 10), At: at})
+	return err
+}
+
+// SetStatus moves an order to status with no log row, as imports, plugins
+// and direct SQL do; a zero at means DefaultTime.
+func SetStatus(ctx context.Context, db *sqlx.DB, o Options, orderID, status int64, at time.Time) error {
 	if at.IsZero() {
 		at = DefaultTime
 	}
@@ -311,24 +445,32 @@ func ChangeStatus(ctx context.Context, db *sqlx.DB, o Options, orderID, status i
 	if o.ms3() {
 		column = "status_id"
 	}
-	if err := update(ctx, db, o, o.shop("orders"), orderID, map[string]any{column: status, "updatedon": at}); err != nil {
-		return err
-	}
-	_, err := InsertStatusLog(ctx, db, o, LogSpec{OrderID: orderID, Entry: strconv.FormatInt(status, 10), At: at})
-	return err
+	return update(ctx, db, o, o.shop("orders"), orderID, map[string]any{column: status, "updatedon": o.wall(at)})
 }
 
 // PlaceOrder completes the checkout of an order left unplaced or as a draft:
-// miniShop2 moves it to the new status with a log row; MiniShop3 submits
-// the draft (customer, number) and then does the same.
+// miniShop2 numbers a cart and moves it to the new status with a log row;
+// MiniShop3 submits the draft (customer, number) and then does the same.
 func PlaceOrder(ctx context.Context, db *sqlx.DB, o Options, orderID int64, at time.Time) error {
-	if !o.ms3() {
-		return ChangeStatus(ctx, db, o, orderID, Statuses(o).New, at)
-	}
 	if at.IsZero() {
 		at = DefaultTime
 	}
-	return submitMS3(ctx, db, o, orderID, "2501/"+strconv.FormatInt(orderID, 10), at)
+	if o.ms3() {
+		return submitMS3(ctx, db, o, orderID, "2501/"+strconv.FormatInt(orderID, 10), at)
+	}
+	num, err := nextNum(ctx, db, o, at)
+	if err != nil {
+		return err
+	}
+	q := "UPDATE `" + o.Prefix + "ms2_orders` SET num = ? WHERE id = ? AND (num = '' OR num IS NULL)"
+	if _, err := db.ExecContext(ctx, q, num, orderID); err != nil {
+		return fmt.Errorf("number order %d: %w", orderID, err)
+	}
+	var user int64
+	if err := db.GetContext(ctx, &user, "SELECT user_id FROM `"+o.Prefix+"ms2_orders` WHERE id = ?", orderID); err != nil {
+		return fmt.Errorf("read order %d: %w", orderID, err)
+	}
+	return ChangeStatusBy(ctx, db, o, orderID, Statuses(o).New, user, at)
 }
 
 // FormSpec describes a FormIt saved form.
@@ -364,7 +506,7 @@ func InsertForm(ctx context.Context, db *sqlx.DB, o Options, f FormSpec) (int64,
 // InsertManagerLog inserts a manager_log row (item is the object's id).
 func InsertManagerLog(ctx context.Context, db *sqlx.DB, o Options, action, classKey string, item int64, at time.Time) error {
 	_, err := insertRow(ctx, db, o.Prefix, "manager_log", map[string]any{
-		"user": 1, "occurred": at, "action": action, "classKey": classKey, "item": strconv.FormatInt(item, 10),
+		"user": 1, "occurred": o.wall(at), "action": action, "classKey": classKey, "item": strconv.FormatInt(item, 10),
 	})
 	return err
 }

@@ -137,14 +137,14 @@ func insertMS3Order(ctx context.Context, db *sqlx.DB, o Options, s OrderSpec, cr
 	st := Statuses(o)
 	id, err := insertRow(ctx, db, o.Prefix, "ms3_orders", map[string]any{
 		"user_id": s.UserID, "customer_id": 0, "token": randomHex(16), "uuid": uuid(),
-		"createdon": created, "status_id": st.Draft, "context": "web",
+		"createdon": o.wall(created), "status_id": st.Draft, "context": "web",
 	})
 	if err != nil {
 		return 0, err
 	}
 	var addrID int64
 	if !s.NoAddress {
-		if addrID, err = insertRow(ctx, db, o.Prefix, "ms3_order_addresses", map[string]any{"order_id": id, "createdon": created}); err != nil {
+		if addrID, err = insertRow(ctx, db, o.Prefix, "ms3_order_addresses", map[string]any{"order_id": id, "createdon": o.wall(created)}); err != nil {
 			return 0, err
 		}
 	}
@@ -153,7 +153,7 @@ func insertMS3Order(ctx context.Context, db *sqlx.DB, o Options, s OrderSpec, cr
 	}
 	order := map[string]any{
 		"cost": or(s.Cost, "100.00"), "cart_cost": or(s.Cost, "100.00"), "delivery_id": orID(s.Delivery, 1),
-		"payment_id": orID(s.Payment, 1), "order_comment": s.Comment, "updatedon": created,
+		"payment_id": orID(s.Payment, 1), "order_comment": s.ManagerComment, "updatedon": o.wall(created),
 	}
 	if s.Properties != "" {
 		order["properties"] = s.Properties
@@ -162,7 +162,11 @@ func insertMS3Order(ctx context.Context, db *sqlx.DB, o Options, s OrderSpec, cr
 		return 0, err
 	}
 	if addrID != 0 {
-		if err := update(ctx, db, o, "ms3_order_addresses", addrID, ms3Address(s.Address)); err != nil {
+		address := map[string]any{"comment": s.Comment}
+		for k, v := range s.Address {
+			address[k] = v
+		}
+		if err := update(ctx, db, o, "ms3_order_addresses", addrID, ms3Address(address)); err != nil {
 			return 0, err
 		}
 	}
@@ -179,10 +183,13 @@ func insertMS3Order(ctx context.Context, db *sqlx.DB, o Options, s OrderSpec, cr
 	if err := submitMS3(ctx, db, o, id, num, created); err != nil {
 		return 0, err
 	}
-	if s.Status != 0 && s.Status != st.New {
-		return id, ChangeStatus(ctx, db, o, id, s.Status, created)
+	if s.Status == 0 || s.Status == st.New {
+		return id, nil
 	}
-	return id, nil
+	if s.NoLog {
+		return id, SetStatus(ctx, db, o, id, s.Status, created)
+	}
+	return id, ChangeStatusBy(ctx, db, o, id, s.Status, s.Manager, created)
 }
 
 // ms3Address turns OrderSpec.Address (miniShop2 column names) into a
@@ -220,13 +227,13 @@ func submitMS3(ctx context.Context, db *sqlx.DB, o Options, id int64, num any, a
 		var err error
 		customer, err = insertRow(ctx, db, o.Prefix, "ms3_customers", map[string]any{
 			"user_id": c.UserID, "first_name": c.First.String, "last_name": c.Last.String, "email": c.Email.String,
-			"phone": c.Phone.String, "token": randomHex(16), "created_at": at,
+			"phone": c.Phone.String, "token": randomHex(16), "created_at": o.wall(at),
 		})
 		if err != nil {
 			return err
 		}
 	}
-	if err := update(ctx, db, o, "ms3_orders", id, map[string]any{"customer_id": customer, "num": num, "updatedon": at}); err != nil {
+	if err := update(ctx, db, o, "ms3_orders", id, map[string]any{"customer_id": customer, "num": num, "updatedon": o.wall(at)}); err != nil {
 		return err
 	}
 	return ChangeStatus(ctx, db, o, id, Statuses(o).New, at)
@@ -339,7 +346,7 @@ func (w *ms3Orders) write(ctx context.Context, o genOrder) error {
 	// Placing is a logged status change in MiniShop3, and so is every later one.
 	for s := w.st.New; o.step > 0 && s <= o.status; s++ {
 		at := o.created.Add(time.Duration(s-w.st.New) * time.Hour)
-		if err := w.logs.add(ctx, o.buyer.id, o.id, at, "status", ms3LogEntry(strconv.FormatInt(s, 10)), true,
+		if err := w.logs.add(ctx, o.logUser(s-w.st.New+1, w.g.ds.ManagerID), o.id, at, "status", ms3LogEntry(strconv.FormatInt(s, 10)), true,
 			`{"ip":"127.0.0.1","suspected":[],"network":[]}`); err != nil {
 			return err
 		}
@@ -367,7 +374,7 @@ func (w *ms3Orders) customer(ctx context.Context, o genOrder, first, last string
 // orphan writes an address whose draft is gone: a receiver and no data.
 func (w *ms3Orders) orphan(ctx context.Context, id int64) error {
 	row := make([]any, 20) // the columns of ms3Writer's address batch
-	row[0], row[1], row[2], row[3], row[4] = id, 0, w.g.now, "orphan", ""
+	row[0], row[1], row[2], row[3], row[4] = id, 0, w.g.now.In(w.g.shopOptions().zone()), "orphan", ""
 	return w.addresses.add(ctx, row...)
 }
 

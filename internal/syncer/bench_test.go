@@ -354,6 +354,10 @@ func BenchmarkPlacedToDeal(b *testing.B) {
 			b.Fatal(err)
 		}
 		s := h.benchSyncer(b, 6)
+		// The start: watermarks at the current end, before any order is placed.
+		if _, err := s.Pass(h.ctx, syncer.PassOptions{}); err != nil {
+			b.Fatal(err)
+		}
 		var mu sync.Mutex
 		inserted, arrived := map[string]time.Time{}, map[string]time.Duration{}
 		stop := make(chan struct{})

@@ -1,9 +1,10 @@
 -- Least-privilege MySQL/MariaDB user for modx-amocrm.
 --
 -- Run as an administrator (mariadb -uroot < grants.sql), after replacing the
--- password and the MODX schema name (`modx` here). The daemon reads MODX's
--- tables and never writes them; it writes only its own state tables
--- (amocrm_sync_* by default), kept here in a separate schema:
+-- password, the MODX schema name (`modx` here) and the table prefix (`modx_`).
+-- The daemon reads MODX's tables and writes its own state tables
+-- (amocrm_sync_* by default), kept here in a separate schema; with
+-- [shop_status] on it also moves orders, and needs the two grants below:
 --
 --   [modx]
 --   dsn = "modx_amocrm@tcp(127.0.0.1:3306)/modx"
@@ -33,6 +34,18 @@ CREATE USER IF NOT EXISTS 'modx_amocrm'@'127.0.0.1' IDENTIFIED BY 'change-me' WI
 
 -- Read the shop: orders, logs, forms, users, settings, the old extra's tables.
 GRANT SELECT ON `modx`.* TO 'modx_amocrm'@'localhost', 'modx_amocrm'@'127.0.0.1';
+
+-- [shop_status]: when a manager moves a deal in amoCRM, its order follows. The
+-- connector then writes two things into the shop and may write nothing else:
+-- an order's status and updatedon (column-level: no other column of an order),
+-- and new log rows (no UPDATE or DELETE of any). Leave these out while
+-- shop_status is off; `modx-amocrm check` probes them when it is on.
+-- (Table grants take names literally: no \_ here.)
+GRANT UPDATE (status, updatedon) ON `modx`.`modx_ms2_orders` TO 'modx_amocrm'@'localhost', 'modx_amocrm'@'127.0.0.1';
+GRANT INSERT ON `modx`.`modx_ms2_order_logs` TO 'modx_amocrm'@'localhost', 'modx_amocrm'@'127.0.0.1';
+-- MiniShop3 (MODX 3) instead:
+-- GRANT UPDATE (status_id, updatedon) ON `modx`.`modx_ms3_orders` TO 'modx_amocrm'@'localhost', 'modx_amocrm'@'127.0.0.1';
+-- GRANT INSERT ON `modx`.`modx_ms3_order_logs` TO 'modx_amocrm'@'localhost', 'modx_amocrm'@'127.0.0.1';
 
 -- Own the state schema: create, migrate and write the state tables.
 CREATE DATABASE IF NOT EXISTS `modx_amocrm` CHARACTER SET utf8mb4;

@@ -81,6 +81,7 @@ func checkAll(ctx context.Context, c *checkLines, configPath string) {
 	}
 	checkGrants(ctx, c, s, schema)
 	checkStatusMap(ctx, c, s)
+	checkWrites(ctx, c, s)
 	if !checkState(ctx, c, s) {
 		return
 	}
@@ -272,6 +273,19 @@ func unknownStatusKeys(m map[string]config.IDRef, statuses []modx.OrderStatus) e
 	}
 	return fmt.Errorf("orders.status_map: %s %s not a status of the shop; its statuses are %s",
 		strings.Join(unknown, ", "), plural(len(unknown), "is", "are"), strings.Join(list, ", "))
+}
+
+// checkWrites asks, writing nothing, whether the two writes shop_status
+// makes to the shop are granted.
+func checkWrites(ctx context.Context, c *checkLines, s *site.Site) {
+	if !s.Config.ShopStatus.Enabled {
+		return
+	}
+	if err := s.Shop.CheckStatusWrites(ctx); err != nil {
+		c.fail("writes", fmt.Errorf("shop_status cannot move orders; grant what sql/grants.sql lists: %w", err))
+		return
+	}
+	c.ok("writes", "shop_status may update order statuses and add their log rows")
 }
 
 // checkState connects to the state database and applies pending migrations.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -57,6 +58,38 @@ func testCheckGoodSetup(t *testing.T, shop modxtest.Options, tables string) {
 	}
 	if strings.Contains(out, shopToken) {
 		t.Error("check printed the token")
+	}
+}
+
+// TestCheckShopStatusWrites: with shop_status on, check probes the two
+// write grants of sql/grants.sql.
+func TestCheckShopStatusWrites(t *testing.T) {
+	e := newShopEnv(t, modxtest.Options{})
+	root := e.dsn
+	extra := fmt.Sprintf("\n[shop_status]\nenabled = true\n\n[state]\ndsn = %q\n", root)
+	for _, tt := range []struct {
+		name   string
+		grants []string
+		want   string
+	}{
+		{"granted", []string{"SELECT ON {{db}}.*", "UPDATE (status, updatedon) ON {{db}}.`modx_ms2_orders`", "INSERT ON {{db}}.`modx_ms2_order_logs`"}, "ok"},
+		{"read only", []string{"SELECT ON {{db}}.*"}, "FAIL"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e.dsn = testdb.User(t, root, tt.grants...)
+			path := e.config(extra)
+			e.dsn = root
+			_, out, _ := runMain(t, "check", "-config", path)
+			var got string
+			for _, line := range strings.Split(out, "\n") {
+				if f := strings.Fields(line); len(f) > 1 && f[1] == "writes" {
+					got = f[0]
+				}
+			}
+			if got != tt.want {
+				t.Errorf("writes check: got %q, want %q\n%s", got, tt.want, out)
+			}
+		})
 	}
 }
 

@@ -38,6 +38,7 @@ func grantsUser(t *testing.T, admin *sqlx.DB, shopDB, stateDB string) (user, pas
 		"'modx_amocrm'@", "'"+user+"'@",
 		"`modx_amocrm`", "`"+stateDB+"`",
 		"`modx\\_amocrm`", "`"+grantName(stateDB)+"`",
+		"`modx`.`", "`"+shopDB+"`.`", // a table grant takes its names literally
 		"`modx`", "`"+grantName(shopDB)+"`",
 		"'change-me'", "'"+password+"'",
 	).Replace(sqlfiles.Grants)

@@ -82,7 +82,7 @@ func warnExposedSecrets(cfg *config.Config, log *slog.Logger) {
 // runPass runs one pass of the site, logging to log, and records a real
 // pass in the state for `status`.
 func runPass(ctx context.Context, s *site.Site, opts syncer.PassOptions, log *slog.Logger) (*syncer.Result, error) {
-	sy := syncer.New(s.Config, s.Shop, s.Client, s.Store, syncer.Options{Logger: log, Metrics: s.Metrics(), Requests: s.Requests})
+	sy := syncer.New(s.Config, s.Shop, s.Client, s.Store, syncer.Options{Logger: log, Metrics: s.Metrics(), Requests: s.Requests, Shop: s.Shop})
 	started := time.Now()
 	res, err := sy.Pass(ctx, opts)
 	if res != nil {

@@ -37,7 +37,7 @@ func runRun(ctx context.Context, io IO, args []string) error {
 	once := fs.Bool("once", false, "drain the backlog in one pass and exit")
 	dryRun := fs.Bool("dry-run", false, "report what a pass would do and write nothing (implies -once)")
 	reportPath := fs.String("report", "", "also write the report to `F.html` or F.json")
-	only := fs.String("only", "", "comma-separated sources to run: orders,forms,users (default every enabled one)")
+	only := fs.String("only", "", "comma-separated sources to run: orders,forms,users,shop_status (default every enabled one)")
 	since := fs.String("since", "", "where an empty state starts for this run: all, now or YYYY-MM-DD (default sync.start)")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
@@ -53,9 +53,9 @@ func runRun(ctx context.Context, io IO, args []string) error {
 	}
 	for _, src := range opts.Only {
 		switch src {
-		case syncer.SourceOrders, syncer.SourceForms, syncer.SourceUsers:
+		case syncer.SourceOrders, syncer.SourceForms, syncer.SourceUsers, syncer.SourceShopStatus:
 		default:
-			return usageError{fmt.Sprintf("-only: unknown source %q: want orders, forms or users", src)}
+			return usageError{fmt.Sprintf("-only: unknown source %q: want orders, forms, users or shop_status", src)}
 		}
 	}
 
@@ -243,7 +243,8 @@ func passSources(cfg *config.Config, only []string) []string {
 	for _, s := range []struct {
 		name string
 		on   bool
-	}{{syncer.SourceOrders, cfg.Orders.Enabled}, {syncer.SourceForms, cfg.Forms.Enabled}, {syncer.SourceUsers, cfg.Users.Enabled}} {
+	}{{syncer.SourceOrders, cfg.Orders.Enabled}, {syncer.SourceForms, cfg.Forms.Enabled}, {syncer.SourceUsers, cfg.Users.Enabled},
+		{syncer.SourceShopStatus, cfg.ShopStatus.Enabled}} {
 		if s.on {
 			out = append(out, s.name)
 		}

@@ -14,8 +14,11 @@ type Config struct {
 	Orders   Orders   `toml:"orders"`
 	Forms    Forms    `toml:"forms"`
 	Users    Users    `toml:"users"`
-	Metrics  Metrics  `toml:"metrics"`
-	Log      Log      `toml:"log"`
+	// ShopStatus is the one way back: deals a manager moves in amoCRM move
+	// their orders in the shop.
+	ShopStatus ShopStatus `toml:"shop_status"`
+	Metrics    Metrics    `toml:"metrics"`
+	Log        Log        `toml:"log"`
 
 	// file and lines let Validate point at the line a key was set on;
 	// they are empty for a Config that was not parsed from a file.
@@ -123,6 +126,14 @@ type FormSettings struct {
 type Users struct {
 	Enabled bool   `toml:"enabled"`
 	Cron    string `toml:"cron"`
+}
+
+// ShopStatus moves an order we sent when a manager moves its deal.
+type ShopStatus struct {
+	Enabled bool `toml:"enabled"`
+	// Map is amoCRM status (an id, or a name resolved in the deal's
+	// pipeline) = shop status id. Empty: the inverse of orders.status_map.
+	Map map[string]int64 `toml:"map"`
 }
 
 type Metrics struct {

@@ -72,7 +72,7 @@ var legacySettings = []LegacySetting{
 	{Name: "amocrm_user_fields", Default: "phone,email", Key: "contacts.fields", apply: applyUserFields},
 	{Name: "amocrm_user_enum_fields", Default: `{"phone":"WORK","email":"WORK"}`, Key: "contacts.enum_types", apply: applyEnumFields},
 	{Name: "amocrm_user_readonly_fields", Default: "name", Key: "contacts.readonly_fields", apply: listSetting(func(c *Config) *[]string { return &c.Contacts.ReadonlyFields })},
-	{Name: "amocrm_user_fields_glue_amo_values", Note: "used only by the amoCRM-to-site webhook, which this version does not have"},
+	{Name: "amocrm_user_fields_glue_amo_values", Note: "used only by the extra's webhook to copy contact fields back to MODX users; this version moves only order statuses back (shop_status)"},
 	{Name: "amocrm_default_responsible_user_id", Key: "amocrm.default_responsible_user_id", apply: idSetting(func(c *Config) *IDRef { return &c.AmoCRM.DefaultResponsibleUserID })},
 	{Name: "amocrm_auto_create_orders_fields", Default: "1", Key: "orders.auto_create_fields", apply: boolSetting(func(c *Config) *bool { return &c.Orders.AutoCreateFields })},
 	{Name: "amocrm_auto_create_users_fields", Default: "1", Key: "contacts.auto_create_fields", apply: boolSetting(func(c *Config) *bool { return &c.Contacts.AutoCreateFields })},

@@ -48,6 +48,7 @@ func (c *Config) Validate() error {
 	v.sync()
 	v.orders()
 	v.forms()
+	v.shopStatus()
 	v.cron("users.cron", c.Users.Cron)
 	v.cron("orders.compare_cron", c.Orders.CompareCron)
 	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
@@ -217,6 +218,41 @@ func (v *validator) forms() {
 	for _, name := range f.Names {
 		if f.Form[name].PipelineID.IsZero() {
 			v.fail("forms.form."+joinKey(name)+".pipeline_id", "required when forms.as_lead is on and forms.pipeline_id is not set")
+		}
+	}
+}
+
+func (v *validator) shopStatus() {
+	s := v.c.ShopStatus
+	for _, k := range sortedKeys(s.Map) {
+		key := "shop_status.map." + joinKey(k)
+		if strings.TrimSpace(k) == "" {
+			v.fail(key, "want an amoCRM status id or name as the key")
+		}
+		if s.Map[k] <= 0 {
+			v.fail(key, "want a shop status id above zero, got %d", s.Map[k])
+		}
+	}
+	if !s.Enabled {
+		return
+	}
+	if !v.c.Orders.Enabled {
+		v.fail("shop_status.enabled", "needs orders.enabled: only orders the connector sent follow their deals")
+	}
+	if len(s.Map) > 0 {
+		return
+	}
+	// An empty map is orders.status_map read backwards, which must then
+	// give one shop status per amoCRM status.
+	shop := map[string][]string{}
+	for _, k := range sortedKeys(v.c.Orders.StatusMap) {
+		ref := v.c.Orders.StatusMap[k].String()
+		shop[ref] = append(shop[ref], k)
+	}
+	for _, ref := range sortedKeys(shop) {
+		if ids := shop[ref]; len(ids) > 1 {
+			v.fail("shop_status.map", "empty, so it is orders.status_map read backwards, where %q is the amoCRM status of shop statuses %s: say which one it moves an order to",
+				ref, strings.Join(ids, " and "))
 		}
 	}
 }

@@ -36,6 +36,10 @@ func TestValidateErrors(t *testing.T) {
 		{"log level", "[log]\nlevel = \"trace\"\n", `config.toml:8: log.level: want one of "debug", "info", "warn", "error", got "trace"`},
 		{"log format", "[log]\nformat = \"xml\"\n", `log.format: want one of "auto", "text", "json", got "xml"`},
 		{"metrics", "[metrics]\nlisten = \"9464\"\n", `config.toml:8: metrics.listen: want host:port`},
+		{"shop status map value", "[shop_status]\nmap = { \"Оплачен\" = 0 }\n", `config.toml:8: shop_status.map."Оплачен": want a shop status id above zero, got 0`},
+		{"shop status without orders", "[orders]\nenabled = false\n[shop_status]\nenabled = true\n", `config.toml:10: shop_status.enabled: needs orders.enabled`},
+		{"shop status ambiguous inverse", "[orders.status_map]\n\"2\" = \"Оплачен\"\n\"3\" = 142\n\"5\" = \"Оплачен\"\n[shop_status]\nenabled = true\n",
+			`config.toml:11: shop_status.map: empty, so it is orders.status_map read backwards, where "Оплачен" is the amoCRM status of shop statuses 2 and 5`},
 		{"negative id", "default_responsible_user_id = -3\n", `amocrm.default_responsible_user_id: want an id above zero or a name, got -3`},
 	}
 	for _, tc := range tests {
@@ -130,5 +134,30 @@ func TestCheckTablePrefix(t *testing.T) {
 		if err := CheckTablePrefix(p); err == nil {
 			t.Errorf("%q: got ok, want an error", p)
 		}
+	}
+}
+
+func TestValidateShopStatusMap(t *testing.T) {
+	ambiguous := "[orders.status_map]\n\"2\" = \"Оплачен\"\n\"3\" = \"Оплачен\"\n\"4\" = 143\n"
+	tests := []struct {
+		name, doc string
+		ok        bool
+	}{
+		{"inverse of orders.status_map", "[orders.status_map]\n\"2\" = \"Оплачен\"\n\"3\" = 142\n[shop_status]\nenabled = true\n", true},
+		{"ambiguous inverse", ambiguous + "[shop_status]\nenabled = true\n", false},
+		{"ambiguous inverse, off", ambiguous + "[shop_status]\nenabled = false\n", true},
+		{"ambiguous inverse, map given", ambiguous + "[shop_status]\nenabled = true\nmap = { \"Оплачен\" = 2, \"143\" = 4 }\n", true},
+		{"many amoCRM statuses to one shop status", "[shop_status]\nenabled = true\nmap = { \"Оплачен\" = 2, \"142\" = 2 }\n", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parse([]byte(minimal+tc.doc), "config.toml", noEnv)
+			if err != nil {
+				t.Fatalf("parse: %v", err)
+			}
+			if err := c.Validate(); (err == nil) != tc.ok {
+				t.Errorf("got %v, want ok=%t", err, tc.ok)
+			}
+		})
 	}
 }

@@ -1,8 +1,9 @@
 // Package modx reads a MODX database and its shop (miniShop2 on MODX 2,
 // MiniShop3 on MODX 3): orders, status logs, FormIt forms, users, settings
 // and the old amoCRM extra's link tables. Both shops give the same records,
-// so nothing downstream knows which one they came from. It never writes to
-// MODX's tables. Every query names its columns and is built from the
+// so nothing downstream knows which one they came from. Its one write to
+// MODX's own tables is an order's status (statuswrite.go), made only with
+// [shop_status] on. Every query names its columns and is built from the
 // detected schema, because real shops differ (three miniShop2 generations,
 // MiniShop3's renamed tables and columns, custom and missing columns,
 // prefixes without "_").
@@ -47,7 +48,7 @@ type Options struct {
 	QueryTimeout time.Duration
 }
 
-// DB is a read-only connection to one MODX database.
+// DB is a connection to one MODX database.
 type DB struct {
 	sql      *sqlx.DB
 	prefix   string

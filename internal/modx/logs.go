@@ -101,11 +101,11 @@ func (db *DB) OrderStatuses(ctx context.Context) ([]OrderStatus, error) {
 	n := s.names
 	st := func(col, fallback string) string { return s.col(n.statuses, "s", col, fallback) }
 	q := "SELECT s.id, " + st("name", "''") + ", " + st(n.rank, "0") + ", " + st("final", "0") + ", " +
-		st("active", "1") + " FROM " + db.table(n.statuses) + " s ORDER BY 3, s.id"
+		st("fixed", "0") + ", " + st("active", "1") + " FROM " + db.table(n.statuses) + " s ORDER BY 3, s.id"
 	var out []OrderStatus
 	err = db.each(ctx, "read order statuses", q, nil, func(rows *sql.Rows) error {
 		var st OrderStatus
-		err := rows.Scan(&st.ID, &st.Name, &st.Rank, &st.Final, &st.Active)
+		err := rows.Scan(&st.ID, &st.Name, &st.Rank, &st.Final, &st.Fixed, &st.Active)
 		st.Name = statusName(st.Name)
 		out = append(out, st)
 		return err

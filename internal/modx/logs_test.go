@@ -73,10 +73,13 @@ func TestOrderStatuses(t *testing.T) {
 		ids   []int64 // by rank (position)
 		names []string
 		final []bool
+		fixed []bool
 	}{
-		{modxtest.Gen4x, []int64{5, 1, 2, 3, 4}, []string{"Черновик", "Новый", "Оплачен", "Отправлен", "Отменён"}, []bool{false, false, false, true, true}},
+		{modxtest.Gen4x, []int64{5, 1, 2, 3, 4}, []string{"Черновик", "Новый", "Оплачен", "Отправлен", "Отменён"},
+			[]bool{false, false, false, true, true}, []bool{false, true, true, true, true}},
 		// MiniShop3 1.x stores lexicon keys as names; the manager shows these.
-		{modxtest.GenMS3, []int64{1, 2, 3, 4, 5}, []string{"Черновик", "Новый", "Оплачен", "Отправлен", "Отменен"}, []bool{false, false, false, true, true}},
+		{modxtest.GenMS3, []int64{1, 2, 3, 4, 5}, []string{"Черновик", "Новый", "Оплачен", "Отправлен", "Отменен"},
+			[]bool{false, false, false, true, true}, []bool{false, true, true, true, true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.gen, func(t *testing.T) {
@@ -85,12 +88,13 @@ func TestOrderStatuses(t *testing.T) {
 				ids   []int64
 				names []string
 				final []bool
+				fixed []bool
 			)
 			for _, s := range must(db.OrderStatuses(context.Background()))(t) {
-				ids, names, final = append(ids, s.ID), append(names, s.Name), append(final, s.Final)
+				ids, names, final, fixed = append(ids, s.ID), append(names, s.Name), append(final, s.Final), append(fixed, s.Fixed)
 			}
-			if !reflect.DeepEqual(ids, tt.ids) || !reflect.DeepEqual(names, tt.names) || !reflect.DeepEqual(final, tt.final) {
-				t.Errorf("got ids %v names %v final %v, want %v %v %v", ids, names, final, tt.ids, tt.names, tt.final)
+			if !reflect.DeepEqual(ids, tt.ids) || !reflect.DeepEqual(names, tt.names) || !reflect.DeepEqual(final, tt.final) || !reflect.DeepEqual(fixed, tt.fixed) {
+				t.Errorf("got ids %v names %v final %v fixed %v, want %v %v %v %v", ids, names, final, fixed, tt.ids, tt.names, tt.final, tt.fixed)
 			}
 		})
 	}

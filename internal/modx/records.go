@@ -174,11 +174,13 @@ type Form struct {
 // OrderStatus is an ms2_order_statuses (ms3_order_statuses) row; Rank is
 // MiniShop3's position.
 type OrderStatus struct {
-	ID     int64
-	Name   string
-	Rank   int64
-	Final  bool
-	Active bool
+	ID   int64
+	Name string
+	Rank int64
+	// Final: the shop lets an order leave it for no other status; Fixed:
+	// only for one of a higher rank (changeOrderStatus' rules).
+	Final, Fixed bool
+	Active       bool
 }
 
 // OldLink is a row of the old extra's amocrm_leads / amocrm_users tables:

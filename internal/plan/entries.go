@@ -222,21 +222,29 @@ func valuesText(vs []amocrm.FieldValue) string {
 	return strings.Join(parts, ", ")
 }
 
-func (n names) pipeline(id int64) string {
+func (n names) pipeline(id int64) string { return PipelineName(n.meta.Pipelines, id) }
+
+func (n names) status(pipelineID, id int64) string {
+	return StatusName(n.meta.Pipelines, pipelineID, id)
+}
+
+// PipelineName is a pipeline's name, else its id; "" for none (0).
+func PipelineName(ps []amocrm.Pipeline, id int64) string {
 	if id == 0 {
 		return ""
 	}
-	if pl := FindPipeline(n.meta.Pipelines, id); pl != nil {
+	if pl := FindPipeline(ps, id); pl != nil {
 		return pl.Name
 	}
 	return strconv.FormatInt(id, 10)
 }
 
-func (n names) status(pipelineID, id int64) string {
+// StatusName is a status's name in its pipeline, else its id; "" for none.
+func StatusName(ps []amocrm.Pipeline, pipelineID, id int64) string {
 	if id == 0 {
 		return ""
 	}
-	if pl := FindPipeline(n.meta.Pipelines, pipelineID); pl != nil {
+	if pl := FindPipeline(ps, pipelineID); pl != nil {
 		for _, st := range pl.Statuses() {
 			if st.ID == id {
 				return st.Name

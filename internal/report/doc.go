@@ -17,14 +17,15 @@
 //	  "schema_version": 1,          // bumped on any incompatible change
 //	  "entries": [
 //	    {
-//	      "source": "orders",       // orders, order_logs, forms, users
-//	      "kind": "lead",           // lead, contact, status_move, note, field, pipeline
+//	      "source": "orders",       // orders, order_logs, forms, users, shop_status
+//	      "kind": "lead",           // lead, contact, status_move, order_status, note, field, pipeline
 //	      "source_id": 2311,        // order, form or user id; 0 for fields and pipelines
 //	      "key": "order:2311",
 //	      "action": "update",       // create, update, unchanged, skip, fail
 //	      "amo_id": 1000043,        // existing amoCRM id; 0 when there is none yet
 //	      "title": "Заказ с сайта 2311/1",
-//	      "reason": "...",          // skip and fail only; absent otherwise
+//	      "reason": "...",          // why: a skip's or failure's cause, the deal move an order_status
+//	                                // update follows, a note on an unchanged entity; else absent
 //	      "changes": [              // absent when there are none
 //	        {"field": "price", "old": "1990", "new": "2490"}  // old is "" for a create
 //	      ]

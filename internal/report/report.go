@@ -27,8 +27,8 @@ var actions = [...]Action{Create, Update, Unchanged, Skip, Fail}
 // Entry is the plan for one amoCRM entity. The JSON tags are the schema
 // documented in doc.go.
 type Entry struct {
-	Source   string   `json:"source"`    // "orders", "order_logs", "forms", "users"
-	Kind     string   `json:"kind"`      // "lead", "contact", "field", "pipeline", "status_move", "note"
+	Source   string   `json:"source"`    // "orders", "order_logs", "forms", "users", "shop_status"
+	Kind     string   `json:"kind"`      // "lead", "contact", "field", "pipeline", "status_move", "order_status", "note"
 	SourceID int64    `json:"source_id"` // order/form/user id; 0 for account-level things like fields
 	Key      string   `json:"key"`       // "order:123", "field:goods"
 	Action   Action   `json:"action"`

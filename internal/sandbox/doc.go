@@ -115,6 +115,52 @@
 //	   long? (`-block-after-429`, `-block-for`.)
 //	§8 16. Which enum does amoCRM record for a PHONE/EMAIL value without one?
 //
+// # Events
+//
+// Every status or pipeline change of a lead made through PATCH
+// /api/v4/leads is recorded as a lead_status_changed event (creates are
+// not status changes), so tests move deals the way a manager would and the
+// connector reads the moves back as it would from amoCRM. What the sandbox
+// follows, with its source:
+//
+//   - GET /api/v4/events lists the account's events; page, limit (at most
+//     100: "Максимум – 100"), with; filter[id] (string or array),
+//     filter[created_at] (a timestamp: events created after it; or
+//     filter[created_at][from] and [to]), filter[created_by],
+//     filter[entity], filter[entity_id], filter[type]; 200, or 204 when no
+//     event matches [amocrm.ru/developers/content/crm_platform/events-and-notes,
+//     "Список событий"; amocrm.ru/developers/content/api/events, the v2 page,
+//     for the 204]. The official SDK sends type, entity and entity_id as
+//     comma-joined strings and created_at as an int or a from/to range
+//     [amocrm-api-php src/AmoCRM/Filters/EventsFilter.php buildFilter];
+//     filter[entity_id] needs exactly one filter[entity] [a third-party
+//     client "verified against live amoCRM API": glama.ai cAIborg-ai/amocrm-mcp
+//     amocrm_mcp/tools/analytics.py]. filter[value_before] and
+//     filter[value_after] (leads_statuses, responsible_user_id, ...)
+//     [developers.kommo.com/reference/events-filtration] are refused by the
+//     sandbox, as any filter it does not implement.
+//   - An event is id (a string such as "01pz58t6p04vxyd3mvvmwtnk4y"), type,
+//     entity_id, entity_type, created_by, created_at (Unix seconds),
+//     value_after, value_before, account_id, and _embedded.entity
+//     [amocrm-api-php src/AmoCRM/Models/EventModel.php fromArray]. For
+//     lead_status_changed both values are [{"lead_status": {"id": status,
+//     "pipeline_id": pipeline}}] [Kommo connector description "для смены
+//     этапа lead_status {id, pipeline_id}", glama.ai com.nova-kommo events_get;
+//     a public client's fixture of the same shape; the official page's example
+//     could not be read here, so this rests on third parties].
+//   - Not documented, so taken strictly: the order of the list (the sandbox
+//     answers newest second first, as amoCRM's own event feed shows it, but
+//     within a second oldest first, so the first event seen of a deal is not
+//     its last move; the connector depends on no order, and reads a deal
+//     moved twice in one second back from amoCRM); whether the created_at bounds are
+//     inclusive (the sandbox includes them; the connector re-reads an
+//     overlap, so neither reading loses an event); when an event becomes
+//     listable (at once here; the overlap covers a lag); and created_by of a
+//     change made through the API (the token's user here; the connector tells
+//     its own moves by the status it recorded, never by author).
+//   - The events filters belong to the events method, not to the filters
+//     alpha of §7 16, so `-filters-ignored` leaves them honoured [inference].
+//
 // A seed file (`-seed F.json`) has the shape of Seed:
 //
 //	{"account": {"id": 1, "name": "Shop", "subdomain": "shop", "current_user_id": 9},

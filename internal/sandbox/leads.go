@@ -189,6 +189,7 @@ func (s *Server) applyLead(cl checkedLead, patch bool) *LeadState {
 	}
 	setIf(&l.Price, cl.in.Price)
 	setIf(&l.LossReasonID, cl.in.LossReasonID)
+	fromPipeline, from := l.PipelineID, l.StatusID
 	l.PipelineID = cl.pipelineID
 	if l.StatusID != cl.statusID {
 		l.StatusID = cl.statusID
@@ -196,6 +197,9 @@ func (s *Server) applyLead(cl checkedLead, patch bool) *LeadState {
 		if l.StatusID == StatusWon || l.StatusID == StatusLost {
 			l.ClosedAt = s.now()
 		}
+	}
+	if patch && (l.PipelineID != fromPipeline || l.StatusID != from) {
+		s.statusChanged(l, fromPipeline, from)
 	}
 	setIf(&l.ClosedAt, cl.in.ClosedAt)
 	for _, c := range cl.contacts {

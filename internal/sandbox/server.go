@@ -157,6 +157,8 @@ func (s *Server) routes() {
 	api("POST /api/v4/leads/notes", s.handleNotes)
 	api("POST /api/v4/leads/{id}/notes", s.handleNotes)
 	api("POST /api/v4/leads/unsorted/forms", s.handleUnsortedForms)
+	api("GET /api/v4/events", s.handleEvents)
+	api("GET /api/v4/events/{id}", s.handleEvent)
 	m.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, "Not Found", "Route not found")
 	}))

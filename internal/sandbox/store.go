@@ -169,11 +169,12 @@ const (
 	seqNote     = "note"
 	seqTag      = "tag"
 	seqUnsorted = "unsorted"
+	seqEvent    = "event"
 )
 
 var seqStart = map[string]int64{
 	seqPipeline: 1101, seqStatus: 21001, seqField: 700101, seqEnum: 810001,
-	seqLead: 30000001, seqContact: 40000001, seqNote: 50000001, seqTag: 60001, seqUnsorted: 1,
+	seqLead: 30000001, seqContact: 40000001, seqNote: 50000001, seqTag: 60001, seqUnsorted: 1, seqEvent: 1,
 }
 
 // state is everything the sandbox persists. Tokens and codes are kept as
@@ -187,7 +188,8 @@ type state struct {
 	Contacts  []ContactState           `json:"contacts"`
 	Notes     []NoteState              `json:"notes"`
 	Unsorted  []UnsortedState          `json:"unsorted"`
-	Tags      map[string]int64         `json:"tags"` // "leads:name" -> id
+	Events    []Event                  `json:"events"` // oldest first
+	Tags      map[string]int64         `json:"tags"`   // "leads:name" -> id
 	Tokens    map[string]tokenRecord   `json:"tokens"`
 	Codes     map[string]codeRecord    `json:"codes"`
 	Secret    []byte                   `json:"secret"` // signs the JWT access tokens

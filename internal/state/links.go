@@ -27,20 +27,35 @@ const linkColumns = `kind, source_id, amo_id, hash, updated_at`
 // ids without a link are absent from the map.
 func (s *Store) Links(ctx context.Context, kind string, ids []int64) (map[int64]Link, error) {
 	out := make(map[int64]Link, len(ids))
+	err := s.linksIn(ctx, kind, "source_id", ids, func(l Link) { out[l.SourceID] = l })
+	return out, err
+}
+
+// LinksByAmoIDs returns the links of kind pointing at the amoCRM entities
+// amoIDs, by amoCRM id; an entity several records are linked to has them
+// all, by source id. Ids nothing points at are absent.
+func (s *Store) LinksByAmoIDs(ctx context.Context, kind string, amoIDs []int64) (map[int64][]Link, error) {
+	out := make(map[int64][]Link, len(amoIDs))
+	err := s.linksIn(ctx, kind, "amo_id", amoIDs, func(l Link) { out[l.AmoID] = append(out[l.AmoID], l) })
+	return out, err
+}
+
+// linksIn reads the links of kind whose column is one of ids, by source id.
+func (s *Store) linksIn(ctx context.Context, kind, column string, ids []int64, add func(Link)) error {
 	for chunk := range slices.Chunk(ids, inChunk) {
-		query, args, err := sqlx.In(s.q(`SELECT `+linkColumns+` FROM {{prefix}}links WHERE kind = ? AND source_id IN (?)`), kind, chunk)
+		query, args, err := sqlx.In(s.q(`SELECT `+linkColumns+` FROM {{prefix}}links WHERE kind = ? AND `+column+` IN (?) ORDER BY source_id`), kind, chunk)
 		if err != nil {
-			return nil, fmt.Errorf("read %s links: %w", kind, err)
+			return fmt.Errorf("read %s links: %w", kind, err)
 		}
 		var links []Link
 		if err := s.db.SelectContext(ctx, &links, query, args...); err != nil {
-			return nil, fmt.Errorf("read %s links: %w", kind, err)
+			return fmt.Errorf("read %s links: %w", kind, err)
 		}
 		for _, l := range links {
-			out[l.SourceID] = l
+			add(l)
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // LinkByAmoID returns the link of kind pointing at the amoCRM entity amoID.

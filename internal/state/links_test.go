@@ -72,6 +72,31 @@ func TestLinks(t *testing.T) {
 	}
 }
 
+func TestLinksByAmoIDs(t *testing.T) {
+	s, _ := newStore(t)
+	commit(t, s, func(tx *state.Tx) error {
+		return tx.PutLinks([]state.Link{
+			{Kind: "order", SourceID: 3, AmoID: 9001, Hash: hash(1)},
+			{Kind: "order", SourceID: 1, AmoID: 9001, Hash: hash(2)}, // two orders, one deal
+			{Kind: "order", SourceID: 2, AmoID: 9002, Hash: hash(3)},
+			{Kind: "form", SourceID: 4, AmoID: 9003, Hash: hash(4)},
+		})
+	})
+	got, err := s.LinksByAmoIDs(context.Background(), "order", []int64{9001, 9002, 9003, 9004})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sources := map[int64][]int64{}
+	for amo, ls := range got {
+		for _, l := range ls {
+			sources[amo] = append(sources[amo], l.SourceID)
+		}
+	}
+	if want := map[int64][]int64{9001: {1, 3}, 9002: {2}}; fmt.Sprint(sources) != fmt.Sprint(want) {
+		t.Errorf("orders by deal: got %v, want %v", sources, want)
+	}
+}
+
 // More ids than one IN list holds, written in more than one INSERT.
 func TestLinks_ManyIDs(t *testing.T) {
 	s, _ := newStore(t)

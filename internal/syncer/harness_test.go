@@ -121,7 +121,7 @@ func (h *harness) changeStatus(id, status int64) {
 
 // syncer wires a syncer the way `run` does; faults are set on the sandbox.
 func (h *harness) syncer() *syncer.Syncer {
-	return syncer.New(h.cfg, h.source, h.site.Client, h.store, syncer.Options{Logger: h.site.Logger(), Requests: h.site.Requests})
+	return syncer.New(h.cfg, h.source, h.site.Client, h.store, syncer.Options{Logger: h.site.Logger(), Requests: h.site.Requests, Shop: h.source})
 }
 
 // pass runs one pass and fails the test on error.

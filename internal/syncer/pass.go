@@ -112,9 +112,9 @@ func (r *Result) Summary() string {
 func (s *Syncer) newPass(ctx context.Context, opts PassOptions) (*pass, error) {
 	for _, o := range opts.Only {
 		switch o {
-		case SourceOrders, SourceForms, SourceUsers:
+		case SourceOrders, SourceForms, SourceUsers, SourceShopStatus:
 		default:
-			return nil, fmt.Errorf("-only: unknown source %q: want orders, forms or users", o)
+			return nil, fmt.Errorf("-only: unknown source %q: want orders, forms, users or shop_status", o)
 		}
 	}
 	p := &pass{
@@ -166,7 +166,20 @@ func (p *pass) selected(source string) bool {
 // entities it counts without listing.
 func (p *pass) record(pl *plan.Plan, w plan.Writes) error {
 	p.result.Parked += len(w.Parked)
-	for _, e := range pl.Entries(&p.meta) {
+	if err := p.entries(pl.Entries(&p.meta)); err != nil {
+		return err
+	}
+	for kind, byAction := range pl.Counted {
+		for a, n := range byAction {
+			p.counted(kind, a, n)
+		}
+	}
+	return nil
+}
+
+// entries counts entries and streams them to the report.
+func (p *pass) entries(es []report.Entry) error {
+	for _, e := range es {
 		p.count(p.result.Counts, e.Kind, e.Action, 1)
 		if !p.opts.DryRun {
 			p.syncer.metrics.Written(e.Kind, metricResult[e.Action], 1)
@@ -177,16 +190,16 @@ func (p *pass) record(pl *plan.Plan, w plan.Writes) error {
 			}
 		}
 	}
-	for kind, byAction := range pl.Counted {
-		for a, n := range byAction {
-			p.count(p.result.Counts, kind, a, n)
-			p.count(p.result.Unlisted, kind, a, n)
-			if !p.opts.DryRun {
-				p.syncer.metrics.Written(kind, metricResult[a], n)
-			}
-		}
-	}
 	return nil
+}
+
+// counted adds n entities of kind with action that are not listed.
+func (p *pass) counted(kind string, a report.Action, n int) {
+	p.count(p.result.Counts, kind, a, n)
+	p.count(p.result.Unlisted, kind, a, n)
+	if !p.opts.DryRun {
+		p.syncer.metrics.Written(kind, metricResult[a], n)
+	}
 }
 
 func (p *pass) count(into map[string]map[report.Action]int, kind string, a report.Action, n int) {

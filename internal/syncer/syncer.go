@@ -3,7 +3,9 @@
 // plan them (package plan) against our links and the live account, apply
 // the plan to amoCRM, report it, and commit links, failures and watermarks
 // together. A dry run simulates the apply instead and commits to memory, so
-// it renders exactly the plan the real run would apply.
+// it renders exactly the plan the real run would apply. With [shop_status]
+// on, a last source goes the other way (shopstatus.go): deals a manager
+// moved in amoCRM move their orders in the shop.
 package syncer
 
 import (
@@ -74,6 +76,7 @@ type CRM interface {
 	CreateComplexLeads(ctx context.Context, leads []amocrm.Lead) ([]amocrm.ComplexResult, error)
 	AddLeadNotes(ctx context.Context, notes []amocrm.Note) ([]amocrm.Note, error)
 	CreateUnsortedForms(ctx context.Context, forms []amocrm.UnsortedForm) ([]amocrm.UnsortedResult, error)
+	LeadStatusEvents(ctx context.Context, from, to int64, fn func([]amocrm.Event) error) error
 }
 
 // Metrics receives what a pass did; *metrics.Metrics satisfies it and a nil
@@ -93,6 +96,7 @@ type Syncer struct {
 	src      Source
 	crm      CRM
 	store    *state.Store
+	shop     ShopWriter
 	log      *slog.Logger
 	metrics  Metrics
 	now      func() time.Time
@@ -110,11 +114,13 @@ type Options struct {
 	// Requests returns how many amoCRM requests were made so far (the
 	// client's count), for the pass summary; nil leaves it 0.
 	Requests func() int
+	// Shop writes order statuses for shop_status; nil: shop_status cannot run.
+	Shop ShopWriter
 }
 
 // New returns a Syncer.
 func New(cfg *config.Config, src Source, crm CRM, store *state.Store, opts Options) *Syncer {
-	s := &Syncer{cfg: cfg, src: src, crm: crm, store: store, log: opts.Logger, metrics: opts.Metrics, now: opts.Now, requests: opts.Requests}
+	s := &Syncer{cfg: cfg, src: src, crm: crm, store: store, shop: opts.Shop, log: opts.Logger, metrics: opts.Metrics, now: opts.Now, requests: opts.Requests}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -140,8 +146,8 @@ func (noMetrics) SetParked(string, int)            {}
 
 // PassOptions select what one pass does.
 type PassOptions struct {
-	// Only lists the sources to run ("orders", "forms", "users"); empty runs
-	// every enabled one. order_logs run with orders.
+	// Only lists the sources to run ("orders", "forms", "users",
+	// "shop_status"); empty runs every enabled one. order_logs run with orders.
 	Only []string
 	// DryRun plans and reports without writing to amoCRM or to the state.
 	DryRun bool
@@ -184,6 +190,10 @@ func (s *Syncer) Pass(ctx context.Context, opts PassOptions) (*Result, error) {
 		{SourceOrders, s.cfg.Orders.Enabled && p.selected(SourceOrders), s.syncOrders},
 		{SourceForms, s.cfg.Forms.Enabled && p.selected(SourceForms), s.syncForms},
 		{SourceUsers, s.cfg.Users.Enabled && p.selected(SourceUsers), s.syncUsers},
+		{SourceShopStatus, s.shopStatusOn(p), s.syncShopStatus},
+	}
+	if err := s.resumeShopWrites(ctx, p); err != nil { // before any source reads the shop's logs
+		return p.finish(), fmt.Errorf("%s: %w", SourceShopStatus, err)
 	}
 	for _, r := range runs {
 		if !r.on {

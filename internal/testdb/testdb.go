@@ -78,6 +78,53 @@ func New(t testing.TB) (*sqlx.DB, string) {
 	return db, dsn
 }
 
+// User creates a MySQL user holding only grants, each "PRIVILEGES ON
+// object" with {{db}} standing for the database of dsn, and returns dsn as
+// that user. The user is dropped when the test ends. In a database-level
+// grant ({{db}}.*) the name's _ is escaped, as a GRANT reads it as a
+// wildcard there; table grants take names literally.
+func User(t testing.TB, dsn string, grants ...string) string {
+	t.Helper()
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatalf("parse dsn: %v", err)
+	}
+	admin, err := sqlx.Open("mysql", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	user, password := "mxamo_u_"+randomSuffix(), randomSuffix()
+	account := "'" + user + "'@'%'"
+	if _, err := admin.Exec("CREATE USER " + account + " IDENTIFIED BY '" + password + "'"); err != nil {
+		t.Fatalf("create user: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := dropUser(dsn, account); err != nil {
+			t.Errorf("drop user %s: %v", user, err)
+		}
+	})
+	for _, g := range grants {
+		g = strings.ReplaceAll(g, "{{db}}.*", "`"+strings.ReplaceAll(cfg.DBName, "_", `\_`)+"`.*")
+		stmt := "GRANT " + strings.ReplaceAll(g, "{{db}}", "`"+cfg.DBName+"`") + " TO " + account
+		if _, err := admin.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	cfg.User, cfg.Passwd = user, password
+	return cfg.FormatDSN()
+}
+
+func dropUser(dsn, account string) error {
+	admin, err := sqlx.Open("mysql", dsn)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	_, err = admin.Exec("DROP USER IF EXISTS " + account)
+	return err
+}
+
 // Exec runs statements (separated by ";\n") and fails the test on error.
 func Exec(t testing.TB, db *sqlx.DB, script string) {
 	t.Helper()

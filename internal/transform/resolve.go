@@ -176,6 +176,27 @@ func (p *pipeline) targets() []string {
 	return names
 }
 
+// statusInEach resolves ref in every pipeline that has it, by pipeline id:
+// a status named in the config applies in whatever pipeline a deal is in.
+// A ref no pipeline has is an error.
+func (a *account) statusInEach(ref config.IDRef) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	for _, p := range a.pipelines {
+		s, err := p.status(ref)
+		if errors.Is(err, errNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[p.id] = s
+	}
+	if len(out) == 0 {
+		return nil, notFound("status", ref, "any pipeline", a.statusNames())
+	}
+	return out, nil
+}
+
 // firstOpen is the first status a new deal may take: not unsorted, not closed.
 func (p *pipeline) firstOpen() int64 {
 	for _, s := range p.statuses {

@@ -101,8 +101,9 @@ type Mapper struct {
 	defStatus      int64
 	defResponsible int64
 	rules          []rule
-	statusMap      map[int64]map[int64]int64 // pipeline -> ms2 status -> amoCRM status (orders.status_map)
-	siteStatusMap  map[int64]int64           // ms2 status -> status of the site pipeline, by name
+	statusMap      map[int64]map[int64]int64   // pipeline -> ms2 status -> amoCRM status (orders.status_map)
+	siteStatusMap  map[int64]int64             // ms2 status -> status of the site pipeline, by name
+	shopStatus     map[int64]map[int64][]int64 // pipeline -> amoCRM status -> shop statuses (shop_status)
 
 	orderFields   []leadField
 	orderKeyField *amocrm.CustomField
@@ -137,6 +138,7 @@ func NewMapper(cfg *config.Config, meta Meta) (*Mapper, error) {
 		m.resolveDefaults,
 		m.resolveRules,
 		m.resolveStatusMap,
+		m.resolveShopStatus,
 		m.resolveOrderFields,
 		m.resolveContacts,
 		m.resolveForms,
@@ -212,23 +214,15 @@ func (m *Mapper) resolveStatusMap() error {
 		if err != nil || id <= 0 {
 			return fmt.Errorf("%s: the key must be a miniShop2 status id", key)
 		}
-		found := false
-		for _, p := range m.acc.pipelines {
-			s, err := p.status(ref)
-			if errors.Is(err, errNotFound) {
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("%s: %w", key, err)
-			}
-			if m.statusMap[p.id] == nil {
-				m.statusMap[p.id] = make(map[int64]int64)
-			}
-			m.statusMap[p.id][id] = s
-			found = true
+		in, err := m.acc.statusInEach(ref)
+		if err != nil {
+			return fmt.Errorf("%s: %w", key, err)
 		}
-		if !found {
-			return fmt.Errorf("%s: %w", key, notFound("status", ref, "any pipeline", m.acc.statusNames()))
+		for p, s := range in {
+			if m.statusMap[p] == nil {
+				m.statusMap[p] = make(map[int64]int64)
+			}
+			m.statusMap[p][id] = s
 		}
 	}
 	return nil

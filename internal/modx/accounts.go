@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -26,28 +27,49 @@ import (
 // groups on MODX 2 and 3.
 var userGroupClasses = []string{"modUserGroup", `MODX\Revolution\modUserGroup`}
 
+// accountFacts are what markAccounts learns about one user.
+type accountFacts struct {
+	manager           bool
+	receivers, phones int
+}
+
 // markAccounts sets Manager, Receivers and Phones on users, the customers
-// behind orders' user_id.
+// behind orders' user_id. Facts are counted once a pass per user (ResetCaches).
 func (db *DB) markAccounts(ctx context.Context, s *Schema, users []Customer) error {
 	if len(users) == 0 {
 		return nil
 	}
-	ids := make([]int64, len(users))
-	for i, u := range users {
-		ids[i] = u.ID
+	db.mu.Lock()
+	var ids []int64
+	for _, u := range users {
+		if _, ok := db.accounts[u.ID]; !ok && !slices.Contains(ids, u.ID) {
+			ids = append(ids, u.ID)
+		}
 	}
-	managers, err := db.managers(ctx, s, ids)
-	if err != nil {
-		return err
+	db.mu.Unlock()
+	if len(ids) > 0 {
+		managers, err := db.managers(ctx, s, ids)
+		if err != nil {
+			return err
+		}
+		spread, err := db.orderSpread(ctx, s, ids)
+		if err != nil {
+			return err
+		}
+		db.mu.Lock()
+		if db.accounts == nil {
+			db.accounts = map[int64]accountFacts{}
+		}
+		for _, id := range ids {
+			db.accounts[id] = accountFacts{manager: managers[id], receivers: spread[id][0], phones: spread[id][1]}
+		}
+		db.mu.Unlock()
 	}
-	spread, err := db.orderSpread(ctx, s, ids)
-	if err != nil {
-		return err
-	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
 	for i := range users {
-		u := &users[i]
-		u.Manager = managers[u.ID]
-		u.Receivers, u.Phones = spread[u.ID][0], spread[u.ID][1]
+		f := db.accounts[users[i].ID]
+		users[i].Manager, users[i].Receivers, users[i].Phones = f.manager, f.receivers, f.phones
 	}
 	return nil
 }

@@ -29,7 +29,7 @@ func benchmarkLoadOrders(b *testing.B, o modxtest.Options) {
 	db := open(b, dsn, modx.Options{Prefix: o.Prefix})
 	b.ResetTimer()
 	for b.Loop() {
-		db.ResetCategories()
+		db.ResetCaches()
 		n := 0
 		for after := int64(0); ; {
 			headers, err := db.OrderHeaders(ctx, after, 500)

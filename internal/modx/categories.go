@@ -10,11 +10,11 @@ import (
 // did; it also stops a corrupt cycle.
 const maxAncestry = 10
 
-// ResetCategories forgets the cached site_content parents; call it at the
+// ResetCaches forgets the cached site_content parents and account facts; call it at the
 // start of a pass so moved resources are seen again.
-func (db *DB) ResetCategories() {
+func (db *DB) ResetCaches() {
 	db.mu.Lock()
-	db.parents = nil
+	db.parents, db.accounts = nil, nil
 	db.mu.Unlock()
 }
 

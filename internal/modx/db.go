@@ -60,6 +60,10 @@ type DB struct {
 	mu      sync.Mutex
 	schema  *Schema
 	parents map[int64]int64 // site_content id -> parent, see categories.go
+	// accounts are the account facts of users already looked at in this
+	// pass (accounts.go): a shared account or a manager with many orders
+	// would otherwise be counted again for every page of orders.
+	accounts map[int64]accountFacts
 }
 
 var prefixPattern = regexp.MustCompile(`^[A-Za-z0-9_]*$`)

@@ -141,7 +141,7 @@ func (s *Syncer) newPass(ctx context.Context, opts PassOptions) (*pass, error) {
 	if opts.DryRun {
 		p.dry = newOverlay()
 	}
-	s.src.ResetCategories() // the category tree may have changed since the last pass
+	s.src.ResetCaches() // the category tree and accounts may have changed since the last pass
 	if err := s.loadMeta(ctx, p); err != nil {
 		return nil, err
 	}

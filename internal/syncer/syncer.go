@@ -35,7 +35,7 @@ const (
 type Source interface {
 	Detect(ctx context.Context) (*modx.Schema, error)
 	Now(ctx context.Context) (time.Time, error)
-	ResetCategories()
+	ResetCaches()
 	Site(ctx context.Context) (modx.SiteFacts, error)
 	MaxIDs(ctx context.Context) (modx.Cursors, error)
 	FirstIDsSince(ctx context.Context, t time.Time) (modx.Cursors, error)

@@ -10,8 +10,9 @@ import (
 // did; it also stops a corrupt cycle.
 const maxAncestry = 10
 
-// ResetCaches forgets the cached site_content parents and account facts; call it at the
-// start of a pass so moved resources are seen again.
+// ResetCaches forgets the cached site_content parents and account facts;
+// call it at the start of a pass so moved resources and accounts' new
+// orders are seen again.
 func (db *DB) ResetCaches() {
 	db.mu.Lock()
 	db.parents, db.accounts = nil, nil

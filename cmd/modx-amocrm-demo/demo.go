@@ -266,7 +266,11 @@ func (d *demo) sync(ctx context.Context, title string) error {
 	}
 	fmt.Fprintln(d.out, "sync:", res.Summary())
 	if res.Parked > 0 {
-		fmt.Fprintf(d.out, "%d records were parked with a reason (`modx-amocrm failed` lists them)\n", res.Parked)
+		noun := "records were"
+		if res.Parked == 1 {
+			noun = "record was"
+		}
+		fmt.Fprintf(d.out, "%d %s parked with a reason (`modx-amocrm failed` lists them)\n", res.Parked, noun)
 	}
 	return nil
 }

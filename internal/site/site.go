@@ -111,6 +111,11 @@ func (s *Site) OpenShop(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("open MODX database: %w", err)
 	}
+	if z := shop.Zone(); z.Guessed {
+		// An hour's error in every order time otherwise goes unnoticed
+		// by anyone who does not run check.
+		s.Logger().Warn("shop times are read in a guessed zone; set modx.timezone", "zone", z.Location.String(), "guess", z.Source)
+	}
 	s.Shop = shop
 	return nil
 }

@@ -1,7 +1,10 @@
 package site_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,5 +160,38 @@ func TestTokenNameAndLock(t *testing.T) {
 	}
 	if want := "modx-amocrm:shop:amocrm_sync_:https://example.amocrm.ru"; l.Name != want {
 		t.Errorf("lock name %q, want %q", l.Name, want)
+	}
+}
+
+// TestGuessedZoneIsLogged: with modx.timezone and date_timezone empty and
+// no guest checkout to measure, every command that opens the shop warns
+// that its times are read in a guessed zone; a named zone draws nothing.
+func TestGuessedZoneIsLogged(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		shop modxtest.Options
+		warn bool
+	}{
+		{"date_timezone set", modxtest.Options{Prefix: "modx_"}, false},
+		{"nothing names the zone", modxtest.Options{Prefix: "modx_", PHPTimezone: "Europe/Moscow"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, dsn := testdb.New(t)
+			if err := modxtest.Create(context.Background(), db, tc.shop); err != nil {
+				t.Fatal(err)
+			}
+			cfg := config.Default()
+			cfg.MODX.DSN = dsn
+			var log bytes.Buffer
+			s := site.New(&cfg, site.Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
+			t.Cleanup(func() { s.Close() })
+			if err := s.OpenShop(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Contains(log.String(), `level=WARN msg="shop times are read in a guessed zone; set modx.timezone"`)
+			if got != tc.warn {
+				t.Errorf("warned %v, want %v; log:\n%s", got, tc.warn, log.String())
+			}
+		})
 	}
 }

@@ -13,12 +13,13 @@ import (
 // Entries renders the plan, with whatever outcomes it holds, as report
 // entries: fields, contacts, deals, incoming leads, then parked and skipped
 // records. Names come from meta, never bare ids; made-up ids of a dry run
-// show as 0 ("none yet").
-func (p *Plan) Entries(meta *transform.Meta) []report.Entry {
+// show as 0 ("none yet"). w is p.Writes(), which the caller commits too:
+// its parked records fail their entries.
+func (p *Plan) Entries(meta *transform.Meta, w Writes) []report.Entry {
 	n := names{meta}
 	var out []report.Entry
 	parked := map[int64]string{}
-	for _, pk := range p.Writes().Parked {
+	for _, pk := range w.Parked {
 		parked[pk.Record.ID] = pk.Reason
 	}
 	if p.Pipeline != nil {

@@ -217,7 +217,7 @@ func TestEntriesUseNames(t *testing.T) {
 	p.Simulate(func() func() int64 { n := int64(0); return func() int64 { n--; return n } }())
 
 	var fields []string
-	for _, e := range p.Entries(meta) {
+	for _, e := range p.Entries(meta, p.Writes()) {
 		if e.AmoID < 0 {
 			t.Errorf("%s shows a made-up id %d", e.Key, e.AmoID)
 		}
@@ -279,7 +279,7 @@ func TestRepairsAreReported(t *testing.T) {
 	o.Deal.Contact.Notes = []string{"name: invalid UTF-8 replaced"}
 	p := planOrders(t, mapper{}, o)
 	reasons := map[string]string{}
-	for _, e := range p.Entries(&transform.Meta{}) {
+	for _, e := range p.Entries(&transform.Meta{}, p.Writes()) {
 		reasons[e.Kind] = e.Reason
 	}
 	if got, want := reasons["lead"], `repaired: field "goods": cut to 10000 characters`; got != want {

@@ -15,7 +15,7 @@ func (s *Syncer) estimateBacklog(ctx context.Context, p *pass, sources ...string
 		return fmt.Errorf("estimate the backlog: %w", err)
 	}
 	for _, src := range sources {
-		n := int(max(cursorOf(cur, src)-p.marks[src], 0))
+		n := int(max(cur.Of(src)-p.marks[src], 0))
 		p.total += n
 		s.metrics.SetBacklog(src, n)
 	}

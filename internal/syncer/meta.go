@@ -173,10 +173,8 @@ func (s *Syncer) sitePipeline(ctx context.Context, p *pass, site modx.SiteFacts)
 	}
 	if step.Action == report.Create && p.dry != nil {
 		// Plan as if it existed, so the report shows where deals would go.
-		p.meta.Pipelines = append(p.meta.Pipelines, plannedPipeline(step))
 		step.ID = p.dry.nextID()
-		p.meta.Pipelines[len(p.meta.Pipelines)-1].ID = step.ID
-		fixPipelineIDs(&p.meta.Pipelines[len(p.meta.Pipelines)-1])
+		p.meta.Pipelines = append(p.meta.Pipelines, plannedPipeline(step))
 	}
 	if p.dry == nil {
 		if err := s.applyPipeline(ctx, p, step); err != nil {
@@ -258,29 +256,25 @@ func DecideSitePipeline(ctx context.Context, store *state.Store, pipelines []amo
 	return step, nil
 }
 
-// plannedPipeline is the pipeline a dry run would create, with the system
-// statuses amoCRM adds.
+// plannedPipeline is the pipeline a dry run would create under step.ID (a
+// made-up negative id), with the system statuses amoCRM adds; its statuses
+// get made-up ids below it, keeping amoCRM's fixed 142 and 143.
 func plannedPipeline(step *plan.Pipeline) amocrm.Pipeline {
-	statuses := []amocrm.Status{{Name: "Неразобранное", Type: amocrm.StatusTypeUnsorted}}
+	status := func(i int, st amocrm.Status) amocrm.Status {
+		st.PipelineID = step.ID
+		if st.ID == 0 {
+			st.ID = step.ID*1_000_000 - int64(i)
+		}
+		return st
+	}
+	statuses := []amocrm.Status{status(0, amocrm.Status{Name: "Неразобранное", Type: amocrm.StatusTypeUnsorted})}
 	for i, n := range step.Statuses {
-		statuses = append(statuses, amocrm.Status{Name: n, Sort: int64(10 * (i + 1))})
+		statuses = append(statuses, status(i+1, amocrm.Status{Name: n, Sort: int64(10 * (i + 1))}))
 	}
 	statuses = append(statuses,
-		amocrm.Status{ID: amocrm.StatusWon, Name: "Успешно реализовано"},
-		amocrm.Status{ID: amocrm.StatusLost, Name: "Закрыто и не реализовано"})
-	return amocrm.Pipeline{Name: step.Name, Sort: 100, Embedded: &amocrm.PipelineEmbedded{Statuses: statuses}}
-}
-
-// fixPipelineIDs gives a planned pipeline's statuses made-up negative ids
-// below its own, keeping amoCRM's fixed 142 and 143.
-func fixPipelineIDs(pl *amocrm.Pipeline) {
-	for i := range pl.Embedded.Statuses {
-		st := &pl.Embedded.Statuses[i]
-		st.PipelineID = pl.ID
-		if st.ID != amocrm.StatusWon && st.ID != amocrm.StatusLost {
-			st.ID = pl.ID*1_000_000 - int64(i)
-		}
-	}
+		status(0, amocrm.Status{ID: amocrm.StatusWon, Name: "Успешно реализовано"}),
+		status(0, amocrm.Status{ID: amocrm.StatusLost, Name: "Закрыто и не реализовано"}))
+	return amocrm.Pipeline{ID: step.ID, Name: step.Name, Sort: 100, Embedded: &amocrm.PipelineEmbedded{Statuses: statuses}}
 }
 
 // sendableStatuses are the miniShop2 statuses a deal can be in: active ones.

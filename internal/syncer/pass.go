@@ -166,7 +166,7 @@ func (p *pass) selected(source string) bool {
 // entities it counts without listing.
 func (p *pass) record(pl *plan.Plan, w plan.Writes) error {
 	p.result.Parked += len(w.Parked)
-	if err := p.entries(pl.Entries(&p.meta)); err != nil {
+	if err := p.entries(pl.Entries(&p.meta, w)); err != nil {
 		return err
 	}
 	for kind, byAction := range pl.Counted {

@@ -44,7 +44,7 @@ func (s *Syncer) initWatermarks(ctx context.Context, p *pass, sources ...string)
 	}
 	var baseline *userBaseline
 	for _, src := range missing {
-		p.marks[src] = cursorOf(cur, src)
+		p.marks[src] = cur.Of(src)
 		s.log.Info("starting source", "source", src, "start", start, "after_id", p.marks[src])
 		if src == SourceUsers && start != "all" && p.marks[src] > 0 {
 			baseline = &userBaseline{upto: p.marks[src]}
@@ -89,20 +89,6 @@ func (s *Syncer) startCursors(ctx context.Context, start string) (modx.Cursors, 
 	// FirstIDsSince gives the first id to send; the watermark is the one before.
 	return modx.Cursors{Orders: max(first.Orders-1, 0), OrderLogs: max(first.OrderLogs-1, 0),
 		Forms: max(first.Forms-1, 0), Users: max(first.Users-1, 0)}, nil
-}
-
-func cursorOf(c modx.Cursors, source string) int64 {
-	switch source {
-	case SourceOrders:
-		return c.Orders
-	case SourceOrderLogs:
-		return c.OrderLogs
-	case SourceForms:
-		return c.Forms
-	case SourceUsers:
-		return c.Users
-	}
-	return 0
 }
 
 // importOldLinks takes over the old extra's links (amocrm_leads: order ->

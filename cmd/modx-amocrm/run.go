@@ -68,7 +68,7 @@ func runRun(ctx context.Context, io IO, args []string) error {
 		return fmt.Errorf("log: %w", err)
 	}
 	warnExposedSecrets(cfg, log)
-	s, err := site.Open(ctx, cfg, site.Options{Logger: log, Metrics: metrics.New(currentVersion())})
+	s, err := site.Open(ctx, cfg, site.Options{Logger: log, Metrics: metrics.New(currentVersion(), currentRevision())})
 	if err != nil {
 		return err
 	}

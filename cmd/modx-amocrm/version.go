@@ -16,9 +16,8 @@ func runVersion(ctx context.Context, io IO, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	info, _ := debug.ReadBuildInfo()
 	build := runtime.Version() + ", " + runtime.GOOS + "/" + runtime.GOARCH
-	if rev := revision(info); rev != "" {
+	if rev := currentRevision(); rev != "" {
 		build = "revision " + rev + ", " + build
 	}
 	fmt.Fprintf(io.Stdout, "modx-amocrm %s (%s)\n", currentVersion(), build)
@@ -30,6 +29,12 @@ func runVersion(ctx context.Context, io IO, args []string) error {
 func currentVersion() string {
 	info, _ := debug.ReadBuildInfo()
 	return binaryVersion(version, info)
+}
+
+// currentRevision is the commit this binary was built from, or "".
+func currentRevision() string {
+	info, _ := debug.ReadBuildInfo()
+	return revision(info)
 }
 
 // binaryVersion is the version the binary reports: the stamped one, else

@@ -6,7 +6,7 @@
 package metrics
 
 import (
-	"runtime/debug"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -42,8 +42,9 @@ type Metrics struct {
 }
 
 // New registers the metrics, the Go runtime and process collectors and
-// modx_amocrm_build_info{version,revision,goversion} on a new registry.
-func New(version string) *Metrics {
+// modx_amocrm_build_info{version,revision,goversion} on a new registry;
+// an empty revision (a build outside a git checkout) shows as "unknown".
+func New(version, revision string) *Metrics {
 	const ns = "modx_amocrm"
 	m := &Metrics{
 		registry: prometheus.NewRegistry(),
@@ -83,10 +84,12 @@ func New(version string) *Metrics {
 		leader: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns,
 			Name: "leader", Help: "1 while this instance holds the site's lock and may write."}),
 	}
-	revision, goVersion := buildInfo()
+	if revision == "" {
+		revision = "unknown"
+	}
 	info := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "build_info",
 		Help:        "Build of the running binary; always 1.",
-		ConstLabels: prometheus.Labels{"version": version, "revision": revision, "goversion": goVersion}})
+		ConstLabels: prometheus.Labels{"version": version, "revision": revision, "goversion": runtime.Version()}})
 	info.Set(1)
 	m.registry.MustRegister(
 		m.lastSuccess, m.passes, m.passDuration, m.rowsRead, m.written, m.parked, m.backlog,
@@ -109,20 +112,6 @@ func New(version string) *Metrics {
 		}
 	}
 	return m
-}
-
-func buildInfo() (revision, goVersion string) {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown", "unknown"
-	}
-	revision = "unknown"
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" {
-			revision = s.Value
-		}
-	}
-	return revision, bi.GoVersion
 }
 
 // Registry is the registry the metrics live on, for tests and extra collectors.

@@ -46,7 +46,7 @@ func get(t *testing.T, url string) (int, string) {
 }
 
 func TestScrape(t *testing.T) {
-	m := New("1.2.3")
+	m := New("1.2.3", "abc123")
 	at := time.Unix(1_700_000_000, 0)
 	m.PassDone("orders", true, at)
 	m.PassDone("forms", false, at)
@@ -89,7 +89,7 @@ func TestScrape(t *testing.T) {
 		`modx_amocrm_token_expiry_timestamp_seconds 1.7000864e+09`,
 		`modx_amocrm_leader 1`,
 		`modx_amocrm_build_info{goversion="go`,
-		`version="1.2.3"} 1`,
+		`revision="abc123",version="1.2.3"} 1`,
 		`go_goroutines `,
 	}
 	for _, w := range want {
@@ -110,7 +110,7 @@ func TestHealthz(t *testing.T) {
 		}
 		return nil
 	}
-	url := serve(t, New("test"), health) + "/healthz"
+	url := serve(t, New("test", ""), health) + "/healthz"
 
 	if code, body := get(t, url); code != http.StatusOK || body != "ok\n" {
 		t.Errorf("healthy: got %d %q, want 200 \"ok\\n\"", code, body)
@@ -122,7 +122,7 @@ func TestHealthz(t *testing.T) {
 }
 
 func TestServeBadAddress(t *testing.T) {
-	if err := New("test").Serve(context.Background(), "127.0.0.1:notaport", nil); err == nil {
+	if err := New("test", "").Serve(context.Background(), "127.0.0.1:notaport", nil); err == nil {
 		t.Error("Serve on a bad address: got nil error, want one")
 	}
 }

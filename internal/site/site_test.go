@@ -85,7 +85,7 @@ func TestMaxAttempts(t *testing.T) {
 // TestRequestsAndMetrics: every amoCRM request the client makes is counted
 // for the summary and observed by the metrics.
 func TestRequestsAndMetrics(t *testing.T) {
-	m := metrics.New("test")
+	m := metrics.New("test", "")
 	s := open(t, newConfig(t), site.Options{Metrics: m})
 	if _, err := s.Client.Account(context.Background()); err != nil {
 		t.Fatal(err)

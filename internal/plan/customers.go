@@ -8,26 +8,20 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
 
-// PhoneKey and EmailKey build match keys from raw values; "" when the value
-// does not normalise to anything usable.
-func PhoneKey(raw string) string {
+// phoneKey and emailKey build match keys from a live contact's raw values;
+// "" when the value does not normalise to anything usable.
+func phoneKey(raw string) string {
 	if n := transform.NormalizePhone(raw); n != "" {
 		return transform.PhoneKeyPrefix + n
 	}
 	return ""
 }
 
-func EmailKey(raw string) string {
+func emailKey(raw string) string {
 	if n := transform.NormalizeEmail(raw); n != "" {
 		return transform.EmailKeyPrefix + n
 	}
 	return ""
-}
-
-// KeyValue is the part of a key after its prefix: what a search is asked for.
-func KeyValue(key string) string {
-	_, v, _ := strings.Cut(key, ":")
-	return v
 }
 
 func isPhoneKey(k string) bool { return strings.HasPrefix(k, transform.PhoneKeyPrefix) }
@@ -44,9 +38,9 @@ func ContactKeys(c amocrm.Contact) []string {
 			var k string
 			switch f.FieldCode {
 			case "PHONE":
-				k = PhoneKey(s)
+				k = phoneKey(s)
 			case "EMAIL":
-				k = EmailKey(s)
+				k = emailKey(s)
 			}
 			if k != "" {
 				keys = append(keys, k)

@@ -215,7 +215,7 @@ enabled = true
 
 // parseConfig reads and validates the demo's config text.
 func parseConfig(text string) (*config.Config, error) {
-	cfg, err := config.Parse([]byte(text), "demo config")
+	cfg, err := site.ParseConfig([]byte(text), "demo config")
 	if err == nil {
 		err = cfg.Validate()
 	}

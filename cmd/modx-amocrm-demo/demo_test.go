@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
 )
 
@@ -116,7 +115,7 @@ func checkKeep(t *testing.T, out string) {
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("%s: %v, mode %v; want 0600 (it holds the token)", path, err, fi.Mode())
 	}
-	cfg, err := config.Load(path)
+	cfg, err := site.LoadConfig(path)
 	if err == nil {
 		err = cfg.Validate()
 	}

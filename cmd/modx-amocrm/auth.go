@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
 )
 
@@ -85,7 +86,7 @@ func exchangeCode(ctx context.Context, s *site.Site, code string) error {
 	return err
 }
 
-func printTokenStatus(w io.Writer, account amocrm.Account, info amocrm.TokenInfo, now time.Time) error {
+func printTokenStatus(w io.Writer, account crm.Account, info amocrm.TokenInfo, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "account:\t%s (id %d, %s)\n", account.Name, account.ID, account.Subdomain)
 	fmt.Fprintf(tw, "token mode:\t%s\n", info.Mode)

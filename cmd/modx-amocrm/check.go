@@ -15,6 +15,7 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
@@ -101,7 +102,7 @@ func checkConfig(c *checkLines, configPath string) *config.Config {
 		return nil
 	}
 	c.ok("config", "%s is valid", cfg.Path())
-	if keys, mode, err := cfg.ExposedSecrets(); err == nil && len(keys) > 0 {
+	if keys, mode, err := site.ExposedSecrets(cfg); err == nil && len(keys) > 0 {
 		c.warn("config", "%s holds secrets (%s) and every user may read it (mode %04o): %s",
 			cfg.Path(), strings.Join(keys, ", "), mode, secretsAdvice)
 	}
@@ -252,11 +253,11 @@ func checkStatusMap(ctx context.Context, c *checkLines, s *site.Site) {
 }
 
 // unknownStatusKeys rejects status_map keys that are not miniShop2 status ids.
-func unknownStatusKeys(m map[string]config.IDRef, statuses []modx.OrderStatus) error {
+func unknownStatusKeys(m map[string]config.IDRef, statuses []shop.OrderStatus) error {
 	known := map[string]bool{}
 	var list []string
 	statuses = slices.Clone(statuses)
-	slices.SortFunc(statuses, func(a, b modx.OrderStatus) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(statuses, func(a, b shop.OrderStatus) int { return cmp.Compare(a.ID, b.ID) })
 	for _, st := range statuses {
 		id := strconv.FormatInt(st.ID, 10)
 		known[id] = true

@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 )
 
 // runImportSettings writes a commented config from the old amoCRM extra's
@@ -35,7 +36,7 @@ func runImportSettings(ctx context.Context, io IO, args []string) error {
 	}
 	source := config.Default()
 	source.MODX.DSN = *dsn
-	connect, err := source.MODXDSN()
+	connect, err := site.MODXDSN(&source)
 	if err != nil {
 		return usageError{"-dsn: " + err.Error()}
 	}

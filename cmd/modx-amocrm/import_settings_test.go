@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/go-sql-driver/mysql"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/jmoiron/sqlx"
 
@@ -80,7 +81,7 @@ func parseImported(t *testing.T, data []byte) *config.Config {
 	for _, s := range config.SecretSources() {
 		t.Setenv(s.Env, "")
 	}
-	cfg, err := config.Parse(data, "imported.toml")
+	cfg, err := site.ParseConfig(data, "imported.toml")
 	if err != nil {
 		t.Fatalf("parse the output: %v\n%s", err, data)
 	}

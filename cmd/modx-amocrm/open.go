@@ -22,8 +22,8 @@ import (
 // readConfig reads the config named by -config (or its default) without
 // validating it.
 func readConfig(flagValue string) (*config.Config, error) {
-	path := config.ResolvePath(flagValue)
-	cfg, err := config.Load(path)
+	path := site.ConfigPath(flagValue)
+	cfg, err := site.LoadConfig(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("no config file %s: give -config FILE, or set %s; write one with "+
 			"`modx-amocrm import-settings -dsn DSN -o FILE` (from the old extra's settings) or copy config.example.toml",
@@ -73,7 +73,7 @@ const secretsAdvice = "chmod 600 it, or move the secrets to <key>_file, MODX_AMO
 
 // warnExposedSecrets logs the warning of `check`'s secrets line for `run`.
 func warnExposedSecrets(cfg *config.Config, log *slog.Logger) {
-	if keys, mode, err := cfg.ExposedSecrets(); err == nil && len(keys) > 0 {
+	if keys, mode, err := site.ExposedSecrets(cfg); err == nil && len(keys) > 0 {
 		log.Warn("the config file holds secrets and every user may read it: "+secretsAdvice,
 			"file", cfg.Path(), "mode", fmt.Sprintf("%04o", mode), "keys", strings.Join(keys, ", "))
 	}

@@ -8,15 +8,16 @@ import (
 	"text/tabwriter"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 )
 
 // accountMeta is what `pipelines` shows: every id a config may need.
 type accountMeta struct {
-	Account       amocrm.Account       `json:"account"`
-	Pipelines     []amocrm.Pipeline    `json:"pipelines"`
-	Users         []amocrm.User        `json:"users"`
-	LeadFields    []amocrm.CustomField `json:"lead_fields"`
-	ContactFields []amocrm.CustomField `json:"contact_fields"`
+	Account       crm.Account       `json:"account"`
+	Pipelines     []crm.Pipeline    `json:"pipelines"`
+	Users         []crm.User        `json:"users"`
+	LeadFields    []crm.CustomField `json:"lead_fields"`
+	ContactFields []crm.CustomField `json:"contact_fields"`
 }
 
 // runPipelines lists pipelines, statuses, users and fields with their ids.
@@ -85,7 +86,7 @@ func printAccountMeta(w io.Writer, m accountMeta) error {
 
 	for _, section := range []struct {
 		title  string
-		fields []amocrm.CustomField
+		fields []crm.CustomField
 	}{{"LEAD FIELD", m.LeadFields}, {"CONTACT FIELD", m.ContactFields}} {
 		fmt.Fprintf(tw, "\n%s\tNAME\tTYPE\tCODE\tENUMS\n", section.title)
 		if len(section.fields) == 0 {
@@ -98,7 +99,7 @@ func printAccountMeta(w io.Writer, m accountMeta) error {
 	return tw.Flush()
 }
 
-func pipelineNote(p amocrm.Pipeline) string {
+func pipelineNote(p crm.Pipeline) string {
 	var notes []string
 	if p.IsMain {
 		notes = append(notes, "main")
@@ -109,19 +110,19 @@ func pipelineNote(p amocrm.Pipeline) string {
 	return strings.Join(notes, ", ")
 }
 
-func statusNote(st amocrm.Status) string {
+func statusNote(st crm.Status) string {
 	switch {
-	case st.ID == amocrm.StatusWon:
+	case st.ID == crm.StatusWon:
 		return "won"
-	case st.ID == amocrm.StatusLost:
+	case st.ID == crm.StatusLost:
 		return "lost"
-	case st.Type == amocrm.StatusTypeUnsorted:
+	case st.Type == crm.StatusTypeUnsorted:
 		return "unsorted"
 	}
 	return ""
 }
 
-func enumList(enums []amocrm.Enum) string {
+func enumList(enums []crm.Enum) string {
 	parts := make([]string, len(enums))
 	for i, e := range enums {
 		parts[i] = fmt.Sprintf("%d=%s", e.ID, e.Value)

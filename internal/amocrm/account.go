@@ -4,43 +4,45 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 )
 
 // Account returns the account the token belongs to; a cheap health check.
-func (c *Client) Account(ctx context.Context) (Account, error) {
-	var a Account
+func (c *Client) Account(ctx context.Context) (crm.Account, error) {
+	var a crm.Account
 	if _, err := c.do(ctx, call{class: "account", method: http.MethodGet, path: "/api/v4/account"}, &a); err != nil {
-		return Account{}, err
+		return crm.Account{}, err
 	}
 	return a, nil
 }
 
 // Users lists the account's users (managers), for responsible_user_id.
-func (c *Client) Users(ctx context.Context) ([]User, error) {
-	return listAll[User](ctx, c, "users", "/api/v4/users", "users", nil)
+func (c *Client) Users(ctx context.Context) ([]crm.User, error) {
+	return listAll[crm.User](ctx, c, "users", "/api/v4/users", "users", nil)
 }
 
 // Pipelines lists the deal pipelines with their statuses.
-func (c *Client) Pipelines(ctx context.Context) ([]Pipeline, error) {
-	return listAll[Pipeline](ctx, c, "pipelines", "/api/v4/leads/pipelines", "pipelines", nil)
+func (c *Client) Pipelines(ctx context.Context) ([]crm.Pipeline, error) {
+	return listAll[crm.Pipeline](ctx, c, "pipelines", "/api/v4/leads/pipelines", "pipelines", nil)
 }
 
 // CreatePipelines creates pipelines (with their statuses) and returns them as
 // amoCRM stored them, ids included.
-func (c *Client) CreatePipelines(ctx context.Context, pipelines []Pipeline) ([]Pipeline, error) {
-	in := withRequestIDs(pipelines, func(p *Pipeline) *string { return &p.RequestID })
-	return writeChunks[Pipeline, Pipeline](ctx, c, "pipelines", http.MethodPost, "/api/v4/leads/pipelines", "pipelines", in, c.batchSize)
+func (c *Client) CreatePipelines(ctx context.Context, pipelines []crm.Pipeline) ([]crm.Pipeline, error) {
+	in := withRequestIDs(pipelines, func(p *crm.Pipeline) *string { return &p.RequestID })
+	return writeChunks[crm.Pipeline, crm.Pipeline](ctx, c, "pipelines", http.MethodPost, "/api/v4/leads/pipelines", "pipelines", in, c.batchSize)
 }
 
 // AddStatuses adds statuses to a pipeline and returns them with their ids.
-func (c *Client) AddStatuses(ctx context.Context, pipelineID int64, statuses []Status) ([]Status, error) {
-	in := withRequestIDs(statuses, func(s *Status) *string { return &s.RequestID })
+func (c *Client) AddStatuses(ctx context.Context, pipelineID int64, statuses []crm.Status) ([]crm.Status, error) {
+	in := withRequestIDs(statuses, func(s *crm.Status) *string { return &s.RequestID })
 	path := fmt.Sprintf("/api/v4/leads/pipelines/%d/statuses", pipelineID)
-	return writeChunks[Status, Status](ctx, c, "statuses", http.MethodPost, path, "statuses", in, c.batchSize)
+	return writeChunks[crm.Status, crm.Status](ctx, c, "statuses", http.MethodPost, path, "statuses", in, c.batchSize)
 }
 
 // UpdateStatus changes the name, sort and color of st.ID in a pipeline.
-func (c *Client) UpdateStatus(ctx context.Context, pipelineID int64, st Status) (Status, error) {
+func (c *Client) UpdateStatus(ctx context.Context, pipelineID int64, st crm.Status) (crm.Status, error) {
 	// The other fields are read-only and refused in the body.
 	patch := struct {
 		Name  string `json:"name,omitempty"`
@@ -49,37 +51,37 @@ func (c *Client) UpdateStatus(ctx context.Context, pipelineID int64, st Status) 
 	}{st.Name, st.Sort, st.Color}
 	cl, err := jsonCall("statuses", http.MethodPatch, fmt.Sprintf("/api/v4/leads/pipelines/%d/statuses/%d", pipelineID, st.ID), patch)
 	if err != nil {
-		return Status{}, err
+		return crm.Status{}, err
 	}
-	var out Status
+	var out crm.Status
 	if _, err := c.do(ctx, cl, &out); err != nil {
-		return Status{}, err
+		return crm.Status{}, err
 	}
 	return out, nil
 }
 
 // LeadFields lists the custom fields of deals. Types amoCRM adds later are
 // kept as their strings.
-func (c *Client) LeadFields(ctx context.Context) ([]CustomField, error) {
-	return listAll[CustomField](ctx, c, "lead_fields", "/api/v4/leads/custom_fields", "custom_fields", nil)
+func (c *Client) LeadFields(ctx context.Context) ([]crm.CustomField, error) {
+	return listAll[crm.CustomField](ctx, c, "lead_fields", "/api/v4/leads/custom_fields", "custom_fields", nil)
 }
 
 // ContactFields lists the custom fields of contacts.
-func (c *Client) ContactFields(ctx context.Context) ([]CustomField, error) {
-	return listAll[CustomField](ctx, c, "contact_fields", "/api/v4/contacts/custom_fields", "custom_fields", nil)
+func (c *Client) ContactFields(ctx context.Context) ([]crm.CustomField, error) {
+	return listAll[crm.CustomField](ctx, c, "contact_fields", "/api/v4/contacts/custom_fields", "custom_fields", nil)
 }
 
 // CreateLeadFields creates deal fields and returns them with ids and enum ids.
-func (c *Client) CreateLeadFields(ctx context.Context, fields []CustomField) ([]CustomField, error) {
+func (c *Client) CreateLeadFields(ctx context.Context, fields []crm.CustomField) ([]crm.CustomField, error) {
 	return c.createFields(ctx, "lead_fields", "/api/v4/leads/custom_fields", fields)
 }
 
 // CreateContactFields creates contact fields and returns them with ids and enum ids.
-func (c *Client) CreateContactFields(ctx context.Context, fields []CustomField) ([]CustomField, error) {
+func (c *Client) CreateContactFields(ctx context.Context, fields []crm.CustomField) ([]crm.CustomField, error) {
 	return c.createFields(ctx, "contact_fields", "/api/v4/contacts/custom_fields", fields)
 }
 
-func (c *Client) createFields(ctx context.Context, class, path string, fields []CustomField) ([]CustomField, error) {
-	in := withRequestIDs(fields, func(f *CustomField) *string { return &f.RequestID })
-	return writeChunks[CustomField, CustomField](ctx, c, class, http.MethodPost, path, "custom_fields", in, c.batchSize)
+func (c *Client) createFields(ctx context.Context, class, path string, fields []crm.CustomField) ([]crm.CustomField, error) {
+	in := withRequestIDs(fields, func(f *crm.CustomField) *string { return &f.RequestID })
+	return writeChunks[crm.CustomField, crm.CustomField](ctx, c, class, http.MethodPost, path, "custom_fields", in, c.batchSize)
 }

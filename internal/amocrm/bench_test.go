@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 )
 
 // BenchmarkLeadsPage measures a request of the client (limiter, retry loop,
@@ -50,7 +51,7 @@ func BenchmarkLeadsPage(b *testing.B) {
 			}
 			var p struct {
 				Embedded struct {
-					Leads []amocrm.Lead `json:"leads"`
+					Leads []crm.Lead `json:"leads"`
 				} `json:"_embedded"`
 			}
 			err = json.NewDecoder(resp.Body).Decode(&p)

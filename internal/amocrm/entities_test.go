@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 )
 
 // pagedContacts serves n contacts (ids 1..n, updated at 1700000000+id),
@@ -52,7 +53,7 @@ func TestListContactsFollowsPages(t *testing.T) {
 	var queries []string
 	c := longLivedClient(t, serve(t, pagedContacts(600, &queries)), nil)
 	var got []int64
-	err := c.ListContacts(context.Background(), 1700000000, func(page []amocrm.Contact) error {
+	err := c.ListContacts(context.Background(), 1700000000, func(page []crm.Contact) error {
 		for _, ct := range page {
 			got = append(got, ct.ID)
 		}
@@ -122,7 +123,7 @@ func echoCreate(key string, sizes *[]int) http.Handler {
 func TestCreateLeadsChunksAndMapsIDs(t *testing.T) {
 	var sizes []int
 	c := longLivedClient(t, serve(t, echoCreate("leads", &sizes)), func(cfg *amocrm.Config) { cfg.BatchSize = 2 })
-	in := []amocrm.Lead{{Name: "a"}, {Name: "b", RequestID: "order-7"}, {Name: "c"}, {Name: "d"}, {Name: "e"}}
+	in := []crm.Lead{{Name: "a"}, {Name: "b", RequestID: "order-7"}, {Name: "c"}, {Name: "d"}, {Name: "e"}}
 	got, err := c.CreateLeads(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
@@ -147,17 +148,17 @@ func TestCreateLeadsChunksAndMapsIDs(t *testing.T) {
 func TestComplexLeadsAtMost50(t *testing.T) {
 	var sizes []int
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var leads []amocrm.Lead
+		var leads []crm.Lead
 		json.NewDecoder(r.Body).Decode(&leads)
 		sizes = append(sizes, len(leads))
-		var out []amocrm.ComplexResult
+		var out []crm.ComplexResult
 		for _, l := range leads {
-			out = append(out, amocrm.ComplexResult{ID: 1, ContactID: 2, RequestID: []string{l.RequestID}})
+			out = append(out, crm.ComplexResult{ID: 1, ContactID: 2, RequestID: []string{l.RequestID}})
 		}
 		json.NewEncoder(w).Encode(out)
 	})
 	c := longLivedClient(t, serve(t, h), func(cfg *amocrm.Config) { cfg.BatchSize = 250 })
-	got, err := c.CreateComplexLeads(context.Background(), make([]amocrm.Lead, 120))
+	got, err := c.CreateComplexLeads(context.Background(), make([]crm.Lead, 120))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
 )
@@ -16,7 +17,7 @@ func TestLeadStatusEvents(t *testing.T) {
 	ctx := context.Background()
 	clock := sandboxtest.NewClock()
 	_, c := sandboxLongLived(t, sandbox.Options{Now: clock.Now, RPS: -1}, func(c *amocrm.Config) { c.RateLimit = 1000 })
-	leads := make([]amocrm.Lead, 120)
+	leads := make([]crm.Lead, 120)
 	for i := range leads {
 		leads[i].Name = "Заказ"
 	}
@@ -28,19 +29,19 @@ func TestLeadStatusEvents(t *testing.T) {
 	clock.Add(time.Minute)
 	from := clock.Now().Unix()
 	for i := range created {
-		created[i] = amocrm.Lead{ID: created[i].ID, StatusID: 20005}
+		created[i] = crm.Lead{ID: created[i].ID, StatusID: 20005}
 	}
 	if err := c.UpdateLeads(ctx, created); err != nil {
 		t.Fatal(err)
 	}
 	clock.Add(time.Minute)
-	if err := c.UpdateLeads(ctx, []amocrm.Lead{{ID: created[0].ID, StatusID: sandbox.StatusWon}}); err != nil {
+	if err := c.UpdateLeads(ctx, []crm.Lead{{ID: created[0].ID, StatusID: sandbox.StatusWon}}); err != nil {
 		t.Fatal(err)
 	}
 
-	var got []amocrm.Event
+	var got []crm.Event
 	pages := 0
-	if err := c.LeadStatusEvents(ctx, from, from, func(es []amocrm.Event) error {
+	if err := c.LeadStatusEvents(ctx, from, from, func(es []crm.Event) error {
 		pages++
 		got = append(got, es...)
 		return nil
@@ -54,7 +55,7 @@ func TestLeadStatusEvents(t *testing.T) {
 	for _, e := range got {
 		before, okB := e.StatusBefore()
 		after, okA := e.StatusAfter()
-		if e.Type != amocrm.EventLeadStatusChanged || !okB || !okA || before.ID != 20002 || after.ID != 20005 ||
+		if e.Type != crm.EventLeadStatusChanged || !okB || !okA || before.ID != 20002 || after.ID != 20005 ||
 			after.PipelineID != sandbox.MainPipelineID || e.CreatedAt != from {
 			t.Fatalf("event %+v: want 20002 -> 20005 in pipeline %d at %d", e, sandbox.MainPipelineID, from)
 		}
@@ -64,7 +65,7 @@ func TestLeadStatusEvents(t *testing.T) {
 		t.Errorf("events name %d deals, want 120", len(seen))
 	}
 	n := 0
-	if err := c.LeadStatusEvents(ctx, before, from-1, func(es []amocrm.Event) error { n += len(es); return nil }); err != nil || n != 0 {
+	if err := c.LeadStatusEvents(ctx, before, from-1, func(es []crm.Event) error { n += len(es); return nil }); err != nil || n != 0 {
 		t.Errorf("window before the moves: %d events, %v; want none (204)", n, err)
 	}
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 )
 
 // LeadsByIDs fetches deals by id, with their contact ids when withContacts.
 // On an account that ignores filters it reads each id on its own (see
 // FiltersIgnored).
-func (c *Client) LeadsByIDs(ctx context.Context, ids []int64, withContacts bool) ([]Lead, error) {
+func (c *Client) LeadsByIDs(ctx context.Context, ids []int64, withContacts bool) ([]crm.Lead, error) {
 	return byIDs(ctx, c, "leads", "/api/v4/leads", "leads", ids, withContactsQuery(withContacts), leadID)
 }
 
@@ -18,7 +20,7 @@ func (c *Client) LeadsByIDs(ctx context.Context, ids []int64, withContacts bool)
 // search), with their contact ids when withContacts, and stops there. fn may
 // return ErrStopPaging to stop sooner. Deals created meanwhile are passed
 // once or not at all; none already there is passed twice.
-func (c *Client) LeadsNewestFirst(ctx context.Context, downToID int64, withContacts bool, fn func([]Lead) error) error {
+func (c *Client) LeadsNewestFirst(ctx context.Context, downToID int64, withContacts bool, fn func([]crm.Lead) error) error {
 	return newestFirst(ctx, c, "leads_newest", "/api/v4/leads", "leads", withContactsQuery(withContacts), downToID, leadID, fn)
 }
 
@@ -28,7 +30,7 @@ func (c *Client) NewestLeadID(ctx context.Context) (int64, error) {
 	return newestID(ctx, c, "leads_newest", "/api/v4/leads", "leads", leadID)
 }
 
-func leadID(l Lead) int64 { return l.ID }
+func leadID(l crm.Lead) int64 { return l.ID }
 
 func withContactsQuery(withContacts bool) url.Values {
 	if withContacts {
@@ -39,23 +41,23 @@ func withContactsQuery(withContacts bool) url.Values {
 
 // SearchLeads returns every deal matching query (full text, field values
 // included), with contact ids.
-func (c *Client) SearchLeads(ctx context.Context, query string) ([]Lead, error) {
+func (c *Client) SearchLeads(ctx context.Context, query string) ([]crm.Lead, error) {
 	q := url.Values{"query": {query}, "with": {"contacts"}}
-	return listAll[Lead](ctx, c, "leads_search", "/api/v4/leads", "leads", q)
+	return listAll[crm.Lead](ctx, c, "leads_search", "/api/v4/leads", "leads", q)
 }
 
 // CreateLeads creates deals and returns them with their ids. An empty
 // RequestID is set to the item's index. On error the deals created by the
 // earlier requests are returned with it.
-func (c *Client) CreateLeads(ctx context.Context, leads []Lead) ([]Lead, error) {
+func (c *Client) CreateLeads(ctx context.Context, leads []crm.Lead) ([]crm.Lead, error) {
 	return createItems(ctx, c, "leads", "/api/v4/leads", "leads", leads,
-		func(x *Lead) *string { return &x.RequestID }, func(x *Lead) *int64 { return &x.ID })
+		func(x *crm.Lead) *string { return &x.RequestID }, func(x *crm.Lead) *int64 { return &x.ID })
 }
 
 // UpdateLeads patches deals (each with its ID).
-func (c *Client) UpdateLeads(ctx context.Context, leads []Lead) error {
-	in := withRequestIDs(leads, func(x *Lead) *string { return &x.RequestID })
-	_, err := writeChunks[Lead, ref](ctx, c, "leads", http.MethodPatch, "/api/v4/leads", "leads", in, c.batchSize)
+func (c *Client) UpdateLeads(ctx context.Context, leads []crm.Lead) error {
+	in := withRequestIDs(leads, func(x *crm.Lead) *string { return &x.RequestID })
+	_, err := writeChunks[crm.Lead, ref](ctx, c, "leads", http.MethodPatch, "/api/v4/leads", "leads", in, c.batchSize)
 	return err
 }
 
@@ -63,9 +65,9 @@ func (c *Client) UpdateLeads(ctx context.Context, leads []Lead) error {
 // _embedded.contacts, 50 per request. Results carry the request_id of their
 // lead (an empty RequestID is set to the lead's index). On error the results
 // of the earlier requests are returned with it.
-func (c *Client) CreateComplexLeads(ctx context.Context, leads []Lead) ([]ComplexResult, error) {
-	in := withRequestIDs(leads, func(x *Lead) *string { return &x.RequestID })
-	var out []ComplexResult
+func (c *Client) CreateComplexLeads(ctx context.Context, leads []crm.Lead) ([]crm.ComplexResult, error) {
+	in := withRequestIDs(leads, func(x *crm.Lead) *string { return &x.RequestID })
+	var out []crm.ComplexResult
 	size := min(c.batchSize, complexBatchSize)
 	for start := 0; start < len(in); start += size {
 		cl, err := jsonCall("leads_complex", http.MethodPost, "/api/v4/leads/complex", in[start:min(start+size, len(in))])
@@ -73,7 +75,7 @@ func (c *Client) CreateComplexLeads(ctx context.Context, leads []Lead) ([]Comple
 			return out, err
 		}
 		cl.create = true
-		var got []ComplexResult // a plain array, not HAL
+		var got []crm.ComplexResult // a plain array, not HAL
 		if _, err := c.do(ctx, cl, &got); err != nil {
 			return out, err
 		}
@@ -83,9 +85,9 @@ func (c *Client) CreateComplexLeads(ctx context.Context, leads []Lead) ([]Comple
 }
 
 // AddLeadNotes adds notes to deals (EntityID is the deal).
-func (c *Client) AddLeadNotes(ctx context.Context, notes []Note) ([]Note, error) {
+func (c *Client) AddLeadNotes(ctx context.Context, notes []crm.Note) ([]crm.Note, error) {
 	return createItems(ctx, c, "notes", "/api/v4/leads/notes", "notes", notes,
-		func(x *Note) *string { return &x.RequestID }, func(x *Note) *int64 { return &x.ID })
+		func(x *crm.Note) *string { return &x.RequestID }, func(x *crm.Note) *int64 { return &x.ID })
 }
 
 // UnsortedResult is one created incoming lead.
@@ -99,7 +101,7 @@ type UnsortedResult struct {
 }
 
 // CreateUnsortedForms sends form submissions to the incoming leads column.
-func (c *Client) CreateUnsortedForms(ctx context.Context, forms []UnsortedForm) ([]UnsortedResult, error) {
-	in := withRequestIDs(forms, func(x *UnsortedForm) *string { return &x.RequestID })
-	return writeChunks[UnsortedForm, UnsortedResult](ctx, c, "unsorted", http.MethodPost, "/api/v4/leads/unsorted/forms", "unsorted", in, c.batchSize)
+func (c *Client) CreateUnsortedForms(ctx context.Context, forms []crm.UnsortedForm) ([]UnsortedResult, error) {
+	in := withRequestIDs(forms, func(x *crm.UnsortedForm) *string { return &x.RequestID })
+	return writeChunks[crm.UnsortedForm, UnsortedResult](ctx, c, "unsorted", http.MethodPost, "/api/v4/leads/unsorted/forms", "unsorted", in, c.batchSize)
 }

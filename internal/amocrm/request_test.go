@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 )
 
 // failThen answers the first n requests with status (and body), then ok.
@@ -119,7 +120,7 @@ func TestCreateOutcomes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h, calls := failThen(1, tt.status, "", leadsOK)
 			c := longLivedClient(t, serve(t, h), nil)
-			got, err := c.CreateLeads(context.Background(), []amocrm.Lead{{Name: "Заказ 1"}})
+			got, err := c.CreateLeads(context.Background(), []crm.Lead{{Name: "Заказ 1"}})
 			if !errors.Is(err, tt.wantErr) || calls.Load() != tt.wantCalls {
 				t.Fatalf("got err %v after %d calls, want %v after %d", err, calls.Load(), tt.wantErr, tt.wantCalls)
 			}
@@ -141,7 +142,7 @@ func TestCreateDroppedConnectionIsUnknown(t *testing.T) {
 		}
 	})
 	c := longLivedClient(t, serve(t, h), nil)
-	_, err := c.CreateContacts(context.Background(), []amocrm.Contact{{Name: "Иван"}})
+	_, err := c.CreateContacts(context.Background(), []crm.Contact{{Name: "Иван"}})
 	var unknown *amocrm.OutcomeUnknownError
 	if !errors.As(err, &unknown) || unknown.Class != "contacts" {
 		t.Fatalf("got %v, want *OutcomeUnknownError for contacts", err)
@@ -165,7 +166,7 @@ func TestCreateRetriedWhenRequestNeverLeft(t *testing.T) {
 	c := longLivedClient(t, "http://"+addr, func(cfg *amocrm.Config) {
 		cfg.OnRequest = func(amocrm.RequestInfo) { attempts.Add(1) }
 	})
-	_, err = c.CreateLeads(context.Background(), []amocrm.Lead{{Name: "x"}})
+	_, err = c.CreateLeads(context.Background(), []crm.Lead{{Name: "x"}})
 	if err == nil || errors.Is(err, amocrm.ErrOutcomeUnknown) {
 		t.Fatalf("got %v, want a plain connection error", err)
 	}
@@ -193,7 +194,7 @@ func TestTimeoutNeverHangs(t *testing.T) {
 	if _, err := c.Account(ctx); err == nil || errors.Is(err, amocrm.ErrOutcomeUnknown) {
 		t.Errorf("read: got %v, want a timeout error", err)
 	}
-	if _, err := c.CreateLeads(ctx, []amocrm.Lead{{Name: "x"}}); !errors.Is(err, amocrm.ErrOutcomeUnknown) {
+	if _, err := c.CreateLeads(ctx, []crm.Lead{{Name: "x"}}); !errors.Is(err, amocrm.ErrOutcomeUnknown) {
 		t.Errorf("create: got %v, want ErrOutcomeUnknown", err)
 	}
 }
@@ -206,7 +207,7 @@ func TestCreateCancelledInFlightIsUnknown(t *testing.T) {
 		cancel()
 		<-r.Context().Done()
 	})
-	_, err := longLivedClient(t, serve(t, h), nil).CreateLeads(ctx, []amocrm.Lead{{Name: "x"}})
+	_, err := longLivedClient(t, serve(t, h), nil).CreateLeads(ctx, []crm.Lead{{Name: "x"}})
 	if !errors.Is(err, amocrm.ErrOutcomeUnknown) || !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v, want ErrOutcomeUnknown and context.Canceled", err)
 	}
@@ -215,7 +216,7 @@ func TestCreateCancelledInFlightIsUnknown(t *testing.T) {
 func TestPatch504SplitsBatch(t *testing.T) {
 	var sizes []int
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var leads []amocrm.Lead
+		var leads []crm.Lead
 		json.NewDecoder(r.Body).Decode(&leads)
 		sizes = append(sizes, len(leads))
 		if len(leads) > 2 {
@@ -225,7 +226,7 @@ func TestPatch504SplitsBatch(t *testing.T) {
 		fmt.Fprint(w, `{"_embedded":{"leads":[]}}`)
 	})
 	c := longLivedClient(t, serve(t, h), nil)
-	leads := make([]amocrm.Lead, 8)
+	leads := make([]crm.Lead, 8)
 	for i := range leads {
 		leads[i].ID = int64(i + 1)
 	}
@@ -284,7 +285,7 @@ func TestValidationErrorsMapToItems(t *testing.T) {
 		{"errors":[{"code":"FieldMissing","path":"currency","detail":"missing"}]}],
 		"title":"Bad Request","status":400,"detail":"Request validation failed"}`
 	h, _ := failThen(1, http.StatusBadRequest, body, "")
-	_, err := longLivedClient(t, serve(t, h), nil).CreateLeads(context.Background(), []amocrm.Lead{{Name: "a"}, {Name: "b"}})
+	_, err := longLivedClient(t, serve(t, h), nil).CreateLeads(context.Background(), []crm.Lead{{Name: "a"}, {Name: "b"}})
 	var verr *amocrm.ValidationError
 	if !errors.As(err, &verr) {
 		t.Fatalf("got %v, want *ValidationError", err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
 )
@@ -294,7 +295,7 @@ func TestSandboxTooFastIsAbsorbed(t *testing.T) {
 func TestSandboxDroppedCreateIsUnknown(t *testing.T) {
 	srv, c := sandboxLongLived(t, sandbox.Options{}, nil)
 	srv.SetFaults(sandbox.Faults{DropAfterWrite: 1})
-	_, err := c.CreateLeads(context.Background(), []amocrm.Lead{{Name: "Заказ с сайта 1042"}})
+	_, err := c.CreateLeads(context.Background(), []crm.Lead{{Name: "Заказ с сайта 1042"}})
 	if !errors.Is(err, amocrm.ErrOutcomeUnknown) {
 		t.Fatalf("got %v, want ErrOutcomeUnknown", err)
 	}
@@ -328,14 +329,14 @@ func TestSandboxFaults(t *testing.T) {
 	t.Run("5xx on creates", func(t *testing.T) {
 		srv, c := sandboxLongLived(t, noLimit, fast)
 		srv.SetFaults(sandbox.Faults{ErrorRate: 1})
-		_, err := c.CreateContacts(ctx, []amocrm.Contact{{Name: "Иван"}})
+		_, err := c.CreateContacts(ctx, []crm.Contact{{Name: "Иван"}})
 		if !errors.Is(err, amocrm.ErrOutcomeUnknown) {
 			t.Fatalf("got %v, want ErrOutcomeUnknown", err)
 		}
 	})
 	t.Run("504 on big batches", func(t *testing.T) {
 		srv, c := sandboxLongLived(t, noLimit, fast)
-		leads := make([]amocrm.Lead, 40)
+		leads := make([]crm.Lead, 40)
 		for i := range leads {
 			leads[i].Name = "deal"
 		}
@@ -366,7 +367,7 @@ func TestSandboxFaults(t *testing.T) {
 		if _, err := c.Account(ctx); err == nil {
 			t.Error("read: got nil error")
 		}
-		if _, err := c.CreateLeads(ctx, []amocrm.Lead{{Name: "x"}}); !errors.Is(err, amocrm.ErrOutcomeUnknown) {
+		if _, err := c.CreateLeads(ctx, []crm.Lead{{Name: "x"}}); !errors.Is(err, amocrm.ErrOutcomeUnknown) {
 			t.Errorf("create: got %v, want ErrOutcomeUnknown", err)
 		}
 	})
@@ -400,9 +401,9 @@ func TestSandboxEntities(t *testing.T) {
 		t.Fatalf("Users: %d, %v; want 3", len(users), err)
 	}
 
-	fields, err := c.CreateLeadFields(ctx, []amocrm.CustomField{
+	fields, err := c.CreateLeadFields(ctx, []crm.CustomField{
 		{Name: "Номер заказа", Type: "text", Code: "ORDER_NUM"},
-		{Name: "Доставка", Type: "select", Enums: []amocrm.Enum{{Value: "Курьер"}, {Value: "Самовывоз"}}},
+		{Name: "Доставка", Type: "select", Enums: []crm.Enum{{Value: "Курьер"}, {Value: "Самовывоз"}}},
 	})
 	if err != nil || len(fields) != 2 || fields[0].ID == 0 || len(fields[1].Enums) != 2 || fields[1].Enums[0].ID == 0 {
 		t.Fatalf("CreateLeadFields = %+v, %v; want ids and enum ids", fields, err)
@@ -410,20 +411,20 @@ func TestSandboxEntities(t *testing.T) {
 	if got, err := c.LeadFields(ctx); err != nil || len(got) != 2 {
 		t.Errorf("LeadFields: %d, %v; want 2", len(got), err)
 	}
-	if got, err := c.CreateContactFields(ctx, []amocrm.CustomField{{Name: "Город", Type: "text"}}); err != nil || len(got) != 1 {
+	if got, err := c.CreateContactFields(ctx, []crm.CustomField{{Name: "Город", Type: "text"}}); err != nil || len(got) != 1 {
 		t.Errorf("CreateContactFields: %+v, %v", got, err)
 	}
 	if got, err := c.ContactFields(ctx); err != nil || len(got) != 4 {
 		t.Errorf("ContactFields: %d, %v; want PHONE, EMAIL, POSITION and the new one", len(got), err)
 	}
 
-	pipes, err := c.CreatePipelines(ctx, []amocrm.Pipeline{{Name: "Сайт", Embedded: &amocrm.PipelineEmbedded{
-		Statuses: []amocrm.Status{{Name: "Новый", Sort: 10}}}}})
+	pipes, err := c.CreatePipelines(ctx, []crm.Pipeline{{Name: "Сайт", Embedded: &crm.PipelineEmbedded{
+		Statuses: []crm.Status{{Name: "Новый", Sort: 10}}}}})
 	if err != nil || len(pipes) != 1 || pipes[0].ID == 0 {
 		t.Fatalf("CreatePipelines = %+v, %v", pipes, err)
 	}
 	pid := pipes[0].ID
-	added, err := c.AddStatuses(ctx, pid, []amocrm.Status{{Name: "Оплачен", Sort: 20}})
+	added, err := c.AddStatuses(ctx, pid, []crm.Status{{Name: "Оплачен", Sort: 20}})
 	if err != nil || len(added) != 1 || added[0].ID == 0 {
 		t.Fatalf("AddStatuses = %+v, %v", added, err)
 	}
@@ -432,8 +433,8 @@ func TestSandboxEntities(t *testing.T) {
 		t.Errorf("UpdateStatus = %+v, %v", st, err)
 	}
 
-	contacts, err := c.CreateContacts(ctx, []amocrm.Contact{{Name: "Иван Петров", CustomFieldsValues: []amocrm.CustomFieldValues{
-		{FieldCode: "PHONE", Values: []amocrm.FieldValue{{Value: "+79991234567", EnumCode: "WORK"}}}}}})
+	contacts, err := c.CreateContacts(ctx, []crm.Contact{{Name: "Иван Петров", CustomFieldsValues: []crm.CustomFieldValues{
+		{FieldCode: "PHONE", Values: []crm.FieldValue{{Value: "+79991234567", EnumCode: "WORK"}}}}}})
 	if err != nil || len(contacts) != 1 || contacts[0].ID == 0 {
 		t.Fatalf("CreateContacts = %+v, %v", contacts, err)
 	}
@@ -448,8 +449,8 @@ func TestSandboxEntities(t *testing.T) {
 		t.Errorf("SearchContacts by phone: %d, %v; want 1", len(got), err)
 	}
 
-	leads, err := c.CreateLeads(ctx, []amocrm.Lead{{Name: "Заказ 1", PipelineID: pid,
-		Embedded: &amocrm.LeadEmbedded{Contacts: []amocrm.Contact{{ID: contacts[0].ID}}}}})
+	leads, err := c.CreateLeads(ctx, []crm.Lead{{Name: "Заказ 1", PipelineID: pid,
+		Embedded: &crm.LeadEmbedded{Contacts: []crm.Contact{{ID: contacts[0].ID}}}}})
 	if err != nil || len(leads) != 1 {
 		t.Fatalf("CreateLeads = %+v, %v", leads, err)
 	}
@@ -460,20 +461,20 @@ func TestSandboxEntities(t *testing.T) {
 	if got[0].Embedded.Contacts[0].ID != contacts[0].ID {
 		t.Errorf("lead contact = %d, want %d", got[0].Embedded.Contacts[0].ID, contacts[0].ID)
 	}
-	notes, err := c.AddLeadNotes(ctx, []amocrm.Note{{EntityID: leads[0].ID, NoteType: "common", Params: []byte(`{"text":"Товары: 2"}`)}})
+	notes, err := c.AddLeadNotes(ctx, []crm.Note{{EntityID: leads[0].ID, NoteType: "common", Params: []byte(`{"text":"Товары: 2"}`)}})
 	if err != nil || len(notes) != 1 || notes[0].ID == 0 {
 		t.Errorf("AddLeadNotes = %+v, %v", notes, err)
 	}
 
-	complex, err := c.CreateComplexLeads(ctx, []amocrm.Lead{{Name: "Заказ 2", Embedded: &amocrm.LeadEmbedded{
-		Contacts: []amocrm.Contact{{Name: "Мария"}}}}})
+	complex, err := c.CreateComplexLeads(ctx, []crm.Lead{{Name: "Заказ 2", Embedded: &crm.LeadEmbedded{
+		Contacts: []crm.Contact{{Name: "Мария"}}}}})
 	if err != nil || len(complex) != 1 || complex[0].ID == 0 || complex[0].ContactID == 0 {
 		t.Errorf("CreateComplexLeads = %+v, %v", complex, err)
 	}
 
-	unsorted, err := c.CreateUnsortedForms(ctx, []amocrm.UnsortedForm{{SourceName: "Сайт", SourceUID: "form-45",
-		Metadata: amocrm.FormMeta{FormID: "callback", FormName: "Обратный звонок", FormPage: "https://shop.example/", FormSentAt: 1700000000},
-		Embedded: amocrm.UnsortedEmbedded{Leads: []amocrm.Lead{{Name: "Звонок"}}, Contacts: []amocrm.Contact{{Name: "Олег"}}}}})
+	unsorted, err := c.CreateUnsortedForms(ctx, []crm.UnsortedForm{{SourceName: "Сайт", SourceUID: "form-45",
+		Metadata: crm.FormMeta{FormID: "callback", FormName: "Обратный звонок", FormPage: "https://shop.example/", FormSentAt: 1700000000},
+		Embedded: crm.UnsortedEmbedded{Leads: []crm.Lead{{Name: "Звонок"}}, Contacts: []crm.Contact{{Name: "Олег"}}}}})
 	if err != nil || len(unsorted) != 1 || unsorted[0].UID == "" {
 		t.Errorf("CreateUnsortedForms = %+v, %v", unsorted, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
 )
@@ -34,15 +35,15 @@ func strictSandbox(t *testing.T, modes sandbox.Modes, mod func(*amocrm.Config)) 
 
 func isGet(r sandbox.RequestLog) bool { return r.Method == http.MethodGet }
 
-func named(prefix string, n int) []amocrm.Contact {
-	out := make([]amocrm.Contact, n)
+func named(prefix string, n int) []crm.Contact {
+	out := make([]crm.Contact, n)
 	for i := range out {
 		out[i].Name = fmt.Sprintf("%s %d", prefix, i)
 	}
 	return out
 }
 
-func contactIDs(cs []amocrm.Contact) []int64 {
+func contactIDs(cs []crm.Contact) []int64 {
 	out := make([]int64, len(cs))
 	for i, c := range cs {
 		out[i] = c.ID
@@ -105,8 +106,8 @@ func TestStrictFiltersIgnoredLeadsByIDs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	leads, err := c.CreateLeads(ctx, []amocrm.Lead{{Name: "Заказ 1"},
-		{Name: "Заказ 2", Embedded: &amocrm.LeadEmbedded{Contacts: []amocrm.Contact{{ID: contacts[0].ID}}}}, {Name: "Заказ 3"}})
+	leads, err := c.CreateLeads(ctx, []crm.Lead{{Name: "Заказ 1"},
+		{Name: "Заказ 2", Embedded: &crm.LeadEmbedded{Contacts: []crm.Contact{{ID: contacts[0].ID}}}}, {Name: "Заказ 3"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,8 +138,8 @@ func TestStrictContactsChangedSince(t *testing.T) {
 			since := clock.Now().Unix()
 			want := contactIDs(fresh)
 
-			var asc []amocrm.Contact
-			if err := c.ListContacts(ctx, since, func(p []amocrm.Contact) error { asc = append(asc, p...); return nil }); err != nil {
+			var asc []crm.Contact
+			if err := c.ListContacts(ctx, since, func(p []crm.Contact) error { asc = append(asc, p...); return nil }); err != nil {
 				t.Fatal(err)
 			}
 			if got := contactIDs(asc); !slices.Equal(got, want) {
@@ -146,8 +147,8 @@ func TestStrictContactsChangedSince(t *testing.T) {
 			}
 
 			srv.ResetRequests()
-			var desc []amocrm.Contact
-			if err := c.ContactsChangedSince(ctx, since, func(p []amocrm.Contact) error { desc = append(desc, p...); return nil }); err != nil {
+			var desc []crm.Contact
+			if err := c.ContactsChangedSince(ctx, since, func(p []crm.Contact) error { desc = append(desc, p...); return nil }); err != nil {
 				t.Fatal(err)
 			}
 			if len(desc) != 2 || desc[0].ID != want[1] || desc[1].ID != want[0] {
@@ -171,15 +172,15 @@ func TestStrictReconcileNewestFirst(t *testing.T) {
 	if id, err := c.NewestLeadID(ctx); err != nil || id != 0 {
 		t.Fatalf("NewestLeadID of an empty account = %d, %v; want 0", id, err)
 	}
-	fields, err := c.CreateLeadFields(ctx, []amocrm.CustomField{{Name: "Номер заказа", Type: "text", Code: "ORDER_NO"}})
+	fields, err := c.CreateLeadFields(ctx, []crm.CustomField{{Name: "Номер заказа", Type: "text", Code: "ORDER_NO"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	order := func(n int) amocrm.Lead {
-		return amocrm.Lead{Name: fmt.Sprintf("Заказ с сайта %d", n), CustomFieldsValues: []amocrm.CustomFieldValues{
-			{FieldID: fields[0].ID, Values: []amocrm.FieldValue{{Value: fmt.Sprintf("form:%d", n)}}}}}
+	order := func(n int) crm.Lead {
+		return crm.Lead{Name: fmt.Sprintf("Заказ с сайта %d", n), CustomFieldsValues: []crm.CustomFieldValues{
+			{FieldID: fields[0].ID, Values: []crm.FieldValue{{Value: fmt.Sprintf("form:%d", n)}}}}}
 	}
-	old := make([]amocrm.Lead, 300)
+	old := make([]crm.Lead, 300)
 	for i := range old {
 		old[i] = order(i)
 	}
@@ -191,7 +192,7 @@ func TestStrictReconcileNewestFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.SetFaults(sandbox.Faults{DropAfterWrite: 1})
-	if _, err := c.CreateLeads(ctx, []amocrm.Lead{order(1042)}); !errors.Is(err, amocrm.ErrOutcomeUnknown) {
+	if _, err := c.CreateLeads(ctx, []crm.Lead{order(1042)}); !errors.Is(err, amocrm.ErrOutcomeUnknown) {
 		t.Fatalf("dropped create: %v, want ErrOutcomeUnknown", err)
 	}
 	for _, q := range []string{"form:1042", "1042"} {
@@ -200,8 +201,8 @@ func TestStrictReconcileNewestFirst(t *testing.T) {
 		}
 	}
 	srv.ResetRequests()
-	var got []amocrm.Lead
-	err = c.LeadsNewestFirst(ctx, before, true, func(p []amocrm.Lead) error { got = append(got, p...); return nil })
+	var got []crm.Lead
+	err = c.LeadsNewestFirst(ctx, before, true, func(p []crm.Lead) error { got = append(got, p...); return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +217,7 @@ func TestStrictReconcileNewestFirst(t *testing.T) {
 func TestLeadsNewestFirstPaging(t *testing.T) {
 	ctx := context.Background()
 	srv, c, _ := strictSandbox(t, sandbox.Modes{}, nil)
-	leads := make([]amocrm.Lead, 305)
+	leads := make([]crm.Lead, 305)
 	for i := range leads {
 		leads[i].Name = fmt.Sprint(i)
 	}
@@ -228,10 +229,10 @@ func TestLeadsNewestFirstPaging(t *testing.T) {
 	srv.ResetRequests()
 	var got []int64
 	pages := 0
-	err = c.LeadsNewestFirst(ctx, downTo, false, func(p []amocrm.Lead) error {
+	err = c.LeadsNewestFirst(ctx, downTo, false, func(p []crm.Lead) error {
 		if pages++; pages == 1 {
 			// A deal created meanwhile pushes the list down a place.
-			if _, err := c.CreateLeads(ctx, []amocrm.Lead{{Name: "new"}}); err != nil {
+			if _, err := c.CreateLeads(ctx, []crm.Lead{{Name: "new"}}); err != nil {
 				return err
 			}
 		}
@@ -256,7 +257,7 @@ func TestLeadsNewestFirstPaging(t *testing.T) {
 
 	srv.ResetRequests()
 	calls := 0
-	err = c.LeadsNewestFirst(ctx, 0, false, func([]amocrm.Lead) error { calls++; return amocrm.ErrStopPaging })
+	err = c.LeadsNewestFirst(ctx, 0, false, func([]crm.Lead) error { calls++; return amocrm.ErrStopPaging })
 	if err != nil || calls != 1 || countRequests(srv, isGet) != 1 {
 		t.Errorf("ErrStopPaging: err %v, %d calls, %d requests; want nil, 1, 1", err, calls, countRequests(srv, isGet))
 	}
@@ -264,8 +265,8 @@ func TestLeadsNewestFirstPaging(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cs []amocrm.Contact
-	if err := c.ContactsNewestFirst(ctx, contacts[0].ID, func(p []amocrm.Contact) error { cs = append(cs, p...); return nil }); err != nil {
+	var cs []crm.Contact
+	if err := c.ContactsNewestFirst(ctx, contacts[0].ID, func(p []crm.Contact) error { cs = append(cs, p...); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if newest, err := c.NewestContactID(ctx); err != nil || newest != contacts[2].ID || len(cs) != 2 || cs[0].ID != contacts[2].ID {
@@ -277,15 +278,15 @@ func TestLeadsNewestFirstPaging(t *testing.T) {
 func TestStrictDuplicateControlMerged(t *testing.T) {
 	ctx := context.Background()
 	_, c, _ := strictSandbox(t, sandbox.Modes{DuplicateControl: true}, nil)
-	lead := func(name string) amocrm.Lead {
-		return amocrm.Lead{Name: name, Embedded: &amocrm.LeadEmbedded{Contacts: []amocrm.Contact{{Name: "Анна",
-			CustomFieldsValues: []amocrm.CustomFieldValues{{FieldCode: "PHONE", Values: []amocrm.FieldValue{{Value: "+79991112233"}}}}}}}}
+	lead := func(name string) crm.Lead {
+		return crm.Lead{Name: name, Embedded: &crm.LeadEmbedded{Contacts: []crm.Contact{{Name: "Анна",
+			CustomFieldsValues: []crm.CustomFieldValues{{FieldCode: "PHONE", Values: []crm.FieldValue{{Value: "+79991112233"}}}}}}}}
 	}
-	first, err := c.CreateComplexLeads(ctx, []amocrm.Lead{lead("Заказ 1")})
+	first, err := c.CreateComplexLeads(ctx, []crm.Lead{lead("Заказ 1")})
 	if err != nil || len(first) != 1 || first[0].Merged {
 		t.Fatalf("first = %+v, %v; want a new deal", first, err)
 	}
-	second, err := c.CreateComplexLeads(ctx, []amocrm.Lead{lead("Заказ 2")})
+	second, err := c.CreateComplexLeads(ctx, []crm.Lead{lead("Заказ 2")})
 	if err != nil || len(second) != 1 {
 		t.Fatal(err)
 	}
@@ -303,8 +304,8 @@ func TestStrictDuplicateControlMerged(t *testing.T) {
 func TestStrictValidationWithoutRequestID(t *testing.T) {
 	ctx := context.Background()
 	srv, c, _ := strictSandbox(t, sandbox.Modes{NoRequestID: true}, nil)
-	bad := amocrm.Contact{Name: "bad", CustomFieldsValues: []amocrm.CustomFieldValues{{FieldCode: "PHONE", Values: []amocrm.FieldValue{{Value: "+79990000000", EnumCode: "CELL"}}}}}
-	created, err := c.CreateContacts(ctx, []amocrm.Contact{{Name: "ok"}, bad})
+	bad := crm.Contact{Name: "bad", CustomFieldsValues: []crm.CustomFieldValues{{FieldCode: "PHONE", Values: []crm.FieldValue{{Value: "+79990000000", EnumCode: "CELL"}}}}}
+	created, err := c.CreateContacts(ctx, []crm.Contact{{Name: "ok"}, bad})
 	var verr *amocrm.ValidationError
 	if !errors.As(err, &verr) || amocrm.IsRetryable(err) {
 		t.Fatalf("got %v, want a *ValidationError, not retryable", err)
@@ -325,9 +326,9 @@ func TestStrictError244IsFatal(t *testing.T) {
 		t.Fatalf("reads still work: %v", err)
 	}
 	writes := map[string]func() error{
-		"create":  func() error { _, err := c.CreateLeads(ctx, []amocrm.Lead{{Name: "x"}}); return err },
-		"complex": func() error { _, err := c.CreateComplexLeads(ctx, []amocrm.Lead{{Name: "x"}}); return err },
-		"update":  func() error { return c.UpdateLeads(ctx, []amocrm.Lead{{ID: 1, Name: "x"}}) },
+		"create":  func() error { _, err := c.CreateLeads(ctx, []crm.Lead{{Name: "x"}}); return err },
+		"complex": func() error { _, err := c.CreateComplexLeads(ctx, []crm.Lead{{Name: "x"}}); return err },
+		"update":  func() error { return c.UpdateLeads(ctx, []crm.Lead{{ID: 1, Name: "x"}}) },
 	}
 	for name, write := range writes {
 		srv.ResetRequests()
@@ -350,12 +351,12 @@ func TestStrictError244IsFatal(t *testing.T) {
 func TestStrictUnsortedDuplicatesStored(t *testing.T) {
 	ctx := context.Background()
 	srv, c, _ := strictSandbox(t, sandbox.Modes{UnsortedDuplicates: true}, nil)
-	form := amocrm.UnsortedForm{SourceName: "Сайт", SourceUID: "form-45",
-		Metadata: amocrm.FormMeta{FormID: "callback", FormName: "Обратный звонок", FormPage: "https://shop.example/", FormSentAt: 1700000000},
-		Embedded: amocrm.UnsortedEmbedded{Leads: []amocrm.Lead{{Name: "Звонок"}}}}
+	form := crm.UnsortedForm{SourceName: "Сайт", SourceUID: "form-45",
+		Metadata: crm.FormMeta{FormID: "callback", FormName: "Обратный звонок", FormPage: "https://shop.example/", FormSentAt: 1700000000},
+		Embedded: crm.UnsortedEmbedded{Leads: []crm.Lead{{Name: "Звонок"}}}}
 	var leadIDs []int64
 	for range 2 {
-		res, err := c.CreateUnsortedForms(ctx, []amocrm.UnsortedForm{form})
+		res, err := c.CreateUnsortedForms(ctx, []crm.UnsortedForm{form})
 		if err != nil || len(res) != 1 || len(res[0].Embedded.Leads) != 1 {
 			t.Fatalf("CreateUnsortedForms = %+v, %v", res, err)
 		}

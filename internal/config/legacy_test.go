@@ -14,7 +14,7 @@ func TestExampleConfig(t *testing.T) {
 	}
 	// The example leaves secrets to the environment, as it recommends.
 	env := map[string]string{"MODX_AMOCRM_CLIENT_SECRET": "s", "MODX_AMOCRM_LONG_LIVED_TOKEN": ""}
-	c, err := parse(data, "config.example.toml", func(k string) string { return env[k] })
+	c, err := Parse(data, "config.example.toml", testEnv(env))
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}
@@ -185,7 +185,7 @@ func TestRenderTOMLRoundTrip(t *testing.T) {
 	c.MODX.DSN = "modx@tcp(127.0.0.1:3306)/modx"
 	out := RenderTOML(c, notes)
 	assertNoSecretExcept(t, string(out), secretInTOML) // the client secret is a value of the file, on purpose
-	back, err := parse(out, "imported.toml", noEnv)
+	back, err := Parse(out, "imported.toml", testEnv(nil))
 	if err != nil {
 		t.Fatalf("parse rendered: %v\n%s", err, out)
 	}

@@ -3,8 +3,6 @@ package config
 import (
 	"bytes"
 	"errors"
-	"fmt"
-	"os"
 
 	"github.com/pelletier/go-toml/v2"
 )
@@ -15,37 +13,21 @@ const DefaultPath = "/etc/modx-amocrm/config.toml"
 // EnvConfig names the environment variable that overrides DefaultPath.
 const EnvConfig = "MODX_AMOCRM_CONFIG"
 
-// ResolvePath picks the config file: the -config flag, else $MODX_AMOCRM_CONFIG,
-// else DefaultPath.
-func ResolvePath(flagValue string) string {
-	if flagValue != "" {
-		return flagValue
-	}
-	if v := os.Getenv(EnvConfig); v != "" {
-		return v
-	}
-	return DefaultPath
-}
-
-// Load reads the file at path and parses it (see Parse).
-func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
-	}
-	return Parse(data, path)
+// Env is where a config's secrets come from besides the document: the
+// process environment and the files it names. The package does no I/O of
+// its own (the transform and the plan import it); internal/site passes the
+// real one, tests their own.
+type Env interface {
+	Getenv(key string) string
+	ReadFile(path string) ([]byte, error)
 }
 
 // Parse decodes a TOML document over Default() and fills the secrets from
-// their files, the environment and systemd credentials (SecretSources).
-// Unknown keys and values of the wrong type are *FieldError values naming
-// name, the line and the dotted key, joined with errors.Join. Parse does not
-// validate: call Validate for that.
-func Parse(data []byte, name string) (*Config, error) {
-	return parse(data, name, os.Getenv)
-}
-
-func parse(data []byte, name string, getenv func(string) string) (*Config, error) {
+// their files, the environment and systemd credentials (SecretSources),
+// through env. Unknown keys and values of the wrong type are *FieldError
+// values naming name, the line and the dotted key, joined with
+// errors.Join. Parse does not validate: call Validate for that.
+func Parse(data []byte, name string, env Env) (*Config, error) {
 	doc, err := indexDocument(data, name)
 	if err != nil {
 		return nil, err
@@ -59,7 +41,7 @@ func parse(data []byte, name string, getenv func(string) string) (*Config, error
 		return nil, doc.decodeError(name, err)
 	}
 	cfg.file, cfg.lines = name, doc.lines
-	if err := cfg.resolveSecrets(getenv); err != nil {
+	if err := cfg.resolveSecrets(env); err != nil {
 		return nil, err
 	}
 	return &cfg, nil

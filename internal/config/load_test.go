@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,10 +17,15 @@ account = "shop"
 long_lived_token = "tok"
 `
 
-func noEnv(string) string { return "" }
+// testEnv is an environment of the given variables over the real file
+// system, where the tests write their secret files.
+type testEnv map[string]string
+
+func (e testEnv) Getenv(k string) string             { return e[k] }
+func (testEnv) ReadFile(path string) ([]byte, error) { return os.ReadFile(path) }
 
 func TestParseDefaults(t *testing.T) {
-	c, err := parse([]byte(minimal), "config.toml", noEnv)
+	c, err := Parse([]byte(minimal), "config.toml", testEnv(nil))
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}
@@ -69,7 +73,7 @@ enum_types = { phone = "MOB" }
 [sync]
 settle = "1m30s"
 `
-	c, err := parse([]byte(doc), "config.toml", noEnv)
+	c, err := Parse([]byte(doc), "config.toml", testEnv(nil))
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}
@@ -117,7 +121,7 @@ func TestParseErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := parse([]byte(tc.doc), "config.toml", noEnv)
+			_, err := Parse([]byte(tc.doc), "config.toml", testEnv(nil))
 			if err == nil {
 				t.Fatal("got no error")
 			}
@@ -147,42 +151,10 @@ func TestUnknownKeySuggestion(t *testing.T) {
 		{"[amocrm]\nwebhook_secret = \"x\"\n", `config.toml:2: unknown key "amocrm.webhook_secret"`},
 	}
 	for _, tc := range tests {
-		_, err := parse([]byte(tc.doc), "config.toml", noEnv)
+		_, err := Parse([]byte(tc.doc), "config.toml", testEnv(nil))
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("%q: got %v, want %s", tc.doc, err, tc.want)
 		}
-	}
-}
-
-func TestLoad(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "config.toml")
-	if err := os.WriteFile(path, []byte(minimal+"bogus = 1\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, err := Load(path)
-	if want := path + `:7: unknown key "amocrm.bogus"`; err == nil || err.Error() != want {
-		t.Errorf("got %v, want %s", err, want)
-	}
-	var fe *FieldError
-	if !errors.As(err, &fe) || !fe.IsUnknownKey() || fe.Key != "amocrm.bogus" {
-		t.Errorf("got %#v, want an unknown-key FieldError for amocrm.bogus", fe)
-	}
-	if _, err := Load(filepath.Join(t.TempDir(), "missing.toml")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("missing file: got %v, want ErrNotExist", err)
-	}
-}
-
-func TestResolvePath(t *testing.T) {
-	t.Setenv(EnvConfig, "")
-	if got := ResolvePath(""); got != DefaultPath {
-		t.Errorf("no flag, no env: got %q, want %q", got, DefaultPath)
-	}
-	t.Setenv(EnvConfig, "/srv/site.toml")
-	if got := ResolvePath(""); got != "/srv/site.toml" {
-		t.Errorf("env: got %q, want /srv/site.toml", got)
-	}
-	if got := ResolvePath("a.toml"); got != "a.toml" {
-		t.Errorf("flag: got %q, want a.toml", got)
 	}
 }
 
@@ -200,7 +172,7 @@ func BenchmarkParseExample(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if _, err := parse(data, "config.example.toml", noEnv); err != nil {
+		if _, err := Parse(data, "config.example.toml", testEnv(nil)); err != nil {
 			b.Fatal(err)
 		}
 	}

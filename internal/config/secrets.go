@@ -4,12 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
+	"path"
 	"slices"
 	"strings"
-
-	"github.com/go-sql-driver/mysql"
 )
 
 // SecretSource names the places one secret may come from. Precedence,
@@ -63,14 +60,14 @@ func secretSource(key, env string) SecretSource {
 // resolveSecrets fills every secret from its highest source (SecretSource)
 // and notes which ones the file itself holds. Errors name keys and paths,
 // never contents.
-func (c *Config) resolveSecrets(getenv func(string) string) error {
+func (c *Config) resolveSecrets(env Env) error {
 	var errs []error
 	c.inFile = nil
 	for _, s := range c.secrets() {
 		if *s.value != "" { // held by the file even when the environment overrides it
 			c.inFile = append(c.inFile, s.Key)
 		}
-		v, err := s.resolve(*s.value, *s.file, getenv)
+		v, err := s.resolve(*s.value, *s.file, env)
 		if err != nil {
 			errs = append(errs, &FieldError{File: c.file, Line: c.line(s.FileKey), Key: s.FileKey, Msg: err.Error()})
 			continue
@@ -81,7 +78,7 @@ func (c *Config) resolveSecrets(getenv func(string) string) error {
 		c.inFile = append(c.inFile, "amocrm.auth_code")
 	}
 	for _, d := range []struct{ key, dsn string }{{"modx.dsn", c.MODX.DSN}, {"state.dsn", c.State.DSN}} {
-		if parsed, err := mysql.ParseDSN(d.dsn); d.dsn != "" && err == nil && parsed.Passwd != "" {
+		if dsn, ok := splitDSN(d.dsn); ok && dsn.pass != "" {
 			c.inFile = append(c.inFile, d.key+" (its password)")
 		}
 	}
@@ -91,50 +88,38 @@ func (c *Config) resolveSecrets(getenv func(string) string) error {
 // Path is the file the config was loaded from; "" when it was not.
 func (c *Config) Path() string { return c.file }
 
-// ExposedSecrets lists the secrets the config file itself holds when every
-// user of the machine may read it (mode o+r), with the file's mode; nil when
-// the file is private enough or holds no secret. Secrets from <key>_file,
-// the environment or systemd credentials are not the file's concern.
-func (c *Config) ExposedSecrets() (keys []string, mode fs.FileMode, err error) {
-	if c.file == "" || len(c.inFile) == 0 {
-		return nil, 0, nil
-	}
-	st, err := os.Stat(c.file)
-	if err != nil {
-		return nil, 0, fmt.Errorf("config file mode: %w", err)
-	}
-	if st.Mode().Perm()&0o004 == 0 {
-		return nil, st.Mode().Perm(), nil
-	}
-	return slices.Clone(c.inFile), st.Mode().Perm(), nil
-}
+// SecretsInFile lists the secrets the config file itself holds (the file's
+// mode decides whether they are exposed: site.ExposedSecrets). Secrets from
+// <key>_file, the environment or systemd credentials are not the file's
+// concern.
+func (c *Config) SecretsInFile() []string { return slices.Clone(c.inFile) }
 
-func (s secretField) resolve(value, file string, getenv func(string) string) (string, error) {
+func (s secretField) resolve(value, file string, env Env) (string, error) {
 	if value != "" && file != "" {
 		return "", fmt.Errorf("set either %s or %s, not both", s.Key, s.FileKey)
 	}
-	if v := getenv(s.Env); v != "" {
+	if v := env.Getenv(s.Env); v != "" {
 		return v, nil
 	}
 	if value != "" {
 		return value, nil
 	}
 	if file != "" {
-		return readSecretFile(file)
+		return readSecretFile(env, file)
 	}
-	dir := getenv(EnvCredentialsDir)
+	dir := env.Getenv(EnvCredentialsDir)
 	if dir == "" {
 		return "", nil
 	}
-	v, err := readSecretFile(filepath.Join(dir, s.Credential))
+	v, err := readSecretFile(env, path.Join(dir, s.Credential))
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", nil
 	}
 	return v, err
 }
 
-func readSecretFile(path string) (string, error) {
-	b, err := os.ReadFile(path)
+func readSecretFile(env Env, path string) (string, error) {
+	b, err := env.ReadFile(path)
 	if err != nil {
 		// The *PathError names the path and the cause, never the contents.
 		return "", err

@@ -3,7 +3,6 @@ package config
 import (
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 )
@@ -54,7 +53,7 @@ func TestSecretPrecedence(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := "[modx]\ndsn = \"u@tcp(h:3306)/db\"\n[amocrm]\n" + tc.toml + "\n"
-			c, err := parse([]byte(doc), "config.toml", func(k string) string { return tc.env[k] })
+			c, err := Parse([]byte(doc), "config.toml", testEnv(tc.env))
 			if len(tc.wantErrs) > 0 {
 				if err == nil {
 					t.Fatal("got no error")
@@ -82,7 +81,7 @@ func TestSecretUnreadableFile(t *testing.T) {
 		t.Skip("root reads any file")
 	}
 	path := writeFile(t, t.TempDir(), "pw", secretInFile, 0o000)
-	_, err := parse([]byte("[modx]\npassword_file = \""+path+"\"\n"), "config.toml", noEnv)
+	_, err := Parse([]byte("[modx]\npassword_file = \""+path+"\"\n"), "config.toml", testEnv(nil))
 	if err == nil || !strings.Contains(err.Error(), "modx.password_file: open "+path+": permission denied") {
 		t.Errorf("got %v, want a permission error naming modx.password_file", err)
 	}
@@ -123,7 +122,7 @@ func TestRedacted(t *testing.T) {
 		t.Error("Redacted changed the original")
 	}
 	// The rendering stays a config Parse accepts.
-	if _, err := parse([]byte(s), "redacted.toml", noEnv); err != nil {
+	if _, err := Parse([]byte(s), "redacted.toml", testEnv(nil)); err != nil {
 		t.Errorf("parse redacted: %v", err)
 	}
 }
@@ -134,83 +133,5 @@ func assertNoSecret(t *testing.T, s string) {
 		if strings.Contains(s, secret) {
 			t.Errorf("output contains a secret: %q", s)
 		}
-	}
-}
-
-func TestDSN(t *testing.T) {
-	tests := []struct {
-		name, dsn, password, want string
-	}{
-		{"defaults applied", "modx@tcp(db:3306)/shop", "pw",
-			"modx:pw@tcp(db:3306)/shop?charset=utf8mb4&parseTime=true&readTimeout=1m0s&timeout=10s&writeTimeout=1m0s"},
-		{"own timeouts kept, charset forced", "modx:old@tcp(db:3306)/shop?charset=utf8&timeout=3s&readTimeout=5s", "",
-			"modx:old@tcp(db:3306)/shop?charset=utf8mb4&parseTime=true&readTimeout=5s&timeout=3s&writeTimeout=1m0s"},
-		{"foreign collation dropped", "modx@tcp(db:3306)/shop?collation=latin1_swedish_ci", "",
-			"modx@tcp(db:3306)/shop?charset=utf8mb4&parseTime=true&readTimeout=1m0s&timeout=10s&writeTimeout=1m0s"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			c := Default()
-			c.MODX.DSN, c.MODX.Password = tc.dsn, tc.password
-			got, err := c.MODXDSN()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tc.want {
-				t.Errorf("got  %s\nwant %s", got, tc.want)
-			}
-			state, err := c.StateDSN()
-			if err != nil || state != got {
-				t.Errorf("StateDSN with empty state.dsn: got %s, %v, want the MODX DSN", state, err)
-			}
-		})
-	}
-	c := Default()
-	c.MODX.DSN = "modx@tcp(db:3306)/shop"
-	c.State.DSN, c.State.Password = "sync@tcp(db:3306)/sync", "spw"
-	got, err := c.StateDSN()
-	if want := "sync:spw@tcp(db:3306)/sync?charset=utf8mb4&parseTime=true&readTimeout=1m0s&timeout=10s&writeTimeout=1m0s"; err != nil || got != want {
-		t.Errorf("StateDSN: got %s, %v, want %s", got, err, want)
-	}
-}
-
-// TestExposedSecrets: secrets written in a file every user may read are
-// listed, with the mode; a private file, or secrets kept elsewhere, are not.
-func TestExposedSecrets(t *testing.T) {
-	tokenFile := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(tokenFile, []byte("t\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name string
-		doc  string
-		mode os.FileMode
-		want []string
-	}{
-		{"world-readable", "[modx]\ndsn = \"u:pw@tcp(db:3306)/modx\"\n[amocrm]\naccount = \"a\"\nclient_id = \"id\"\nclient_secret = \"s\"\n",
-			0o644, []string{"amocrm.client_secret", "modx.dsn (its password)"}},
-		{"private", "[modx]\ndsn = \"u:pw@tcp(db:3306)/modx\"\n[amocrm]\nlong_lived_token = \"t\"\n", 0o600, nil},
-		{"group-readable", "[modx]\ndsn = \"m@tcp(db:3306)/modx\"\n[amocrm]\nlong_lived_token = \"t\"\n", 0o640, nil},
-		{"secrets elsewhere", "[modx]\ndsn = \"m@tcp(db:3306)/modx\"\n[amocrm]\nlong_lived_token_file = \"" + tokenFile + "\"\n", 0o644, nil},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv(EnvCredentialsDir, "")
-			path := filepath.Join(t.TempDir(), "config.toml")
-			if err := os.WriteFile(path, []byte(tc.doc), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Chmod(path, tc.mode); err != nil {
-				t.Fatal(err)
-			}
-			c, err := Load(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			keys, mode, err := c.ExposedSecrets()
-			if err != nil || !reflect.DeepEqual(keys, tc.want) || (keys != nil && mode != tc.mode) {
-				t.Errorf("got %v, %04o, %v; want %v, %04o", keys, mode, err, tc.want, tc.mode)
-			}
-		})
 	}
 }

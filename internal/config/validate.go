@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net"
 	"net/url"
 	"regexp"
 	"slices"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/robfig/cron/v3"
 )
 
@@ -54,7 +52,7 @@ func (c *Config) Validate() error {
 	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	v.oneOf("log.format", c.Log.Format, "auto", "text", "json")
 	if c.Metrics.Listen != "" {
-		if _, port, err := net.SplitHostPort(c.Metrics.Listen); err != nil || !isPort(port) {
+		if !isHostPort(c.Metrics.Listen) {
 			v.fail("metrics.listen", "want host:port like \"127.0.0.1:9464\", got %q", c.Metrics.Listen)
 		}
 	}
@@ -106,9 +104,8 @@ func (v *validator) modx() {
 }
 
 func (v *validator) dsn(key, dsn string) {
-	// The driver's messages name parameters, never the password; the DSN
-	// itself is not repeated because it may hold one.
-	if _, err := mysql.ParseDSN(dsn); err != nil {
+	// The message names no part of the DSN: it may hold a password.
+	if err := checkDSN(dsn); err != nil {
 		v.fail(key, `want a DSN like "modx@tcp(127.0.0.1:3306)/modx": %v`, err)
 	}
 }
@@ -281,8 +278,18 @@ func (v *validator) id(key string, r IDRef) {
 	}
 }
 
-func isPort(s string) bool {
-	n, err := strconv.Atoi(s)
+// isHostPort reports "host:port" with a numeric port, the host bracketed
+// when it holds colons (an IPv6 address), as net.Listen takes it.
+func isHostPort(s string) bool {
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return false
+	}
+	host, port := s[:i], s[i+1:]
+	if strings.Contains(host, ":") && (!strings.HasPrefix(host, "[") || !strings.HasSuffix(host, "]")) {
+		return false
+	}
+	n, err := strconv.Atoi(port)
 	return err == nil && n >= 0 && n <= 65535
 }
 

@@ -48,7 +48,7 @@ func TestValidateErrors(t *testing.T) {
 			if strings.HasPrefix(tc.doc, "[modx]") {
 				doc = tc.doc
 			}
-			c, err := parse([]byte(doc), "config.toml", noEnv)
+			c, err := Parse([]byte(doc), "config.toml", testEnv(nil))
 			if err != nil {
 				t.Fatalf("parse: %v", err)
 			}
@@ -151,7 +151,7 @@ func TestValidateShopStatusMap(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := parse([]byte(minimal+tc.doc), "config.toml", noEnv)
+			c, err := Parse([]byte(minimal+tc.doc), "config.toml", testEnv(nil))
 			if err != nil {
 				t.Fatalf("parse: %v", err)
 			}

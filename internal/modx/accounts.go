@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 // Whose account is an order's user_id? Not always the customer's
@@ -35,7 +37,7 @@ type accountFacts struct {
 
 // markAccounts sets Manager, Receivers and Phones on users, the customers
 // behind orders' user_id. Facts are counted once a pass per user (ResetCaches).
-func (db *DB) markAccounts(ctx context.Context, s *Schema, users []Customer) error {
+func (db *DB) markAccounts(ctx context.Context, s *Schema, users []shop.Customer) error {
 	if len(users) == 0 {
 		return nil
 	}

@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 // TestOrderCustomerAccounts: an order's customer says whether its account
@@ -56,7 +56,7 @@ func TestOrderCustomerAccounts(t *testing.T) {
 			check(t, modxtest.LogBy(ctx, raw, o, own, buyer))
 
 			orders := must(db.LoadOrders(ctx, ids))(t)
-			got := map[int64]modx.Customer{}
+			got := map[int64]shop.Customer{}
 			for _, ord := range orders {
 				if ord.Customer == nil {
 					t.Fatalf("order %d has no customer", ord.ID)

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 // Encryption types of formit_forms.encryption_type.
@@ -67,7 +69,7 @@ func DecryptFormValues(setting, ciphertext string) (string, error) {
 }
 
 // FormValues returns a form's JSON values, decrypting them when needed.
-func FormValues(f Form, setting string) (string, error) {
+func FormValues(f shop.Form, setting string) (string, error) {
 	if !f.Encrypted {
 		return f.Values, nil
 	}

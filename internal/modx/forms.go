@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 // FormItKeySetting is the system setting FormIt derives its cipher from.
@@ -15,7 +17,7 @@ var ErrNoFormItKey = errors.New(FormItKeySetting + " is not set")
 
 // Forms reads one keyset page of FormIt saved forms; empty when FormIt is
 // not installed. Encrypted values are returned as stored.
-func (db *DB) Forms(ctx context.Context, afterID int64, limit int) ([]Form, error) {
+func (db *DB) Forms(ctx context.Context, afterID int64, limit int) ([]shop.Form, error) {
 	s, err := db.detected(ctx)
 	if err != nil || !s.FormIt {
 		return nil, err
@@ -24,10 +26,10 @@ func (db *DB) Forms(ctx context.Context, afterID int64, limit int) ([]Form, erro
 	q := "SELECT f.id, " + f("form", "''") + ", " + f("context_key", "''") + ", " + f("values", "''") + ", " +
 		f("ip", "''") + ", " + f("date", "0") + ", " + f("encrypted", "0") + ", " + f("encryption_type", "0") + ", " +
 		f("hash", "''") + " FROM " + db.table("formit_forms") + " f WHERE f.id > ? ORDER BY f.id LIMIT ?"
-	var out []Form
+	var out []shop.Form
 	err = db.each(ctx, fmt.Sprintf("read forms after %d", afterID), q, args(afterID, limit), func(rows *sql.Rows) error {
 		var (
-			fm   Form
+			fm   shop.Form
 			date int64
 		)
 		err := rows.Scan(&fm.ID, &fm.Name, &fm.Context, &fm.Values, &fm.IP, &date,

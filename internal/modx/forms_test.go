@@ -8,6 +8,7 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
 
@@ -35,7 +36,7 @@ func TestDecryptFormValues(t *testing.T) {
 	if _, err := modx.DecryptFormValues(setting, "not base64!"); !errors.Is(err, modx.ErrBadCiphertext) {
 		t.Errorf("garbage: got %v, want ErrBadCiphertext", err)
 	}
-	legacy := modx.Form{ID: 3, Encrypted: true, EncryptionType: modx.EncryptionMcrypt, Values: "x"}
+	legacy := shop.Form{ID: 3, Encrypted: true, EncryptionType: modx.EncryptionMcrypt, Values: "x"}
 	if _, err := modx.FormValues(legacy, setting); !errors.Is(err, modx.ErrLegacyEncryption) {
 		t.Errorf("mcrypt row: got %v, want ErrLegacyEncryption", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 // SkippedLog is a status log row that could not be read as a status change.
@@ -19,7 +21,7 @@ type SkippedLog struct {
 // StatusLogPage is one keyset page of the order log (ms2_order_logs or
 // ms3_order_logs).
 type StatusLogPage struct {
-	Changes []StatusChange
+	Changes []shop.StatusChange
 	Skipped []SkippedLog
 	// LastID is the highest log id scanned, including rows of other actions,
 	// so the caller's watermark can move past them; afterID when the page is empty.
@@ -47,7 +49,7 @@ func (db *DB) StatusLogs(ctx context.Context, afterID int64, limit int) (StatusL
 	n := 0
 	err = db.each(ctx, fmt.Sprintf("read order logs after %d", afterID), q, args(afterID, limit), func(rows *sql.Rows) error {
 		var (
-			c             StatusChange
+			c             shop.StatusChange
 			action, entry string
 			ts            sql.NullTime
 		)
@@ -93,7 +95,7 @@ func statusEntry(entry string) (int64, bool) {
 
 // OrderStatuses reads the shop's statuses ordered by rank (MiniShop3:
 // position), then id.
-func (db *DB) OrderStatuses(ctx context.Context) ([]OrderStatus, error) {
+func (db *DB) OrderStatuses(ctx context.Context) ([]shop.OrderStatus, error) {
 	s, err := db.detected(ctx)
 	if err != nil {
 		return nil, err
@@ -102,9 +104,9 @@ func (db *DB) OrderStatuses(ctx context.Context) ([]OrderStatus, error) {
 	st := func(col, fallback string) string { return s.col(n.statuses, "s", col, fallback) }
 	q := "SELECT s.id, " + st("name", "''") + ", " + st(n.rank, "0") + ", " + st("final", "0") + ", " +
 		st("fixed", "0") + ", " + st("active", "1") + " FROM " + db.table(n.statuses) + " s ORDER BY 3, s.id"
-	var out []OrderStatus
+	var out []shop.OrderStatus
 	err = db.each(ctx, "read order statuses", q, nil, func(rows *sql.Rows) error {
-		var st OrderStatus
+		var st shop.OrderStatus
 		err := rows.Scan(&st.ID, &st.Name, &st.Rank, &st.Final, &st.Fixed, &st.Active)
 		st.Name = statusName(st.Name)
 		out = append(out, st)

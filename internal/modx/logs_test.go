@@ -9,6 +9,7 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 func TestStatusLogs(t *testing.T) {
@@ -40,7 +41,7 @@ func testStatusLogs(t *testing.T, o modxtest.Options) {
 	if len(first.Changes) != 1 || first.LastID != ids[1] || !first.Full {
 		t.Fatalf("page 1: got %+v, want one change up to log %d", first, ids[1])
 	}
-	want := modx.StatusChange{LogID: ids[0], OrderID: 1, Status: 1, Timestamp: at}
+	want := shop.StatusChange{LogID: ids[0], OrderID: 1, Status: 1, Timestamp: at}
 	if got := first.Changes[0]; got.LogID != want.LogID || got.Status != want.Status || !got.Timestamp.Equal(want.Timestamp) {
 		t.Errorf("change: got %+v, want %+v", got, want)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 // MiniShop3 is the rewrite of miniShop2 for MODX 3 (modx-pro/MiniShop3). The
@@ -127,7 +129,7 @@ func (s *Schema) receiver() string {
 // shopCustomers reads MiniShop3's customers by id (ms3_customers) as
 // Customers whose ID is the linked MODX user (0 for a guest). It is empty
 // on miniShop2, whose customers are MODX users.
-func (db *DB) shopCustomers(ctx context.Context, s *Schema, ids []int64) (map[int64]*Customer, error) {
+func (db *DB) shopCustomers(ctx context.Context, s *Schema, ids []int64) (map[int64]*shop.Customer, error) {
 	if len(ids) == 0 || !s.Has(ms3Customers, "") {
 		return nil, nil
 	}
@@ -139,11 +141,11 @@ func (db *DB) shopCustomers(ctx context.Context, s *Schema, ids []int64) (map[in
 	q := "SELECT c.id, " + c("user_id", "0") + ", " + s.fullName(ms3Customers, "c") + ", " + c("email", "''") + ", " +
 		c("phone", "''") + ", " + c("is_active", "1") + ", " + c("is_blocked", "0") + ", " + created +
 		" FROM " + db.table(ms3Customers) + " c WHERE c.id IN (?)"
-	out := make(map[int64]*Customer, len(ids))
+	out := make(map[int64]*shop.Customer, len(ids))
 	err := db.each(ctx, fmt.Sprintf("read %d customers", len(ids)), q, args(ids), func(rows *sql.Rows) error {
 		var (
 			id        int64
-			cu        Customer
+			cu        shop.Customer
 			createdAt sql.NullTime
 		)
 		if err := rows.Scan(&id, &cu.ID, &cu.FullName, &cu.Email, &cu.Phone, &cu.Active, &cu.Blocked, &createdAt); err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 // OldStatus is an amocrm_status row of the old extra: a miniShop2 status
@@ -16,26 +18,26 @@ type OldStatus struct {
 
 // OldLeads reads the old extra's order -> lead links (amocrm_leads). Form
 // leads (order = 0) are skipped. Empty when the table is absent.
-func (db *DB) OldLeads(ctx context.Context) ([]OldLink, error) {
+func (db *DB) OldLeads(ctx context.Context) ([]shop.OldLink, error) {
 	return db.oldLinks(ctx, "amocrm_leads",
 		"SELECT `order`, COALESCE(order_id, 0), COALESCE(pipeline_id, 0) FROM "+db.table("amocrm_leads")+
 			" WHERE `order` > 0 ORDER BY id")
 }
 
 // OldUsers reads the old extra's user -> contact links (amocrm_users).
-func (db *DB) OldUsers(ctx context.Context) ([]OldLink, error) {
+func (db *DB) OldUsers(ctx context.Context) ([]shop.OldLink, error) {
 	return db.oldLinks(ctx, "amocrm_users",
 		"SELECT `user`, COALESCE(user_id, 0), 0 FROM "+db.table("amocrm_users")+" WHERE `user` > 0 ORDER BY id")
 }
 
-func (db *DB) oldLinks(ctx context.Context, table, q string) ([]OldLink, error) {
+func (db *DB) oldLinks(ctx context.Context, table, q string) ([]shop.OldLink, error) {
 	s, err := db.detected(ctx)
 	if err != nil || !s.Has(table, "") {
 		return nil, err
 	}
-	var out []OldLink
+	var out []shop.OldLink
 	err = db.each(ctx, "read "+table, q, nil, func(rows *sql.Rows) error {
-		var l OldLink
+		var l shop.OldLink
 		err := rows.Scan(&l.SourceID, &l.AmoID, &l.PipelineID)
 		out = append(out, l)
 		return err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
 
@@ -19,11 +20,11 @@ func TestOldExtra(t *testing.T) {
 		"INSERT INTO modx_amocrm_status (status, status_id, pipeline_id) VALUES (2, 142, 77)")
 
 	leads := must(db.OldLeads(ctx))(t)
-	if want := []modx.OldLink{{SourceID: 10, AmoID: 5001, PipelineID: 77}, {SourceID: 11, AmoID: 5003}}; !reflect.DeepEqual(leads, want) {
+	if want := []shop.OldLink{{SourceID: 10, AmoID: 5001, PipelineID: 77}, {SourceID: 11, AmoID: 5003}}; !reflect.DeepEqual(leads, want) {
 		t.Errorf("leads: got %+v, want %+v", leads, want)
 	}
 	users := must(db.OldUsers(ctx))(t)
-	if want := []modx.OldLink{{SourceID: 3, AmoID: 9001}}; !reflect.DeepEqual(users, want) {
+	if want := []shop.OldLink{{SourceID: 3, AmoID: 9001}}; !reflect.DeepEqual(users, want) {
 		t.Errorf("users: got %+v, want %+v", users, want)
 	}
 	statuses := must(db.OldStatuses(ctx))(t)

@@ -8,18 +8,12 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
-// OrderHeader is the cheap part of an order the syncer decides on.
-type OrderHeader struct {
-	ID        int64
-	Status    int64
-	Num       string
-	CreatedOn time.Time // zero when NULL
-}
-
 // OrderHeaders reads one keyset page of order headers by id.
-func (db *DB) OrderHeaders(ctx context.Context, afterID int64, limit int) ([]OrderHeader, error) {
+func (db *DB) OrderHeaders(ctx context.Context, afterID int64, limit int) ([]shop.OrderHeader, error) {
 	s, err := db.detected(ctx)
 	if err != nil {
 		return nil, err
@@ -27,10 +21,10 @@ func (db *DB) OrderHeaders(ctx context.Context, afterID int64, limit int) ([]Ord
 	n := s.names
 	q := "SELECT o.id, " + s.col(n.orders, "o", n.status, "0") + ", " + s.col(n.orders, "o", "num", "''") +
 		", o.createdon FROM " + db.table(n.orders) + " o WHERE o.id > ? ORDER BY o.id LIMIT ?"
-	var out []OrderHeader
+	var out []shop.OrderHeader
 	err = db.each(ctx, fmt.Sprintf("read orders after %d", afterID), q, args(afterID, limit), func(rows *sql.Rows) error {
 		var (
-			h       OrderHeader
+			h       shop.OrderHeader
 			created sql.NullTime
 		)
 		err := rows.Scan(&h.ID, &h.Status, &h.Num, &created)
@@ -86,7 +80,7 @@ func (db *DB) OrderNums(ctx context.Context, ids []int64) (map[int64]string, err
 // and category ancestries, delivery and payment names, customer — with a
 // fixed number of queries for the whole batch. Unknown ids are absent; the
 // result is ordered by id.
-func (db *DB) LoadOrders(ctx context.Context, ids []int64) ([]Order, error) {
+func (db *DB) LoadOrders(ctx context.Context, ids []int64) ([]shop.Order, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -101,7 +95,7 @@ func (db *DB) LoadOrders(ctx context.Context, ids []int64) ([]Order, error) {
 	if len(orders) == 0 {
 		return nil, nil
 	}
-	byID := make(map[int64]*Order, len(orders))
+	byID := make(map[int64]*shop.Order, len(orders))
 	for i := range orders {
 		byID[orders[i].ID] = &orders[i]
 	}
@@ -124,7 +118,7 @@ type orderLinks struct {
 }
 
 // orderRows reads the orders rows of ids and what they link to.
-func (db *DB) orderRows(ctx context.Context, s *Schema, ids []int64) ([]Order, orderLinks, error) {
+func (db *DB) orderRows(ctx context.Context, s *Schema, ids []int64) ([]shop.Order, orderLinks, error) {
 	n := s.names
 	o := func(col, fallback string) string { return s.col(n.orders, "o", col, fallback) }
 	comment := "''"
@@ -151,13 +145,13 @@ func (db *DB) orderRows(ctx context.Context, s *Schema, ids []int64) ([]Order, o
 	cols = append(cols, db.joinName(s, n.deliveries, "d", "o."+n.delivery, &from),
 		db.joinName(s, n.payments, "p", "o."+n.payment, &from))
 	var (
-		orders []Order
+		orders []shop.Order
 		links  = orderLinks{address: map[int64]int64{}, customer: map[int64]int64{}}
 	)
 	q := "SELECT " + strings.Join(cols, ", ") + " FROM " + from + " WHERE o.id IN (?) ORDER BY o.id"
 	err := db.each(ctx, fmt.Sprintf("read %d orders", len(ids)), q, args(ids), func(rows *sql.Rows) error {
 		var (
-			r                     Order
+			r                     shop.Order
 			created, updated      sql.NullTime
 			addressID, customerID int64
 			properties            sql.NullString
@@ -187,7 +181,7 @@ func (db *DB) orderRows(ctx context.Context, s *Schema, ids []int64) ([]Order, o
 
 // attachCustomers sets Order.Customer: MiniShop3's customer (ms3_customers)
 // where the order links one, else the MODX user behind user_id.
-func (db *DB) attachCustomers(ctx context.Context, s *Schema, orders []Order, customerOf map[int64]int64) error {
+func (db *DB) attachCustomers(ctx context.Context, s *Schema, orders []shop.Order, customerOf map[int64]int64) error {
 	shopCustomers, err := db.shopCustomers(ctx, s, slices.Collect(maps.Values(customerOf)))
 	if err != nil {
 		return err
@@ -205,7 +199,7 @@ func (db *DB) attachCustomers(ctx context.Context, s *Schema, orders []Order, cu
 	if err := db.markAccounts(ctx, s, users); err != nil {
 		return err
 	}
-	byUser := make(map[int64]*Customer, len(users))
+	byUser := make(map[int64]*shop.Customer, len(users))
 	for i := range users {
 		byUser[users[i].ID] = &users[i]
 	}
@@ -233,29 +227,29 @@ func (db *DB) joinName(s *Schema, table, alias, key string, from *string) string
 // select order; older generations lack some, which then read as "".
 var addressColumns = []struct {
 	name  string
-	field func(*Address) *string
+	field func(*shop.Address) *string
 }{
-	{"receiver", func(a *Address) *string { return &a.Receiver }},
-	{"phone", func(a *Address) *string { return &a.Phone }},
-	{"email", func(a *Address) *string { return &a.Email }},
-	{"country", func(a *Address) *string { return &a.Country }},
-	{"index", func(a *Address) *string { return &a.Index }},
-	{"region", func(a *Address) *string { return &a.Region }},
-	{"city", func(a *Address) *string { return &a.City }},
-	{"metro", func(a *Address) *string { return &a.Metro }},
-	{"street", func(a *Address) *string { return &a.Street }},
-	{"building", func(a *Address) *string { return &a.Building }},
-	{"entrance", func(a *Address) *string { return &a.Entrance }},
-	{"floor", func(a *Address) *string { return &a.Floor }},
-	{"room", func(a *Address) *string { return &a.Room }},
-	{"comment", func(a *Address) *string { return &a.Comment }},
-	{"text_address", func(a *Address) *string { return &a.TextAddress }},
+	{"receiver", func(a *shop.Address) *string { return &a.Receiver }},
+	{"phone", func(a *shop.Address) *string { return &a.Phone }},
+	{"email", func(a *shop.Address) *string { return &a.Email }},
+	{"country", func(a *shop.Address) *string { return &a.Country }},
+	{"index", func(a *shop.Address) *string { return &a.Index }},
+	{"region", func(a *shop.Address) *string { return &a.Region }},
+	{"city", func(a *shop.Address) *string { return &a.City }},
+	{"metro", func(a *shop.Address) *string { return &a.Metro }},
+	{"street", func(a *shop.Address) *string { return &a.Street }},
+	{"building", func(a *shop.Address) *string { return &a.Building }},
+	{"entrance", func(a *shop.Address) *string { return &a.Entrance }},
+	{"floor", func(a *shop.Address) *string { return &a.Floor }},
+	{"room", func(a *shop.Address) *string { return &a.Room }},
+	{"comment", func(a *shop.Address) *string { return &a.Comment }},
+	{"text_address", func(a *shop.Address) *string { return &a.TextAddress }},
 }
 
 // attachAddresses sets Order.Address: by order_id on miniShop2 4.x and
 // MiniShop3 (the newest row wins when a shop has duplicates), before 4.0 by
 // ms2_orders.address.
-func (db *DB) attachAddresses(ctx context.Context, s *Schema, byID map[int64]*Order, addressIDs map[int64]int64) error {
+func (db *DB) attachAddresses(ctx context.Context, s *Schema, byID map[int64]*shop.Order, addressIDs map[int64]int64) error {
 	t := s.names.addresses
 	if !s.Has(t, "") {
 		return nil
@@ -285,7 +279,7 @@ func (db *DB) attachAddresses(ctx context.Context, s *Schema, byID map[int64]*Or
 			ids = append(ids, addrID)
 		}
 		return db.eachAddress(ctx, what, sel+" FROM "+db.table(t)+" a WHERE a.id IN (?) ORDER BY a.id", args(ids), nil,
-			func(a Address) {
+			func(a shop.Address) {
 				for _, id := range owner[a.ID] {
 					addr := a
 					byID[id].Address = &addr
@@ -294,7 +288,7 @@ func (db *DB) attachAddresses(ctx context.Context, s *Schema, byID map[int64]*Or
 	}
 	var orderID int64
 	err := db.eachAddress(ctx, what, sel+", a.order_id FROM "+db.table(t)+" a WHERE a.order_id IN (?) ORDER BY a.id",
-		args(orderIDs(byID)), []any{&orderID}, func(a Address) {
+		args(orderIDs(byID)), []any{&orderID}, func(a shop.Address) {
 			byID[orderID].Address = &a // rows come by id, so a later duplicate replaces an earlier one
 		})
 	if err != nil {
@@ -308,7 +302,7 @@ func (db *DB) attachAddresses(ctx context.Context, s *Schema, byID map[int64]*Or
 // order_id empty, but checkout wrote the same user_id and createdon to the
 // order and its address. Orders of one account in the same second take
 // its unlinked addresses in id order.
-func (db *DB) attachUnlinkedAddresses(ctx context.Context, s *Schema, sel string, byID map[int64]*Order) error {
+func (db *DB) attachUnlinkedAddresses(ctx context.Context, s *Schema, sel string, byID map[int64]*shop.Order) error {
 	t := s.names.addresses
 	if !s.Has(t, "user_id") || !s.Has(t, "createdon") {
 		return nil
@@ -341,7 +335,7 @@ func (db *DB) attachUnlinkedAddresses(ctx context.Context, s *Schema, sel string
 	q := sel + ", a.user_id, a.createdon FROM " + db.table(t) + " a WHERE (a.order_id IS NULL OR a.order_id = 0)" +
 		" AND a.user_id IN (?) AND a.createdon IN (?) ORDER BY a.id"
 	return db.eachAddress(ctx, fmt.Sprintf("read unlinked addresses of %d orders", len(users)), q, args(users, times),
-		[]any{&user, &created}, func(a Address) {
+		[]any{&user, &created}, func(a shop.Address) {
 			k := key{user, db.wallString(db.wallTime(created))}
 			if ids := want[k]; len(ids) > 0 {
 				byID[ids[0]].Address = &a
@@ -352,10 +346,10 @@ func (db *DB) attachUnlinkedAddresses(ctx context.Context, s *Schema, sel string
 
 // eachAddress runs an address query whose columns are attachAddresses's
 // and then extra, and calls fn with each row's address once extra is set.
-func (db *DB) eachAddress(ctx context.Context, what, q string, a []any, extra []any, fn func(Address)) error {
+func (db *DB) eachAddress(ctx context.Context, what, q string, a []any, extra []any, fn func(shop.Address)) error {
 	return db.each(ctx, what, q, a, func(rows *sql.Rows) error {
 		var (
-			addr       Address
+			addr       shop.Address
 			properties sql.NullString
 		)
 		dest := []any{&addr.ID}
@@ -372,7 +366,7 @@ func (db *DB) eachAddress(ctx context.Context, what, q string, a []any, extra []
 	})
 }
 
-func orderIDs(byID map[int64]*Order) []int64 {
+func orderIDs(byID map[int64]*shop.Order) []int64 {
 	ids := make([]int64, 0, len(byID))
 	for id := range byID {
 		ids = append(ids, id)
@@ -382,7 +376,7 @@ func orderIDs(byID map[int64]*Order) []int64 {
 
 // attachProducts sets Order.Products in cart order, with each product's
 // article and category ancestries.
-func (db *DB) attachProducts(ctx context.Context, s *Schema, byID map[int64]*Order) error {
+func (db *DB) attachProducts(ctx context.Context, s *Schema, byID map[int64]*shop.Order) error {
 	n := s.names
 	if !s.Has(n.products, "") {
 		return nil
@@ -404,7 +398,7 @@ func (db *DB) attachProducts(ctx context.Context, s *Schema, byID map[int64]*Ord
 	var productIDs []int64
 	err := db.each(ctx, fmt.Sprintf("read products of %d orders", len(byID)), q, args(orderIDs(byID)), func(rows *sql.Rows) error {
 		var (
-			p       OrderProduct
+			p       shop.OrderProduct
 			orderID int64
 			options sql.NullString
 		)
@@ -422,7 +416,7 @@ func (db *DB) attachProducts(ctx context.Context, s *Schema, byID map[int64]*Ord
 	if err != nil {
 		return err
 	}
-	var lines []*OrderProduct
+	var lines []*shop.OrderProduct
 	for _, o := range byID {
 		for i := range o.Products {
 			lines = append(lines, &o.Products[i])
@@ -432,7 +426,7 @@ func (db *DB) attachProducts(ctx context.Context, s *Schema, byID map[int64]*Ord
 }
 
 // attachCategories fills each line's primary and additional ancestries.
-func (db *DB) attachCategories(ctx context.Context, s *Schema, lines []*OrderProduct, productIDs []int64) error {
+func (db *DB) attachCategories(ctx context.Context, s *Schema, lines []*shop.OrderProduct, productIDs []int64) error {
 	if len(productIDs) == 0 {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
 
@@ -66,12 +67,12 @@ func TestLoadOrders(t *testing.T) {
 			if f.Address.Email != wantEmail {
 				t.Errorf("address email: got %q, want %q", f.Address.Email, wantEmail)
 			}
-			wantCustomer := modx.Customer{ID: user, Username: "anna@example.com", Active: true, CreatedOn: modxtest.DefaultTime,
+			wantCustomer := shop.Customer{ID: user, Username: "anna@example.com", Active: true, CreatedOn: modxtest.DefaultTime,
 				FullName: "Анна", Email: "anna@example.com", MobilePhone: "89001112233", Receivers: 1, Phones: 1}
 			if gen == modxtest.GenMS3 {
 				// MiniShop3's checkout made an ms3_customers row from the address.
 				moscow, _ := time.LoadLocation("Europe/Moscow") // a DATETIME, read in the shop's zone
-				wantCustomer = modx.Customer{ID: user, Active: true, CreatedOn: modxtest.DefaultTime.In(moscow),
+				wantCustomer = shop.Customer{ID: user, Active: true, CreatedOn: modxtest.DefaultTime.In(moscow),
 					FullName: "Анна", Email: "anna@example.com", Phone: "+79001234567"}
 			}
 			if f.Customer == nil || !reflect.DeepEqual(*f.Customer, wantCustomer) {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 // userActions are the manager_log actions that change a user or profile
@@ -16,7 +18,7 @@ var userActions = []string{"user_update", "user_create", "save_profile"}
 var userClasses = []string{"modUser", `MODX\Revolution\modUser`}
 
 // Users reads one keyset page of users with their profiles, by id.
-func (db *DB) Users(ctx context.Context, afterID int64, limit int) ([]Customer, error) {
+func (db *DB) Users(ctx context.Context, afterID int64, limit int) ([]shop.Customer, error) {
 	s, err := db.detected(ctx)
 	if err != nil {
 		return nil, err
@@ -27,7 +29,7 @@ func (db *DB) Users(ctx context.Context, afterID int64, limit int) ([]Customer, 
 
 // UsersByIDs reads the given users with their profiles, ordered by id;
 // unknown ids are absent from the result.
-func (db *DB) UsersByIDs(ctx context.Context, ids []int64) ([]Customer, error) {
+func (db *DB) UsersByIDs(ctx context.Context, ids []int64) ([]shop.Customer, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -85,11 +87,11 @@ func customerSelect(db *DB, s *Schema) string {
 		db.table("user_attributes") + " a ON a.internalKey = u.id"
 }
 
-func (db *DB) customers(ctx context.Context, what, q string, a ...any) ([]Customer, error) {
-	var out []Customer
+func (db *DB) customers(ctx context.Context, what, q string, a ...any) ([]shop.Customer, error) {
+	var out []shop.Customer
 	err := db.each(ctx, what, q, a, func(rows *sql.Rows) error {
 		var (
-			c         Customer
+			c         shop.Customer
 			createdOn int64
 			extended  sql.NullString
 		)

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
@@ -13,7 +13,7 @@ import (
 // Mapper is the part of transform.Mapper planning needs.
 type Mapper interface {
 	StatusChange(pipelineID, ms2Status int64) (statusID int64, ok bool)
-	MergeContact(live amocrm.Contact, want *transform.ContactDraft) (patch amocrm.Contact, changed bool)
+	MergeContact(live crm.Contact, want *transform.ContactDraft) (patch crm.Contact, changed bool)
 	IsMultitext(fieldID int64) bool
 }
 
@@ -62,11 +62,11 @@ type Order struct {
 	Status    Link // the amoCRM status last set; Hash: the miniShop2 status it was set for
 	// Found is the deal found by its order number after a create whose
 	// outcome was unknown; Pending says there was such a create.
-	Found   *amocrm.Lead
+	Found   *crm.Lead
 	Pending bool
 	// Live is the linked deal as amoCRM has it, read when it may move; nil
 	// when amoCRM no longer has it.
-	Live *amocrm.Lead
+	Live *crm.Lead
 	hash string
 }
 
@@ -204,7 +204,7 @@ func (p *Plan) linkedOrder(m Mapper, o *Order, resendOnChange bool) error {
 			break
 		}
 		d.Mode, d.Action, d.To, d.SetStatus = Move, report.Update, target, target
-		d.Lead = amocrm.Lead{ID: live.ID, Name: live.Name, PipelineID: live.PipelineID, StatusID: target}
+		d.Lead = crm.Lead{ID: live.ID, Name: live.Name, PipelineID: live.PipelineID, StatusID: target}
 	}
 	p.Deals = append(p.Deals, d)
 	return nil
@@ -214,8 +214,8 @@ func (p *Plan) linkedOrder(m Mapper, o *Order, resendOnChange bool) error {
 type Form struct {
 	Record Record
 	Result *transform.FormResult
-	Key    string       // the value of the form's key field: "form:<id>"
-	Found  *amocrm.Lead // its deal, found after an unknown outcome
+	Key    string    // the value of the form's key field: "form:<id>"
+	Found  *crm.Lead // its deal, found after an unknown outcome
 	// Pending says a create had an unknown outcome.
 	Pending bool
 }
@@ -275,8 +275,8 @@ func (p *Plan) AddForms(m Mapper, forms []*Form, customers []*Customer, of map[*
 
 // withKey returns a copy of a lead's field values with the form's key in
 // its key field.
-func withKey(cfv []amocrm.CustomFieldValues, fieldID int64, key string) []amocrm.CustomFieldValues {
-	return append(cfv[:len(cfv):len(cfv)], amocrm.CustomFieldValues{FieldID: fieldID, Values: []amocrm.FieldValue{{Value: key}}})
+func withKey(cfv []crm.CustomFieldValues, fieldID int64, key string) []crm.CustomFieldValues {
+	return append(cfv[:len(cfv):len(cfv)], crm.CustomFieldValues{FieldID: fieldID, Values: []crm.FieldValue{{Value: key}}})
 }
 
 func noDealReason(r *transform.FormResult) string {

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
 
@@ -27,7 +27,7 @@ func emailKey(raw string) string {
 func isPhoneKey(k string) bool { return strings.HasPrefix(k, transform.PhoneKeyPrefix) }
 
 // ContactKeys are the match keys of a live contact: its phones and e-mails.
-func ContactKeys(c amocrm.Contact) []string {
+func ContactKeys(c crm.Contact) []string {
 	var keys []string
 	for _, f := range c.CustomFieldsValues {
 		for _, v := range f.Values {
@@ -56,10 +56,10 @@ type Customer struct {
 	Drafts []*transform.ContactDraft
 	Keys   []string // union of the drafts' usable keys, phones first
 	// What was read for the customer before planning:
-	ContactID int64           // matched contact; 0 new, negative: planned by this dry run
-	Live      *amocrm.Contact // the matched contact as amoCRM has it; nil when Sent
-	Sent      bool            // the contact already holds exactly this payload
-	Hash      string          // of the merged payload (Prepare)
+	ContactID int64        // matched contact; 0 new, negative: planned by this dry run
+	Live      *crm.Contact // the matched contact as amoCRM has it; nil when Sent
+	Sent      bool         // the contact already holds exactly this payload
+	Hash      string       // of the merged payload (Prepare)
 	want      *transform.ContactDraft
 	// placeholders are the batch's shared keys the drafts carry and the
 	// customer does not stand on: their values are not sent.
@@ -221,11 +221,11 @@ func (c *Customer) Merged(multitext func(fieldID int64) bool) *transform.Contact
 
 // withoutPlaceholders drops the placeholders' values from the multitext
 // fields, and a field left with none.
-func (c *Customer) withoutPlaceholders(fs []amocrm.CustomFieldValues, multitext func(fieldID int64) bool) []amocrm.CustomFieldValues {
-	out := make([]amocrm.CustomFieldValues, 0, len(fs))
+func (c *Customer) withoutPlaceholders(fs []crm.CustomFieldValues, multitext func(fieldID int64) bool) []crm.CustomFieldValues {
+	out := make([]crm.CustomFieldValues, 0, len(fs))
 	for _, f := range fs {
 		if multitext(f.FieldID) {
-			f.Values = slices.DeleteFunc(slices.Clone(f.Values), func(v amocrm.FieldValue) bool {
+			f.Values = slices.DeleteFunc(slices.Clone(f.Values), func(v crm.FieldValue) bool {
 				return c.placeholders[transform.ValueKey(v.Value)]
 			})
 			if len(f.Values) == 0 {
@@ -239,9 +239,9 @@ func (c *Customer) withoutPlaceholders(fs []amocrm.CustomFieldValues, multitext 
 
 // MergeFieldValues adds b's values of multitext fields that a lacks; other
 // fields keep a's value, and fields only b has are added.
-func MergeFieldValues(a, b []amocrm.CustomFieldValues, multitext func(fieldID int64) bool) []amocrm.CustomFieldValues {
+func MergeFieldValues(a, b []crm.CustomFieldValues, multitext func(fieldID int64) bool) []crm.CustomFieldValues {
 	for _, fb := range b {
-		i := slices.IndexFunc(a, func(fa amocrm.CustomFieldValues) bool { return sameField(fa, fb) })
+		i := slices.IndexFunc(a, func(fa crm.CustomFieldValues) bool { return sameField(fa, fb) })
 		switch {
 		case i < 0:
 			a = append(a, fb)
@@ -250,7 +250,7 @@ func MergeFieldValues(a, b []amocrm.CustomFieldValues, multitext func(fieldID in
 			fa.Values = slices.Clone(fa.Values)
 			for _, v := range fb.Values {
 				k := transform.ValueKey(v.Value)
-				if !slices.ContainsFunc(fa.Values, func(x amocrm.FieldValue) bool { return transform.ValueKey(x.Value) == k }) {
+				if !slices.ContainsFunc(fa.Values, func(x crm.FieldValue) bool { return transform.ValueKey(x.Value) == k }) {
 					fa.Values = append(fa.Values, v)
 				}
 			}
@@ -259,6 +259,6 @@ func MergeFieldValues(a, b []amocrm.CustomFieldValues, multitext func(fieldID in
 	return a
 }
 
-func sameField(x, y amocrm.CustomFieldValues) bool {
+func sameField(x, y crm.CustomFieldValues) bool {
 	return (y.FieldID != 0 && x.FieldID == y.FieldID) || (y.FieldCode != "" && x.FieldCode == y.FieldCode)
 }

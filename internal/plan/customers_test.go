@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
 
@@ -87,15 +87,15 @@ func TestMergedDropsPlaceholders(t *testing.T) {
 	const phoneField, emailField = 700001, 700002
 	multitext := func(id int64) bool { return id == phoneField || id == emailField }
 	mk := func(phone, email string) *transform.ContactDraft {
-		d := &transform.ContactDraft{Contact: amocrm.Contact{Name: "Гость"}}
+		d := &transform.ContactDraft{Contact: crm.Contact{Name: "Гость"}}
 		if phone != "" {
 			d.Keys = append(d.Keys, "phone:"+phone)
 			d.Contact.CustomFieldsValues = append(d.Contact.CustomFieldsValues,
-				amocrm.CustomFieldValues{FieldID: phoneField, Values: []amocrm.FieldValue{{Value: "+" + phone}}})
+				crm.CustomFieldValues{FieldID: phoneField, Values: []crm.FieldValue{{Value: "+" + phone}}})
 		}
 		d.Keys = append(d.Keys, "email:"+email)
 		d.Contact.CustomFieldsValues = append(d.Contact.CustomFieldsValues,
-			amocrm.CustomFieldValues{FieldID: emailField, Values: []amocrm.FieldValue{{Value: email}}})
+			crm.CustomFieldValues{FieldID: emailField, Values: []crm.FieldValue{{Value: email}}})
 		return d
 	}
 	cs, _ := Group([]*transform.ContactDraft{mk("79001112233", "no@shop.ru"), mk("79001112234", "no@shop.ru"),
@@ -104,7 +104,7 @@ func TestMergedDropsPlaceholders(t *testing.T) {
 		t.Fatalf("customers: got %d, want 4", len(cs))
 	}
 	got := cs[0].Merged(multitext).Contact.CustomFieldsValues
-	want := []amocrm.CustomFieldValues{{FieldID: phoneField, Values: []amocrm.FieldValue{{Value: "+79001112233"}}}}
+	want := []crm.CustomFieldValues{{FieldID: phoneField, Values: []crm.FieldValue{{Value: "+79001112233"}}}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("first customer: got %v, want %v (the placeholder e-mail left out)", got, want)
 	}
@@ -120,17 +120,17 @@ func TestMergedKeepsEveryDraftsPhones(t *testing.T) {
 	const phoneField, nameField = 700001, 700003
 	multitext := func(id int64) bool { return id == phoneField }
 	mk := func(phone, position string) *transform.ContactDraft {
-		return &transform.ContactDraft{Keys: []string{"phone:" + phone}, Contact: amocrm.Contact{Name: "Ира",
-			CustomFieldsValues: []amocrm.CustomFieldValues{
-				{FieldID: phoneField, Values: []amocrm.FieldValue{{Value: "+" + phone}}},
-				{FieldID: nameField, Values: []amocrm.FieldValue{{Value: position}}},
+		return &transform.ContactDraft{Keys: []string{"phone:" + phone}, Contact: crm.Contact{Name: "Ира",
+			CustomFieldsValues: []crm.CustomFieldValues{
+				{FieldID: phoneField, Values: []crm.FieldValue{{Value: "+" + phone}}},
+				{FieldID: nameField, Values: []crm.FieldValue{{Value: position}}},
 			}}}
 	}
 	c := &Customer{Drafts: []*transform.ContactDraft{mk("79001", "первая"), mk("79002", "вторая"), mk("79001", "третья")}}
 	got := c.Merged(multitext).Contact.CustomFieldsValues
-	want := []amocrm.CustomFieldValues{
-		{FieldID: phoneField, Values: []amocrm.FieldValue{{Value: "+79001"}, {Value: "+79002"}}},
-		{FieldID: nameField, Values: []amocrm.FieldValue{{Value: "первая"}}},
+	want := []crm.CustomFieldValues{
+		{FieldID: phoneField, Values: []crm.FieldValue{{Value: "+79001"}, {Value: "+79002"}}},
+		{FieldID: nameField, Values: []crm.FieldValue{{Value: "первая"}}},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %v\nwant %v", got, want)
@@ -141,10 +141,10 @@ func TestMergedKeepsEveryDraftsPhones(t *testing.T) {
 }
 
 func TestContactKeys(t *testing.T) {
-	c := amocrm.Contact{CustomFieldsValues: []amocrm.CustomFieldValues{
-		{FieldCode: "PHONE", Values: []amocrm.FieldValue{{Value: "8 (916) 123-45-67"}, {Value: "+7 916 123 45 68"}}},
-		{FieldCode: "EMAIL", Values: []amocrm.FieldValue{{Value: " Ira@Example.RU "}}},
-		{FieldCode: "POSITION", Values: []amocrm.FieldValue{{Value: "+7 916 000 00 00"}}},
+	c := crm.Contact{CustomFieldsValues: []crm.CustomFieldValues{
+		{FieldCode: "PHONE", Values: []crm.FieldValue{{Value: "8 (916) 123-45-67"}, {Value: "+7 916 123 45 68"}}},
+		{FieldCode: "EMAIL", Values: []crm.FieldValue{{Value: " Ira@Example.RU "}}},
+		{FieldCode: "POSITION", Values: []crm.FieldValue{{Value: "+7 916 000 00 00"}}},
 	}}
 	got := ContactKeys(c)
 	want := []string{"phone:79161234567", "phone:79161234568", "email:ira@example.ru"}

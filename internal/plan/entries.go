@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
@@ -125,8 +125,8 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 type names struct{ meta *transform.Meta }
 
 // leadChanges lists a deal's fields: every field of a create (old nil).
-func (n names) leadChanges(old *amocrm.Lead, l amocrm.Lead) []report.Change {
-	var o amocrm.Lead
+func (n names) leadChanges(old *crm.Lead, l crm.Lead) []report.Change {
+	var o crm.Lead
 	if old != nil {
 		o = *old
 	}
@@ -156,7 +156,7 @@ func (n names) leadChanges(old *amocrm.Lead, l amocrm.Lead) []report.Change {
 
 // contactChanges lists what an update changes on a live contact, or every
 // field of a new one (live nil).
-func (n names) contactChanges(live *amocrm.Contact, c amocrm.Contact) []report.Change {
+func (n names) contactChanges(live *crm.Contact, c crm.Contact) []report.Change {
 	var out []report.Change
 	var have map[string]string
 	oldName := ""
@@ -183,7 +183,7 @@ func price(p *int64) string {
 	return strconv.FormatInt(*p, 10)
 }
 
-func fieldTexts(fs []amocrm.CustomFieldValues, defs []amocrm.CustomField) map[string]string {
+func fieldTexts(fs []crm.CustomFieldValues, defs []crm.CustomField) map[string]string {
 	out := map[string]string{}
 	for _, f := range fs {
 		out[fieldName(f, defs)] = valuesText(f.Values)
@@ -193,7 +193,7 @@ func fieldTexts(fs []amocrm.CustomFieldValues, defs []amocrm.CustomField) map[st
 
 // fieldName names a field value the way a person recognises it: the
 // account's name for it first.
-func fieldName(f amocrm.CustomFieldValues, defs []amocrm.CustomField) string {
+func fieldName(f crm.CustomFieldValues, defs []crm.CustomField) string {
 	for _, d := range defs {
 		if f.FieldID != 0 && d.ID == f.FieldID || f.FieldID == 0 && f.FieldCode != "" && d.Code == f.FieldCode {
 			return d.Name
@@ -208,7 +208,7 @@ func fieldName(f amocrm.CustomFieldValues, defs []amocrm.CustomField) string {
 	return fmt.Sprintf("field %d", f.FieldID)
 }
 
-func valuesText(vs []amocrm.FieldValue) string {
+func valuesText(vs []crm.FieldValue) string {
 	parts := make([]string, 0, len(vs))
 	for _, v := range vs {
 		switch {
@@ -230,7 +230,7 @@ func (n names) status(pipelineID, id int64) string {
 }
 
 // PipelineName is a pipeline's name, else its id; "" for none (0).
-func PipelineName(ps []amocrm.Pipeline, id int64) string {
+func PipelineName(ps []crm.Pipeline, id int64) string {
 	if id == 0 {
 		return ""
 	}
@@ -241,7 +241,7 @@ func PipelineName(ps []amocrm.Pipeline, id int64) string {
 }
 
 // StatusName is a status's name in its pipeline, else its id; "" for none.
-func StatusName(ps []amocrm.Pipeline, pipelineID, id int64) string {
+func StatusName(ps []crm.Pipeline, pipelineID, id int64) string {
 	if id == 0 {
 		return ""
 	}
@@ -268,7 +268,7 @@ func (n names) user(id int64) string {
 }
 
 // FindPipeline returns the pipeline with id, or nil.
-func FindPipeline(ps []amocrm.Pipeline, id int64) *amocrm.Pipeline {
+func FindPipeline(ps []crm.Pipeline, id int64) *crm.Pipeline {
 	for i := range ps {
 		if ps[i].ID == id {
 			return &ps[i]

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 )
 
@@ -27,7 +27,7 @@ type Pipeline struct {
 // there is none, adopt one found by name, and add missing statuses only
 // with orders.auto_update_pipelines (managers' deals stay put: statuses are
 // never renamed or removed).
-func (s *Pipeline) Decide(pipelines []amocrm.Pipeline, autoUpdate bool) {
+func (s *Pipeline) Decide(pipelines []crm.Pipeline, autoUpdate bool) {
 	pl := FindPipeline(pipelines, s.ID)
 	if pl == nil {
 		s.ID, s.Known, s.Action = 0, false, report.Create
@@ -39,7 +39,7 @@ func (s *Pipeline) Decide(pipelines []amocrm.Pipeline, autoUpdate bool) {
 	}
 	var missing []string
 	for _, n := range s.Statuses {
-		if !slices.ContainsFunc(pl.Statuses(), func(st amocrm.Status) bool { return strings.EqualFold(st.Name, n) }) {
+		if !slices.ContainsFunc(pl.Statuses(), func(st crm.Status) bool { return strings.EqualFold(st.Name, n) }) {
 			missing = append(missing, n)
 		}
 	}

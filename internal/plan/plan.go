@@ -14,7 +14,7 @@ package plan
 import (
 	"strconv"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
@@ -82,10 +82,10 @@ type Contact struct {
 	// ID is the matched contact, or the created one once applied.
 	ID int64
 	// Payload is a new contact's whole payload, or an update's patch.
-	Payload amocrm.Contact
-	Live    *amocrm.Contact // an update's contact as amoCRM has it
-	Hash    string          // of the customer's merged payload, recorded once sent
-	Repairs []string        // documented repairs of the payload, reported with the entry
+	Payload crm.Contact
+	Live    *crm.Contact // an update's contact as amoCRM has it
+	Hash    string       // of the customer's merged payload, recorded once sent
+	Repairs []string     // documented repairs of the payload, reported with the entry
 	// Records are the records whose contact this is: they are parked
 	// together when amoCRM refuses it.
 	Records []Record
@@ -122,7 +122,7 @@ type Deal struct {
 	Action report.Action
 	Reason string
 	// Lead is the payload of a create or re-send.
-	Lead    amocrm.Lead
+	Lead    crm.Lead
 	Contact *Contact // a create's contact
 	// KeyField holds LookupKey on the deal: it is found by it, exactly,
 	// after a create with an unknown outcome.
@@ -131,7 +131,7 @@ type Deal struct {
 	Hash      string // of the payload, for the link
 	LinkKind  string // LinkOrder or LinkForm; "" links nothing
 	// From and To are a move: the deal as it is, and the status it goes to.
-	From *amocrm.Lead
+	From *crm.Lead
 	To   int64
 	// MS2Status is the order's miniShop2 status, recorded with the amoCRM
 	// status set (orders only; -1 for forms).
@@ -154,7 +154,7 @@ func (d *Deal) Creates() bool { return d.Mode == CreateComplex || d.Mode == Crea
 // Incoming is an incoming (unsorted) lead made from a form.
 type Incoming struct {
 	Record Record
-	Form   amocrm.UnsortedForm
+	Form   crm.UnsortedForm
 	// Key is the form's key, which the lead carries in the form key field:
 	// it is found by it after a create with an unknown outcome.
 	Key string

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
@@ -34,18 +34,18 @@ type mapper map[int64]int64
 
 func (m mapper) StatusChange(_, ms2 int64) (int64, bool) { s, ok := m[ms2]; return s, ok }
 func (m mapper) IsMultitext(id int64) bool               { return id == 1 }
-func (m mapper) MergeContact(live amocrm.Contact, want *transform.ContactDraft) (amocrm.Contact, bool) {
+func (m mapper) MergeContact(live crm.Contact, want *transform.ContactDraft) (crm.Contact, bool) {
 	if live.Name == want.Contact.Name {
-		return amocrm.Contact{}, false
+		return crm.Contact{}, false
 	}
-	return amocrm.Contact{Name: want.Contact.Name}, true
+	return crm.Contact{Name: want.Contact.Name}, true
 }
 
 func order(id int64, ms2 int64, phone string) *Order {
-	c := &transform.ContactDraft{Keys: []string{"phone:" + phone}, Contact: amocrm.Contact{Name: "buyer " + phone}}
+	c := &transform.ContactDraft{Keys: []string{"phone:" + phone}, Contact: crm.Contact{Name: "buyer " + phone}}
 	return &Order{Record: Record{Kind: KindOrder, ID: id, Title: fmt.Sprintf("order %d", id)}, MS2Status: ms2,
 		Deal: &transform.Deal{OrderID: id, OrderKey: fmt.Sprint(id), Contact: c,
-			Lead: amocrm.Lead{Name: fmt.Sprintf("Заказ %d", id), PipelineID: 10, StatusID: 101}}}
+			Lead: crm.Lead{Name: fmt.Sprintf("Заказ %d", id), PipelineID: 10, StatusID: 101}}}
 }
 
 func planOrders(t *testing.T, m Mapper, orders ...*Order) *Plan {
@@ -71,7 +71,7 @@ func planOrders(t *testing.T, m Mapper, orders ...*Order) *Plan {
 
 func TestOrdersModes(t *testing.T) {
 	m := mapper{2: 102, 3: 142}
-	linked := func(o *Order, status int64, live *amocrm.Lead) *Order {
+	linked := func(o *Order, status int64, live *crm.Lead) *Order {
 		o.Link = Link{AmoID: 900 + o.Record.ID}
 		o.Status = Link{Hash: fmt.Sprint(status)}
 		o.Live = live
@@ -80,10 +80,10 @@ func TestOrdersModes(t *testing.T) {
 	p := planOrders(t, m,
 		order(1, 1, "79001"),                       // new customer, one deal: complex
 		order(2, 1, "79002"), order(3, 1, "79002"), // new customer, two deals: the first carries the contact
-		linked(order(4, 2, "79004"), 1, &amocrm.Lead{ID: 904, PipelineID: 10, StatusID: 101}), // moves
-		linked(order(5, 2, "79005"), 2, nil),                                                  // status as set: unchanged
-		linked(order(6, 3, "79006"), 1, nil),                                                  // deleted in amoCRM
-		linked(order(7, 9, "79007"), 1, &amocrm.Lead{ID: 907, PipelineID: 10, StatusID: 101}), // unmapped status
+		linked(order(4, 2, "79004"), 1, &crm.Lead{ID: 904, PipelineID: 10, StatusID: 101}), // moves
+		linked(order(5, 2, "79005"), 2, nil),                                               // status as set: unchanged
+		linked(order(6, 3, "79006"), 1, nil),                                               // deleted in amoCRM
+		linked(order(7, 9, "79007"), 1, &crm.Lead{ID: 907, PipelineID: 10, StatusID: 101}), // unmapped status
 	)
 	var got []string
 	for _, d := range p.Deals {
@@ -171,10 +171,10 @@ func TestIncomingLeads(t *testing.T) {
 	var forms []*Form
 	for id := int64(1); id <= 3; id++ {
 		f := &Form{Record: Record{Kind: KindForm, ID: id}, Key: fmt.Sprintf("form:%d", id), Result: &transform.FormResult{
-			Unsorted: &amocrm.UnsortedForm{SourceUID: fmt.Sprintf("form-%d", id), Embedded: amocrm.UnsortedEmbedded{Leads: []amocrm.Lead{{Name: "Заявка"}}}}}}
+			Unsorted: &crm.UnsortedForm{SourceUID: fmt.Sprintf("form-%d", id), Embedded: crm.UnsortedEmbedded{Leads: []crm.Lead{{Name: "Заявка"}}}}}}
 		forms = append(forms, f)
 	}
-	forms[0].Pending, forms[0].Found = true, &amocrm.Lead{ID: 701}
+	forms[0].Pending, forms[0].Found = true, &crm.Lead{ID: 701}
 	p := New(SourceForms, KindForm)
 	p.AddForms(mapper{}, forms, nil, nil, 77, "MODX_FORM")
 	for i, in := range p.Incoming {
@@ -206,14 +206,14 @@ func TestIncomingLeads(t *testing.T) {
 
 func TestEntriesUseNames(t *testing.T) {
 	meta := &transform.Meta{
-		Pipelines:     []amocrm.Pipeline{{ID: 10, Name: "Воронка", Embedded: &amocrm.PipelineEmbedded{Statuses: []amocrm.Status{{ID: 101, Name: "Новый"}}}}},
-		LeadFields:    []amocrm.CustomField{{ID: -3, Name: "goods"}},
-		ContactFields: []amocrm.CustomField{{ID: 700001, Name: "Телефон", Code: "PHONE"}},
+		Pipelines:     []crm.Pipeline{{ID: 10, Name: "Воронка", Embedded: &crm.PipelineEmbedded{Statuses: []crm.Status{{ID: 101, Name: "Новый"}}}}},
+		LeadFields:    []crm.CustomField{{ID: -3, Name: "goods"}},
+		ContactFields: []crm.CustomField{{ID: 700001, Name: "Телефон", Code: "PHONE"}},
 	}
 	p := planOrders(t, mapper{}, order(1, 1, "79001"))
 	p.Fields = []*Field{{Source: SourceOrders, Entity: "lead", Spec: transform.FieldSpec{Name: "goods", Type: "textarea"}, ID: -3}}
-	p.Deals[0].Lead.CustomFieldsValues = []amocrm.CustomFieldValues{{FieldID: -3, Values: []amocrm.FieldValue{{Value: "чай × 2"}}}}
-	p.Contacts[0].Payload.CustomFieldsValues = []amocrm.CustomFieldValues{{FieldID: 700001, Values: []amocrm.FieldValue{{Value: "+79001"}}}}
+	p.Deals[0].Lead.CustomFieldsValues = []crm.CustomFieldValues{{FieldID: -3, Values: []crm.FieldValue{{Value: "чай × 2"}}}}
+	p.Contacts[0].Payload.CustomFieldsValues = []crm.CustomFieldValues{{FieldID: 700001, Values: []crm.FieldValue{{Value: "+79001"}}}}
 	p.Simulate(func() func() int64 { n := int64(0); return func() int64 { n--; return n } }())
 
 	var fields []string
@@ -235,7 +235,7 @@ func TestEntriesUseNames(t *testing.T) {
 func TestResolveFieldIDs(t *testing.T) {
 	p := planOrders(t, mapper{}, order(1, 1, "79001"))
 	p.Fields = []*Field{{Entity: "lead", ID: -7}}
-	p.Deals[0].Lead.CustomFieldsValues = []amocrm.CustomFieldValues{{FieldID: -7}, {FieldID: 55}}
+	p.Deals[0].Lead.CustomFieldsValues = []crm.CustomFieldValues{{FieldID: -7}, {FieldID: 55}}
 	p.ResolveFieldIDs(map[int64]int64{-7: 8001})
 	if got := p.Deals[0].Lead.CustomFieldsValues; got[0].FieldID != 8001 || got[1].FieldID != 55 || p.Fields[0].ID != 8001 {
 		t.Errorf("got %v and field id %d, want 8001 in place of -7", got, p.Fields[0].ID)
@@ -243,7 +243,7 @@ func TestResolveFieldIDs(t *testing.T) {
 }
 
 func TestPipelineDecide(t *testing.T) {
-	site := amocrm.Pipeline{ID: 5, Name: "Магазин", Embedded: &amocrm.PipelineEmbedded{Statuses: []amocrm.Status{{ID: 51, Name: "Новый"}}}}
+	site := crm.Pipeline{ID: 5, Name: "Магазин", Embedded: &crm.PipelineEmbedded{Statuses: []crm.Status{{ID: 51, Name: "Новый"}}}}
 	tests := []struct {
 		name       string
 		step       Pipeline
@@ -263,7 +263,7 @@ func TestPipelineDecide(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := tt.step
-			s.Decide([]amocrm.Pipeline{site}, tt.autoUpdate)
+			s.Decide([]crm.Pipeline{site}, tt.autoUpdate)
 			if s.Action != tt.action || !slices.Equal(s.Add, tt.add) || s.Reason != tt.reason {
 				t.Errorf("got %s %v %q, want %s %v %q", s.Action, s.Add, s.Reason, tt.action, tt.add, tt.reason)
 			}

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 )
 
@@ -255,7 +255,7 @@ func (p *Plan) ResolveFieldIDs(ids map[int64]int64) {
 	if len(ids) == 0 {
 		return
 	}
-	fix := func(cfv []amocrm.CustomFieldValues) {
+	fix := func(cfv []crm.CustomFieldValues) {
 		for i := range cfv {
 			if id, ok := ids[cfv[i].FieldID]; ok {
 				cfv[i].FieldID = id

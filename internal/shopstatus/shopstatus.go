@@ -37,10 +37,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
 
@@ -62,20 +63,20 @@ type Move struct {
 // Latest is each deal's newest status change among the events read, page
 // by page, in whatever order the list gives them.
 type Latest struct {
-	events map[int64]amocrm.Event
+	events map[int64]crm.Event
 	// tied are deals changed twice in their newest second, to different
 	// statuses: which came last is unknown.
 	tied map[int64]bool
 }
 
 // NewLatest returns an empty Latest.
-func NewLatest() *Latest { return &Latest{events: map[int64]amocrm.Event{}, tied: map[int64]bool{}} }
+func NewLatest() *Latest { return &Latest{events: map[int64]crm.Event{}, tied: map[int64]bool{}} }
 
 // Add takes a page of events; other types than a deal's status change are
 // passed over.
-func (l *Latest) Add(events []amocrm.Event) {
+func (l *Latest) Add(events []crm.Event) {
 	for _, e := range events {
-		if e.Type != amocrm.EventLeadStatusChanged || e.EntityType != "lead" {
+		if e.Type != crm.EventLeadStatusChanged || e.EntityType != "lead" {
 			continue
 		}
 		cur, seen := l.events[e.EntityID]
@@ -89,7 +90,7 @@ func (l *Latest) Add(events []amocrm.Event) {
 	}
 }
 
-func statusAfter(e amocrm.Event) int64 {
+func statusAfter(e crm.Event) int64 {
 	s, _ := e.StatusAfter()
 	return s.ID
 }
@@ -117,7 +118,7 @@ func (l *Latest) WhereLeft(lead int64, synced []Synced) bool {
 // Moves pairs the changed deals with the deals as amoCRM has them now: a
 // deal changed twice is one move, to where it is; a deal amoCRM no longer
 // has is none.
-func (l *Latest) Moves(live []amocrm.Lead) []Move {
+func (l *Latest) Moves(live []crm.Lead) []Move {
 	var out []Move
 	for _, d := range live {
 		if e, ok := l.events[d.ID]; ok {
@@ -285,7 +286,7 @@ func (p *Plan) refused(from, to int64) string {
 	return ""
 }
 
-func (p *Plan) find(id int64) *modx.OrderStatus {
+func (p *Plan) find(id int64) *shop.OrderStatus {
 	for i := range p.meta.MS2Statuses {
 		if p.meta.MS2Statuses[i].ID == id {
 			return &p.meta.MS2Statuses[i]

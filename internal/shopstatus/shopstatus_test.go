@@ -10,9 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
 
@@ -33,11 +34,11 @@ var moveAt = time.Date(2026, 3, 1, 12, 0, 5, 0, time.UTC)
 
 func testMeta() *transform.Meta {
 	return &transform.Meta{
-		Pipelines: []amocrm.Pipeline{{ID: pipeline, Name: "Воронка", Embedded: &amocrm.PipelineEmbedded{Statuses: []amocrm.Status{
+		Pipelines: []crm.Pipeline{{ID: pipeline, Name: "Воронка", Embedded: &crm.PipelineEmbedded{Statuses: []crm.Status{
 			{ID: amoNew, Name: "Новый"}, {ID: amoTalks, Name: "Переговоры"}, {ID: 20004, Name: "Принимают решение"}, {ID: amoPaid, Name: "Оплачен"},
-			{ID: amocrm.StatusWon, Name: "Успешно реализовано"},
+			{ID: crm.StatusWon, Name: "Успешно реализовано"},
 		}}}},
-		MS2Statuses: []modx.OrderStatus{
+		MS2Statuses: []shop.OrderStatus{
 			{ID: 5, Name: "Черновик", Rank: 0, Active: true},
 			{ID: shopNew, Name: "Новый", Rank: 1, Fixed: true, Active: true},
 			{ID: shopPaid, Name: "Оплачен", Rank: 2, Fixed: true, Active: true},
@@ -58,7 +59,7 @@ func (m mapper) ShopStatus(p, s int64) []int64 {
 	return m[s]
 }
 
-var back = mapper{amoNew: {shopNew}, amoPaid: {shopPaid}, amocrm.StatusWon: {shopSent}, 20004: {shopPaid, shopSent}, 20006: {7}}
+var back = mapper{amoNew: {shopNew}, amoPaid: {shopPaid}, crm.StatusWon: {shopSent}, 20004: {shopPaid, shopSent}, 20006: {7}}
 
 func order(status int64, synced Synced) Order {
 	return Order{OrderState: modx.OrderState{ID: 7, Num: "2603/7", Status: status, LastLogID: 41}, Synced: synced}
@@ -96,7 +97,7 @@ func TestBuild(t *testing.T) {
 		{name: "never synced, changed in the shop after the move", order: unsynced(shopNew, moveAt.Add(time.Second)), to: amoPaid,
 			skip: "changed in the shop at 2026-03-01 12:00:06 UTC, after the deal's move at 2026-03-01 12:00:05 UTC: the shop wins"},
 		{name: "never synced, changed in the shop before the move", order: unsynced(shopNew, moveAt), to: amoPaid, write: shopPaid},
-		{name: "a final status lets none follow", order: order(shopSent, Synced{Known: true, Amo: amocrm.StatusWon, Shop: shopSent}), to: amoPaid,
+		{name: "a final status lets none follow", order: order(shopSent, Synced{Known: true, Amo: crm.StatusWon, Shop: shopSent}), to: amoPaid,
 			skip: "«Отправлен» is final in the shop", settled: &Settled{Order: 7, Amo: amoPaid, Shop: shopSent}},
 		{name: "a fixed status lets only later ones follow", order: order(shopPaid, Synced{Known: true, Amo: amoPaid, Shop: shopPaid}), to: amoNew,
 			skip: "«Оплачен» is fixed in the shop: only a status ranked after it may follow, not «Новый»", settled: &Settled{Order: 7, Amo: amoNew, Shop: shopPaid}},
@@ -146,18 +147,18 @@ func TestBuildEveryLinkedOrder(t *testing.T) {
 }
 
 func TestLatest(t *testing.T) {
-	ev := func(entity, at, to int64) amocrm.Event {
-		return amocrm.Event{Type: amocrm.EventLeadStatusChanged, EntityType: "lead", EntityID: entity, CreatedAt: at,
-			ValueAfter: []amocrm.EventValue{{LeadStatus: &amocrm.LeadStatus{ID: to, PipelineID: pipeline}}}}
+	ev := func(entity, at, to int64) crm.Event {
+		return crm.Event{Type: crm.EventLeadStatusChanged, EntityType: "lead", EntityID: entity, CreatedAt: at,
+			ValueAfter: []crm.EventValue{{LeadStatus: &crm.LeadStatus{ID: to, PipelineID: pipeline}}}}
 	}
 	l := NewLatest()
-	l.Add([]amocrm.Event{ev(1, 300, amoPaid), ev(1, 100, amoNew), ev(2, 100, amoPaid), ev(4, 100, amoPaid)})
-	l.Add([]amocrm.Event{ev(1, 200, amoTalks), ev(4, 100, amoNew), // deal 4: two moves in one second
+	l.Add([]crm.Event{ev(1, 300, amoPaid), ev(1, 100, amoNew), ev(2, 100, amoPaid), ev(4, 100, amoPaid)})
+	l.Add([]crm.Event{ev(1, 200, amoTalks), ev(4, 100, amoNew), // deal 4: two moves in one second
 		{Type: "lead_added", EntityType: "lead", EntityID: 3, CreatedAt: 400}})
 	if got := l.Leads(); !reflect.DeepEqual(got, []int64{1, 2, 4}) {
 		t.Errorf("leads %v, want 1, 2, 4 (deal 3 was only created)", got)
 	}
-	live := []amocrm.Lead{{ID: 1, PipelineID: pipeline, StatusID: amoPaid}, {ID: 3, PipelineID: pipeline, StatusID: amoNew}}
+	live := []crm.Lead{{ID: 1, PipelineID: pipeline, StatusID: amoPaid}, {ID: 3, PipelineID: pipeline, StatusID: amoNew}}
 	want := []Move{{Lead: 1, Pipeline: pipeline, Status: amoPaid, At: time.Unix(300, 0).UTC()}}
 	if got := l.Moves(live); !reflect.DeepEqual(got, want) {
 		t.Errorf("moves %+v, want %+v (deal 2 is gone, deal 3 was not moved)", got, want)

@@ -103,7 +103,7 @@ func (s *Site) OpenShop(ctx context.Context) error {
 	if s.Shop != nil {
 		return nil
 	}
-	dsn, err := s.Config.MODXDSN()
+	dsn, err := MODXDSN(s.Config)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (s *Site) OpenState(ctx context.Context) error {
 	if s.Store != nil {
 		return nil
 	}
-	dsn, err := s.Config.StateDSN()
+	dsn, err := StateDSN(s.Config)
 	if err != nil {
 		return err
 	}
@@ -264,7 +264,7 @@ func TokenName(baseURL string) string {
 // database and is named after what a second instance must not share with the
 // first: the state schema, its table prefix and the amoCRM account.
 func (s *Site) Locker() (*leader.Locker, error) {
-	dsn, err := s.Config.StateDSN()
+	dsn, err := StateDSN(s.Config)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
@@ -49,7 +50,7 @@ func (s *Syncer) updateContacts(ctx context.Context, _ *pass, pl *plan.Plan) err
 		}
 	}
 	err := sendRefusable(ctx, todo, func(ctx context.Context, cs []*plan.Contact) error {
-		patches := make([]amocrm.Contact, len(cs))
+		patches := make([]crm.Contact, len(cs))
 		for i, c := range cs {
 			patches[i] = c.Payload
 			patches[i].RequestID = strconv.Itoa(i)
@@ -87,7 +88,7 @@ func (s *Syncer) createContacts(ctx context.Context, p *pass, pl *plan.Plan) err
 		return fmt.Errorf("create contacts: %w", err)
 	}
 	err = sendRefusable(ctx, todo, func(ctx context.Context, cs []*plan.Contact) error {
-		want := make([]amocrm.Contact, len(cs))
+		want := make([]crm.Contact, len(cs))
 		for i, c := range cs {
 			want[i] = c.Payload
 			want[i].RequestID = strconv.Itoa(i)
@@ -239,7 +240,7 @@ func (s *Syncer) unmerge(ctx context.Context, merged []*plan.Deal) ([]*plan.Deal
 	if err != nil {
 		return nil, fmt.Errorf("read merged deals: %w", err)
 	}
-	byID := make(map[int64]*amocrm.Lead, len(leads))
+	byID := make(map[int64]*crm.Lead, len(leads))
 	for i := range leads {
 		byID[leads[i].ID] = &leads[i]
 	}
@@ -269,19 +270,19 @@ func carrierOf(complex []*plan.Deal, c *plan.Contact) string {
 
 // dealPayloads are the deals as leads and leads/complex take them, the i-th
 // with request id i; a complex deal carries its whole new contact.
-func dealPayloads(ds []*plan.Deal) []amocrm.Lead {
-	leads := make([]amocrm.Lead, len(ds))
+func dealPayloads(ds []*plan.Deal) []crm.Lead {
+	leads := make([]crm.Lead, len(ds))
 	for i, d := range ds {
 		l := d.Lead
 		l.RequestID = strconv.Itoa(i)
-		emb := &amocrm.LeadEmbedded{}
+		emb := &crm.LeadEmbedded{}
 		if l.Embedded != nil {
 			*emb = *l.Embedded
 		}
 		if d.Mode == plan.CreateComplex {
-			emb.Contacts = []amocrm.Contact{d.Contact.Payload}
+			emb.Contacts = []crm.Contact{d.Contact.Payload}
 		} else {
-			emb.Contacts = []amocrm.Contact{{ID: d.Contact.ID, IsMain: true}}
+			emb.Contacts = []crm.Contact{{ID: d.Contact.ID, IsMain: true}}
 		}
 		l.Embedded = emb
 		leads[i] = l
@@ -323,7 +324,7 @@ func (s *Syncer) findUnknownDeals(ctx context.Context, p *pass, ds []*plan.Deal,
 // findLost looks up deals created with an unknown outcome above one bound.
 // A lookup that fails for a reason that does not stop the run finds
 // nothing: the deals stay pending and are looked up again next pass.
-func (s *Syncer) findLost(ctx context.Context, p *pass, keys []leadKey, above int64) (map[leadKey]*amocrm.Lead, error) {
+func (s *Syncer) findLost(ctx context.Context, p *pass, keys []leadKey, above int64) (map[leadKey]*crm.Lead, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
@@ -349,14 +350,14 @@ func (s *Syncer) findLost(ctx context.Context, p *pass, keys []leadKey, above in
 // note is not worth a duplicate deal: notes are sent once, and a failure is
 // only logged with the deals it concerned.
 func (s *Syncer) addNotes(ctx context.Context, _ *pass, pl *plan.Plan) error {
-	var notes []amocrm.Note
+	var notes []crm.Note
 	for _, d := range pl.Deals {
 		if d.Creates() && d.ID != 0 && d.Note != "" {
 			params, err := json.Marshal(map[string]string{"text": d.Note})
 			if err != nil {
 				return fmt.Errorf("note of %s: %w", d.Record.Key(), err)
 			}
-			notes = append(notes, amocrm.Note{EntityID: d.ID, NoteType: "common", Params: params})
+			notes = append(notes, crm.Note{EntityID: d.ID, NoteType: "common", Params: params})
 		}
 	}
 	if len(notes) == 0 {
@@ -381,11 +382,11 @@ func (s *Syncer) updateDeals(ctx context.Context, _ *pass, pl *plan.Plan) error 
 		}
 	}
 	err := sendRefusable(ctx, todo, func(ctx context.Context, ds []*plan.Deal) error {
-		leads := make([]amocrm.Lead, len(ds))
+		leads := make([]crm.Lead, len(ds))
 		for i, d := range ds {
 			leads[i] = d.Lead
 			if d.Mode == plan.Move {
-				leads[i] = amocrm.Lead{ID: d.Lead.ID, PipelineID: d.Lead.PipelineID, StatusID: d.To}
+				leads[i] = crm.Lead{ID: d.Lead.ID, PipelineID: d.Lead.PipelineID, StatusID: d.To}
 			}
 			leads[i].RequestID = strconv.Itoa(i)
 		}
@@ -419,7 +420,7 @@ func (s *Syncer) sendIncoming(ctx context.Context, p *pass, pl *plan.Plan) error
 		return fmt.Errorf("create incoming leads: %w", err)
 	}
 	err = sendRefusable(ctx, todo, func(ctx context.Context, ins []*plan.Incoming) error {
-		forms := make([]amocrm.UnsortedForm, len(ins))
+		forms := make([]crm.UnsortedForm, len(ins))
 		for i, in := range ins {
 			forms[i] = in.Form
 			forms[i].RequestID = strconv.Itoa(i)

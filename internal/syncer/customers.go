@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
@@ -31,7 +31,7 @@ func (s *Syncer) refreshIndex(ctx context.Context, p *pass) error {
 		from, _ = strconv.ParseInt(v, 10, 64)
 	}
 	newest := from
-	err := s.crm.ContactsChangedSince(ctx, from, func(page []amocrm.Contact) error {
+	err := s.crm.ContactsChangedSince(ctx, from, func(page []crm.Contact) error {
 		keys := map[string]int64{}
 		for _, c := range page {
 			for _, k := range plan.ContactKeys(c) {
@@ -139,7 +139,7 @@ func (s *Syncer) readContacts(ctx context.Context, p *pass, cs []*plan.Customer)
 	for _, c := range cs {
 		ids = append(ids, c.ContactID)
 	}
-	known, read := map[int64]*amocrm.Contact{}, ids
+	known, read := map[int64]*crm.Contact{}, ids
 	if p.dry != nil {
 		known, read = p.dry.liveContacts(ids)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
@@ -124,37 +125,37 @@ func (c crashingCRM) die(point string) {
 	}
 }
 
-func (c crashingCRM) CreateComplexLeads(ctx context.Context, leads []amocrm.Lead) ([]amocrm.ComplexResult, error) {
+func (c crashingCRM) CreateComplexLeads(ctx context.Context, leads []crm.Lead) ([]crm.ComplexResult, error) {
 	res, err := c.Client.CreateComplexLeads(ctx, leads)
 	c.die("complex")
 	return res, err
 }
 
-func (c crashingCRM) CreateLeads(ctx context.Context, leads []amocrm.Lead) ([]amocrm.Lead, error) {
+func (c crashingCRM) CreateLeads(ctx context.Context, leads []crm.Lead) ([]crm.Lead, error) {
 	res, err := c.Client.CreateLeads(ctx, leads)
 	c.die("leads")
 	return res, err
 }
 
-func (c crashingCRM) CreateContacts(ctx context.Context, cs []amocrm.Contact) ([]amocrm.Contact, error) {
+func (c crashingCRM) CreateContacts(ctx context.Context, cs []crm.Contact) ([]crm.Contact, error) {
 	res, err := c.Client.CreateContacts(ctx, cs)
 	c.die("contacts")
 	return res, err
 }
 
-func (c crashingCRM) UpdateLeads(ctx context.Context, leads []amocrm.Lead) error {
+func (c crashingCRM) UpdateLeads(ctx context.Context, leads []crm.Lead) error {
 	err := c.Client.UpdateLeads(ctx, leads)
 	c.die("update-leads")
 	return err
 }
 
-func (c crashingCRM) CreateLeadFields(ctx context.Context, fields []amocrm.CustomField) ([]amocrm.CustomField, error) {
+func (c crashingCRM) CreateLeadFields(ctx context.Context, fields []crm.CustomField) ([]crm.CustomField, error) {
 	res, err := c.Client.CreateLeadFields(ctx, fields)
 	c.die("lead-fields")
 	return res, err
 }
 
-func (c crashingCRM) CreateUnsortedForms(ctx context.Context, forms []amocrm.UnsortedForm) ([]amocrm.UnsortedResult, error) {
+func (c crashingCRM) CreateUnsortedForms(ctx context.Context, forms []crm.UnsortedForm) ([]amocrm.UnsortedResult, error) {
 	res, err := c.Client.CreateUnsortedForms(ctx, forms)
 	c.die("unsorted")
 	return res, err

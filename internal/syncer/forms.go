@@ -9,6 +9,7 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
@@ -75,7 +76,7 @@ func (s *Syncer) newForms(ctx context.Context, p *pass, key string) (*page, erro
 	if err != nil {
 		return nil, err
 	}
-	var take []modx.Form
+	var take []shop.Form
 	var waits []state.Waiting
 	mark, more := wm, len(forms) == pageSize
 	for _, f := range forms {
@@ -117,7 +118,7 @@ func (s *Syncer) waitingForms(ctx context.Context, p *pass, ids []int64, key str
 	if err != nil {
 		return nil, err
 	}
-	var ready []modx.Form
+	var ready []shop.Form
 	done := gone
 	for _, f := range forms {
 		if clock.ready(f.Date, p.waitingSince[state.Key{Kind: plan.KindForm, SourceID: f.ID}].Since) {
@@ -146,7 +147,7 @@ func (s *Syncer) formsByID(ctx context.Context, p *pass, ids []int64, key string
 
 // readForms reads forms by id (a keyset read just below each id); gone are
 // the ids FormIt no longer has.
-func (s *Syncer) readForms(ctx context.Context, ids []int64) (forms []modx.Form, gone []int64, err error) {
+func (s *Syncer) readForms(ctx context.Context, ids []int64) (forms []shop.Form, gone []int64, err error) {
 	for _, id := range ids {
 		rows, err := s.src.Forms(ctx, id-1, 1)
 		if err != nil {
@@ -165,7 +166,7 @@ func (s *Syncer) readForms(ctx context.Context, ids []int64) (forms []modx.Form,
 // twice: after a crash before the commit, the watermark brings back forms
 // the pending step just linked), finds their deals after an unknown
 // outcome, matches their contacts with every other source's, and plans them.
-func (s *Syncer) planForms(ctx context.Context, p *pass, forms []modx.Form, key string) (*plan.Plan, error) {
+func (s *Syncer) planForms(ctx context.Context, p *pass, forms []shop.Form, key string) (*plan.Plan, error) {
 	pl := plan.New(SourceForms, plan.KindForm)
 	if len(forms) == 0 {
 		return pl, nil

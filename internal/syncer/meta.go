@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
@@ -44,11 +46,11 @@ const (
 
 // accountCache is the cached metadata as the state holds it.
 type accountCache struct {
-	FetchedAt     time.Time            `json:"fetched_at"`
-	Pipelines     []amocrm.Pipeline    `json:"pipelines"`
-	Users         []amocrm.User        `json:"users"`
-	LeadFields    []amocrm.CustomField `json:"lead_fields"`
-	ContactFields []amocrm.CustomField `json:"contact_fields"`
+	FetchedAt     time.Time         `json:"fetched_at"`
+	Pipelines     []crm.Pipeline    `json:"pipelines"`
+	Users         []crm.User        `json:"users"`
+	LeadFields    []crm.CustomField `json:"lead_fields"`
+	ContactFields []crm.CustomField `json:"contact_fields"`
 }
 
 // loadMeta reads the account's metadata (from the cache while it is
@@ -192,12 +194,12 @@ func (s *Syncer) sitePipeline(ctx context.Context, p *pass, site modx.SiteFacts)
 func (s *Syncer) applyPipeline(ctx context.Context, p *pass, step *plan.Pipeline) error {
 	switch {
 	case step.Action == report.Create:
-		var statuses []amocrm.Status
+		var statuses []crm.Status
 		for i, n := range step.Statuses {
-			statuses = append(statuses, amocrm.Status{Name: n, Sort: int64(10 * (i + 1))})
+			statuses = append(statuses, crm.Status{Name: n, Sort: int64(10 * (i + 1))})
 		}
-		created, err := s.crm.CreatePipelines(ctx, []amocrm.Pipeline{{Name: step.Name, Sort: 100,
-			Embedded: &amocrm.PipelineEmbedded{Statuses: statuses}}})
+		created, err := s.crm.CreatePipelines(ctx, []crm.Pipeline{{Name: step.Name, Sort: 100,
+			Embedded: &crm.PipelineEmbedded{Statuses: statuses}}})
 		if err != nil {
 			return fmt.Errorf("create pipeline %q (or set orders.pipeline_id to an existing pipeline): %w", step.Name, err)
 		}
@@ -207,9 +209,9 @@ func (s *Syncer) applyPipeline(ctx context.Context, p *pass, step *plan.Pipeline
 		step.ID = created[0].ID
 		s.log.Info("created site pipeline", "pipeline_id", step.ID, "name", step.Name)
 	case len(step.Add) > 0:
-		var add []amocrm.Status
+		var add []crm.Status
 		for i, n := range step.Add {
-			add = append(add, amocrm.Status{Name: n, Sort: int64(1000 + i)})
+			add = append(add, crm.Status{Name: n, Sort: int64(1000 + i)})
 		}
 		if _, err := s.crm.AddStatuses(ctx, step.ID, add); err != nil {
 			return fmt.Errorf("add statuses to pipeline %d: %w", step.ID, err)
@@ -233,7 +235,7 @@ func (s *Syncer) applyPipeline(ctx context.Context, p *pass, step *plan.Pipeline
 // DecideSitePipeline settles the site pipeline step against the account's
 // pipelines: the one our state remembers, else one of the site's name
 // (adopted), else a new one. `run` and `check` both decide with it.
-func DecideSitePipeline(ctx context.Context, store *state.Store, pipelines []amocrm.Pipeline, statuses []modx.OrderStatus, siteName string, autoUpdate bool) (*plan.Pipeline, error) {
+func DecideSitePipeline(ctx context.Context, store *state.Store, pipelines []crm.Pipeline, statuses []shop.OrderStatus, siteName string, autoUpdate bool) (*plan.Pipeline, error) {
 	name := siteName
 	if name == "" {
 		name = "MODX"
@@ -259,27 +261,27 @@ func DecideSitePipeline(ctx context.Context, store *state.Store, pipelines []amo
 // plannedPipeline is the pipeline a dry run would create under step.ID (a
 // made-up negative id), with the system statuses amoCRM adds; its statuses
 // get made-up ids below it, keeping amoCRM's fixed 142 and 143.
-func plannedPipeline(step *plan.Pipeline) amocrm.Pipeline {
-	status := func(i int, st amocrm.Status) amocrm.Status {
+func plannedPipeline(step *plan.Pipeline) crm.Pipeline {
+	status := func(i int, st crm.Status) crm.Status {
 		st.PipelineID = step.ID
 		if st.ID == 0 {
 			st.ID = step.ID*1_000_000 - int64(i)
 		}
 		return st
 	}
-	statuses := []amocrm.Status{status(0, amocrm.Status{Name: "Неразобранное", Type: amocrm.StatusTypeUnsorted})}
+	statuses := []crm.Status{status(0, crm.Status{Name: "Неразобранное", Type: crm.StatusTypeUnsorted})}
 	for i, n := range step.Statuses {
-		statuses = append(statuses, status(i+1, amocrm.Status{Name: n, Sort: int64(10 * (i + 1))}))
+		statuses = append(statuses, status(i+1, crm.Status{Name: n, Sort: int64(10 * (i + 1))}))
 	}
 	statuses = append(statuses,
-		status(0, amocrm.Status{ID: amocrm.StatusWon, Name: "Успешно реализовано"}),
-		status(0, amocrm.Status{ID: amocrm.StatusLost, Name: "Закрыто и не реализовано"}))
-	return amocrm.Pipeline{ID: step.ID, Name: step.Name, Sort: 100, Embedded: &amocrm.PipelineEmbedded{Statuses: statuses}}
+		status(0, crm.Status{ID: crm.StatusWon, Name: "Успешно реализовано"}),
+		status(0, crm.Status{ID: crm.StatusLost, Name: "Закрыто и не реализовано"}))
+	return crm.Pipeline{ID: step.ID, Name: step.Name, Sort: 100, Embedded: &crm.PipelineEmbedded{Statuses: statuses}}
 }
 
 // sendableStatuses are the miniShop2 statuses a deal can be in: active ones.
-func sendableStatuses(all []modx.OrderStatus) []modx.OrderStatus {
-	var out []modx.OrderStatus
+func sendableStatuses(all []shop.OrderStatus) []shop.OrderStatus {
+	var out []shop.OrderStatus
 	for _, st := range all {
 		if st.Active {
 			out = append(out, st)
@@ -288,7 +290,7 @@ func sendableStatuses(all []modx.OrderStatus) []modx.OrderStatus {
 	return out
 }
 
-func statusNames(sts []modx.OrderStatus) []string {
+func statusNames(sts []shop.OrderStatus) []string {
 	out := make([]string, len(sts))
 	for i, st := range sts {
 		out[i] = st.Name
@@ -305,7 +307,7 @@ func (s *Syncer) planFields(p *pass, pl *plan.Plan, lead, contact []transform.Fi
 	for _, set := range []struct {
 		entity string
 		specs  []transform.FieldSpec
-		fields *[]amocrm.CustomField
+		fields *[]crm.CustomField
 	}{
 		{"lead", lead, &p.meta.LeadFields},
 		{"contact", contact, &p.meta.ContactFields},
@@ -316,7 +318,7 @@ func (s *Syncer) planFields(p *pass, pl *plan.Plan, lead, contact []transform.Fi
 			}
 			f := &plan.Field{Source: pl.Source, Entity: set.entity, Spec: spec, ID: s.plannedFieldID(p)}
 			pl.Fields = append(pl.Fields, f)
-			*set.fields = append(*set.fields, amocrm.CustomField{ID: f.ID, Name: spec.Name, Code: spec.Code, Type: spec.Type})
+			*set.fields = append(*set.fields, crm.CustomField{ID: f.ID, Name: spec.Name, Code: spec.Code, Type: spec.Type})
 			added = true
 		}
 	}
@@ -344,19 +346,19 @@ func (s *Syncer) applyFields(ctx context.Context, p *pass, pl *plan.Plan) error 
 	ids := map[int64]int64{}
 	for _, set := range []struct {
 		entity string
-		create func(context.Context, []amocrm.CustomField) ([]amocrm.CustomField, error)
-		read   func(context.Context) ([]amocrm.CustomField, error)
-		fields *[]amocrm.CustomField
+		create func(context.Context, []crm.CustomField) ([]crm.CustomField, error)
+		read   func(context.Context) ([]crm.CustomField, error)
+		fields *[]crm.CustomField
 	}{
 		{"lead", s.crm.CreateLeadFields, s.crm.LeadFields, &p.meta.LeadFields},
 		{"contact", s.crm.CreateContactFields, s.crm.ContactFields, &p.meta.ContactFields},
 	} {
 		var todo []*plan.Field
-		var want []amocrm.CustomField
+		var want []crm.CustomField
 		for _, f := range pl.Fields {
 			if f.Entity == set.entity {
 				todo = append(todo, f)
-				want = append(want, amocrm.CustomField{Name: f.Spec.Name, Code: f.Spec.Code, Type: f.Spec.Type})
+				want = append(want, crm.CustomField{Name: f.Spec.Name, Code: f.Spec.Code, Type: f.Spec.Type})
 			}
 		}
 		if len(todo) == 0 {

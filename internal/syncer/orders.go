@@ -8,9 +8,10 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
@@ -147,7 +148,7 @@ func (s *Syncer) newOrders(ctx context.Context, p *pass) (*page, error) {
 		return nil, err
 	}
 	var send []int64
-	var stuck []modx.OrderHeader
+	var stuck []shop.OrderHeader
 	var waits []state.Waiting
 	mark, more := wm, len(headers) == pageSize
 scan:
@@ -239,7 +240,7 @@ func (s *Syncer) waitingPage(ctx context.Context, p *pass, ids []int64) (*page, 
 		return nil, err
 	}
 	var send, done []int64
-	var stuck []*modx.Order
+	var stuck []*shop.Order
 	present := map[int64]bool{}
 	for i := range orders {
 		o := &orders[i]
@@ -353,7 +354,7 @@ func (s *Syncer) planOrders(ctx context.Context, p *pass, ids []int64, fresh boo
 		return nil, fmt.Errorf("load orders %d..%d: %w", ids[0], ids[len(ids)-1], err)
 	}
 	var orders []*plan.Order
-	var rows []*modx.Order
+	var rows []*shop.Order
 	for i := range loaded {
 		o := &loaded[i]
 		link := links[o.ID]
@@ -417,7 +418,7 @@ func orderRecord(id int64, num string) plan.Record {
 // mapOrders maps every order; bad ones are parked. Fields the batch needs
 // and the account lacks are planned first (auto_create_fields), then the
 // batch is mapped again against them.
-func (s *Syncer) mapOrders(p *pass, pl *plan.Plan, orders []*plan.Order, rows []*modx.Order) ([]*plan.Order, error) {
+func (s *Syncer) mapOrders(p *pass, pl *plan.Plan, orders []*plan.Order, rows []*shop.Order) ([]*plan.Order, error) {
 	for attempt := 0; ; attempt++ {
 		var lead, contact []transform.FieldSpec
 		var mapped []*plan.Order
@@ -513,7 +514,7 @@ func (s *Syncer) readMovingDeals(ctx context.Context, orders []*plan.Order) erro
 	if err != nil {
 		return fmt.Errorf("read deals to move: %w", err)
 	}
-	byID := make(map[int64]*amocrm.Lead, len(leads))
+	byID := make(map[int64]*crm.Lead, len(leads))
 	for i := range leads {
 		byID[leads[i].ID] = &leads[i]
 	}

@@ -3,7 +3,7 @@ package syncer
 import (
 	"slices"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 )
@@ -17,13 +17,13 @@ type overlay struct {
 	linked   map[string]map[int64]state.Link
 	keys     map[string]int64
 	cleared  map[string]map[int64]bool
-	contacts map[int64]*amocrm.Contact
+	contacts map[int64]*crm.Contact
 	lastID   int64 // the last made-up id; amoCRM's are positive
 }
 
 func newOverlay() *overlay {
 	return &overlay{linked: map[string]map[int64]state.Link{}, keys: map[string]int64{},
-		cleared: map[string]map[int64]bool{}, contacts: map[int64]*amocrm.Contact{}}
+		cleared: map[string]map[int64]bool{}, contacts: map[int64]*crm.Contact{}}
 }
 
 // nextID is a made-up id for something the dry run would create.
@@ -81,11 +81,11 @@ func (o *overlay) absorb(pl *plan.Plan, w plan.Writes, planned func(id int64) bo
 }
 
 // contact returns the overlay's copy of a contact, starting from live.
-func (o *overlay) contact(id int64, live *amocrm.Contact) *amocrm.Contact {
+func (o *overlay) contact(id int64, live *crm.Contact) *crm.Contact {
 	if c := o.contacts[id]; c != nil {
 		return c
 	}
-	c := &amocrm.Contact{}
+	c := &crm.Contact{}
 	if live != nil {
 		*c = *live
 		c.CustomFieldsValues = slices.Clone(live.CustomFieldsValues)
@@ -96,7 +96,7 @@ func (o *overlay) contact(id int64, live *amocrm.Contact) *amocrm.Contact {
 
 // applyPatch does to c what amoCRM does with a create or a PATCH: a field's
 // value list is replaced whole, a name set when given.
-func applyPatch(c *amocrm.Contact, patch amocrm.Contact) {
+func applyPatch(c *crm.Contact, patch crm.Contact) {
 	if patch.Name != "" {
 		c.Name = patch.Name
 	}
@@ -104,7 +104,7 @@ func applyPatch(c *amocrm.Contact, patch amocrm.Contact) {
 		c.ResponsibleUserID = patch.ResponsibleUserID
 	}
 	for _, f := range patch.CustomFieldsValues {
-		i := slices.IndexFunc(c.CustomFieldsValues, func(x amocrm.CustomFieldValues) bool { return x.FieldID == f.FieldID })
+		i := slices.IndexFunc(c.CustomFieldsValues, func(x crm.CustomFieldValues) bool { return x.FieldID == f.FieldID })
 		if i < 0 {
 			c.CustomFieldsValues = append(c.CustomFieldsValues, f)
 			continue
@@ -115,8 +115,8 @@ func applyPatch(c *amocrm.Contact, patch amocrm.Contact) {
 
 // liveContacts splits ids into the contacts the overlay holds and the ids
 // that must be read from amoCRM.
-func (o *overlay) liveContacts(ids []int64) (known map[int64]*amocrm.Contact, read []int64) {
-	known = map[int64]*amocrm.Contact{}
+func (o *overlay) liveContacts(ids []int64) (known map[int64]*crm.Contact, read []int64) {
+	known = map[int64]*crm.Contact{}
 	for _, id := range ids {
 		if c := o.contacts[id]; c != nil {
 			known[id] = c

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 )
@@ -107,8 +108,8 @@ type leadKey struct{ code, value string }
 // were recorded) is first searched for by `query`, which saves paging the
 // whole list when it finds it and proves nothing when it does not. Keys
 // missing from the result are not in amoCRM.
-func (s *Syncer) findLeads(ctx context.Context, want map[leadKey]int64) (map[leadKey]*amocrm.Lead, error) {
-	found := map[leadKey]*amocrm.Lead{}
+func (s *Syncer) findLeads(ctx context.Context, want map[leadKey]int64) (map[leadKey]*crm.Lead, error) {
+	found := map[leadKey]*crm.Lead{}
 	rest := maps.Clone(want)
 	for _, k := range slices.SortedFunc(maps.Keys(rest), compareLeadKeys) {
 		if rest[k] != state.NoBound {
@@ -130,7 +131,7 @@ func (s *Syncer) findLeads(ctx context.Context, want map[leadKey]int64) (map[lea
 		return found, nil
 	}
 	downTo := slices.Min(slices.Collect(maps.Values(rest)))
-	err := s.crm.LeadsNewestFirst(ctx, downTo, true, func(page []amocrm.Lead) error {
+	err := s.crm.LeadsNewestFirst(ctx, downTo, true, func(page []crm.Lead) error {
 		for i := range page {
 			for _, k := range leadKeys(&page[i]) {
 				if above, ok := rest[k]; ok && page[i].ID > above {
@@ -155,7 +156,7 @@ func compareLeadKeys(a, b leadKey) int {
 }
 
 // leadKeys are the values of a deal's coded fields, as keys.
-func leadKeys(l *amocrm.Lead) []leadKey {
+func leadKeys(l *crm.Lead) []leadKey {
 	var out []leadKey
 	for _, f := range l.CustomFieldsValues {
 		if f.FieldCode == "" {
@@ -169,7 +170,7 @@ func leadKeys(l *amocrm.Lead) []leadKey {
 }
 
 // holds reports whether deal l holds key k exactly.
-func holds(l *amocrm.Lead, k leadKey) bool { return slices.Contains(leadKeys(l), k) }
+func holds(l *crm.Lead, k leadKey) bool { return slices.Contains(leadKeys(l), k) }
 
 // findContacts finds the contacts of cs (created with an unknown outcome)
 // among the contacts above the bound: a contact holding one of a contact's
@@ -180,7 +181,7 @@ func (s *Syncer) findContacts(ctx context.Context, cs []*plan.Contact, above int
 		return nil
 	}
 	rest := slices.Clone(cs)
-	err := s.crm.ContactsNewestFirst(ctx, above, func(page []amocrm.Contact) error {
+	err := s.crm.ContactsNewestFirst(ctx, above, func(page []crm.Contact) error {
 		for _, ct := range page {
 			keys := plan.ContactKeys(ct)
 			rest = slices.DeleteFunc(rest, func(c *plan.Contact) bool {

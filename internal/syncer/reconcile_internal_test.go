@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 )
@@ -19,18 +20,18 @@ import (
 // at a time, and searched by a `query` that finds only what search finds.
 type leadList struct {
 	CRM          // the methods findLeads does not call panic
-	leads        []amocrm.Lead
+	leads        []crm.Lead
 	searchable   map[string]bool // values `query` finds
 	pages, calls int
 	searched     []string
 }
 
-func (l *leadList) SearchLeads(_ context.Context, query string) ([]amocrm.Lead, error) {
+func (l *leadList) SearchLeads(_ context.Context, query string) ([]crm.Lead, error) {
 	l.searched = append(l.searched, query)
 	if !l.searchable[query] {
 		return nil, nil
 	}
-	var out []amocrm.Lead
+	var out []crm.Lead
 	for _, ld := range l.leads {
 		if holds(&ld, leadKey{"MODX_ORDER", query}) {
 			out = append(out, ld)
@@ -39,12 +40,12 @@ func (l *leadList) SearchLeads(_ context.Context, query string) ([]amocrm.Lead, 
 	return out, nil
 }
 
-func (l *leadList) LeadsNewestFirst(_ context.Context, downTo int64, _ bool, fn func([]amocrm.Lead) error) error {
+func (l *leadList) LeadsNewestFirst(_ context.Context, downTo int64, _ bool, fn func([]crm.Lead) error) error {
 	l.calls++
-	byID := slices.SortedFunc(slices.Values(l.leads), func(a, b amocrm.Lead) int { return cmp.Compare(b.ID, a.ID) })
+	byID := slices.SortedFunc(slices.Values(l.leads), func(a, b crm.Lead) int { return cmp.Compare(b.ID, a.ID) })
 	for page := range slices.Chunk(byID, 2) {
 		l.pages++
-		kept := slices.DeleteFunc(slices.Clone(page), func(ld amocrm.Lead) bool { return ld.ID <= downTo })
+		kept := slices.DeleteFunc(slices.Clone(page), func(ld crm.Lead) bool { return ld.ID <= downTo })
 		if len(kept) > 0 {
 			if err := fn(kept); errors.Is(err, amocrm.ErrStopPaging) {
 				return nil
@@ -59,8 +60,8 @@ func (l *leadList) LeadsNewestFirst(_ context.Context, downTo int64, _ bool, fn 
 	return nil
 }
 
-func orderLead(id int64, order string) amocrm.Lead {
-	return amocrm.Lead{ID: id, CustomFieldsValues: []amocrm.CustomFieldValues{{FieldCode: "MODX_ORDER", Values: []amocrm.FieldValue{{Value: order}}}}}
+func orderLead(id int64, order string) crm.Lead {
+	return crm.Lead{ID: id, CustomFieldsValues: []crm.CustomFieldValues{{FieldCode: "MODX_ORDER", Values: []crm.FieldValue{{Value: order}}}}}
 }
 
 // TestFindLeads: one scan down to the lowest bound settles every key,
@@ -71,7 +72,7 @@ func TestFindLeads(t *testing.T) {
 	key := func(order int) leadKey { return leadKey{"MODX_ORDER", strconv.Itoa(order)} }
 	tests := []struct {
 		name       string
-		leads      []amocrm.Lead
+		leads      []crm.Lead
 		searchable []string
 		want       map[leadKey]int64
 		found      map[leadKey]int64 // key -> lead id
@@ -80,7 +81,7 @@ func TestFindLeads(t *testing.T) {
 	}{
 		{
 			name:  "found above their bounds",
-			leads: []amocrm.Lead{orderLead(101, "1"), orderLead(102, "2"), orderLead(103, "x"), orderLead(104, "y")},
+			leads: []crm.Lead{orderLead(101, "1"), orderLead(102, "2"), orderLead(103, "x"), orderLead(104, "y")},
 			want:  map[leadKey]int64{key(1): 100, key(2): 100},
 			found: map[leadKey]int64{key(1): 101, key(2): 102},
 			pages: 2,
@@ -89,21 +90,21 @@ func TestFindLeads(t *testing.T) {
 			// Another order's old deal holding the same number is not this
 			// create's: it is below the bound.
 			name:  "below the bound is not it",
-			leads: []amocrm.Lead{orderLead(90, "3"), orderLead(101, "1")},
+			leads: []crm.Lead{orderLead(90, "3"), orderLead(101, "1")},
 			want:  map[leadKey]int64{key(1): 100, key(3): 100},
 			found: map[leadKey]int64{key(1): 101},
 			pages: 1,
 		},
 		{
 			name:  "stops once everything is found",
-			leads: []amocrm.Lead{orderLead(1, "a"), orderLead(2, "b"), orderLead(3, "c"), orderLead(4, "d"), orderLead(105, "1")},
+			leads: []crm.Lead{orderLead(1, "a"), orderLead(2, "b"), orderLead(3, "c"), orderLead(4, "d"), orderLead(105, "1")},
 			want:  map[leadKey]int64{key(1): 0},
 			found: map[leadKey]int64{key(1): 105},
 			pages: 1,
 		},
 		{
 			name:       "no bound: searched first",
-			leads:      []amocrm.Lead{orderLead(7, "5"), orderLead(8, "x"), orderLead(9, "y")},
+			leads:      []crm.Lead{orderLead(7, "5"), orderLead(8, "x"), orderLead(9, "y")},
 			searchable: []string{"5"},
 			want:       map[leadKey]int64{key(5): state.NoBound},
 			found:      map[leadKey]int64{key(5): 7},
@@ -111,7 +112,7 @@ func TestFindLeads(t *testing.T) {
 		},
 		{
 			name:     "no bound, search blind: the whole list",
-			leads:    []amocrm.Lead{orderLead(7, "5"), orderLead(8, "x"), orderLead(9, "y")},
+			leads:    []crm.Lead{orderLead(7, "5"), orderLead(8, "x"), orderLead(9, "y")},
 			want:     map[leadKey]int64{key(5): state.NoBound},
 			found:    map[leadKey]int64{key(5): 7},
 			pages:    2,
@@ -146,11 +147,11 @@ func TestFindLeads(t *testing.T) {
 // byID answers LeadsByIDs from a fixed list.
 type byID struct {
 	CRM
-	leads []amocrm.Lead
+	leads []crm.Lead
 }
 
-func (b byID) LeadsByIDs(_ context.Context, ids []int64, _ bool) ([]amocrm.Lead, error) {
-	return slices.DeleteFunc(slices.Clone(b.leads), func(l amocrm.Lead) bool { return !slices.Contains(ids, l.ID) }), nil
+func (b byID) LeadsByIDs(_ context.Context, ids []int64, _ bool) ([]crm.Lead, error) {
+	return slices.DeleteFunc(slices.Clone(b.leads), func(l crm.Lead) bool { return !slices.Contains(ids, l.ID) }), nil
 }
 
 // TestUnmerge: leads/complex answered two of our deals with one deal (or
@@ -163,7 +164,7 @@ func TestUnmerge(t *testing.T) {
 			KeyField: "MODX_ORDER", LookupKey: order, Contact: &plan.Contact{ID: 601, Hash: "h"}}
 	}
 	a, b, c := deal("1", 501), deal("2", 501), deal("3", 502) // 502: another order's deal, merged into
-	s := &Syncer{crm: byID{leads: []amocrm.Lead{orderLead(501, "1"), orderLead(502, "9")}}, log: slog.New(slog.DiscardHandler)}
+	s := &Syncer{crm: byID{leads: []crm.Lead{orderLead(501, "1"), orderLead(502, "9")}}, log: slog.New(slog.DiscardHandler)}
 	again, err := s.unmerge(context.Background(), []*plan.Deal{a, b, c})
 	if err != nil {
 		t.Fatal(err)

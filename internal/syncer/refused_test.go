@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
@@ -155,14 +155,14 @@ func goneLeadField(h *harness) {
 		h.t.Fatalf("cached account metadata: %v (present: %v)", err, ok)
 	}
 	var cache map[string]json.RawMessage
-	var fields []amocrm.CustomField
+	var fields []crm.CustomField
 	if err := json.Unmarshal([]byte(v), &cache); err != nil {
 		h.t.Fatal(err)
 	}
 	if err := json.Unmarshal(cache["lead_fields"], &fields); err != nil {
 		h.t.Fatal(err)
 	}
-	fields = append(fields, amocrm.CustomField{ID: 999999, Name: "Удалённое поле", Type: "text"})
+	fields = append(fields, crm.CustomField{ID: 999999, Name: "Удалённое поле", Type: "text"})
 	if cache["lead_fields"], err = json.Marshal(fields); err != nil {
 		h.t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
@@ -99,7 +99,7 @@ func (s *Syncer) syncShopStatus(ctx context.Context, p *pass) error {
 func (s *Syncer) readMoves(ctx context.Context, p *pass, from, to int64) (*shopstatus.Latest, error) {
 	latest := shopstatus.NewLatest()
 	read := 0
-	err := s.crm.LeadStatusEvents(ctx, from, to, func(events []amocrm.Event) error {
+	err := s.crm.LeadStatusEvents(ctx, from, to, func(events []crm.Event) error {
 		read += len(events)
 		latest.Add(events)
 		return nil

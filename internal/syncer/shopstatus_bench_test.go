@@ -3,8 +3,8 @@ package syncer_test
 import (
 	"testing"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
@@ -45,9 +45,9 @@ func BenchmarkShopStatusPass(b *testing.B) {
 		if i%2 == 1 {
 			to = initial
 		}
-		moves := make([]amocrm.Lead, 0, deals)
+		moves := make([]crm.Lead, 0, deals)
 		for _, o := range orders {
-			moves = append(moves, amocrm.Lead{ID: leads[itoa(o)].ID, StatusID: to})
+			moves = append(moves, crm.Lead{ID: leads[itoa(o)].ID, StatusID: to})
 		}
 		if err := h.site.Client.UpdateLeads(h.ctx, moves); err != nil {
 			b.Fatal(err)

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
@@ -40,7 +40,7 @@ func newShopHarness(t *testing.T, shop modxtest.Options, edit func(*config.Confi
 	st := modxtest.Statuses(shop)
 	h := newHarness(t, shop, func(c *config.Config) {
 		c.Orders.StatusMap = map[string]config.IDRef{
-			itoa(st.Paid): {Name: "Оплачен"}, itoa(st.Sent): {ID: amocrm.StatusWon}, itoa(st.Cancelled): {ID: amocrm.StatusLost}}
+			itoa(st.Paid): {Name: "Оплачен"}, itoa(st.Sent): {ID: crm.StatusWon}, itoa(st.Cancelled): {ID: crm.StatusLost}}
 		c.ShopStatus.Enabled = true
 		if edit != nil {
 			edit(c)
@@ -68,7 +68,7 @@ func (h *harness) move(order int64, status string) {
 	if !ok {
 		h.t.Fatalf("order %d has no deal", order)
 	}
-	if err := h.site.Client.UpdateLeads(h.ctx, []amocrm.Lead{{ID: lead.ID, StatusID: id}}); err != nil {
+	if err := h.site.Client.UpdateLeads(h.ctx, []crm.Lead{{ID: lead.ID, StatusID: id}}); err != nil {
 		h.t.Fatalf("move the deal of order %d: %v", order, err)
 	}
 }
@@ -425,7 +425,7 @@ func TestShopStatusTwoMovesInOneSecond(t *testing.T) {
 	shop := modxtest.Options{Generation: modxtest.Gen4x}
 	st := modxtest.Statuses(shop)
 	h := newHarnessTB(t, shop, func(c *config.Config) {
-		c.Orders.StatusMap = map[string]config.IDRef{itoa(st.Paid): {Name: "Оплачен"}, itoa(st.Sent): {ID: amocrm.StatusWon}}
+		c.Orders.StatusMap = map[string]config.IDRef{itoa(st.Paid): {Name: "Оплачен"}, itoa(st.Sent): {ID: crm.StatusWon}}
 		c.ShopStatus.Enabled = true
 	}, sandbox.Options{LongLivedTokens: []string{testToken}, RPS: -1, Now: clock.Now})
 	order := h.order(modxtest.OrderSpec{})

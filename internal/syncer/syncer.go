@@ -17,9 +17,11 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 )
 
@@ -39,44 +41,44 @@ type Source interface {
 	Site(ctx context.Context) (modx.SiteFacts, error)
 	MaxIDs(ctx context.Context) (modx.Cursors, error)
 	FirstIDsSince(ctx context.Context, t time.Time) (modx.Cursors, error)
-	OrderHeaders(ctx context.Context, afterID int64, limit int) ([]modx.OrderHeader, error)
-	LoadOrders(ctx context.Context, ids []int64) ([]modx.Order, error)
+	OrderHeaders(ctx context.Context, afterID int64, limit int) ([]shop.OrderHeader, error)
+	LoadOrders(ctx context.Context, ids []int64) ([]shop.Order, error)
 	StatusLogs(ctx context.Context, afterID int64, limit int) (modx.StatusLogPage, error)
-	OrderStatuses(ctx context.Context) ([]modx.OrderStatus, error)
-	OldLeads(ctx context.Context) ([]modx.OldLink, error)
-	OldUsers(ctx context.Context) ([]modx.OldLink, error)
-	Forms(ctx context.Context, afterID int64, limit int) ([]modx.Form, error)
+	OrderStatuses(ctx context.Context) ([]shop.OrderStatus, error)
+	OldLeads(ctx context.Context) ([]shop.OldLink, error)
+	OldUsers(ctx context.Context) ([]shop.OldLink, error)
+	Forms(ctx context.Context, afterID int64, limit int) ([]shop.Form, error)
 	FormItKey(ctx context.Context) (string, error)
-	Users(ctx context.Context, afterID int64, limit int) ([]modx.Customer, error)
-	UsersByIDs(ctx context.Context, ids []int64) ([]modx.Customer, error)
+	Users(ctx context.Context, afterID int64, limit int) ([]shop.Customer, error)
+	UsersByIDs(ctx context.Context, ids []int64) ([]shop.Customer, error)
 }
 
 // CRM is the amoCRM account, as the syncer reads and writes it.
 type CRM interface {
-	Users(ctx context.Context) ([]amocrm.User, error)
-	Pipelines(ctx context.Context) ([]amocrm.Pipeline, error)
-	CreatePipelines(ctx context.Context, pipelines []amocrm.Pipeline) ([]amocrm.Pipeline, error)
-	AddStatuses(ctx context.Context, pipelineID int64, statuses []amocrm.Status) ([]amocrm.Status, error)
-	LeadFields(ctx context.Context) ([]amocrm.CustomField, error)
-	ContactFields(ctx context.Context) ([]amocrm.CustomField, error)
-	CreateLeadFields(ctx context.Context, fields []amocrm.CustomField) ([]amocrm.CustomField, error)
-	CreateContactFields(ctx context.Context, fields []amocrm.CustomField) ([]amocrm.CustomField, error)
-	ContactsByIDs(ctx context.Context, ids []int64) ([]amocrm.Contact, error)
-	ContactsChangedSince(ctx context.Context, updatedFrom int64, fn func([]amocrm.Contact) error) error
-	ContactsNewestFirst(ctx context.Context, downToID int64, fn func([]amocrm.Contact) error) error
+	Users(ctx context.Context) ([]crm.User, error)
+	Pipelines(ctx context.Context) ([]crm.Pipeline, error)
+	CreatePipelines(ctx context.Context, pipelines []crm.Pipeline) ([]crm.Pipeline, error)
+	AddStatuses(ctx context.Context, pipelineID int64, statuses []crm.Status) ([]crm.Status, error)
+	LeadFields(ctx context.Context) ([]crm.CustomField, error)
+	ContactFields(ctx context.Context) ([]crm.CustomField, error)
+	CreateLeadFields(ctx context.Context, fields []crm.CustomField) ([]crm.CustomField, error)
+	CreateContactFields(ctx context.Context, fields []crm.CustomField) ([]crm.CustomField, error)
+	ContactsByIDs(ctx context.Context, ids []int64) ([]crm.Contact, error)
+	ContactsChangedSince(ctx context.Context, updatedFrom int64, fn func([]crm.Contact) error) error
+	ContactsNewestFirst(ctx context.Context, downToID int64, fn func([]crm.Contact) error) error
 	NewestContactID(ctx context.Context) (int64, error)
-	CreateContacts(ctx context.Context, contacts []amocrm.Contact) ([]amocrm.Contact, error)
-	UpdateContacts(ctx context.Context, contacts []amocrm.Contact) error
-	LeadsByIDs(ctx context.Context, ids []int64, withContacts bool) ([]amocrm.Lead, error)
-	SearchLeads(ctx context.Context, query string) ([]amocrm.Lead, error)
-	LeadsNewestFirst(ctx context.Context, downToID int64, withContacts bool, fn func([]amocrm.Lead) error) error
+	CreateContacts(ctx context.Context, contacts []crm.Contact) ([]crm.Contact, error)
+	UpdateContacts(ctx context.Context, contacts []crm.Contact) error
+	LeadsByIDs(ctx context.Context, ids []int64, withContacts bool) ([]crm.Lead, error)
+	SearchLeads(ctx context.Context, query string) ([]crm.Lead, error)
+	LeadsNewestFirst(ctx context.Context, downToID int64, withContacts bool, fn func([]crm.Lead) error) error
 	NewestLeadID(ctx context.Context) (int64, error)
-	CreateLeads(ctx context.Context, leads []amocrm.Lead) ([]amocrm.Lead, error)
-	UpdateLeads(ctx context.Context, leads []amocrm.Lead) error
-	CreateComplexLeads(ctx context.Context, leads []amocrm.Lead) ([]amocrm.ComplexResult, error)
-	AddLeadNotes(ctx context.Context, notes []amocrm.Note) ([]amocrm.Note, error)
-	CreateUnsortedForms(ctx context.Context, forms []amocrm.UnsortedForm) ([]amocrm.UnsortedResult, error)
-	LeadStatusEvents(ctx context.Context, from, to int64, fn func([]amocrm.Event) error) error
+	CreateLeads(ctx context.Context, leads []crm.Lead) ([]crm.Lead, error)
+	UpdateLeads(ctx context.Context, leads []crm.Lead) error
+	CreateComplexLeads(ctx context.Context, leads []crm.Lead) ([]crm.ComplexResult, error)
+	AddLeadNotes(ctx context.Context, notes []crm.Note) ([]crm.Note, error)
+	CreateUnsortedForms(ctx context.Context, forms []crm.UnsortedForm) ([]amocrm.UnsortedResult, error)
+	LeadStatusEvents(ctx context.Context, from, to int64, fn func([]crm.Event) error) error
 }
 
 // Metrics receives what a pass did; *metrics.Metrics satisfies it and a nil

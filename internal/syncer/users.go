@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
@@ -289,7 +289,7 @@ func (s *Syncer) compared(ctx context.Context, p *pass, name string) error {
 }
 
 // userLinks are the links of a page of users.
-func (p *pass) userLinks(ctx context.Context, users []modx.Customer) (map[int64]state.Link, error) {
+func (p *pass) userLinks(ctx context.Context, users []shop.Customer) (map[int64]state.Link, error) {
 	ids := make([]int64, len(users))
 	for i, u := range users {
 		ids[i] = u.ID
@@ -303,7 +303,7 @@ func (p *pass) userLinks(ctx context.Context, users []modx.Customer) (map[int64]
 // customer of an order is the same person). Users in skip are parked and
 // wait for their retry. A user with nothing to match a contact by is
 // skipped, with its reason in the report.
-func (s *Syncer) planUsers(ctx context.Context, p *pass, users []modx.Customer, skip map[int64]bool) (*plan.Plan, error) {
+func (s *Syncer) planUsers(ctx context.Context, p *pass, users []shop.Customer, skip map[int64]bool) (*plan.Plan, error) {
 	pl := plan.New(SourceUsers, plan.KindUser)
 	links, err := p.userLinks(ctx, users)
 	if err != nil {

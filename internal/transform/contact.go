@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 // Match keys of a customer and of a live contact: "phone:<digits>" and
@@ -22,7 +22,7 @@ const (
 type ContactDraft struct {
 	Keys          []string
 	UserID        int64 // the MODX user whose profile it used; 0 for a form, or an account not the customer's
-	Contact       amocrm.Contact
+	Contact       crm.Contact
 	MissingFields []FieldSpec // contact fields to create (contacts.auto_create_fields)
 	Notes         []string    // documented repairs and skipped values
 }
@@ -31,7 +31,7 @@ type ContactDraft struct {
 // e-mail. Each goes to the contact field of that name or code.
 var profileKeys = []string{"fax", "address", "country", "city", "state", "zip", "website", "comment"}
 
-func profileValue(c *modx.Customer, key string) string {
+func profileValue(c *shop.Customer, key string) string {
 	if c == nil {
 		return ""
 	}
@@ -60,8 +60,8 @@ func profileValue(c *modx.Customer, key string) string {
 type contactPlan struct {
 	selected map[string]bool // contacts.fields
 	extras   []string        // selected profile keys, in config order
-	phone    *amocrm.CustomField
-	email    *amocrm.CustomField
+	phone    *crm.CustomField
+	email    *crm.CustomField
 	enums    map[string]string // phone, mobilephone, email -> enum code
 }
 
@@ -105,7 +105,7 @@ func (m *Mapper) resolveContacts() error {
 	return nil
 }
 
-func hasEnum(f *amocrm.CustomField, value string) bool {
+func hasEnum(f *crm.CustomField, value string) bool {
 	for _, e := range f.Enums {
 		if strings.EqualFold(e.Value, value) {
 			return true
@@ -126,7 +126,7 @@ type person struct {
 
 type phoneValue struct{ kind, value string } // kind: "phone" or "mobilephone"
 
-func (m *Mapper) customerPerson(c *modx.Customer) *person {
+func (m *Mapper) customerPerson(c *shop.Customer) *person {
 	p := &person{}
 	if c == nil {
 		return p
@@ -188,7 +188,7 @@ func (m *Mapper) draft(p *person, userID, responsible int64) (*ContactDraft, err
 	cp := &m.contactPlan
 	fv := fieldValues{skipEmpty: m.cfg.Contacts.SkipEmpty, autoCreate: m.cfg.Contacts.AutoCreateFields, notes: &d.Notes}
 
-	var phoneVals, emailVals []amocrm.FieldValue
+	var phoneVals, emailVals []crm.FieldValue
 	// bad are values given but unusable, noted; placeholders are the
 	// shop's inventions, named only when nothing else is left.
 	var bad, placeholders []string
@@ -207,7 +207,7 @@ func (m *Mapper) draft(p *person, userID, responsible int64) (*ContactDraft, err
 		seen[PhoneKeyPrefix+n] = true
 		d.Keys = append(d.Keys, PhoneKeyPrefix+n)
 		if cp.selected[ph.kind] {
-			phoneVals = append(phoneVals, amocrm.FieldValue{Value: phoneText(ph.value, n), EnumCode: cp.enums[ph.kind]})
+			phoneVals = append(phoneVals, crm.FieldValue{Value: phoneText(ph.value, n), EnumCode: cp.enums[ph.kind]})
 		}
 	}
 	var malformed string
@@ -230,7 +230,7 @@ func (m *Mapper) draft(p *person, userID, responsible int64) (*ContactDraft, err
 		seen[EmailKeyPrefix+n] = true
 		d.Keys = append(d.Keys, EmailKeyPrefix+n)
 		if cp.selected["email"] {
-			emailVals = append(emailVals, amocrm.FieldValue{Value: n, EnumCode: cp.enums["email"]})
+			emailVals = append(emailVals, crm.FieldValue{Value: n, EnumCode: cp.enums["email"]})
 		}
 	}
 	switch {
@@ -267,7 +267,7 @@ func (m *Mapper) draft(p *person, userID, responsible int64) (*ContactDraft, err
 	return d, nil
 }
 
-func (m *Mapper) putMultitext(fv *fieldValues, f *amocrm.CustomField, code string, vals []amocrm.FieldValue) {
+func (m *Mapper) putMultitext(fv *fieldValues, f *crm.CustomField, code string, vals []crm.FieldValue) {
 	if len(vals) == 0 {
 		return
 	}
@@ -275,7 +275,7 @@ func (m *Mapper) putMultitext(fv *fieldValues, f *amocrm.CustomField, code strin
 		fv.note("the account has no %s contact field: not sent", code)
 		return
 	}
-	fv.put(amocrm.CustomFieldValues{FieldID: f.ID, Values: vals})
+	fv.put(crm.CustomFieldValues{FieldID: f.ID, Values: vals})
 }
 
 // minPhoneDigits: anything shorter is a typo or a placeholder, not a phone

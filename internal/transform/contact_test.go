@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 func TestNormalizePhone(t *testing.T) {
@@ -109,12 +109,12 @@ func TestUsableEmail(t *testing.T) {
 func TestOrder_contact(t *testing.T) {
 	tests := []struct {
 		name   string
-		order  func(*modx.Order)
+		order  func(*shop.Order)
 		fields []string
 		cname  string
 		keys   []string
-		phones []amocrm.FieldValue
-		emails []amocrm.FieldValue
+		phones []crm.FieldValue
+		emails []crm.FieldValue
 		user   int64 // the user whose profile the contact took
 		note   string
 	}{
@@ -122,87 +122,87 @@ func TestOrder_contact(t *testing.T) {
 			name:   "the order's own phone and e-mail: the profile's are not added",
 			cname:  "Иван Петров",
 			keys:   []string{"phone:79991234567", "email:ivan@mail.ru"},
-			phones: []amocrm.FieldValue{{Value: "+79991234567", EnumCode: "WORK"}},
-			emails: []amocrm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}},
+			phones: []crm.FieldValue{{Value: "+79991234567", EnumCode: "WORK"}},
+			emails: []crm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}},
 			user:   7,
 		},
 		{
 			name:   "an order without a phone takes the profile's, guests' mobilephone too",
-			order:  func(o *modx.Order) { o.Address.Phone, o.Customer.Phone = "", "+7 (999) 123-45-67" },
+			order:  func(o *shop.Order) { o.Address.Phone, o.Customer.Phone = "", "+7 (999) 123-45-67" },
 			cname:  "Иван Петров",
 			keys:   []string{"phone:79991234567", "phone:79997654321", "email:ivan@mail.ru"},
-			phones: []amocrm.FieldValue{{Value: "+79991234567", EnumCode: "WORK"}, {Value: "+79997654321", EnumCode: "WORK"}},
-			emails: []amocrm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}},
+			phones: []crm.FieldValue{{Value: "+79991234567", EnumCode: "WORK"}, {Value: "+79997654321", EnumCode: "WORK"}},
+			emails: []crm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}},
 			user:   7,
 		},
 		{
 			name: "synthetic e-mail is neither sent nor a key; no receiver takes fullname",
-			order: func(o *modx.Order) {
+			order: func(o *shop.Order) {
 				o.Address.Receiver, o.Address.Email, o.Customer.Email = "", "", "79991234567@emails.shop.ru"
 			},
 			cname:  "Иван",
 			keys:   []string{"phone:79991234567"},
-			phones: []amocrm.FieldValue{{Value: "+79991234567", EnumCode: "WORK"}},
+			phones: []crm.FieldValue{{Value: "+79991234567", EnumCode: "WORK"}},
 			user:   7,
 		},
 		{
 			name:   "contacts.fields without mobilephone: matched by it, not sent",
-			order:  func(o *modx.Order) { o.Address.Phone = "" },
+			order:  func(o *shop.Order) { o.Address.Phone = "" },
 			fields: []string{"fullname", "phone", "email"},
 			cname:  "Иван Петров",
 			keys:   []string{"phone:79997654321", "email:ivan@mail.ru"},
-			emails: []amocrm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}},
+			emails: []crm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}},
 			user:   7,
 		},
 		{
 			name: "contactFields then extended.amoCRMFields override",
-			order: func(o *modx.Order) {
+			order: func(o *shop.Order) {
 				o.Properties = json.RawMessage(`{"amoCRMFields":{"contactFields":{"phone":"8 911 000-00-00","name":"Из заказа","email":""}}}`)
 				o.Customer.Extended = json.RawMessage(`{"amoCRMFields":{"name":"Из профиля","Должность":"Закупщик"}}`)
 			},
 			cname:  "Из профиля",
 			keys:   []string{"phone:79110000000", "email:ivan@mail.ru"},
-			phones: []amocrm.FieldValue{{Value: "+79110000000", EnumCode: "WORK"}},
-			emails: []amocrm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}},
+			phones: []crm.FieldValue{{Value: "+79110000000", EnumCode: "WORK"}},
+			emails: []crm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}},
 			user:   7,
 		},
 		{
 			name: "a manager's order: the manager's profile is not the customer's",
-			order: func(o *modx.Order) {
+			order: func(o *shop.Order) {
 				o.Address.Email, o.Customer.Manager = "", true
 				o.Customer.Extended = json.RawMessage(`{"amoCRMFields":{"name":"Менеджер"}}`)
 			},
 			cname:  "Иван Петров",
 			keys:   []string{"phone:79991234567"},
-			phones: []amocrm.FieldValue{{Value: "+79991234567", EnumCode: "WORK"}},
+			phones: []crm.FieldValue{{Value: "+79991234567", EnumCode: "WORK"}},
 		},
 		{
 			name: "a shared account: four receivers with four phones",
-			order: func(o *modx.Order) {
+			order: func(o *shop.Order) {
 				o.Address.Phone, o.Customer.Receivers, o.Customer.Phones = "", 4, 4
 			},
 			cname:  "Иван Петров",
 			keys:   []string{"email:ivan@mail.ru"},
-			emails: []amocrm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}},
+			emails: []crm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}},
 		},
 		{
 			name: "one customer writing their name three ways keeps their profile",
-			order: func(o *modx.Order) {
+			order: func(o *shop.Order) {
 				o.Address.Email, o.Customer.Receivers, o.Customer.Phones = "", 3, 1
 			},
 			cname:  "Иван Петров",
 			keys:   []string{"phone:79991234567", "email:ivan@mail.ru"},
-			phones: []amocrm.FieldValue{{Value: "+79991234567", EnumCode: "WORK"}},
-			emails: []amocrm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}},
+			phones: []crm.FieldValue{{Value: "+79991234567", EnumCode: "WORK"}},
+			emails: []crm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}},
 			user:   7,
 		},
 		{
 			name:   "a made-up phone is neither sent nor a key: the profile's fills in",
-			order:  func(o *modx.Order) { o.Address.Phone = "+7 (000) 000-00-00" },
+			order:  func(o *shop.Order) { o.Address.Phone = "+7 (000) 000-00-00" },
 			cname:  "Иван Петров",
 			keys:   []string{"phone:79997654321", "email:ivan@mail.ru"},
-			phones: []amocrm.FieldValue{{Value: "+79997654321", EnumCode: "WORK"}},
-			emails: []amocrm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}},
+			phones: []crm.FieldValue{{Value: "+79997654321", EnumCode: "WORK"}},
+			emails: []crm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}},
 			user:   7,
 			note:   `phone "+7 (000) 000-00-00" looks made up: not sent`,
 		},
@@ -245,36 +245,36 @@ func TestMergeContact(t *testing.T) {
 	cfg := testConfig()
 	cfg.Contacts.ReadonlyFields = []string{"name", "Должность"}
 	m := newTestMapper(t, cfg, testMeta())
-	want := &ContactDraft{Contact: amocrm.Contact{
+	want := &ContactDraft{Contact: crm.Contact{
 		Name: "Иван Петров",
-		CustomFieldsValues: []amocrm.CustomFieldValues{
-			{FieldID: fieldPhone, Values: []amocrm.FieldValue{{Value: "+79991234567", EnumCode: "WORK"}, {Value: "+79110000000", EnumCode: "WORK"}}},
-			{FieldID: fieldEmail, Values: []amocrm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}}},
-			{FieldID: 803, Values: []amocrm.FieldValue{{Value: "Закупщик"}}},
-			{FieldID: fieldContactCity, Values: []amocrm.FieldValue{{Value: "Москва"}}},
+		CustomFieldsValues: []crm.CustomFieldValues{
+			{FieldID: fieldPhone, Values: []crm.FieldValue{{Value: "+79991234567", EnumCode: "WORK"}, {Value: "+79110000000", EnumCode: "WORK"}}},
+			{FieldID: fieldEmail, Values: []crm.FieldValue{{Value: "ivan@mail.ru", EnumCode: "WORK"}}},
+			{FieldID: 803, Values: []crm.FieldValue{{Value: "Закупщик"}}},
+			{FieldID: fieldContactCity, Values: []crm.FieldValue{{Value: "Москва"}}},
 		},
 	}}
-	live := amocrm.Contact{
+	live := crm.Contact{
 		ID:   55,
 		Name: "Ваня",
-		CustomFieldsValues: []amocrm.CustomFieldValues{
-			{FieldID: fieldPhone, Values: []amocrm.FieldValue{{Value: "8 (999) 123-45-67", EnumID: 1}, {Value: "+7 495 000-00-00", EnumID: 1}}},
-			{FieldID: fieldEmail, Values: []amocrm.FieldValue{{Value: "Ivan@Mail.ru", EnumID: 3}}},
-			{FieldID: 803, Values: []amocrm.FieldValue{{Value: "Директор"}}},
-			{FieldID: fieldContactCity, Values: []amocrm.FieldValue{{Value: "Тула"}}},
+		CustomFieldsValues: []crm.CustomFieldValues{
+			{FieldID: fieldPhone, Values: []crm.FieldValue{{Value: "8 (999) 123-45-67", EnumID: 1}, {Value: "+7 495 000-00-00", EnumID: 1}}},
+			{FieldID: fieldEmail, Values: []crm.FieldValue{{Value: "Ivan@Mail.ru", EnumID: 3}}},
+			{FieldID: 803, Values: []crm.FieldValue{{Value: "Директор"}}},
+			{FieldID: fieldContactCity, Values: []crm.FieldValue{{Value: "Тула"}}},
 		},
 	}
 	patch, changed := m.MergeContact(live, want)
 	if !changed {
 		t.Fatal("changed = false, want true")
 	}
-	wantPatch := amocrm.Contact{
+	wantPatch := crm.Contact{
 		ID: 55, // name is read-only and amoCRM has one; e-mail and position unchanged
-		CustomFieldsValues: []amocrm.CustomFieldValues{
-			{FieldID: fieldPhone, Values: []amocrm.FieldValue{
+		CustomFieldsValues: []crm.CustomFieldValues{
+			{FieldID: fieldPhone, Values: []crm.FieldValue{
 				{Value: "8 (999) 123-45-67", EnumID: 1}, {Value: "+7 495 000-00-00", EnumID: 1}, {Value: "+79110000000", EnumCode: "WORK"},
 			}},
-			{FieldID: fieldContactCity, Values: []amocrm.FieldValue{{Value: "Москва"}}},
+			{FieldID: fieldContactCity, Values: []crm.FieldValue{{Value: "Москва"}}},
 		},
 	}
 	if !reflect.DeepEqual(patch, wantPatch) {
@@ -299,7 +299,7 @@ func TestUser(t *testing.T) {
 	cfg := testConfig()
 	cfg.Contacts.Fields = append(cfg.Contacts.Fields, "city", "zip")
 	m := newTestMapper(t, cfg, testMeta())
-	c := &modx.Customer{ID: 9, FullName: "Мария", Email: "maria@mail.ru", Phone: "89161112233", City: "Казань", Zip: "420000",
+	c := &shop.Customer{ID: 9, FullName: "Мария", Email: "maria@mail.ru", Phone: "89161112233", City: "Казань", Zip: "420000",
 		Blocked: true, Extended: json.RawMessage(`{"amoCRMFields":{"email":"m@corp.ru"},"logins":5}`)}
 	d, err := m.User(c)
 	if err != nil {
@@ -328,13 +328,13 @@ func TestUser(t *testing.T) {
 		t.Errorf("hash changed with unmapped columns: %s != %s", h1, h2)
 	}
 
-	_, err = m.User(&modx.Customer{ID: 10, FullName: "Без контактов", Email: "x@shop.ru"})
+	_, err = m.User(&shop.Customer{ID: 10, FullName: "Без контактов", Email: "x@shop.ru"})
 	if !errors.Is(err, ErrNoContact) {
 		t.Errorf("err = %v, want ErrNoContact", err)
 	}
 
 	// An e-mail that is no address is bad input to fix, not "no contact".
-	_, err = m.User(&modx.Customer{ID: 11, FullName: "Опечатка", Email: "ivan.mail.ru"})
+	_, err = m.User(&shop.Customer{ID: 11, FullName: "Опечатка", Email: "ivan.mail.ru"})
 	var re *RecordError
 	if !errors.As(err, &re) || errors.Is(err, ErrNoContact) || re.Field != "email" || !strings.Contains(err.Error(), "not an e-mail address") {
 		t.Errorf("err = %v, want an e-mail RecordError that is not ErrNoContact", err)

@@ -6,22 +6,22 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 )
 
 // fieldSet finds an account's custom fields by numeric id, then code, then
 // name, case-insensitively.
 type fieldSet struct {
-	byID   map[int64]*amocrm.CustomField
-	byCode map[string]*amocrm.CustomField
-	byName map[string]*amocrm.CustomField
+	byID   map[int64]*crm.CustomField
+	byCode map[string]*crm.CustomField
+	byName map[string]*crm.CustomField
 }
 
-func newFieldSet(fields []amocrm.CustomField) *fieldSet {
+func newFieldSet(fields []crm.CustomField) *fieldSet {
 	s := &fieldSet{
-		byID:   make(map[int64]*amocrm.CustomField, len(fields)),
-		byCode: make(map[string]*amocrm.CustomField, len(fields)),
-		byName: make(map[string]*amocrm.CustomField, len(fields)),
+		byID:   make(map[int64]*crm.CustomField, len(fields)),
+		byCode: make(map[string]*crm.CustomField, len(fields)),
+		byName: make(map[string]*crm.CustomField, len(fields)),
 	}
 	for i := range fields {
 		f := &fields[i]
@@ -37,7 +37,7 @@ func newFieldSet(fields []amocrm.CustomField) *fieldSet {
 	return s
 }
 
-func (s *fieldSet) find(key string) *amocrm.CustomField {
+func (s *fieldSet) find(key string) *crm.CustomField {
 	if id, err := strconv.ParseInt(key, 10, 64); err == nil {
 		return s.byID[id]
 	}
@@ -55,7 +55,7 @@ func foldKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 type fieldValues struct {
 	skipEmpty  bool
 	autoCreate bool
-	out        []amocrm.CustomFieldValues
+	out        []crm.CustomFieldValues
 	missing    []FieldSpec
 	notes      *[]string
 }
@@ -63,14 +63,14 @@ type fieldValues struct {
 // set puts value into field f; f nil means the account lacks the field
 // described by spec: it is reported missing (or skipped with a note), and
 // its value waits until the field exists.
-func (v *fieldValues) set(f *amocrm.CustomField, spec FieldSpec, value string) {
+func (v *fieldValues) set(f *crm.CustomField, spec FieldSpec, value string) {
 	if f == nil {
 		v.setMissing(spec, value)
 		return
 	}
 	if value == "" {
 		if !v.skipEmpty {
-			v.put(amocrm.CustomFieldValues{FieldID: f.ID}) // values: null clears the field
+			v.put(crm.CustomFieldValues{FieldID: f.ID}) // values: null clears the field
 		}
 		return
 	}
@@ -82,7 +82,7 @@ func (v *fieldValues) set(f *amocrm.CustomField, spec FieldSpec, value string) {
 	if s, ok := fv.Value.(string); ok && s != value {
 		v.note("field %q: cut to %d characters", f.Name, utf8.RuneCountInString(s))
 	}
-	v.put(amocrm.CustomFieldValues{FieldID: f.ID, Values: []amocrm.FieldValue{fv}})
+	v.put(crm.CustomFieldValues{FieldID: f.ID, Values: []crm.FieldValue{fv}})
 }
 
 func (v *fieldValues) setMissing(spec FieldSpec, value string) {
@@ -101,7 +101,7 @@ func (v *fieldValues) setMissing(spec FieldSpec, value string) {
 	v.missing = append(v.missing, spec)
 }
 
-func (v *fieldValues) put(cf amocrm.CustomFieldValues) {
+func (v *fieldValues) put(cf crm.CustomFieldValues) {
 	for i := range v.out {
 		if v.out[i].FieldID == cf.FieldID {
 			v.out[i] = cf
@@ -117,28 +117,28 @@ func (v *fieldValues) note(format string, args ...any) {
 
 // fieldValue converts text to the shape the field's type takes. Types we
 // cannot fill safely are refused rather than sent blindly.
-func fieldValue(f *amocrm.CustomField, value string) (amocrm.FieldValue, error) {
+func fieldValue(f *crm.CustomField, value string) (crm.FieldValue, error) {
 	switch f.Type {
 	case "text", "url", "":
-		return amocrm.FieldValue{Value: cut(value, TextLimit)}, nil
+		return crm.FieldValue{Value: cut(value, TextLimit)}, nil
 	case "textarea":
-		return amocrm.FieldValue{Value: cut(value, TextareaLimit)}, nil
+		return crm.FieldValue{Value: cut(value, TextareaLimit)}, nil
 	case "numeric", "price", "monetary":
 		if _, err := parseDecimal(value); err != nil {
-			return amocrm.FieldValue{}, fmt.Errorf("%q is not a number", value)
+			return crm.FieldValue{}, fmt.Errorf("%q is not a number", value)
 		}
-		return amocrm.FieldValue{Value: value}, nil
+		return crm.FieldValue{Value: value}, nil
 	case "checkbox":
-		return amocrm.FieldValue{Value: truthy(value)}, nil
+		return crm.FieldValue{Value: truthy(value)}, nil
 	case "select", "radiobutton", "multiselect":
 		for _, e := range f.Enums {
 			if sameName(e.Value, value) {
-				return amocrm.FieldValue{EnumID: e.ID}, nil
+				return crm.FieldValue{EnumID: e.ID}, nil
 			}
 		}
-		return amocrm.FieldValue{}, fmt.Errorf("%q is not one of its options", value)
+		return crm.FieldValue{}, fmt.Errorf("%q is not one of its options", value)
 	}
-	return amocrm.FieldValue{}, fmt.Errorf("type %s is not supported", f.Type)
+	return crm.FieldValue{}, fmt.Errorf("type %s is not supported", f.Type)
 }
 
 func truthy(s string) bool {

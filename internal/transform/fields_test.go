@@ -5,27 +5,27 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 )
 
 func TestFieldValue(t *testing.T) {
 	long := strings.Repeat("я", TextareaLimit+5)
-	sel := &amocrm.CustomField{Type: "select", Enums: []amocrm.Enum{{ID: 61, Value: "Сайт"}}}
+	sel := &crm.CustomField{Type: "select", Enums: []crm.Enum{{ID: 61, Value: "Сайт"}}}
 	tests := []struct {
-		field *amocrm.CustomField
+		field *crm.CustomField
 		in    string
-		want  amocrm.FieldValue
+		want  crm.FieldValue
 		err   string
 	}{
-		{&amocrm.CustomField{Type: "text"}, long, amocrm.FieldValue{Value: long[:2*TextLimit]}, ""},
-		{&amocrm.CustomField{Type: "textarea"}, long, amocrm.FieldValue{Value: long[:2*TextareaLimit]}, ""},
-		{&amocrm.CustomField{Type: "numeric"}, "1.250", amocrm.FieldValue{Value: "1.250"}, ""},
-		{&amocrm.CustomField{Type: "numeric"}, "1,25", amocrm.FieldValue{}, `"1,25" is not a number`},
-		{&amocrm.CustomField{Type: "checkbox"}, "0", amocrm.FieldValue{Value: false}, ""},
-		{&amocrm.CustomField{Type: "checkbox"}, "Да", amocrm.FieldValue{Value: true}, ""},
-		{sel, " сайт ", amocrm.FieldValue{EnumID: 61}, ""},
-		{sel, "Звонок", amocrm.FieldValue{}, `"Звонок" is not one of its options`},
-		{&amocrm.CustomField{Type: "tracking_data"}, "x", amocrm.FieldValue{}, "type tracking_data is not supported"},
+		{&crm.CustomField{Type: "text"}, long, crm.FieldValue{Value: long[:2*TextLimit]}, ""},
+		{&crm.CustomField{Type: "textarea"}, long, crm.FieldValue{Value: long[:2*TextareaLimit]}, ""},
+		{&crm.CustomField{Type: "numeric"}, "1.250", crm.FieldValue{Value: "1.250"}, ""},
+		{&crm.CustomField{Type: "numeric"}, "1,25", crm.FieldValue{}, `"1,25" is not a number`},
+		{&crm.CustomField{Type: "checkbox"}, "0", crm.FieldValue{Value: false}, ""},
+		{&crm.CustomField{Type: "checkbox"}, "Да", crm.FieldValue{Value: true}, ""},
+		{sel, " сайт ", crm.FieldValue{EnumID: 61}, ""},
+		{sel, "Звонок", crm.FieldValue{}, `"Звонок" is not one of its options`},
+		{&crm.CustomField{Type: "tracking_data"}, "x", crm.FieldValue{}, "type tracking_data is not supported"},
 	}
 	for _, tt := range tests {
 		got, err := fieldValue(tt.field, tt.in)
@@ -38,13 +38,13 @@ func TestFieldValue(t *testing.T) {
 func TestFieldValues_set(t *testing.T) {
 	var notes []string
 	fv := fieldValues{skipEmpty: true, autoCreate: true, notes: &notes}
-	text := &amocrm.CustomField{ID: 1, Name: "comment", Type: "text"}
+	text := &crm.CustomField{ID: 1, Name: "comment", Type: "text"}
 	fv.set(text, FieldSpec{}, strings.Repeat("x", 300))
 	fv.set(text, FieldSpec{}, "override") // a later value replaces the earlier one
 	fv.set(nil, FieldSpec{Name: "extra", Type: "text"}, "v")
 	fv.set(nil, FieldSpec{Name: "Extra", Type: "text"}, "again") // reported once
 	fv.set(nil, FieldSpec{Name: "empty", Type: "text"}, "")      // nothing to send: not needed yet
-	fv.set(&amocrm.CustomField{ID: 2, Name: "n", Type: "numeric"}, FieldSpec{}, "abc")
+	fv.set(&crm.CustomField{ID: 2, Name: "n", Type: "numeric"}, FieldSpec{}, "abc")
 	if len(fv.out) != 1 || fv.out[0].Values[0].Value != "override" {
 		t.Errorf("out = %+v, want one field with the override", fv.out)
 	}

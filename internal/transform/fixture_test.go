@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 // Account fixture ids: pipelines 10 (main), 20, 30 (the site pipeline);
@@ -21,40 +21,40 @@ const (
 	fieldOrderKey, fieldCity    = 903, 904
 )
 
-func testPipeline(id int64, name string, main bool) amocrm.Pipeline {
-	st := []amocrm.Status{
-		{ID: amocrm.StatusLost, Name: "Закрыто и не реализовано", Sort: 10001},
-		{ID: id + 1, Name: "Неразобранное", Sort: 10, Type: amocrm.StatusTypeUnsorted},
+func testPipeline(id int64, name string, main bool) crm.Pipeline {
+	st := []crm.Status{
+		{ID: crm.StatusLost, Name: "Закрыто и не реализовано", Sort: 10001},
+		{ID: id + 1, Name: "Неразобранное", Sort: 10, Type: crm.StatusTypeUnsorted},
 		{ID: id + 2, Name: "Новый", Sort: 20},
 		{ID: id + 3, Name: "Оплачен", Sort: 30},
 		{ID: id + 4, Name: "Отправлен", Sort: 40},
-		{ID: amocrm.StatusWon, Name: "Успешно реализовано", Sort: 10000},
+		{ID: crm.StatusWon, Name: "Успешно реализовано", Sort: 10000},
 	}
-	return amocrm.Pipeline{ID: id, Name: name, IsMain: main, Embedded: &amocrm.PipelineEmbedded{Statuses: st}}
+	return crm.Pipeline{ID: id, Name: name, IsMain: main, Embedded: &crm.PipelineEmbedded{Statuses: st}}
 }
 
 func testMeta() Meta {
 	return Meta{
-		Pipelines: []amocrm.Pipeline{
+		Pipelines: []crm.Pipeline{
 			testPipeline(plWholesale, "Опт", false),
 			testPipeline(plMain, "Воронка", true),
 			testPipeline(plSite, "Сайт shop.ru", false),
 		},
-		Users: []amocrm.User{{ID: userAnna, Name: "Анна", Email: "anna@crm.ru"}, {ID: userBoris, Name: "Борис", Email: "boris@crm.ru"}},
-		LeadFields: []amocrm.CustomField{
+		Users: []crm.User{{ID: userAnna, Name: "Анна", Email: "anna@crm.ru"}, {ID: userBoris, Name: "Борис", Email: "boris@crm.ru"}},
+		LeadFields: []crm.CustomField{
 			{ID: fieldWeight, Name: "weight", Type: "text"},
 			{ID: fieldGoods, Name: "Goods", Type: "textarea"},
 			{ID: fieldOrderKey, Name: OrderFieldName, Code: OrderFieldCode, Type: "text"},
 			{ID: fieldCity, Name: "address.city", Type: "text"},
-			{ID: 905, Name: "Источник", Type: "select", Enums: []amocrm.Enum{{ID: 61, Value: "Сайт"}, {ID: 62, Value: "Звонок"}}},
+			{ID: 905, Name: "Источник", Type: "select", Enums: []crm.Enum{{ID: 61, Value: "Сайт"}, {ID: 62, Value: "Звонок"}}},
 		},
-		ContactFields: []amocrm.CustomField{
-			{ID: fieldPhone, Name: "Телефон", Code: "PHONE", Type: "multitext", Enums: []amocrm.Enum{{ID: 1, Value: "WORK"}, {ID: 2, Value: "MOB"}}},
-			{ID: fieldEmail, Name: "Email", Code: "EMAIL", Type: "multitext", Enums: []amocrm.Enum{{ID: 3, Value: "WORK"}, {ID: 4, Value: "PRIV"}}},
+		ContactFields: []crm.CustomField{
+			{ID: fieldPhone, Name: "Телефон", Code: "PHONE", Type: "multitext", Enums: []crm.Enum{{ID: 1, Value: "WORK"}, {ID: 2, Value: "MOB"}}},
+			{ID: fieldEmail, Name: "Email", Code: "EMAIL", Type: "multitext", Enums: []crm.Enum{{ID: 3, Value: "WORK"}, {ID: 4, Value: "PRIV"}}},
 			{ID: 803, Name: "Должность", Code: "POSITION", Type: "text"},
 			{ID: fieldContactCity, Name: "city", Type: "text"},
 		},
-		MS2Statuses: []modx.OrderStatus{{ID: 1, Name: "Новый"}, {ID: 2, Name: "Оплачен"}, {ID: 3, Name: "Отправлен"}, {ID: 4, Name: "Отменён"}},
+		MS2Statuses: []shop.OrderStatus{{ID: 1, Name: "Новый"}, {ID: 2, Name: "Оплачен"}, {ID: 3, Name: "Отправлен"}, {ID: 4, Name: "Отменён"}},
 		SiteHost:    "www.shop.ru",
 		Currency:    "руб.",
 		CountUnit:   "шт.",
@@ -92,8 +92,8 @@ func newTestMapper(t testing.TB, cfg *config.Config, meta Meta) *Mapper {
 }
 
 // testOrder is a placed order of one product in category 5 (under 3, under 1).
-func testOrder() *modx.Order {
-	return &modx.Order{
+func testOrder() *shop.Order {
+	return &shop.Order{
 		ID:           42,
 		UserID:       7,
 		Num:          "2401/42",
@@ -105,17 +105,17 @@ func testOrder() *modx.Order {
 		Status:       1,
 		DeliveryName: "Курьер",
 		PaymentName:  "Наличными",
-		Address: &modx.Address{
+		Address: &shop.Address{
 			Receiver: "Иван Петров",
 			Phone:    "8 (999) 123-45-67",
 			Email:    "Ivan@Mail.ru",
 			City:     "Москва",
 		},
-		Products: []modx.OrderProduct{
+		Products: []shop.OrderProduct{
 			{ProductID: 100, Name: "Футболка", Article: "T-1", Count: 2, Price: "600.00", Cost: "1200.00",
 				Options: json.RawMessage(`{"color":"Красный","size":"XL"}`), Categories: []int64{5, 3, 1}},
 		},
-		Customer: &modx.Customer{ID: 7, FullName: "Иван", Email: "ivan@mail.ru", MobilePhone: "+7 999 765-43-21"},
+		Customer: &shop.Customer{ID: 7, FullName: "Иван", Email: "ivan@mail.ru", MobilePhone: "+7 999 765-43-21"},
 	}
 }
 

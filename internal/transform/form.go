@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 // FormResult is what a saved form should become: always a contact, and a
@@ -19,10 +19,10 @@ import (
 type FormResult struct {
 	FormID   int64
 	Contact  *ContactDraft
-	Lead     *amocrm.Lead         // nil: no deal
-	Unsorted *amocrm.UnsortedForm // instead of Lead with forms.unsorted
-	LeadNote string               // every submitted value, for a note on the deal
-	NoDeal   string               // why no deal was made although forms are deals
+	Lead     *crm.Lead         // nil: no deal
+	Unsorted *crm.UnsortedForm // instead of Lead with forms.unsorted
+	LeadNote string            // every submitted value, for a note on the deal
+	NoDeal   string            // why no deal was made although forms are deals
 }
 
 // formAliases is the default mapping of usual form field names (and the
@@ -110,7 +110,7 @@ func FormValues(raw string) (map[string]string, error) {
 // Form maps a saved form and its decoded values. A form with neither a
 // phone nor a usable e-mail makes nothing: *RecordError wrapping
 // ErrNoContact.
-func (m *Mapper) Form(f *modx.Form, values map[string]string) (*FormResult, error) {
+func (m *Mapper) Form(f *shop.Form, values map[string]string) (*FormResult, error) {
 	t, ok := m.forms.byName[f.Name]
 	if !ok {
 		t = m.forms.def
@@ -154,7 +154,7 @@ func (m *Mapper) Form(f *modx.Form, values map[string]string) (*FormResult, erro
 			return res, nil
 		}
 	}
-	lead := amocrm.Lead{Name: cut("Заявка: "+f.Name, TextLimit), ResponsibleUserID: m.defResponsible}
+	lead := crm.Lead{Name: cut("Заявка: "+f.Name, TextLimit), ResponsibleUserID: m.defResponsible}
 	var sent int64
 	if f.Date.Unix() > 0 {
 		sent = f.Date.Unix()
@@ -166,15 +166,15 @@ func (m *Mapper) Form(f *modx.Form, values map[string]string) (*FormResult, erro
 		return res, nil
 	}
 	uid := "form-" + strconv.FormatInt(f.ID, 10)
-	res.Unsorted = &amocrm.UnsortedForm{
+	res.Unsorted = &crm.UnsortedForm{
 		SourceName: "MODX " + m.meta.SiteHost,
 		SourceUID:  uid,
 		PipelineID: t.pipeline,
 		CreatedAt:  sent,
-		Metadata: amocrm.FormMeta{
+		Metadata: crm.FormMeta{
 			FormID: f.Name, FormName: f.Name, FormPage: m.meta.SiteHost, IP: f.IP, FormSentAt: sent,
 		},
-		Embedded:  amocrm.UnsortedEmbedded{Leads: []amocrm.Lead{{Name: lead.Name}}, Contacts: []amocrm.Contact{c.Contact}},
+		Embedded:  crm.UnsortedEmbedded{Leads: []crm.Lead{{Name: lead.Name}}, Contacts: []crm.Contact{c.Contact}},
 		RequestID: uid,
 	}
 	return res, nil

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 func TestFormValues(t *testing.T) {
@@ -27,7 +27,7 @@ func TestFormValues(t *testing.T) {
 }
 
 func TestForm(t *testing.T) {
-	form := &modx.Form{ID: 45, Name: "Обратный звонок", IP: "203.0.113.5", Date: time.Unix(1700000000, 0)}
+	form := &shop.Form{ID: 45, Name: "Обратный звонок", IP: "203.0.113.5", Date: time.Unix(1700000000, 0)}
 	tests := []struct {
 		name     string
 		cfg      func(*config.Forms)
@@ -122,7 +122,7 @@ func TestForm(t *testing.T) {
 func TestForm_noContact(t *testing.T) {
 	cfg := testConfig()
 	cfg.Forms.AsLead = true
-	_, err := newTestMapper(t, cfg, testMeta()).Form(&modx.Form{ID: 1, Name: "f"}, map[string]string{"name": "Олег", "message": "hi"})
+	_, err := newTestMapper(t, cfg, testMeta()).Form(&shop.Form{ID: 1, Name: "f"}, map[string]string{"name": "Олег", "message": "hi"})
 	if !errors.Is(err, ErrNoContact) {
 		t.Errorf("err = %v, want ErrNoContact", err)
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 // goodsLines renders one line per cart product, as the old extra's
@@ -18,7 +18,7 @@ import (
 //
 // Options that are not valid JSON are left out with a note: they only
 // decorate the line.
-func goodsLines(products []modx.OrderProduct, currency, unit string, notes *[]string) []string {
+func goodsLines(products []shop.OrderProduct, currency, unit string, notes *[]string) []string {
 	lines := make([]string, 0, len(products))
 	var b strings.Builder
 	for i, p := range products {

@@ -7,11 +7,11 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 func TestGoodsLines(t *testing.T) {
-	products := []modx.OrderProduct{
+	products := []shop.OrderProduct{
 		{Name: "Футболка", Article: "T-1", Count: 2, Price: "600.00", Cost: "1200.00", Options: json.RawMessage(`{"size":"XL","color":"Красный","note":"","tags":["a","b"]}`)},
 		{Name: "Кружка", Count: 1, Price: "99.90", Cost: "99.90", Options: json.RawMessage(`[]`)},
 		{Name: "Значок", Count: 3, Price: "10", Cost: "30", Options: json.RawMessage(`{"size":`)},

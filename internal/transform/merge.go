@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 )
 
 // readonlySet is contacts.readonly_fields resolved to the contact's name
@@ -17,7 +17,7 @@ type readonlySet struct {
 func (m *Mapper) resolveReadonly() readonlySet {
 	r := readonlySet{fields: make(map[int64]bool)}
 	for _, k := range m.cfg.Contacts.ReadonlyFields {
-		var f *amocrm.CustomField
+		var f *crm.CustomField
 		switch foldKey(k) {
 		case "name", "fullname":
 			r.name = true
@@ -41,7 +41,7 @@ func (m *Mapper) resolveReadonly() readonlySet {
 // to the multitext fields without dropping the others (amoCRM replaces a
 // field's whole value list); contacts.readonly_fields never overwrite a
 // value amoCRM already has, and empty values never overwrite anything.
-func (m *Mapper) MergeContact(live amocrm.Contact, want *ContactDraft) (patch amocrm.Contact, changed bool) {
+func (m *Mapper) MergeContact(live crm.Contact, want *ContactDraft) (patch crm.Contact, changed bool) {
 	patch.ID = live.ID
 	if n := want.Contact.Name; n != "" && n != live.Name && !(m.readonly.name && live.Name != "") {
 		patch.Name = n
@@ -56,7 +56,7 @@ func (m *Mapper) MergeContact(live amocrm.Contact, want *ContactDraft) (patch am
 		}
 		if f := m.contSet.byID[w.FieldID]; f != nil && f.Type == "multitext" {
 			if merged, added := union(have, w.Values); added {
-				patch.CustomFieldsValues = append(patch.CustomFieldsValues, amocrm.CustomFieldValues{FieldID: w.FieldID, Values: merged})
+				patch.CustomFieldsValues = append(patch.CustomFieldsValues, crm.CustomFieldValues{FieldID: w.FieldID, Values: merged})
 			}
 			continue
 		}
@@ -67,7 +67,7 @@ func (m *Mapper) MergeContact(live amocrm.Contact, want *ContactDraft) (patch am
 	return patch, patch.Name != "" || len(patch.CustomFieldsValues) > 0
 }
 
-func liveValues(cfv []amocrm.CustomFieldValues, fieldID int64) []amocrm.FieldValue {
+func liveValues(cfv []crm.CustomFieldValues, fieldID int64) []crm.FieldValue {
 	for _, c := range cfv {
 		if c.FieldID == fieldID {
 			return c.Values
@@ -78,11 +78,11 @@ func liveValues(cfv []amocrm.CustomFieldValues, fieldID int64) []amocrm.FieldVal
 
 // union appends the wanted values the live list lacks (compared as
 // normalised phones or e-mails).
-func union(have, want []amocrm.FieldValue) ([]amocrm.FieldValue, bool) {
-	out := make([]amocrm.FieldValue, 0, len(have)+len(want))
+func union(have, want []crm.FieldValue) ([]crm.FieldValue, bool) {
+	out := make([]crm.FieldValue, 0, len(have)+len(want))
 	seen := make(map[string]bool, len(have)+len(want))
 	for _, h := range have {
-		out = append(out, amocrm.FieldValue{Value: h.Value, EnumID: h.EnumID, EnumCode: h.EnumCode})
+		out = append(out, crm.FieldValue{Value: h.Value, EnumID: h.EnumID, EnumCode: h.EnumCode})
 		seen[ValueKey(h.Value)] = true
 	}
 	added := false
@@ -109,7 +109,7 @@ func ValueKey(v any) string {
 	return foldKey(s)
 }
 
-func sameValues(have, want []amocrm.FieldValue) bool {
+func sameValues(have, want []crm.FieldValue) bool {
 	if len(have) != len(want) {
 		return false
 	}

@@ -6,14 +6,14 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 // Deal is the deal (and its contact) an order should be in amoCRM.
 type Deal struct {
 	OrderID int64
-	Lead    amocrm.Lead
+	Lead    crm.Lead
 	// OrderKey is the value of the order-number field (OrderFieldCode): the
 	// MODX order id, unique and never empty, for exact-match lookups.
 	OrderKey      string
@@ -29,7 +29,7 @@ const defaultLeadName = "Заказ с сайта {num}"
 type leadField struct {
 	column  string // order column, "goods", or address column
 	address bool
-	field   *amocrm.CustomField
+	field   *crm.CustomField
 	spec    FieldSpec
 }
 
@@ -38,7 +38,7 @@ type leadField struct {
 // the customer's, which checkout stores in the address; "order_comment" is
 // the order's own column (comment before miniShop2 3.0.5), which only the
 // back office writes.
-func orderValue(o *modx.Order, column string) (string, bool) {
+func orderValue(o *shop.Order, column string) (string, bool) {
 	switch column {
 	case "id":
 		return strconv.FormatInt(o.ID, 10), true
@@ -76,7 +76,7 @@ func orderValue(o *modx.Order, column string) (string, bool) {
 func (m *Mapper) resolveOrderFields() error {
 	for _, k := range m.cfg.Orders.Fields {
 		col := foldKey(k)
-		if _, ok := orderValue(&modx.Order{}, col); !ok && col != "goods" {
+		if _, ok := orderValue(&shop.Order{}, col); !ok && col != "goods" {
 			return fmt.Errorf("orders.fields: unknown order field %q", k)
 		}
 		typ := "text"
@@ -88,7 +88,7 @@ func (m *Mapper) resolveOrderFields() error {
 	}
 	for _, k := range m.cfg.Orders.AddressFields {
 		col := foldKey(k)
-		if _, ok := (&modx.Address{}).Field(col); !ok {
+		if _, ok := (&shop.Address{}).Field(col); !ok {
 			return fmt.Errorf("orders.address_fields: unknown address field %q", k)
 		}
 		name := m.cfg.Orders.AddressPrefix + col
@@ -100,7 +100,7 @@ func (m *Mapper) resolveOrderFields() error {
 
 // Order maps a placed order to its deal. A *RecordError means bad input:
 // park the order with that reason.
-func (m *Mapper) Order(o *modx.Order) (*Deal, error) {
+func (m *Mapper) Order(o *shop.Order) (*Deal, error) {
 	d := &Deal{OrderID: o.ID, OrderKey: strconv.FormatInt(o.ID, 10)}
 	o = repairOrder(o, &d.Notes)
 	props, err := m.parseProps(o.Properties, &d.Notes)
@@ -112,7 +112,7 @@ func (m *Mapper) Order(o *modx.Order) (*Deal, error) {
 	if err != nil {
 		return nil, err
 	}
-	lead := amocrm.Lead{
+	lead := crm.Lead{
 		Name:              m.leadName(o),
 		PipelineID:        pipelineID,
 		StatusID:          statusID,
@@ -149,9 +149,9 @@ func (m *Mapper) Order(o *modx.Order) (*Deal, error) {
 		}
 		for _, t := range props.tags {
 			if lead.Embedded == nil {
-				lead.Embedded = &amocrm.LeadEmbedded{}
+				lead.Embedded = &crm.LeadEmbedded{}
 			}
-			lead.Embedded.Tags = append(lead.Embedded.Tags, amocrm.Tag{Name: t})
+			lead.Embedded.Tags = append(lead.Embedded.Tags, crm.Tag{Name: t})
 		}
 	}
 	lead.CustomFieldsValues = fv.out
@@ -163,7 +163,7 @@ func (m *Mapper) Order(o *modx.Order) (*Deal, error) {
 	return d, nil
 }
 
-func (m *Mapper) leadFieldValue(o *modx.Order, lf leadField, notes *[]string) string {
+func (m *Mapper) leadFieldValue(o *shop.Order, lf leadField, notes *[]string) string {
 	switch {
 	case lf.column == "goods":
 		limit := TextareaLimit
@@ -184,7 +184,7 @@ func (m *Mapper) leadFieldValue(o *modx.Order, lf leadField, notes *[]string) st
 	return v
 }
 
-func (m *Mapper) leadName(o *modx.Order) string {
+func (m *Mapper) leadName(o *shop.Order) string {
 	tmpl := m.cfg.Orders.LeadName
 	if tmpl == "" {
 		tmpl = defaultLeadName
@@ -245,7 +245,7 @@ func expand(tmpl string, value func(key string) (string, bool)) string {
 // matchRule finds the category rule deciding the order: products in cart
 // order, and for each product the rules in config order; the first match
 // wins (the old extra let the last matching product win; we do not).
-func (m *Mapper) matchRule(products []modx.OrderProduct) *rule {
+func (m *Mapper) matchRule(products []shop.OrderProduct) *rule {
 	for i := range products {
 		for j := range m.rules {
 			if m.ruleMatches(&m.rules[j], &products[i]) {
@@ -259,7 +259,7 @@ func (m *Mapper) matchRule(products []modx.OrderProduct) *rule {
 // ruleMatches: the rule's category is the product's parent or an ancestor,
 // or, with match_additional_categories, an additional category or one of
 // its ancestors.
-func (m *Mapper) ruleMatches(r *rule, p *modx.OrderProduct) bool {
+func (m *Mapper) ruleMatches(r *rule, p *shop.OrderProduct) bool {
 	if slices.Contains(p.Categories, r.category) {
 		return true
 	}
@@ -343,7 +343,7 @@ func (m *Mapper) responsible(r *rule, props *orderProps) int64 {
 // e-mail the order lacks, and only when it is the customer's own profile
 // (ownProfile). Its extended.amoCRMFields override last; broken JSON there
 // drops them with a note rather than parking the order.
-func (m *Mapper) orderContact(o *modx.Order, props *orderProps, responsible int64, notes *[]string) (*ContactDraft, error) {
+func (m *Mapper) orderContact(o *shop.Order, props *orderProps, responsible int64, notes *[]string) (*ContactDraft, error) {
 	p := &person{}
 	var profile *person
 	var userID int64
@@ -387,14 +387,14 @@ const sharedAt = 3
 // ownProfile reports whether the profile behind an order's user_id is the
 // customer's: not a manager's (the 4.x back office puts the manager's own
 // user_id on the orders they make) and not a shared account's.
-func ownProfile(c *modx.Customer) bool {
+func ownProfile(c *shop.Customer) bool {
 	if c == nil || c.Manager {
 		return false
 	}
 	return c.Receivers < sharedAt || c.Phones > 0 && c.Phones < sharedAt
 }
 
-func extendedOverrides(c *modx.Customer) ([]kv, error) {
+func extendedOverrides(c *shop.Customer) ([]kv, error) {
 	if c == nil {
 		return nil, nil
 	}

@@ -7,21 +7,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 func TestOrder_placement(t *testing.T) {
-	product := func(cats []int64, additional ...[]int64) modx.OrderProduct {
-		return modx.OrderProduct{Name: "p", Count: 1, Price: "1", Cost: "1", Categories: cats, AdditionalCategories: additional}
+	product := func(cats []int64, additional ...[]int64) shop.OrderProduct {
+		return shop.OrderProduct{Name: "p", Count: 1, Price: "1", Cost: "1", Categories: cats, AdditionalCategories: additional}
 	}
 	wholesale := config.CategoryRule{ID: 5, PipelineID: named("Опт"), StatusID: named("новый"), ResponsibleUserID: named("Анна")}
 	tests := []struct {
 		name      string
 		cfg       func(*config.Config)
 		meta      func(*Meta)
-		order     func(*modx.Order)
+		order     func(*shop.Order)
 		pipeline  int64
 		status    int64
 		responder int64
@@ -41,13 +41,13 @@ func TestOrder_placement(t *testing.T) {
 		{
 			name:     "site pipeline maps miniShop2 statuses by name",
 			meta:     func(m *Meta) { m.SitePipelineID = plSite },
-			order:    func(o *modx.Order) { o.Status = 2 },
+			order:    func(o *shop.Order) { o.Status = 2 },
 			pipeline: plSite, status: plSite + 3,
 		},
 		{
 			name:     "site pipeline: unmapped status takes the first open one",
 			meta:     func(m *Meta) { m.SitePipelineID = plSite },
-			order:    func(o *modx.Order) { o.Status = 4 },
+			order:    func(o *shop.Order) { o.Status = 4 },
 			pipeline: plSite, status: plSite + 2,
 		},
 		{
@@ -70,8 +70,8 @@ func TestOrder_placement(t *testing.T) {
 					{ID: 5, PipelineID: ref(plMain), StatusID: named("Отправлен")},
 				}
 			},
-			order: func(o *modx.Order) {
-				o.Products = []modx.OrderProduct{product([]int64{8}), product([]int64{5, 1}), product([]int64{9, 1})}
+			order: func(o *shop.Order) {
+				o.Products = []shop.OrderProduct{product([]int64{8}), product([]int64{5, 1}), product([]int64{9, 1})}
 			},
 			pipeline: plMain, status: plMain + 4,
 		},
@@ -90,8 +90,8 @@ func TestOrder_placement(t *testing.T) {
 			cfg: func(c *config.Config) {
 				c.Orders.Category = []config.CategoryRule{{ID: 3, PipelineID: ref(plWholesale)}}
 			},
-			order: func(o *modx.Order) {
-				o.Products = []modx.OrderProduct{product([]int64{8}, []int64{5, 3})}
+			order: func(o *shop.Order) {
+				o.Products = []shop.OrderProduct{product([]int64{8}, []int64{5, 3})}
 			},
 			pipeline: plMain, status: plMain + 2,
 		},
@@ -101,21 +101,21 @@ func TestOrder_placement(t *testing.T) {
 				c.Orders.MatchAdditionalCategories = true
 				c.Orders.Category = []config.CategoryRule{{ID: 3, PipelineID: ref(plWholesale)}}
 			},
-			order: func(o *modx.Order) {
-				o.Products = []modx.OrderProduct{product([]int64{8}, []int64{5, 3})}
+			order: func(o *shop.Order) {
+				o.Products = []shop.OrderProduct{product([]int64{8}, []int64{5, 3})}
 			},
 			pipeline: plWholesale, status: plWholesale + 2,
 		},
 		{
 			name: "properties when no rule matches",
-			order: func(o *modx.Order) {
+			order: func(o *shop.Order) {
 				o.Properties = json.RawMessage(`{"amoCRMFields":{"pipeline_id":"20","status_id":"Оплачен","responsible_user_id":"Борис"}}`)
 			},
 			pipeline: plWholesale, status: plWholesale + 3, responder: userBoris,
 		},
 		{
 			name: "properties status alone, in the default pipeline",
-			order: func(o *modx.Order) {
+			order: func(o *shop.Order) {
 				o.Properties = json.RawMessage(`{"amoCRMFields":{"status_id":13}}`)
 			},
 			pipeline: plMain, status: plMain + 3,
@@ -123,7 +123,7 @@ func TestOrder_placement(t *testing.T) {
 		{
 			name: "category beats properties; category responsible with priority category",
 			cfg:  func(c *config.Config) { c.Orders.Category = []config.CategoryRule{wholesale} },
-			order: func(o *modx.Order) {
+			order: func(o *shop.Order) {
 				o.Properties = json.RawMessage(`{"amoCRMFields":{"pipeline_id":10,"responsible_user_id":502}}`)
 			},
 			pipeline: plWholesale, status: plWholesale + 2, responder: userAnna,
@@ -134,7 +134,7 @@ func TestOrder_placement(t *testing.T) {
 				c.Orders.ResponsiblePriority = "order"
 				c.Orders.Category = []config.CategoryRule{wholesale}
 			},
-			order: func(o *modx.Order) {
+			order: func(o *shop.Order) {
 				o.Properties = json.RawMessage(`{"amoCRMFields":{"responsible_user_id":502}}`)
 			},
 			pipeline: plWholesale, status: plWholesale + 2, responder: userBoris,
@@ -154,7 +154,7 @@ func TestOrder_placement(t *testing.T) {
 				c.Orders.Category = []config.CategoryRule{wholesale}
 				c.Orders.StatusMap = map[string]config.IDRef{"3": ref(142)}
 			},
-			order:    func(o *modx.Order) { o.Status = 3 },
+			order:    func(o *shop.Order) { o.Status = 3 },
 			pipeline: plWholesale, status: 142, responder: userAnna,
 		},
 		{
@@ -163,13 +163,13 @@ func TestOrder_placement(t *testing.T) {
 				c.Orders.Category = []config.CategoryRule{wholesale}
 				c.Orders.StatusMap = map[string]config.IDRef{"2": named("Оплачен")}
 			},
-			order:    func(o *modx.Order) { o.Status = 2 },
+			order:    func(o *shop.Order) { o.Status = 2 },
 			pipeline: plWholesale, status: plWholesale + 3, responder: userAnna,
 		},
 		{
 			name:     "status_map overrides the default status",
 			cfg:      func(c *config.Config) { c.Orders.StatusMap = map[string]config.IDRef{"2": named("Оплачен")} },
-			order:    func(o *modx.Order) { o.Status = 2 },
+			order:    func(o *shop.Order) { o.Status = 2 },
 			pipeline: plMain, status: plMain + 3,
 		},
 		{
@@ -333,7 +333,7 @@ func TestOrder_skipEmpty(t *testing.T) {
 	}
 }
 
-func fieldText(cfv []amocrm.CustomFieldValues, id int64) string {
+func fieldText(cfv []crm.CustomFieldValues, id int64) string {
 	for _, cf := range cfv {
 		if cf.FieldID == id && len(cf.Values) > 0 {
 			s, _ := cf.Values[0].Value.(string)
@@ -346,34 +346,34 @@ func fieldText(cfv []amocrm.CustomFieldValues, id int64) string {
 func TestOrder_badInput(t *testing.T) {
 	tests := []struct {
 		name    string
-		order   func(*modx.Order)
+		order   func(*shop.Order)
 		field   string
 		message string
 	}{
-		{"broken properties", func(o *modx.Order) { o.Properties = json.RawMessage(`{"amoCRMFields":{"a":1,}}`) },
+		{"broken properties", func(o *shop.Order) { o.Properties = json.RawMessage(`{"amoCRMFields":{"a":1,}}`) },
 			"properties", "invalid JSON at offset 24"},
-		{"unknown pipeline in properties", func(o *modx.Order) {
+		{"unknown pipeline in properties", func(o *shop.Order) {
 			o.Properties = json.RawMessage(`{"amoCRMFields":{"pipeline_id":"Розница"}}`)
 		},
 			"properties.amoCRMFields.pipeline_id", `no pipeline named "Розница"`},
-		{"status outside the properties' pipeline", func(o *modx.Order) {
+		{"status outside the properties' pipeline", func(o *shop.Order) {
 			o.Properties = json.RawMessage(`{"amoCRMFields":{"pipeline_id":20,"status_id":13}}`)
 		}, "properties.amoCRMFields.status_id", `no status 13 in pipeline "Опт"`},
-		{"unsorted status in properties", func(o *modx.Order) { o.Properties = json.RawMessage(`{"amoCRMFields":{"status_id":11}}`) },
+		{"unsorted status in properties", func(o *shop.Order) { o.Properties = json.RawMessage(`{"amoCRMFields":{"status_id":11}}`) },
 			"properties.amoCRMFields.status_id", "unsorted column"},
-		{"cost is not a number", func(o *modx.Order) { o.Cost = "1 500,00" }, "cost", "not a decimal"},
+		{"cost is not a number", func(o *shop.Order) { o.Cost = "1 500,00" }, "cost", "not a decimal"},
 		// amoCRM refuses a negative price: parked before anything is sent.
-		{"negative cost", func(o *modx.Order) { o.Cost = "-0.50" }, "cost", "cannot be negative"},
-		{"no phone and no usable e-mail", func(o *modx.Order) {
-			o.Address = &modx.Address{Receiver: "Гость", Email: "guest123@emails.shop.ru"}
-			o.Customer = &modx.Customer{ID: 7, Email: "guest123@shop.ru"}
+		{"negative cost", func(o *shop.Order) { o.Cost = "-0.50" }, "cost", "cannot be negative"},
+		{"no phone and no usable e-mail", func(o *shop.Order) {
+			o.Address = &shop.Address{Receiver: "Гость", Email: "guest123@emails.shop.ru"}
+			o.Customer = &shop.Customer{ID: 7, Email: "guest123@shop.ru"}
 		}, "contact", `no phone and no e-mail (e-mail "guest123@emails.shop.ru" is invented for guests or ignored`},
-		{"a made-up phone and no e-mail", func(o *modx.Order) {
-			o.Address = &modx.Address{Receiver: "Гость", Phone: "+7 (000) 000-00-00"}
+		{"a made-up phone and no e-mail", func(o *shop.Order) {
+			o.Address = &shop.Address{Receiver: "Гость", Phone: "+7 (000) 000-00-00"}
 			o.Customer = nil
 		}, "contact", `no phone and no e-mail (phone "+7 (000) 000-00-00" looks made up)`},
-		{"an e-mail that is no address and no phone", func(o *modx.Order) {
-			o.Address = &modx.Address{Receiver: "Гость", Email: "ivan.mail.ru"}
+		{"an e-mail that is no address and no phone", func(o *shop.Order) {
+			o.Address = &shop.Address{Receiver: "Гость", Email: "ivan.mail.ru"}
 			o.Customer = nil
 		}, "email", `"ivan.mail.ru" is not an e-mail address, and there is no phone`},
 	}

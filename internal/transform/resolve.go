@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 // errNotFound marks a name or id the account does not have, so status_map
@@ -60,19 +60,19 @@ type account struct {
 	pipelines []*pipeline
 	byID      map[int64]*pipeline
 	main      *pipeline
-	users     []amocrm.User
+	users     []crm.User
 }
 
 type pipeline struct {
 	id       int64
 	name     string
-	statuses []amocrm.Status // by sort
+	statuses []crm.Status // by sort
 }
 
-func newAccount(ps []amocrm.Pipeline, users []amocrm.User) *account {
+func newAccount(ps []crm.Pipeline, users []crm.User) *account {
 	a := &account{byID: make(map[int64]*pipeline, len(ps)), users: users}
 	for _, p := range ps {
-		st := append([]amocrm.Status(nil), p.Statuses()...)
+		st := append([]crm.Status(nil), p.Statuses()...)
 		sort.SliceStable(st, func(i, j int) bool { return st[i].Sort < st[j].Sort })
 		pp := &pipeline{id: p.ID, name: p.Name, statuses: st}
 		a.pipelines = append(a.pipelines, pp)
@@ -136,12 +136,12 @@ func (p *pipeline) status(ref config.IDRef) (int64, error) {
 	if ref.IsZero() {
 		return 0, nil
 	}
-	if ref.ID == amocrm.StatusWon || ref.ID == amocrm.StatusLost {
+	if ref.ID == crm.StatusWon || ref.ID == crm.StatusLost {
 		return ref.ID, nil
 	}
 	for _, s := range p.statuses {
 		if (ref.ID != 0 && s.ID == ref.ID) || (ref.ID == 0 && sameName(s.Name, ref.Name)) {
-			if s.Type == amocrm.StatusTypeUnsorted {
+			if s.Type == crm.StatusTypeUnsorted {
 				return 0, fmt.Errorf("status %q is the unsorted column of pipeline %q, not a deal target", s.Name, p.name)
 			}
 			return s.ID, nil
@@ -169,7 +169,7 @@ func (a *account) statusNames() []string {
 func (p *pipeline) targets() []string {
 	var names []string
 	for _, s := range p.statuses {
-		if s.Type != amocrm.StatusTypeUnsorted {
+		if s.Type != crm.StatusTypeUnsorted {
 			names = append(names, s.Name)
 		}
 	}
@@ -200,7 +200,7 @@ func (a *account) statusInEach(ref config.IDRef) (map[int64]int64, error) {
 // firstOpen is the first status a new deal may take: not unsorted, not closed.
 func (p *pipeline) firstOpen() int64 {
 	for _, s := range p.statuses {
-		if s.Type != amocrm.StatusTypeUnsorted && s.ID != amocrm.StatusWon && s.ID != amocrm.StatusLost {
+		if s.Type != crm.StatusTypeUnsorted && s.ID != crm.StatusWon && s.ID != crm.StatusLost {
 			return s.ID
 		}
 	}
@@ -209,11 +209,11 @@ func (p *pipeline) firstOpen() int64 {
 
 // byMS2Name maps miniShop2 statuses to this pipeline's statuses of the same
 // name: the zero-config pipeline mirrors the shop's statuses by name.
-func (p *pipeline) byMS2Name(ms2 []modx.OrderStatus) map[int64]int64 {
+func (p *pipeline) byMS2Name(ms2 []shop.OrderStatus) map[int64]int64 {
 	out := make(map[int64]int64)
 	for _, ms := range ms2 {
 		for _, s := range p.statuses {
-			if s.Type != amocrm.StatusTypeUnsorted && sameName(s.Name, ms.Name) {
+			if s.Type != crm.StatusTypeUnsorted && sameName(s.Name, ms.Name) {
 				out[ms.ID] = s.ID
 				break
 			}

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 )
 
 func TestShopStatus(t *testing.T) {
@@ -25,15 +25,15 @@ func TestShopStatus(t *testing.T) {
 			shopMap: map[string]int64{"Оплачен": 2, "142": 3, "Отправлен": 3, "143": 4},
 			moves: []move{
 				{plMain, plMain + 3, []int64{2}}, {plWholesale, plWholesale + 3, []int64{2}},
-				{plMain, amocrm.StatusWon, []int64{3}}, {plMain, plMain + 4, []int64{3}},
-				{plSite, amocrm.StatusLost, []int64{4}}, {plMain, plMain + 2, nil},
+				{plMain, crm.StatusWon, []int64{3}}, {plMain, plMain + 4, []int64{3}},
+				{plSite, crm.StatusLost, []int64{4}}, {plMain, plMain + 2, nil},
 			},
 		},
 		{
 			name:      "empty map: the orders mapping backwards, the site pipeline by name",
-			statusMap: map[string]config.IDRef{"2": {Name: "Оплачен"}, "3": {ID: amocrm.StatusWon}},
+			statusMap: map[string]config.IDRef{"2": {Name: "Оплачен"}, "3": {ID: crm.StatusWon}},
 			moves: []move{
-				{plMain, plMain + 3, []int64{2}}, {plWholesale, amocrm.StatusWon, []int64{3}},
+				{plMain, plMain + 3, []int64{2}}, {plWholesale, crm.StatusWon, []int64{3}},
 				{plSite, plSite + 2, []int64{1}}, {plSite, plSite + 3, []int64{2}},
 				{plMain, plMain + 2, nil}, {plSite, plSite + 4, nil}, // shop status 3 goes to 142, not to "Отправлен"
 			},

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 // Invalid UTF-8 (latin1 tables holding UTF-8 bytes, text cut mid-character
@@ -14,7 +14,7 @@ import (
 // damage is visible. The input record is never modified; a repaired copy is
 // made only when something is invalid.
 
-func repairOrder(o *modx.Order, notes *[]string) *modx.Order {
+func repairOrder(o *shop.Order, notes *[]string) *shop.Order {
 	if !noteInvalid(func(fn func(string, *string)) { orderText(o, fn) }, notes) {
 		return o
 	}
@@ -27,12 +27,12 @@ func repairOrder(o *modx.Order, notes *[]string) *modx.Order {
 		cu := *o.Customer
 		c.Customer = &cu
 	}
-	c.Products = append([]modx.OrderProduct(nil), o.Products...)
+	c.Products = append([]shop.OrderProduct(nil), o.Products...)
 	orderText(&c, repair)
 	return &c
 }
 
-func repairCustomer(cu *modx.Customer, notes *[]string) *modx.Customer {
+func repairCustomer(cu *shop.Customer, notes *[]string) *shop.Customer {
 	if !noteInvalid(func(fn func(string, *string)) { customerText(cu, fn) }, notes) {
 		return cu
 	}
@@ -56,7 +56,7 @@ func noteInvalid(visit func(func(string, *string)), notes *[]string) bool {
 func repair(_ string, s *string) { *s = strings.ToValidUTF8(*s, "\uFFFD") }
 
 // orderText visits every text column of an order that can reach amoCRM.
-func orderText(o *modx.Order, fn func(column string, s *string)) {
+func orderText(o *shop.Order, fn func(column string, s *string)) {
 	fn("ms2_orders.num", &o.Num)
 	fn("ms2_orders.comment", &o.Comment)
 	fn("ms2_deliveries.name", &o.DeliveryName)
@@ -83,7 +83,7 @@ func orderText(o *modx.Order, fn func(column string, s *string)) {
 	}
 }
 
-func customerText(c *modx.Customer, fn func(column string, s *string)) {
+func customerText(c *shop.Customer, fn func(column string, s *string)) {
 	for _, f := range []struct {
 		col string
 		s   *string

@@ -10,9 +10,9 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 // Field length limits in runes. The sandbox enforces the same, and longer
@@ -68,11 +68,11 @@ type FieldSpec struct {
 // Meta is what the transform needs to know about the account and the shop;
 // the syncer fetches it once per pass.
 type Meta struct {
-	Pipelines     []amocrm.Pipeline
-	Users         []amocrm.User
-	LeadFields    []amocrm.CustomField
-	ContactFields []amocrm.CustomField
-	MS2Statuses   []modx.OrderStatus
+	Pipelines     []crm.Pipeline
+	Users         []crm.User
+	LeadFields    []crm.CustomField
+	ContactFields []crm.CustomField
+	MS2Statuses   []shop.OrderStatus
 	// SiteHost is the shop's host; e-mails miniShop2 and the old extra invent
 	// for guests (…@host, …@emails.host) are recognised by it.
 	SiteHost string
@@ -106,7 +106,7 @@ type Mapper struct {
 	shopStatus     map[int64]map[int64][]int64 // pipeline -> amoCRM status -> shop statuses (shop_status)
 
 	orderFields   []leadField
-	orderKeyField *amocrm.CustomField
+	orderKeyField *crm.CustomField
 	contactPlan   contactPlan
 	forms         formPlan
 }

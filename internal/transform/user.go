@@ -1,6 +1,6 @@
 package transform
 
-import "github.com/modx-amocrm/modx-amocrm/internal/modx"
+import "github.com/modx-amocrm/modx-amocrm/internal/shop"
 
 // User maps a MODX user to the contact it should be, per [contacts] with
 // user_attributes.extended.amoCRMFields overriding. Inactive and blocked
@@ -11,7 +11,7 @@ import "github.com/modx-amocrm/modx-amocrm/internal/modx"
 // match them by) rather than parking them. One whose e-mail is no address
 // at all and who has no phone gives a plain *RecordError: bad input to fix
 // in MODX, parked.
-func (m *Mapper) User(c *modx.Customer) (*ContactDraft, error) {
+func (m *Mapper) User(c *shop.Customer) (*ContactDraft, error) {
 	var notes []string
 	c = repairCustomer(c, &notes)
 	p := m.customerPerson(c)

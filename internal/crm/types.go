@@ -1,4 +1,8 @@
-package amocrm
+// Package crm holds amoCRM's entities as its API v4 carries them: deals,
+// contacts, custom fields, pipelines, users, notes, incoming leads, events.
+// It does no I/O: the transform and the plan build and read these values,
+// and internal/amocrm sends and receives them.
+package crm
 
 import "encoding/json"
 

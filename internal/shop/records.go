@@ -1,4 +1,8 @@
-package modx
+// Package shop holds the shop's records as the MODX readers return them:
+// orders with their address, lines and customer, status changes, forms,
+// users and statuses, of miniShop2 and MiniShop3 alike. It does no I/O: the
+// transform and the plan take them without importing a database adapter.
+package shop
 
 import (
 	"encoding/json"
@@ -189,4 +193,12 @@ type OldLink struct {
 	SourceID   int64
 	AmoID      int64
 	PipelineID int64
+}
+
+// OrderHeader is the cheap part of an order the syncer decides on.
+type OrderHeader struct {
+	ID        int64
+	Status    int64
+	Num       string
+	CreatedOn time.Time // zero when NULL
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
-	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
+	"github.com/modx-amocrm/modx-amocrm/internal/syncer/account"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
 
@@ -346,7 +346,7 @@ func checkAmoCRM(ctx context.Context, c *checkLines, s *site.Site) {
 	}
 	m.SiteHost = facts.Host
 	if s.Config.Orders.Enabled && s.Config.Orders.PipelineID.IsZero() {
-		step, err := syncer.DecideSitePipeline(ctx, s.Store, meta.Pipelines, m.MS2Statuses, facts.Name, s.Config.Orders.AutoUpdatePipelines)
+		step, err := account.DecideSitePipeline(ctx, s.Store, meta.Pipelines, m.MS2Statuses, facts.Name, s.Config.Orders.AutoUpdatePipelines)
 		switch {
 		case err != nil:
 			c.fail("ids", err)

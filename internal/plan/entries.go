@@ -15,12 +15,15 @@ import (
 // records. Names come from meta, never bare ids; made-up ids of a dry run
 // show as 0 ("none yet"). w is p.Writes(), which the caller commits too:
 // its parked records fail their entries.
-func (p *Plan) Entries(meta *transform.Meta, w Writes) []report.Entry {
-	n := names{meta}
+func (p *Plan) Entries(w Writes) []report.Entry {
+	n := names{p.Meta}
 	var out []report.Entry
-	parked := map[int64]string{}
+	parked, waits := map[int64]string{}, map[int64]string{}
 	for _, pk := range w.Parked {
 		parked[pk.Record.ID] = pk.Reason
+	}
+	for _, wt := range w.Waits {
+		waits[wt.Record.ID] = wt.Reason
 	}
 	if p.Pipeline != nil {
 		if e, ok := p.Pipeline.entry(p.Source); ok {
@@ -41,16 +44,19 @@ func (p *Plan) Entries(meta *transform.Meta, w Writes) []report.Entry {
 		case report.Update:
 			e.Changes = n.contactChanges(c.Live, c.Payload)
 		}
-		if reason := c.failure(); reason != "" && (c.Separate || c.Action != report.Create) {
-			e.Action, e.Reason = report.Fail, oneLine(reason)
+		switch {
+		case c.Refused != "" && (c.Separate || c.Action != report.Create):
+			e.Action, e.Reason = report.Fail, oneLine(c.Refused)
+		case c.waits():
+			e.Action, e.Reason = report.Skip, contactUnknown
 		}
 		out = append(out, e)
 	}
 	for _, d := range p.Deals {
-		out = append(out, n.deal(d, parked))
+		out = append(out, n.deal(d, parked, waits))
 	}
 	for _, d := range p.Adopted {
-		out = append(out, n.deal(d, parked))
+		out = append(out, n.deal(d, parked, waits))
 	}
 	for _, in := range p.Incoming {
 		e := report.Entry{Source: SourceForms, Kind: "lead", SourceID: in.Record.ID, Key: in.Record.Key(), Title: in.Record.Title,
@@ -80,7 +86,7 @@ func (p *Plan) Entries(meta *transform.Meta, w Writes) []report.Entry {
 // was not found.
 const outcomeUnknown = "outcome unknown: looked up again next pass, never created twice"
 
-func (n names) deal(d *Deal, parked map[int64]string) report.Entry {
+func (n names) deal(d *Deal, parked, waits map[int64]string) report.Entry {
 	e := report.Entry{Source: d.Source, Kind: d.Kind, SourceID: d.Record.ID, Key: d.Record.Key(), Action: d.Action,
 		AmoID: shown(d.ID), Title: d.Lead.Name, Reason: withRepairs(d.Reason, d.Action, d.Repairs)}
 	if e.Title == "" {
@@ -91,6 +97,8 @@ func (n names) deal(d *Deal, parked map[int64]string) report.Entry {
 		e.Action, e.Reason = report.Fail, oneLine(parked[d.Record.ID])
 	case d.Creates() && d.ID == 0 && d.Unknown:
 		e.Action, e.Reason = report.Skip, outcomeUnknown
+	case waits[d.Record.ID] != "" && d.Mode != Keep:
+		e.Action, e.Reason = report.Skip, waits[d.Record.ID]
 	}
 	switch d.Mode {
 	case CreateComplex, CreatePlain, Resend:

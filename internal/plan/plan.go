@@ -25,6 +25,9 @@ const (
 	SourceOrderLogs = "order_logs"
 	SourceForms     = "forms"
 	SourceUsers     = "users"
+	// SourceShopStatus is the way back: deals moved in amoCRM move their
+	// orders in the shop.
+	SourceShopStatus = "shop_status"
 )
 
 // Record kinds: failures, pending markers, `failed` and `retry` use them.
@@ -41,6 +44,13 @@ const (
 	LinkForm        = "form"         // form id -> lead id (0 when the form made no deal)
 	LinkUser        = "user"         // MODX user id -> contact id, hash of the contact payload
 	LinkContact     = "contact"      // contact id -> itself, hash of the payload last merged into it
+)
+
+// The lead field holding the FormIt row id of a form's deal: deals are
+// looked up by it after a create whose outcome is unknown.
+const (
+	FormFieldCode = "MODX_FORM"
+	FormFieldName = "Заявка MODX"
 )
 
 // Record is one MODX row of a batch.
@@ -146,6 +156,9 @@ type Deal struct {
 
 	Refused string // outcome: amoCRM's reason for refusing it
 	Unknown bool   // outcome: no answer; the pending marker stays
+	// Deferred is an outcome: not sent, for a reason outside the record
+	// (its new contact has no id yet); the record waits for the next pass.
+	Deferred string
 }
 
 // Creates reports whether the deal is a create.
@@ -192,6 +205,9 @@ type Skipped struct {
 // Plan is one batch: what to create first, what to write, and what to park
 // or skip. The apply step writes outcomes onto its values.
 type Plan struct {
+	// Meta is the account and shop metadata the plan was made with: its
+	// entries name pipelines, statuses, users and fields by it.
+	Meta     *transform.Meta
 	Source   string
 	Kind     string    // the batch's record kind
 	Pipeline *Pipeline // the site pipeline step, in the plan that starts a pass
@@ -213,8 +229,17 @@ type Plan struct {
 	Adopted []*Deal
 }
 
-// New returns an empty plan for a batch of source's records of kind.
-func New(source, kind string) *Plan { return &Plan{Source: source, Kind: kind} }
+// New returns an empty plan for a batch of source's records of kind, made
+// with meta.
+func New(source, kind string, meta *transform.Meta) *Plan {
+	return &Plan{Meta: meta, Source: source, Kind: kind}
+}
+
+// Report is the plan's entries, with its outcomes, and the entities it
+// counts without listing.
+func (p *Plan) Report() ([]report.Entry, map[string]map[report.Action]int) {
+	return p.Entries(p.Writes()), p.Counted
+}
 
 // Park gives a record up with its reason.
 func (p *Plan) Park(source string, r Record, entity, reason string) {

@@ -62,7 +62,7 @@ func planOrders(t *testing.T, m Mapper, orders ...*Order) *Plan {
 			t.Fatal(err)
 		}
 	}
-	p := New(SourceOrders, KindOrder)
+	p := New(SourceOrders, KindOrder, &transform.Meta{})
 	if err := p.AddOrders(m, orders, cs, of, false); err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestIncomingLeads(t *testing.T) {
 		forms = append(forms, f)
 	}
 	forms[0].Pending, forms[0].Found = true, &crm.Lead{ID: 701}
-	p := New(SourceForms, KindForm)
+	p := New(SourceForms, KindForm, &transform.Meta{})
 	p.AddForms(mapper{}, forms, nil, nil, 77, "MODX_FORM")
 	for i, in := range p.Incoming {
 		cfv := in.Form.Embedded.Leads[0].CustomFieldsValues
@@ -217,7 +217,8 @@ func TestEntriesUseNames(t *testing.T) {
 	p.Simulate(func() func() int64 { n := int64(0); return func() int64 { n--; return n } }())
 
 	var fields []string
-	for _, e := range p.Entries(meta, p.Writes()) {
+	p.Meta = meta
+	for _, e := range p.Entries(p.Writes()) {
 		if e.AmoID < 0 {
 			t.Errorf("%s shows a made-up id %d", e.Key, e.AmoID)
 		}
@@ -279,7 +280,7 @@ func TestRepairsAreReported(t *testing.T) {
 	o.Deal.Contact.Notes = []string{"name: invalid UTF-8 replaced"}
 	p := planOrders(t, mapper{}, o)
 	reasons := map[string]string{}
-	for _, e := range p.Entries(&transform.Meta{}, p.Writes()) {
+	for _, e := range p.Entries(p.Writes()) {
 		reasons[e.Kind] = e.Reason
 	}
 	if got, want := reasons["lead"], `repaired: field "goods": cut to 10000 characters`; got != want {

@@ -202,3 +202,26 @@ type OrderHeader struct {
 	Num       string
 	CreatedOn time.Time // zero when NULL
 }
+
+// OrderState is an order as the status writer reads it before moving it.
+type OrderState struct {
+	ID     int64
+	Num    string
+	Status int64
+	// LastLogID is the order's newest log row of any action (0: none): the
+	// log row of a write begun after reading it has a higher id.
+	LastLogID int64
+	// Changed is the time of the order's newest status log row; zero when
+	// it has none.
+	Changed time.Time
+	// UpdatedOn is the order's updatedon (zero: NULL): the shop's status
+	// changes leave it alone, so it tells a write of ours by its time.
+	UpdatedOn time.Time
+}
+
+// SiteFacts are the settings that describe the shop.
+type SiteFacts struct {
+	Name string // site_name
+	URL  string // site_url
+	Host string // http_host, else the host of site_url; guests' synthetic e-mails use it
+}

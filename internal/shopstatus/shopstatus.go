@@ -38,7 +38,6 @@ import (
 	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/shop"
@@ -146,7 +145,7 @@ func SyncedFrom(l plan.Link) Synced {
 
 // Order is an order linked to a moved deal.
 type Order struct {
-	modx.OrderState
+	shop.OrderState
 	Synced Synced
 }
 
@@ -190,7 +189,7 @@ type Skipped struct {
 
 // Plan is one batch of moves.
 type Plan struct {
-	Writes  []*Write
+	Changes []*Write
 	Settled []Settled
 	Skipped []*Skipped
 	// Unchanged counts the orders a move asks nothing of: reported as a
@@ -242,7 +241,7 @@ func (p *Plan) add(m Mapper, mv Move, o Order) {
 			p.refuse(o, mv, "", reason)
 			return
 		}
-		p.Writes = append(p.Writes, &Write{Order: o, Move: mv, To: to[0]})
+		p.Changes = append(p.Changes, &Write{Order: o, Move: mv, To: to[0]})
 	}
 }
 
@@ -310,10 +309,23 @@ func (w *Write) Marker(at time.Time) Marker {
 	return Marker{Order: w.Order.ID, From: w.Order.Status, To: w.To, Amo: w.Move.Status, AfterLog: w.Order.LastLogID, At: at.Unix()}
 }
 
-// StateWrites is what the batch leaves in the state: the order_status links of
+// Simulate does nothing: a dry run writes nothing to the shop, and its
+// plan's entries say what would be written.
+func (p *Plan) Simulate(func() int64) {}
+
+// Report is the plan's entries and the orders it leaves as they are,
+// counted and not listed.
+func (p *Plan) Report() ([]report.Entry, map[string]map[report.Action]int) {
+	if p.Unchanged == 0 {
+		return p.Entries(), nil
+	}
+	return p.Entries(), map[string]map[report.Action]int{Kind: {report.Unchanged: p.Unchanged}}
+}
+
+// Writes is what the batch leaves in the state: the order_status links of
 // the orders moved, resumed or settled, and the markers of writes that are
 // over (written, or found moved in the shop meanwhile).
-func (p *Plan) StateWrites() plan.Writes {
+func (p *Plan) Writes() plan.Writes {
 	var w plan.Writes
 	link := func(order, amo, shop int64) {
 		w.Links = append(w.Links, plan.Link{Kind: plan.LinkOrderStatus, SourceID: order, AmoID: amo, Hash: strconv.FormatInt(shop, 10)})
@@ -324,7 +336,7 @@ func (p *Plan) StateWrites() plan.Writes {
 		}
 		w.Cleared[MarkerKind] = append(w.Cleared[MarkerKind], order)
 	}
-	for _, x := range p.Writes {
+	for _, x := range p.Changes {
 		if x.LogID != 0 {
 			link(x.Order.ID, x.Move.Status, x.To)
 		}
@@ -357,7 +369,7 @@ func (p *Plan) Entries() []report.Entry {
 				Changes: []report.Change{{Field: "status", Old: p.shopStatusName(r.Marker.From), New: p.shopStatusName(r.Marker.To)}}})
 		}
 	}
-	for _, w := range p.Writes {
+	for _, w := range p.Changes {
 		if w.Moved {
 			out = append(out, p.entry(w.Order, w.Move, report.Skip, "its status changed in the shop meanwhile: the shop wins"))
 			continue

@@ -6,6 +6,7 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
@@ -47,12 +48,12 @@ func testDryRunWritesNothing(t *testing.T, shop modxtest.Options) {
 	}
 	// A first real pass of the forms only, so the dry run also meets links
 	// and existing contacts.
-	h.pass(syncer.PassOptions{Only: []string{"forms"}})
+	h.passWith(site.EngineOptions{Only: []string{"forms"}}, syncer.PassOptions{})
 	before := h.stateRows()
 	h.box.ResetRequests()
 
 	var got entries
-	res := h.pass(syncer.PassOptions{DryRun: true, Report: &got})
+	res := h.passWith(site.EngineOptions{DryRun: true}, syncer.PassOptions{Report: &got})
 
 	for _, r := range h.box.Requests() {
 		if r.Method != "GET" {

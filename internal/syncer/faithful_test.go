@@ -12,6 +12,7 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
@@ -65,9 +66,9 @@ func TestDryRunPredictsRealRun(t *testing.T) {
 	round := func(name string) (dry, real []report.Entry) {
 		t.Helper()
 		var d, r entries
-		dres := h.pass(syncer.PassOptions{DryRun: true, Report: &d, CompareStatuses: true})
+		dres := h.passWith(site.EngineOptions{DryRun: true, CompareStatuses: true}, syncer.PassOptions{Report: &d})
 		leadsBefore, contactsBefore := len(h.box.Leads()), len(h.box.Contacts())
-		rres := h.pass(syncer.PassOptions{Report: &r, CompareStatuses: true})
+		rres := h.passWith(site.EngineOptions{CompareStatuses: true}, syncer.PassOptions{Report: &r})
 		if got, want := summaryCounts(rres), summaryCounts(dres); got != want {
 			t.Errorf("%s: real run %q, dry run predicted %q", name, rres.Summary(), dres.Summary())
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
@@ -295,7 +296,7 @@ func TestShopStatusDryRun(t *testing.T) {
 		before, rows := h.snapshot(), h.stateRows()
 
 		var dry entries
-		h.pass(syncer.PassOptions{DryRun: true, Report: &dry})
+		h.passWith(site.EngineOptions{DryRun: true}, syncer.PassOptions{Report: &dry})
 		if c := h.snapshot().changes(before); len(c) != 0 {
 			t.Errorf("dry run changed MODX: %v", c)
 		}
@@ -453,7 +454,7 @@ func TestShopStatusShopWins(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got entries
-		h.pass(syncer.PassOptions{Only: []string{"shop_status"}, Report: &got})
+		h.passWith(site.EngineOptions{Only: []string{"shop_status"}}, syncer.PassOptions{Report: &got})
 		if len(got) != 1 || got[0].Action != report.Skip || !strings.Contains(got[0].Reason, "the shop wins") {
 			t.Errorf("report %+v, want the move skipped: the shop wins", got)
 		}
@@ -484,7 +485,7 @@ func TestShopStatusCrashBetweenStatusAndLog(t *testing.T) {
 			h.move(order, "Оплачен")
 			_, logs, _ := h.shopTables()
 			testdb.Exec(t, h.db, "CREATE TRIGGER crash BEFORE INSERT ON `"+logs+"` FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'killed'")
-			if _, err := h.syncer().Pass(h.ctx, syncer.PassOptions{}); err == nil || !strings.Contains(err.Error(), "killed") {
+			if _, err := h.engine(site.EngineOptions{}).Pass(h.ctx, syncer.PassOptions{}); err == nil || !strings.Contains(err.Error(), "killed") {
 				t.Fatalf("pass with the log row refused: got %v, want its error", err)
 			}
 			myISAM := gen != modxtest.GenMS3

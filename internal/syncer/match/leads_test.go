@@ -1,10 +1,9 @@
-package syncer
+package match
 
 import (
 	"cmp"
 	"context"
 	"errors"
-	"log/slog"
 	"maps"
 	"slices"
 	"strconv"
@@ -12,14 +11,13 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
-	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 )
 
 // leadList is an account's deals for findLeads: listed newest first a page
 // at a time, and searched by a `query` that finds only what search finds.
 type leadList struct {
-	CRM          // the methods findLeads does not call panic
+	CRM          // the methods FindLeads does not call panic
 	leads        []crm.Lead
 	searchable   map[string]bool // values `query` finds
 	pages, calls int
@@ -33,7 +31,7 @@ func (l *leadList) SearchLeads(_ context.Context, query string) ([]crm.Lead, err
 	}
 	var out []crm.Lead
 	for _, ld := range l.leads {
-		if holds(&ld, leadKey{"MODX_ORDER", query}) {
+		if Holds(&ld, LeadKey{"MODX_ORDER", query}) {
 			out = append(out, ld)
 		}
 	}
@@ -69,21 +67,21 @@ func orderLead(id int64, order string) crm.Lead {
 // found; a key without a bound is searched for first, and a search that
 // finds nothing proves nothing.
 func TestFindLeads(t *testing.T) {
-	key := func(order int) leadKey { return leadKey{"MODX_ORDER", strconv.Itoa(order)} }
+	key := func(order int) LeadKey { return LeadKey{"MODX_ORDER", strconv.Itoa(order)} }
 	tests := []struct {
 		name       string
 		leads      []crm.Lead
 		searchable []string
-		want       map[leadKey]int64
-		found      map[leadKey]int64 // key -> lead id
+		want       map[LeadKey]int64
+		found      map[LeadKey]int64 // key -> lead id
 		pages      int
 		searched   int
 	}{
 		{
 			name:  "found above their bounds",
 			leads: []crm.Lead{orderLead(101, "1"), orderLead(102, "2"), orderLead(103, "x"), orderLead(104, "y")},
-			want:  map[leadKey]int64{key(1): 100, key(2): 100},
-			found: map[leadKey]int64{key(1): 101, key(2): 102},
+			want:  map[LeadKey]int64{key(1): 100, key(2): 100},
+			found: map[LeadKey]int64{key(1): 101, key(2): 102},
 			pages: 2,
 		},
 		{
@@ -91,30 +89,30 @@ func TestFindLeads(t *testing.T) {
 			// create's: it is below the bound.
 			name:  "below the bound is not it",
 			leads: []crm.Lead{orderLead(90, "3"), orderLead(101, "1")},
-			want:  map[leadKey]int64{key(1): 100, key(3): 100},
-			found: map[leadKey]int64{key(1): 101},
+			want:  map[LeadKey]int64{key(1): 100, key(3): 100},
+			found: map[LeadKey]int64{key(1): 101},
 			pages: 1,
 		},
 		{
 			name:  "stops once everything is found",
 			leads: []crm.Lead{orderLead(1, "a"), orderLead(2, "b"), orderLead(3, "c"), orderLead(4, "d"), orderLead(105, "1")},
-			want:  map[leadKey]int64{key(1): 0},
-			found: map[leadKey]int64{key(1): 105},
+			want:  map[LeadKey]int64{key(1): 0},
+			found: map[LeadKey]int64{key(1): 105},
 			pages: 1,
 		},
 		{
 			name:       "no bound: searched first",
 			leads:      []crm.Lead{orderLead(7, "5"), orderLead(8, "x"), orderLead(9, "y")},
 			searchable: []string{"5"},
-			want:       map[leadKey]int64{key(5): state.NoBound},
-			found:      map[leadKey]int64{key(5): 7},
+			want:       map[LeadKey]int64{key(5): state.NoBound},
+			found:      map[LeadKey]int64{key(5): 7},
 			searched:   1,
 		},
 		{
 			name:     "no bound, search blind: the whole list",
 			leads:    []crm.Lead{orderLead(7, "5"), orderLead(8, "x"), orderLead(9, "y")},
-			want:     map[leadKey]int64{key(5): state.NoBound},
-			found:    map[leadKey]int64{key(5): 7},
+			want:     map[LeadKey]int64{key(5): state.NoBound},
+			found:    map[LeadKey]int64{key(5): 7},
 			pages:    2,
 			searched: 1,
 		},
@@ -125,11 +123,11 @@ func TestFindLeads(t *testing.T) {
 			for _, v := range tt.searchable {
 				crm.searchable[v] = true
 			}
-			found, err := (&Syncer{crm: crm}).findLeads(context.Background(), tt.want)
+			found, err := (&Matcher{crm: crm}).FindLeads(context.Background(), tt.want)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := map[leadKey]int64{}
+			got := map[LeadKey]int64{}
 			for k, l := range found {
 				got[k] = l.ID
 			}
@@ -141,48 +139,5 @@ func TestFindLeads(t *testing.T) {
 					crm.calls, crm.pages, crm.searched, tt.pages, tt.searched)
 			}
 		})
-	}
-}
-
-// byID answers LeadsByIDs from a fixed list.
-type byID struct {
-	CRM
-	leads []crm.Lead
-}
-
-func (b byID) LeadsByIDs(_ context.Context, ids []int64, _ bool) ([]crm.Lead, error) {
-	return slices.DeleteFunc(slices.Clone(b.leads), func(l crm.Lead) bool { return !slices.Contains(ids, l.ID) }), nil
-}
-
-// TestUnmerge: leads/complex answered two of our deals with one deal (or
-// merged: true): the one whose key the deal holds keeps it, the others are
-// made again through leads on the merged contact, and no merged contact's
-// payload counts as sent.
-func TestUnmerge(t *testing.T) {
-	deal := func(order string, leadID int64) *plan.Deal {
-		return &plan.Deal{Record: plan.Record{Kind: plan.KindOrder, ID: 1}, Mode: plan.CreateComplex, ID: leadID,
-			KeyField: "MODX_ORDER", LookupKey: order, Contact: &plan.Contact{ID: 601, Hash: "h"}}
-	}
-	a, b, c := deal("1", 501), deal("2", 501), deal("3", 502) // 502: another order's deal, merged into
-	s := &Syncer{crm: byID{leads: []crm.Lead{orderLead(501, "1"), orderLead(502, "9")}}, log: slog.New(slog.DiscardHandler)}
-	again, err := s.unmerge(context.Background(), []*plan.Deal{a, b, c})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(again, []*plan.Deal{b, c}) {
-		t.Fatalf("made again: %v, want the deals of orders 2 and 3", again)
-	}
-	if a.ID != 501 || a.Mode != plan.CreateComplex {
-		t.Errorf("order 1's deal: %d %s, want 501 kept", a.ID, a.Mode)
-	}
-	for _, d := range again {
-		if d.ID != 0 || d.Mode != plan.CreatePlain || d.Contact.ID != 601 {
-			t.Errorf("order %s: id %d, mode %s, contact %d; want a plain create on contact 601", d.LookupKey, d.ID, d.Mode, d.Contact.ID)
-		}
-	}
-	for _, d := range []*plan.Deal{a, b, c} {
-		if !d.Contact.Merged {
-			t.Errorf("order %s: contact not marked merged", d.LookupKey)
-		}
 	}
 }

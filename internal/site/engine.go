@@ -54,7 +54,9 @@ func (s *Site) Engine(opts EngineOptions) (*syncer.Engine, error) {
 		start = opts.Since
 	}
 	env := &source.Env{Config: cfg, Ledger: run.ledger, Account: acct, Match: m, Log: log, Now: now, DBNow: s.Shop.Now, Start: start}
-	on := func(enabled bool, name string) bool { return enabled && (len(opts.Only) == 0 || slices.Contains(opts.Only, name)) }
+	on := func(enabled bool, name string) bool {
+		return enabled && (len(opts.Only) == 0 || slices.Contains(opts.Only, name))
+	}
 	ordersOn := on(cfg.Orders.Enabled, syncer.SourceOrders)
 	formsOn := on(cfg.Forms.Enabled, syncer.SourceForms)
 	usersOn := on(cfg.Users.Enabled, syncer.SourceUsers)

@@ -149,7 +149,7 @@ type Options struct {
 	DryRun bool
 
 	Logger  *slog.Logger
-	Metrics Metrics  // nil records nothing
+	Metrics Metrics          // nil records nothing
 	Now     func() time.Time // nil: time.Now
 	// Requests returns how many amoCRM requests were made so far, for the
 	// pass summary; nil leaves it 0.

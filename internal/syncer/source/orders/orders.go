@@ -63,7 +63,7 @@ type Source struct {
 	keyset   *source.Keyset[shop.OrderHeader] // the new orders, and where they stand
 	logsMark int64                            // the order logs' watermark
 	logsDone bool
-	newFrom  int64                            // the orders watermark the pass began at
+	newFrom  int64 // the orders watermark the pass began at
 	planned  map[int64]bool
 	unsettle map[int64]bool // seen, not settled yet: their status logs leave them to the waiting list
 	retried  map[int64]bool // parked orders retried in this pass

@@ -14,7 +14,7 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer/account"
@@ -351,7 +351,7 @@ func checkAmoCRM(ctx context.Context, c *checkLines, s *site.Site) {
 		case err != nil:
 			c.fail("ids", err)
 			return
-		case step.Action == report.Create:
+		case step.Action == plan.Create:
 			c.ok("pipeline", "orders.pipeline_id = 0: the first run creates a pipeline named %q mirroring miniShop2's statuses", step.Name)
 		case step.Known:
 			m.SitePipelineID = step.ID

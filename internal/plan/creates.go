@@ -4,7 +4,6 @@ import (
 	"slices"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
 )
 
 // The writer creates deals in rounds: the complex creates carrying new
@@ -60,7 +59,7 @@ func (p *Plan) Reroute(plain []*Deal) (carry, rest []*Deal) {
 	carried := map[*Contact]bool{}
 	for _, d := range plain {
 		c := d.Contact
-		if c.ID != 0 || c.Action != report.Create || carried[c] || !p.carrierRefused(c) {
+		if c.ID != 0 || c.Action != Create || carried[c] || !p.carrierRefused(c) {
 			rest = append(rest, d)
 			continue
 		}

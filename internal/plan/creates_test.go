@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
 )
 
 func orderLead(id int64, order string) *crm.Lead {
@@ -58,14 +57,14 @@ func TestUnmerge(t *testing.T) {
 // refused carries the contact itself; one whose carrier's outcome is
 // unknown waits for the next pass, neither sent nor parked.
 func TestRerouteAndDefer(t *testing.T) {
-	newContact := func() *Contact { return &Contact{Action: report.Create, Keys: []string{"p:1"}} }
+	newContact := func() *Contact { return &Contact{Action: Create, Keys: []string{"p:1"}} }
 	came, refused, unknown := newContact(), newContact(), newContact()
 	came.ID = 700
 	carrier := func(id int64, c *Contact, refusal string) *Deal {
-		return &Deal{Record: Record{Kind: KindOrder, ID: id}, Mode: CreateComplex, Action: report.Create, Contact: c, Refused: refusal}
+		return &Deal{Record: Record{Kind: KindOrder, ID: id}, Mode: CreateComplex, Action: Create, Contact: c, Refused: refusal}
 	}
 	follower := func(id int64, c *Contact) *Deal {
-		return &Deal{Record: Record{Kind: KindOrder, ID: id}, Mode: CreatePlain, Action: report.Create, Contact: c}
+		return &Deal{Record: Record{Kind: KindOrder, ID: id}, Mode: CreatePlain, Action: Create, Contact: c}
 	}
 	ready, first, second, waits := follower(11, came), follower(12, refused), follower(13, refused), follower(14, unknown)
 	p := &Plan{Kind: KindOrder, Deals: []*Deal{carrier(1, came, ""), carrier(2, refused, "bad"), carrier(3, unknown, ""),

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
 )
 
 // Pipeline is the site pipeline step of orders.pipeline_id = 0: a pipeline
@@ -19,8 +18,8 @@ type Pipeline struct {
 	// site's name found in the account, or, once applied, the created one.
 	ID     int64
 	Known  bool
-	Action report.Action // Create, Update (statuses added) or Unchanged
-	Add    []string      // statuses to add
+	Action Action   // Create, Update (statuses added) or Unchanged
+	Add    []string // statuses to add
 	Reason string
 
 	// Outcomes: Written once the step is carried out (or simulated), and
@@ -37,7 +36,7 @@ const MetaSitePipeline = "site_pipeline_id"
 // shows where deals would go.
 func (s *Pipeline) simulate(next func() int64, pipelines []crm.Pipeline) {
 	s.Written = true
-	if s.Action != report.Create {
+	if s.Action != Create {
 		return
 	}
 	s.ID = next()
@@ -83,10 +82,10 @@ func (s *Pipeline) writes(w *Writes) {
 func (s *Pipeline) Decide(pipelines []crm.Pipeline, autoUpdate bool) {
 	pl := FindPipeline(pipelines, s.ID)
 	if pl == nil {
-		s.ID, s.Known, s.Action = 0, false, report.Create
+		s.ID, s.Known, s.Action = 0, false, Create
 		return
 	}
-	s.Action = report.Unchanged
+	s.Action = Unchanged
 	if !s.Known {
 		s.Reason = "adopted: the account already has a pipeline of this name"
 	}
@@ -99,7 +98,7 @@ func (s *Pipeline) Decide(pipelines []crm.Pipeline, autoUpdate bool) {
 	switch {
 	case len(missing) == 0:
 	case autoUpdate:
-		s.Action, s.Add = report.Update, missing
+		s.Action, s.Add = Update, missing
 	default:
 		s.Reason = strings.TrimPrefix(s.Reason+"; statuses missing: "+strings.Join(missing, ", ")+
 			" (orders.auto_update_pipelines adds them)", "; ")
@@ -107,18 +106,18 @@ func (s *Pipeline) Decide(pipelines []crm.Pipeline, autoUpdate bool) {
 }
 
 // entry renders the step, or nothing when there is nothing to say.
-func (s *Pipeline) entry(source string) (report.Entry, bool) {
-	if s.Known && s.Action == report.Unchanged && s.Reason == "" {
-		return report.Entry{}, false
+func (s *Pipeline) entry(source string) (Entry, bool) {
+	if s.Known && s.Action == Unchanged && s.Reason == "" {
+		return Entry{}, false
 	}
-	e := report.Entry{Source: source, Kind: "pipeline", Key: "pipeline:" + s.Name, Action: s.Action,
+	e := Entry{Source: source, Kind: "pipeline", Key: "pipeline:" + s.Name, Action: s.Action,
 		AmoID: shown(s.ID), Title: s.Name, Reason: s.Reason}
 	add := s.Add
-	if s.Action == report.Create {
+	if s.Action == Create {
 		add = s.Statuses
 	}
 	for _, n := range add {
-		e.Changes = append(e.Changes, report.Change{Field: "status", New: n})
+		e.Changes = append(e.Changes, Change{Field: "status", New: n})
 	}
 	return e, true
 }

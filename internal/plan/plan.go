@@ -15,7 +15,6 @@ import (
 	"strconv"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
 
@@ -87,7 +86,7 @@ type Contact struct {
 	Key    string // report key: "contact:" + the first match key
 	Keys   []string
 	Title  string
-	Action report.Action // Create, Update or Unchanged
+	Action Action // Create, Update or Unchanged
 	Reason string
 	// ID is the matched contact, or the created one once applied.
 	ID int64
@@ -129,7 +128,7 @@ type Deal struct {
 	Record Record
 	Kind   string // report kind: "lead" or "status_move"
 	Mode   DealMode
-	Action report.Action
+	Action Action
 	Reason string
 	// Lead is the payload of a create or re-send.
 	Lead    crm.Lead
@@ -220,7 +219,7 @@ type Plan struct {
 	Skipped  []*Skipped
 	// Counted are entities counted but not listed, by kind and action:
 	// the many unchanged users of a full comparison.
-	Counted map[string]map[report.Action]int
+	Counted map[string]map[Action]int
 	// Settled are pending markers planning showed to be stale: the entity
 	// was looked up and is not in amoCRM, so it is created now.
 	Settled []int64
@@ -237,7 +236,7 @@ func New(source, kind string, meta *transform.Meta) *Plan {
 
 // Report is the plan's entries, with its outcomes, and the entities it
 // counts without listing.
-func (p *Plan) Report() ([]report.Entry, map[string]map[report.Action]int) {
+func (p *Plan) Report() ([]Entry, map[string]map[Action]int) {
 	return p.Entries(p.Writes()), p.Counted
 }
 
@@ -252,12 +251,12 @@ func (p *Plan) Skip(source string, r Record, entity, reason string) {
 }
 
 // Count counts an entity without listing it.
-func (p *Plan) Count(kind string, a report.Action) {
+func (p *Plan) Count(kind string, a Action) {
 	if p.Counted == nil {
-		p.Counted = map[string]map[report.Action]int{}
+		p.Counted = map[string]map[Action]int{}
 	}
 	if p.Counted[kind] == nil {
-		p.Counted[kind] = map[report.Action]int{}
+		p.Counted[kind] = map[Action]int{}
 	}
 	p.Counted[kind][a]++
 }

@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
 )
 
 // Writes is what a batch leaves in the state once its plan has been applied
@@ -104,7 +103,7 @@ func (p *Plan) Writes() Writes {
 		park(pk)
 	}
 	for _, c := range p.Contacts {
-		if c.Action == report.Create && !c.Separate {
+		if c.Action == Create && !c.Separate {
 			continue // made with its deal in leads/complex: settled with it
 		}
 		switch {
@@ -124,7 +123,7 @@ func (p *Plan) Writes() Writes {
 			continue
 		}
 		w.contactSent(c)
-		if c.Action == report.Create {
+		if c.Action == Create {
 			w.clear(ContactMarkerKind(p.Kind), c.Records[0].ID)
 		}
 	}
@@ -231,7 +230,7 @@ const contactUnknown = "its contact's create had no answer and was not found; lo
 // create: no answer, and the lookup found nothing. Its records wait for the
 // next pass, where the contact index finds it if amoCRM stored it.
 func (c *Contact) waits() bool {
-	return c.Action == report.Create && c.Separate && c.ID == 0 && c.Refused == ""
+	return c.Action == Create && c.Separate && c.ID == 0 && c.Refused == ""
 }
 
 // Failed reports whether the contact could not be written (refused, or no
@@ -268,7 +267,7 @@ func (p *Plan) Simulate(next func() int64) {
 		p.Pipeline.simulate(next, p.Meta.Pipelines)
 	}
 	for _, c := range p.Contacts {
-		if c.Action == report.Create {
+		if c.Action == Create {
 			c.ID = next()
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
@@ -96,7 +97,7 @@ func backfill(b *testing.B, orders int, customers string) {
 		b.ReportMetric(float64(requests)*1000/float64(ds.Orders), "requests/1000orders")
 		b.ReportMetric(wall.Seconds(), "wall-s")
 		b.ReportMetric(floor.Seconds(), "floor-s")
-		b.ReportMetric(float64(res.Count("lead", report.Create))/wall.Seconds(), "orders/s")
+		b.ReportMetric(float64(res.Count("lead", plan.Create))/wall.Seconds(), "orders/s")
 		b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
 		b.Logf("%d orders: %s; requests %v", ds.Orders, res.Summary(), requestsByPath(h.box))
 	}
@@ -236,7 +237,7 @@ func BenchmarkUserComparison200k(b *testing.B) {
 		}
 		wall := time.Since(start)
 		stmts2, rows2 := mysqlWork(b, h)
-		if w := res.Count("contact", report.Update) + res.Count("contact", report.Create); w != 0 {
+		if w := res.Count("contact", plan.Update) + res.Count("contact", plan.Create); w != 0 {
 			b.Fatalf("unchanged users made %d writes", w)
 		}
 		b.ReportMetric(wall.Seconds(), "wall-s")

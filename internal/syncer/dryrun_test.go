@@ -5,15 +5,15 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
 // entries collects a dry run's report.
-type entries []report.Entry
+type entries []plan.Entry
 
-func (e *entries) Write(x report.Entry) error { *e = append(*e, x); return nil }
+func (e *entries) Write(x plan.Entry) error { *e = append(*e, x); return nil }
 
 // stateRows counts the rows of every state table.
 func (h *harness) stateRows() map[string]int {
@@ -78,13 +78,13 @@ func testDryRunWritesNothing(t *testing.T, shop modxtest.Options) {
 			t.Errorf("dry run report lacks %s; has %v", want, kinds)
 		}
 	}
-	if res.Count("lead", report.Create) == 0 {
+	if res.Count("lead", plan.Create) == 0 {
 		t.Errorf("dry run plans no deals: %s", res.Summary())
 	}
 	// And a real pass afterwards still does everything.
 	real := h.pass(syncer.PassOptions{})
 	for _, kind := range []string{"lead", "contact", "field"} {
-		if got, want := real.Count(kind, report.Create), res.Count(kind, report.Create); got != want {
+		if got, want := real.Count(kind, plan.Create), res.Count(kind, plan.Create); got != want {
 			t.Errorf("real pass created %d %ss, the dry run said %d", got, kind, want)
 		}
 	}

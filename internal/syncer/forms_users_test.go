@@ -6,7 +6,7 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
@@ -34,13 +34,13 @@ func TestFormsMakeContactsAndDeals(t *testing.T) {
 	insert(modxtest.FormSpec{Encrypted: true, Values: modxtest.EncryptFormValues(key, `{"fio":"Зашифрованный","tel":"89005556677"}`)})
 
 	res := h.pass(syncer.PassOptions{})
-	if got, want := res.Count("contact", report.Create), 3; got != want {
+	if got, want := res.Count("contact", plan.Create), 3; got != want {
 		t.Errorf("contacts created: got %d, want %d (%s)", got, want, res.Summary())
 	}
 	if got, want := len(h.box.Leads()), 2; got != want {
 		t.Errorf("deals: got %d, want %d (the form without a phone makes none)", got, want)
 	}
-	if got := res.Count("lead", report.Skip); got != 1 {
+	if got := res.Count("lead", plan.Skip); got != 1 {
 		t.Errorf("skipped deals: got %d, want 1", got)
 	}
 	if got := len(h.box.Notes()); got != 2 {
@@ -87,7 +87,7 @@ func TestUsersOnlyChangedOnesAreWritten(t *testing.T) {
 			Phone: fmt.Sprintf("+7 901 000-%04d", i)}))
 	}
 	res := h.passWith(site.EngineOptions{FullUserScan: true}, syncer.PassOptions{})
-	if got, want := res.Count("contact", report.Create), len(ids); got != want {
+	if got, want := res.Count("contact", plan.Create), len(ids); got != want {
 		t.Fatalf("first comparison created %d contacts, want %d (%s)", got, want, res.Summary())
 	}
 
@@ -109,7 +109,7 @@ func TestUsersOnlyChangedOnesAreWritten(t *testing.T) {
 	if got := writes(); got != 0 {
 		t.Errorf("unchanged users: %d write requests, want 0", got)
 	}
-	if got, want := res.Count("contact", report.Unchanged), len(ids); got != want {
+	if got, want := res.Count("contact", plan.Unchanged), len(ids); got != want {
 		t.Errorf("unchanged: got %d, want %d", got, want)
 	}
 
@@ -118,7 +118,7 @@ func TestUsersOnlyChangedOnesAreWritten(t *testing.T) {
 	}
 	h.box.ResetRequests()
 	res = h.passWith(site.EngineOptions{FullUserScan: true}, syncer.PassOptions{})
-	if got := res.Count("contact", report.Update); got != 1 {
+	if got := res.Count("contact", plan.Update); got != 1 {
 		t.Errorf("updated contacts: got %d, want 1 (%s)", got, res.Summary())
 	}
 	if got := writes(); got != 1 {

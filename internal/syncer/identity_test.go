@@ -8,7 +8,7 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
@@ -287,18 +287,18 @@ func TestUsersWithoutContact(t *testing.T) {
 	var es entries
 	h.passWith(site.EngineOptions{FullUserScan: true}, syncer.PassOptions{Report: &es})
 
-	byKey := map[string]report.Entry{}
+	byKey := map[string]plan.Entry{}
 	for _, e := range es {
 		byKey[e.Key] = e
 	}
-	if e := byKey[fmt.Sprintf("user:%d", empty)]; e.Action != report.Skip || !strings.Contains(e.Reason, "no phone and no e-mail") {
+	if e := byKey[fmt.Sprintf("user:%d", empty)]; e.Action != plan.Skip || !strings.Contains(e.Reason, "no phone and no e-mail") {
 		t.Errorf("user without contact: entry %+v, want a skip with its reason", e)
 	}
 	f, ok := h.failure("user", typo)
 	if !ok || !strings.Contains(f.Reason, `"ivan.mail.ru" is not an e-mail address`) {
 		t.Errorf("user with a bad e-mail: failure %+v (parked: %v), want parked with the reason", f, ok)
 	}
-	if e := byKey[fmt.Sprintf("user:%d", typo)]; e.Action != report.Fail {
+	if e := byKey[fmt.Sprintf("user:%d", typo)]; e.Action != plan.Fail {
 		t.Errorf("user with a bad e-mail: entry %+v, want a fail", e)
 	}
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
@@ -28,7 +28,7 @@ func testOrdersEndToEnd(t *testing.T, shop modxtest.Options) {
 	draft := h.order(modxtest.OrderSpec{Status: st.Draft})
 
 	res := h.pass(syncer.PassOptions{})
-	if got, want := res.Count("lead", report.Create), len(placed); got != want {
+	if got, want := res.Count("lead", plan.Create), len(placed); got != want {
 		t.Fatalf("first pass created %d deals, want %d (%s)", got, want, res.Summary())
 	}
 	leads := h.leadsByOrder()
@@ -48,7 +48,7 @@ func testOrdersEndToEnd(t *testing.T, shop modxtest.Options) {
 
 	// A second pass has nothing to do.
 	res = h.pass(syncer.PassOptions{})
-	if got := res.Count("lead", report.Create); got != 0 {
+	if got := res.Count("lead", plan.Create); got != 0 {
 		t.Fatalf("second pass created %d deals, want 0", got)
 	}
 	if got, want := len(h.box.Leads()), len(placed); got != want {
@@ -59,10 +59,10 @@ func testOrdersEndToEnd(t *testing.T, shop modxtest.Options) {
 	h.place(unplaced)
 	h.changeStatus(placed[0], st.Paid)
 	res = h.pass(syncer.PassOptions{})
-	if got := res.Count("lead", report.Create); got != 1 {
+	if got := res.Count("lead", plan.Create); got != 1 {
 		t.Errorf("third pass created %d deals, want 1 (the order placed late)", got)
 	}
-	if got := res.Count("status_move", report.Update); got != 1 {
+	if got := res.Count("status_move", plan.Update); got != 1 {
 		t.Errorf("third pass moved %d deals, want 1", got)
 	}
 	_, paid := h.pipelineStatus("Воронка", "Оплачен")

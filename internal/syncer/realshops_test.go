@@ -13,7 +13,7 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
@@ -136,7 +136,7 @@ func TestFutureDatedOrderBlocksNothing(t *testing.T) {
 		h.pass(syncer.PassOptions{})
 		h.lead(future)
 		res := h.pass(syncer.PassOptions{})
-		if got := res.Count("lead", report.Create); got != 0 || len(h.box.Leads()) != 2 {
+		if got := res.Count("lead", plan.Create); got != 0 || len(h.box.Leads()) != 2 {
 			t.Errorf("a later pass created %d deals, sandbox holds %d; want 0 and 2", got, len(h.box.Leads()))
 		}
 	})
@@ -225,7 +225,7 @@ func TestStatusSetWithoutLogMovesDeal(t *testing.T) {
 		if got := h.lead(id).StatusID; got != paid {
 			t.Errorf("deal status %d, want %d (Оплачен); %s", got, paid, res.Summary())
 		}
-		if got := res.Count("status_move", report.Update); got != 1 {
+		if got := res.Count("status_move", plan.Update); got != 1 {
 			t.Errorf("moves: got %d, want 1", got)
 		}
 	})

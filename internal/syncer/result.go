@@ -16,10 +16,10 @@ type Result struct {
 	Finished time.Time
 	// Counts by entity kind ("lead", "contact", "field", "pipeline") and
 	// action ("create", "update", "unchanged", "skip", "fail").
-	Counts map[string]map[report.Action]int
+	Counts map[string]map[plan.Action]int
 	// Unlisted are the counts of entities counted but not listed in the
 	// report (unchanged users), by kind and action; Counts includes them.
-	Unlisted map[string]map[report.Action]int
+	Unlisted map[string]map[plan.Action]int
 	// Read counts rows read per source.
 	Read map[string]int
 	// Parked is the number of records parked (or, in a dry run, that would
@@ -32,7 +32,7 @@ type Result struct {
 }
 
 // Count returns the number of entities of kind with action.
-func (r *Result) Count(kind string, action report.Action) int { return r.Counts[kind][action] }
+func (r *Result) Count(kind string, action plan.Action) int { return r.Counts[kind][action] }
 
 // ReportSummary is the pass as a report's summary: the report's counts then
 // agree with the summary line.
@@ -44,7 +44,7 @@ func (r *Result) ReportSummary(sources []string) report.Summary {
 // Summary is one line: created, updated, unchanged, parked, requests, time.
 // A dry run says what it would do.
 func (r *Result) Summary() string {
-	total := func(a report.Action) int {
+	total := func(a plan.Action) int {
 		n := 0
 		for _, byAction := range r.Counts {
 			n += byAction[a]
@@ -55,17 +55,17 @@ func (r *Result) Summary() string {
 	if r.DryRun {
 		format = "would create %d, update %d, leave %d unchanged, skip %d, park %d; %d requests; %s"
 	}
-	return fmt.Sprintf(format, total(report.Create), total(report.Update), total(report.Unchanged),
-		total(report.Skip), r.Parked, r.Requests, r.Finished.Sub(r.Started).Round(time.Millisecond))
+	return fmt.Sprintf(format, total(plan.Create), total(plan.Update), total(plan.Unchanged),
+		total(plan.Skip), r.Parked, r.Requests, r.Finished.Sub(r.Started).Round(time.Millisecond))
 }
 
 // sourceOfKind is the source whose records are of a kind.
 var sourceOfKind = map[string]string{plan.KindOrder: SourceOrders, plan.KindForm: SourceForms, plan.KindUser: SourceUsers}
 
 // metricResult names an action the way the written-entities metric does.
-var metricResult = map[report.Action]string{
-	report.Create: "created", report.Update: "updated", report.Unchanged: "unchanged",
-	report.Skip: "skipped", report.Fail: "failed",
+var metricResult = map[plan.Action]string{
+	plan.Create: "created", plan.Update: "updated", plan.Unchanged: "unchanged",
+	plan.Skip: "skipped", plan.Fail: "failed",
 }
 
 // pass is one pass's bookkeeping: what the caller follows, and the result.
@@ -82,8 +82,8 @@ func (e *Engine) newPass(opts PassOptions) *pass {
 	return &pass{e: e, opts: opts, requests: e.opts.Requests(), result: &Result{
 		DryRun:   e.opts.DryRun,
 		Started:  e.opts.Now(),
-		Counts:   map[string]map[report.Action]int{},
-		Unlisted: map[string]map[report.Action]int{},
+		Counts:   map[string]map[plan.Action]int{},
+		Unlisted: map[string]map[plan.Action]int{},
 		Read:     map[string]int{},
 	}}
 }
@@ -121,9 +121,9 @@ func (p *pass) record(b *Batch, source string, parked int) error {
 }
 
 // count adds n entities of kind with action.
-func (p *pass) count(into map[string]map[report.Action]int, kind string, a report.Action, n int) {
+func (p *pass) count(into map[string]map[plan.Action]int, kind string, a plan.Action, n int) {
 	if into[kind] == nil {
-		into[kind] = map[report.Action]int{}
+		into[kind] = map[plan.Action]int{}
 	}
 	into[kind][a] += n
 }

@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 )
 
@@ -69,7 +68,7 @@ type Plan interface {
 	Simulate(next func() int64)
 	// Report returns the plan's entries and the entities it counts
 	// without listing them, with its outcomes.
-	Report() ([]report.Entry, map[string]map[report.Action]int)
+	Report() ([]plan.Entry, map[string]map[plan.Action]int)
 	// Writes is what the plan and its outcomes leave in the state.
 	Writes() plan.Writes
 }
@@ -194,7 +193,7 @@ type PassOptions struct {
 
 // Reporter receives the plans' entries as they are decided.
 type Reporter interface {
-	Write(report.Entry) error
+	Write(plan.Entry) error
 }
 
 // ErrStopped means the pass was interrupted (context cancelled or Stop

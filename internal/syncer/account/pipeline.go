@@ -8,7 +8,6 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
@@ -24,7 +23,7 @@ type sitePipeline struct {
 
 // settled reports whether the step needs no write, or its write is done.
 func (s *sitePipeline) settled() bool {
-	return s.step.Action == report.Unchanged && len(s.step.Add) == 0 || s.step.ID != 0 && s.step.Written
+	return s.step.Action == plan.Unchanged && len(s.step.Add) == 0 || s.step.ID != 0 && s.step.Written
 }
 
 // SitePipelineID returns the id of the pipeline a run created (or adopted)

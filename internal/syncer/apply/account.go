@@ -8,7 +8,6 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
 )
 
 // sitePipeline creates the site pipeline, or adds its missing statuses;
@@ -19,7 +18,7 @@ func (w *Writer) sitePipeline(ctx context.Context, pl *plan.Plan) error {
 		return nil
 	}
 	switch {
-	case step.Action == report.Create:
+	case step.Action == plan.Create:
 		var statuses []crm.Status
 		for i, n := range step.Statuses {
 			statuses = append(statuses, crm.Status{Name: n, Sort: int64(10 * (i + 1))})

@@ -10,7 +10,6 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 )
 
@@ -20,7 +19,7 @@ func never[T any](T) bool { return false }
 func (w *Writer) updateContacts(ctx context.Context, pl *plan.Plan) error {
 	var todo []*plan.Contact
 	for _, c := range pl.Contacts {
-		if c.Action == report.Update {
+		if c.Action == plan.Update {
 			todo = append(todo, c)
 		}
 	}
@@ -48,7 +47,7 @@ func (w *Writer) updateContacts(ctx context.Context, pl *plan.Plan) error {
 func (w *Writer) createContacts(ctx context.Context, pl *plan.Plan) error {
 	var todo []*plan.Contact
 	for _, c := range pl.Contacts {
-		if c.Action == report.Create && c.Separate {
+		if c.Action == plan.Create && c.Separate {
 			todo = append(todo, c)
 		}
 	}

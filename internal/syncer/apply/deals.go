@@ -33,18 +33,26 @@ func (w *Writer) createDeals(ctx context.Context, pl *plan.Plan) error {
 	if err != nil {
 		return fmt.Errorf("create deals: %w", err)
 	}
+	r := rounds{w: w, above: above}
 	for len(complex) > 0 {
-		merged, err := w.sendComplex(ctx, complex, above)
+		merged, err := r.sendComplex(ctx, complex)
 		if err != nil {
 			return err
 		}
-		again, err := w.unmerge(ctx, merged)
+		again, err := r.unmerge(ctx, merged)
 		if err != nil {
 			return err
 		}
 		complex, plain = pl.Reroute(append(again, plain...))
 	}
-	return w.sendPlain(ctx, plan.Defer(plain), above)
+	return r.sendPlain(ctx, plan.Defer(plain))
+}
+
+// rounds are the create rounds of a batch's deals, under the bound their
+// markers recorded.
+type rounds struct {
+	w     *Writer
+	above int64
 }
 
 var refuseDeal = func(d *plan.Deal, _ []amocrm.ItemError, reason string) {
@@ -56,7 +64,8 @@ func dealCreated(d *plan.Deal) bool { return d.ID != 0 }
 // sendComplex creates deals through leads/complex, each with its whole new
 // contact, and returns those amoCRM's duplicate control merged into a deal
 // it had.
-func (w *Writer) sendComplex(ctx context.Context, ds []*plan.Deal, above int64) ([]*plan.Deal, error) {
+func (r rounds) sendComplex(ctx context.Context, ds []*plan.Deal) ([]*plan.Deal, error) {
+	w := r.w
 	var merged []*plan.Deal
 	err := sendRefusable(ctx, ds, func(ctx context.Context, ds []*plan.Deal) error {
 		res, err := w.crm.CreateComplexLeads(ctx, dealPayloads(ds))
@@ -76,7 +85,7 @@ func (w *Writer) sendComplex(ctx context.Context, ds []*plan.Deal, above int64) 
 	}, dealCreated, refuseDeal)
 	switch {
 	case errors.Is(err, amocrm.ErrOutcomeUnknown):
-		return merged, w.findUnknownDeals(ctx, ds, above)
+		return merged, r.findUnknown(ctx, ds)
 	case err != nil:
 		return nil, fmt.Errorf("create deals: %w", err)
 	}
@@ -84,7 +93,8 @@ func (w *Writer) sendComplex(ctx context.Context, ds []*plan.Deal, above int64) 
 }
 
 // sendPlain creates deals through leads on their contact's id.
-func (w *Writer) sendPlain(ctx context.Context, ds []*plan.Deal, above int64) error {
+func (r rounds) sendPlain(ctx context.Context, ds []*plan.Deal) error {
+	w := r.w
 	err := sendRefusable(ctx, ds, func(ctx context.Context, ds []*plan.Deal) error {
 		res, err := w.crm.CreateLeads(ctx, dealPayloads(ds))
 		for _, l := range res {
@@ -97,7 +107,7 @@ func (w *Writer) sendPlain(ctx context.Context, ds []*plan.Deal, above int64) er
 	}, dealCreated, refuseDeal)
 	switch {
 	case errors.Is(err, amocrm.ErrOutcomeUnknown):
-		return w.findUnknownDeals(ctx, ds, above)
+		return r.findUnknown(ctx, ds)
 	case err != nil:
 		return fmt.Errorf("create deals: %w", err)
 	}
@@ -106,7 +116,8 @@ func (w *Writer) sendPlain(ctx context.Context, ds []*plan.Deal, above int64) er
 
 // unmerge reads the deals amoCRM's duplicate control answered with, for the
 // plan to decide which deals are made again (plan.Unmerge).
-func (w *Writer) unmerge(ctx context.Context, merged []*plan.Deal) ([]*plan.Deal, error) {
+func (r rounds) unmerge(ctx context.Context, merged []*plan.Deal) ([]*plan.Deal, error) {
+	w := r.w
 	if len(merged) == 0 {
 		return nil, nil
 	}
@@ -156,10 +167,11 @@ func dealPayloads(ds []*plan.Deal) []crm.Lead {
 	return leads
 }
 
-// findUnknownDeals looks up, by their key field above the batch's bound,
-// the deals that got no answer: found ones are taken as created, the others
+// findUnknown looks up, by their key field above the batch's bound, the
+// deals that got no answer: found ones are taken as created, the others
 // stay pending.
-func (w *Writer) findUnknownDeals(ctx context.Context, ds []*plan.Deal, above int64) error {
+func (r rounds) findUnknown(ctx context.Context, ds []*plan.Deal) error {
+	w := r.w
 	var lost []*plan.Deal
 	var keys []match.LeadKey
 	for _, d := range ds {
@@ -168,7 +180,7 @@ func (w *Writer) findUnknownDeals(ctx context.Context, ds []*plan.Deal, above in
 			keys = append(keys, match.LeadKey{Code: d.KeyField, Value: d.LookupKey})
 		}
 	}
-	found, err := w.match.FindLost(ctx, keys, above)
+	found, err := w.match.FindLost(ctx, keys, r.above)
 	if err != nil {
 		return err
 	}

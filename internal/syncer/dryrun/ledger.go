@@ -16,10 +16,15 @@ import (
 var errMarked = errors.New("dry run: a write was about to start (the real writer was built into a dry run)")
 
 // ledger is the state as the dry run would have left it: reads go to base
-// and see what the run committed so far; nothing reaches base.
+// and see what the run committed so far (its memory); nothing reaches
+// base.
 type ledger struct {
 	base syncer.Ledger
+	mem  *memory
+}
 
+// memory is what the dry run committed.
+type memory struct {
 	links    map[string]map[int64]plan.Link
 	keys     map[string]int64
 	cleared  map[string]map[int64]bool
@@ -32,9 +37,9 @@ type ledger struct {
 
 // Ledger returns the dry run's ledger over base.
 func (r *Run) Ledger(base syncer.Ledger) syncer.Ledger {
-	return &ledger{base: base, links: map[string]map[int64]plan.Link{}, keys: map[string]int64{},
+	return &ledger{base: base, mem: &memory{links: map[string]map[int64]plan.Link{}, keys: map[string]int64{},
 		cleared: map[string]map[int64]bool{}, waiting: map[state.Key]*state.Waiting{}, resolved: map[state.Key]bool{},
-		parked: map[state.Key]state.Failure{}, marks: map[string]int64{}, meta: map[string]string{}}
+		parked: map[state.Key]state.Failure{}, marks: map[string]int64{}, meta: map[string]string{}}}
 }
 
 // Commit keeps a batch in memory. Links of orders written by a plan are
@@ -43,82 +48,83 @@ func (r *Run) Ledger(base syncer.Ledger) syncer.Ledger {
 // large backlog stays flat. Links a source commits with its cursor (taken
 // over from the old extra, a baseline) are kept.
 func (l *ledger) Commit(_ context.Context, w plan.Writes, c syncer.Cursor) error {
+	m := l.mem
 	for _, lk := range w.Links {
 		if lk.Kind != plan.LinkOrder && lk.Kind != plan.LinkOrderStatus {
-			l.putLink(lk)
+			m.putLink(lk)
 		}
 	}
 	for _, lk := range c.Links {
-		l.putLink(lk)
+		m.putLink(lk)
 	}
-	maps.Copy(l.keys, w.ContactKeys)
+	maps.Copy(m.keys, w.ContactKeys)
 	for kind, ids := range w.Cleared {
-		l.clear(kind, ids)
+		m.clear(kind, ids)
 	}
 	for kind, ids := range w.Resolved {
 		for _, id := range ids {
-			l.resolve(state.Key{Kind: kind, SourceID: id})
+			m.resolve(state.Key{Kind: kind, SourceID: id})
 		}
 	}
 	for _, pk := range w.Parked {
 		k := state.Key{Kind: pk.Record.Kind, SourceID: pk.Record.ID}
-		delete(l.resolved, k)
-		l.parked[k] = state.Failure{Kind: k.Kind, SourceID: k.SourceID, Reason: pk.Reason}
+		delete(m.resolved, k)
+		m.parked[k] = state.Failure{Kind: k.Kind, SourceID: k.SourceID, Reason: pk.Reason}
 	}
 	for kind, ids := range c.Gone {
-		l.clear(kind, ids)
+		m.clear(kind, ids)
 		for _, id := range ids {
-			l.resolve(state.Key{Kind: kind, SourceID: id})
+			m.resolve(state.Key{Kind: kind, SourceID: id})
 		}
 	}
 	for kind, ids := range c.Done {
 		for _, id := range ids {
-			l.waiting[state.Key{Kind: kind, SourceID: id}] = nil
+			m.waiting[state.Key{Kind: kind, SourceID: id}] = nil
 		}
 	}
 	for _, wt := range c.Waiting {
-		l.wait(wt)
+		m.wait(wt)
 	}
 	for _, wt := range w.Waits {
-		l.wait(state.Waiting{Kind: wt.Record.Kind, SourceID: wt.Record.ID, Reason: wt.Reason})
+		m.wait(state.Waiting{Kind: wt.Record.Kind, SourceID: wt.Record.ID, Reason: wt.Reason})
 	}
-	maps.Copy(l.meta, w.Meta)
-	maps.Copy(l.meta, c.Meta)
-	maps.Copy(l.marks, c.Watermarks)
+	maps.Copy(m.meta, w.Meta)
+	maps.Copy(m.meta, c.Meta)
+	maps.Copy(m.marks, c.Watermarks)
 	return nil
 }
 
-func (l *ledger) putLink(lk plan.Link) {
-	if l.links[lk.Kind] == nil {
-		l.links[lk.Kind] = map[int64]plan.Link{}
+func (m *memory) putLink(lk plan.Link) {
+	if m.links[lk.Kind] == nil {
+		m.links[lk.Kind] = map[int64]plan.Link{}
 	}
-	l.links[lk.Kind][lk.SourceID] = lk
+	m.links[lk.Kind][lk.SourceID] = lk
 }
 
-func (l *ledger) clear(kind string, ids []int64) {
-	if l.cleared[kind] == nil {
-		l.cleared[kind] = map[int64]bool{}
+func (m *memory) clear(kind string, ids []int64) {
+	if m.cleared[kind] == nil {
+		m.cleared[kind] = map[int64]bool{}
 	}
 	for _, id := range ids {
-		l.cleared[kind][id] = true
+		m.cleared[kind][id] = true
 	}
 }
 
-func (l *ledger) resolve(k state.Key) {
-	l.resolved[k] = true
-	delete(l.parked, k)
+func (m *memory) resolve(k state.Key) {
+	m.resolved[k] = true
+	delete(m.parked, k)
 }
 
-func (l *ledger) wait(w state.Waiting) {
+func (m *memory) wait(w state.Waiting) {
 	k := state.Key{Kind: w.Kind, SourceID: w.SourceID}
 	if w.Since.IsZero() {
 		w.Since = time.Now()
 	}
-	l.waiting[k] = &w
+	m.waiting[k] = &w
 }
 
 func (l *ledger) Watermark(ctx context.Context, source string) (int64, bool, error) {
-	if v, ok := l.marks[source]; ok {
+	if v, ok := l.mem.marks[source]; ok {
 		return v, true, nil
 	}
 	return l.base.Watermark(ctx, source)
@@ -130,7 +136,7 @@ func (l *ledger) Links(ctx context.Context, kind string, ids []int64) (map[int64
 		return nil, err
 	}
 	for _, id := range ids {
-		if lk, ok := l.links[kind][id]; ok {
+		if lk, ok := l.mem.links[kind][id]; ok {
 			out[id] = lk
 		}
 	}
@@ -139,12 +145,12 @@ func (l *ledger) Links(ctx context.Context, kind string, ids []int64) (map[int64
 
 func (l *ledger) LinksByAmoIDs(ctx context.Context, kind string, amoIDs []int64) (map[int64][]plan.Link, error) {
 	out, err := l.base.LinksByAmoIDs(ctx, kind, amoIDs)
-	if err != nil || len(l.links[kind]) == 0 {
+	if err != nil || len(l.mem.links[kind]) == 0 {
 		return out, err
 	}
 	for amo, links := range out { // a link the run replaced points elsewhere now
 		out[amo] = slices.DeleteFunc(links, func(lk plan.Link) bool {
-			mem, ok := l.links[kind][lk.SourceID]
+			mem, ok := l.mem.links[kind][lk.SourceID]
 			return ok && mem.AmoID != amo
 		})
 	}
@@ -152,7 +158,7 @@ func (l *ledger) LinksByAmoIDs(ctx context.Context, kind string, amoIDs []int64)
 	for _, id := range amoIDs {
 		want[id] = true
 	}
-	for _, lk := range l.links[kind] {
+	for _, lk := range l.mem.links[kind] {
 		if want[lk.AmoID] && !slices.ContainsFunc(out[lk.AmoID], func(x plan.Link) bool { return x.SourceID == lk.SourceID }) {
 			out[lk.AmoID] = append(out[lk.AmoID], lk)
 		}
@@ -162,7 +168,7 @@ func (l *ledger) LinksByAmoIDs(ctx context.Context, kind string, amoIDs []int64)
 
 func (l *ledger) Pending(ctx context.Context, kind string) ([]state.PendingCreate, error) {
 	marks, err := l.base.Pending(ctx, kind)
-	return slices.DeleteFunc(marks, func(m state.PendingCreate) bool { return l.cleared[kind][m.SourceID] }), err
+	return slices.DeleteFunc(marks, func(m state.PendingCreate) bool { return l.mem.cleared[kind][m.SourceID] }), err
 }
 
 func (l *ledger) Waiting(ctx context.Context, kind string) ([]state.Waiting, error) {
@@ -172,13 +178,13 @@ func (l *ledger) Waiting(ctx context.Context, kind string) ([]state.Waiting, err
 	}
 	var out []state.Waiting
 	for _, w := range base {
-		if mem, ok := l.waiting[state.Key{Kind: kind, SourceID: w.SourceID}]; !ok {
+		if mem, ok := l.mem.waiting[state.Key{Kind: kind, SourceID: w.SourceID}]; !ok {
 			out = append(out, w)
 		} else if mem != nil {
 			out = append(out, w) // waiting again: it keeps its Since, as the state does
 		}
 	}
-	for k, w := range l.waiting {
+	for k, w := range l.mem.waiting {
 		if w != nil && k.Kind == kind && !slices.ContainsFunc(base, func(b state.Waiting) bool { return b.SourceID == k.SourceID }) {
 			out = append(out, *w)
 		}
@@ -194,10 +200,10 @@ func (l *ledger) Failures(ctx context.Context) ([]state.Failure, error) {
 	}
 	out := slices.DeleteFunc(base, func(f state.Failure) bool {
 		k := state.Key{Kind: f.Kind, SourceID: f.SourceID}
-		_, again := l.parked[k]
-		return l.resolved[k] || again
+		_, again := l.mem.parked[k]
+		return l.mem.resolved[k] || again
 	})
-	for _, f := range l.parked {
+	for _, f := range l.mem.parked {
 		out = append(out, f)
 	}
 	return out, nil
@@ -209,8 +215,8 @@ func (l *ledger) DueFailures(ctx context.Context, kind string, now time.Time, li
 	due, err := l.base.DueFailures(ctx, kind, now, limit)
 	return slices.DeleteFunc(due, func(f state.Failure) bool {
 		k := state.Key{Kind: f.Kind, SourceID: f.SourceID}
-		_, again := l.parked[k]
-		return l.resolved[k] || again
+		_, again := l.mem.parked[k]
+		return l.mem.resolved[k] || again
 	}), err
 }
 
@@ -220,7 +226,7 @@ func (l *ledger) LookupContacts(ctx context.Context, keys []string) (map[string]
 		return nil, err
 	}
 	for _, k := range keys {
-		if id, ok := l.keys[k]; ok {
+		if id, ok := l.mem.keys[k]; ok {
 			found[k] = id
 		}
 	}
@@ -228,19 +234,19 @@ func (l *ledger) LookupContacts(ctx context.Context, keys []string) (map[string]
 }
 
 func (l *ledger) Meta(ctx context.Context, name string) (string, bool, error) {
-	if v, ok := l.meta[name]; ok {
+	if v, ok := l.mem.meta[name]; ok {
 		return v, true, nil
 	}
 	return l.base.Meta(ctx, name)
 }
 
 func (l *ledger) SetMeta(_ context.Context, name, value string) error {
-	l.meta[name] = value
+	l.mem.meta[name] = value
 	return nil
 }
 
 func (l *ledger) PutContactKeys(_ context.Context, keys map[string]int64, _ string) error {
-	maps.Copy(l.keys, keys)
+	maps.Copy(l.mem.keys, keys)
 	return nil
 }
 

@@ -62,6 +62,8 @@ type Keyset[R any] struct {
 	Plan func(ctx context.Context, rows []R, clock Clock) (*syncer.Batch, error)
 	// Early is told of a row dated in the future.
 	Early func(row R, clock Clock)
+	// Moved is told where the watermark stands after each page.
+	Moved func(mark int64)
 
 	done bool
 }
@@ -113,6 +115,9 @@ scan:
 		return nil, err
 	}
 	k.Mark = mark
+	if k.Moved != nil {
+		k.Moved(mark)
+	}
 	b.Stream, b.Rows = k.Stream, len(rows)
 	b.Cursor.Waiting = append(waits, b.Cursor.Waiting...)
 	if b.Cursor.Watermarks == nil {

@@ -43,7 +43,7 @@ func (s *Source) comparison() source.Reader {
 		}
 		ids := make([]int64, 0, len(headers))
 		for _, h := range headers {
-			if h.ID <= s.newFrom {
+			if h.ID <= s.mem.newFrom {
 				ids = append(ids, h.ID)
 			}
 		}
@@ -55,16 +55,16 @@ func (s *Source) comparison() source.Reader {
 			}
 			var changed []int64
 			for _, h := range headers[:len(ids)] {
-				if l, ok := sent[h.ID]; ok && l.Hash != strconv.FormatInt(h.Status, 10) && !s.planned[h.ID] && !s.unsettle[h.ID] {
+				if l, ok := sent[h.ID]; ok && l.Hash != strconv.FormatInt(h.Status, 10) && !s.mem.planned[h.ID] && !s.mem.unsettled[h.ID] {
 					changed = append(changed, h.ID)
 				}
 			}
-			if b.Plan, err = s.plan(ctx, changed, false); err != nil {
+			if b.Plan, err = s.plan.plan(ctx, changed, false); err != nil {
 				return nil, err
 			}
 			after = ids[len(ids)-1]
 		}
-		if len(ids) == 0 || len(headers) < comparePage || after >= s.newFrom {
+		if len(ids) == 0 || len(headers) < comparePage || after >= s.mem.newFrom {
 			done = true
 			b.Cursor.Meta = s.env.Compared(metaStatusesCompared)
 		}

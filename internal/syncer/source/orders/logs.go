@@ -28,11 +28,11 @@ func (s *Source) logs(ctx context.Context) (*syncer.Batch, error) {
 	}
 	var ids []int64
 	for _, c := range logs.Changes {
-		if c.OrderID <= s.keyset.Mark && !slices.Contains(ids, c.OrderID) && !s.plannedBefore(c.OrderID) && !s.unsettle[c.OrderID] {
+		if c.OrderID <= s.mem.mark && !slices.Contains(ids, c.OrderID) && !s.mem.plannedBefore(c.OrderID) && !s.mem.unsettled[c.OrderID] {
 			ids = append(ids, c.OrderID)
 		}
 	}
-	pl, err := s.plan(ctx, ids, false)
+	pl, err := s.plan.plan(ctx, ids, false)
 	if err != nil {
 		return nil, err
 	}

@@ -60,21 +60,19 @@ type Source struct {
 	start    *source.Start
 	schema   *modx.Schema
 	readers  source.Drain
-	keyset   *source.Keyset[shop.OrderHeader] // the new orders, and where they stand
-	logsMark int64                            // the order logs' watermark
+	mem      *memory
+	plan     *planner
+	logsMark int64 // the order logs' watermark
 	logsDone bool
-	newFrom  int64 // the orders watermark the pass began at
-	planned  map[int64]bool
-	unsettle map[int64]bool // seen, not settled yet: their status logs leave them to the waiting list
-	retried  map[int64]bool // parked orders retried in this pass
-	since    map[int64]time.Time
+	since    map[int64]time.Time // when each waiting order began to wait
 }
 
 // New returns the orders source of one pass; compare forces the status
 // comparison whether or not orders.compare_cron is due.
 func New(env *source.Env, s Shop, c CRM, compare bool) *Source {
-	return &Source{env: env, shop: s, crm: c, compare: compare,
-		planned: map[int64]bool{}, unsettle: map[int64]bool{}, retried: map[int64]bool{}, since: map[int64]time.Time{}}
+	mem := newMemory()
+	return &Source{env: env, shop: s, crm: c, compare: compare, mem: mem, since: map[int64]time.Time{},
+		plan: &planner{env: env, shop: s, crm: c, mem: mem}}
 }
 
 // Name is the source's name.
@@ -111,7 +109,9 @@ func (s *Source) begin(ctx context.Context) error {
 		return err
 	}
 	s.started, s.schema, s.start = true, schema, start
-	s.newFrom, s.logsMark = start.Marks[syncer.SourceOrders], start.Marks[syncer.SourceOrderLogs]
+	s.mem.draft = schema.DraftStatus
+	s.mem.newFrom, s.mem.mark = start.Marks[syncer.SourceOrders], start.Marks[syncer.SourceOrders]
+	s.logsMark = start.Marks[syncer.SourceOrderLogs]
 	s.readers.Then(
 		source.ReaderFunc(func(context.Context) (*syncer.Batch, error) { return s.start.Batch(), nil }),
 		source.ReaderFunc(s.sitePipeline),
@@ -139,33 +139,15 @@ func (s *Source) sitePipeline(context.Context) (*syncer.Batch, error) {
 func (s *Source) due(ctx context.Context) ([]int64, error) {
 	ids, err := s.env.DueIDs(plan.KindOrder)(ctx)
 	for _, id := range ids {
-		s.retried[id] = true
+		s.mem.retried[id] = true
 	}
 	return ids, err
 }
 
 // byID plans orders read by id, as a batch of their own.
 func (s *Source) byID(ctx context.Context, ids []int64) (*syncer.Batch, error) {
-	pl, err := s.plan(ctx, ids, false)
+	pl, err := s.plan.plan(ctx, ids, false)
 	return &syncer.Batch{Plan: pl}, err
-}
-
-// plannedBefore reports whether this pass already planned order id: as a
-// new order (between the watermark the pass began at and where it stands),
-// or from a queue.
-func (s *Source) plannedBefore(id int64) bool {
-	return s.planned[id] || id > s.newFrom && id <= s.keyset.Mark
-}
-
-// notPlaced says why an order with this status is not an order yet, or "".
-func (s *Source) notPlaced(status int64) string {
-	switch {
-	case status == 0:
-		return "status 0: still being written"
-	case s.schema.DraftStatus != 0 && status == s.schema.DraftStatus:
-		return "draft (cart)"
-	}
-	return ""
 }
 
 func orderRecord(id int64, num string) plan.Record {
@@ -174,11 +156,4 @@ func orderRecord(id int64, num string) plan.Record {
 		title = "order " + num
 	}
 	return plan.Record{Kind: plan.KindOrder, ID: id, Title: title}
-}
-
-// stuckReason is why an order still at status 0 is parked.
-func (s *Source) stuckReason(created time.Time) string {
-	return fmt.Sprintf("still at status 0 since %s, longer than sync.abandon_after (%s): not placed, or placed by "+
-		"miniShop2 4.4.1, which leaves new orders there (its issue #950); sent once its status is set",
-		created.Format("2006-01-02 15:04 MST"), s.env.Config.Sync.AbandonAfter.Duration)
 }

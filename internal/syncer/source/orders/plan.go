@@ -15,12 +15,20 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
 
+// planner plans orders read by any reader of the source.
+type planner struct {
+	env  *source.Env
+	shop Shop
+	crm  CRM
+	mem  *memory
+}
+
 // plan loads and maps the orders, reads what planning needs (links,
 // pending markers and the deals they may have made, the customers'
 // contacts, the live deals that may move) and plans them. fresh says the
 // ids are new orders above the watermark: the keyset's range remembers
 // those, no set needs to.
-func (s *Source) plan(ctx context.Context, ids []int64, fresh bool) (*plan.Plan, error) {
+func (s *planner) plan(ctx context.Context, ids []int64, fresh bool) (*plan.Plan, error) {
 	pl := s.env.Plan(syncer.SourceOrders, plan.KindOrder)
 	if len(ids) == 0 {
 		return pl, nil
@@ -42,21 +50,21 @@ func (s *Source) plan(ctx context.Context, ids []int64, fresh bool) (*plan.Plan,
 	for i := range loaded {
 		o := &loaded[i]
 		link := links[o.ID]
-		if link.AmoID == 0 && s.notPlaced(o.Status) != "" {
-			if s.retried[o.ID] { // a parked order still not placed: parked again, its backoff grows
-				reason := s.stuckReason(o.CreatedOn)
+		if link.AmoID == 0 && s.mem.notPlaced(o.Status) != "" {
+			if s.mem.retried[o.ID] { // a parked order still not placed: parked again, its backoff grows
+				reason := stuckReason(o.CreatedOn, s.env.Config.Sync.AbandonAfter.Duration)
 				if o.Status != 0 {
-					reason = "not placed: " + s.notPlaced(o.Status) + "; sent once placed"
+					reason = "not placed: " + s.mem.notPlaced(o.Status) + "; sent once placed"
 				}
 				pl.Park(syncer.SourceOrders, orderRecord(o.ID, o.Num), "lead", reason)
 			}
 			continue // not an order (yet): the waiting list or its status log brings it back
 		}
-		if s.plannedBefore(o.ID) {
+		if s.mem.plannedBefore(o.ID) {
 			continue // already brought to its current status in this pass
 		}
 		if !fresh {
-			s.planned[o.ID] = true
+			s.mem.planned[o.ID] = true
 		}
 		orders = append(orders, &plan.Order{Record: orderRecord(o.ID, o.Num), MS2Status: o.Status, Link: link, Status: statusLinks[o.ID]})
 		rows = append(rows, o)
@@ -98,7 +106,7 @@ func (s *Source) plan(ctx context.Context, ids []int64, fresh bool) (*plan.Plan,
 // mapOrders maps every order (source.MapErr: bad ones are parked). Fields
 // the batch needs and the account lacks are planned first
 // (auto_create_fields), then the batch is mapped again against them.
-func (s *Source) mapOrders(ctx context.Context, pl *plan.Plan, orders []*plan.Order, rows []*shop.Order) ([]*plan.Order, error) {
+func (s *planner) mapOrders(ctx context.Context, pl *plan.Plan, orders []*plan.Order, rows []*shop.Order) ([]*plan.Order, error) {
 	for attempt := 0; ; attempt++ {
 		mapper, err := s.env.Mapper(ctx)
 		if err != nil {
@@ -139,7 +147,7 @@ func (s *Source) mapOrders(ctx context.Context, pl *plan.Plan, orders []*plan.Or
 // a pending marker (a create whose outcome was unknown): found ones are
 // adopted instead of created again, the others are certainly not in
 // amoCRM.
-func (s *Source) reconcile(ctx context.Context, orders []*plan.Order) error {
+func (s *planner) reconcile(ctx context.Context, orders []*plan.Order) error {
 	keys := map[int64]match.LeadKey{}
 	for _, o := range orders {
 		if o.Link.AmoID == 0 {
@@ -158,7 +166,7 @@ func (s *Source) reconcile(ctx context.Context, orders []*plan.Order) error {
 
 // readMovingDeals reads the live deals of linked orders whose shop status
 // changed: their move depends on where a manager left them.
-func (s *Source) readMovingDeals(ctx context.Context, orders []*plan.Order) error {
+func (s *planner) readMovingDeals(ctx context.Context, orders []*plan.Order) error {
 	var ids []int64
 	for _, o := range orders {
 		resend, err := o.Resends(s.env.Config.Orders.ResendOnStatusChange)

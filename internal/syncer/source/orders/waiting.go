@@ -25,26 +25,26 @@ func (s *Source) waiting(ctx context.Context, ids []int64) (*syncer.Batch, error
 	if err != nil {
 		return nil, err
 	}
-	var send, done []int64
+	var ready, done []int64
 	var stuck []*shop.Order
 	present := map[int64]bool{}
+	abandon := s.env.Config.Sync.AbandonAfter.Duration
 	for i := range orders {
 		o := &orders[i]
 		present[o.ID] = true
-		waited := clock.Now.Sub(s.since[o.ID])
-		switch {
-		case !clock.Ready(o.CreatedOn, s.since[o.ID]):
-			s.unsettle[o.ID] = true
-		case s.notPlaced(o.Status) == "":
-			send = append(send, o.ID)
+		switch s.mem.waited(o.Status, o.CreatedOn, s.since[o.ID], clock, abandon) {
+		case hold:
+			s.mem.unsettled[o.ID] = true
+		case send:
+			ready = append(ready, o.ID)
 			done = append(done, o.ID)
-		case waited <= s.env.Config.Sync.AbandonAfter.Duration:
-		case o.Status == 0:
+		case wait:
+		case park:
 			stuck = append(stuck, o)
 			done = append(done, o.ID)
-		default:
+		case forget:
 			s.env.Log.Warn("order abandoned before it was placed", "source", syncer.SourceOrders, "order_id", o.ID,
-				"status", o.Status, "waited", waited.Round(time.Second))
+				"status", o.Status, "waited", clock.Now.Sub(s.since[o.ID]).Round(time.Second))
 			done = append(done, o.ID)
 		}
 	}
@@ -53,12 +53,12 @@ func (s *Source) waiting(ctx context.Context, ids []int64) (*syncer.Batch, error
 			done = append(done, id) // deleted from the shop
 		}
 	}
-	pl, err := s.plan(ctx, send, false)
+	pl, err := s.plan.plan(ctx, ready, false)
 	if err != nil {
 		return nil, err
 	}
 	for _, o := range stuck {
-		pl.Park(syncer.SourceOrders, orderRecord(o.ID, o.Num), "lead", s.stuckReason(o.CreatedOn))
+		pl.Park(syncer.SourceOrders, orderRecord(o.ID, o.Num), "lead", stuckReason(o.CreatedOn, abandon))
 	}
 	return &syncer.Batch{Plan: pl, Cursor: syncer.Cursor{Done: map[string][]int64{plan.KindOrder: done}}}, nil
 }

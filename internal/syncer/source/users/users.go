@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer/source"
@@ -276,7 +275,7 @@ func (s *Source) plan(ctx context.Context, users []shop.Customer, skip map[int64
 		}
 		link := links[u.ID]
 		if link.Hash == hash { // a baseline's link has no contact, and stays so while the user is unchanged
-			pl.Count("contact", report.Unchanged) // the common case: counted, not listed
+			pl.Count("contact", plan.Unchanged) // the common case: counted, not listed
 			continue
 		}
 		changed = append(changed, &plan.User{Record: rec, Draft: d, Hash: hash, Link: link})

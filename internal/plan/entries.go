@@ -78,7 +78,7 @@ func (p *Plan) Entries(w Writes) []Entry {
 		out = append(out, Entry{Source: s.Source, Kind: s.Entity, SourceID: s.Record.ID, Key: s.Record.Key(),
 			Action: Skip, Title: s.Record.Title, Reason: oneLine(s.Reason)})
 	}
-	return out
+	return append(out, p.Info...)
 }
 
 // outcomeUnknown is the reason shown for a create that had no answer and

@@ -226,6 +226,9 @@ type Plan struct {
 	// Adopted are deals found in amoCRM after an unknown outcome: linked,
 	// not created again.
 	Adopted []*Deal
+	// Info are entries that only inform: where a stream starts, and what
+	// it leaves behind.
+	Info []Entry
 }
 
 // New returns an empty plan for a batch of source's records of kind, made

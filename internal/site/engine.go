@@ -62,7 +62,9 @@ func (s *Site) Engine(opts EngineOptions) (*syncer.Engine, error) {
 	usersOn := on(cfg.Users.Enabled, syncer.SourceUsers)
 	shopStatusOn := on(cfg.ShopStatus.Enabled, syncer.SourceShopStatus)
 	mem := &users.Memory{}
+	rewind := opts.Since
 	sources := func(ctx context.Context) ([]syncer.Source, error) {
+		env.Rewind, rewind = rewind, "" // the first pass moves positions back to -since, once
 		s.Shop.ResetCaches() // the category tree and accounts may have changed since the last pass
 		m.Begin()
 		if err := acct.Begin(ctx, ordersOn && cfg.Orders.PipelineID.IsZero()); err != nil {
@@ -110,7 +112,7 @@ type kind struct {
 
 // run makes the one choice between a real run and a dry run.
 func (s *Site) run(dry bool) kind {
-	ledger := syncer.NewStoreLedger(s.Store)
+	ledger := syncer.NewStoreLedger(s.Store, s.Logger())
 	if dry {
 		d := dryrun.New()
 		return kind{ledger: d.Ledger(ledger), reads: d.CRM(s.Client),

@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 
@@ -13,6 +14,7 @@ import (
 // StoreLedger is the ledger of a real run: the state store.
 type StoreLedger struct {
 	*state.Store
+	log *slog.Logger
 
 	// parked are the record kinds with parked failures: only they need
 	// their failures settled at commit. Read once; then only this
@@ -20,8 +22,10 @@ type StoreLedger struct {
 	parked map[string]bool
 }
 
-// NewStoreLedger returns the ledger of store.
-func NewStoreLedger(store *state.Store) *StoreLedger { return &StoreLedger{Store: store} }
+// NewStoreLedger returns the ledger of store; it logs the records it parks.
+func NewStoreLedger(store *state.Store, log *slog.Logger) *StoreLedger {
+	return &StoreLedger{Store: store, log: log}
+}
 
 // Commit writes a batch's outcome and its cursor in one transaction, a
 // statement per table where the rows allow it, and nothing where there is
@@ -44,7 +48,7 @@ func (l *StoreLedger) Commit(ctx context.Context, w plan.Writes, c Cursor) error
 	if w.Empty() && c.empty() {
 		return nil
 	}
-	return l.Store.Commit(ctx, func(tx *state.Tx) error {
+	err := l.Store.Commit(ctx, func(tx *state.Tx) error {
 		if err := tx.PutLinks(slices.Concat(w.Links, c.Links)); err != nil {
 			return err
 		}
@@ -73,6 +77,13 @@ func (l *StoreLedger) Commit(ctx context.Context, w plan.Writes, c Cursor) error
 		}
 		return commitCursor(tx, c)
 	})
+	if err != nil {
+		return err
+	}
+	for _, pk := range w.Parked {
+		l.log.Warn("record parked", "source", pk.Source, "record", pk.Record.Key(), "reason", pk.Reason)
+	}
+	return nil
 }
 
 // commitCursor writes a cursor: rows gone from MODX settled, waiting rows

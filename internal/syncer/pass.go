@@ -48,7 +48,7 @@ func (e *Engine) drain(ctx context.Context, p *pass, src Source) error {
 		if err := e.opts.Ledger.Commit(ctx, w, b.Cursor); err != nil {
 			return err
 		}
-		p.progress(b.Rows)
+		p.progress(b.Span)
 	}
 }
 

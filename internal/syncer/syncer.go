@@ -52,11 +52,13 @@ type Backlogger interface {
 type Batch struct {
 	Plan   Plan
 	Cursor Cursor
-	// Stream and Rows count the rows read for the batch (progress, the
-	// result's Read and the rows-read metric); Stream defaults to the
-	// source's name.
+	// Stream and Rows count the rows read for the batch (the result's
+	// Read and the rows-read metric); Stream defaults to the source's name.
 	Stream string
 	Rows   int
+	// Span is how far the batch moved its stream, in ids: the progress
+	// made against the backlog (Backlogger), which is counted the same way.
+	Span int
 }
 
 // Plan is a batch's decisions. The writer carries it out, writing the

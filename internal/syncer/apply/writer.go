@@ -98,5 +98,43 @@ func (w *Writer) amo(ctx context.Context, pl *plan.Plan) error {
 	if pl.Refusals() > 0 {
 		w.account.Refused() // a field or status may be gone: read the metadata again
 	}
+	w.logOutcomes(pl)
 	return nil
+}
+
+// logOutcomes logs what the plan wrote, a line per entity naming its
+// record and its amoCRM id; refusals and lost answers are warnings.
+func (w *Writer) logOutcomes(pl *plan.Plan) {
+	for _, c := range pl.Contacts {
+		switch {
+		case c.Refused != "":
+			w.log.Warn("amoCRM refused the contact", "source", c.Source, "record", c.Records[0].Key(), "reason", c.Refused)
+		case c.Action == plan.Create && c.Separate && c.ID != 0:
+			w.log.Info("contact created", "source", c.Source, "record", c.Records[0].Key(), "contact_id", c.ID)
+		case c.Action == plan.Update:
+			w.log.Info("contact updated", "source", c.Source, "contact_id", c.ID)
+		}
+	}
+	for _, d := range pl.Deals {
+		attrs := []any{"source", d.Source, "record", d.Record.Key(), "lead_id", d.ID}
+		switch {
+		case d.Refused != "":
+			w.log.Warn("amoCRM refused the deal", append(attrs, "reason", d.Refused)...)
+		case d.Deferred != "":
+			w.log.Info("deal waits for the next pass", append(attrs, "reason", d.Deferred)...)
+		case d.Creates() && d.Unknown:
+			w.log.Warn("deal create had no answer and was not found; looked up again next pass", attrs...)
+		case d.Creates() && d.ID != 0:
+			w.log.Info("deal created", append(attrs, "contact_id", d.Contact.ID)...)
+		case d.Mode == plan.Resend:
+			w.log.Info("deal sent again", attrs...)
+		case d.Mode == plan.Move:
+			w.log.Info("deal moved", append(attrs, "status_id", d.To)...)
+		}
+	}
+	for _, in := range pl.Incoming {
+		if in.ID != 0 && !in.AlreadySent {
+			w.log.Info("incoming lead created", "source", plan.SourceForms, "record", in.Record.Key(), "lead_id", in.ID)
+		}
+	}
 }

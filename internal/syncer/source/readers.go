@@ -114,6 +114,7 @@ scan:
 	if err != nil {
 		return nil, err
 	}
+	b.Span = int(mark - k.Mark)
 	k.Mark = mark
 	if k.Moved != nil {
 		k.Moved(mark)

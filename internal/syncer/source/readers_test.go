@@ -70,6 +70,9 @@ func TestKeyset(t *testing.T) {
 	if len(b.Cursor.Waiting) != 1 || b.Cursor.Waiting[0].SourceID != 3 || !b.Cursor.Waiting[0].Since.Equal(now) {
 		t.Errorf("waiting %+v, want order 3 since now", b.Cursor.Waiting)
 	}
+	if b.Span != 4 {
+		t.Errorf("span %d, want the 4 ids the watermark moved", b.Span)
+	}
 	if b.Rows != len(rows) || b.Stream != "orders" {
 		t.Errorf("rows %d of %s, want %d of orders", b.Rows, b.Stream, len(rows))
 	}

@@ -41,6 +41,11 @@ type Env struct {
 	// Start is where a source with an empty state begins: sync.start, or
 	// -since for this run.
 	Start string
+	// Rewind is -since for a state that has positions already: the first
+	// pass moves them back to it (rows since then not sent are sent; links
+	// keep what was sent from being sent twice). Never forward: that would
+	// skip rows not sent yet.
+	Rewind string
 }
 
 // Clock settles rows by the database server's clock (the shop's PHP writes

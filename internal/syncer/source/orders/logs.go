@@ -39,7 +39,8 @@ func (s *Source) logs(ctx context.Context) (*syncer.Batch, error) {
 	if !logs.Full {
 		s.logsDone = true
 	}
+	span := int(logs.LastID - s.logsMark)
 	s.logsMark = logs.LastID
-	return &syncer.Batch{Plan: pl, Stream: syncer.SourceOrderLogs, Rows: read,
+	return &syncer.Batch{Plan: pl, Stream: syncer.SourceOrderLogs, Rows: read, Span: span,
 		Cursor: syncer.Cursor{Watermarks: map[string]int64{syncer.SourceOrderLogs: logs.LastID}}}, nil
 }

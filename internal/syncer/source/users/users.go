@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
@@ -274,7 +275,9 @@ func (s *Source) plan(ctx context.Context, users []shop.Customer, skip map[int64
 			return nil, fmt.Errorf("hash user %d: %w", u.ID, err)
 		}
 		link := links[u.ID]
-		if link.Hash == hash { // a baseline's link has no contact, and stays so while the user is unchanged
+		// A baseline's link has no contact, and stays so while the user is
+		// unchanged, unless -since moved the users back to send them.
+		if link.Hash == hash && (link.AmoID != 0 || !slices.Contains(s.start.Rewound, syncer.SourceUsers)) {
 			pl.Count("contact", plan.Unchanged) // the common case: counted, not listed
 			continue
 		}

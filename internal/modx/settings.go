@@ -34,15 +34,24 @@ type SiteFacts struct {
 	Name string // site_name
 	URL  string // site_url
 	Host string // http_host, else the host of site_url; guests' synthetic e-mails use it
+	// NewStatus is the status a submitted order gets (Schema.NewStatus:
+	// ms2_status_new, else 1; ms3_status_new, else 2): an order left at
+	// status 0 by miniShop2 4.4.1's #950 is sent at it.
+	NewStatus int64
 }
 
-// Site reads site_name, site_url and http_host.
+// Site reads site_name, site_url and http_host, and the shop's new-order
+// status with the schema.
 func (db *DB) Site(ctx context.Context) (SiteFacts, error) {
+	s, err := db.detected(ctx)
+	if err != nil {
+		return SiteFacts{}, err
+	}
 	set, err := db.Settings(ctx, "site_name", "site_url", "http_host")
 	if err != nil {
 		return SiteFacts{}, err
 	}
-	f := SiteFacts{Name: set["site_name"], URL: set["site_url"], Host: set["http_host"]}
+	f := SiteFacts{Name: set["site_name"], URL: set["site_url"], Host: set["http_host"], NewStatus: s.NewStatus}
 	if f.Host == "" {
 		f.Host = hostOf(f.URL)
 	}

@@ -42,9 +42,9 @@ type oldToken struct {
 
 // Authorize is Auth::getToken (controllers/auth.php): the auth code is
 // exchanged at /oauth2/access_token (a JSON body, redirect_uri = site_url),
-// the token saved into amocrm_token_field and amocrm_client_code cleared.
-// The extra does this on its first request, also on the zero-config path
-// that fails right after.
+// the token saved into amocrm_token_field and amocrm_client_code cleared;
+// e's later requests carry the token. The extra does this on its first
+// request, also on the zero-config path that fails right after.
 func (e *Extra) Authorize(ctx context.Context, clientID, clientSecret, code, redirectURI string, now time.Time) error {
 	var tok oldToken
 	body := map[string]string{"client_id": clientID, "client_secret": clientSecret, "code": code,
@@ -61,6 +61,7 @@ func (e *Extra) Authorize(ctx context.Context, clientID, clientSecret, code, red
 	if err := SetSetting(ctx, e.DB, e.Shop, "amocrm_token_field", string(data)); err != nil {
 		return err
 	}
+	e.Token = tok.AccessToken
 	return SetSetting(ctx, e.DB, e.Shop, "amocrm_client_code", "")
 }
 
@@ -174,6 +175,39 @@ func (e *Extra) SendOrder(ctx context.Context, orderID, pipelineID int64) (leadI
 	leadID = created.Embedded.Leads[0].ID
 	_, err = insertRow(ctx, e.DB, e.Shop.Prefix, "amocrm_leads", map[string]any{"order": orderID, "order_id": leadID, "pipeline_id": pipelineID})
 	return leadID, contactID, err
+}
+
+// ChangeStatus is miniShop2's changeOrderStatus() by a manager with the
+// extra's plugin on msOnChangeOrderStatus (Leads::changeOrderStatusInAmo):
+// the order moves with a log row; then, its status not being the
+// hard-coded new status 1, the extra reads the order's deal for its
+// current pipeline and moves it to the amoCRM status amocrm_status gives
+// the new shop status there, doing nothing when no row does.
+func (e *Extra) ChangeStatus(ctx context.Context, orderID, status, manager int64, at time.Time) error {
+	if err := ChangeStatusBy(ctx, e.DB, e.Shop, orderID, status, manager, at); err != nil {
+		return err
+	}
+	if status == 1 {
+		return nil
+	}
+	var leads []int64
+	q := "SELECT order_id FROM `" + e.Shop.Prefix + "amocrm_leads` WHERE `order` = ? ORDER BY id LIMIT 1"
+	if err := e.DB.SelectContext(ctx, &leads, q, orderID); err != nil || len(leads) == 0 {
+		return err
+	}
+	var lead struct {
+		PipelineID int64 `json:"pipeline_id"`
+	}
+	if err := e.call(ctx, http.MethodGet, "/api/v4/leads/"+strconv.FormatInt(leads[0], 10), nil, &lead); err != nil {
+		return fmt.Errorf("the extra's deal read: %w", err)
+	}
+	var to []int64
+	q = "SELECT status_id FROM `" + e.Shop.Prefix + "amocrm_status` WHERE status = ? AND pipeline_id = ? ORDER BY id LIMIT 1"
+	if err := e.DB.SelectContext(ctx, &to, q, status, lead.PipelineID); err != nil || len(to) == 0 {
+		return err
+	}
+	move := map[string]int64{"id": leads[0], "status_id": to[0], "pipeline_id": lead.PipelineID}
+	return e.call(ctx, http.MethodPatch, "/api/v4/leads", []any{move}, &struct{}{})
 }
 
 // addContact is Contacts::addContact for an order's profile.

@@ -19,7 +19,9 @@ type oldExtra struct {
 	queued bool // amocrm_use_simple_queue is on
 }
 
-func (o oldExtra) running() bool { return o.plugin || len(o.hooks) > 0 || o.queue.Waiting > 0 || o.queued }
+func (o oldExtra) running() bool {
+	return o.plugin || len(o.hooks) > 0 || o.queue.Waiting > 0 || o.queued
+}
 
 // checkOldExtra names whatever of the old extra still runs, one line each,
 // each saying what to do: its plugin, its FormIt hook, its simpleQueue

@@ -136,7 +136,9 @@ func TestOrderAccount(t *testing.T) {
 			[]string{"phone:79220000002", "email:maria.new@mail.ru"}, ""},
 		{"ё and one word of her name", func(o *shop.Order) { o.Address.Receiver = "мария" }, 7, nil, ""},
 		{"no receiver", func(o *shop.Order) { o.Address.Receiver = "" }, 7, nil, ""},
-		{"another name, her phone", func(o *shop.Order) { o.Address.Receiver, o.Address.Phone = "Пётр Сидоров", "8 911 000 00 01" }, 7, nil, ""},
+		{"another name, her phone", func(o *shop.Order) {
+			o.Address.Receiver, o.Address.Phone = "Пётр Сидоров", "8 911 000 00 01"
+		}, 7, nil, ""},
 		{"a gift to someone else", func(o *shop.Order) { o.Address.Receiver = "Пётр Сидоров" }, 0, nil, ""},
 		{"a manager's order", func(o *shop.Order) { o.Customer.Manager = true }, 0, nil, ""},
 		{"a shared account", func(o *shop.Order) { o.Customer.Receivers, o.Customer.Phones = 5, 5 }, 0, nil, ""},

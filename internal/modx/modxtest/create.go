@@ -36,9 +36,9 @@ type Options struct {
 	// SimpleQueue adds simpleQueue's table, which the extra queues into
 	// with amocrm_use_simple_queue on.
 	SimpleQueue bool
-	SiteName   string // default "Магазин"
-	SiteURL    string // default "https://shop.example/"
-	Timezone   string // date_timezone setting; default "Europe/Moscow"
+	SiteName    string // default "Магазин"
+	SiteURL     string // default "https://shop.example/"
+	Timezone    string // date_timezone setting; default "Europe/Moscow"
 	// PHPTimezone is php.ini's date.timezone. Setting it leaves
 	// date_timezone empty (MODX's default, seen in two real dumps), and the
 	// shop's DATETIMEs are then written in this zone.

@@ -28,7 +28,7 @@ type OldExtraSetting struct{ Key, Value, XType, Area string }
 
 // OldExtraSettings are the 30 settings of the package, with the values
 // they are stored with: xPDO writes a vehicle's JSON true as '1' and false
-// as ” into system_settings.value (reference §2.5). amocrm_domain,
+// as an empty string (reference §2.5). amocrm_domain,
 // amocrm_protocol and amocrm_spam_modx_log are read by its code but not
 // installed.
 var OldExtraSettings = []OldExtraSetting{

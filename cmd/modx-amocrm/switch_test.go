@@ -205,3 +205,56 @@ func TestSwitchFromExtraGuards(t *testing.T) {
 		t.Errorf("exit %d, want %d and %q:\n%s", code, exitFatal, want, out)
 	}
 }
+
+// TestSwitchFromExtraZeroConfig: a default 1.9.3 install left on its
+// zero-config path (amocrm_pipeline_id empty): the extra exchanged the code
+// and saved its token, then crashed inside msOnCreateOrder on every
+// checkout, leaving the orders at status 0 with no deal. The imported file
+// passes check against the sandbox's default account unedited: the first
+// run makes the site pipeline, and check counts the orders left behind.
+func TestSwitchFromExtraZeroConfig(t *testing.T) {
+	db, dsn := testdb.New(t)
+	o := modxtest.Options{Prefix: "modx_", OldExtra: true, MyISAM: true, SiteName: "Лавка"}
+	ctx := context.Background()
+	if err := modxtest.Create(ctx, db, o); err != nil {
+		t.Fatal(err)
+	}
+	box, url := sandboxtest.Start(t, sandbox.Options{RPS: -1})
+	e := &switchEnv{shopEnv: &shopEnv{t: t, ctx: ctx, db: db, dsn: dsn, shop: o, box: box, url: url}, dir: t.TempDir()}
+	for k, v := range map[string]string{"amocrm_account": "example", "amocrm_client_id": sandbox.DefaultClientID,
+		"amocrm_client_secret": sandbox.DefaultClientSecret, "amocrm_client_code": sandbox.DefaultAuthCode, "site_url": sandbox.DefaultRedirectURI} {
+		if err := modxtest.SetSetting(ctx, db, o, k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var now time.Time
+	if err := db.Get(&now, "SELECT UTC_TIMESTAMP()"); err != nil {
+		t.Fatal(err)
+	}
+	extra := &modxtest.Extra{DB: db, Shop: o, BaseURL: url}
+	if err := extra.Authorize(ctx, sandbox.DefaultClientID, sandbox.DefaultClientSecret, sandbox.DefaultAuthCode, sandbox.DefaultRedirectURI, now); err != nil {
+		t.Fatal(err)
+	}
+	for _, ago := range []time.Duration{3 * time.Hour, 2 * time.Hour} {
+		e.order(modxtest.OrderSpec{Guest: true, Unplaced: true, CreatedOn: now.Add(-ago)})
+	}
+
+	path := e.importConfig()
+	if code, out, errOut := runMain(t, "auth", "-config", path, "-from-modx"); code != exitOK {
+		t.Fatalf("auth -from-modx: exit %d: %s %s", code, out, errOut)
+	}
+	code, out, _ := runMain(t, "check", "-config", path)
+	if code != exitOK {
+		t.Errorf("check: exit %d, want %d:\n%s", code, exitOK, out)
+	}
+	for _, want := range []string{
+		`ok    pipeline    orders.pipeline_id = 0: the first run creates a pipeline named "Лавка" mirroring miniShop2's statuses`,
+		"warn  orders      2 of 2 orders at status 0 are placed orders",
+		"ok    ids         every pipeline, status, user and field the config names exists",
+		"ok    token       oauth token",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check lacks %q:\n%s", want, out)
+		}
+	}
+}

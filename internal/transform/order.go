@@ -108,9 +108,8 @@ func (m *Mapper) Order(o *shop.Order) (*Deal, error) {
 	if err != nil {
 		return nil, err
 	}
-	status := o.Status
-	if status == 0 {
-		status = m.newStatus()
+	status := m.PlacedStatus(o.Status)
+	if status != o.Status {
 		d.Notes = append(d.Notes, StatusZeroWarning(status))
 	}
 	r := m.matchRule(o.Products)
@@ -352,10 +351,15 @@ func StatusZeroWarning(newStatus int64) string {
 		"as the old amoCRM extra's without a pipeline, does the same); fix the shop: update miniShop2 past 4.4.1 or apply its PR #951", newStatus)
 }
 
-// newStatus is the shop's new-order status, miniShop2's own fallback 1
-// when the site facts give none.
-func (m *Mapper) newStatus() int64 {
-	if m.meta.NewStatus > 0 {
+// PlacedStatus is the shop status a placed order counts as: its own, or
+// for one left at status 0 the shop's new-order status (Meta.NewStatus,
+// else miniShop2's own fallback 1). The comparison of a linked deal with
+// its order asks StatusChange with it.
+func (m *Mapper) PlacedStatus(status int64) int64 {
+	switch {
+	case status != 0:
+		return status
+	case m.meta.NewStatus > 0:
 		return m.meta.NewStatus
 	}
 	return 1

@@ -210,7 +210,7 @@ func TestOrderAtStatusZero(t *testing.T) {
 			t.Errorf("warning lacks %q", want)
 		}
 	}
-	if m.newStatus() != 6 || newTestMapper(t, cfg, testMeta()).newStatus() != 1 {
-		t.Error("new status: want ms2_status_new, else miniShop2's fallback 1")
+	if m.PlacedStatus(0) != 6 || m.PlacedStatus(3) != 3 || newTestMapper(t, cfg, testMeta()).PlacedStatus(0) != 1 {
+		t.Error("PlacedStatus: want an order's own status, at 0 ms2_status_new, else miniShop2's fallback 1")
 	}
 }

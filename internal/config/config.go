@@ -76,6 +76,10 @@ type Contacts struct {
 	AutoCreateFields bool              `toml:"auto_create_fields"`
 	SkipEmpty        bool              `toml:"skip_empty"`
 	IgnoreEmails     []string          `toml:"ignore_emails"`
+	// FieldIDs binds a contacts.fields name ("city", "phone") to an
+	// existing contact field by id, where finding it by name or code would
+	// miss it (renamed in amoCRM) and create a twin.
+	FieldIDs map[string]int64 `toml:"field_ids"`
 }
 
 type Orders struct {
@@ -95,6 +99,15 @@ type Orders struct {
 	CompareCron               string           `toml:"compare_cron"`
 	Category                  []CategoryRule   `toml:"category"`
 	StatusMap                 map[string]IDRef `toml:"status_map"`
+	// PipelineStatusMap is a status map per pipeline (an id or a name): for
+	// a deal in that pipeline it comes before status_map. One status_map
+	// cannot hold the old extra's amocrm_status, which maps each shop status
+	// once per pipeline, each to its own status id.
+	PipelineStatusMap map[string]map[string]IDRef `toml:"pipeline_status_map"`
+	// FieldIDs binds a lead field name of orders.fields or
+	// orders.address_fields (with address_prefix) to an existing lead field
+	// by id, where finding it by name or code would miss it and create a twin.
+	FieldIDs map[string]int64 `toml:"field_ids"`
 }
 
 // CategoryRule sends orders with a product under category ID to a pipeline.

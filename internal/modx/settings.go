@@ -31,13 +31,18 @@ func (db *DB) SettingsLike(ctx context.Context, pattern string) (map[string]stri
 	return db.readSettings(ctx, tables, "`key` LIKE ?", pattern)
 }
 
-// Site reads site_name, site_url and http_host.
+// Site reads site_name, site_url and http_host, and the shop's new-order
+// status with the schema.
 func (db *DB) Site(ctx context.Context) (shop.SiteFacts, error) {
+	s, err := db.detected(ctx)
+	if err != nil {
+		return shop.SiteFacts{}, err
+	}
 	set, err := db.Settings(ctx, "site_name", "site_url", "http_host")
 	if err != nil {
 		return shop.SiteFacts{}, err
 	}
-	f := shop.SiteFacts{Name: set["site_name"], URL: set["site_url"], Host: set["http_host"]}
+	f := shop.SiteFacts{Name: set["site_name"], URL: set["site_url"], Host: set["http_host"], NewStatus: s.NewStatus}
 	if f.Host == "" {
 		f.Host = hostOf(f.URL)
 	}

@@ -145,10 +145,11 @@ type Customer struct {
 	Comment     string
 	Extended    json.RawMessage // NULL -> nil
 
-	// What the shop says about whose account this is, read with an
-	// order's customer (accounts.go): Manager is a user who can work in
-	// the manager or changed someone else's order; Receivers and Phones
-	// count the different receivers and phones of the account's orders.
+	// What the shop says about whose account this is (accounts.go):
+	// Manager is a user who can work in the manager or changed someone
+	// else's order, read with an order's customer and with users;
+	// Receivers and Phones count the different receivers and phones of
+	// the account's orders, read with an order's customer.
 	Manager           bool
 	Receivers, Phones int
 }
@@ -188,8 +189,11 @@ type OrderStatus struct {
 }
 
 // OldLink is a row of the old extra's amocrm_leads / amocrm_users tables:
-// a MODX id (order or user) and the amoCRM id it was sent as.
+// a MODX id (order or user; 0 for a form's deal) and the amoCRM id it was
+// sent as (deal or contact), with the deal's pipeline as the extra stored
+// it. Row is the table's id, the cursor of a keyset page.
 type OldLink struct {
+	Row        int64
 	SourceID   int64
 	AmoID      int64
 	PipelineID int64
@@ -224,4 +228,8 @@ type SiteFacts struct {
 	Name string // site_name
 	URL  string // site_url
 	Host string // http_host, else the host of site_url; guests' synthetic e-mails use it
+	// NewStatus is the status a submitted order gets (ms2_status_new, else
+	// 1; ms3_status_new, else 2): an order left at status 0 by miniShop2
+	// 4.4.1's #950 is sent at it.
+	NewStatus int64
 }

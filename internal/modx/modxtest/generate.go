@@ -76,7 +76,7 @@ var (
 	utmSources   = []string{"yandex", "google", "vk", "telegram", "email"}
 	utmMedia     = []string{"cpc", "organic", "social", "newsletter"}
 	utmCampaigns = []string{"zima-2025", "sale", "brand", "retargeting"}
-	comments   = []string{"", "", "Позвоните перед доставкой", "Домофон не работает 🔔", "Оставить у двери", "<b>срочно</b>"}
+	comments     = []string{"", "", "Позвоните перед доставкой", "Домофон не работает 🔔", "Оставить у двери", "<b>срочно</b>"}
 )
 
 // Generate fills the schema with a deterministic, realistic shop: nested

@@ -20,6 +20,9 @@ var knownTracking = map[string]string{
 	"fbclid": "FBCLID", "_ym_uid": "_YM_UID", "roistat": "ROISTAT", "referrer": "REFERRER",
 }
 
+// KnownTracking returns the known tracking keys and their fields' codes.
+func KnownTracking() map[string]string { return maps.Clone(knownTracking) }
+
 // trackingKey is a key the deal's tracking fields take, resolved.
 type trackingKey struct {
 	code  string

@@ -135,7 +135,7 @@ type CategoryRule struct {
 	PipelineID        IDRef    `toml:"pipeline_id"`
 	StatusID          IDRef    `toml:"status_id"`
 	ResponsibleUserID IDRef    `toml:"responsible_user_id"`
-	Tags              []string `toml:"tags"` // added to orders.tags on deals the rule places
+	Tags              []string `toml:"tags,omitempty"` // added to orders.tags on deals the rule places
 }
 
 type Forms struct {
@@ -156,7 +156,7 @@ type FormSettings struct {
 	PipelineID IDRef             `toml:"pipeline_id"`
 	StatusID   IDRef             `toml:"status_id"`
 	Map        map[string]string `toml:"map"`
-	Tags       []string          `toml:"tags"` // added to forms.tags
+	Tags       []string          `toml:"tags,omitempty"` // added to forms.tags
 }
 
 type Users struct {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
 )
 
 // product is an element body of the default products list.
@@ -387,5 +388,31 @@ func TestTrackingFields(t *testing.T) {
 	}
 	if len(l.Elements) != 0 {
 		t.Error("products in a create body were linked; amoCRM drops them (#487)")
+	}
+}
+
+func TestDealsHelper(t *testing.T) {
+	a := start(t, sandbox.Options{})
+	a.do("POST", "/api/v4/leads/custom_fields", []any{map[string]any{"name": "Номер заказа MODX", "type": "text", "code": "MODX_ORDER"}}).want(t, 200)
+	order := func(n string) map[string]any {
+		return map[string]any{"name": "Заказ " + n, "_embedded": map[string]any{"tags": []any{map[string]any{"name": "сайт"}}},
+			"custom_fields_values": []any{map[string]any{"field_code": "MODX_ORDER", "values": []any{map[string]any{"value": n}}}}}
+	}
+	leads := ids(t, a.do("POST", "/api/v4/leads", []any{order("7"), order("8"), map[string]any{"name": "руками"}}).want(t, 200), "leads")
+	els := ids(t, a.do("POST", elementsPath, []any{product("A", "A-1", "1", "100"), map[string]any{"name": "без id"}}).want(t, 200), "elements")
+	a.do("POST", fmt.Sprintf("/api/v4/leads/%d/link", leads[0]), []any{elementLink(els[0], 2), elementLink(els[1], 1)}).want(t, 200)
+	a.do("POST", "/api/v4/tasks", []any{map[string]any{"text": "x", "complete_till": 1, "entity_id": leads[0], "entity_type": "leads"}}).want(t, 200)
+	deals, err := sandboxtest.Deals(a.srv, "MODX_ORDER")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := deals["7"]
+	if len(deals) != 2 || d.LeadID != leads[0] || d.Products["100"] != 2 || d.Unknown != 1 || len(d.Tasks) != 1 || d.Tags[0] != "сайт" ||
+		len(deals["8"].Products) != 0 {
+		t.Errorf("Deals = %+v", deals)
+	}
+	a.do("POST", "/api/v4/leads", []any{order("7")}).want(t, 200)
+	if _, err := sandboxtest.Deals(a.srv, "MODX_ORDER"); err == nil || !strings.Contains(err.Error(), "MODX_ORDER 7: two deals") {
+		t.Errorf("a duplicate deal: %v", err)
 	}
 }

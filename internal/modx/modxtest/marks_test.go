@@ -134,3 +134,25 @@ func mapMarks(t *testing.T, dsn string, o modxtest.Options) markCounts {
 	}
 	return c
 }
+
+func TestQuantities(t *testing.T) {
+	for _, gen := range []string{modxtest.Gen4x, modxtest.GenMS3} {
+		t.Run(gen, func(t *testing.T) {
+			o := modxtest.Options{Prefix: "modx_", Generation: gen}
+			raw, _, _ := generate(t, o, modxtest.GenOptions{})
+			ctx := context.Background()
+			p := must(modxtest.InsertProduct(ctx, raw, o, modxtest.ProductSpec{}))(t)
+			q := must(modxtest.InsertProduct(ctx, raw, o, modxtest.ProductSpec{}))(t)
+			order := must(modxtest.InsertOrder(ctx, raw, o, modxtest.OrderSpec{Lines: []modxtest.LineSpec{
+				{ProductID: p, Count: 2}, {ProductID: q}, {ProductID: p, Count: 3, Options: `{"size":"L"}`},
+			}}))(t)
+			got, err := modxtest.Quantities(ctx, raw, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g := got[order]; len(g) != 2 || g[p] != 5 || g[q] != 1 {
+				t.Errorf("quantities of the order = %v, want %d: 5, %d: 1", g, p, q)
+			}
+		})
+	}
+}

@@ -1,5 +1,11 @@
 package crm
 
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
+
 // Catalog is an amoCRM list ("Списки"): GET /api/v4/catalogs. An account has
 // at most one list of type "products" (the «Товары» tab of a deal) and one of
 // type "invoices" (amocrm.ru/developers/content/crm_platform/catalogs-api).
@@ -86,4 +92,20 @@ type LinkMetadata struct {
 type ElementLink struct {
 	ID       int64        `json:"id"`
 	Metadata LinkMetadata `json:"metadata"`
+}
+
+// valueText renders a field value as text: strings as they are, numbers as
+// written.
+func valueText(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case json.Number:
+		return v.String()
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
 }

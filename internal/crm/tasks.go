@@ -1,11 +1,5 @@
 package crm
 
-import (
-	"encoding/json"
-	"fmt"
-	"strconv"
-)
-
 // Task is an amoCRM task (POST|GET /api/v4/tasks). Text and CompleteTill
 // (Unix seconds) are required; a task belongs to a responsible user and may
 // be tied to an entity (amocrm.ru/developers/content/crm_platform/tasks-api).
@@ -37,19 +31,3 @@ const (
 	TaskTypeCall    = 1
 	TaskTypeMeeting = 2
 )
-
-// valueText renders a field value as text: strings as they are, numbers as
-// written.
-func valueText(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	case json.Number:
-		return v.String()
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	}
-	return fmt.Sprint(v)
-}

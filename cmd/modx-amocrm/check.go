@@ -351,7 +351,10 @@ func checkAmoCRM(ctx context.Context, c *checkLines, s *site.Site) {
 		c.fail("ids", err)
 		return
 	}
-	m.SiteHost = facts.Host
+	m.SiteHost, m.SiteName, m.Zone = facts.Host, facts.Name, s.Shop.Zone().Location
+	if !checkDealExtras(ctx, c, s, &m) {
+		return
+	}
 	if s.Config.Orders.Enabled && s.Config.Orders.PipelineID.IsZero() {
 		step, err := account.DecideSitePipeline(ctx, s.Store, meta.Pipelines, m.MS2Statuses, facts.Name, s.Config.Orders.AutoUpdatePipelines)
 		switch {

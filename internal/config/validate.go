@@ -46,6 +46,7 @@ func (c *Config) Validate() error {
 	v.sync()
 	v.orders()
 	v.forms()
+	v.deals()
 	v.shopStatus()
 	v.cron("users.cron", c.Users.Cron)
 	v.cron("orders.compare_cron", c.Orders.CompareCron)

@@ -441,9 +441,17 @@ func (db *DB) attachProducts(ctx context.Context, s *Schema, byID map[int64]*sho
 		cols[len(cols)-1] = "NULL"
 	}
 	from := db.table(n.products) + " op"
-	if s.Has(n.productData, "article") {
-		cols = append(cols, "COALESCE(p.article, '')")
+	if s.Has(n.productData, "") {
+		cols = append(cols, s.col(n.productData, "p", "article", "''"), s.col(n.productData, "p", "price", "''"))
 		from += " LEFT JOIN " + db.table(n.productData) + " p ON p.id = op.product_id"
+	} else {
+		cols = append(cols, "''", "''")
+	}
+	// The product as the shop has it now, for the products list: a renamed
+	// or repriced product updates its element when next ordered.
+	if s.Has("site_content", "pagetitle") {
+		cols = append(cols, "COALESCE(c.pagetitle, '')")
+		from += " LEFT JOIN " + db.table("site_content") + " c ON c.id = op.product_id"
 	} else {
 		cols = append(cols, "''")
 	}
@@ -456,7 +464,7 @@ func (db *DB) attachProducts(ctx context.Context, s *Schema, byID map[int64]*sho
 			options sql.NullString
 		)
 		err := rows.Scan(&p.ID, &orderID, &p.ProductID, &p.Name, &p.Count,
-			&p.Price, &p.Weight, &p.Cost, &options, &p.Article)
+			&p.Price, &p.Weight, &p.Cost, &options, &p.Article, &p.ListPrice, &p.Title)
 		if err != nil {
 			return err
 		}

@@ -105,8 +105,13 @@ func (a *Address) Field(name string) (value string, ok bool) {
 type OrderProduct struct {
 	ID        int64
 	ProductID int64
-	Name      string
+	Name      string // the product's name when ordered (ms2_order_products.name)
 	Article   string
+	// Title and ListPrice are the product as the shop has it now: its
+	// resource's pagetitle and ms2_products.price (ms3_products.price); ""
+	// when the product is gone.
+	Title     string
+	ListPrice string
 	Count     int64
 	Price     string
 	Weight    string

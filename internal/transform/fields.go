@@ -150,7 +150,9 @@ func (v *fieldValues) note(format string, args ...any) {
 // cannot fill safely are refused rather than sent blindly.
 func fieldValue(f *crm.CustomField, value string) (crm.FieldValue, error) {
 	switch f.Type {
-	case "text", "url", "":
+	case "text", "url", "", "tracking_data":
+		// tracking_data («Метка») takes text like a text field (amocrm-api-php
+		// README, field types; TrackingDataCustomFieldValueModel).
 		return crm.FieldValue{Value: cut(value, TextLimit)}, nil
 	case "textarea":
 		return crm.FieldValue{Value: cut(value, TextareaLimit)}, nil

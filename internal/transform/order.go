@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
@@ -21,6 +22,13 @@ type Deal struct {
 	Contact       *ContactDraft
 	MissingFields []FieldSpec // lead fields to create before the values are sent
 	Notes         []string    // documented repairs: goods cut, invalid UTF-8, no creation date...
+	// Products are the products of the order's lines for the products list,
+	// with the quantities the deal links; nil when orders.products is off.
+	Products []ProductLine
+	// Task is the task made with the deal, EntityID left for the deal's id;
+	// CompleteTill is 0 when the order has no creation date (see
+	// OrderTaskDue). Nil when orders.task is off.
+	Task *crm.Task
 }
 
 const defaultLeadName = "Заказ с сайта {num}"
@@ -143,8 +151,16 @@ func (m *Mapper) Order(o *shop.Order) (*Deal, error) {
 	for _, lf := range m.orderFields {
 		fv.set(lf.field, lf.spec, strings.TrimSpace(m.leadFieldValue(o, lf, &d.Notes)))
 	}
+	m.setTracking(&fv, m.orderTracking(o.Properties)...)
+	var ruleTags, propTags []string
+	if r != nil {
+		ruleTags = r.tags
+	}
 	if props != nil {
 		for _, p := range props.fields {
+			if m.isTrackingKey(p.key) {
+				continue // sent as tracking, above
+			}
 			f := m.leadSet.find(p.key)
 			if f == nil {
 				fv.note("properties.%s.%s: no such lead field in the account, not sent", m.cfg.Orders.PropertiesElement, p.key)
@@ -152,18 +168,26 @@ func (m *Mapper) Order(o *shop.Order) (*Deal, error) {
 			}
 			fv.set(f, FieldSpec{}, p.value)
 		}
-		for _, t := range props.tags {
-			if lead.Embedded == nil {
-				lead.Embedded = &crm.LeadEmbedded{}
-			}
-			lead.Embedded.Tags = append(lead.Embedded.Tags, crm.Tag{Name: t})
-		}
+		propTags = props.tags
 	}
+	addTags(&lead, m.cfg.Orders.Tags, ruleTags, propTags)
 	lead.CustomFieldsValues = fv.out
 	d.MissingFields = fv.missing
 	d.Lead = lead
 	if d.Contact, err = m.orderContact(o, props, lead.ResponsibleUserID, &d.Notes); err != nil {
 		return nil, err
+	}
+	if m.products != nil {
+		if d.Products, err = m.orderProducts(o, &d.Notes); err != nil {
+			return nil, err
+		}
+	}
+	if m.orderTask != nil {
+		var made time.Time
+		if lead.CreatedAt > 0 {
+			made = o.CreatedOn
+		}
+		d.Task = m.task(m.orderTask, lead.ResponsibleUserID, made, m.orderPlaceholder(o))
 	}
 	return d, nil
 }
@@ -194,6 +218,12 @@ func (m *Mapper) leadName(o *shop.Order) string {
 	if tmpl == "" {
 		tmpl = defaultLeadName
 	}
+	return cut(strings.TrimSpace(expand(tmpl, m.orderPlaceholder(o))), TextLimit)
+}
+
+// orderPlaceholder gives the values of an order's placeholders
+// (config.OrderPlaceholders) for a deal's name and its task's text.
+func (m *Mapper) orderPlaceholder(o *shop.Order) func(key string) (string, bool) {
 	id := strconv.FormatInt(o.ID, 10)
 	num := strings.TrimSpace(o.Num)
 	if num == "" {
@@ -203,7 +233,7 @@ func (m *Mapper) leadName(o *shop.Order) string {
 	if a := o.Address; a != nil {
 		receiver, email, phone = a.Receiver, a.Email, a.Phone
 	}
-	name := expand(tmpl, func(key string) (string, bool) {
+	return func(key string) (string, bool) {
 		switch key {
 		case "num":
 			return num, true
@@ -213,14 +243,19 @@ func (m *Mapper) leadName(o *shop.Order) string {
 			return strings.TrimSpace(receiver), true
 		case "cost":
 			return displayDecimal(o.Cost), true
+		case "delivery":
+			return strings.TrimSpace(o.DeliveryName), true
+		case "payment":
+			return strings.TrimSpace(o.PaymentName), true
+		case "site_name":
+			return strings.TrimSpace(m.meta.SiteName), true
 		case "email":
 			return strings.TrimSpace(email), true
 		case "phone":
 			return strings.TrimSpace(phone), true
 		}
 		return "", false
-	})
-	return cut(strings.TrimSpace(name), TextLimit)
+	}
 }
 
 // expand replaces {key} placeholders that value knows; others stay as written.

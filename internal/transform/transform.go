@@ -11,6 +11,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
@@ -89,6 +90,18 @@ type Meta struct {
 	// name. 0 falls back to the account's main pipeline (what a dry run shows
 	// before that pipeline exists).
 	SitePipelineID int64
+	// SiteName is MODX's site_name, for the {site_name} placeholder.
+	SiteName string
+	// Zone is the shop's time zone: a task due "18:00" is due at 18:00
+	// there. Nil is UTC.
+	Zone *time.Location
+	// TaskTypes are the account's task types (Client.TaskTypes), needed
+	// when a task's type is given by name or by an id other than 1 and 2.
+	TaskTypes []crm.TaskType
+	// Products is the products list with its fields, needed when
+	// orders.products is on (FindCatalog picks it, Client.CatalogFields
+	// reads its fields).
+	Products *ProductsList
 }
 
 // Mapper maps records with names in the config already resolved to ids.
@@ -117,6 +130,10 @@ type Mapper struct {
 	orderKeyField *crm.CustomField
 	contactPlan   contactPlan
 	forms         formPlan
+	tracking      map[string]trackingKey // folded key -> its tracking field
+	orderTask     *taskPlan              // nil: orders.task is off
+	formTask      *taskPlan              // nil: forms.task is off
+	products      *productPlan           // nil: orders.products is off
 }
 
 // rule is an [[orders.category]] entry with its names resolved.
@@ -125,6 +142,7 @@ type rule struct {
 	pipeline    int64 // 0: the rule names no pipeline
 	status      int64
 	responsible int64
+	tags        []string
 }
 
 // NewMapper resolves every name and id the config refers to against the
@@ -152,6 +170,9 @@ func NewMapper(cfg *config.Config, meta Meta) (*Mapper, error) {
 		m.resolveOrderFields,
 		m.resolveContacts,
 		m.resolveForms,
+		m.resolveTracking,
+		m.resolveTasks,
+		m.resolveProducts,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -192,7 +213,7 @@ func (m *Mapper) resolveDefaults() error {
 func (m *Mapper) resolveRules() error {
 	for i, c := range m.cfg.Orders.Category {
 		key := fmt.Sprintf("orders.category[%d]", i+1) // 1-based, as config validation counts rules
-		r := rule{category: int64(c.ID)}
+		r := rule{category: int64(c.ID), tags: c.Tags}
 		p := m.acc.byID[m.defPipeline]
 		if !c.PipelineID.IsZero() {
 			var err error

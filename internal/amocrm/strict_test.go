@@ -391,3 +391,81 @@ func TestStrictBlockAfter429(t *testing.T) {
 		t.Errorf("%d 403s, want 1: a block is not retried", n)
 	}
 }
+
+// The account's own answer on filters decides how ids are read: asked once,
+// no probe when it says "disabled", a remembered "ignored" dropped when it
+// says "enabled", and found out from answers when it says nothing.
+func TestFilters(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name          string
+		modes         sandbox.Modes
+		seeded        bool // Config.FiltersIgnored from an earlier run
+		want          amocrm.FilterSupport
+		wantGets      int // of ContactsByIDs for 3 ids after Filters
+		wantIgnored   bool
+		wantCallbacks int
+	}{
+		{"enabled", sandbox.Modes{}, false, amocrm.FiltersEnabled, 1, false, 0},
+		{"enabled, ignored remembered", sandbox.Modes{}, true, amocrm.FiltersEnabled, 1, false, 0},
+		{"disabled", sandbox.Modes{FiltersIgnored: true}, false, amocrm.FiltersDisabled, 3, true, 1},
+		{"strict", sandbox.Modes{}.Strict(), false, amocrm.FiltersDisabled, 3, true, 1},
+		{"not said, filters work", sandbox.Modes{NoFilterFlag: true}, false, amocrm.FiltersUnknown, 1, false, 0},
+		{"not said, filters ignored", sandbox.Modes{NoFilterFlag: true, FiltersIgnored: true}, false, amocrm.FiltersUnknown, 1 + 3, true, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			callbacks := 0
+			srv, c, _ := strictSandbox(t, tt.modes, func(cfg *amocrm.Config) {
+				cfg.FiltersIgnored = tt.seeded
+				cfg.OnFiltersIgnored = func() { callbacks++ }
+			})
+			all, err := c.CreateContacts(ctx, named("Клиент", 300))
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv.ResetRequests()
+			for range 2 {
+				got, err := c.Filters(ctx)
+				if err != nil || got != tt.want {
+					t.Fatalf("Filters() = %v, %v; want %v", got, err, tt.want)
+				}
+			}
+			if n := len(srv.Requests()); n != 1 {
+				t.Errorf("two calls of Filters made %d requests, want 1", n)
+			}
+			r := srv.Requests()[0]
+			if r.Method != "GET" || r.Path != "/api/v4/account" || r.Query != "with=is_api_filter_enabled" {
+				t.Errorf("request %s %s?%s, want GET /api/v4/account?with=is_api_filter_enabled", r.Method, r.Path, r.Query)
+			}
+			srv.ResetRequests()
+			want := []int64{all[7].ID, all[150].ID, all[299].ID}
+			got, err := c.ContactsByIDs(ctx, want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ids := contactIDs(got); !slices.Equal(ids, want) {
+				t.Errorf("ContactsByIDs: %d contacts, want exactly %v", len(ids), want)
+			}
+			if n := countRequests(srv, isGet); n != tt.wantGets {
+				t.Errorf("ContactsByIDs: %d GETs, want %d", n, tt.wantGets)
+			}
+			if c.FiltersIgnored() != tt.wantIgnored || callbacks != tt.wantCallbacks {
+				t.Errorf("FiltersIgnored() = %v, callbacks %d; want %v and %d", c.FiltersIgnored(), callbacks, tt.wantIgnored, tt.wantCallbacks)
+			}
+		})
+	}
+}
+
+// A failed question is not remembered as an answer.
+func TestFiltersAskedAgainAfterError(t *testing.T) {
+	ctx := context.Background()
+	srv, c, _ := strictSandbox(t, sandbox.Modes{}, nil)
+	srv.SetFaults(sandbox.Faults{ErrorRate: 1})
+	if got, err := c.Filters(ctx); err == nil || got != amocrm.FiltersUnknown {
+		t.Fatalf("Filters() on a failing account = %v, %v; want unknown and an error", got, err)
+	}
+	srv.SetFaults(sandbox.Faults{})
+	if got, err := c.Filters(ctx); err != nil || got != amocrm.FiltersEnabled {
+		t.Fatalf("Filters() once the account answers = %v, %v; want enabled", got, err)
+	}
+}

@@ -3,10 +3,22 @@ package sandbox
 import (
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 )
 
-// handleAccount is GET /api/v4/account.
+// withFilterFlag is the `with` value of GET /api/v4/account that asks
+// whether the account has the API filtering alpha (doc.go).
+const withFilterFlag = "is_api_filter_enabled"
+
+// handleAccount is GET /api/v4/account. With with=is_api_filter_enabled the
+// answer says whether filter[...] works: false on an account that ignores
+// filters, and nothing at all in the NoFilterFlag mode.
 func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
+	var filters *bool
+	if m := s.modes(); !m.NoFilterFlag && slices.Contains(strings.Split(r.URL.Query().Get("with"), ","), withFilterFlag) {
+		filters = new(!m.FiltersIgnored)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	writeHAL(w, struct {
@@ -16,8 +28,10 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
 		IsHelpbotEnabled        bool   `json:"is_helpbot_enabled"`
 		IsTechnicalAccount      bool   `json:"is_technical_account"`
 		ContactNameDisplayOrder int    `json:"contact_name_display_order"`
+		IsAPIFilterEnabled      *bool  `json:"is_api_filter_enabled,omitempty"`
 		Links                   links  `json:"_links"`
-	}{Account: s.st.Account, CustomersMode: "disabled", ContactNameDisplayOrder: 1, Links: selfLinks(r, "/api/v4/account")})
+	}{Account: s.st.Account, CustomersMode: "disabled", ContactNameDisplayOrder: 1, IsAPIFilterEnabled: filters,
+		Links: selfLinks(r, "/api/v4/account")})
 }
 
 type userView struct {

@@ -42,6 +42,9 @@ func Default() Config {
 		},
 		Forms: Forms{RequiredFields: []string{}, Names: []string{}},
 		Users: Users{Cron: "@every 1h"},
+		// One request a minute is 1,440 a day of an idle shop; a manager's
+		// move reaches the shop within the minute.
+		ShopStatus: ShopStatus{Cron: "@every 1m"},
 		Log:   Log{Level: "info", Format: "auto"},
 	}
 }

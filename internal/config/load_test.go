@@ -44,6 +44,7 @@ func TestParseDefaults(t *testing.T) {
 		{"log.level", c.Log.Level, "info"},
 		{"log.format", c.Log.Format, "auto"},
 		{"users.cron", c.Users.Cron, "@every 1h"},
+		{"shop_status.cron", c.ShopStatus.Cron, "@every 1m"},
 		{"orders.responsible_priority", c.Orders.ResponsiblePriority, "category"},
 		{"contacts.enum_types.phone", c.Contacts.EnumTypes["phone"], "WORK"},
 	}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/go-sql-driver/mysql"
 )
 
 // Shops, as Options.Shop takes them (the modx.shop config key) and
@@ -147,10 +149,15 @@ func (s *Schema) col(table, alias, column, fallback string) string {
 	return "COALESCE(" + alias + ".`" + column + "`, " + fallback + ")"
 }
 
-// Detect reads information_schema and the shop's settings. The result is
-// cached for the readers; call it again to pick up schema changes.
+// Detect tells the shop apart by its tables and columns and reads its
+// settings (draft and new status, zone). The tables come from
+// information_schema once for the process, so a pass that detects again
+// costs a settings query and reads no information_schema; a query that
+// finds a table or column missing (an upgrade under a running daemon) makes
+// the next Detect read information_schema again. The result is cached for
+// the readers.
 func (db *DB) Detect(ctx context.Context) (*Schema, error) {
-	tables, err := db.loadTables(ctx)
+	tables, err := db.tables(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -266,6 +273,43 @@ func (db *DB) detected(ctx context.Context) (*Schema, error) {
 	}
 	return db.Detect(ctx)
 }
+
+// tables returns what information_schema says of the tables readers may
+// touch, read at the first call and kept until forgetTables.
+func (db *DB) tables(ctx context.Context) (map[string]*Table, error) {
+	db.mu.Lock()
+	known := db.known
+	db.mu.Unlock()
+	if known != nil {
+		return known, nil
+	}
+	known, err := db.loadTables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	db.mu.Lock()
+	db.known = known
+	db.mu.Unlock()
+	return known, nil
+}
+
+// forgetTables drops the tables read from information_schema when err says
+// a table or column is missing: the schema changed under us.
+func (db *DB) forgetTables(err error) {
+	var merr *mysql.MySQLError
+	if !errors.As(err, &merr) || merr.Number != erBadField && merr.Number != erNoSuchTable {
+		return
+	}
+	db.mu.Lock()
+	db.known = nil
+	db.mu.Unlock()
+}
+
+// MySQL's error numbers for a column and a table that do not exist.
+const (
+	erBadField    = 1054
+	erNoSuchTable = 1146
+)
 
 func (db *DB) loadTables(ctx context.Context) (map[string]*Table, error) {
 	names := make([]string, len(knownTables))

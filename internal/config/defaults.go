@@ -45,7 +45,7 @@ func Default() Config {
 		// One request a minute is 1,440 a day of an idle shop; a manager's
 		// move reaches the shop within the minute.
 		ShopStatus: ShopStatus{Cron: "@every 1m"},
-		Log:   Log{Level: "info", Format: "auto"},
+		Log:        Log{Level: "info", Format: "auto"},
 	}
 }
 

@@ -96,7 +96,9 @@ func TestParseErrorHidesPassword(t *testing.T) {
 }
 
 func TestCompare(t *testing.T) {
-	table := func(priv, tbl string) Grant { return Grant{Privilege: priv, Level: Table, Schema: "modx_shop", Table: tbl} }
+	table := func(priv, tbl string) Grant {
+		return Grant{Privilege: priv, Level: Table, Schema: "modx_shop", Table: tbl}
+	}
 	column := func(priv, tbl, col string) Grant {
 		return Grant{Privilege: priv, Level: Column, Schema: "modx_shop", Table: tbl, Column: col}
 	}

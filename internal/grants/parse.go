@@ -119,7 +119,7 @@ func parseObject(s string) (Grant, error) {
 	return Grant{Level: Table, Schema: schema, Table: table}, nil
 }
 
-// ident reads a name at the start of s, in backticks (“ is a backtick)
+// ident reads a name at the start of s, in backticks (two stand for one)
 // or bare up to a dot, and returns it with the rest of s.
 func ident(s string) (name, rest string, err error) {
 	if !strings.HasPrefix(s, "`") {

@@ -53,20 +53,31 @@ func contactIDs(cs []crm.Contact) []int64 {
 }
 
 // On an account without the filter alpha, filter[id][] answers everything:
-// the client notices, reads each id instead, and remembers it.
+// the client notices, reads each id instead, and remembers it. Asked first
+// (Filters, once), the account's own answer decides: no probe when it says
+// "disabled", a remembered "ignored" dropped when it says "enabled", and
+// found out from answers when it says nothing.
 func TestStrictFiltersIgnoredByIDs(t *testing.T) {
 	ctx := context.Background()
+	const unasked = -1
 	for _, tt := range []struct {
 		name          string
 		modes         sandbox.Modes
-		seeded        bool  // Config.FiltersIgnored from an earlier run
-		wantRequests  []int // GETs of the first and the second call
+		seeded        bool                 // Config.FiltersIgnored from an earlier run
+		answer        amocrm.FilterSupport // what Filters says, asked before the reads; unasked: not asked
+		wantRequests  []int                // GETs of the first and the second call
 		wantIgnored   bool
 		wantCallbacks int
 	}{
-		{"filters honoured", sandbox.Modes{}, false, []int{1, 1}, false, 0},
-		{"filters ignored", sandbox.Modes{FiltersIgnored: true}, false, []int{1 + 3, 3}, true, 1},
-		{"known from an earlier run", sandbox.Modes{FiltersIgnored: true}, true, []int{3, 3}, true, 0},
+		{"filters honoured", sandbox.Modes{}, false, unasked, []int{1, 1}, false, 0},
+		{"filters ignored", sandbox.Modes{FiltersIgnored: true}, false, unasked, []int{1 + 3, 3}, true, 1},
+		{"known from an earlier run", sandbox.Modes{FiltersIgnored: true}, true, unasked, []int{3, 3}, true, 0},
+		{"asked: enabled", sandbox.Modes{}, false, amocrm.FiltersEnabled, []int{1, 1}, false, 0},
+		{"asked: enabled, ignored remembered", sandbox.Modes{}, true, amocrm.FiltersEnabled, []int{1, 1}, false, 0},
+		{"asked: disabled", sandbox.Modes{FiltersIgnored: true}, false, amocrm.FiltersDisabled, []int{3, 3}, true, 1},
+		{"asked: strict", sandbox.Modes{}.Strict(), false, amocrm.FiltersDisabled, []int{3, 3}, true, 1},
+		{"asked: not said, filters work", sandbox.Modes{NoFilterFlag: true}, false, amocrm.FiltersUnknown, []int{1, 1}, false, 0},
+		{"asked: not said, filters ignored", sandbox.Modes{NoFilterFlag: true, FiltersIgnored: true}, false, amocrm.FiltersUnknown, []int{1 + 3, 3}, true, 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			callbacks := 0
@@ -77,6 +88,18 @@ func TestStrictFiltersIgnoredByIDs(t *testing.T) {
 			all, err := c.CreateContacts(ctx, named("Клиент", 300))
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tt.answer != unasked {
+				srv.ResetRequests()
+				for range 2 {
+					if got, err := c.Filters(ctx); err != nil || got != tt.answer {
+						t.Fatalf("Filters() = %v, %v; want %v", got, err, tt.answer)
+					}
+				}
+				reqs := srv.Requests()
+				if len(reqs) != 1 || reqs[0].Method != "GET" || reqs[0].Path != "/api/v4/account" || reqs[0].Query != "with=is_api_filter_enabled" {
+					t.Errorf("two calls of Filters made %+v, want one GET /api/v4/account?with=is_api_filter_enabled", reqs)
+				}
 			}
 			want := []int64{all[7].ID, all[150].ID, all[299].ID}
 			for i, wantGets := range tt.wantRequests {
@@ -389,70 +412,6 @@ func TestStrictBlockAfter429(t *testing.T) {
 	}
 	if n := countRequests(srv, func(r sandbox.RequestLog) bool { return r.Status == http.StatusForbidden }); n != 1 {
 		t.Errorf("%d 403s, want 1: a block is not retried", n)
-	}
-}
-
-// The account's own answer on filters decides how ids are read: asked once,
-// no probe when it says "disabled", a remembered "ignored" dropped when it
-// says "enabled", and found out from answers when it says nothing.
-func TestFilters(t *testing.T) {
-	ctx := context.Background()
-	for _, tt := range []struct {
-		name          string
-		modes         sandbox.Modes
-		seeded        bool // Config.FiltersIgnored from an earlier run
-		want          amocrm.FilterSupport
-		wantGets      int // of ContactsByIDs for 3 ids after Filters
-		wantIgnored   bool
-		wantCallbacks int
-	}{
-		{"enabled", sandbox.Modes{}, false, amocrm.FiltersEnabled, 1, false, 0},
-		{"enabled, ignored remembered", sandbox.Modes{}, true, amocrm.FiltersEnabled, 1, false, 0},
-		{"disabled", sandbox.Modes{FiltersIgnored: true}, false, amocrm.FiltersDisabled, 3, true, 1},
-		{"strict", sandbox.Modes{}.Strict(), false, amocrm.FiltersDisabled, 3, true, 1},
-		{"not said, filters work", sandbox.Modes{NoFilterFlag: true}, false, amocrm.FiltersUnknown, 1, false, 0},
-		{"not said, filters ignored", sandbox.Modes{NoFilterFlag: true, FiltersIgnored: true}, false, amocrm.FiltersUnknown, 1 + 3, true, 1},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			callbacks := 0
-			srv, c, _ := strictSandbox(t, tt.modes, func(cfg *amocrm.Config) {
-				cfg.FiltersIgnored = tt.seeded
-				cfg.OnFiltersIgnored = func() { callbacks++ }
-			})
-			all, err := c.CreateContacts(ctx, named("Клиент", 300))
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv.ResetRequests()
-			for range 2 {
-				got, err := c.Filters(ctx)
-				if err != nil || got != tt.want {
-					t.Fatalf("Filters() = %v, %v; want %v", got, err, tt.want)
-				}
-			}
-			if n := len(srv.Requests()); n != 1 {
-				t.Errorf("two calls of Filters made %d requests, want 1", n)
-			}
-			r := srv.Requests()[0]
-			if r.Method != "GET" || r.Path != "/api/v4/account" || r.Query != "with=is_api_filter_enabled" {
-				t.Errorf("request %s %s?%s, want GET /api/v4/account?with=is_api_filter_enabled", r.Method, r.Path, r.Query)
-			}
-			srv.ResetRequests()
-			want := []int64{all[7].ID, all[150].ID, all[299].ID}
-			got, err := c.ContactsByIDs(ctx, want)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ids := contactIDs(got); !slices.Equal(ids, want) {
-				t.Errorf("ContactsByIDs: %d contacts, want exactly %v", len(ids), want)
-			}
-			if n := countRequests(srv, isGet); n != tt.wantGets {
-				t.Errorf("ContactsByIDs: %d GETs, want %d", n, tt.wantGets)
-			}
-			if c.FiltersIgnored() != tt.wantIgnored || callbacks != tt.wantCallbacks {
-				t.Errorf("FiltersIgnored() = %v, callbacks %d; want %v and %d", c.FiltersIgnored(), callbacks, tt.wantIgnored, tt.wantCallbacks)
-			}
-		})
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -151,12 +152,17 @@ func (s *Schema) col(table, alias, column, fallback string) string {
 
 // Detect tells the shop apart by its tables and columns and reads its
 // settings (draft and new status, zone). The tables come from
-// information_schema once for the process, so a pass that detects again
-// costs a settings query and reads no information_schema; a query that
-// finds a table or column missing (an upgrade under a running daemon) makes
-// the next Detect read information_schema again. The result is cached for
-// the readers.
+// information_schema once for the process; a Detect after that checks them
+// with one query that reads no row (unchanged) and reads
+// information_schema again only when a column was added, dropped or
+// renamed (an upgrade under a running daemon), as a failed read does too.
+// So a pass that detects again costs two statements. A table created under
+// a running process is seen after a restart. The result is cached for the
+// readers.
 func (db *DB) Detect(ctx context.Context) (*Schema, error) {
+	if err := db.checkTables(ctx); err != nil {
+		return nil, err
+	}
 	tables, err := db.tables(ctx)
 	if err != nil {
 		return nil, err
@@ -293,16 +299,67 @@ func (db *DB) tables(ctx context.Context) (map[string]*Table, error) {
 	return known, nil
 }
 
+// checkTables reads no row of every known table (SELECT * ... LIMIT 0,
+// which the server answers without reading) and compares the column names
+// it returns with the known ones: when they differ, or a table is gone, the
+// known tables are dropped and read again.
+func (db *DB) checkTables(ctx context.Context) error {
+	db.mu.Lock()
+	known := db.known
+	db.mu.Unlock()
+	if len(known) == 0 {
+		return nil
+	}
+	var from, want []string
+	for _, name := range slices.Sorted(maps.Keys(known)) {
+		from = append(from, "`"+known[name].Name+"`")
+		for c := range known[name].Columns {
+			want = append(want, c)
+		}
+	}
+	qctx, cancel := db.query(ctx)
+	defer cancel()
+	rows, err := db.sql.QueryContext(qctx, "SELECT * FROM "+strings.Join(from, ", ")+" LIMIT 0")
+	if err != nil {
+		db.forgetTables(err)
+		if schemaChanged(err) {
+			return nil
+		}
+		return fmt.Errorf("check modx tables: %w", err)
+	}
+	defer rows.Close()
+	got, err := rows.Columns()
+	if err != nil {
+		return fmt.Errorf("check modx tables: %w", err)
+	}
+	for i := range got {
+		got[i] = strings.ToLower(got[i])
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		db.mu.Lock()
+		db.known = nil
+		db.mu.Unlock()
+	}
+	return rows.Err()
+}
+
 // forgetTables drops the tables read from information_schema when err says
 // a table or column is missing: the schema changed under us.
 func (db *DB) forgetTables(err error) {
-	var merr *mysql.MySQLError
-	if !errors.As(err, &merr) || merr.Number != erBadField && merr.Number != erNoSuchTable {
+	if !schemaChanged(err) {
 		return
 	}
 	db.mu.Lock()
 	db.known = nil
 	db.mu.Unlock()
+}
+
+// schemaChanged reports an error about a column or table that is not there.
+func schemaChanged(err error) bool {
+	var merr *mysql.MySQLError
+	return errors.As(err, &merr) && (merr.Number == erBadField || merr.Number == erNoSuchTable)
 }
 
 // MySQL's error numbers for a column and a table that do not exist.

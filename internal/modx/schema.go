@@ -160,9 +160,7 @@ func (s *Schema) col(table, alias, column, fallback string) string {
 // a running process is seen after a restart. The result is cached for the
 // readers.
 func (db *DB) Detect(ctx context.Context) (*Schema, error) {
-	if err := db.checkTables(ctx); err != nil {
-		return nil, err
-	}
+	db.checkTables(ctx)
 	tables, err := db.tables(ctx)
 	if err != nil {
 		return nil, err
@@ -302,13 +300,13 @@ func (db *DB) tables(ctx context.Context) (map[string]*Table, error) {
 // checkTables reads no row of every known table (SELECT * ... LIMIT 0,
 // which the server answers without reading) and compares the column names
 // it returns with the known ones: when they differ, or a table is gone, the
-// known tables are dropped and read again.
-func (db *DB) checkTables(ctx context.Context) error {
+// known tables are dropped, to be read again.
+func (db *DB) checkTables(ctx context.Context) {
 	db.mu.Lock()
 	known := db.known
 	db.mu.Unlock()
 	if len(known) == 0 {
-		return nil
+		return
 	}
 	var from, want []string
 	for _, name := range slices.Sorted(maps.Keys(known)) {
@@ -321,16 +319,15 @@ func (db *DB) checkTables(ctx context.Context) error {
 	defer cancel()
 	rows, err := db.sql.QueryContext(qctx, "SELECT * FROM "+strings.Join(from, ", ")+" LIMIT 0")
 	if err != nil {
+		// A table gone is a change; another failure (a table the account
+		// may not read, a lost connection) is the readers' to report.
 		db.forgetTables(err)
-		if schemaChanged(err) {
-			return nil
-		}
-		return fmt.Errorf("check modx tables: %w", err)
+		return
 	}
 	defer rows.Close()
 	got, err := rows.Columns()
 	if err != nil {
-		return fmt.Errorf("check modx tables: %w", err)
+		return
 	}
 	for i := range got {
 		got[i] = strings.ToLower(got[i])
@@ -342,7 +339,6 @@ func (db *DB) checkTables(ctx context.Context) error {
 		db.known = nil
 		db.mu.Unlock()
 	}
-	return rows.Err()
 }
 
 // forgetTables drops the tables read from information_schema when err says

@@ -28,7 +28,7 @@ import (
 
 const (
 	shopDB  = "modx"
-	stateDB = "modx_amocrm" // the separate state schema sql/grants.sql recommends
+	stateDB = "modx_amocrm" // a state schema of its own (state.dsn)
 	// demoToken is the sandbox's long-lived token. It is printed on purpose:
 	// it opens only this process's emulator, so people can curl it.
 	demoToken = "modx-amocrm-demo-token"
@@ -198,7 +198,7 @@ func demoConfig(shopDSN, stateDSN, sandboxURL string) string {
 dsn = %q
 
 [state]
-dsn = %q # the separate state schema sql/grants.sql recommends
+dsn = %q # a state schema of its own
 
 [amocrm]
 base_url = %q

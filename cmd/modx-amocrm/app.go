@@ -44,6 +44,7 @@ type IO struct {
 var commands = map[string]command{
 	"run":             {"sync passes: daemon by default, -once drains the backlog", runRun},
 	"check":           {"validate config, database, schema, token and ids", runCheck},
+	"grants":          {"print the SQL of the least-privilege MySQL account the config needs", runGrants},
 	"auth":            {"exchange the auth code or import the old extra's token", runAuth},
 	"pipelines":       {"list pipelines, statuses, users and fields with ids", runPipelines},
 	"import-settings": {"write a config from the old extra's amocrm_* settings", runImportSettings},

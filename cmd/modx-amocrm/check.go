@@ -188,16 +188,15 @@ func checkStatusZero(ctx context.Context, c *checkLines, s *site.Site) {
 	}
 }
 
-// checkGrants reads one row of every MODX table the readers use.
+// checkGrants reads one row of every MODX table the readers use, and
+// compares the account's grants with what `modx-amocrm grants` prints.
 func checkGrants(ctx context.Context, c *checkLines, s *site.Site, schema *modx.Schema) {
 	if denied, err := s.Shop.Unreadable(ctx, schema); len(denied) > 0 {
 		c.fail("grants", fmt.Errorf("SELECT fails on %s: %w", strings.Join(denied, ", "), err))
 	} else {
 		c.ok("grants", "SELECT works on the %d MODX tables read", len(schema.Tables))
 	}
-	if s.Config.State.DSN == "" {
-		c.warn("grants", "the state tables live in the MODX schema, so this user needs write grants on all of it; a separate state schema needs none (sql/grants.sql)")
-	}
+	compareGrants(ctx, c, s.Config, schema)
 }
 
 // checkStatusMap compares orders.status_map and each table of
@@ -290,7 +289,7 @@ func checkWrites(ctx context.Context, c *checkLines, s *site.Site) {
 		return
 	}
 	if err := s.Shop.CheckStatusWrites(ctx); err != nil {
-		c.fail("writes", fmt.Errorf("shop_status cannot move orders; grant what sql/grants.sql lists: %w", err))
+		c.fail("writes", fmt.Errorf("shop_status cannot move orders; grant what `modx-amocrm grants` prints: %w", err))
 		return
 	}
 	c.ok("writes", "shop_status may update order statuses and add their log rows")

@@ -91,6 +91,7 @@ func modeFlags(fs *flag.FlagSet, m *sandbox.Modes) {
 	fs.DurationVar(&m.SearchLag, "search-lag", 0, "query finds nothing written less than this long ago")
 	fs.BoolVar(&m.SearchNoFields, "search-no-fields", false, "query never matches custom-field values (phones, e-mails, order numbers)")
 	fs.BoolVar(&m.FiltersIgnored, "filters-ignored", false, "ignore filter[...] and answer the whole list (an account without the filter alpha)")
+	fs.BoolVar(&m.NoFilterFlag, "no-filter-flag", false, "never answer is_api_filter_enabled on GET /api/v4/account, even when asked")
 	fs.BoolVar(&m.NoRequestID, "no-request-id", false, "validation errors name no request_id")
 	fs.BoolVar(&m.UnsortedDuplicates, "unsorted-duplicates", false, "store a repeated unsorted source_uid and tag its leads "+sandbox.DuplicateTag+" instead of refusing it")
 	fs.BoolVar(&m.DuplicateControl, "duplicate-control", false, "leads/complex merges a lead whose contact's phone or e-mail is known, answering merged: true")

@@ -32,11 +32,14 @@ type shopEnv struct {
 	url  string
 }
 
-// newShopEnv creates the shop of opts (the prefix is always "modx_").
+// newShopEnv creates the shop of opts, with the prefix "modx_" unless
+// opts names another.
 func newShopEnv(t *testing.T, opts modxtest.Options) *shopEnv {
 	t.Helper()
 	db, dsn := testdb.New(t)
-	opts.Prefix = "modx_"
+	if opts.Prefix == "" {
+		opts.Prefix = "modx_"
+	}
 	e := &shopEnv{t: t, ctx: context.Background(), db: db, dsn: dsn, shop: opts}
 	if err := modxtest.Create(e.ctx, db, e.shop); err != nil {
 		t.Fatalf("create shop: %v", err)
@@ -59,7 +62,7 @@ func (e *shopEnv) config(extra string) string {
 func (e *shopEnv) configText(extra string) string {
 	return fmt.Sprintf(`[modx]
 dsn = %q
-table_prefix = "modx_"
+table_prefix = %q
 
 [amocrm]
 base_url = %q
@@ -76,7 +79,7 @@ pipeline_id = "Воронка"
 
 [log]
 level = "warn"
-%s`, e.dsn, e.url, shopToken, extra)
+%s`, e.dsn, e.shop.Prefix, e.url, shopToken, extra)
 }
 
 func (e *shopEnv) generate(orders int) *modxtest.Dataset {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 )
@@ -15,6 +16,65 @@ func (c *Client) Account(ctx context.Context) (crm.Account, error) {
 		return crm.Account{}, err
 	}
 	return a, nil
+}
+
+// FilterSupport is what an account says of amoCRM's API filtering, the
+// alpha without which filter[...] on lists is ignored (reference §7 16).
+type FilterSupport int
+
+const (
+	// FiltersUnknown: the account did not say; the Client finds out from
+	// the answers to filtered reads.
+	FiltersUnknown FilterSupport = iota
+	FiltersEnabled
+	FiltersDisabled
+)
+
+func (f FilterSupport) String() string {
+	switch f {
+	case FiltersEnabled:
+		return "enabled"
+	case FiltersDisabled:
+		return "disabled"
+	}
+	return "unknown"
+}
+
+// Filters asks amoCRM, once per Client, whether the account has the API
+// filtering alpha: GET /api/v4/account?with=is_api_filter_enabled, the
+// flag the official SDK reads (AccountModel::IS_API_FILTER_ENABLED, a
+// top-level bool present only when asked for). Disabled: reads by id go one
+// id a request from then on without a probe, and OnFiltersIgnored is told.
+// Enabled: "ignored" remembered from an earlier run (Config.FiltersIgnored)
+// is dropped; answers are still checked, so an account that says so and
+// ignores filters all the same is caught at its first answer. Unknown: the
+// Client keeps finding out from answers. A failed request is not
+// remembered: the next call asks again.
+func (c *Client) Filters(ctx context.Context) (FilterSupport, error) {
+	c.filterMu.Lock()
+	defer c.filterMu.Unlock()
+	if c.filterAsked {
+		return c.filterAnswer, nil
+	}
+	var a struct {
+		Enabled *bool `json:"is_api_filter_enabled"`
+	}
+	q := url.Values{"with": {"is_api_filter_enabled"}}
+	if _, err := c.do(ctx, call{class: "account", method: http.MethodGet, path: "/api/v4/account", query: q}, &a); err != nil {
+		return FiltersUnknown, fmt.Errorf("ask whether the account has api filters: %w", err)
+	}
+	switch {
+	case a.Enabled == nil:
+		c.filterAnswer = FiltersUnknown
+	case *a.Enabled:
+		c.filterAnswer = FiltersEnabled
+		c.filtersIgnored.Store(false)
+	default:
+		c.filterAnswer = FiltersDisabled
+		c.noteFiltersIgnored()
+	}
+	c.filterAsked = true
+	return c.filterAnswer, nil
 }
 
 // Users lists the account's users (managers), for responsible_user_id.

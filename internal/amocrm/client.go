@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -76,6 +77,10 @@ type Client struct {
 
 	filtersIgnored   atomic.Bool
 	onFiltersIgnored func()
+	// What the account said of its filters (Filters), asked once.
+	filterMu     sync.Mutex
+	filterAsked  bool
+	filterAnswer FilterSupport
 }
 
 // New returns a Client. store may be nil only in long-lived token mode.

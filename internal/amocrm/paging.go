@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 )
 
@@ -148,8 +149,9 @@ func newestID[T any](ctx context.Context, c *Client, class, path, key string, id
 // ignores the filter and answers its whole list (reference §3.3; sandbox
 // -filters-ignored). Only the first page of a filtered answer is read, which
 // holds all of an honoured one, so such an account costs one page. From then
-// on, and on a Client made with Config.FiltersIgnored, each id is read with
-// GET path/{id}; ids amoCRM does not know are missing from the result.
+// on, and on a Client made with Config.FiltersIgnored, the ids are read
+// without filters (scanForIDs, then GET path/{id} each); ids amoCRM does not
+// know are missing from the result.
 func byIDs[T any](ctx context.Context, c *Client, class, path, key string, ids []int64, extra url.Values, id func(T) int64) ([]T, error) {
 	var out []T
 	for start := 0; start < len(ids); start += idsPerRequest {
@@ -164,6 +166,14 @@ func byIDs[T any](ctx context.Context, c *Client, class, path, key string, ids [
 				continue
 			}
 			c.noteFiltersIgnored()
+		}
+		if len(chunk) > 1 {
+			got, rest, err := scanForIDs(ctx, c, class, path, key, chunk, extra, id)
+			out = append(out, got...)
+			if err != nil {
+				return out, err
+			}
+			chunk = rest
 		}
 		for _, n := range chunk {
 			var v T
@@ -180,6 +190,39 @@ func byIDs[T any](ctx context.Context, c *Client, class, path, key string, ids [
 		}
 	}
 	return out, nil
+}
+
+// scanForIDs reads ids without filters from the top of the list: the
+// entities a connector reads again are mostly its own recent ones, which the
+// newest-first pages (order[id]=desc, 250 a page, every account has it)
+// hold a page at a time. It pages while each page holds some of the ids and
+// returns what it found and the ids left, to be read one a request. Every
+// page but the last finds one, so n ids cost at most n+1 requests, and a
+// page for up to 250 of ours.
+func scanForIDs[T any](ctx context.Context, c *Client, class, path, key string, ids []int64, extra url.Values, id func(T) int64) (found []T, rest []int64, err error) {
+	want := make(map[int64]bool, len(ids))
+	for _, n := range ids {
+		want[n] = true
+	}
+	err = newestFirst(ctx, c, class+"_newest", path, key, extra, slices.Min(ids)-1, id, func(page []T) error {
+		hit := false
+		for _, it := range page {
+			if want[id(it)] {
+				found, hit = append(found, it), true
+				delete(want, id(it))
+			}
+		}
+		if len(want) == 0 || !hit {
+			return ErrStopPaging
+		}
+		return nil
+	})
+	for _, n := range ids {
+		if want[n] {
+			rest = append(rest, n) // also one a deletion hid from the scan
+		}
+	}
+	return found, rest, err
 }
 
 // filteredByIDs asks for ids with filter[id][] and reports whether the

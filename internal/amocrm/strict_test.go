@@ -53,20 +53,32 @@ func contactIDs(cs []crm.Contact) []int64 {
 }
 
 // On an account without the filter alpha, filter[id][] answers everything:
-// the client notices, reads each id instead, and remembers it.
+// the client notices, reads the ids without filters instead (here the two
+// newest-first pages of the 300 contacts), and remembers it. Asked first
+// (Filters, once), the account's own answer decides: no probe when it says
+// "disabled", a remembered "ignored" dropped when it says "enabled", and
+// found out from answers when it says nothing.
 func TestStrictFiltersIgnoredByIDs(t *testing.T) {
 	ctx := context.Background()
+	const unasked = -1
 	for _, tt := range []struct {
 		name          string
 		modes         sandbox.Modes
-		seeded        bool  // Config.FiltersIgnored from an earlier run
-		wantRequests  []int // GETs of the first and the second call
+		seeded        bool                 // Config.FiltersIgnored from an earlier run
+		answer        amocrm.FilterSupport // what Filters says, asked before the reads; unasked: not asked
+		wantRequests  []int                // GETs of the first and the second call
 		wantIgnored   bool
 		wantCallbacks int
 	}{
-		{"filters honoured", sandbox.Modes{}, false, []int{1, 1}, false, 0},
-		{"filters ignored", sandbox.Modes{FiltersIgnored: true}, false, []int{1 + 3, 3}, true, 1},
-		{"known from an earlier run", sandbox.Modes{FiltersIgnored: true}, true, []int{3, 3}, true, 0},
+		{"filters honoured", sandbox.Modes{}, false, unasked, []int{1, 1}, false, 0},
+		{"filters ignored", sandbox.Modes{FiltersIgnored: true}, false, unasked, []int{1 + 2, 2}, true, 1},
+		{"known from an earlier run", sandbox.Modes{FiltersIgnored: true}, true, unasked, []int{2, 2}, true, 0},
+		{"asked: enabled", sandbox.Modes{}, false, amocrm.FiltersEnabled, []int{1, 1}, false, 0},
+		{"asked: enabled, ignored remembered", sandbox.Modes{}, true, amocrm.FiltersEnabled, []int{1, 1}, false, 0},
+		{"asked: disabled", sandbox.Modes{FiltersIgnored: true}, false, amocrm.FiltersDisabled, []int{2, 2}, true, 1},
+		{"asked: strict", sandbox.Modes{}.Strict(), false, amocrm.FiltersDisabled, []int{2, 2}, true, 1},
+		{"asked: not said, filters work", sandbox.Modes{NoFilterFlag: true}, false, amocrm.FiltersUnknown, []int{1, 1}, false, 0},
+		{"asked: not said, filters ignored", sandbox.Modes{NoFilterFlag: true, FiltersIgnored: true}, false, amocrm.FiltersUnknown, []int{1 + 2, 2}, true, 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			callbacks := 0
@@ -77,6 +89,18 @@ func TestStrictFiltersIgnoredByIDs(t *testing.T) {
 			all, err := c.CreateContacts(ctx, named("Клиент", 300))
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tt.answer != unasked {
+				srv.ResetRequests()
+				for range 2 {
+					if got, err := c.Filters(ctx); err != nil || got != tt.answer {
+						t.Fatalf("Filters() = %v, %v; want %v", got, err, tt.answer)
+					}
+				}
+				reqs := srv.Requests()
+				if len(reqs) != 1 || reqs[0].Method != "GET" || reqs[0].Path != "/api/v4/account" || reqs[0].Query != "with=is_api_filter_enabled" {
+					t.Errorf("two calls of Filters made %+v, want one GET /api/v4/account?with=is_api_filter_enabled", reqs)
+				}
 			}
 			want := []int64{all[7].ID, all[150].ID, all[299].ID}
 			for i, wantGets := range tt.wantRequests {
@@ -97,6 +121,63 @@ func TestStrictFiltersIgnoredByIDs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Without filters, ids are read from the top of the list while its pages
+// hold some of them, the rest one a request: never more than one request
+// more than reading each, and a page for many recent ones.
+func TestStrictScanForIDs(t *testing.T) {
+	ctx := context.Background()
+	srv, c, _ := strictSandbox(t, sandbox.Modes{FiltersIgnored: true}, func(cfg *amocrm.Config) { cfg.FiltersIgnored = true })
+	all, err := c.CreateContacts(ctx, named("Клиент", 1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deleted := all[999].ID + 1000 // never created
+	for _, tt := range []struct {
+		name string
+		at   []int // indexes into all; -1 the id amoCRM does not have
+		gets int
+	}{
+		{"the newest 100", seq(900, 1000), 1},
+		{"recent ones over two pages", []int{999, 800, 700, 600}, 2},
+		{"one recent, two old", []int{999, 3, 5}, 2 + 2},         // the second page finds none: the two are read each
+		{"old ones only", []int{3, 5, 7}, 1 + 3},                 // the top page finds none
+		{"an unknown id among them", []int{999, 998, -1}, 1 + 1}, // the top page reaches below the ids; the unknown one is asked for
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var want []int64
+			ask := make([]int64, len(tt.at))
+			for i, at := range tt.at {
+				if at < 0 {
+					ask[i] = deleted
+					continue
+				}
+				ask[i] = all[at].ID
+				want = append(want, all[at].ID)
+			}
+			slices.Sort(want)
+			srv.ResetRequests()
+			got, err := c.ContactsByIDs(ctx, ask)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ids := contactIDs(got); !slices.Equal(ids, want) {
+				t.Errorf("got %v, want %v", ids, want)
+			}
+			if n := countRequests(srv, isGet); n != tt.gets || n > len(ask)+1 {
+				t.Errorf("%d GETs, want %d (at most %d)", n, tt.gets, len(ask)+1)
+			}
+		})
+	}
+}
+
+func seq(from, to int) []int {
+	out := make([]int, 0, to-from)
+	for i := from; i < to; i++ {
+		out = append(out, i)
+	}
+	return out
 }
 
 func TestStrictFiltersIgnoredLeadsByIDs(t *testing.T) {
@@ -389,5 +470,19 @@ func TestStrictBlockAfter429(t *testing.T) {
 	}
 	if n := countRequests(srv, func(r sandbox.RequestLog) bool { return r.Status == http.StatusForbidden }); n != 1 {
 		t.Errorf("%d 403s, want 1: a block is not retried", n)
+	}
+}
+
+// A failed question is not remembered as an answer.
+func TestFiltersAskedAgainAfterError(t *testing.T) {
+	ctx := context.Background()
+	srv, c, _ := strictSandbox(t, sandbox.Modes{}, nil)
+	srv.SetFaults(sandbox.Faults{ErrorRate: 1})
+	if got, err := c.Filters(ctx); err == nil || got != amocrm.FiltersUnknown {
+		t.Fatalf("Filters() on a failing account = %v, %v; want unknown and an error", got, err)
+	}
+	srv.SetFaults(sandbox.Faults{})
+	if got, err := c.Filters(ctx); err != nil || got != amocrm.FiltersEnabled {
+		t.Fatalf("Filters() once the account answers = %v, %v; want enabled", got, err)
 	}
 }

@@ -180,6 +180,9 @@ type Users struct {
 // ShopStatus moves an order we sent when a manager moves its deal.
 type ShopStatus struct {
 	Enabled bool `toml:"enabled"`
+	// Cron is when amoCRM's event list is read: each reading is a
+	// request, so it runs on a schedule of its own rather than every pass.
+	Cron string `toml:"cron"`
 	// Map is amoCRM status (an id, or a name resolved in the deal's
 	// pipeline) = shop status id. Empty: the inverse of orders.status_map.
 	Map map[string]int64 `toml:"map"`

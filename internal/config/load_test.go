@@ -38,12 +38,14 @@ func TestParseDefaults(t *testing.T) {
 	}{
 		{"sync.batch_size", c.Sync.BatchSize, 50},
 		{"sync.max_attempts", c.Sync.MaxAttempts, 5},
-		{"sync.settle", c.Sync.Settle.Duration, 5 * time.Second},
+		{"sync.settle", c.Sync.Settle.Duration, 2 * time.Second},
+		{"sync.cron", c.Sync.Cron, "@every 2s"},
 		{"amocrm.timeout", c.AmoCRM.Timeout.Duration, 30 * time.Second},
 		{"amocrm.rate_limit", c.AmoCRM.RateLimit, 6.0},
 		{"log.level", c.Log.Level, "info"},
 		{"log.format", c.Log.Format, "auto"},
 		{"users.cron", c.Users.Cron, "@every 1h"},
+		{"shop_status.cron", c.ShopStatus.Cron, "@every 1m"},
 		{"orders.responsible_priority", c.Orders.ResponsiblePriority, "category"},
 		{"contacts.enum_types.phone", c.Contacts.EnumTypes["phone"], "WORK"},
 	}

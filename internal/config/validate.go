@@ -20,8 +20,8 @@ var Domains = []string{"amocrm.ru", "amocrm.com", "kommo.com"}
 // cronParser reads five-field specs and descriptors like "@every 1m".
 var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
-// ParseCron parses sync.cron, users.cron and orders.compare_cron the way
-// Validate checks them.
+// ParseCron parses sync.cron, users.cron, orders.compare_cron and
+// shop_status.cron the way Validate checks them.
 func ParseCron(spec string) (cron.Schedule, error) { return cronParser.Parse(spec) }
 
 var identifier = regexp.MustCompile(`^[A-Za-z0-9_]*$`)
@@ -51,6 +51,7 @@ func (c *Config) Validate() error {
 	v.cron("users.cron", c.Users.Cron)
 	v.cron("orders.compare_cron", c.Orders.CompareCron)
 	v.fieldIDs("contacts.field_ids", c.Contacts.FieldIDs)
+	v.cron("shop_status.cron", c.ShopStatus.Cron)
 	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	v.oneOf("log.format", c.Log.Format, "auto", "text", "json")
 	if c.Metrics.Listen != "" {

@@ -40,6 +40,7 @@ func TestValidateErrors(t *testing.T) {
 		{"shop status without orders", "[orders]\nenabled = false\n[shop_status]\nenabled = true\n", `config.toml:10: shop_status.enabled: needs orders.enabled`},
 		{"shop status ambiguous inverse", "[orders.status_map]\n\"2\" = \"Оплачен\"\n\"3\" = 142\n\"5\" = \"Оплачен\"\n[shop_status]\nenabled = true\n",
 			`config.toml:11: shop_status.map: empty, so it is orders.status_map read backwards, where "Оплачен" is the amoCRM status of shop statuses 2 and 5`},
+		{"shop status cron", "[shop_status]\ncron = \"every minute\"\n", `config.toml:8: shop_status.cron: want a cron spec like "*/5 * * * *" or "@every 1m", got "every minute"`},
 		{"negative id", "default_responsible_user_id = -3\n", `amocrm.default_responsible_user_id: want an id above zero or a name, got -3`},
 	}
 	for _, tc := range tests {

@@ -2,7 +2,9 @@ package modx
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -55,8 +57,10 @@ func (db *DB) FirstIDsSince(ctx context.Context, t time.Time) (Cursors, error) {
 	})
 }
 
-// cursors runs one query per existing source table, built by q from the
-// table name, its creation-time column and whether that holds Unix time.
+// cursors reads every existing source table's cursor in one statement,
+// each a scalar subquery built by q from the table name, its creation-time
+// column and whether that holds Unix time: a pass that finds nothing new
+// costs one round trip here, not four.
 func (db *DB) cursors(ctx context.Context, q func(table, timeColumn string, unix bool) string) (Cursors, error) {
 	var c Cursors
 	s, err := db.detected(ctx)
@@ -73,16 +77,19 @@ func (db *DB) cursors(ctx context.Context, q func(table, timeColumn string, unix
 		{"formit_forms", "date", true, &c.Forms},
 		{"users", "createdon", true, &c.Users},
 	}
+	var cols []string
+	var dst []any
 	for _, src := range sources {
-		if !s.Has(src.table, src.column) {
-			continue
-		}
-		qctx, cancel := db.query(ctx)
-		err := db.sql.GetContext(qctx, src.dst, q(src.table, src.column, src.unix))
-		cancel()
-		if err != nil {
-			return c, fmt.Errorf("read %s cursor: %w", src.table, err)
+		if s.Has(src.table, src.column) {
+			cols = append(cols, "("+q(src.table, src.column, src.unix)+")")
+			dst = append(dst, src.dst)
 		}
 	}
-	return c, nil
+	if len(cols) == 0 {
+		return c, nil
+	}
+	err = db.each(ctx, "read cursors", "SELECT "+strings.Join(cols, ", "), nil, func(rows *sql.Rows) error {
+		return rows.Scan(dst...)
+	})
+	return c, err
 }

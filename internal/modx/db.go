@@ -57,8 +57,12 @@ type DB struct {
 	zone     atomic.Pointer[Zone]
 	timeout  time.Duration
 
-	mu      sync.Mutex
-	schema  *Schema
+	mu     sync.Mutex
+	schema *Schema
+	// known is what information_schema said of the tables readers may
+	// touch, read once for the process (tables); a query that finds a
+	// table or column missing drops it, so the next Detect reads it again.
+	known   map[string]*Table
 	parents map[int64]int64 // site_content id -> parent, see categories.go
 	// accounts are the account facts of users already looked at in this
 	// pass (accounts.go): a shared account or a manager with many orders
@@ -92,6 +96,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	}
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC // wall clocks are re-read in the shop's zone, see wallTime
+	// One QUERY per parameterised statement instead of PREPARE, EXECUTE and
+	// CLOSE. Safe here: the connection's charset is utf8mb4 (below), which
+	// has no multibyte character ending in a quote or backslash (the driver
+	// refuses the charsets that do), whatever the tables' own charset.
+	cfg.InterpolateParams = true
 	if err := cfg.Apply(mysql.Charset("utf8mb4", "")); err != nil {
 		return nil, fmt.Errorf("modx dsn charset: %w", err)
 	}
@@ -122,7 +131,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		db.sql.Close()
 		return nil, fmt.Errorf("connect to modx database %s@%s/%s: %w", cfg.User, cfg.Addr, cfg.DBName, err)
 	}
-	tables, err := db.loadTables(ctx)
+	tables, err := db.tables(ctx)
 	if err == nil {
 		err = db.resolveZone(ctx, tables)
 	}

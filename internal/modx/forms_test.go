@@ -80,10 +80,10 @@ func TestForms(t *testing.T) {
 // Old FormIt has no encryption_type column; its encrypted rows are mcrypt.
 func TestFormsOldFormIt(t *testing.T) {
 	o := modxtest.Options{Prefix: "shop2_", Generation: "2.4", FormIt: true}
-	db, raw := newShop(t, o)
+	raw, dsn := createShop(t, o)
 	testdb.Exec(t, raw, "ALTER TABLE shop2_formit_forms DROP COLUMN encryption_type;\n"+
 		"INSERT INTO shop2_formit_forms (form, `values`, encrypted) VALUES ('old', 'xx', 1)")
-	forms := must(db.Forms(context.Background(), 0, 10))(t)
+	forms := must(open(t, dsn, modx.Options{Prefix: o.Prefix}).Forms(context.Background(), 0, 10))(t)
 	if len(forms) != 1 || forms[0].EncryptionType != 0 {
 		t.Fatalf("got %+v", forms)
 	}

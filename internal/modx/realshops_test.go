@@ -89,11 +89,11 @@ func TestVersionRanges(t *testing.T) {
 			if tt.gen == "upgraded" {
 				o.Generation, o.Upgraded = modxtest.Gen4x, true
 			}
-			db, raw := newShop(t, o)
+			raw, dsn := createShop(t, o)
 			for _, q := range tt.alter {
 				testdb.Exec(t, raw, q)
 			}
-			if got := must(db.Detect(ctx))(t).Title(); got != tt.want {
+			if got := must(open(t, dsn, modx.Options{Prefix: o.Prefix}).Detect(ctx))(t).Title(); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})

@@ -5,9 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/go-sql-driver/mysql"
 )
 
 // Shops, as Options.Shop takes them (the modx.shop config key) and
@@ -149,10 +152,18 @@ func (s *Schema) col(table, alias, column, fallback string) string {
 	return "COALESCE(" + alias + ".`" + column + "`, " + fallback + ")"
 }
 
-// Detect reads information_schema and the shop's settings. The result is
-// cached for the readers; call it again to pick up schema changes.
+// Detect tells the shop apart by its tables and columns and reads its
+// settings (draft and new status, zone). The tables come from
+// information_schema once for the process; a Detect after that checks them
+// with one query that reads no row (unchanged) and reads
+// information_schema again only when a column was added, dropped or
+// renamed (an upgrade under a running daemon), as a failed read does too.
+// So a pass that detects again costs two statements. A table created under
+// a running process is seen after a restart. The result is cached for the
+// readers.
 func (db *DB) Detect(ctx context.Context) (*Schema, error) {
-	tables, err := db.loadTables(ctx)
+	db.checkTables(ctx)
+	tables, err := db.tables(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -268,6 +279,92 @@ func (db *DB) detected(ctx context.Context) (*Schema, error) {
 	}
 	return db.Detect(ctx)
 }
+
+// tables returns what information_schema says of the tables readers may
+// touch, read at the first call and kept until forgetTables.
+func (db *DB) tables(ctx context.Context) (map[string]*Table, error) {
+	db.mu.Lock()
+	known := db.known
+	db.mu.Unlock()
+	if known != nil {
+		return known, nil
+	}
+	known, err := db.loadTables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	db.mu.Lock()
+	db.known = known
+	db.mu.Unlock()
+	return known, nil
+}
+
+// checkTables reads no row of every known table (SELECT * ... LIMIT 0,
+// which the server answers without reading) and compares the column names
+// it returns with the known ones: when they differ, or a table is gone, the
+// known tables are dropped, to be read again.
+func (db *DB) checkTables(ctx context.Context) {
+	db.mu.Lock()
+	known := db.known
+	db.mu.Unlock()
+	if len(known) == 0 {
+		return
+	}
+	var from, want []string
+	for _, name := range slices.Sorted(maps.Keys(known)) {
+		from = append(from, "`"+known[name].Name+"`")
+		for c := range known[name].Columns {
+			want = append(want, c)
+		}
+	}
+	qctx, cancel := db.query(ctx)
+	defer cancel()
+	rows, err := db.sql.QueryContext(qctx, "SELECT * FROM "+strings.Join(from, ", ")+" LIMIT 0")
+	if err != nil {
+		// A table gone is a change; another failure (a table the account
+		// may not read, a lost connection) is the readers' to report.
+		db.forgetTables(err)
+		return
+	}
+	defer rows.Close()
+	got, err := rows.Columns()
+	if err != nil {
+		return
+	}
+	for i := range got {
+		got[i] = strings.ToLower(got[i])
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		db.mu.Lock()
+		db.known = nil
+		db.mu.Unlock()
+	}
+}
+
+// forgetTables drops the tables read from information_schema when err says
+// a table or column is missing: the schema changed under us.
+func (db *DB) forgetTables(err error) {
+	if !schemaChanged(err) {
+		return
+	}
+	db.mu.Lock()
+	db.known = nil
+	db.mu.Unlock()
+}
+
+// schemaChanged reports an error about a column or table that is not there.
+func schemaChanged(err error) bool {
+	var merr *mysql.MySQLError
+	return errors.As(err, &merr) && (merr.Number == erBadField || merr.Number == erNoSuchTable)
+}
+
+// MySQL's error numbers for a column and a table that do not exist.
+const (
+	erBadField    = 1054
+	erNoSuchTable = 1146
+)
 
 func (db *DB) loadTables(ctx context.Context) (map[string]*Table, error) {
 	names := make([]string, len(knownTables))

@@ -79,18 +79,6 @@ func (db *DB) readSettings(ctx context.Context, tables map[string]*Table, where 
 	return out, err
 }
 
-// tables returns the detected tables, or lists them when the schema was not
-// detected yet (settings are readable on a site without miniShop2).
-func (db *DB) tables(ctx context.Context) (map[string]*Table, error) {
-	db.mu.Lock()
-	s := db.schema
-	db.mu.Unlock()
-	if s != nil {
-		return s.Tables, nil
-	}
-	return db.loadTables(ctx)
-}
-
 // hostOf returns the host of a site_url such as "https://shop.example/".
 func hostOf(siteURL string) string {
 	u, err := url.Parse(strings.TrimSpace(siteURL))

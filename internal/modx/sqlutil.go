@@ -20,6 +20,7 @@ func (db *DB) each(ctx context.Context, what, q string, args []any, scan func(*s
 	defer cancel()
 	rows, err := db.sql.QueryContext(qctx, q, args...)
 	if err != nil {
+		db.forgetTables(err)
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()

@@ -182,7 +182,7 @@ func (db *DB) insertLog(ctx context.Context, x execer, s *Schema, w StatusWrite)
 func grantsHint(err error) error {
 	var me *mysql.MySQLError
 	if errors.As(err, &me) && (me.Number == 1142 || me.Number == 1143) { // table or column access denied
-		return fmt.Errorf("%w (sql/grants.sql lists the grants shop_status needs)", err)
+		return fmt.Errorf("%w (`modx-amocrm grants` prints the grants shop_status needs)", err)
 	}
 	return err
 }
@@ -228,14 +228,14 @@ func (db *DB) CheckStatusWrites(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	n := s.names
-	set := "`" + n.status + "` = `" + n.status + "`"
-	if s.Has(n.orders, "updatedon") {
-		set += ", updatedon = updatedon"
+	t := s.StatusTargets()
+	set := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		set[i] = "`" + c + "` = `" + c + "`"
 	}
 	probes := []string{
-		"UPDATE " + db.table(n.orders) + " SET " + set + " WHERE 1 = 0",
-		"INSERT INTO " + db.table(n.logs) + " (user_id, order_id, `timestamp`, action, entry, ip) SELECT 0, 0, NULL, '', '', '' FROM DUAL WHERE 1 = 0",
+		"UPDATE `" + t.Orders + "` SET " + strings.Join(set, ", ") + " WHERE 1 = 0",
+		"INSERT INTO `" + t.Logs + "` (user_id, order_id, `timestamp`, action, entry, ip) SELECT 0, 0, NULL, '', '', '' FROM DUAL WHERE 1 = 0",
 	}
 	qctx, cancel := db.query(ctx)
 	defer cancel()

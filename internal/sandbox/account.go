@@ -5,13 +5,23 @@ import (
 	"net/http"
 )
 
-// handleAccount is GET /api/v4/account; with=task_types adds
+// withFilterFlag is the `with` value of GET /api/v4/account that asks
+// whether the account has the API filtering alpha (doc.go).
+const withFilterFlag = "is_api_filter_enabled"
+
+// handleAccount is GET /api/v4/account. With with=is_api_filter_enabled the
+// answer says whether filter[...] works: false on an account that ignores
+// filters, and nothing at all in the NoFilterFlag mode; with=task_types adds
 // _embedded.task_types [{id, name, color, icon_id, code}] (amocrm-api-php
 // Models/AccountModel.php, AccountSettings/TaskType.php fromArray).
 func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
 	p, ok := listOrFail(w, r.URL.Query())
 	if !ok {
 		return
+	}
+	var filters *bool
+	if m := s.modes(); !m.NoFilterFlag && p.with[withFilterFlag] {
+		filters = new(!m.FiltersIgnored)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -39,9 +49,11 @@ func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
 		IsHelpbotEnabled        bool           `json:"is_helpbot_enabled"`
 		IsTechnicalAccount      bool           `json:"is_technical_account"`
 		ContactNameDisplayOrder int            `json:"contact_name_display_order"`
+		IsAPIFilterEnabled      *bool          `json:"is_api_filter_enabled,omitempty"`
 		Links                   links          `json:"_links"`
 		Embedded                map[string]any `json:"_embedded,omitempty"`
-	}{Account: s.st.Account, CustomersMode: "disabled", ContactNameDisplayOrder: 1, Links: selfLinks(r, "/api/v4/account"), Embedded: embedded})
+	}{Account: s.st.Account, CustomersMode: "disabled", ContactNameDisplayOrder: 1, IsAPIFilterEnabled: filters,
+		Links: selfLinks(r, "/api/v4/account"), Embedded: embedded})
 }
 
 type userView struct {

@@ -59,6 +59,22 @@
 //	   ignored filter answering every contact [reported, issue 12]. Mode
 //	   `-filters-ignored`: every filter[...] is dropped and the whole list is
 //	   answered, sorted and paged as asked.
+//	   An account says whether it has the alpha: the official SDK lists
+//	   is_api_filter_enabled among the `with` values of GET /api/v4/account
+//	   (AccountModel::IS_API_FILTER_ENABLED in getAvailableWith, sent as
+//	   with=is_api_filter_enabled by EntitiesServices/Account::getCurrent)
+//	   and reads it as a top-level bool of the answer, only when present
+//	   (AccountModel::fromArray: isset($account['is_api_filter_enabled']) ->
+//	   setIsApiFilterEnabled) [amocrm-api-php src/AmoCRM/Models/AccountModel.php,
+//	   src/AmoCRM/EntitiesServices/Account.php]; another PHP client asks for
+//	   it on every account read [ufee/amoapi-v4 Services/Account.php _boot:
+//	   with=...,is_api_filter_enabled]. Kommo's
+//	   account page does not list it among its `with` values
+//	   [developers.kommo.com/reference/account-parameters]. The sandbox
+//	   answers it when asked: true, and false with `-filters-ignored`. Mode
+//	   `-no-filter-flag` (the reading where amoCRM is silent: not every
+//	   account need answer it) leaves it out; not part of `-strict`, whose
+//	   account answers false.
 //	§7 17. Validation errors without request_id: one logged response had none
 //	   (§4.1). Mode `-no-request-id`: no item names its request_id.
 //	§7 18. Duplicate control on leads/complex: when enabled for the

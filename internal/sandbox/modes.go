@@ -23,6 +23,12 @@ type Modes struct {
 	// FiltersIgnored: every filter[...] is ignored and lists come back
 	// unfiltered, as on an account without the API filtering alpha.
 	FiltersIgnored bool
+	// NoFilterFlag: GET /api/v4/account never answers
+	// is_api_filter_enabled, even when asked for it, so a client cannot
+	// learn from amoCRM whether filters work and must find out from the
+	// answers. Not part of Strict: the official SDK asks for and reads the
+	// flag (doc.go), and the strict account answers it, false.
+	NoFilterFlag bool
 	// NoRequestID: validation-errors items carry no request_id.
 	NoRequestID bool
 	// UnsortedDuplicates: a repeated source_uid in leads/unsorted/forms is
@@ -97,6 +103,7 @@ func (m Modes) String() string {
 	add(m.SearchLag > 0, "-search-lag "+m.SearchLag.String())
 	add(m.SearchNoFields, "-search-no-fields")
 	add(m.FiltersIgnored, "-filters-ignored")
+	add(m.NoFilterFlag, "-no-filter-flag")
 	add(m.NoRequestID, "-no-request-id")
 	add(m.UnsortedDuplicates, "-unsorted-duplicates")
 	add(m.DuplicateControl, "-duplicate-control")

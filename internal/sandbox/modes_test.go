@@ -204,6 +204,7 @@ func TestModesString(t *testing.T) {
 	}{
 		{sandbox.Modes{}, "default"},
 		{sandbox.Modes{}.Strict(), "-search-lag 1m0s -search-no-fields -filters-ignored -no-request-id -unsorted-duplicates -links-strict"},
+		{sandbox.Modes{NoFilterFlag: true}, "-no-filter-flag"},
 		{sandbox.Modes{SearchLag: 5 * time.Second, Error244: true}.Strict(), "-search-lag 5s -search-no-fields -filters-ignored -no-request-id -unsorted-duplicates -error-244 -links-strict"},
 		{sandbox.Modes{DuplicateControl: true, BlockAfter429: 10}, "-duplicate-control -block-after-429 10 -block-for 1h0m0s"},
 		{sandbox.Modes{NoLists: true}, "-no-lists"},
@@ -212,5 +213,33 @@ func TestModesString(t *testing.T) {
 		if got := tt.m.String(); got != tt.want {
 			t.Errorf("String() = %q, want %q", got, tt.want)
 		}
+	}
+}
+
+func TestAccountFilterFlag(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		modes sandbox.Modes
+		query string
+		want  string // the flag as answered; "" when absent
+	}{
+		{"default", sandbox.Modes{}, "?with=is_api_filter_enabled", "true"},
+		{"among other with values", sandbox.Modes{}, "?with=amojo_id,is_api_filter_enabled,version", "true"},
+		{"not asked", sandbox.Modes{}, "", ""},
+		{"filters ignored", sandbox.Modes{FiltersIgnored: true}, "?with=is_api_filter_enabled", "false"},
+		{"strict", sandbox.Modes{}.Strict(), "?with=is_api_filter_enabled", "false"},
+		{"no flag", sandbox.Modes{NoFilterFlag: true}, "?with=is_api_filter_enabled", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a := start(t, sandbox.Options{Modes: tt.modes})
+			var body map[string]json.RawMessage
+			a.do("GET", "/api/v4/account"+tt.query, nil).want(t, http.StatusOK).json(t, &body)
+			if got := string(body["is_api_filter_enabled"]); got != tt.want {
+				t.Errorf("is_api_filter_enabled = %q, want %q", got, tt.want)
+			}
+			if string(body["id"]) == "" {
+				t.Errorf("answer without the account: %v", body)
+			}
+		})
 	}
 }

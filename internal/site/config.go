@@ -68,8 +68,9 @@ func ExposedSecrets(cfg *config.Config) (keys []string, mode fs.FileMode, err er
 }
 
 // MODXDSN is modx.dsn with modx.password applied and the connection
-// settings every reader relies on: parseTime, utf8mb4, UTC and bounded
-// timeouts (10s to connect, 60s per read or write, unless the DSN sets them).
+// settings every reader relies on: parseTime, utf8mb4, UTC, parameters
+// interpolated by the driver and bounded timeouts (10s to connect, 60s per
+// read or write, unless the DSN sets them).
 func MODXDSN(cfg *config.Config) (string, error) {
 	return normalizeDSN("modx.dsn", cfg.MODX.DSN, cfg.MODX.Password)
 }
@@ -100,6 +101,13 @@ func normalizeDSN(key, dsn, password string) (string, error) {
 	if err := cfg.Apply(mysql.Charset("utf8mb4", cfg.Collation)); err != nil {
 		return "", fmt.Errorf("%s: %w", key, err)
 	}
+	// A parameterised statement is then one QUERY, not PREPARE, EXECUTE
+	// and CLOSE: a third of the round trips of a pass. Safe with utf8mb4 as
+	// the connection's charset, whatever the tables' (latin1 shops too):
+	// escaping is unsafe only in charsets with a multibyte character ending
+	// in a quote or backslash (big5, sjis, gbk, cp932, gb18030), which the
+	// driver refuses to interpolate in.
+	cfg.InterpolateParams = true
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
 	}

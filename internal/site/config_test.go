@@ -56,11 +56,11 @@ func TestDSN(t *testing.T) {
 		name, dsn, password, want string
 	}{
 		{"defaults applied", "modx@tcp(db:3306)/shop", "pw",
-			"modx:pw@tcp(db:3306)/shop?charset=utf8mb4&parseTime=true&readTimeout=1m0s&timeout=10s&writeTimeout=1m0s"},
+			"modx:pw@tcp(db:3306)/shop?charset=utf8mb4&interpolateParams=true&parseTime=true&readTimeout=1m0s&timeout=10s&writeTimeout=1m0s"},
 		{"own timeouts kept, charset forced", "modx:old@tcp(db:3306)/shop?charset=utf8&timeout=3s&readTimeout=5s", "",
-			"modx:old@tcp(db:3306)/shop?charset=utf8mb4&parseTime=true&readTimeout=5s&timeout=3s&writeTimeout=1m0s"},
+			"modx:old@tcp(db:3306)/shop?charset=utf8mb4&interpolateParams=true&parseTime=true&readTimeout=5s&timeout=3s&writeTimeout=1m0s"},
 		{"foreign collation dropped", "modx@tcp(db:3306)/shop?collation=latin1_swedish_ci", "",
-			"modx@tcp(db:3306)/shop?charset=utf8mb4&parseTime=true&readTimeout=1m0s&timeout=10s&writeTimeout=1m0s"},
+			"modx@tcp(db:3306)/shop?charset=utf8mb4&interpolateParams=true&parseTime=true&readTimeout=1m0s&timeout=10s&writeTimeout=1m0s"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -83,7 +83,7 @@ func TestDSN(t *testing.T) {
 	c.MODX.DSN = "modx@tcp(db:3306)/shop"
 	c.State.DSN, c.State.Password = "sync@tcp(db:3306)/sync", "spw"
 	got, err := StateDSN(&c)
-	if want := "sync:spw@tcp(db:3306)/sync?charset=utf8mb4&parseTime=true&readTimeout=1m0s&timeout=10s&writeTimeout=1m0s"; err != nil || got != want {
+	if want := "sync:spw@tcp(db:3306)/sync?charset=utf8mb4&interpolateParams=true&parseTime=true&readTimeout=1m0s&timeout=10s&writeTimeout=1m0s"; err != nil || got != want {
 		t.Errorf("StateDSN: got %s, %v, want %s", got, err, want)
 	}
 }

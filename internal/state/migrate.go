@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -212,4 +213,26 @@ func (s *Store) lock(ctx context.Context, conn *sqlx.Conn) (func() error, error)
 		}
 		return nil
 	}, nil
+}
+
+var createTableRE = regexp.MustCompile(`(?i)^CREATE TABLE (?:IF NOT EXISTS )?\{\{prefix\}\}(\w+)`)
+
+// Tables names, without the prefix, every table the migrations create:
+// what the state's account must be granted on when the state shares the
+// MODX schema (`modx-amocrm grants`).
+func Tables() ([]string, error) {
+	migs, err := loadMigrations(migrationFiles)
+	if err != nil {
+		return nil, err
+	}
+	names := []string{createTableRE.FindStringSubmatch(createMigrationsTable)[1]}
+	for _, m := range migs {
+		for _, stmt := range m.statements {
+			if sub := createTableRE.FindStringSubmatch(stmt); sub != nil && !slices.Contains(names, sub[1]) {
+				names = append(names, sub[1])
+			}
+		}
+	}
+	slices.Sort(names)
+	return names, nil
 }

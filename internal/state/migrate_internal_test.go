@@ -97,3 +97,15 @@ func TestMigrateKeepsOldMarkersUnbounded(t *testing.T) {
 		t.Fatalf("Pending after the upgrade = %+v, %v; want order 7 with AboveID %d", got, err, NoBound)
 	}
 }
+
+// Tables lists what the migrations create, which a fresh state then has.
+func TestTables(t *testing.T) {
+	got, err := Tables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"contact_index", "failures", "links", "meta", "pending", "schema_migrations", "tokens", "waiting", "watermarks"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

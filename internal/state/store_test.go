@@ -3,6 +3,7 @@ package state_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -208,5 +209,40 @@ func TestMeta(t *testing.T) {
 		if got, ok, err := s.Meta(ctx, "pipeline_id"); err != nil || !ok || got != want {
 			t.Errorf("Meta = %q, %v, %v; want %q", got, ok, err, want)
 		}
+	}
+}
+
+// Watermarks and Metas read many values in one statement each, as a pass
+// with nothing new reads them.
+func TestWatermarksAndMetas(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	if got, err := s.Watermarks(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("Watermarks of an empty state = %v, %v; want none", got, err)
+	}
+	err := s.Commit(ctx, func(tx *state.Tx) error {
+		if err := tx.SetWatermark("orders", 7); err != nil {
+			return err
+		}
+		if err := tx.SetWatermark("users", 3); err != nil {
+			return err
+		}
+		if err := tx.SetMeta("a", "1"); err != nil {
+			return err
+		}
+		return tx.SetMeta("b", "")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Watermarks(ctx); err != nil || len(got) != 2 || got["orders"] != 7 || got["users"] != 3 {
+		t.Errorf("Watermarks = %v, %v; want orders 7, users 3", got, err)
+	}
+	got, err := s.Metas(ctx, "a", "b", "never")
+	if want := map[string]string{"a": "1", "b": ""}; err != nil || !maps.Equal(got, want) {
+		t.Errorf("Metas = %v, %v; want %v", got, err, want)
+	}
+	if got, err := s.Metas(ctx); err != nil || len(got) != 0 {
+		t.Errorf("Metas() = %v, %v; want none", got, err)
 	}
 }

@@ -22,3 +22,20 @@ func (tx *Tx) SetWatermark(source string, value int64) error {
 		ON DUPLICATE KEY UPDATE value = GREATEST(value, VALUES(value)), updated_at = VALUES(updated_at)`,
 		source, value, tx.now)
 }
+
+// Watermarks returns every stored watermark by source, in one statement: a
+// pass with nothing new compares them all with the shop's newest ids.
+func (s *Store) Watermarks(ctx context.Context) (map[string]int64, error) {
+	var rows []struct {
+		Source string `db:"source"`
+		Value  int64  `db:"value"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, s.q(`SELECT source, value FROM {{prefix}}watermarks`)); err != nil {
+		return nil, fmt.Errorf("read watermarks: %w", err)
+	}
+	out := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		out[r.Source] = r.Value
+	}
+	return out, nil
+}

@@ -44,6 +44,7 @@ GRANT SELECT ON `modx`.* TO 'modx_amocrm'@'localhost', 'modx_amocrm'@'127.0.0.1'
 -- migrated before they exist: the account may change these and no other table
 -- of the MODX schema. A later version with a new table needs its grant
 -- (`modx-amocrm check` says).
+GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `modx`.`amocrm_sync_catalog_elements` TO 'modx_amocrm'@'localhost', 'modx_amocrm'@'127.0.0.1';
 GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `modx`.`amocrm_sync_contact_index` TO 'modx_amocrm'@'localhost', 'modx_amocrm'@'127.0.0.1';
 GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `modx`.`amocrm_sync_failures` TO 'modx_amocrm'@'localhost', 'modx_amocrm'@'127.0.0.1';
 GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `modx`.`amocrm_sync_links` TO 'modx_amocrm'@'localhost', 'modx_amocrm'@'127.0.0.1';

@@ -93,6 +93,7 @@ type Orders struct {
 	AutoCreateFields          bool             `toml:"auto_create_fields"`
 	AutoUpdatePipelines       bool             `toml:"auto_update_pipelines"`
 	CompareCron               string           `toml:"compare_cron"`
+	OnDelete                  string           `toml:"on_delete"`
 	Category                  []CategoryRule   `toml:"category"`
 	StatusMap                 map[string]IDRef `toml:"status_map"`
 }

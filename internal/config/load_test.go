@@ -45,6 +45,7 @@ func TestParseDefaults(t *testing.T) {
 		{"log.format", c.Log.Format, "auto"},
 		{"users.cron", c.Users.Cron, "@every 1h"},
 		{"orders.responsible_priority", c.Orders.ResponsiblePriority, "category"},
+		{"orders.on_delete", c.Orders.OnDelete, "note"},
 		{"contacts.enum_types.phone", c.Contacts.EnumTypes["phone"], "WORK"},
 	}
 	for _, tc := range checks {

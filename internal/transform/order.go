@@ -19,6 +19,10 @@ type Deal struct {
 	OrderKey      string
 	Contact       *ContactDraft
 	MissingFields []FieldSpec // lead fields to create before the values are sent
+	// EmptyFields are lead fields the order has no value for, left out of
+	// the payload because contacts.skip_empty is on: an edit that emptied
+	// a value the deal got clears it (Mapper.Edit).
+	EmptyFields []int64
 	Notes         []string    // documented repairs: goods cut, invalid UTF-8, no creation date...
 }
 
@@ -155,7 +159,7 @@ func (m *Mapper) Order(o *shop.Order) (*Deal, error) {
 		}
 	}
 	lead.CustomFieldsValues = fv.out
-	d.MissingFields = fv.missing
+	d.MissingFields, d.EmptyFields = fv.missing, fv.empty
 	d.Lead = lead
 	if d.Contact, err = m.orderContact(o, props, lead.ResponsibleUserID, &d.Notes); err != nil {
 		return nil, err

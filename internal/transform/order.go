@@ -23,7 +23,7 @@ type Deal struct {
 	// the payload because contacts.skip_empty is on: an edit that emptied
 	// a value the deal got clears it (Mapper.Edit).
 	EmptyFields []int64
-	Notes         []string    // documented repairs: goods cut, invalid UTF-8, no creation date...
+	Notes       []string // documented repairs: goods cut, invalid UTF-8, no creation date...
 }
 
 const defaultLeadName = "Заказ с сайта {num}"

@@ -156,6 +156,9 @@ func (s *Server) routes() {
 	api("POST /api/v4/leads/complex", s.handleComplex)
 	api("POST /api/v4/leads/notes", s.handleNotes)
 	api("POST /api/v4/leads/{id}/notes", s.handleNotes)
+	// "/leads/{id}/notes" would overlap "/leads/pipelines/{id}" with neither
+	// more specific, which ServeMux refuses; this one yields to it.
+	api("GET /api/v4/leads/{id}/{list}", s.handleLeadNoteList)
 	api("POST /api/v4/leads/unsorted/forms", s.handleUnsortedForms)
 	api("GET /api/v4/events", s.handleEvents)
 	api("GET /api/v4/events/{id}", s.handleEvent)

@@ -30,13 +30,20 @@ import (
 // order's signature (transform.Signature), change with every edit made in
 // the back office, and reading them takes the orders table alone.
 
-// OrderSignatures reads the signature columns of the orders ids, in id
-// order, in one statement on the orders table's primary key; ids the shop
-// no longer has are absent. Callers page the ids (a comparison pages the
-// orders it linked), so the statement stays bounded.
+// OrderSignatures reads the signature columns of the orders ids (sorted),
+// in id order, in one statement on the orders table's primary key; ids the
+// shop no longer has are absent. Dense ids, as linked orders mostly are,
+// are read as their range, which also returns the few orders between them
+// (at most as many again): half the time of as many key lookups on MyISAM.
+// Callers page the ids (a comparison pages the orders it linked), so the
+// statement stays bounded.
 func (db *DB) OrderSignatures(ctx context.Context, ids []int64) ([]shop.OrderSignature, error) {
 	if len(ids) == 0 {
 		return nil, nil
+	}
+	where, arg := "o.id IN (?)", args(ids)
+	if first, last := ids[0], ids[len(ids)-1]; last-first < 2*int64(len(ids)) {
+		where, arg = "o.id BETWEEN ? AND ?", args(first, last)
 	}
 	s, err := db.detected(ctx)
 	if err != nil {
@@ -46,9 +53,9 @@ func (db *DB) OrderSignatures(ctx context.Context, ids []int64) ([]shop.OrderSig
 	o := func(col, fallback string) string { return s.col(n.orders, "o", col, fallback) }
 	q := "SELECT o.id, " + o(n.status, "0") + ", " + o("cost", "0") + ", " + o("cart_cost", "0") + ", " +
 		o("delivery_cost", "0") + ", " + o("weight", "0") + ", " + o("updatedon", "NULL") +
-		" FROM " + db.table(n.orders) + " o WHERE o.id IN (?) ORDER BY o.id"
+		" FROM " + db.table(n.orders) + " o WHERE " + where + " ORDER BY o.id"
 	out := make([]shop.OrderSignature, 0, len(ids))
-	err = db.each(ctx, fmt.Sprintf("read the signatures of %d orders", len(ids)), q, args(ids), func(rows *sql.Rows) error {
+	err = db.each(ctx, fmt.Sprintf("read the signatures of %d orders", len(ids)), q, arg, func(rows *sql.Rows) error {
 		var (
 			sig     shop.OrderSignature
 			updated sql.NullTime

@@ -71,18 +71,9 @@ func displayDecimal(s string) string {
 	if err != nil {
 		return strings.TrimSpace(s)
 	}
-	return d.format(false)
-}
-
-// format writes d without leading zeros and with a fraction only when it is
-// not zero; trim also drops the fraction's trailing zeros ("1499.5").
-func (d decimal) format(trim bool) string {
 	out := d.whole
 	if f := strings.TrimRight(d.fraction, "0"); f != "" {
-		if !trim {
-			f = d.fraction
-		}
-		out += "." + f
+		out += "." + d.fraction
 	}
 	if d.neg && out != "0" {
 		out = "-" + out

@@ -26,17 +26,16 @@ import (
 // wall clock, so neither the driver's formatting nor modx.timezone changes
 // a signature.
 func Signature(s shop.OrderSignature) int64 {
-	var b strings.Builder
-	b.WriteString(strconv.FormatInt(s.Status, 10))
+	var buf [160]byte // a row's text fits: no allocation for a million of them
+	b := strconv.AppendInt(buf[:0], s.Status, 10)
 	for _, d := range []string{s.Cost, s.CartCost, s.DeliveryCost, s.Weight} {
-		b.WriteByte(0)
-		b.WriteString(canonicalDecimal(d))
+		b = appendCanonicalDecimal(append(b, 0), d)
 	}
-	b.WriteByte(0)
+	b = append(b, 0)
 	if !s.UpdatedOn.IsZero() {
-		b.WriteString(s.UpdatedOn.Format(time.DateTime))
+		b = s.UpdatedOn.AppendFormat(b, time.DateTime)
 	}
-	sum := sha256.Sum256([]byte(b.String()))
+	sum := sha256.Sum256(b)
 	return int64(binary.BigEndian.Uint64(sum[:8]))
 }
 
@@ -47,14 +46,22 @@ func SignatureOf(o *shop.Order) int64 {
 		DeliveryCost: o.DeliveryCost, Weight: o.Weight, UpdatedOn: o.UpdatedOn})
 }
 
-// canonicalDecimal writes a decimal without leading or trailing zeros;
-// text that is no decimal is kept, marked, as it is.
-func canonicalDecimal(s string) string {
+// appendCanonicalDecimal writes a decimal without leading or trailing
+// zeros; text that is no decimal is kept, marked, as it is.
+func appendCanonicalDecimal(b []byte, s string) []byte {
 	d, err := parseDecimal(s)
 	if err != nil {
-		return "?" + strings.TrimSpace(s)
+		return append(append(b, '?'), strings.TrimSpace(s)...)
 	}
-	return d.format(true)
+	frac := strings.TrimRight(d.fraction, "0")
+	if d.neg && (d.whole != "0" || frac != "") {
+		b = append(b, '-')
+	}
+	b = append(b, d.whole...)
+	if frac != "" {
+		b = append(append(b, '.'), frac...)
+	}
+	return b
 }
 
 // EditedOrders compares the signatures recorded for linked orders (order id

@@ -351,3 +351,46 @@ func TestBackOfficeRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestEditBackOffice: the edits the engine's end-to-end test makes in a
+// generated shop all show in the orders' signatures.
+func TestEditBackOffice(t *testing.T) {
+	for _, gen := range []string{modxtest.Gen24, modxtest.Gen4x, modxtest.GenMS3} {
+		t.Run(gen, func(t *testing.T) {
+			o := modxtest.Options{Prefix: "modx_", Generation: gen, MyISAM: gen != modxtest.GenMS3}
+			db, raw := newShop(t, o)
+			ctx := context.Background()
+			ds := must(modxtest.Generate(ctx, raw, modxtest.GenOptions{Prefix: o.Prefix, Generation: gen, Orders: 400, Users: 40, Seed: 3}))(t)
+			var ids []int64
+			for id := ds.FirstOrderID; id <= ds.LastOrderID; id++ {
+				ids = append(ids, id)
+			}
+			recorded := map[int64]int64{}
+			for _, r := range must(db.OrderSignatures(ctx, ids))(t) {
+				recorded[r.ID] = transform.Signature(r)
+			}
+			e := must(modxtest.EditBackOffice(ctx, raw, o, ds, 4, time.Date(2025, 7, 1, 9, 0, 0, 0, time.UTC)))(t)
+			delivery := 4
+			if gen == modxtest.Gen24 {
+				delivery = 0 // its window shows the delivery cost read-only
+			}
+			for _, k := range []struct {
+				name string
+				list []int64
+				want int
+			}{{"products", e.Products, 4}, {"quantity", e.Quantity, 4}, {"delivery", e.Delivery, delivery},
+				{"address", e.Address, 4}, {"comment", e.Comment, 4}, {"deleted", e.Deleted, 4}} {
+				if len(k.list) != k.want {
+					t.Errorf("%s: %d orders edited, want %d", k.name, len(k.list), k.want)
+				}
+			}
+			edited, deleted := transform.EditedOrders(recorded, must(db.OrderSignatures(ctx, ids))(t))
+			if want := e.Edited(); !slices.Equal(edited, want) {
+				t.Errorf("edited: got %v, want %v", edited, want)
+			}
+			if want := slices.Sorted(slices.Values(e.Deleted)); !slices.Equal(deleted, want) {
+				t.Errorf("deleted: got %v, want %v", deleted, want)
+			}
+		})
+	}
+}

@@ -108,6 +108,16 @@ func TestBackOfficeEdits(t *testing.T) {
 			}
 		}
 	}
+	costs := func(delivery, cost string) func(t *testing.T, s *editShop, id int64, before, after shop.OrderSignature) {
+		return func(t *testing.T, _ *editShop, _ int64, _, after shop.OrderSignature) {
+			if after.DeliveryCost != delivery || after.Cost != cost {
+				t.Errorf("delivery_cost %s, cost %s; want %s, %s", after.DeliveryCost, after.Cost, delivery, cost)
+			}
+		}
+	}
+	saveDelivery := func(s *editShop, id int64) error {
+		return modxtest.SaveOrder(s.ctx, s.raw, s.o, id, modxtest.OrderSave{Manager: s.manager, At: saved, DeliveryCost: "300.00"})
+	}
 	line := func(s *editShop, id int64, product int) int64 {
 		for _, p := range s.load(id).Products {
 			if p.ProductID == s.products[product] {
@@ -159,37 +169,25 @@ func TestBackOfficeEdits(t *testing.T) {
 			},
 		},
 		{
-			name: "window: delivery cost, miniShop2 4.4 recomputes cost",
-			gens: []string{modxtest.Gen4x},
-			do: func(s *editShop, id int64) error {
-				return modxtest.SaveOrder(s.ctx, s.raw, s.o, id, modxtest.OrderSave{Manager: s.manager, At: saved, DeliveryCost: "300.00"})
-			},
+			name:   "window: delivery cost, miniShop2 4.4 recomputes cost",
+			gens:   []string{modxtest.Gen4x},
+			do:     saveDelivery,
 			signed: true,
-			check: func(t *testing.T, _ *editShop, _ int64, _, after shop.OrderSignature) {
-				if after.DeliveryCost != "300.00" || after.Cost != "1000.00" {
-					t.Errorf("delivery_cost %s, cost %s; want 300.00, 1000.00", after.DeliveryCost, after.Cost)
-				}
-			},
+			check:  costs("300.00", "1000.00"),
 		},
 		{
-			name: "window: delivery cost is read-only before miniShop2 4.4",
-			gens: []string{modxtest.Gen24, modxtest.Gen30},
-			do: func(s *editShop, id int64) error {
-				return modxtest.SaveOrder(s.ctx, s.raw, s.o, id, modxtest.OrderSave{Manager: s.manager, At: saved, DeliveryCost: "300.00"})
-			},
+			name:    "window: delivery cost is read-only before miniShop2 4.4",
+			gens:    []string{modxtest.Gen24, modxtest.Gen30},
+			do:      saveDelivery,
 			refused: true,
 		},
 		{
-			name: "window: delivery cost, MiniShop3 keeps cost until recalculated",
-			gens: []string{modxtest.GenMS3},
-			do: func(s *editShop, id int64) error {
-				return modxtest.SaveOrder(s.ctx, s.raw, s.o, id, modxtest.OrderSave{Manager: s.manager, At: saved, DeliveryCost: "300.00"})
-			},
+			name:   "window: delivery cost, MiniShop3 keeps cost until recalculated",
+			gens:   []string{modxtest.GenMS3},
+			do:     saveDelivery,
 			signed: true,
-			check: func(t *testing.T, s *editShop, id int64, _, after shop.OrderSignature) {
-				if after.DeliveryCost != "300.00" || after.Cost != "700.00" {
-					t.Errorf("delivery_cost %s, cost %s; want 300.00, 700.00", after.DeliveryCost, after.Cost)
-				}
+			check: func(t *testing.T, s *editShop, id int64, before, after shop.OrderSignature) {
+				costs("300.00", "700.00")(t, s, id, before, after)
 				if n := s.count("ms3_order_logs", "action = 'field' AND order_id", id); n != 1 {
 					t.Errorf("%d field log rows, want 1", n)
 				}

@@ -127,7 +127,7 @@ func SaveOrder(ctx context.Context, db *sqlx.DB, o Options, orderID int64, s Ord
 		set["delivery_cost"], set["cost"] = delivery, cost
 	}
 	if len(s.Address) > 0 && o.gen() != Gen4x { // the order points at its address: saved first
-		if err := updateAddress(ctx, db, o, orderID, s.Address); err != nil {
+		if _, err := updateAddress(ctx, db, o, orderID, s.Address); err != nil {
 			return err
 		}
 	}
@@ -135,7 +135,7 @@ func SaveOrder(ctx context.Context, db *sqlx.DB, o Options, orderID int64, s Ord
 		return err
 	}
 	if len(s.Address) > 0 && o.gen() == Gen4x {
-		if err := updateAddress(ctx, db, o, orderID, s.Address); err != nil {
+		if _, err := updateAddress(ctx, db, o, orderID, s.Address); err != nil {
 			return err
 		}
 	}
@@ -189,11 +189,14 @@ func saveMS3Order(ctx context.Context, db *sqlx.DB, o Options, orderID int64, s 
 		}
 	}
 	if len(s.Address) > 0 {
-		if err := updateAddress(ctx, db, o, orderID, s.Address); err != nil {
+		changed, err := updateAddress(ctx, db, o, orderID, s.Address)
+		if err != nil {
 			return err
 		}
-		if err := ms3Log(ctx, db, o, orderID, s.Manager, "address", map[string]any{"fields": s.Address}, s.At); err != nil {
-			return err
+		if len(changed) > 0 {
+			if err := ms3Log(ctx, db, o, orderID, s.Manager, "address", map[string]any{"fields": changed}, s.At); err != nil {
+				return err
+			}
 		}
 	}
 	if s.Status != 0 && s.Status != cur.Status {
@@ -424,35 +427,44 @@ func PluginEdit(ctx context.Context, db *sqlx.DB, o Options, table string, id in
 
 // updateAddress writes the order window's address fields (miniShop2 names;
 // MiniShop3 1.x keeps receiver as first_name and last_name) into the
-// order's address row.
-func updateAddress(ctx context.Context, db *sqlx.DB, o Options, orderID int64, fields map[string]any) error {
+// order's address row, and returns the columns whose value changed, with
+// their old and new values, as MiniShop3 logs them.
+func updateAddress(ctx context.Context, db *sqlx.DB, o Options, orderID int64, fields map[string]any) (map[string]any, error) {
 	link, where := "order_id", orderID
 	if o.gen() == Gen24 || o.gen() == Gen30 {
 		ids, err := idsWhere(ctx, db, o, "ms2_orders", "id", orderID, "address")
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if len(ids) == 0 {
-			return nil // getOne('Address') finds nothing: the fields are dropped
+			return nil, nil // getOne('Address') finds nothing: the fields are dropped
 		}
 		link, where = "id", ids[0]
 	}
 	ids, err := idsWhere(ctx, db, o, o.shop("order_addresses"), link, where)
 	if err != nil || len(ids) == 0 {
-		return err
+		return nil, err
 	}
-	set := fields
-	if o.ms3() {
-		set = map[string]any{}
-		for k, v := range fields {
-			set[k] = v
+	set := map[string]any{}
+	for k, v := range fields {
+		set[k] = v
+	}
+	if r, ok := set["receiver"]; ok && o.ms3() {
+		delete(set, "receiver")
+		set["first_name"], set["last_name"] = splitName(r)
+	}
+	changed := map[string]any{}
+	for _, col := range sortedKeys(set) {
+		var old sql.NullString
+		q := "SELECT `" + col + "` FROM `" + o.Prefix + o.shop("order_addresses") + "` WHERE id = ?"
+		if err := db.GetContext(ctx, &old, q, ids[0]); err != nil {
+			return nil, fmt.Errorf("read address %d: %w", ids[0], err)
 		}
-		if r, ok := set["receiver"]; ok {
-			delete(set, "receiver")
-			set["first_name"], set["last_name"] = splitName(r)
+		if null := set[col] == nil; old.Valid == null || old.Valid && old.String != fmt.Sprint(set[col]) {
+			changed[col] = map[string]any{"old": old.String, "new": set[col]}
 		}
 	}
-	return update(ctx, db, o, o.shop("order_addresses"), ids[0], set)
+	return changed, update(ctx, db, o, o.shop("order_addresses"), ids[0], set)
 }
 
 // ms3Log is OrderLogService::addEntry: a log row of the acting manager

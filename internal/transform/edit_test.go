@@ -99,6 +99,12 @@ func TestEdit(t *testing.T) {
 			fields: []FieldChange{{ID: fieldCity, Name: "address.city", Cleared: true}},
 		},
 		{
+			name:   "a value emptied with skip_empty off is cleared too",
+			cfg:    func(c *config.Config) { c.Contacts.SkipEmpty = false },
+			edit:   func(o *shop.Order) { o.Address.City = "" },
+			fields: []FieldChange{{ID: fieldCity, Name: "address.city", Cleared: true}},
+		},
+		{
 			name:    "a field no longer mapped is left alone",
 			cfg:     func(c *config.Config) { c.Orders.AddressFields = []string{"phone"} },
 			sentCfg: func(*config.Config) {},

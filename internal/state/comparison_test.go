@@ -26,7 +26,7 @@ import (
 // order that did not change.
 
 // comparison is a shop and a state whose every order is linked, as after a
-// backfill, each with its database user so statements can be counted.
+// backfill, each reached through a relay that counts its statements.
 type comparison struct {
 	ctx                context.Context
 	o                  modxtest.Options
@@ -51,16 +51,15 @@ func newComparison(tb testing.TB, o modxtest.Options, orders int) *comparison {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	shopDSN := testdb.User(tb, dsn, "SELECT ON {{db}}.*")
-	c.shopStmts = testdb.Statements(tb, shopDSN)
+	shopDSN, shopStmts := testdb.Counter(tb, testdb.User(tb, dsn, "SELECT ON {{db}}.*"))
+	c.shopStmts = shopStmts
 	if c.shop, err = modx.Open(c.ctx, shopDSN, modx.Options{Prefix: o.Prefix}); err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { c.shop.Close() })
 
 	_, stateDSN := testdb.New(tb)
-	stateDSN = testdb.User(tb, stateDSN, "ALL PRIVILEGES ON {{db}}.*")
-	c.stStmts = testdb.Statements(tb, stateDSN)
+	stateDSN, c.stStmts = testdb.Counter(tb, stateDSN)
 	stateDB, err := sqlx.Open("mysql", stateDSN)
 	if err != nil {
 		tb.Fatal(err)

@@ -115,34 +115,6 @@ func User(t testing.TB, dsn string, grants ...string) string {
 	return cfg.FormatDSN()
 }
 
-// Statements turns MariaDB's user statistics on and returns a counter of
-// the statements the user of dsn (one made by User) has run: what a
-// benchmark asks of the server, other clients left out. MySQL has no
-// USER_STATISTICS; the benchmarks that count run on MariaDB.
-func Statements(t testing.TB, dsn string) func() int64 {
-	t.Helper()
-	cfg, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		t.Fatalf("parse dsn: %v", err)
-	}
-	admin, err := sqlx.Open("mysql", ServerDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	if _, err := admin.Exec("SET GLOBAL userstat = 1"); err != nil {
-		t.Fatalf("turn on user statistics: %v", err)
-	}
-	return func() int64 {
-		var n int64
-		if err := admin.Get(&n, `SELECT COALESCE(SUM(SELECT_COMMANDS + UPDATE_COMMANDS + OTHER_COMMANDS), 0)
-			FROM information_schema.USER_STATISTICS WHERE USER = ?`, cfg.User); err != nil {
-			t.Fatalf("count the statements of %s: %v", cfg.User, err)
-		}
-		return n
-	}
-}
-
 func dropUser(dsn, account string) error {
 	admin, err := sqlx.Open("mysql", dsn)
 	if err != nil {

@@ -175,6 +175,7 @@ func TestEdit(t *testing.T) {
 			if !reflect.DeepEqual(e.Products, tc.products) {
 				t.Errorf("products: got %+v, want %+v", e.Products, tc.products)
 			}
+
 			// The PATCH carries exactly the changes.
 			var ids []int64
 			for _, cf := range e.Lead.CustomFieldsValues {
@@ -199,6 +200,15 @@ func TestEdit(t *testing.T) {
 				t.Errorf("the edit's Sent does not match the order it came from: %+v", again)
 			}
 		})
+	}
+}
+
+func TestRequantified(t *testing.T) {
+	socks := SentLine{ProductID: 3, Name: "Носки", Count: 1, Cost: 30000}
+	hat := SentLine{ProductID: 4, Name: "Кепка", Count: 1, Cost: 29950}
+	d := diffLines([]SentLine{socks, hat}, []SentLine{{ProductID: 3, Name: "Носки", Count: 3, Cost: 90000}, {ProductID: 4, Name: "Кепка", Count: 1, Cost: 25000}})
+	if got, want := d.Requantified(), []SentLine{{ProductID: 3, Name: "Носки", Count: 3, Cost: 90000}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v, want %+v: a price change alone keeps its link's quantity", got, want)
 	}
 }
 

@@ -99,26 +99,36 @@ func (c *comparison) linkAll(tb testing.TB) {
 	}
 }
 
+// passStats is what a pass cost: the most heap in use after a page, and
+// the time spent reading each side.
+type passStats struct {
+	heap        uint64
+	state, shop time.Duration
+}
+
 // pass compares every linked order, page orders at a time, and returns the
-// edited and deleted ones and the most heap in use after a page.
-func (c *comparison) pass(tb testing.TB, page int) (edited, deleted []int64, heap uint64) {
+// edited and deleted ones and what it cost.
+func (c *comparison) pass(tb testing.TB, page int) (edited, deleted []int64, st passStats) {
 	tb.Helper()
 	var ms runtime.MemStats
 	for after := int64(0); ; {
+		t0 := time.Now()
 		recorded, last, err := c.store.OrderSignatures(c.ctx, after, page)
 		if err != nil {
 			tb.Fatal(err)
 		}
+		t1 := time.Now()
 		rows, err := c.shop.OrderSignatures(c.ctx, slices.Sorted(maps.Keys(recorded)))
 		if err != nil {
 			tb.Fatal(err)
 		}
+		st.state, st.shop = st.state+t1.Sub(t0), st.shop+time.Since(t1)
 		e, d := transform.EditedOrders(recorded, rows)
 		edited, deleted = append(edited, e...), append(deleted, d...)
 		runtime.ReadMemStats(&ms)
-		heap = max(heap, ms.HeapInuse)
+		st.heap = max(st.heap, ms.HeapInuse)
 		if len(recorded) < page {
-			return edited, deleted, heap
+			return edited, deleted, st
 		}
 		after = last
 	}
@@ -229,17 +239,19 @@ func BenchmarkComparison(b *testing.B) {
 		b.Run("page="+strconv.Itoa(page), func(b *testing.B) {
 			b.ReportAllocs()
 			shop, st := c.shopStmts(), c.stStmts()
-			var heap uint64
+			var sum passStats
 			for b.Loop() {
-				edited, deleted, h := c.pass(b, page)
+				edited, deleted, s := c.pass(b, page)
 				if len(edited) != 0 || len(deleted) != 0 {
 					b.Fatalf("an idle shop has %d edited and %d deleted orders", len(edited), len(deleted))
 				}
-				heap = max(heap, h)
+				sum.heap, sum.state, sum.shop = max(sum.heap, s.heap), sum.state+s.state, sum.shop+s.shop
 			}
 			b.ReportMetric(float64(c.shopStmts()-shop)/float64(b.N), "shop-statements/pass")
 			b.ReportMetric(float64(c.stStmts()-st)/float64(b.N), "state-statements/pass")
-			b.ReportMetric(float64(heap)/(1<<20), "max-heap-MiB")
+			b.ReportMetric(sum.shop.Seconds()/float64(b.N), "shop-s/pass")
+			b.ReportMetric(sum.state.Seconds()/float64(b.N), "state-s/pass")
+			b.ReportMetric(float64(sum.heap)/(1<<20), "max-heap-MiB")
 			b.ReportMetric(float64(orders)*float64(b.N)/b.Elapsed().Seconds(), "orders/s")
 		})
 	}

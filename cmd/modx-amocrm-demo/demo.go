@@ -19,6 +19,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/metrics"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
@@ -126,7 +127,8 @@ type demo struct {
 	mysql   *embeddedMySQL
 	sandbox *sandboxServer
 	site    *site.Site
-	syncer  *syncer.Syncer
+	dry     *syncer.Engine // the dry run's engine
+	real    *syncer.Engine
 	keepDir string // holds the config written for -keep
 }
 
@@ -162,11 +164,14 @@ func setUp(ctx context.Context, o options, out io.Writer) (*demo, error) {
 	}
 	// Warnings are part of what the demo shows; info lines would drown the report.
 	logger := slog.New(slog.NewTextHandler(d.out, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if d.site, err = site.Open(ctx, d.cfg, site.Options{Logger: logger}); err != nil {
+	if d.site, err = site.Open(ctx, d.cfg, site.Options{Logger: logger, Metrics: metrics.New("demo", "")}); err != nil {
 		return d, err
 	}
-	d.syncer = syncer.New(d.cfg, d.site.Shop, d.site.Client, d.site.Store, syncer.Options{Logger: logger, Requests: d.site.Requests})
-	return d, nil
+	if d.dry, err = d.site.Engine(site.EngineOptions{DryRun: true}); err != nil {
+		return d, err
+	}
+	d.real, err = d.site.Engine(site.EngineOptions{})
+	return d, err
 }
 
 func generateShop(ctx context.Context, dsn string, o options) (*modxtest.Dataset, error) {
@@ -245,7 +250,7 @@ func (d *demo) sources() []string {
 func (d *demo) dryRun(ctx context.Context, file report.Writer, reportPath string) error {
 	fmt.Fprintln(d.out, "\n== dry run: what a sync would do; nothing is written to amoCRM or to the state ==")
 	w := report.Multi(report.NewText(d.out, report.TextOptions{MaxEntries: shownEntries, FullReport: reportPath}), file)
-	res, err := d.syncer.Pass(ctx, syncer.PassOptions{DryRun: true, Report: w})
+	res, err := d.dry.Pass(ctx, syncer.PassOptions{Report: w})
 	if err != nil {
 		return fmt.Errorf("dry run: %w", err)
 	}
@@ -260,7 +265,7 @@ func (d *demo) dryRun(ctx context.Context, file report.Writer, reportPath string
 // sync runs a real pass and prints its summary line.
 func (d *demo) sync(ctx context.Context, title string) error {
 	fmt.Fprintf(d.out, "\n== %s ==\n", title)
-	res, err := d.syncer.Pass(ctx, syncer.PassOptions{})
+	res, err := d.real.Pass(ctx, syncer.PassOptions{})
 	if err != nil {
 		return fmt.Errorf("sync: %w", err)
 	}

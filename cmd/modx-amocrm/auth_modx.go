@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 
@@ -42,7 +44,22 @@ func takeOverOldToken(ctx context.Context, w io.Writer, configPath string) error
 	if err != nil {
 		return fmt.Errorf("store the old extra's token: %w", err)
 	}
+	if err := s.Store.SetMeta(ctx, metaOldTokenTaken, tokenFingerprint(old.RefreshToken)); err != nil {
+		return fmt.Errorf("remember the token taken over: %w", err)
+	}
 	fmt.Fprintln(w, "took over the old extra's token (amocrm_token_field); disable the old extra's amoCRM plugin now:")
 	fmt.Fprintln(w, "both must not refresh the same token, and both must not send orders (check warns while it is enabled)")
 	return nil
+}
+
+// metaOldTokenTaken keeps the fingerprint of the refresh token `auth
+// -from-modx` took over, so that check can tell whether the extra went on
+// using it.
+const metaOldTokenTaken = "old_extra_token_taken"
+
+// tokenFingerprint tells refresh tokens apart without keeping or showing
+// one: the first 8 bytes of its SHA-256, in hex.
+func tokenFingerprint(refresh string) string {
+	sum := sha256.Sum256([]byte(refresh))
+	return hex.EncodeToString(sum[:8])
 }

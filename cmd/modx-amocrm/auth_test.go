@@ -64,9 +64,9 @@ func TestPipelinesCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("-json output: %v", err)
 	}
-	if len(got.Pipelines) != 3 || len(got.Users) != 3 || len(got.LeadFields) != 0 {
-		t.Errorf("got %d pipelines, %d users, %d lead fields; want 3, 3, 0 (the default account)",
-			len(got.Pipelines), len(got.Users), len(got.LeadFields))
+	if len(got.Pipelines) != 3 || len(got.Users) != 3 || len(got.LeadFields) != len(sandbox.TrackingCodes) {
+		t.Errorf("got %d pipelines, %d users, %d lead fields; want 3, 3, %d (the default account's tracking fields)",
+			len(got.Pipelines), len(got.Users), len(got.LeadFields), len(sandbox.TrackingCodes))
 	}
 }
 

@@ -14,10 +14,10 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
-	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
+	"github.com/modx-amocrm/modx-amocrm/internal/syncer/account"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
 
@@ -76,7 +76,8 @@ func checkAll(ctx context.Context, c *checkLines, configPath string) {
 		c.fail("tables", err)
 		return
 	}
-	checkSchema(ctx, c, s, schema)
+	checkSchema(c, s, schema)
+	extra, _ := checkOldExtra(ctx, c, s, schema)
 	if cfg.Orders.Enabled {
 		checkStatusZero(ctx, c, s)
 	}
@@ -86,6 +87,7 @@ func checkAll(ctx context.Context, c *checkLines, configPath string) {
 	if !checkState(ctx, c, s) {
 		return
 	}
+	checkOldToken(ctx, c, s, extra)
 	checkAmoCRM(ctx, c, s)
 }
 
@@ -137,7 +139,7 @@ func checkMODX(ctx context.Context, c *checkLines, s *site.Site) bool {
 	return true
 }
 
-func checkSchema(ctx context.Context, c *checkLines, s *site.Site, schema *modx.Schema) {
+func checkSchema(c *checkLines, s *site.Site, schema *modx.Schema) {
 	detail := fmt.Sprintf("%s tables with prefix %q", schema.Title(), schema.Prefix)
 	if len(schema.Markers) > 0 {
 		detail += " (" + strings.Join(schema.Markers, ", ") + ")"
@@ -160,55 +162,27 @@ func checkSchema(ctx context.Context, c *checkLines, s *site.Site, schema *modx.
 	default:
 		c.fail("forms", errors.New("forms.enabled is true but FormIt's formit_forms table is missing"))
 	}
-
-	settings, err := s.Shop.Settings(ctx, "amocrm_token_field")
-	if err != nil {
-		c.fail("old extra", err)
-		return
-	}
-	var found []string
-	for _, f := range []struct {
-		name string
-		on   bool
-	}{{"amocrm_leads", schema.OldLeads}, {"amocrm_users", schema.OldUsers}, {"amocrm_status", schema.OldStatus}, {"amocrm_token_field setting", settings["amocrm_token_field"] != ""}} {
-		if f.on {
-			found = append(found, f.name)
-		}
-	}
-	_, pluginOn, err := s.Shop.OldExtraPluginEnabled(ctx)
-	if err != nil {
-		c.fail("old extra", err)
-		return
-	}
-	switch {
-	case pluginOn:
-		c.warn("old extra", "the amoCRM extra's plugin is enabled: it still sends orders and refreshes the token itself; disable the plugin %q in the MODX manager once modx-amocrm runs (its links are imported)",
-			modx.OldExtraPlugin)
-	case len(found) > 0:
-		c.ok("old extra", "the amoCRM extra left %s (its links are imported); its plugin is not enabled", strings.Join(found, ", "))
-	default:
-		c.ok("old extra", "the amoCRM extra is not installed")
-	}
 }
 
-// checkStatusZero counts the orders at status 0: those older than
-// sync.abandon_after are parked by the sync.
+// checkStatusZero counts the orders at status 0 that are placed orders:
+// their lines and address written, older than sync.settle (modx.ZeroOrders).
 func checkStatusZero(ctx context.Context, c *checkLines, s *site.Site) {
-	abandon := s.Config.Sync.AbandonAfter.Duration
+	settle, abandon := s.Config.Sync.Settle.Duration, s.Config.Sync.AbandonAfter.Duration
 	now, err := s.Shop.Now(ctx)
-	var all, old int
+	var z modx.ZeroOrders
 	if err == nil {
-		all, old, err = s.Shop.StatusZero(ctx, now.Add(-abandon))
+		z, err = s.Shop.StatusZero(ctx, now.Add(-settle), now.Add(-abandon))
 	}
 	switch {
 	case err != nil:
 		c.fail("orders", err)
-	case old > 0:
-		c.warn("orders", "%d of %d orders at status 0 have been there longer than sync.abandon_after (%s): they are parked "+
-			"(see `modx-amocrm failed`); miniShop2 4.4.1 leaves placed orders at status 0 (its issue #950), so update it "+
-			"or set their status in the shop", old, all, abandon)
-	case all > 0:
-		c.ok("orders", "%d orders at status 0, none for longer than sync.abandon_after (%s): they wait to be placed", all, abandon)
+	case z.Placed > 0:
+		c.warn("orders", "%d of %d orders at status 0 are placed orders (lines and address written, older than sync.settle): "+
+			"miniShop2 4.4.1's changeOrderStatus() fails on a new order (its issue #950), as the old extra's crash without a pipeline "+
+			"does; fix the shop: update miniShop2 past 4.4.1 or apply its PR #951. %d of them %s older than sync.abandon_after (%s) "+
+			"and parked (see `modx-amocrm failed`)", z.Placed, z.All, z.Old, plural(z.Old, "is", "are"), abandon)
+	case z.All > 0:
+		c.ok("orders", "%d orders at status 0, none placed: still being written or carts", z.All)
 	default:
 		c.ok("orders", "no order is at status 0")
 	}
@@ -226,9 +200,10 @@ func checkGrants(ctx context.Context, c *checkLines, s *site.Site, schema *modx.
 	}
 }
 
-// checkStatusMap compares orders.status_map with the shop's statuses: a key
-// that is not one of them never applies, and category pipelines without a
-// map drop every status change.
+// checkStatusMap compares orders.status_map and each table of
+// orders.pipeline_status_map with the shop's statuses: a key that is not
+// one of them never applies, and category pipelines without a map drop
+// every status change.
 func checkStatusMap(ctx context.Context, c *checkLines, s *site.Site) {
 	o := s.Config.Orders
 	if !o.Enabled {
@@ -239,21 +214,27 @@ func checkStatusMap(ctx context.Context, c *checkLines, s *site.Site) {
 		c.fail("status map", err)
 		return
 	}
-	if err := unknownStatusKeys(o.StatusMap, statuses); err != nil {
+	if err := unknownStatusKeys("orders.status_map", o.StatusMap, statuses); err != nil {
 		c.fail("status map", err)
 		return
+	}
+	for _, p := range slices.Sorted(maps.Keys(o.PipelineStatusMap)) {
+		if err := unknownStatusKeys(fmt.Sprintf("orders.pipeline_status_map.%q", p), o.PipelineStatusMap[p], statuses); err != nil {
+			c.fail("status map", err)
+			return
+		}
 	}
 	if w := config.StatusMapWarning(s.Config); w != "" {
 		c.warn("status map", "%s", w)
 		return
 	}
-	if len(o.StatusMap) > 0 {
-		c.ok("status map", "every orders.status_map key is a status of the shop")
+	if len(o.StatusMap)+len(o.PipelineStatusMap) > 0 {
+		c.ok("status map", "every key of the status maps is a status of the shop")
 	}
 }
 
-// unknownStatusKeys rejects status_map keys that are not miniShop2 status ids.
-func unknownStatusKeys(m map[string]config.IDRef, statuses []shop.OrderStatus) error {
+// unknownStatusKeys rejects status map keys that are not shop status ids.
+func unknownStatusKeys(table string, m map[string]config.IDRef, statuses []shop.OrderStatus) error {
 	known := map[string]bool{}
 	var list []string
 	statuses = slices.Clone(statuses)
@@ -272,8 +253,34 @@ func unknownStatusKeys(m map[string]config.IDRef, statuses []shop.OrderStatus) e
 	if len(unknown) == 0 {
 		return nil
 	}
-	return fmt.Errorf("orders.status_map: %s %s not a status of the shop; its statuses are %s",
-		strings.Join(unknown, ", "), plural(len(unknown), "is", "are"), strings.Join(list, ", "))
+	return fmt.Errorf("%s: %s %s not a status of the shop; its statuses are %s",
+		table, strings.Join(unknown, ", "), plural(len(unknown), "is", "are"), strings.Join(list, ", "))
+}
+
+// reportStatusMaps says, against the account, how the status maps apply:
+// whether the tables of orders.pipeline_status_map (the old extra's
+// amocrm_status) agree by name, so that one orders.status_map could
+// replace them, and which pipelines deals may go to with nothing mapped.
+func reportStatusMaps(c *checkLines, cfg *config.Config, r transform.StatusMaps) {
+	if len(r.Tables) > 0 {
+		var names []string
+		for _, t := range r.Tables {
+			names = append(names, fmt.Sprintf("%q (%d)", t.Pipeline, len(t.Statuses)))
+		}
+		how := "their status names differ (" + r.Differ + "), so each pipeline keeps its table"
+		if r.ByName != nil {
+			var entries []string
+			for _, k := range slices.Sorted(maps.Keys(r.ByName)) {
+				entries = append(entries, fmt.Sprintf("%q = %q", strconv.FormatInt(k, 10), r.ByName[k]))
+			}
+			how = "their status names agree, so one orders.status_map by name would do the same: " + strings.Join(entries, ", ")
+		}
+		c.ok("status map", "orders.pipeline_status_map maps shop statuses in %s; %s", strings.Join(names, ", "), how)
+	}
+	if len(r.Unmapped) > 0 && len(cfg.Orders.StatusMap)+len(cfg.Orders.PipelineStatusMap) > 0 {
+		c.warn("status map", "deals may go to %s, where no shop status is mapped: their orders' status changes move nothing; "+
+			"map them in orders.status_map (by name, for every pipeline) or in a table of orders.pipeline_status_map", strings.Join(r.Unmapped, ", "))
+	}
 }
 
 // checkWrites asks, writing nothing, whether the two writes shop_status
@@ -344,14 +351,17 @@ func checkAmoCRM(ctx context.Context, c *checkLines, s *site.Site) {
 		c.fail("ids", err)
 		return
 	}
-	m.SiteHost = facts.Host
+	m.SiteHost, m.SiteName, m.Zone = facts.Host, facts.Name, s.Shop.Zone().Location
+	if !checkDealExtras(ctx, c, s, &m) {
+		return
+	}
 	if s.Config.Orders.Enabled && s.Config.Orders.PipelineID.IsZero() {
-		step, err := syncer.DecideSitePipeline(ctx, s.Store, meta.Pipelines, m.MS2Statuses, facts.Name, s.Config.Orders.AutoUpdatePipelines)
+		step, err := account.DecideSitePipeline(ctx, s.Store, meta.Pipelines, m.MS2Statuses, facts.Name, s.Config.Orders.AutoUpdatePipelines)
 		switch {
 		case err != nil:
 			c.fail("ids", err)
 			return
-		case step.Action == report.Create:
+		case step.Action == plan.Create:
 			c.ok("pipeline", "orders.pipeline_id = 0: the first run creates a pipeline named %q mirroring miniShop2's statuses", step.Name)
 		case step.Known:
 			m.SitePipelineID = step.ID
@@ -361,11 +371,15 @@ func checkAmoCRM(ctx context.Context, c *checkLines, s *site.Site) {
 			c.ok("pipeline", "orders.pipeline_id = 0: the account's pipeline %q (%d) is adopted as the site pipeline%s", step.Name, step.ID, reasonSuffix(step.Reason))
 		}
 	}
-	if _, err := transform.NewMapper(s.Config, m); err != nil {
+	mapper, err := transform.NewMapper(s.Config, m)
+	if err != nil {
 		c.fail("ids", err)
 		return
 	}
 	c.ok("ids", "every pipeline, status, user and field the config names exists")
+	if s.Config.Orders.Enabled {
+		reportStatusMaps(c, s.Config, mapper.StatusMaps())
+	}
 }
 
 // reasonSuffix appends a step's reason to a check line, when it has one.

@@ -146,7 +146,7 @@ func TestCheckOldExtraAndUnsortedFormsTarget(t *testing.T) {
 		t.Errorf("exit %d, want %d", code, exitFatal)
 	}
 	for _, want := range []string{
-		"warn  old extra   the amoCRM extra's plugin is enabled",
+		"warn  old extra   the amoCRM extra's plugin \"amocrm\" is enabled",
 		"ok    forms",
 		"FAIL  ids         forms.status_id",
 	} {
@@ -160,7 +160,8 @@ func TestCheckOldExtraAndUnsortedFormsTarget(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, out, _ = runMain(t, "check", "-config", cfg)
-	if want := "ok    old extra   the amoCRM extra left amocrm_leads, amocrm_users, amocrm_status"; !strings.Contains(out, want) {
+	if want := "ok    old extra   the amoCRM extra's plugin is not enabled; it left amocrm_leads (0 order deals, 0 form deals), amocrm_users (0 contacts), " +
+		"amocrm_status: the first run takes over its links"; !strings.Contains(out, want) {
 		t.Errorf("output lacks %q:\n%s", want, out)
 	}
 }
@@ -257,7 +258,9 @@ func TestCheckSaysWhereShopTimesComeFrom(t *testing.T) {
 }
 
 // TestCheckCountsOrdersAtStatusZero (case 5): check counts the orders left
-// at status 0 and says the old ones are parked.
+// at status 0 with their lines and address, names miniShop2's #950 and its
+// fix, and says the old ones are parked; one still being written is not
+// counted.
 func TestCheckCountsOrdersAtStatusZero(t *testing.T) {
 	e := newShopEnv(t, modxtest.Options{})
 	cfg := e.config("")
@@ -270,8 +273,15 @@ func TestCheckCountsOrdersAtStatusZero(t *testing.T) {
 	}
 	e.order(modxtest.OrderSpec{Unplaced: true, CreatedOn: now.Add(-3 * time.Hour)})
 	e.order(modxtest.OrderSpec{Unplaced: true, CreatedOn: now.Add(-time.Minute)})
+	e.order(modxtest.OrderSpec{Unplaced: true, NoAddress: true, CreatedOn: now.Add(-time.Minute)})
 	_, out, _ := runMain(t, "check", "-config", cfg)
-	if want := "warn  orders      1 of 2 orders at status 0 have been there longer than sync.abandon_after (1h0m0s): they are parked"; !strings.Contains(out, want) {
-		t.Errorf("output lacks %q:\n%s", want, out)
+	for _, want := range []string{
+		"warn  orders      2 of 3 orders at status 0 are placed orders (lines and address written, older than sync.settle): ",
+		"(its issue #950)", "apply its PR #951",
+		"1 of them is older than sync.abandon_after (1h0m0s) and parked (see `modx-amocrm failed`)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
 	}
 }

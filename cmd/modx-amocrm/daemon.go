@@ -31,8 +31,8 @@ const idleBeat = 5 * time.Second
 // lock exits 1: a standby may already be writing, and systemd's restart
 // brings this instance back as a standby.
 type daemon struct {
-	site *site.Site
-	opts syncer.PassOptions
+	site   *site.Site
+	engine *syncer.Engine
 
 	mu      sync.Mutex
 	lastErr error // of the last pass, for /healthz
@@ -131,12 +131,10 @@ func (d *daemon) pass(ctx context.Context, lease *leader.Lease, hb *notify.Heart
 	defer cancel()
 	passCtx, cancelLease := lease.Context(gctx)
 	defer cancelLease()
-	opts := d.opts
-	opts.Stop = ctx.Done()
-	opts.Progress = func(int, int) { hb.Beat() }
+	opts := syncer.PassOptions{Stop: ctx.Done(), Progress: func(int, int) { hb.Beat() }}
 	log := d.site.Logger().With("run", run)
 
-	res, err := runPass(passCtx, d.site, opts, log)
+	res, err := runPass(passCtx, d.site, d.engine, false, opts, log)
 	if res != nil {
 		log.Info("pass done", "summary", res.Summary())
 		if serr := notify.Status(res.Summary()); serr != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
 )
 
@@ -50,8 +51,13 @@ func runImportSettings(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
+	legacy, err := readLegacyTables(ctx, connect, *prefix)
+	if err != nil {
+		return err
+	}
+	legacy.Settings = settings
 
-	cfg, notes := config.FromLegacy(settings)
+	cfg, notes := config.FromLegacy(legacy)
 	cfg.MODX.TablePrefix = *prefix
 	cfg.MODX.DSN, notes = withoutPassword(*dsn, notes)
 	rendered := config.RenderTOML(cfg, notes)
@@ -66,8 +72,37 @@ func runImportSettings(ctx context.Context, io IO, args []string) error {
 	if err := writeNewFile(*out, rendered); err != nil {
 		return fmt.Errorf("write config: %w", err)
 	}
-	fmt.Fprintf(io.Stderr, "wrote %s from %d settings; read its comments, then run: modx-amocrm check -config %s\n", *out, len(settings), *out)
+	fmt.Fprintf(io.Stderr, "wrote %s from %d settings and %d status map rows; read its comments, then run: modx-amocrm check -config %s\n",
+		*out, len(settings), len(legacy.Statuses), *out)
 	return nil
+}
+
+// readLegacyTables reads what the extra's tables hold for the config: its
+// status map, its field ids, and how many links the first run takes over.
+// Nothing here reads a time, so the shop's zone is not looked for.
+func readLegacyTables(ctx context.Context, dsn, prefix string) (config.Legacy, error) {
+	var l config.Legacy
+	db, err := modx.Open(ctx, dsn, modx.Options{Prefix: prefix, Location: "UTC"})
+	if err != nil {
+		return l, err
+	}
+	defer db.Close()
+	statuses, err := db.OldStatuses(ctx)
+	if err != nil {
+		return l, err
+	}
+	for _, s := range statuses {
+		l.Statuses = append(l.Statuses, config.LegacyStatus{Status: s.Status, StatusID: s.StatusID, PipelineID: s.PipelineID})
+	}
+	fields, err := db.OldFields(ctx)
+	if err != nil {
+		return l, err
+	}
+	for _, f := range fields {
+		l.Fields = append(l.Fields, config.LegacyField{Key: f.Key, FieldID: f.FieldID})
+	}
+	l.Links.Deals, l.Links.FormDeals, l.Links.Contacts, err = db.OldLinkCounts(ctx)
+	return l, err
 }
 
 // settingsFilter selects the extra's settings and the two core settings it

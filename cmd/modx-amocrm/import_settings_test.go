@@ -51,21 +51,13 @@ func insertSettings(t *testing.T, db *sqlx.DB, table string, contextKey string, 
 	}
 }
 
-// extraDefaults are the rows the extra's 1.9.3 transport installs (§4.4):
-// JSON false became ”, true '1'.
-var extraDefaults = map[string]string{
-	"amocrm_account": "", "amocrm_client_id": "", "amocrm_client_secret": "", "amocrm_client_code": "",
-	"amocrm_token_field": "", "amocrm_use_simple_queue": "", "amocrm_form_as_lead": "",
-	"amocrm_save_user_in_mgr": "", "amocrm_save_user_by_profile": "", "amocrm_skip_empty_fields": "1",
-	"amocrm_update_order_on_change_status": "", "amocrm_pipeline_id": "", "amocrm_new_order_status_id": "1",
-	"amocrm_form_pipeline_id": "", "amocrm_form_status_new": "", "amocrm_auto_update_pipelines": "",
-	"amocrm_order_fields": "weight,delivery_cost,goods", "amocrm_order_address_fields": "phone,city,street,building,room,comment",
-	"amocrm_order_address_fields_prefix": "address.", "amocrm_order_properties_element": "amoCRMFields",
-	"amocrm_categories_pipelines": "{}", "amocrm_responsible_id_priority_category": "1",
-	"amocrm_user_fields": "phone,email", "amocrm_user_enum_fields": `{"phone":"WORK","email":"WORK","телефон":"WORK"}`,
-	"amocrm_user_readonly_fields": "name", "amocrm_user_fields_glue_amo_values": "",
-	"amocrm_default_responsible_user_id": "", "amocrm_auto_create_orders_fields": "1",
-	"amocrm_auto_create_users_fields": "1", "amocrm_form_filled_fields": "",
+// extraDefaults are the rows the extra's 1.9.3 package installs.
+func extraDefaults() map[string]string {
+	out := map[string]string{}
+	for _, st := range modxtest.OldExtraSettings {
+		out[st.Key] = st.Value
+	}
+	return out
 }
 
 func importSettings(t *testing.T, args ...string) (stdout string, err error) {
@@ -92,7 +84,7 @@ func TestImportSettingsExtraDefaults(t *testing.T) {
 	db, dsn := testdb.New(t)
 	const prefix = "modx_partners" // no trailing "_", as on real shops
 	createSettingsTables(t, db, prefix, false)
-	insertSettings(t, db, prefix+"system_settings", "", extraDefaults)
+	insertSettings(t, db, prefix+"system_settings", "", extraDefaults())
 	insertSettings(t, db, prefix+"system_settings", "", map[string]string{"site_name": "not ours"})
 
 	path := filepath.Join(t.TempDir(), "config.toml")
@@ -129,8 +121,9 @@ func TestImportSettingsExtraDefaults(t *testing.T) {
 	if !cfg.Orders.StatusID.IsZero() || cfg.Sync.Start != "now" || !cfg.Contacts.SkipEmpty || cfg.Users.Enabled {
 		t.Errorf("got status %v, start %q, skip_empty %t, users %t", cfg.Orders.StatusID, cfg.Sync.Start, cfg.Contacts.SkipEmpty, cfg.Users.Enabled)
 	}
-	if got := cfg.Contacts.EnumTypes["телефон"]; got != "WORK" {
-		t.Errorf("enum_types: got %v, want телефон kept", cfg.Contacts.EnumTypes)
+	// "телефон" is the phone field by its Russian name: not a key of ours.
+	if got, want := cfg.Contacts.EnumTypes, map[string]string{"phone": "WORK", "email": "WORK"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("enum_types: got %v, want %v", got, want)
 	}
 	// A fresh install has no account and no credentials: exactly that is missing.
 	err = cfg.Validate()

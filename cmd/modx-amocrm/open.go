@@ -81,14 +81,13 @@ func warnExposedSecrets(cfg *config.Config, log *slog.Logger) {
 
 // runPass runs one pass of the site, logging to log, and records a real
 // pass in the state for `status`.
-func runPass(ctx context.Context, s *site.Site, opts syncer.PassOptions, log *slog.Logger) (*syncer.Result, error) {
-	sy := syncer.New(s.Config, s.Shop, s.Client, s.Store, syncer.Options{Logger: log, Metrics: s.Metrics(), Requests: s.Requests, Shop: s.Shop})
+func runPass(ctx context.Context, s *site.Site, eng *syncer.Engine, dryRun bool, opts syncer.PassOptions, log *slog.Logger) (*syncer.Result, error) {
 	started := time.Now()
-	res, err := sy.Pass(ctx, opts)
+	res, err := eng.Pass(ctx, opts)
 	if res != nil {
 		s.Metrics().PassDuration(res.Finished.Sub(res.Started))
 	}
-	if !opts.DryRun {
+	if !dryRun {
 		// Recorded even when ctx is done: a stopped pass is worth showing.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()

@@ -45,7 +45,7 @@ func runRun(ctx context.Context, io IO, args []string) error {
 	if *reportPath != "" && !*once && !*dryRun {
 		return usageError{"-report needs -once or -dry-run: a daemon's passes have no single report"}
 	}
-	opts := syncer.PassOptions{DryRun: *dryRun, Since: *since, Only: splitList(*only)}
+	opts := site.EngineOptions{DryRun: *dryRun, Since: *since, Only: splitList(*only)}
 	if *since != "" {
 		if err := config.CheckStart(*since); err != nil {
 			return usageError{"-since: " + err.Error()}
@@ -80,28 +80,35 @@ func runRun(ctx context.Context, io IO, args []string) error {
 	if *once || *dryRun {
 		return runOnce(ctx, io, s, opts, *reportPath)
 	}
-	d := &daemon{site: s, opts: opts}
+	eng, err := s.Engine(opts)
+	if err != nil {
+		return err
+	}
+	d := &daemon{site: s, engine: eng}
 	return d.run(ctx)
 }
 
 // runOnce is the backfill: one pass over every selected source, with a
 // progress bar on a terminal, then the summary line and the exit code.
-func runOnce(ctx context.Context, io IO, s *site.Site, opts syncer.PassOptions, reportPath string) error {
+func runOnce(ctx context.Context, io IO, s *site.Site, eopts site.EngineOptions, reportPath string) error {
 	passCtx, cancel := graceful(ctx)
 	defer cancel()
-	opts.Stop = ctx.Done()
-	opts.FullUserScan, opts.CompareStatuses = true, true
-
-	rep, closeReport, err := openReport(io, opts.DryRun, reportPath)
+	eopts.FullUserScan, eopts.CompareStatuses = true, true
+	eng, err := s.Engine(eopts)
+	if err != nil {
+		return err
+	}
+	opts := syncer.PassOptions{Stop: ctx.Done()}
+	rep, closeReport, err := openReport(io, eopts.DryRun, reportPath)
 	if err != nil {
 		return err
 	}
 	opts.Report = rep
 	progress, done := newProgress(io.Stderr, s.Logger())
 	opts.Progress = progress
-	res, err := runPass(passCtx, s, opts, s.Logger())
+	res, err := runPass(passCtx, s, eng, eopts.DryRun, opts, s.Logger())
 	done()
-	sum := report.Summary{DryRun: opts.DryRun, Sources: passSources(s.Config, opts.Only)}
+	sum := report.Summary{DryRun: eopts.DryRun, Sources: passSources(s.Config, eopts.Only)}
 	if res != nil {
 		sum = res.ReportSummary(sum.Sources)
 		fmt.Fprintln(io.Stderr, res.Summary())

@@ -30,7 +30,8 @@ func runSandbox(ctx context.Context, io IO, args []string) error {
 	listen := fs.String("listen", "127.0.0.1:8099", "address to serve on")
 	var tokens tokenList
 	fs.Var(&tokens, "token", "long-lived bearer token to accept (repeatable; default "+defaultSandboxToken+")")
-	seedPath := fs.String("seed", "", "JSON file replacing the default account (pipelines, users, custom_fields)")
+	seedPath := fs.String("seed", "", "JSON file replacing the default account (pipelines, users, custom_fields, catalogs, task_types)")
+	noProducts := fs.Bool("no-products", false, "start from the default account without its products list (a regular list instead)")
 	rps := fs.Float64("rps", 7, "requests per second per token before 429; 0 disables")
 	statePath := fs.String("state", "", "file keeping account, entities and tokens across restarts")
 	opts := sandbox.Options{}
@@ -44,7 +45,7 @@ func runSandbox(ctx context.Context, io IO, args []string) error {
 	fs.DurationVar(&faults.Latency, "latency", 0, "delay before every response")
 	fs.IntVar(&faults.DropAfterWrite, "drop-after-write", 0, "store the next N writes, then drop their connections")
 	fs.IntVar(&faults.BatchLimit, "batch-limit", 0, "answer 504 to writes with more items than this (0: off)")
-	strict := fs.Bool("strict", false, "every behaviour the documentation leaves open at its pessimistic side: -search-lag (1m unless set), -search-no-fields, -filters-ignored, -no-request-id, -unsorted-duplicates")
+	strict := fs.Bool("strict", false, "every behaviour the documentation leaves open at its pessimistic side: -search-lag (1m unless set), -search-no-fields, -filters-ignored, -no-request-id, -unsorted-duplicates, -links-strict")
 	modeFlags(fs, &opts.Modes)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -65,6 +66,10 @@ func runSandbox(ctx context.Context, io IO, args []string) error {
 	}
 	opts.StatePath = *statePath
 	opts.Logger = slog.New(slog.NewTextHandler(io.Stderr, nil))
+	if *noProducts {
+		opts.Seed = sandbox.SeedWithoutProducts()
+		opts.Seed.Account.Subdomain = opts.Subdomain
+	}
 	if *seedPath != "" {
 		seed, err := sandbox.LoadSeed(*seedPath)
 		if err != nil {
@@ -92,6 +97,8 @@ func modeFlags(fs *flag.FlagSet, m *sandbox.Modes) {
 	fs.BoolVar(&m.Error244, "error-244", false, "answer every write 400 \"Код ошибки 244\" (unpaid account or no rights)")
 	fs.IntVar(&m.BlockAfter429, "block-after-429", 0, "after this many 429s within a minute, answer 403 to everything (0: never)")
 	fs.DurationVar(&m.BlockFor, "block-for", sandbox.DefaultBlockFor, "how long a -block-after-429 block lasts")
+	fs.BoolVar(&m.NoLists, "no-lists", false, "the plan has no lists: answer 403 to lists and to links of list elements")
+	fs.BoolVar(&m.LinksStrict, "links-strict", false, "linking an element again adds to its quantity; unlinking what is not linked is refused")
 }
 
 func serveSandbox(ctx context.Context, io IO, srv *sandbox.Server, addr string, opts sandbox.Options) error {

@@ -408,8 +408,8 @@ func TestSandboxEntities(t *testing.T) {
 	if err != nil || len(fields) != 2 || fields[0].ID == 0 || len(fields[1].Enums) != 2 || fields[1].Enums[0].ID == 0 {
 		t.Fatalf("CreateLeadFields = %+v, %v; want ids and enum ids", fields, err)
 	}
-	if got, err := c.LeadFields(ctx); err != nil || len(got) != 2 {
-		t.Errorf("LeadFields: %d, %v; want 2", len(got), err)
+	if got, err := c.LeadFields(ctx); err != nil || len(got) != len(sandbox.TrackingCodes)+2 {
+		t.Errorf("LeadFields: %d, %v; want the tracking fields and 2", len(got), err)
 	}
 	if got, err := c.CreateContactFields(ctx, []crm.CustomField{{Name: "Город", Type: "text"}}); err != nil || len(got) != 1 {
 		t.Errorf("CreateContactFields: %+v, %v", got, err)

@@ -40,8 +40,12 @@ func Default() Config {
 			AutoCreateFields:    true,
 			CompareCron:         "@every 1h",
 			OnDelete:            OnDeleteNote,
+			Tags:                []string{},
+			Tracking:            map[string]string{},
+			Task:                Task{Text: "Связаться с покупателем: заказ {num}", Due: "2h", Type: IDRef{Name: TaskCall}},
 		},
-		Forms: Forms{RequiredFields: []string{}, Names: []string{}},
+		Forms: Forms{RequiredFields: []string{}, Names: []string{}, Tags: []string{},
+			Task: Task{Text: "Связаться с клиентом: заявка «{form}»", Due: "2h", Type: IDRef{Name: TaskCall}}},
 		Users: Users{Cron: "@every 1h"},
 		Log:   Log{Level: "info", Format: "auto"},
 	}

@@ -26,13 +26,19 @@ type LegacySetting struct {
 // Order matters to FromLegacy: amocrm_account may override amocrm_domain.
 func LegacySettings() []LegacySetting { return slices.Clone(legacySettings) }
 
+// notInstalled describes the settings 1.9.3 reads (amoCRM::__construct,
+// getSetting with a default) but its package does not install: they count
+// once someone creates them in System settings.
+const notInstalled = "read by the extra 1.9.3 though its package does not install it"
+
 var legacySettings = []LegacySetting{
-	{Name: "amocrm_domain", Default: "amocrm.ru", Key: "amocrm.domain", Note: "code-only setting of the extra", apply: func(c *Config, v string) string {
+	{Name: "amocrm_domain", Default: "amocrm.ru", Key: "amocrm.domain", Note: notInstalled, apply: func(c *Config, v string) string {
 		setString(&c.AmoCRM.Domain, v)
 		return ""
 	}},
 	{Name: "amocrm_account", Key: "amocrm.account", Note: "the account subdomain; a full host name is split into account and domain", apply: applyAccount},
-	{Name: "amocrm_protocol", Default: "https", Note: "code-only setting; amoCRM is served over https only, which is always used"},
+	{Name: "amocrm_protocol", Default: "https", Note: notInstalled + ": its requests went to {amocrm_protocol}://{amocrm_account}.{amocrm_domain}; " +
+		"amoCRM answers on https only, which modx-amocrm always uses", apply: applyProtocol},
 	{Name: "amocrm_client_id", Key: "amocrm.client_id", apply: func(c *Config, v string) string {
 		c.AmoCRM.ClientID = strings.TrimSpace(v)
 		return ""
@@ -70,14 +76,14 @@ var legacySettings = []LegacySetting{
 	{Name: "amocrm_categories_pipelines", Default: "{}", Key: "orders.category", Note: "one [[orders.category]] per JSON key, in the JSON's order; a category's status is honoured (the extra overwrote it)", apply: applyCategories},
 	{Name: "amocrm_responsible_id_priority_category", Default: "1", Key: "orders.responsible_priority", Note: `on: "category", off: "order"`, apply: applyPriority},
 	{Name: "amocrm_user_fields", Default: "phone,email", Key: "contacts.fields", apply: applyUserFields},
-	{Name: "amocrm_user_enum_fields", Default: `{"phone":"WORK","email":"WORK"}`, Key: "contacts.enum_types", apply: applyEnumFields},
+	{Name: "amocrm_user_enum_fields", Default: `{"phone":"WORK","email":"WORK","телефон":"WORK"}`, Key: "contacts.enum_types", apply: applyEnumFields},
 	{Name: "amocrm_user_readonly_fields", Default: "name", Key: "contacts.readonly_fields", apply: listSetting(func(c *Config) *[]string { return &c.Contacts.ReadonlyFields })},
 	{Name: "amocrm_user_fields_glue_amo_values", Note: "used only by the extra's webhook to copy contact fields back to MODX users; this version moves only order statuses back (shop_status)"},
 	{Name: "amocrm_default_responsible_user_id", Key: "amocrm.default_responsible_user_id", apply: idSetting(func(c *Config) *IDRef { return &c.AmoCRM.DefaultResponsibleUserID })},
 	{Name: "amocrm_auto_create_orders_fields", Default: "1", Key: "orders.auto_create_fields", apply: boolSetting(func(c *Config) *bool { return &c.Orders.AutoCreateFields })},
 	{Name: "amocrm_auto_create_users_fields", Default: "1", Key: "contacts.auto_create_fields", apply: boolSetting(func(c *Config) *bool { return &c.Contacts.AutoCreateFields })},
 	{Name: "amocrm_form_filled_fields", Key: "forms.required_fields", apply: listSetting(func(c *Config) *[]string { return &c.Forms.RequiredFields })},
-	{Name: "amocrm_spam_modx_log", Default: "0", Key: "log.level", Note: `code-only setting; on: "debug"`, apply: applySpamLog},
+	{Name: "amocrm_spam_modx_log", Default: "0", Key: "log.level", Note: notInstalled + `; on: "debug"`, apply: applySpamLog},
 	{Name: "site_url", Key: "amocrm.redirect_uri", Note: "MODX core setting; the extra used it as the OAuth redirect URI", apply: func(c *Config, v string) string {
 		c.AmoCRM.RedirectURI = strings.TrimSpace(v)
 		return ""
@@ -93,15 +99,44 @@ type Note struct {
 	Text    string
 }
 
-// FromLegacy converts the old extra's settings (name -> value, as stored in
-// system_settings) to a Config, with one Note per setting of the table and
-// one per unknown amocrm_* setting. Missing settings take the extra's
-// defaults. sync.start is "now", so the switch-over sends nothing twice.
-func FromLegacy(settings map[string]string) (Config, []Note) {
+// Legacy is what the old extra left in the MODX database: its settings,
+// and the parts of its tables a config holds.
+type Legacy struct {
+	// Settings are the amocrm_* system settings and the core settings the
+	// extra used (name -> value, as stored in system_settings).
+	Settings map[string]string
+	// Statuses are its amocrm_status rows, by id: its status map.
+	Statuses []LegacyStatus
+	// Fields are its amocrm_custom_fields rows, by id.
+	Fields []LegacyField
+	// Links counts what its link tables hold; run takes them over.
+	Links LegacyLinks
+}
+
+// LegacyStatus is an amocrm_status row: shop status Status is amoCRM
+// status StatusID in pipeline PipelineID.
+type LegacyStatus struct{ Status, StatusID, PipelineID int64 }
+
+// LegacyField is an amocrm_custom_fields row: a field key and the amoCRM
+// field id it stood for.
+type LegacyField struct {
+	Key     string
+	FieldID int64
+}
+
+// LegacyLinks counts the extra's links: order deals and form deals
+// (amocrm_leads, order = 0 for a form's) and contacts (amocrm_users).
+type LegacyLinks struct{ Deals, FormDeals, Contacts int }
+
+// FromLegacy converts what the old extra left to a Config, with one Note
+// per setting of the table, one per unknown amocrm_* setting and one per
+// table it read. Missing settings take the extra's defaults. sync.start is
+// "now", so the switch-over sends nothing twice.
+func FromLegacy(l Legacy) (Config, []Note) {
 	c := Default()
 	var notes []Note
 	for _, s := range legacySettings {
-		v, ok := settings[s.Name]
+		v, ok := l.Settings[s.Name]
 		if !ok {
 			v = s.Default
 		}
@@ -113,23 +148,30 @@ func FromLegacy(settings map[string]string) (Config, []Note) {
 		}
 		notes = append(notes, Note{Setting: s.Name, Key: s.Key, Text: text})
 	}
-	for _, name := range sortedKeys(settings) {
+	for _, name := range sortedKeys(l.Settings) {
 		if strings.HasPrefix(name, "amocrm_") && !slices.ContainsFunc(legacySettings, func(s LegacySetting) bool { return s.Name == name }) {
-			notes = append(notes, Note{Setting: name, Text: fmt.Sprintf("%s = %s: unknown setting, not converted", name, show(settings[name]))})
+			notes = append(notes, Note{Setting: name, Text: fmt.Sprintf("%s = %s: unknown setting, not converted", name, show(l.Settings[name]))})
 		}
 	}
-	return c, append(notes, decisions(&c)...)
+	notes = append(notes, applyStatuses(&c, l.Statuses)...)
+	notes = append(notes, applyFieldIDs(&c, l.Fields)...)
+	return c, append(notes, decisions(&c, l.Links)...)
 }
 
 // decisions sets and explains what the import decides beyond the old
 // settings, where it does otherwise than the extra did.
-func decisions(c *Config) []Note {
+func decisions(c *Config, links LegacyLinks) []Note {
 	c.Sync.Start = "now"
 	notes := []Note{
 		{Key: "sync.start", Text: `sync.start = "now", where the extra simply sent what happened next: nothing it sent is sent again. ` +
 			"To send the older history too, run once `modx-amocrm run -once -since all` " +
 			"(orders the extra linked in amocrm_leads are not sent twice)"},
 		{Key: "forms.enabled", Text: formsNote(c)},
+	}
+	if links != (LegacyLinks{}) {
+		notes = append(notes, Note{Text: fmt.Sprintf("the extra's links: %d order deals and %d form deals (amocrm_leads), %d contacts (amocrm_users); "+
+			"the first run takes them over: a linked order keeps its deal, a linked customer's own orders go to their contact",
+			links.Deals, links.FormDeals, links.Contacts)})
 	}
 	if w := StatusMapWarning(c); w != "" {
 		notes = append(notes, Note{Key: "orders.status_map", Text: "WARNING: " + w})
@@ -138,8 +180,9 @@ func decisions(c *Config) []Note {
 }
 
 func formsNote(c *Config) string {
-	const how = "the extra sent forms from its amoCRMAddContact FormIt hook; modx-amocrm reads the forms FormIt saves " +
-		"(FormItSaveForm in a form's &hooks), so check that your forms save, then set forms.enabled = true"
+	const how = "the extra sent forms from its FormIt hook amocrmaddcontact (amoCRMAddContact); modx-amocrm reads the forms FormIt saves " +
+		"(FormItSaveForm in a form's &hooks), so check that your forms save, take the extra's hook out of their &hooks " +
+		"(`modx-amocrm check` says where it is named: it keeps sending while it is there), then set forms.enabled = true"
 	if c.Forms.AsLead {
 		return "forms.enabled = false although amocrm_form_as_lead is on: " + how
 	}
@@ -284,17 +327,164 @@ func applyUserFields(c *Config, v string) string {
 	return remark
 }
 
+// EnumKeys are the contacts.enum_types keys: the fields with enum types.
+var EnumKeys = []string{"phone", "mobilephone", "email"}
+
+// enumAliases name a field of EnumKeys otherwise: 1.9.3 installs
+// {"phone":"WORK","email":"WORK","телефон":"WORK"}, where "телефон" is the
+// phone field's Russian name (its orders send the address phone under
+// both keys, Leads::addOrder).
+var enumAliases = map[string]string{"телефон": "phone", "мобильный": "mobilephone", "почта": "email", "e-mail": "email"}
+
+// applyEnumFields keeps the keys contacts.enum_types knows, maps the plain
+// aliases to them (an explicit key wins over its alias) and drops the rest,
+// each with a remark.
 func applyEnumFields(c *Config, v string) string {
 	pairs, err := parseFieldSet(v)
 	if err != nil {
 		return fmt.Sprintf("unreadable (%v), kept the default", err)
 	}
 	enums := make(map[string]string, len(pairs))
-	for _, p := range pairs {
-		enums[strings.ToLower(p.from)] = p.to
+	var remarks []string
+	for _, alias := range []bool{false, true} {
+		for _, p := range pairs {
+			key := strings.ToLower(p.from)
+			target, isAlias := enumAliases[key]
+			if isAlias != alias {
+				continue
+			}
+			if !isAlias {
+				target = key
+			}
+			switch have, dup := enums[target]; {
+			case !slices.Contains(EnumKeys, target):
+				remarks = append(remarks, fmt.Sprintf("%q dropped: no contact field of that name (%s are)", p.from, strings.Join(EnumKeys, ", ")))
+			case dup && have == p.to:
+				remarks = append(remarks, fmt.Sprintf("%q is the %s field by another name, already %s = %q", p.from, target, target, have))
+			case dup:
+				remarks = append(remarks, fmt.Sprintf("%q = %q dropped: it names the %s field, already %s = %q", p.from, p.to, target, target, have))
+			default:
+				if isAlias {
+					remarks = append(remarks, fmt.Sprintf("%q is the %s field by another name: %s = %q", p.from, target, target, p.to))
+				}
+				enums[target] = p.to
+			}
+		}
 	}
 	c.Contacts.EnumTypes = enums
+	return strings.Join(remarks, "; ")
+}
+
+func applyProtocol(_ *Config, v string) string {
+	if v = strings.ToLower(strings.TrimSpace(v)); v != "" && v != "https" {
+		return fmt.Sprintf("%q is not used", v)
+	}
 	return ""
+}
+
+// applyStatuses converts amocrm_status, the extra's status map: one row
+// per shop status and pipeline, which its status changes looked up in the
+// deal's current pipeline (Leads::changeOrderStatusInAmo) and its new deals
+// in theirs (amoCRM::getLeadStatusId). Rows of one pipeline become
+// orders.status_map; rows of several, one orders.pipeline_status_map table
+// each, since a status id belongs to its pipeline. Where two rows map one
+// shop status in one pipeline, the first (by id) is kept, as xPDO's
+// getObject found it.
+func applyStatuses(c *Config, rows []LegacyStatus) []Note {
+	if len(rows) == 0 {
+		return nil
+	}
+	byPipeline := map[int64]map[string]IDRef{}
+	var pipelines []int64
+	var skipped []string
+	for _, r := range rows {
+		key := strconv.FormatInt(r.Status, 10)
+		switch {
+		case r.Status <= 0 || r.StatusID <= 0 || r.PipelineID <= 0:
+			skipped = append(skipped, fmt.Sprintf("status %d -> %d in pipeline %d names no shop status, amoCRM status or pipeline", r.Status, r.StatusID, r.PipelineID))
+			continue
+		case byPipeline[r.PipelineID] == nil:
+			byPipeline[r.PipelineID] = map[string]IDRef{}
+			pipelines = append(pipelines, r.PipelineID)
+		}
+		if have, dup := byPipeline[r.PipelineID][key]; dup {
+			if have.ID != r.StatusID {
+				skipped = append(skipped, fmt.Sprintf("status %d -> %d in pipeline %d: already -> %d", r.Status, r.StatusID, r.PipelineID, have.ID))
+			}
+			continue
+		}
+		byPipeline[r.PipelineID][key] = IDRef{ID: r.StatusID}
+	}
+	tail := ""
+	if len(skipped) > 0 {
+		tail = "; rows skipped: " + strings.Join(skipped, "; ")
+	}
+	switch len(pipelines) {
+	case 0:
+		return []Note{{Text: "amocrm_status: no usable row" + tail}}
+	case 1:
+		c.Orders.StatusMap = byPipeline[pipelines[0]]
+		return []Note{{Key: "orders.status_map", Text: fmt.Sprintf("from amocrm_status, the extra's status map of pipeline %d: "+
+			"shop status id = amoCRM status id; `modx-amocrm check` says where deals of other pipelines find theirs%s", pipelines[0], tail)}}
+	}
+	c.Orders.PipelineStatusMap = make(map[string]map[string]IDRef, len(pipelines))
+	ids := make([]string, len(pipelines))
+	for i, p := range pipelines {
+		ids[i] = strconv.FormatInt(p, 10)
+		c.Orders.PipelineStatusMap[ids[i]] = byPipeline[p]
+	}
+	return []Note{{Key: "orders.pipeline_status_map", Text: fmt.Sprintf("from amocrm_status, the extra's status map of pipelines %s: "+
+		"a status id belongs to its pipeline, so each has its table (pipeline id, then shop status id = amoCRM status id); "+
+		"`modx-amocrm check` says whether their status names agree, so that one orders.status_map by name could replace them%s",
+		strings.Join(ids, ", "), tail)}}
+}
+
+// contactFieldKeys are contacts.fields names a contact field id may be
+// bound to.
+var contactFieldKeys = []string{"phone", "mobilephone", "email", "fax", "address", "country", "city", "state", "zip", "website", "comment"}
+
+// applyFieldIDs binds amocrm_custom_fields rows (key -> field id) to the
+// field names they stand for: a lead field of orders.fields, goods,
+// delivery, payment or an address field with its prefix, or a contact
+// field. 1.9.3 defines the table but never writes it; older versions' rows
+// are kept where their key is one of our names.
+func applyFieldIDs(c *Config, rows []LegacyField) []Note {
+	var notes []Note
+	for _, r := range rows {
+		key := strings.ToLower(strings.TrimSpace(r.Key))
+		if a, ok := enumAliases[key]; ok {
+			key = a
+		}
+		table, into := "", &c.Orders.FieldIDs
+		switch {
+		case r.FieldID <= 0:
+		case strings.HasPrefix(key, strings.ToLower(c.Orders.AddressPrefix)) && c.Orders.AddressPrefix != "",
+			slices.Contains(c.Orders.Fields, key), slices.Contains([]string{"goods", "delivery", "payment"}, key):
+			table = "orders.field_ids"
+		case slices.Contains(contactFieldKeys, key):
+			table, into = "contacts.field_ids", &c.Contacts.FieldIDs
+		}
+		if table == "" {
+			notes = append(notes, Note{Text: fmt.Sprintf("amocrm_custom_fields: %q = %d dropped: not a field modx-amocrm sends", r.Key, r.FieldID)})
+			continue
+		}
+		if _, dup := (*into)[key]; dup {
+			notes = append(notes, Note{Key: table, Text: fmt.Sprintf("amocrm_custom_fields: %q = %d dropped: %s is bound already", r.Key, r.FieldID, key)})
+			continue
+		}
+		if *into == nil {
+			*into = map[string]int64{}
+		}
+		(*into)[key] = r.FieldID
+	}
+	const bound = "from amocrm_custom_fields: these fields are found by id, not by name, so no twin is created"
+	if len(c.Orders.FieldIDs) > 0 {
+		notes = append(notes, Note{Key: "orders.field_ids", Text: bound})
+	}
+	if len(c.Contacts.FieldIDs) > 0 {
+		notes = append(notes, Note{Key: "contacts.field_ids", Text: bound})
+	}
+	return notes
 }
 
 func applyPriority(c *Config, v string) string {

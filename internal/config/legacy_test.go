@@ -74,7 +74,7 @@ func TestLegacyBool(t *testing.T) {
 }
 
 func TestFromLegacyDefaults(t *testing.T) {
-	c, notes := FromLegacy(nil)
+	c, notes := FromLegacy(Legacy{})
 	if c.Orders.StatusID != (IDRef{}) {
 		t.Errorf("orders.status_id: got %v, want 0 for the old default 1", c.Orders.StatusID)
 	}
@@ -96,12 +96,12 @@ func TestFromLegacyDefaults(t *testing.T) {
 }
 
 func TestFromLegacyCategories(t *testing.T) {
-	c, notes := FromLegacy(map[string]string{
+	c, notes := FromLegacy(Legacy{Settings: map[string]string{
 		"amocrm_categories_pipelines": `{"31":{"pipeline_id":"200","status_id":"","responsible_user_id":7},
 			"5":{"pipeline_id":100,"status_id":10},"abc":{"pipeline_id":1},"9":{"status_id":3},"17":{"pipeline_id":300}}`,
 		"amocrm_responsible_id_priority_category": "0",
 		"amocrm_weird": "x",
-	})
+	}})
 	var ids []int
 	for _, r := range c.Orders.Category {
 		ids = append(ids, r.ID)
@@ -127,7 +127,7 @@ func TestFromLegacyCategories(t *testing.T) {
 // did is explained next to its key, and category pipelines without a
 // status map draw a warning.
 func TestFromLegacyDecisions(t *testing.T) {
-	c, notes := FromLegacy(map[string]string{"amocrm_form_as_lead": "1", "amocrm_categories_pipelines": `{"40":{"pipeline_id":2}}`})
+	c, notes := FromLegacy(Legacy{Settings: map[string]string{"amocrm_form_as_lead": "1", "amocrm_categories_pipelines": `{"40":{"pipeline_id":2}}`}})
 	byKey := map[string]string{}
 	for _, n := range notes {
 		if n.Setting == "" {
@@ -137,8 +137,9 @@ func TestFromLegacyDecisions(t *testing.T) {
 	want := map[string]string{
 		"sync.start": `sync.start = "now", where the extra simply sent what happened next: nothing it sent is sent again. ` +
 			"To send the older history too, run once `modx-amocrm run -once -since all` (orders the extra linked in amocrm_leads are not sent twice)",
-		"forms.enabled": "forms.enabled = false although amocrm_form_as_lead is on: the extra sent forms from its amoCRMAddContact FormIt hook; " +
-			"modx-amocrm reads the forms FormIt saves (FormItSaveForm in a form's &hooks), so check that your forms save, then set forms.enabled = true",
+		"forms.enabled": "forms.enabled = false although amocrm_form_as_lead is on: the extra sent forms from its FormIt hook amocrmaddcontact (amoCRMAddContact); " +
+			"modx-amocrm reads the forms FormIt saves (FormItSaveForm in a form's &hooks), so check that your forms save, take the extra's hook out of their &hooks " +
+			"(`modx-amocrm check` says where it is named: it keeps sending while it is there), then set forms.enabled = true",
 		"orders.status_map": "WARNING: " + StatusMapWarning(&c),
 	}
 	if !strings.HasPrefix(want["orders.status_map"], "WARNING: deals go to the pipelines of category rules") {
@@ -156,7 +157,7 @@ func TestFromLegacyDecisions(t *testing.T) {
 	if w := StatusMapWarning(&c); w != "" {
 		t.Errorf("with a status map: warning %q", w)
 	}
-	if _, notes := FromLegacy(nil); strings.Contains(noteText(notes), "WARNING") {
+	if _, notes := FromLegacy(Legacy{}); strings.Contains(noteText(notes), "WARNING") {
 		t.Errorf("no category rules: a warning in\n%s", noteText(notes))
 	}
 }
@@ -181,7 +182,7 @@ func TestRenderTOMLRoundTrip(t *testing.T) {
 		"amocrm_user_enum_fields":     `{"Phone":"MOB","email":"PRIV"}`,
 		"amocrm_form_filled_fields":   "phone, name",
 	}
-	c, notes := FromLegacy(settings)
+	c, notes := FromLegacy(Legacy{Settings: settings})
 	c.MODX.DSN = "modx@tcp(127.0.0.1:3306)/modx"
 	out := RenderTOML(c, notes)
 	assertNoSecretExcept(t, string(out), secretInTOML) // the client secret is a value of the file, on purpose
@@ -226,5 +227,141 @@ func assertNoSecretExcept(t *testing.T, s, allowed string) {
 	}
 	if strings.Contains(s, "amocrm_client_secret = \""+allowed) {
 		t.Error("a comment shows the client secret")
+	}
+}
+
+// TestFromLegacyEnumTypes: 1.9.3 installs a Cyrillic key naming the phone
+// field; plain aliases map to our keys, an explicit key wins over its
+// alias, and keys naming no field are dropped, each with a remark.
+func TestFromLegacyEnumTypes(t *testing.T) {
+	tests := []struct {
+		name    string
+		setting string
+		want    map[string]string
+		remarks []string
+	}{
+		{"1.9.3 default", `{"phone":"WORK","email":"WORK","телефон":"WORK"}`, map[string]string{"phone": "WORK", "email": "WORK"},
+			[]string{`"телефон" is the phone field by another name, already phone = "WORK"`}},
+		{"alias alone", `{"телефон":"MOB","e-mail":"PRIV"}`, map[string]string{"phone": "MOB", "email": "PRIV"},
+			[]string{`"телефон" is the phone field by another name: phone = "MOB"`, `"e-mail" is the email field by another name: email = "PRIV"`}},
+		{"alias first, explicit key wins", `{"Телефон":"MOB","phone":"WORK"}`, map[string]string{"phone": "WORK"},
+			[]string{`"Телефон" = "MOB" dropped: it names the phone field, already phone = "WORK"`}},
+		{"unknown key", `{"skype":"WORK","phone":"WORK"}`, map[string]string{"phone": "WORK"},
+			[]string{`"skype" dropped: no contact field of that name (phone, mobilephone, email are)`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, notes := FromLegacy(Legacy{Settings: map[string]string{"amocrm_user_enum_fields": tt.setting}})
+			if !reflect.DeepEqual(c.Contacts.EnumTypes, tt.want) {
+				t.Errorf("enum_types: got %v, want %v", c.Contacts.EnumTypes, tt.want)
+			}
+			note := noteFor(notes, "amocrm_user_enum_fields")
+			for _, r := range tt.remarks {
+				if !strings.Contains(note, r) {
+					t.Errorf("note %q lacks %q", note, r)
+				}
+			}
+			c.MODX.DSN, c.AmoCRM.Account, c.AmoCRM.LongLivedToken = "u@tcp(h:3306)/db", "shop", "t"
+			if err := c.Validate(); err != nil {
+				t.Errorf("validate: %v", err)
+			}
+		})
+	}
+}
+
+func noteFor(notes []Note, setting string) string {
+	for _, n := range notes {
+		if n.Setting == setting {
+			return n.Text
+		}
+	}
+	return ""
+}
+
+// TestFromLegacyStatuses: amocrm_status of one pipeline is orders.status_map;
+// of several, one orders.pipeline_status_map table each. Rows naming
+// nothing, and a second row for a shop status of a pipeline, are skipped
+// with a note; the first row wins, as the extra's getObject found it.
+func TestFromLegacyStatuses(t *testing.T) {
+	one, notes := FromLegacy(Legacy{Statuses: []LegacyStatus{{1, 20002, 1001}, {2, 20005, 1001}, {0, 20003, 1001}, {2, 20004, 1001}}})
+	if want := map[string]IDRef{"1": {ID: 20002}, "2": {ID: 20005}}; !reflect.DeepEqual(one.Orders.StatusMap, want) {
+		t.Errorf("one pipeline: status_map %v, want %v", one.Orders.StatusMap, want)
+	}
+	if one.Orders.PipelineStatusMap != nil {
+		t.Errorf("one pipeline: pipeline_status_map %v, want none", one.Orders.PipelineStatusMap)
+	}
+	all := noteText(notes)
+	for _, want := range []string{"status 0 -> 20003 in pipeline 1001 names no shop status", "status 2 -> 20004 in pipeline 1001: already -> 20005"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("notes lack %q:\n%s", want, all)
+		}
+	}
+
+	two, _ := FromLegacy(Legacy{Statuses: []LegacyStatus{{1, 20002, 1001}, {3, 142, 1001}, {1, 20012, 1002}, {3, 142, 1002}}})
+	want := map[string]map[string]IDRef{
+		"1001": {"1": {ID: 20002}, "3": {ID: 142}},
+		"1002": {"1": {ID: 20012}, "3": {ID: 142}},
+	}
+	if !reflect.DeepEqual(two.Orders.PipelineStatusMap, want) || len(two.Orders.StatusMap) != 0 {
+		t.Errorf("two pipelines: pipeline_status_map %v, status_map %v; want %v and none", two.Orders.PipelineStatusMap, two.Orders.StatusMap, want)
+	}
+	// It survives the round trip through the rendered file.
+	two.MODX.DSN, two.AmoCRM.Account, two.AmoCRM.LongLivedToken = "u@tcp(h:3306)/db", "shop", "t"
+	back, err := Parse(RenderTOML(two, nil), "imported.toml", testEnv(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back.Orders.PipelineStatusMap, want) {
+		t.Errorf("parsed back: %v, want %v", back.Orders.PipelineStatusMap, want)
+	}
+	if err := back.Validate(); err != nil {
+		t.Errorf("validate: %v", err)
+	}
+}
+
+// TestFromLegacyFieldIDs: amocrm_custom_fields rows whose key is one of our
+// field names bind it by id; others are dropped with a note.
+func TestFromLegacyFieldIDs(t *testing.T) {
+	c, notes := FromLegacy(Legacy{Fields: []LegacyField{{"goods", 501}, {"address.city", 502}, {"Телефон", 503}, {"city", 504}, {"utm_source", 505}, {"goods", 506}}})
+	if want := map[string]int64{"goods": 501, "address.city": 502}; !reflect.DeepEqual(c.Orders.FieldIDs, want) {
+		t.Errorf("orders.field_ids: got %v, want %v", c.Orders.FieldIDs, want)
+	}
+	if want := map[string]int64{"phone": 503, "city": 504}; !reflect.DeepEqual(c.Contacts.FieldIDs, want) {
+		t.Errorf("contacts.field_ids: got %v, want %v", c.Contacts.FieldIDs, want)
+	}
+	all := noteText(notes)
+	for _, want := range []string{`"utm_source" = 505 dropped: not a field modx-amocrm sends`, `"goods" = 506 dropped: goods is bound already`} {
+		if !strings.Contains(all, want) {
+			t.Errorf("notes lack %q:\n%s", want, all)
+		}
+	}
+}
+
+func TestValidatePipelineStatusMap(t *testing.T) {
+	c := Default()
+	c.MODX.DSN, c.AmoCRM.Account, c.AmoCRM.LongLivedToken = "u@tcp(h:3306)/db", "shop", "t"
+	c.Orders.PipelineStatusMap = map[string]map[string]IDRef{
+		"0":       {"2": {ID: 20005}},
+		"Воронка": {"x": {ID: 20005}, "3": {}},
+	}
+	c.Orders.FieldIDs = map[string]int64{"goods": 0}
+	err := c.Validate()
+	for _, want := range []string{
+		`orders.pipeline_status_map.0: want an amoCRM pipeline id or name as the key, got "0"`,
+		`orders.pipeline_status_map."Воронка".x: want a shop status id (an integer) as the key, got "x"`,
+		`orders.pipeline_status_map."Воронка".3: want an amoCRM status id or name`,
+		"orders.field_ids.goods: want an amoCRM field id above zero, got 0",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("validate: %v; want %q", err, want)
+		}
+	}
+	// shop_status read backwards needs one shop status per amoCRM status in each pipeline's map too.
+	c = Default()
+	c.MODX.DSN, c.AmoCRM.Account, c.AmoCRM.LongLivedToken = "u@tcp(h:3306)/db", "shop", "t"
+	c.ShopStatus.Enabled = true
+	c.Orders.PipelineStatusMap = map[string]map[string]IDRef{"1001": {"3": {ID: 142}, "4": {ID: 142}}}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `orders.pipeline_status_map.1001 read backwards, where "142" is the amoCRM status of shop statuses 3 and 4`) {
+		t.Errorf("validate: %v", err)
 	}
 }

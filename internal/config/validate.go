@@ -46,9 +46,11 @@ func (c *Config) Validate() error {
 	v.sync()
 	v.orders()
 	v.forms()
+	v.deals()
 	v.shopStatus()
 	v.cron("users.cron", c.Users.Cron)
 	v.cron("orders.compare_cron", c.Orders.CompareCron)
+	v.fieldIDs("contacts.field_ids", c.Contacts.FieldIDs)
 	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	v.oneOf("log.format", c.Log.Format, "auto", "text", "json")
 	if c.Metrics.Listen != "" {
@@ -183,15 +185,41 @@ func (v *validator) orders() {
 		v.id(key+".status_id", r.StatusID)
 		v.id(key+".responsible_user_id", r.ResponsibleUserID)
 	}
-	for _, k := range sortedKeys(o.StatusMap) {
-		key := "orders.status_map." + joinKey(k)
+	v.statusMap("orders.status_map", o.StatusMap)
+	for _, p := range sortedKeys(o.PipelineStatusMap) {
+		key := "orders.pipeline_status_map." + joinKey(p)
+		if ref := ParseIDRef(strings.TrimSpace(p)); ref.IsZero() || ref.ID < 0 {
+			v.fail(key, "want an amoCRM pipeline id or name as the key, got %q", p)
+		}
+		v.statusMap(key, o.PipelineStatusMap[p])
+	}
+	v.fieldIDs("orders.field_ids", o.FieldIDs)
+}
+
+// statusMap checks one map of shop status id = amoCRM status.
+func (v *validator) statusMap(table string, m map[string]IDRef) {
+	for _, k := range sortedKeys(m) {
+		key := table + "." + joinKey(k)
 		if n, err := strconv.Atoi(k); err != nil || n <= 0 {
 			v.fail(key, "want a shop status id (an integer) as the key, got %q", k)
 		}
-		if o.StatusMap[k].IsZero() {
+		if m[k].IsZero() {
 			v.fail(key, "want an amoCRM status id or name")
 		}
-		v.id(key, o.StatusMap[k])
+		v.id(key, m[k])
+	}
+}
+
+// fieldIDs checks field name = amoCRM field id bindings.
+func (v *validator) fieldIDs(table string, m map[string]int64) {
+	for _, k := range sortedKeys(m) {
+		key := table + "." + joinKey(k)
+		if strings.TrimSpace(k) == "" {
+			v.fail(key, "want a field name as the key")
+		}
+		if m[k] <= 0 {
+			v.fail(key, "want an amoCRM field id above zero, got %d", m[k])
+		}
 	}
 }
 
@@ -240,17 +268,26 @@ func (v *validator) shopStatus() {
 	if len(s.Map) > 0 {
 		return
 	}
-	// An empty map is orders.status_map read backwards, which must then
-	// give one shop status per amoCRM status.
+	// An empty map is the orders' status maps read backwards, which must
+	// then give one shop status per amoCRM status.
+	v.oneWayBack("orders.status_map", v.c.Orders.StatusMap)
+	for _, p := range sortedKeys(v.c.Orders.PipelineStatusMap) {
+		v.oneWayBack("orders.pipeline_status_map."+joinKey(p), v.c.Orders.PipelineStatusMap[p])
+	}
+}
+
+// oneWayBack fails when two shop statuses of m map to one amoCRM status:
+// read backwards, that status would not say which shop status it means.
+func (v *validator) oneWayBack(table string, m map[string]IDRef) {
 	shop := map[string][]string{}
-	for _, k := range sortedKeys(v.c.Orders.StatusMap) {
-		ref := v.c.Orders.StatusMap[k].String()
+	for _, k := range sortedKeys(m) {
+		ref := m[k].String()
 		shop[ref] = append(shop[ref], k)
 	}
 	for _, ref := range sortedKeys(shop) {
 		if ids := shop[ref]; len(ids) > 1 {
-			v.fail("shop_status.map", "empty, so it is orders.status_map read backwards, where %q is the amoCRM status of shop statuses %s: say which one it moves an order to",
-				ref, strings.Join(ids, " and "))
+			v.fail("shop_status.map", "empty, so it is %s read backwards, where %q is the amoCRM status of shop statuses %s: say which one it moves an order to",
+				table, ref, strings.Join(ids, " and "))
 		}
 	}
 }
@@ -308,7 +345,7 @@ func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys
 // deals go to category pipelines while orders.status_map is empty: those
 // deals then never follow a miniShop2 status change. "" when it does not apply.
 func StatusMapWarning(c *Config) string {
-	if !c.Orders.Enabled || len(c.Orders.Category) == 0 || len(c.Orders.StatusMap) > 0 {
+	if !c.Orders.Enabled || len(c.Orders.Category) == 0 || len(c.Orders.StatusMap) > 0 || len(c.Orders.PipelineStatusMap) > 0 {
 		return ""
 	}
 	return `deals go to the pipelines of category rules (orders.category) but orders.status_map is empty, ` +

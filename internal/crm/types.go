@@ -24,11 +24,14 @@ type Lead struct {
 }
 
 // LeadEmbedded holds a lead's tags and contacts. In leads/complex, Contacts
-// carries a whole new contact; elsewhere only ids.
+// carries a whole new contact; elsewhere only ids. CatalogElements is read
+// only (with=catalog_elements): products are linked after the deal exists,
+// a create body's are dropped (amocrm-api-php issue #487).
 type LeadEmbedded struct {
-	Tags     []Tag     `json:"tags,omitempty"`
-	Contacts []Contact `json:"contacts,omitempty"`
-	Metadata *FormMeta `json:"metadata,omitempty"`
+	Tags            []Tag         `json:"tags,omitempty"`
+	Contacts        []Contact     `json:"contacts,omitempty"`
+	Metadata        *FormMeta     `json:"metadata,omitempty"`
+	CatalogElements []ElementLink `json:"catalog_elements,omitempty"`
 }
 
 // Contact is an amoCRM contact.

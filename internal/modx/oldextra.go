@@ -8,6 +8,15 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
+// The old amoCRM extra's tables (1.9.3, model/schema/amocrm.mysql.schema.xml;
+// real-installs.md §7): amocrm_leads links an order (`order`, 0 for a
+// form's deal) to its deal (`order_id`) and the pipeline it put it in;
+// amocrm_users links a MODX user (`user`) to its contact (`user_id`);
+// amocrm_status is its status map; amocrm_custom_fields maps a key to a
+// field id (defined, never written by 1.9.3). `order` is indexed but not
+// unique: the extra updates the first row of an order (xPDO getObject),
+// so that row is the order's link.
+
 // OldStatus is an amocrm_status row of the old extra: a miniShop2 status
 // and the amoCRM status it was mapped to in one pipeline.
 type OldStatus struct {
@@ -16,48 +25,162 @@ type OldStatus struct {
 	PipelineID int64 `db:"pipeline_id"`
 }
 
-// OldLeads reads the old extra's order -> lead links (amocrm_leads). Form
-// leads (order = 0) are skipped. Empty when the table is absent.
-func (db *DB) OldLeads(ctx context.Context) ([]shop.OldLink, error) {
-	return db.oldLinks(ctx, "amocrm_leads",
-		"SELECT `order`, COALESCE(order_id, 0), COALESCE(pipeline_id, 0) FROM "+db.table("amocrm_leads")+
-			" WHERE `order` > 0 ORDER BY id")
+// OldField is an amocrm_custom_fields row.
+type OldField struct {
+	Key     string `db:"key"`
+	FieldID int64  `db:"custom_field_id"`
 }
 
-// OldUsers reads the old extra's user -> contact links (amocrm_users).
-func (db *DB) OldUsers(ctx context.Context) ([]shop.OldLink, error) {
-	return db.oldLinks(ctx, "amocrm_users",
-		"SELECT `user`, COALESCE(user_id, 0), 0 FROM "+db.table("amocrm_users")+" WHERE `user` > 0 ORDER BY id")
+// OldDeals reads one keyset page of amocrm_leads by row id, form deals
+// (SourceID 0) included; nil when the table is absent. Rows naming no deal
+// are left out.
+func (db *DB) OldDeals(ctx context.Context, afterRow int64, limit int) ([]shop.OldLink, error) {
+	return db.oldLinks(ctx, "amocrm_leads", "`order`, order_id, pipeline_id", "id > ? AND order_id > 0 ORDER BY id LIMIT ?", afterRow, limit)
 }
 
-func (db *DB) oldLinks(ctx context.Context, table, q string) ([]shop.OldLink, error) {
-	s, err := db.detected(ctx)
-	if err != nil || !s.Has(table, "") {
+// OldContacts reads one keyset page of amocrm_users by row id.
+func (db *DB) OldContacts(ctx context.Context, afterRow int64, limit int) ([]shop.OldLink, error) {
+	return db.oldLinks(ctx, "amocrm_users", "`user`, user_id, 0", "id > ? AND `user` > 0 AND user_id > 0 ORDER BY id LIMIT ?", afterRow, limit)
+}
+
+// OldDealsFor returns the extra's deal of each of the given orders that
+// has one, by order id: the order's first row, the one the extra updated.
+func (db *DB) OldDealsFor(ctx context.Context, orderIDs []int64) (map[int64]shop.OldLink, error) {
+	return db.oldLinksFor(ctx, "amocrm_leads", "`order`, order_id, pipeline_id", "`order` IN (?) AND order_id > 0 ORDER BY id", orderIDs)
+}
+
+// OldContactsFor returns the extra's contact of each of the given MODX
+// users that has one, by user id.
+func (db *DB) OldContactsFor(ctx context.Context, userIDs []int64) (map[int64]shop.OldLink, error) {
+	return db.oldLinksFor(ctx, "amocrm_users", "`user`, user_id, 0", "`user` IN (?) AND user_id > 0 ORDER BY id", userIDs)
+}
+
+func (db *DB) oldLinksFor(ctx context.Context, table, cols, where string, ids []int64) (map[int64]shop.OldLink, error) {
+	out := make(map[int64]shop.OldLink, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	links, err := db.oldLinks(ctx, table, cols, where, ids)
+	for _, l := range links {
+		if _, ok := out[l.SourceID]; !ok {
+			out[l.SourceID] = l
+		}
+	}
+	return out, err
+}
+
+// oldLinks reads link rows of table: cols are the source id, the amoCRM
+// id and the pipeline id; the row id comes first.
+func (db *DB) oldLinks(ctx context.Context, table, cols, where string, a ...any) ([]shop.OldLink, error) {
+	if ok, err := db.hasTable(ctx, table); !ok {
 		return nil, err
 	}
 	var out []shop.OldLink
-	err = db.each(ctx, "read "+table, q, nil, func(rows *sql.Rows) error {
+	q := "SELECT id, " + cols + " FROM " + db.table(table) + " WHERE " + where
+	err := db.each(ctx, "read "+table, q, a, func(rows *sql.Rows) error {
 		var l shop.OldLink
-		err := rows.Scan(&l.SourceID, &l.AmoID, &l.PipelineID)
+		err := rows.Scan(&l.Row, &l.SourceID, &l.AmoID, &l.PipelineID)
 		out = append(out, l)
 		return err
 	})
 	return out, err
 }
 
-// OldStatuses reads the old extra's status map (amocrm_status).
+// OldLeads reads all of the extra's order -> deal links (amocrm_leads,
+// form deals left out), page by page. Empty when the table is absent.
+func (db *DB) OldLeads(ctx context.Context) ([]shop.OldLink, error) {
+	all, err := drainLinks(ctx, db.OldDeals)
+	orders := all[:0]
+	for _, l := range all {
+		if l.SourceID > 0 {
+			orders = append(orders, l)
+		}
+	}
+	return orders, err
+}
+
+// OldUsers reads all of the extra's user -> contact links (amocrm_users).
+func (db *DB) OldUsers(ctx context.Context) ([]shop.OldLink, error) {
+	return drainLinks(ctx, db.OldContacts)
+}
+
+// oldLinkPage is the page the link readers drain with.
+const oldLinkPage = 1000
+
+func drainLinks(ctx context.Context, page func(context.Context, int64, int) ([]shop.OldLink, error)) ([]shop.OldLink, error) {
+	var all []shop.OldLink
+	for after := int64(0); ; {
+		links, err := page(ctx, after, oldLinkPage)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, links...)
+		if len(links) < oldLinkPage {
+			return all, nil
+		}
+		after = links[len(links)-1].Row
+	}
+}
+
+// OldLinkCounts counts the extra's links: order deals, form deals and
+// contacts; zeros when its tables are absent.
+func (db *DB) OldLinkCounts(ctx context.Context) (deals, formDeals, contacts int, err error) {
+	tables, err := db.tables(ctx)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if _, ok := tables["amocrm_leads"]; ok {
+		q := "SELECT COALESCE(SUM(`order` > 0), 0), COALESCE(SUM(`order` = 0), 0) FROM " + db.table("amocrm_leads") + " WHERE order_id > 0"
+		if err := db.each(ctx, "count amocrm_leads", q, nil, func(rows *sql.Rows) error { return rows.Scan(&deals, &formDeals) }); err != nil {
+			return 0, 0, 0, err
+		}
+	}
+	if _, ok := tables["amocrm_users"]; ok {
+		q := "SELECT COUNT(*) FROM " + db.table("amocrm_users") + " WHERE `user` > 0 AND user_id > 0"
+		if err := db.each(ctx, "count amocrm_users", q, nil, func(rows *sql.Rows) error { return rows.Scan(&contacts) }); err != nil {
+			return 0, 0, 0, err
+		}
+	}
+	return deals, formDeals, contacts, nil
+}
+
+// OldStatuses reads the old extra's status map (amocrm_status), by row id.
 func (db *DB) OldStatuses(ctx context.Context) ([]OldStatus, error) {
-	s, err := db.detected(ctx)
-	if err != nil || !s.OldStatus {
-		return nil, err
+	var out []OldStatus
+	err := db.oldTable(ctx, "amocrm_status", &out, "SELECT COALESCE(status, 0) AS status, COALESCE(status_id, 0) AS status_id, COALESCE(pipeline_id, 0) AS pipeline_id FROM "+
+		db.table("amocrm_status")+" ORDER BY id")
+	return out, err
+}
+
+// OldFields reads the old extra's amocrm_custom_fields, by row id.
+func (db *DB) OldFields(ctx context.Context) ([]OldField, error) {
+	var out []OldField
+	err := db.oldTable(ctx, "amocrm_custom_fields", &out, "SELECT COALESCE(`key`, '') AS `key`, COALESCE(custom_field_id, 0) AS custom_field_id FROM "+
+		db.table("amocrm_custom_fields")+" ORDER BY id")
+	return out, err
+}
+
+// oldTable selects a small table of the extra whole (a status map, a few
+// fields); nothing when it is absent.
+func (db *DB) oldTable(ctx context.Context, table string, dst any, q string) error {
+	if ok, err := db.hasTable(ctx, table); !ok {
+		return err
 	}
 	qctx, cancel := db.query(ctx)
 	defer cancel()
-	var out []OldStatus
-	q := "SELECT COALESCE(status, 0) AS status, COALESCE(status_id, 0) AS status_id, COALESCE(pipeline_id, 0) AS pipeline_id FROM " +
-		db.table("amocrm_status") + " ORDER BY id"
-	if err := db.sql.SelectContext(qctx, &out, q); err != nil {
-		return nil, fmt.Errorf("read amocrm_status: %w", err)
+	if err := db.sql.SelectContext(qctx, dst, q); err != nil {
+		return fmt.Errorf("read %s: %w", table, err)
 	}
-	return out, nil
+	return nil
+}
+
+// hasTable reports whether the database has table (without prefix). It
+// needs no shop: import-settings reads the extra's tables on any MODX.
+func (db *DB) hasTable(ctx context.Context, table string) (bool, error) {
+	tables, err := db.tables(ctx)
+	if err != nil {
+		return false, err
+	}
+	_, ok := tables[table]
+	return ok, nil
 }

@@ -2,7 +2,6 @@ package modx
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,29 +66,4 @@ func ParseOldToken(raw string) (OldToken, error) {
 		v.TokenType = "Bearer"
 	}
 	return OldToken{TokenType: v.TokenType, AccessToken: v.AccessToken, RefreshToken: v.RefreshToken, Expiry: time.Unix(secs, 0)}, nil
-}
-
-// OldExtraPlugin is the name of the old extra's plugin in site_plugins.
-const OldExtraPlugin = "amoCRM"
-
-// OldExtraPluginEnabled reports whether the old extra's plugin is installed
-// and whether it is enabled: while it is, the extra still sends orders and
-// refreshes the token itself.
-func (db *DB) OldExtraPluginEnabled(ctx context.Context) (installed, enabled bool, err error) {
-	s, err := db.detected(ctx)
-	if err != nil || !s.Has("site_plugins", "disabled") {
-		return false, false, err
-	}
-	var disabled []bool
-	err = db.each(ctx, "read site_plugins", "SELECT disabled <> 0 FROM "+db.table("site_plugins")+" WHERE name = ?",
-		[]any{OldExtraPlugin}, func(rows *sql.Rows) error {
-			var d bool
-			err := rows.Scan(&d)
-			disabled = append(disabled, d)
-			return err
-		})
-	if err != nil || len(disabled) == 0 {
-		return false, false, err
-	}
-	return true, !disabled[0], nil
 }

@@ -35,20 +35,73 @@ func (db *DB) OrderHeaders(ctx context.Context, afterID int64, limit int) ([]sho
 	return out, err
 }
 
-// StatusZero counts the orders at status 0, and of them those created
-// before cut: orders still being written, or placed by miniShop2 4.4.1,
-// which leaves new orders there (its issue #950).
-func (db *DB) StatusZero(ctx context.Context, cut time.Time) (all, before int, err error) {
+// ZeroOrders counts the orders at status 0. Status 0 lasts only inside
+// miniShop2's submit(), between saving the order with its address and
+// lines and changeOrderStatus(); an order still there with both, after
+// settle, is a placed order that changeOrderStatus() failed on: miniShop2
+// 4.4.1's issue #950 (a fatal on the missing old status; fixed by PR #951
+// after the tag), or the old extra's PHP fatal inside msOnCreateOrder on
+// its zero-config path (real-installs.md §6.7, §7.5).
+type ZeroOrders struct {
+	All    int // at status 0
+	Placed int // of them, with lines and an address, created before the settle cut
+	Old    int // of the placed, created before the abandon cut
+}
+
+// StatusZero counts the orders at status 0 (see ZeroOrders): placed are
+// those created before settled with their lines and address, old those
+// placed and created before abandoned.
+func (db *DB) StatusZero(ctx context.Context, settled, abandoned time.Time) (ZeroOrders, error) {
+	var z ZeroOrders
 	s, err := db.detected(ctx)
 	if err != nil {
-		return 0, 0, err
+		return z, err
 	}
 	n := s.names
-	q := "SELECT COUNT(*), COALESCE(SUM(o.createdon < ?), 0) FROM " + db.table(n.orders) + " o WHERE o.`" + n.status + "` = 0"
-	err = db.each(ctx, "count orders at status 0", q, args(db.wallString(cut)), func(rows *sql.Rows) error {
-		return rows.Scan(&all, &before)
+	q := "SELECT COUNT(*), COALESCE(SUM(placed), 0), COALESCE(SUM(placed AND created < ?), 0) FROM (SELECT o.createdon AS created, " +
+		"(o.createdon < ? AND " + db.placedAtZero(s) + ") AS placed FROM " + db.table(n.orders) + " o WHERE o.`" + n.status + "` = 0) z"
+	err = db.each(ctx, "count orders at status 0", q, args(db.wallString(abandoned), db.wallString(settled)), func(rows *sql.Rows) error {
+		return rows.Scan(&z.All, &z.Placed, &z.Old)
 	})
-	return all, before, err
+	return z, err
+}
+
+// PlacedAtZero returns which of the given orders are at status 0 with their
+// lines and an address: placed orders changeOrderStatus() failed on (see
+// ZeroOrders), which the caller sends once they are older than settle.
+func (db *DB) PlacedAtZero(ctx context.Context, ids []int64) (map[int64]bool, error) {
+	out := make(map[int64]bool, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	s, err := db.detected(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n := s.names
+	q := "SELECT o.id FROM " + db.table(n.orders) + " o WHERE o.id IN (?) AND o.`" + n.status + "` = 0 AND " + db.placedAtZero(s)
+	err = db.each(ctx, fmt.Sprintf("check %d orders at status 0", len(ids)), q, args(ids), func(rows *sql.Rows) error {
+		var id int64
+		err := rows.Scan(&id)
+		out[id] = true
+		return err
+	})
+	return out, err
+}
+
+// placedAtZero is the condition on order o that its lines and address are
+// written: the address by its order_id (4.x, MiniShop3) or the order's
+// address column (before 4.0).
+func (db *DB) placedAtZero(s *Schema) string {
+	n := s.names
+	address := "FALSE"
+	switch {
+	case s.Has(n.addresses, "order_id"):
+		address = "EXISTS (SELECT 1 FROM " + db.table(n.addresses) + " a WHERE a.order_id = o.id)"
+	case s.Has(n.orders, "address"):
+		address = "EXISTS (SELECT 1 FROM " + db.table(n.addresses) + " a WHERE a.id = o.address AND o.address > 0)"
+	}
+	return "EXISTS (SELECT 1 FROM " + db.table(n.products) + " op WHERE op.order_id = o.id) AND " + address
 }
 
 // OrderNums returns the numbers shop staff know orders by ("2510/7"), for
@@ -388,9 +441,17 @@ func (db *DB) attachProducts(ctx context.Context, s *Schema, byID map[int64]*sho
 		cols[len(cols)-1] = "NULL"
 	}
 	from := db.table(n.products) + " op"
-	if s.Has(n.productData, "article") {
-		cols = append(cols, "COALESCE(p.article, '')")
+	if s.Has(n.productData, "") {
+		cols = append(cols, s.col(n.productData, "p", "article", "''"), s.col(n.productData, "p", "price", "''"))
 		from += " LEFT JOIN " + db.table(n.productData) + " p ON p.id = op.product_id"
+	} else {
+		cols = append(cols, "''", "''")
+	}
+	// The product as the shop has it now, for the products list: a renamed
+	// or repriced product updates its element when next ordered.
+	if s.Has("site_content", "pagetitle") {
+		cols = append(cols, "COALESCE(c.pagetitle, '')")
+		from += " LEFT JOIN " + db.table("site_content") + " c ON c.id = op.product_id"
 	} else {
 		cols = append(cols, "''")
 	}
@@ -403,7 +464,7 @@ func (db *DB) attachProducts(ctx context.Context, s *Schema, byID map[int64]*sho
 			options sql.NullString
 		)
 		err := rows.Scan(&p.ID, &orderID, &p.ProductID, &p.Name, &p.Count,
-			&p.Price, &p.Weight, &p.Cost, &options, &p.Article)
+			&p.Price, &p.Weight, &p.Cost, &options, &p.Article, &p.ListPrice, &p.Title)
 		if err != nil {
 			return err
 		}

@@ -140,22 +140,3 @@ func TestUpgradedShopAddresses(t *testing.T) {
 		}
 	}
 }
-
-// TestStatusZero (case 5) counts orders at status 0, and those older than a cut.
-func TestStatusZero(t *testing.T) {
-	ctx := context.Background()
-	o := modxtest.Options{Prefix: "modx_"}
-	db, raw := newShop(t, o)
-	now := must(db.Now(ctx))(t)
-	for _, ago := range []time.Duration{3 * time.Hour, 2 * time.Hour, time.Minute} {
-		must(modxtest.InsertOrder(ctx, raw, o, modxtest.OrderSpec{Unplaced: true, CreatedOn: now.Add(-ago)}))(t)
-	}
-	must(modxtest.InsertOrder(ctx, raw, o, modxtest.OrderSpec{CreatedOn: now.Add(-5 * time.Hour)}))(t)
-	all, old, err := db.StatusZero(ctx, now.Add(-time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if all != 3 || old != 2 {
-		t.Errorf("got %d at status 0, %d older than an hour; want 3, 2", all, old)
-	}
-}

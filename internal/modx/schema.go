@@ -64,7 +64,9 @@ var knownTables = slices.Concat(
 	[]string{"users", "user_attributes", "site_content", "system_settings", "context_setting", "manager_log", "site_plugins"},
 	[]string{"member_groups", "access_context"}, // who may enter the manager (accounts.go)
 	miniShop2.tables(), miniShop3.tables(), []string{ms3Customers},
-	[]string{"formit_forms", "amocrm_leads", "amocrm_users", "amocrm_status"},
+	[]string{"formit_forms", "amocrm_leads", "amocrm_users", "amocrm_status", "amocrm_custom_fields", "simplequeue_messages"},
+	// where a FormIt call may name the old extra's hook (oldrunning.go)
+	[]string{"site_snippets", "site_htmlsnippets", "site_templates"},
 )
 
 var (

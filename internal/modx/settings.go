@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 // Settings returns the named system settings, with the "web" context's
@@ -29,20 +31,18 @@ func (db *DB) SettingsLike(ctx context.Context, pattern string) (map[string]stri
 	return db.readSettings(ctx, tables, "`key` LIKE ?", pattern)
 }
 
-// SiteFacts are the settings that describe the shop.
-type SiteFacts struct {
-	Name string // site_name
-	URL  string // site_url
-	Host string // http_host, else the host of site_url; guests' synthetic e-mails use it
-}
-
-// Site reads site_name, site_url and http_host.
-func (db *DB) Site(ctx context.Context) (SiteFacts, error) {
+// Site reads site_name, site_url and http_host, and the shop's new-order
+// status with the schema.
+func (db *DB) Site(ctx context.Context) (shop.SiteFacts, error) {
+	s, err := db.detected(ctx)
+	if err != nil {
+		return shop.SiteFacts{}, err
+	}
 	set, err := db.Settings(ctx, "site_name", "site_url", "http_host")
 	if err != nil {
-		return SiteFacts{}, err
+		return shop.SiteFacts{}, err
 	}
-	f := SiteFacts{Name: set["site_name"], URL: set["site_url"], Host: set["http_host"]}
+	f := shop.SiteFacts{Name: set["site_name"], URL: set["site_url"], Host: set["http_host"], NewStatus: s.NewStatus}
 	if f.Host == "" {
 		f.Host = hostOf(f.URL)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 // The one write this package makes to the shop's own tables: an order's
@@ -37,26 +38,10 @@ import (
 // ipNone is getClientIp()'s answer for a request with no client address.
 const ipNone = `{"ip":"","suspected":[],"network":[]}`
 
-// OrderState is an order as the status writer reads it before moving it.
-type OrderState struct {
-	ID     int64
-	Num    string
-	Status int64
-	// LastLogID is the order's newest log row of any action (0: none): the
-	// log row of a write begun after reading it has a higher id.
-	LastLogID int64
-	// Changed is the time of the order's newest status log row; zero when
-	// it has none.
-	Changed time.Time
-	// UpdatedOn is the order's updatedon (zero: NULL): the shop's status
-	// changes leave it alone, so it tells a write of ours by its time.
-	UpdatedOn time.Time
-}
-
 // OrderStates reads the orders' current status and newest log row, by id;
 // ids the shop no longer has are absent.
-func (db *DB) OrderStates(ctx context.Context, ids []int64) (map[int64]OrderState, error) {
-	out := make(map[int64]OrderState, len(ids))
+func (db *DB) OrderStates(ctx context.Context, ids []int64) (map[int64]shop.OrderState, error) {
+	out := make(map[int64]shop.OrderState, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -69,7 +54,7 @@ func (db *DB) OrderStates(ctx context.Context, ids []int64) (map[int64]OrderStat
 		s.col(n.orders, "o", "updatedon", "NULL") + " FROM " + db.table(n.orders) + " o WHERE o.id IN (?)"
 	err = db.each(ctx, fmt.Sprintf("read the status of %d orders", len(ids)), q, args(ids), func(rows *sql.Rows) error {
 		var (
-			o       OrderState
+			o       shop.OrderState
 			updated sql.NullTime
 		)
 		err := rows.Scan(&o.ID, &o.Num, &o.Status, &updated)

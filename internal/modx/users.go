@@ -23,8 +23,12 @@ func (db *DB) Users(ctx context.Context, afterID int64, limit int) ([]shop.Custo
 	if err != nil {
 		return nil, err
 	}
-	return db.customers(ctx, fmt.Sprintf("read users after %d", afterID),
+	users, err := db.customers(ctx, fmt.Sprintf("read users after %d", afterID),
 		customerSelect(db, s)+" WHERE u.id > ? ORDER BY u.id LIMIT ?", afterID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return users, db.markStaff(ctx, s, users)
 }
 
 // UsersByIDs reads the given users with their profiles, ordered by id;
@@ -37,8 +41,30 @@ func (db *DB) UsersByIDs(ctx context.Context, ids []int64) ([]shop.Customer, err
 	if err != nil {
 		return nil, err
 	}
-	return db.customers(ctx, fmt.Sprintf("read %d users by id", len(ids)),
+	users, err := db.customers(ctx, fmt.Sprintf("read %d users by id", len(ids)),
 		customerSelect(db, s)+" WHERE u.id IN (?) ORDER BY u.id", ids)
+	if err != nil {
+		return nil, err
+	}
+	return users, db.markStaff(ctx, s, users)
+}
+
+// markStaff sets Manager on the users who work in the manager (accounts.go),
+// one query a page: a user's own address at the shop's domain is then a
+// mailbox of the shop's staff, not one checkout invented for a guest.
+func (db *DB) markStaff(ctx context.Context, s *Schema, users []shop.Customer) error {
+	if len(users) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	managers, err := db.managers(ctx, s, ids)
+	for i := range users {
+		users[i].Manager = managers[users[i].ID]
+	}
+	return err
 }
 
 // RecentlyEditedUsers returns the ids of users the manager created or

@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
 
@@ -38,16 +37,16 @@ func (p *Plan) contact(m Mapper, source string, c *Customer, records []Record, s
 		ID: c.ContactID, Hash: c.Hash, Records: records, Repairs: want.Notes}
 	switch {
 	case c.ContactID != 0 && c.Sent:
-		out.Action, out.Reason = report.Unchanged, "same as last sent"
+		out.Action, out.Reason = Unchanged, "same as last sent"
 	case c.ContactID != 0:
 		patch, changed := m.MergeContact(*c.Live, want)
-		out.Action = report.Unchanged
+		out.Action = Unchanged
 		if changed {
 			patch.ID = c.ContactID
-			out.Action, out.Payload, out.Live = report.Update, patch, c.Live
+			out.Action, out.Payload, out.Live = Update, patch, c.Live
 		}
 	default:
-		out.Action, out.Payload, out.Separate = report.Create, want.Contact, separate
+		out.Action, out.Payload, out.Separate = Create, want.Contact, separate
 	}
 	p.Contacts = append(p.Contacts, out)
 	return out
@@ -142,10 +141,10 @@ func (p *Plan) AddOrders(m Mapper, orders []*Order, customers []*Customer, of ma
 		}
 		c := contacts[of[o.Deal.Contact]]
 		mode := CreatePlain
-		if c.Action == report.Create && !carried[c] {
+		if c.Action == Create && !carried[c] {
 			mode, carried[c] = CreateComplex, true
 		}
-		p.Deals = append(p.Deals, &Deal{Source: SourceOrders, Record: o.Record, Kind: "lead", Mode: mode, Action: report.Create,
+		p.Deals = append(p.Deals, &Deal{Source: SourceOrders, Record: o.Record, Kind: "lead", Mode: mode, Action: Create,
 			Lead: o.Deal.Lead, Contact: c, KeyField: transform.OrderFieldCode, LookupKey: o.Deal.OrderKey, Hash: h,
 			LinkKind: LinkOrder, MS2Status: o.MS2Status, SetStatus: o.Deal.Lead.StatusID, Repairs: o.Deal.Notes})
 	}
@@ -158,11 +157,11 @@ func (p *Plan) adopt(o *Order) error {
 	if err != nil {
 		return err
 	}
-	d := &Deal{Source: SourceOrders, Record: o.Record, Kind: "lead", Mode: Keep, Action: report.Unchanged,
+	d := &Deal{Source: SourceOrders, Record: o.Record, Kind: "lead", Mode: Keep, Action: Unchanged,
 		Reason: "found in amoCRM after an unknown outcome; linked", Lead: o.Deal.Lead, Hash: h, LinkKind: LinkOrder,
 		MS2Status: o.MS2Status, SetStatus: o.Found.StatusID, ID: o.Found.ID}
 	if o.Deal.Contact != nil && o.Found.Embedded != nil && len(o.Found.Embedded.Contacts) > 0 {
-		d.Contact = &Contact{Keys: o.Deal.Contact.Keys, ID: o.Found.Embedded.Contacts[0].ID, Action: report.Unchanged}
+		d.Contact = &Contact{Keys: o.Deal.Contact.Keys, ID: o.Found.Embedded.Contacts[0].ID, Action: Unchanged}
 	}
 	p.Adopted = append(p.Adopted, d)
 	return nil
@@ -182,14 +181,14 @@ func (p *Plan) linkedOrder(m Mapper, o *Order, resendOnChange bool) error {
 	case resend:
 		l := o.Deal.Lead
 		l.ID, l.Embedded, l.CreatedAt = o.Link.AmoID, nil, 0 // contacts and the creation date stay as they are
-		d.Mode, d.Action, d.Lead, d.Hash, d.LinkKind, d.SetStatus = Resend, report.Update, l, o.hash, LinkOrder, l.StatusID
+		d.Mode, d.Action, d.Lead, d.Hash, d.LinkKind, d.SetStatus = Resend, Update, l, o.hash, LinkOrder, l.StatusID
 		d.Repairs = o.Deal.Notes
 	case !o.StatusChanged():
-		d.Source, d.Mode, d.Action, d.Lead, d.MS2Status = SourceOrders, Keep, report.Unchanged, o.Deal.Lead, -1
+		d.Source, d.Mode, d.Action, d.Lead, d.MS2Status = SourceOrders, Keep, Unchanged, o.Deal.Lead, -1
 	case o.Live == nil:
 		// A manager deleted the deal: it is not made again behind their
 		// back, and its status is no longer followed.
-		d.Kind, d.Mode, d.Action, d.Lead, d.SetStatus = "status_move", Keep, report.Skip, o.Deal.Lead, 0
+		d.Kind, d.Mode, d.Action, d.Lead, d.SetStatus = "status_move", Keep, Skip, o.Deal.Lead, 0
 		d.Reason = fmt.Sprintf("deal %d was deleted in amoCRM", o.Link.AmoID)
 		d.Lead.Name = o.Record.Title
 	default:
@@ -197,13 +196,13 @@ func (p *Plan) linkedOrder(m Mapper, o *Order, resendOnChange bool) error {
 		d.Kind, d.Lead, d.From = "status_move", *live, live
 		target, mapped := m.StatusChange(live.PipelineID, o.MS2Status)
 		if !mapped || target == live.StatusID {
-			d.Mode, d.Action, d.SetStatus = Keep, report.Unchanged, live.StatusID
+			d.Mode, d.Action, d.SetStatus = Keep, Unchanged, live.StatusID
 			if !mapped {
 				d.Reason = fmt.Sprintf("miniShop2 status %d is not mapped in pipeline %d", o.MS2Status, live.PipelineID)
 			}
 			break
 		}
-		d.Mode, d.Action, d.To, d.SetStatus = Move, report.Update, target, target
+		d.Mode, d.Action, d.To, d.SetStatus = Move, Update, target, target
 		d.Lead = crm.Lead{ID: live.ID, Name: live.Name, PipelineID: live.PipelineID, StatusID: target}
 	}
 	p.Deals = append(p.Deals, d)
@@ -256,14 +255,14 @@ func (p *Plan) AddForms(m Mapper, forms []*Form, customers []*Customer, of map[*
 			p.Incoming = append(p.Incoming, in)
 			continue
 		case r.Lead != nil && f.Found != nil:
-			d.Mode, d.Action, d.Lead, d.ID = Keep, report.Unchanged, *r.Lead, f.Found.ID
+			d.Mode, d.Action, d.Lead, d.ID = Keep, Unchanged, *r.Lead, f.Found.ID
 			d.Reason = "found in amoCRM after an unknown outcome; linked"
 		case r.Lead != nil:
 			l := *r.Lead
 			l.CustomFieldsValues = withKey(l.CustomFieldsValues, keyFieldID, f.Key)
-			d.Mode, d.Action, d.Lead, d.Note = CreatePlain, report.Create, l, r.LeadNote
+			d.Mode, d.Action, d.Lead, d.Note = CreatePlain, Create, l, r.LeadNote
 		default:
-			d.Mode, d.Action, d.Reason = Keep, report.Skip, "no deal: "+noDealReason(r)
+			d.Mode, d.Action, d.Reason = Keep, Skip, "no deal: "+noDealReason(r)
 			d.Lead.Name = f.Record.Title
 		}
 		if f.Pending && f.Found == nil {

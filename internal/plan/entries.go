@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
 
@@ -15,12 +14,15 @@ import (
 // records. Names come from meta, never bare ids; made-up ids of a dry run
 // show as 0 ("none yet"). w is p.Writes(), which the caller commits too:
 // its parked records fail their entries.
-func (p *Plan) Entries(meta *transform.Meta, w Writes) []report.Entry {
-	n := names{meta}
-	var out []report.Entry
-	parked := map[int64]string{}
+func (p *Plan) Entries(w Writes) []Entry {
+	n := names{p.Meta}
+	var out []Entry
+	parked, waits := map[int64]string{}, map[int64]string{}
 	for _, pk := range w.Parked {
 		parked[pk.Record.ID] = pk.Reason
+	}
+	for _, wt := range w.Waits {
+		waits[wt.Record.ID] = wt.Reason
 	}
 	if p.Pipeline != nil {
 		if e, ok := p.Pipeline.entry(p.Source); ok {
@@ -28,84 +30,89 @@ func (p *Plan) Entries(meta *transform.Meta, w Writes) []report.Entry {
 		}
 	}
 	for _, f := range p.Fields {
-		out = append(out, report.Entry{Source: f.Source, Kind: "field", Key: "field:" + f.Entity + ":" + f.Spec.Name,
-			Action: report.Create, AmoID: shown(f.ID), Title: f.Spec.Name,
-			Changes: []report.Change{{Field: "type", New: f.Spec.Type}, {Field: "entity", New: f.Entity + "s"}}})
+		out = append(out, Entry{Source: f.Source, Kind: "field", Key: "field:" + f.Entity + ":" + f.Spec.Name,
+			Action: Create, AmoID: shown(f.ID), Title: f.Spec.Name,
+			Changes: []Change{{Field: "type", New: f.Spec.Type}, {Field: "entity", New: f.Entity + "s"}}})
 	}
 	for _, c := range p.Contacts {
-		e := report.Entry{Source: c.Source, Kind: "contact", Key: c.Key, Action: c.Action, AmoID: shown(c.ID), Title: c.Title,
+		e := Entry{Source: c.Source, Kind: "contact", Key: c.Key, Action: c.Action, AmoID: shown(c.ID), Title: c.Title,
 			Reason: withRepairs(c.Reason, c.Action, c.Repairs)}
 		switch c.Action {
-		case report.Create:
+		case Create:
 			e.Changes = n.contactChanges(nil, c.Payload)
-		case report.Update:
+		case Update:
 			e.Changes = n.contactChanges(c.Live, c.Payload)
 		}
-		if reason := c.failure(); reason != "" && (c.Separate || c.Action != report.Create) {
-			e.Action, e.Reason = report.Fail, oneLine(reason)
+		switch {
+		case c.Refused != "" && (c.Separate || c.Action != Create):
+			e.Action, e.Reason = Fail, oneLine(c.Refused)
+		case c.waits():
+			e.Action, e.Reason = Skip, contactUnknown
 		}
 		out = append(out, e)
 	}
 	for _, d := range p.Deals {
-		out = append(out, n.deal(d, parked))
+		out = append(out, n.deal(d, parked, waits))
 	}
 	for _, d := range p.Adopted {
-		out = append(out, n.deal(d, parked))
+		out = append(out, n.deal(d, parked, waits))
 	}
 	for _, in := range p.Incoming {
-		e := report.Entry{Source: SourceForms, Kind: "lead", SourceID: in.Record.ID, Key: in.Record.Key(), Title: in.Record.Title,
-			AmoID: shown(in.ID), Action: report.Create, Reason: "incoming lead (unsorted)"}
+		e := Entry{Source: SourceForms, Kind: "lead", SourceID: in.Record.ID, Key: in.Record.Key(), Title: in.Record.Title,
+			AmoID: shown(in.ID), Action: Create, Reason: "incoming lead (unsorted)"}
 		switch {
 		case parked[in.Record.ID] != "":
-			e.Action, e.Reason = report.Fail, oneLine(parked[in.Record.ID])
+			e.Action, e.Reason = Fail, oneLine(parked[in.Record.ID])
 		case in.AlreadySent:
-			e.Action, e.Reason = report.Unchanged, "already in amoCRM's incoming leads"
+			e.Action, e.Reason = Unchanged, "already in amoCRM's incoming leads"
 		case in.ID == 0 && in.Unknown:
-			e.Action, e.Reason = report.Skip, outcomeUnknown
+			e.Action, e.Reason = Skip, outcomeUnknown
 		}
 		out = append(out, e)
 	}
 	for _, pk := range p.Parked {
-		out = append(out, report.Entry{Source: pk.Source, Kind: pk.Entity, SourceID: pk.Record.ID, Key: pk.Record.Key(),
-			Action: report.Fail, Title: pk.Record.Title, Reason: oneLine(pk.Reason)})
+		out = append(out, Entry{Source: pk.Source, Kind: pk.Entity, SourceID: pk.Record.ID, Key: pk.Record.Key(),
+			Action: Fail, Title: pk.Record.Title, Reason: oneLine(pk.Reason)})
 	}
 	for _, s := range p.Skipped {
-		out = append(out, report.Entry{Source: s.Source, Kind: s.Entity, SourceID: s.Record.ID, Key: s.Record.Key(),
-			Action: report.Skip, Title: s.Record.Title, Reason: oneLine(s.Reason)})
+		out = append(out, Entry{Source: s.Source, Kind: s.Entity, SourceID: s.Record.ID, Key: s.Record.Key(),
+			Action: Skip, Title: s.Record.Title, Reason: oneLine(s.Reason)})
 	}
-	return out
+	return append(out, p.Info...)
 }
 
 // outcomeUnknown is the reason shown for a create that had no answer and
 // was not found.
 const outcomeUnknown = "outcome unknown: looked up again next pass, never created twice"
 
-func (n names) deal(d *Deal, parked map[int64]string) report.Entry {
-	e := report.Entry{Source: d.Source, Kind: d.Kind, SourceID: d.Record.ID, Key: d.Record.Key(), Action: d.Action,
+func (n names) deal(d *Deal, parked, waits map[int64]string) Entry {
+	e := Entry{Source: d.Source, Kind: d.Kind, SourceID: d.Record.ID, Key: d.Record.Key(), Action: d.Action,
 		AmoID: shown(d.ID), Title: d.Lead.Name, Reason: withRepairs(d.Reason, d.Action, d.Repairs)}
 	if e.Title == "" {
 		e.Title = d.Record.Title
 	}
 	switch {
 	case parked[d.Record.ID] != "" && d.Mode != Keep:
-		e.Action, e.Reason = report.Fail, oneLine(parked[d.Record.ID])
+		e.Action, e.Reason = Fail, oneLine(parked[d.Record.ID])
 	case d.Creates() && d.ID == 0 && d.Unknown:
-		e.Action, e.Reason = report.Skip, outcomeUnknown
+		e.Action, e.Reason = Skip, outcomeUnknown
+	case waits[d.Record.ID] != "" && d.Mode != Keep:
+		e.Action, e.Reason = Skip, waits[d.Record.ID]
 	}
 	switch d.Mode {
 	case CreateComplex, CreatePlain, Resend:
 		e.Changes = n.leadChanges(nil, d.Lead)
 	case Move:
 		e.AmoID, e.Title = d.From.ID, d.From.Name
-		e.Changes = []report.Change{{Field: "status", Old: n.status(d.From.PipelineID, d.From.StatusID), New: n.status(d.From.PipelineID, d.To)}}
+		e.Changes = []Change{{Field: "status", Old: n.status(d.From.PipelineID, d.From.StatusID), New: n.status(d.From.PipelineID, d.To)}}
 	}
 	return e
 }
 
 // withRepairs adds the documented repairs of what is written to a reason,
 // so they are never silent.
-func withRepairs(reason string, a report.Action, repairs []string) string {
-	if len(repairs) == 0 || a != report.Create && a != report.Update {
+func withRepairs(reason string, a Action, repairs []string) string {
+	if len(repairs) == 0 || a != Create && a != Update {
 		return reason
 	}
 	r := "repaired: " + strings.Join(repairs, "; ")
@@ -125,15 +132,15 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 type names struct{ meta *transform.Meta }
 
 // leadChanges lists a deal's fields: every field of a create (old nil).
-func (n names) leadChanges(old *crm.Lead, l crm.Lead) []report.Change {
+func (n names) leadChanges(old *crm.Lead, l crm.Lead) []Change {
 	var o crm.Lead
 	if old != nil {
 		o = *old
 	}
-	var out []report.Change
+	var out []Change
 	add := func(field, before, after string) {
 		if before != after {
-			out = append(out, report.Change{Field: field, Old: before, New: after})
+			out = append(out, Change{Field: field, Old: before, New: after})
 		}
 	}
 	add("name", o.Name, l.Name)
@@ -156,8 +163,8 @@ func (n names) leadChanges(old *crm.Lead, l crm.Lead) []report.Change {
 
 // contactChanges lists what an update changes on a live contact, or every
 // field of a new one (live nil).
-func (n names) contactChanges(live *crm.Contact, c crm.Contact) []report.Change {
-	var out []report.Change
+func (n names) contactChanges(live *crm.Contact, c crm.Contact) []Change {
+	var out []Change
 	var have map[string]string
 	oldName := ""
 	if live != nil {
@@ -165,12 +172,12 @@ func (n names) contactChanges(live *crm.Contact, c crm.Contact) []report.Change 
 		oldName = live.Name
 	}
 	if c.Name != "" && c.Name != oldName {
-		out = append(out, report.Change{Field: "name", Old: oldName, New: c.Name})
+		out = append(out, Change{Field: "name", Old: oldName, New: c.Name})
 	}
 	for _, f := range c.CustomFieldsValues {
 		name := fieldName(f, n.meta.ContactFields)
 		if v := valuesText(f.Values); v != have[name] {
-			out = append(out, report.Change{Field: name, Old: have[name], New: v})
+			out = append(out, Change{Field: name, Old: have[name], New: v})
 		}
 	}
 	return out

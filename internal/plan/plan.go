@@ -15,7 +15,6 @@ import (
 	"strconv"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
 
@@ -25,6 +24,9 @@ const (
 	SourceOrderLogs = "order_logs"
 	SourceForms     = "forms"
 	SourceUsers     = "users"
+	// SourceShopStatus is the way back: deals moved in amoCRM move their
+	// orders in the shop.
+	SourceShopStatus = "shop_status"
 )
 
 // Record kinds: failures, pending markers, `failed` and `retry` use them.
@@ -41,6 +43,13 @@ const (
 	LinkForm        = "form"         // form id -> lead id (0 when the form made no deal)
 	LinkUser        = "user"         // MODX user id -> contact id, hash of the contact payload
 	LinkContact     = "contact"      // contact id -> itself, hash of the payload last merged into it
+)
+
+// The lead field holding the FormIt row id of a form's deal: deals are
+// looked up by it after a create whose outcome is unknown.
+const (
+	FormFieldCode = "MODX_FORM"
+	FormFieldName = "Заявка MODX"
 )
 
 // Record is one MODX row of a batch.
@@ -77,7 +86,7 @@ type Contact struct {
 	Key    string // report key: "contact:" + the first match key
 	Keys   []string
 	Title  string
-	Action report.Action // Create, Update or Unchanged
+	Action Action // Create, Update or Unchanged
 	Reason string
 	// ID is the matched contact, or the created one once applied.
 	ID int64
@@ -119,7 +128,7 @@ type Deal struct {
 	Record Record
 	Kind   string // report kind: "lead" or "status_move"
 	Mode   DealMode
-	Action report.Action
+	Action Action
 	Reason string
 	// Lead is the payload of a create or re-send.
 	Lead    crm.Lead
@@ -146,6 +155,9 @@ type Deal struct {
 
 	Refused string // outcome: amoCRM's reason for refusing it
 	Unknown bool   // outcome: no answer; the pending marker stays
+	// Deferred is an outcome: not sent, for a reason outside the record
+	// (its new contact has no id yet); the record waits for the next pass.
+	Deferred string
 }
 
 // Creates reports whether the deal is a create.
@@ -192,6 +204,9 @@ type Skipped struct {
 // Plan is one batch: what to create first, what to write, and what to park
 // or skip. The apply step writes outcomes onto its values.
 type Plan struct {
+	// Meta is the account and shop metadata the plan was made with: its
+	// entries name pipelines, statuses, users and fields by it.
+	Meta     *transform.Meta
 	Source   string
 	Kind     string    // the batch's record kind
 	Pipeline *Pipeline // the site pipeline step, in the plan that starts a pass
@@ -204,17 +219,29 @@ type Plan struct {
 	Skipped  []*Skipped
 	// Counted are entities counted but not listed, by kind and action:
 	// the many unchanged users of a full comparison.
-	Counted map[string]map[report.Action]int
+	Counted map[string]map[Action]int
 	// Settled are pending markers planning showed to be stale: the entity
 	// was looked up and is not in amoCRM, so it is created now.
 	Settled []int64
 	// Adopted are deals found in amoCRM after an unknown outcome: linked,
 	// not created again.
 	Adopted []*Deal
+	// Info are entries that only inform: where a stream starts, and what
+	// it leaves behind.
+	Info []Entry
 }
 
-// New returns an empty plan for a batch of source's records of kind.
-func New(source, kind string) *Plan { return &Plan{Source: source, Kind: kind} }
+// New returns an empty plan for a batch of source's records of kind, made
+// with meta.
+func New(source, kind string, meta *transform.Meta) *Plan {
+	return &Plan{Meta: meta, Source: source, Kind: kind}
+}
+
+// Report is the plan's entries, with its outcomes, and the entities it
+// counts without listing.
+func (p *Plan) Report() ([]Entry, map[string]map[Action]int) {
+	return p.Entries(p.Writes()), p.Counted
+}
 
 // Park gives a record up with its reason.
 func (p *Plan) Park(source string, r Record, entity, reason string) {
@@ -227,12 +254,12 @@ func (p *Plan) Skip(source string, r Record, entity, reason string) {
 }
 
 // Count counts an entity without listing it.
-func (p *Plan) Count(kind string, a report.Action) {
+func (p *Plan) Count(kind string, a Action) {
 	if p.Counted == nil {
-		p.Counted = map[string]map[report.Action]int{}
+		p.Counted = map[string]map[Action]int{}
 	}
 	if p.Counted[kind] == nil {
-		p.Counted[kind] = map[report.Action]int{}
+		p.Counted[kind] = map[Action]int{}
 	}
 	p.Counted[kind][a]++
 }

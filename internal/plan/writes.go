@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
 )
 
 // Writes is what a batch leaves in the state once its plan has been applied
@@ -19,6 +18,22 @@ type Writes struct {
 	// Resolved are records whose parked failure, if any, is settled, by kind.
 	Resolved map[string][]int64
 	Parked   []*Parked
+	// Meta are state meta entries: the site pipeline's id.
+	Meta map[string]string
+	// Waits are records to try again next pass: their write failed for a
+	// reason outside them. They wait, not parked.
+	Waits []Wait
+}
+
+// Wait is a record that waits for the next pass, with why.
+type Wait struct {
+	Record Record
+	Reason string
+}
+
+// Empty reports whether there is nothing to commit.
+func (w *Writes) Empty() bool {
+	return len(w.Links)+len(w.ContactKeys)+len(w.Cleared)+len(w.Resolved)+len(w.Parked)+len(w.Meta)+len(w.Waits) == 0
 }
 
 // ContactMarkerKind is the pending-marker kind of the contacts a batch of
@@ -28,6 +43,11 @@ func ContactMarkerKind(kind string) string { return "contact_" + kind }
 
 func (w *Writes) link(kind string, sourceID, amoID int64, hash string) {
 	w.Links = append(w.Links, Link{Kind: kind, SourceID: sourceID, AmoID: amoID, Hash: hash})
+}
+
+func (w *Writes) wait(r Record, reason string) {
+	w.Waits = append(w.Waits, Wait{Record: r, Reason: reason})
+	w.resolve(r.Kind, r.ID) // nothing is wrong with it: not listed as parked
 }
 
 func (w *Writes) clear(kind string, id int64) {
@@ -69,6 +89,9 @@ func (w *Writes) contactSent(c *Contact) {
 // Writes derives the state changes from the plan and its outcomes.
 func (p *Plan) Writes() Writes {
 	var w Writes
+	if p.Pipeline != nil {
+		p.Pipeline.writes(&w)
+	}
 	parked := map[int64]bool{}
 	park := func(pk *Parked) {
 		if !parked[pk.Record.ID] {
@@ -80,20 +103,27 @@ func (p *Plan) Writes() Writes {
 		park(pk)
 	}
 	for _, c := range p.Contacts {
-		if c.Action == report.Create && !c.Separate {
+		if c.Action == Create && !c.Separate {
 			continue // made with its deal in leads/complex: settled with it
 		}
-		if reason := c.failure(); reason != "" {
+		switch {
+		case c.Refused != "":
 			for _, r := range c.Records {
-				park(&Parked{Source: c.Source, Record: r, Entity: "contact", Reason: reason})
+				park(&Parked{Source: c.Source, Record: r, Entity: "contact", Reason: c.Refused})
 			}
-			if c.Refused != "" && c.Separate {
+			if c.Separate {
 				w.clear(ContactMarkerKind(p.Kind), c.Records[0].ID)
+			}
+			continue
+		case c.waits():
+			for _, r := range c.Records {
+				w.wait(r, contactUnknown)
+				parked[r.ID] = true // its deal is not sent either
 			}
 			continue
 		}
 		w.contactSent(c)
-		if c.Action == report.Create {
+		if c.Action == Create {
 			w.clear(ContactMarkerKind(p.Kind), c.Records[0].ID)
 		}
 	}
@@ -106,6 +136,11 @@ func (p *Plan) Writes() Writes {
 			if d.Creates() {
 				w.clear(p.Kind, d.Record.ID)
 			}
+			continue
+		}
+		if d.Deferred != "" {
+			w.wait(d.Record, d.Deferred)
+			w.clear(p.Kind, d.Record.ID) // marked, never sent
 			continue
 		}
 		if d.Creates() && d.ID == 0 {
@@ -187,21 +222,20 @@ func (p *Plan) settle(w *Writes, d *Deal) {
 	}
 }
 
-// failure is why a contact's records are parked, or "". A contact made in
-// leads/complex shares its deal's fate instead.
-func (c *Contact) failure() string {
-	switch {
-	case c.Refused != "":
-		return c.Refused
-	case c.Action == report.Create && c.Separate && c.ID == 0:
-		return "contact create had no result; it will be looked up before the next try"
-	}
-	return ""
+// contactUnknown is why the records of a contact whose create had no answer
+// wait.
+const contactUnknown = "its contact's create had no answer and was not found; looked up before the next try"
+
+// waits reports whether a contact made on its own has no id after its
+// create: no answer, and the lookup found nothing. Its records wait for the
+// next pass, where the contact index finds it if amoCRM stored it.
+func (c *Contact) waits() bool {
+	return c.Action == Create && c.Separate && c.ID == 0 && c.Refused == ""
 }
 
-// Failed reports whether the contact could not be written: its records'
-// deals are not sent.
-func (c *Contact) Failed() bool { return c.failure() != "" }
+// Failed reports whether the contact could not be written (refused, or no
+// answer): its records' deals are not sent.
+func (c *Contact) Failed() bool { return c.Refused != "" || c.waits() }
 
 // Refusals counts the writes amoCRM refused.
 func (p *Plan) Refusals() int {
@@ -229,8 +263,11 @@ func btoi(b bool) int {
 // dry run's stand-in for applying it: later batches then match the planned
 // contacts and deals exactly as the real run matches the created ones.
 func (p *Plan) Simulate(next func() int64) {
+	if p.Pipeline != nil {
+		p.Pipeline.simulate(next, p.Meta.Pipelines)
+	}
 	for _, c := range p.Contacts {
-		if c.Action == report.Create {
+		if c.Action == Create {
 			c.ID = next()
 		}
 	}

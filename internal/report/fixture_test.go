@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 )
 
 // sampleSummary is the summary of the golden reports.
@@ -20,42 +22,42 @@ func sampleSummary() Summary {
 
 // sampleEntries covers every action, Cyrillic, emoji, markup that must be
 // escaped, control characters, a long goods list and an overlong key.
-func sampleEntries() []Entry {
+func sampleEntries() []plan.Entry {
 	var goods []string
 	for i := 1; i <= 40; i++ {
 		goods = append(goods, fmt.Sprintf("Футболка «Лето» размер %d × 2 шт. — 1 500 ₽", 40+i))
 	}
-	return []Entry{
-		{Source: "orders", Kind: "field", Key: "field:goods", Action: Create, Title: "goods",
-			Changes: []Change{{Field: "type", New: "textarea"}}},
-		{Source: "orders", Kind: "pipeline", Key: "pipeline:Мой магазин", Action: Create, Title: "Мой магазин 🛒",
-			Changes: []Change{{Field: "statuses", New: "Новый, Оплачен, Отправлен, Доставлен"}}},
-		{Source: "orders", Kind: "lead", SourceID: 2311, Key: "order:2311", Action: Create, Title: "Заказ с сайта 2311/1",
-			Changes: []Change{
+	return []plan.Entry{
+		{Source: "orders", Kind: "field", Key: "field:goods", Action: plan.Create, Title: "goods",
+			Changes: []plan.Change{{Field: "type", New: "textarea"}}},
+		{Source: "orders", Kind: "pipeline", Key: "pipeline:Мой магазин", Action: plan.Create, Title: "Мой магазин 🛒",
+			Changes: []plan.Change{{Field: "statuses", New: "Новый, Оплачен, Отправлен, Доставлен"}}},
+		{Source: "orders", Kind: "lead", SourceID: 2311, Key: "order:2311", Action: plan.Create, Title: "Заказ с сайта 2311/1",
+			Changes: []plan.Change{
 				{Field: "price", New: "3000"},
 				{Field: "goods", New: strings.Join(goods, "\n")},
 			}},
-		{Source: "orders", Kind: "contact", SourceID: 2311, Key: "order:2311", Action: Update, AmoID: 30001, Title: "Иван Петров",
-			Changes: []Change{
+		{Source: "orders", Kind: "contact", SourceID: 2311, Key: "order:2311", Action: plan.Update, AmoID: 30001, Title: "Иван Петров",
+			Changes: []plan.Change{
 				{Field: "phone", Old: "+7 (912) 345-67-89", New: "+7 (912) 345-67-80"},
 				{Field: "address.street", Old: "ул. Ленина, д. 5", New: "ул. Ленина, д. 7 🏠"},
 			}},
-		{Source: "order_logs", Kind: "status_move", SourceID: 2290, Key: "order_log:9001", Action: Update, AmoID: 1000042, Title: "Заказ с сайта 2290/3",
-			Changes: []Change{{Field: "status", Old: "Новый", New: "Оплачен ✅"}}},
-		{Source: "orders", Kind: "lead", SourceID: 2288, Key: "order:2288", Action: Unchanged, AmoID: 1000040, Title: "Заказ с сайта 2288/1"},
-		{Source: "forms", Kind: "contact", SourceID: 45, Key: "form:45", Action: Skip, Title: "Обратный звонок",
+		{Source: "order_logs", Kind: "status_move", SourceID: 2290, Key: "order_log:9001", Action: plan.Update, AmoID: 1000042, Title: "Заказ с сайта 2290/3",
+			Changes: []plan.Change{{Field: "status", Old: "Новый", New: "Оплачен ✅"}}},
+		{Source: "orders", Kind: "lead", SourceID: 2288, Key: "order:2288", Action: plan.Unchanged, AmoID: 1000040, Title: "Заказ с сайта 2288/1"},
+		{Source: "forms", Kind: "contact", SourceID: 45, Key: "form:45", Action: plan.Skip, Title: "Обратный звонок",
 			Reason: "no phone and no e-mail"},
-		{Source: "users", Kind: "contact", SourceID: 6, Key: "user:6", Action: Fail, Title: `<script>alert("title")</script> & Co`,
+		{Source: "users", Kind: "contact", SourceID: 6, Key: "user:6", Action: plan.Fail, Title: `<script>alert("title")</script> & Co`,
 			Reason: `amoCRM 400: field "<b>" is invalid`},
-		{Source: "orders", Kind: "lead", SourceID: 2312, Key: "order:2312:with-a-key-far-longer-than-the-column", Action: Update, AmoID: 1000043, Title: "Заказ с сайта 2312/1",
-			Changes: []Change{{Field: "address.comment", Old: "позвонить\nзаранее\x1b[31m", New: `<img src=x onerror=alert(1)> 😀`}}},
+		{Source: "orders", Kind: "lead", SourceID: 2312, Key: "order:2312:with-a-key-far-longer-than-the-column", Action: plan.Update, AmoID: 1000043, Title: "Заказ с сайта 2312/1",
+			Changes: []plan.Change{{Field: "address.comment", Old: "позвонить\nзаранее\x1b[31m", New: `<img src=x onerror=alert(1)> 😀`}}},
 	}
 }
 
 // generatedEntry is entry i of a large synthetic pass: mostly creates,
 // some updates, a few of every other action.
-func generatedEntry(i int) Entry {
-	e := Entry{
+func generatedEntry(i int) plan.Entry {
+	e := plan.Entry{
 		Source:   "orders",
 		Kind:     "lead",
 		SourceID: int64(10000 + i),
@@ -64,17 +66,17 @@ func generatedEntry(i int) Entry {
 	}
 	switch i % 10 {
 	case 0, 1:
-		e.Action, e.AmoID = Update, int64(2000000+i)
-		e.Changes = []Change{{Field: "price", Old: "1990", New: "2490"}, {Field: "status", Old: "Новый", New: "Оплачен"}}
+		e.Action, e.AmoID = plan.Update, int64(2000000+i)
+		e.Changes = []plan.Change{{Field: "price", Old: "1990", New: "2490"}, {Field: "status", Old: "Новый", New: "Оплачен"}}
 	case 2:
-		e.Action, e.AmoID = Unchanged, int64(2000000+i)
+		e.Action, e.AmoID = plan.Unchanged, int64(2000000+i)
 	case 3:
-		e.Kind, e.Action, e.Title, e.Reason = "contact", Skip, "Гость", "no phone and no e-mail"
+		e.Kind, e.Action, e.Title, e.Reason = "contact", plan.Skip, "Гость", "no phone and no e-mail"
 	case 4:
-		e.Action, e.Reason = Fail, "broken JSON in properties"
+		e.Action, e.Reason = plan.Fail, "broken JSON in properties"
 	default:
-		e.Action = Create
-		e.Changes = []Change{{Field: "price", New: "1990"}, {Field: "goods", New: "Футболка × 2, Кепка × 1"}}
+		e.Action = plan.Create
+		e.Changes = []plan.Change{{Field: "price", New: "1990"}, {Field: "goods", New: "Футболка × 2, Кепка × 1"}}
 	}
 	return e
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 )
 
 // HTMLOptions shape the HTML report.
@@ -41,7 +43,7 @@ func NewHTML(w io.Writer, opts HTMLOptions) Writer {
 // htmlRow and htmlChange are flat, without embedded structs: templates
 // resolve embedded fields by a slow reflective search, once per row.
 type htmlRow struct {
-	Action            Action
+	Action            plan.Action
 	Kind, Source, Key string
 	AmoID             int64
 	Title, Reason     string
@@ -54,7 +56,7 @@ type htmlChange struct {
 	Prefix, Old, New, Suffix string
 }
 
-func (w *htmlWriter) Write(e Entry) error {
+func (w *htmlWriter) Write(e plan.Entry) error {
 	if err := w.tally.add(e); err != nil {
 		return err
 	}
@@ -75,7 +77,7 @@ func (w *htmlWriter) Write(e Entry) error {
 		sp := splitChange(visible(c.Old, true), visible(c.New, true))
 		row.Changes[i] = htmlChange{
 			Field:   visible(c.Field, false),
-			Created: e.Action == Create,
+			Created: e.Action == plan.Create,
 			Prefix:  sp.Prefix, Old: sp.Old, New: sp.New, Suffix: sp.Suffix,
 		}
 	}
@@ -103,7 +105,7 @@ type htmlFoot struct {
 	Sources                     []string // the sources seen, for the filter
 	Started, Finished, Duration string
 	Requests                    int
-	Actions                     []Action
+	Actions                     []plan.Action
 	Rows                        []htmlCountRow
 	Creates                     []creation
 	Kinds                       []string
@@ -117,7 +119,7 @@ type htmlCountRow struct {
 }
 
 type htmlCount struct {
-	Action Action
+	Action plan.Action
 	Kind   string
 	N      int
 }

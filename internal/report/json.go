@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 )
 
 // schemaVersion is bumped on any incompatible change of the JSON report.
@@ -23,7 +25,7 @@ func NewJSON(w io.Writer) Writer {
 	return &jsonWriter{out: bufio.NewWriter(w)}
 }
 
-func (w *jsonWriter) Write(e Entry) error {
+func (w *jsonWriter) Write(e plan.Entry) error {
 	if err := w.tally.add(e); err != nil {
 		return err
 	}

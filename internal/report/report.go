@@ -8,42 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-)
 
-// Action is what a pass does, or would do, with one amoCRM entity.
-type Action string
-
-const (
-	Create    Action = "create"
-	Update    Action = "update"
-	Unchanged Action = "unchanged"
-	Skip      Action = "skip"
-	Fail      Action = "fail"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 )
 
 // actions is the display order of every report.
-var actions = [...]Action{Create, Update, Unchanged, Skip, Fail}
-
-// Entry is the plan for one amoCRM entity. The JSON tags are the schema
-// documented in doc.go.
-type Entry struct {
-	Source   string   `json:"source"`    // "orders", "order_logs", "forms", "users", "shop_status"
-	Kind     string   `json:"kind"`      // "lead", "contact", "field", "pipeline", "status_move", "order_status", "note"
-	SourceID int64    `json:"source_id"` // order/form/user id; 0 for account-level things like fields
-	Key      string   `json:"key"`       // "order:123", "field:goods"
-	Action   Action   `json:"action"`
-	AmoID    int64    `json:"amo_id"` // existing amoCRM id; 0 when there is none yet
-	Title    string   `json:"title"`  // human label: deal name, contact name, field name
-	Reason   string   `json:"reason,omitempty"`
-	Changes  []Change `json:"changes,omitempty"` // field diff of an update; every field of a create
-}
-
-// Change is one field of an entry. Old is empty for a create.
-type Change struct {
-	Field string `json:"field"`
-	Old   string `json:"old"`
-	New   string `json:"new"`
-}
+var actions = [...]plan.Action{plan.Create, plan.Update, plan.Unchanged, plan.Skip, plan.Fail}
 
 // Summary is what the caller knows about the pass as a whole. Counts per
 // kind and action are not part of it: every writer tallies the entries it
@@ -58,7 +28,7 @@ type Summary struct {
 	// Unlisted are entities counted but not listed, by kind and action (the
 	// many unchanged users of a full comparison): the counts include them,
 	// so they agree with the pass's summary line.
-	Unlisted map[string]map[Action]int
+	Unlisted map[string]map[plan.Action]int
 }
 
 // took is how long the pass ran, or "" when a time is missing.
@@ -81,7 +51,7 @@ func formatTime(t time.Time) string {
 // flushes; the writer must not be used after it. Writers are not safe for
 // concurrent use.
 type Writer interface {
-	Write(Entry) error
+	Write(plan.Entry) error
 	Close(Summary) error
 }
 
@@ -116,7 +86,7 @@ func Multi(ws ...Writer) Writer { return multi(ws) }
 
 type multi []Writer
 
-func (m multi) Write(e Entry) error {
+func (m multi) Write(e plan.Entry) error {
 	for _, w := range m {
 		if err := w.Write(e); err != nil {
 			return err

@@ -10,12 +10,14 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
 
 // render writes entries and summary through the writer newWriter makes.
-func render(t *testing.T, newWriter func(*bytes.Buffer) Writer, entries []Entry, s Summary) []byte {
+func render(t *testing.T, newWriter func(*bytes.Buffer) Writer, entries []plan.Entry, s Summary) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	w := newWriter(&buf)
@@ -99,9 +101,9 @@ func TestJSONSchema(t *testing.T) {
 	entries := sampleEntries()
 	got := render(t, func(b *bytes.Buffer) Writer { return NewJSON(b) }, entries, sampleSummary())
 	var doc struct {
-		SchemaVersion int     `json:"schema_version"`
-		DryRun        bool    `json:"dry_run"`
-		Entries       []Entry `json:"entries"`
+		SchemaVersion int          `json:"schema_version"`
+		DryRun        bool         `json:"dry_run"`
+		Entries       []plan.Entry `json:"entries"`
 		Summary       struct {
 			Entries int `json:"entries"`
 			Totals  struct {
@@ -174,7 +176,7 @@ func TestWriteRejectsUnknownAction(t *testing.T) {
 		"json": NewJSON(new(bytes.Buffer)),
 		"html": NewHTML(new(bytes.Buffer), HTMLOptions{}),
 	} {
-		if err := w.Write(Entry{Key: "order:1", Action: "delete"}); err == nil {
+		if err := w.Write(plan.Entry{Key: "order:1", Action: "delete"}); err == nil {
 			t.Errorf("%s: Write with action delete: got nil error", name)
 		}
 	}
@@ -253,10 +255,10 @@ func TestTextSpoolLeavesNoFile(t *testing.T) {
 func TestUnlistedAreCounted(t *testing.T) {
 	var buf bytes.Buffer
 	w := NewJSON(&buf)
-	if err := w.Write(Entry{Source: "users", Kind: "contact", Key: "contact:phone:7900", Action: Update}); err != nil {
+	if err := w.Write(plan.Entry{Source: "users", Kind: "contact", Key: "contact:phone:7900", Action: plan.Update}); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Close(Summary{Unlisted: map[string]map[Action]int{"contact": {Unchanged: 5, Skip: 2}}}); err != nil {
+	if err := w.Close(Summary{Unlisted: map[string]map[plan.Action]int{"contact": {plan.Unchanged: 5, plan.Skip: 2}}}); err != nil {
 		t.Fatal(err)
 	}
 	var got struct {
@@ -279,7 +281,7 @@ func TestTextMaxEntries(t *testing.T) {
 	var buf bytes.Buffer
 	w := NewText(&buf, TextOptions{MaxEntries: 2, FullReport: "/tmp/r.html"})
 	for i := range 5 {
-		if err := w.Write(Entry{Source: "orders", Kind: "lead", Key: "order:" + string(rune('1'+i)), Action: Create, Title: "Заказ"}); err != nil {
+		if err := w.Write(plan.Entry{Source: "orders", Kind: "lead", Key: "order:" + string(rune('1'+i)), Action: plan.Create, Title: "Заказ"}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 )
 
 // kindOrder is the display order of the kinds the syncer produces; other
@@ -50,18 +52,18 @@ func (k *kindCounts) add(o kindCounts) {
 }
 
 // countsOf is n entities with action a.
-func countsOf(a Action, n int) (kindCounts, bool) {
+func countsOf(a plan.Action, n int) (kindCounts, bool) {
 	var c kindCounts
 	switch a {
-	case Create:
+	case plan.Create:
 		c.Create = n
-	case Update:
+	case plan.Update:
 		c.Update = n
-	case Unchanged:
+	case plan.Unchanged:
 		c.Unchanged = n
-	case Skip:
+	case plan.Skip:
 		c.Skip = n
-	case Fail:
+	case plan.Fail:
 		c.Fail = n
 	default:
 		return c, false
@@ -69,7 +71,7 @@ func countsOf(a Action, n int) (kindCounts, bool) {
 	return c, true
 }
 
-func (t *tally) add(e Entry) error {
+func (t *tally) add(e plan.Entry) error {
 	one, ok := countsOf(e.Action, 1)
 	if !ok {
 		return fmt.Errorf("report entry %s: unknown action %q", e.Key, e.Action)
@@ -79,7 +81,7 @@ func (t *tally) add(e Entry) error {
 	if e.Source != "" {
 		t.sources[e.Source] = true
 	}
-	if e.Action == Create && (e.Kind == "field" || e.Kind == "pipeline") {
+	if e.Action == plan.Create && (e.Kind == "field" || e.Kind == "pipeline") {
 		t.creates = append(t.creates, creation{Kind: e.Kind, Title: e.Title})
 	}
 	return nil
@@ -100,7 +102,7 @@ func (t *tally) count(kind string, n kindCounts) {
 
 // addUnlisted adds entities counted but not listed: they count in the
 // rows, not in the number of entries.
-func (t *tally) addUnlisted(m map[string]map[Action]int) {
+func (t *tally) addUnlisted(m map[string]map[plan.Action]int) {
 	for kind, byAction := range m {
 		for a, n := range byAction {
 			if c, ok := countsOf(a, n); ok {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"unicode/utf8"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 )
 
 // TextOptions shape the terminal report.
@@ -54,7 +56,7 @@ func NewText(w io.Writer, opts TextOptions) Writer {
 	return &textWriter{out: bufio.NewWriter(w), opts: opts}
 }
 
-func (w *textWriter) Write(e Entry) error {
+func (w *textWriter) Write(e plan.Entry) error {
 	if err := w.tally.add(e); err != nil {
 		return err
 	}
@@ -188,7 +190,7 @@ func (w *textWriter) printEntries() error {
 		}
 		// A fresh Entry each time: gob leaves fields that are zero in the
 		// stream untouched, so a reused one would keep the last entry's values.
-		var e Entry
+		var e plan.Entry
 		err := dec.Decode(&e)
 		if errors.Is(err, io.EOF) {
 			return nil
@@ -212,7 +214,7 @@ func (w *textWriter) printHeld(n int) {
 	fmt.Fprintf(w.out, "… %d more entries (-report F.html writes them all)\n", n)
 }
 
-func (w *textWriter) printEntry(e Entry) {
+func (w *textWriter) printEntry(e plan.Entry) {
 	fixed := len("unchanged") + w.kindWidth + w.keyWidth + w.idWidth + 4
 	titleWidth := max(w.opts.Width-fixed, minValue)
 	key := shorten(oneLine(e.Key), w.keyWidth)
@@ -224,7 +226,7 @@ func (w *textWriter) printEntry(e Entry) {
 		shorten(oneLine(e.Title), titleWidth))
 
 	switch e.Action {
-	case Update:
+	case plan.Update:
 		for _, c := range e.Changes {
 			field := oneLine(c.Field)
 			valueWidth := max((w.opts.Width-len("    :  -> ")-utf8.RuneCountInString(field))/2, minValue)
@@ -277,7 +279,7 @@ const (
 	amber = "\x1b[33m"
 )
 
-var actionColor = map[Action]string{Create: green, Update: amber, Unchanged: dim, Skip: cyan, Fail: red}
+var actionColor = map[plan.Action]string{plan.Create: green, plan.Update: amber, plan.Unchanged: dim, plan.Skip: cyan, plan.Fail: red}
 
 // paint wraps s in an ANSI colour when the report goes to a terminal.
 func (w *textWriter) paint(color, s string) string {

@@ -91,7 +91,10 @@ func TestCreatePipelineAndStatuses(t *testing.T) {
 
 func TestCustomFields(t *testing.T) {
 	a := start(t, sandbox.Options{})
-	a.do("GET", "/api/v4/leads/custom_fields", nil).want(t, http.StatusNoContent)
+	tracking := len(sandbox.TrackingCodes)
+	if got := len(ids(t, a.do("GET", "/api/v4/leads/custom_fields?limit=250", nil).want(t, 200), "custom_fields")); got != tracking {
+		t.Errorf("default lead fields: %d, want the %d tracking fields", got, tracking)
+	}
 	var v struct {
 		Embedded struct {
 			Fields []struct {
@@ -125,8 +128,8 @@ func TestCustomFields(t *testing.T) {
 	if got := firstError(t, a.do("POST", "/api/v4/leads/custom_fields", []any{map[string]any{"name": "вес", "type": "text"}})); got != "0 NotUnique name" {
 		t.Errorf("duplicate name: %q", got)
 	}
-	if n := len(a.srv.Fields("leads")); n != 1 {
-		t.Errorf("lead fields = %d, want 1", n)
+	if n := len(a.srv.Fields("leads")); n != tracking+1 {
+		t.Errorf("lead fields = %d, want %d", n, tracking+1)
 	}
 }
 

@@ -166,6 +166,107 @@
 //   - The events filters belong to the events method, not to the filters
 //     alpha of §7 16, so `-filters-ignored` leaves them honoured [inference].
 //
+// # Lists, products, links and tasks
+//
+// What the sandbox follows, with its source:
+//
+//   - GET /api/v4/catalogs: page, limit (at most 250) and type
+//     (products|invoices|regular), as the official SDK's CatalogsFilter sends
+//     it [amocrm-api-php Filters/CatalogsFilter.php, issue #117]; a list is
+//     {id, name, type, sort, can_add_elements, can_show_in_cards,
+//     can_link_multiple, can_be_deleted, sdk_widget_code, account_id}; at most
+//     10 lists, one products and one invoices list; lists need the Extended
+//     plan and above («Функция доступна начиная с расширенного тарифа») and
+//     rights to lists [amocrm.ru/developers/content/crm_platform/catalogs-api].
+//     GET /api/v4/catalogs/{id} and /custom_fields as for leads.
+//   - The default account's products list «Товары» has a real account's preset
+//     fields: SKU «Артикул» (text), GROUP «Группа» (category), PRICE «Цена»
+//     (price), DESCRIPTION «Описание» (textarea), EXTERNAL_ID «External ID»
+//     (text, hidden), UNIT and SPECIAL_PRICE_1 [a public dump of an account's
+//     fields; a recorded answer of POST /api/v4/catalogs/{id}/elements
+//     (tough-dev-school/education-backend tests) types PRICE "price" and shows
+//     EXTERNAL_ID written through the API; a Kommo account's element shows
+//     UNIT and SPECIAL_PRICE_1]. Kommo's docs example types PRICE "numeric";
+//     the sandbox takes the recorded answer. SeedWithoutProducts (`sandbox
+//     -no-products`) is an account whose one list is a regular one.
+//   - Elements: GET /api/v4/catalogs/{id}/elements takes query, filter[id],
+//     page and limit; POST and PATCH take arrays of {name,
+//     custom_fields_values, request_id} (PATCH with id) and answer the whole
+//     elements with their request_id [catalogs-api examples]. A page holds 100
+//     whatever limit asks and names no next page [amocrm-api-php #528: since
+//     2023-08-24 a page is 100 and nextPage fails]: a client stops at a short
+//     page. No order is documented, so order[...] is refused; catalog_id is
+//     not part of an element's write body [amocrm-api-php CatalogElementModel
+//     toApi] and is refused there.
+//   - Products cannot be set in a deal's create body: the deal is made
+//     without them [amocrm-api-php #487], so _embedded.catalog_elements is
+//     taken and dropped.
+//   - Links: POST /api/v4/leads/{id}/link and /unlink take arrays of
+//     {to_entity_id, to_entity_type, metadata}; a deal links contacts,
+//     companies and list elements [amocrm.ru crm_platform/entity-links-api;
+//     developers.kommo.com reference/linking-entities, unlinking-entities]. A
+//     link is answered 200 with _embedded.links echoing entity_id and
+//     entity_type, an unlink 204 [same; the SDK takes the 204 as success:
+//     Traits/LinkMethodsTrait.php unlink]. A list element needs
+//     metadata.catalog_id [entity-links-api]; its quantity may be fractional
+//     and reads back as a float, price_id only when one was given (reference
+//     §3.11; amocrm-api-php #508); contacts write metadata.is_main and read
+//     main_contact [Kommo linked-entities]; an unknown metadata.updated_by is
+//     NotSupportedChoice there [a 400 logged in amocrm-api-php #278]. The
+//     mass forms, POST /api/v4/leads/link and /unlink with entity_id in every
+//     item and GET /api/v4/leads/links?filter[entity_id][], are the official
+//     SDK's [amocrm-api-php EntitiesServices/Links.php,
+//     Filters/EntitiesLinksFilter.php, examples/links_mass_actions.php]; the
+//     docs describe only the per-deal forms and the SDK reads no mass answer,
+//     so the sandbox answers them as the per-deal ones. No limit of links per
+//     request is documented: the writes' 250 applies. GET .../links filters
+//     by to_entity_id with to_entity_type, and by to_catalog_id.
+//   - with=catalog_elements on GET /api/v4/leads and /leads/{id} gives
+//     _embedded.catalog_elements [{id, metadata{quantity, catalog_id,
+//     price_id}}] (reference §3.11; amocrm-api-php LeadModel fromArray).
+//   - Not documented, so taken as reported or as the gentler reading:
+//     linking an element a deal already has sets its quantity ("если есть -
+//     обновит", ufee/amoapi PR #44); unlinking what is not linked does
+//     nothing; a link request with an invalid item stores nothing, as every
+//     sandbox write. Mode `-links-strict` takes the harsher side: quantities
+//     add up, and unlinking what is not linked is refused.
+//   - Mode `-no-lists`: the plan has no lists, or the integration's user no
+//     rights to them. What amoCRM answers then is not documented; the sandbox
+//     answers 403 problem+json, the status amoCRM's error table gives a
+//     request without rights [amocrm.ru developers/content/api/errors], to
+//     every /api/v4/catalogs request and to links and reads naming list
+//     elements, while the rest of the API works.
+//   - Tasks: POST /api/v4/tasks takes arrays of at most 250 {text,
+//     complete_till, task_type_id, responsible_user_id, entity_id,
+//     entity_type, duration, is_completed, created_at, request_id}; text and
+//     complete_till are required; entity_id needs entity_type (leads,
+//     contacts, companies, customers) [amocrm.ru crm_platform/tasks-api;
+//     developers.kommo.com reference/add-tasks; amocrm-api-php TaskModel
+//     toApi]; answered _embedded.tasks[{id, request_id}]. A task without a
+//     type is a call (1), without a responsible the token's user's
+//     [inference]. GET /api/v4/tasks filters by responsible_user_id,
+//     is_completed, task_type, entity_type, entity_id (needing entity_type:
+//     «необходимо передать значение в filter[entity_type]»), id and
+//     updated_at, and orders by created_at, complete_till or id [tasks-api;
+//     amocrm-api-php TasksFilter]. These filters are the tasks method's own,
+//     so `-filters-ignored` leaves them honoured [inference, as for events]:
+//     a task whose create answer was lost is found on its deal.
+//   - Task types: 1 and 2 in every account [tasks-api «1 – Звонок, 2 –
+//     Встреча»]; GET /api/v4/account?with=task_types answers
+//     _embedded.task_types [{id, name, color, icon_id, code}], 1 FOLLOW_UP
+//     «Связаться», 2 MEETING «Встреча» [amocrm-api-php AccountModel,
+//     AccountSettings/TaskType.php; the docs' example account]. The default
+//     account adds one of its own, with no code.
+//   - Tracking fields: deals have fields of type tracking_data («Метка»),
+//     written like text, by field_id or by field_code, and not creatable
+//     through the API (reference §3.12); the default account has the 19 codes
+//     listed there (TrackingCodes), each named after its code in lower case.
+//
+// Left open (reference §8): whether linking changes the deal's price; how
+// many links one request may carry; what a plan without lists answers;
+// whether linking an element again sets or adds its quantity; whether a mass
+// link is applied whole or in part.
+//
 // A seed file (`-seed F.json`) has the shape of Seed:
 //
 //	{"account": {"id": 1, "name": "Shop", "subdomain": "shop", "current_user_id": 9},

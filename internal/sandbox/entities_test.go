@@ -56,8 +56,11 @@ func TestWriteValidation(t *testing.T) {
 		{"name": "Номер заказа", "type": "text"}, {"name": "Комментарий", "type": "textarea"},
 		{"name": "Доставка", "type": "select", "enums": []any{map[string]any{"value": "Курьер"}}},
 	}).want(t, http.StatusOK)
-	fields := a.srv.Fields("leads")
-	text, textarea, sel := fields[0].ID, fields[1].ID, fields[2].ID
+	byName := map[string]int64{}
+	for _, f := range a.srv.Fields("leads") {
+		byName[f.Name] = f.ID
+	}
+	text, textarea, sel := byName["Номер заказа"], byName["Комментарий"], byName["Доставка"]
 	value := func(id int64, v any) map[string]any {
 		return map[string]any{"field_id": id, "values": []any{map[string]any{"value": v}}}
 	}

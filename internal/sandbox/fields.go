@@ -48,10 +48,11 @@ type fieldView struct {
 	Links            links   `json:"_links"`
 }
 
-func (s *Server) viewField(r *http.Request, entity string, f CustomField) fieldView {
+// viewField shows a field of the entity at path ("leads", "catalogs/7101").
+func (s *Server) viewField(r *http.Request, path, entityType string, f CustomField) fieldView {
 	v := fieldView{ID: f.ID, Name: f.Name, Type: f.Type, AccountID: s.st.Account.ID, Sort: f.Sort, IsAPIOnly: f.IsAPIOnly,
-		IsPredefined: f.IsPredefined, IsDeletable: !f.IsPredefined, RequiredStatuses: []any{}, EntityType: entity, Enums: f.Enums,
-		Links: selfLinks(r, fmt.Sprintf("/api/v4/%s/custom_fields/%d", entity, f.ID))}
+		IsPredefined: f.IsPredefined, IsDeletable: !f.IsPredefined, RequiredStatuses: []any{}, EntityType: entityType, Enums: f.Enums,
+		Links: selfLinks(r, fmt.Sprintf("/api/v4/%s/custom_fields/%d", path, f.ID))}
 	if f.Code != "" {
 		v.Code = &f.Code
 	}
@@ -67,13 +68,18 @@ func (s *Server) handleFields(entity string) http.HandlerFunc {
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		page, more := pageOf(s.st.Fields[entity], p)
-		views := make([]fieldView, len(page))
-		for i, f := range page {
-			views[i] = s.viewField(r, entity, f)
-		}
-		writePage(w, r, p, "custom_fields", views, len(views), more)
+		s.writeFields(w, r, p, entity, entity, s.st.Fields[entity])
 	}
+}
+
+// writeFields answers a page of the fields of the entity at path; s.mu is held.
+func (s *Server) writeFields(w http.ResponseWriter, r *http.Request, p listParams, path, entityType string, fields []CustomField) {
+	page, more := pageOf(fields, p)
+	views := make([]fieldView, len(page))
+	for i, f := range page {
+		views[i] = s.viewField(r, path, entityType, f)
+	}
+	writePage(w, r, p, "custom_fields", views, len(views), more)
 }
 
 // handleAddFields is POST /api/v4/{entity}/custom_fields. Names and codes
@@ -114,7 +120,7 @@ func (s *Server) handleAddFields(entity string) http.HandlerFunc {
 				f.Enums = append(f.Enums, en)
 			}
 			s.st.Fields[entity] = append(s.st.Fields[entity], f)
-			views[i] = s.viewField(r, entity, f)
+			views[i] = s.viewField(r, entity, entity, f)
 			views[i].RequestID = b.rids[i]
 		}
 		writeHAL(w, struct {

@@ -19,10 +19,13 @@ type leadInput struct {
 
 // leadEmbeddedInput keeps contacts and metadata raw: their shape depends on
 // the endpoint (ids on /leads, new contacts and form metadata on complex).
+// catalog_elements is taken and dropped: products cannot be set in a
+// create, the deal is made without them (amocrm-api-php issue #487).
 type leadEmbeddedInput struct {
-	Tags     []tagInput        `json:"tags"`
-	Contacts []json.RawMessage `json:"contacts"`
-	Metadata json.RawMessage   `json:"metadata"`
+	Tags            []tagInput        `json:"tags"`
+	Contacts        []json.RawMessage `json:"contacts"`
+	Metadata        json.RawMessage   `json:"metadata"`
+	CatalogElements json.RawMessage   `json:"catalog_elements"`
 }
 
 func (in leadInput) embedded() leadEmbeddedInput {
@@ -59,9 +62,10 @@ type leadView struct {
 }
 
 type leadEmbedded struct {
-	Tags      []Tag   `json:"tags"`
-	Companies []idRef `json:"companies"`
-	Contacts  []idRef `json:"contacts,omitempty"`
+	Tags            []Tag             `json:"tags"`
+	Companies       []idRef           `json:"companies"`
+	Contacts        []idRef           `json:"contacts,omitempty"`
+	CatalogElements []elementLinkView `json:"catalog_elements,omitempty"`
 }
 
 func (s *Server) viewLead(r *http.Request, l *LeadState, with map[string]bool) leadView {
@@ -78,6 +82,9 @@ func (s *Server) viewLead(r *http.Request, l *LeadState, with map[string]bool) l
 			lk := selfLinks(r, fmt.Sprintf("/api/v4/contacts/%d", c.ID))
 			v.Embedded.Contacts = append(v.Embedded.Contacts, idRef{ID: c.ID, IsMain: &c.IsMain, Links: &lk})
 		}
+	}
+	if with["catalog_elements"] && !s.modes().NoLists {
+		v.Embedded.CatalogElements = elementsView(l)
 	}
 	return v
 }

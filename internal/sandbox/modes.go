@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -40,6 +41,15 @@ type Modes struct {
 	BlockAfter429 int
 	// BlockFor is how long a block lasts; default DefaultBlockFor.
 	BlockFor time.Duration
+	// NoLists: the account's plan (or the integration's user) has no lists:
+	// every /api/v4/catalogs request, and every link or links read naming a
+	// list element, is answered 403.
+	NoLists bool
+	// LinksStrict: linking an element a lead already has adds to its
+	// quantity instead of setting it, and unlinking what is not linked is
+	// refused, so a client that sends a link again without reading it back
+	// is caught.
+	LinksStrict bool
 }
 
 // Defaults of the modes that take a value.
@@ -50,18 +60,28 @@ const (
 	DuplicateTag = "Дубль"
 	// code244 is the detail amoCRM answers writes with (amocrm-api-php #33).
 	code244 = "Код ошибки 244. В случае повторного возникновения ошибки, обращайтесь в нашу техническую поддержку - support@amocrm.ru"
+	// noListsDetail is the sandbox's answer for lists on an account
+	// without them; amoCRM's wording is not documented.
+	noListsDetail = "Access to lists is denied"
 )
+
+// writeNoLists answers a lists request of an account without lists: 403
+// problem+json, the status amoCRM's error table gives a request the user
+// has no rights for (amocrm.ru developers/content/api/errors).
+func writeNoLists(w http.ResponseWriter) {
+	writeProblem(w, http.StatusForbidden, "Forbidden", noListsDetail)
+}
 
 // Strict returns m with every behaviour the documentation leaves open at its
 // pessimistic side: search lag (DefaultSearchLag unless m sets one), search
 // blind to field values, filters ignored, validation errors without
-// request_id and unsorted duplicates stored. Account states (duplicate
-// control, 244, the 429 block) are left as m has them.
+// request_id, unsorted duplicates stored and strict links. Account states
+// (duplicate control, 244, the 429 block, no lists) are left as m has them.
 func (m Modes) Strict() Modes {
 	if m.SearchLag == 0 {
 		m.SearchLag = DefaultSearchLag
 	}
-	m.SearchNoFields, m.FiltersIgnored, m.NoRequestID, m.UnsortedDuplicates = true, true, true, true
+	m.SearchNoFields, m.FiltersIgnored, m.NoRequestID, m.UnsortedDuplicates, m.LinksStrict = true, true, true, true, true
 	return m
 }
 
@@ -82,6 +102,8 @@ func (m Modes) String() string {
 	add(m.DuplicateControl, "-duplicate-control")
 	add(m.Error244, "-error-244")
 	add(m.BlockAfter429 > 0, fmt.Sprintf("-block-after-429 %d -block-for %s", m.BlockAfter429, m.blockFor()))
+	add(m.NoLists, "-no-lists")
+	add(m.LinksStrict, "-links-strict")
 	if len(on) == 0 {
 		return "default"
 	}

@@ -203,9 +203,10 @@ func TestModesString(t *testing.T) {
 		want string
 	}{
 		{sandbox.Modes{}, "default"},
-		{sandbox.Modes{}.Strict(), "-search-lag 1m0s -search-no-fields -filters-ignored -no-request-id -unsorted-duplicates"},
-		{sandbox.Modes{SearchLag: 5 * time.Second, Error244: true}.Strict(), "-search-lag 5s -search-no-fields -filters-ignored -no-request-id -unsorted-duplicates -error-244"},
+		{sandbox.Modes{}.Strict(), "-search-lag 1m0s -search-no-fields -filters-ignored -no-request-id -unsorted-duplicates -links-strict"},
+		{sandbox.Modes{SearchLag: 5 * time.Second, Error244: true}.Strict(), "-search-lag 5s -search-no-fields -filters-ignored -no-request-id -unsorted-duplicates -error-244 -links-strict"},
 		{sandbox.Modes{DuplicateControl: true, BlockAfter429: 10}, "-duplicate-control -block-after-429 10 -block-for 1h0m0s"},
+		{sandbox.Modes{NoLists: true}, "-no-lists"},
 	}
 	for _, tt := range tests {
 		if got := tt.m.String(); got != tt.want {

@@ -138,10 +138,6 @@ type noteView struct {
 // filter[updated_at], order[id|updated_at]; 204 when there is none, 404
 // for an unknown deal.
 func (s *Server) handleLeadNoteList(w http.ResponseWriter, r *http.Request) {
-	if r.PathValue("list") != "notes" {
-		writeProblem(w, http.StatusNotFound, "Not Found", "Route not found")
-		return
-	}
 	id, known := pathID(r, "id")
 	q := r.URL.Query()
 	if s.modes().FiltersIgnored {

@@ -137,7 +137,7 @@ func (s *Server) routes() {
 	api("GET /api/v4/users", s.handleUsers)
 	api("GET /api/v4/leads/pipelines", s.handlePipelines)
 	api("POST /api/v4/leads/pipelines", s.handleAddPipelines)
-	api("GET /api/v4/leads/pipelines/{id}", s.handlePipeline)
+	api("GET /api/v4/leads/{id}/{sub}", s.leadsSub)
 	api("GET /api/v4/leads/pipelines/{id}/statuses", s.handleStatuses)
 	api("POST /api/v4/leads/pipelines/{id}/statuses", s.handleAddStatuses)
 	api("PATCH /api/v4/leads/pipelines/{id}/statuses/{status}", s.handlePatchStatus)
@@ -156,12 +156,24 @@ func (s *Server) routes() {
 	api("POST /api/v4/leads/complex", s.handleComplex)
 	api("POST /api/v4/leads/notes", s.handleNotes)
 	api("POST /api/v4/leads/{id}/notes", s.handleNotes)
-	// "/leads/{id}/notes" would overlap "/leads/pipelines/{id}" with neither
-	// more specific, which ServeMux refuses; this one yields to it.
-	api("GET /api/v4/leads/{id}/{list}", s.handleLeadNoteList)
 	api("POST /api/v4/leads/unsorted/forms", s.handleUnsortedForms)
 	api("GET /api/v4/events", s.handleEvents)
 	api("GET /api/v4/events/{id}", s.handleEvent)
+	api("GET /api/v4/catalogs", s.lists(s.handleCatalogs))
+	api("GET /api/v4/catalogs/{id}", s.lists(s.handleCatalog))
+	api("GET /api/v4/catalogs/{id}/custom_fields", s.lists(s.handleCatalogFields))
+	api("GET /api/v4/catalogs/{id}/elements", s.lists(s.handleElements))
+	api("GET /api/v4/catalogs/{id}/elements/{element}", s.lists(s.handleElement))
+	api("POST /api/v4/catalogs/{id}/elements", s.lists(s.handleWriteElements(false)))
+	api("PATCH /api/v4/catalogs/{id}/elements", s.lists(s.handleWriteElements(true)))
+	api("POST /api/v4/leads/link", s.linkRoute(false))
+	api("POST /api/v4/leads/{id}/link", s.linkRoute(false))
+	api("POST /api/v4/leads/unlink", s.linkRoute(true))
+	api("POST /api/v4/leads/{id}/unlink", s.linkRoute(true))
+	api("GET /api/v4/leads/links", s.handleLinks)
+	api("POST /api/v4/tasks", s.handleAddTasks)
+	api("GET /api/v4/tasks", s.handleTasks)
+	api("GET /api/v4/tasks/{id}", s.handleTask)
 	m.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, "Not Found", "Route not found")
 	}))
@@ -298,6 +310,56 @@ func (s *Server) Notes() []NoteState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return deepCopy(s.st.Notes)
+}
+
+// Catalogs returns a deep copy of the lists with their fields.
+func (s *Server) Catalogs() []CatalogState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return deepCopy(s.st.Catalogs)
+}
+
+// Elements returns a deep copy of the elements of every list, by id.
+func (s *Server) Elements() []ElementState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return deepCopy(s.st.Elements)
+}
+
+// Tasks returns a deep copy of the stored tasks, by id.
+func (s *Server) Tasks() []TaskState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return deepCopy(s.st.Tasks)
+}
+
+// leadsSub routes GET /api/v4/leads/pipelines/{id}, /api/v4/leads/{id}/links
+// and /api/v4/leads/{id}/notes, which one mux pattern each would make
+// ambiguous.
+func (s *Server) leadsSub(w http.ResponseWriter, r *http.Request) {
+	id, sub := r.PathValue("id"), r.PathValue("sub")
+	switch {
+	case id == "pipelines":
+		r.SetPathValue("id", sub)
+		s.handlePipeline(w, r)
+	case sub == "links":
+		s.handleLinks(w, r)
+	case sub == "notes":
+		s.handleLeadNoteList(w, r)
+	default:
+		writeProblem(w, http.StatusNotFound, "Not Found", "Route not found")
+	}
+}
+
+// lists guards a lists route: an account without lists answers 403.
+func (s *Server) lists(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.modes().NoLists {
+			writeNoLists(w)
+			return
+		}
+		h(w, r)
+	}
 }
 
 // Unsorted returns a deep copy of the stored unsorted form entries.

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // Entity names as they appear in URLs and field lists.
@@ -128,6 +130,8 @@ type LeadState struct {
 	LossReasonID int64         `json:"loss_reason_id,omitempty"`
 	ClosedAt     int64         `json:"closed_at,omitempty"`
 	Contacts     []ContactLink `json:"contacts,omitempty"`
+	// Elements are the list elements linked to the lead (its products).
+	Elements []ElementLink `json:"catalog_elements,omitempty"`
 }
 
 // ContactState is a stored contact.
@@ -170,11 +174,15 @@ const (
 	seqTag      = "tag"
 	seqUnsorted = "unsorted"
 	seqEvent    = "event"
+	seqCatalog  = "catalog"
+	seqElement  = "element"
+	seqTask     = "task"
 )
 
 var seqStart = map[string]int64{
 	seqPipeline: 1101, seqStatus: 21001, seqField: 700101, seqEnum: 810001,
 	seqLead: 30000001, seqContact: 40000001, seqNote: 50000001, seqTag: 60001, seqUnsorted: 1, seqEvent: 1,
+	seqCatalog: 7101, seqElement: 80000001, seqTask: 90000001,
 }
 
 // state is everything the sandbox persists. Tokens and codes are kept as
@@ -189,7 +197,11 @@ type state struct {
 	Notes     []NoteState              `json:"notes"`
 	Unsorted  []UnsortedState          `json:"unsorted"`
 	Events    []Event                  `json:"events"` // oldest first
-	Tags      map[string]int64         `json:"tags"`   // "leads:name" -> id
+	Catalogs  []CatalogState           `json:"catalogs"`
+	Elements  []ElementState           `json:"elements"` // of every list
+	Tasks     []TaskState              `json:"tasks"`
+	TaskTypes []TaskType               `json:"task_types"`
+	Tags      map[string]int64         `json:"tags"` // "leads:name" -> id
 	Tokens    map[string]tokenRecord   `json:"tokens"`
 	Codes     map[string]codeRecord    `json:"codes"`
 	Secret    []byte                   `json:"secret"` // signs the JWT access tokens
@@ -197,13 +209,14 @@ type state struct {
 
 	leadIdx    map[int64]int
 	contactIdx map[int64]int
+	elementIdx map[int64]int
 }
 
 func newState() *state {
 	return &state{
 		Fields: map[string][]CustomField{}, Tags: map[string]int64{},
 		Tokens: map[string]tokenRecord{}, Codes: map[string]codeRecord{}, Seq: map[string]int64{},
-		leadIdx: map[int64]int{}, contactIdx: map[int64]int{},
+		leadIdx: map[int64]int{}, contactIdx: map[int64]int{}, elementIdx: map[int64]int{},
 	}
 }
 
@@ -235,8 +248,13 @@ func (st *state) bumpSequences() {
 			}
 		}
 	}
-	for _, fields := range st.Fields {
-		for _, f := range fields {
+	fields := slices.Collect(maps.Values(st.Fields))
+	for _, c := range st.Catalogs {
+		bump(seqCatalog, c.ID)
+		fields = append(fields, c.Fields)
+	}
+	for _, fs := range fields {
+		for _, f := range fs {
 			bump(seqField, f.ID)
 			for _, e := range f.Enums {
 				bump(seqEnum, e.ID)
@@ -253,6 +271,10 @@ func (st *state) reindex() {
 	st.contactIdx = make(map[int64]int, len(st.Contacts))
 	for i, c := range st.Contacts {
 		st.contactIdx[c.ID] = i
+	}
+	st.elementIdx = make(map[int64]int, len(st.Elements))
+	for i, e := range st.Elements {
+		st.elementIdx[e.ID] = i
 	}
 }
 

@@ -105,8 +105,13 @@ func (a *Address) Field(name string) (value string, ok bool) {
 type OrderProduct struct {
 	ID        int64
 	ProductID int64
-	Name      string
+	Name      string // the product's name when ordered (ms2_order_products.name)
 	Article   string
+	// Title and ListPrice are the product as the shop has it now: its
+	// resource's pagetitle and ms2_products.price (ms3_products.price); ""
+	// when the product is gone.
+	Title     string
+	ListPrice string
 	Count     int64
 	Price     string
 	Weight    string
@@ -145,10 +150,11 @@ type Customer struct {
 	Comment     string
 	Extended    json.RawMessage // NULL -> nil
 
-	// What the shop says about whose account this is, read with an
-	// order's customer (accounts.go): Manager is a user who can work in
-	// the manager or changed someone else's order; Receivers and Phones
-	// count the different receivers and phones of the account's orders.
+	// What the shop says about whose account this is (accounts.go):
+	// Manager is a user who can work in the manager or changed someone
+	// else's order, read with an order's customer and with users;
+	// Receivers and Phones count the different receivers and phones of
+	// the account's orders, read with an order's customer.
 	Manager           bool
 	Receivers, Phones int
 }
@@ -188,8 +194,11 @@ type OrderStatus struct {
 }
 
 // OldLink is a row of the old extra's amocrm_leads / amocrm_users tables:
-// a MODX id (order or user) and the amoCRM id it was sent as.
+// a MODX id (order or user; 0 for a form's deal) and the amoCRM id it was
+// sent as (deal or contact), with the deal's pipeline as the extra stored
+// it. Row is the table's id, the cursor of a keyset page.
 type OldLink struct {
+	Row        int64
 	SourceID   int64
 	AmoID      int64
 	PipelineID int64
@@ -201,6 +210,33 @@ type OrderHeader struct {
 	Status    int64
 	Num       string
 	CreatedOn time.Time // zero when NULL
+}
+
+// OrderState is an order as the status writer reads it before moving it.
+type OrderState struct {
+	ID     int64
+	Num    string
+	Status int64
+	// LastLogID is the order's newest log row of any action (0: none): the
+	// log row of a write begun after reading it has a higher id.
+	LastLogID int64
+	// Changed is the time of the order's newest status log row; zero when
+	// it has none.
+	Changed time.Time
+	// UpdatedOn is the order's updatedon (zero: NULL): the shop's status
+	// changes leave it alone, so it tells a write of ours by its time.
+	UpdatedOn time.Time
+}
+
+// SiteFacts are the settings that describe the shop.
+type SiteFacts struct {
+	Name string // site_name
+	URL  string // site_url
+	Host string // http_host, else the host of site_url; guests' synthetic e-mails use it
+	// NewStatus is the status a submitted order gets (ms2_status_new, else
+	// 1; ms3_status_new, else 2): an order left at status 0 by miniShop2
+	// 4.4.1's #950 is sent at it.
+	NewStatus int64
 }
 
 // OrderSignature is the part of an order's own row that the shop rewrites

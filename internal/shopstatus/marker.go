@@ -3,7 +3,7 @@ package shopstatus
 import (
 	"fmt"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 )
 
 // Marker is a status write about to start, kept as a pending marker (kind
@@ -61,7 +61,7 @@ type Resumed struct {
 // order at the write's status with the write's updatedon was moved by it
 // (the shop's own status changes leave updatedon alone), so only then is a
 // log row added.
-func Resume(m Marker, o *modx.OrderState, logged bool) *Resumed {
+func Resume(m Marker, o *shop.OrderState, logged bool) *Resumed {
 	r := &Resumed{Marker: m, Step: Drop}
 	if o == nil {
 		return r

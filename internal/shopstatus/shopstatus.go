@@ -38,9 +38,7 @@ import (
 	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
@@ -146,7 +144,7 @@ func SyncedFrom(l plan.Link) Synced {
 
 // Order is an order linked to a moved deal.
 type Order struct {
-	modx.OrderState
+	shop.OrderState
 	Synced Synced
 }
 
@@ -190,7 +188,7 @@ type Skipped struct {
 
 // Plan is one batch of moves.
 type Plan struct {
-	Writes  []*Write
+	Changes []*Write
 	Settled []Settled
 	Skipped []*Skipped
 	// Unchanged counts the orders a move asks nothing of: reported as a
@@ -242,7 +240,7 @@ func (p *Plan) add(m Mapper, mv Move, o Order) {
 			p.refuse(o, mv, "", reason)
 			return
 		}
-		p.Writes = append(p.Writes, &Write{Order: o, Move: mv, To: to[0]})
+		p.Changes = append(p.Changes, &Write{Order: o, Move: mv, To: to[0]})
 	}
 }
 
@@ -310,10 +308,23 @@ func (w *Write) Marker(at time.Time) Marker {
 	return Marker{Order: w.Order.ID, From: w.Order.Status, To: w.To, Amo: w.Move.Status, AfterLog: w.Order.LastLogID, At: at.Unix()}
 }
 
-// StateWrites is what the batch leaves in the state: the order_status links of
+// Simulate does nothing: a dry run writes nothing to the shop, and its
+// plan's entries say what would be written.
+func (p *Plan) Simulate(func() int64) {}
+
+// Report is the plan's entries and the orders it leaves as they are,
+// counted and not listed.
+func (p *Plan) Report() ([]plan.Entry, map[string]map[plan.Action]int) {
+	if p.Unchanged == 0 {
+		return p.Entries(), nil
+	}
+	return p.Entries(), map[string]map[plan.Action]int{Kind: {plan.Unchanged: p.Unchanged}}
+}
+
+// Writes is what the batch leaves in the state: the order_status links of
 // the orders moved, resumed or settled, and the markers of writes that are
 // over (written, or found moved in the shop meanwhile).
-func (p *Plan) StateWrites() plan.Writes {
+func (p *Plan) Writes() plan.Writes {
 	var w plan.Writes
 	link := func(order, amo, shop int64) {
 		w.Links = append(w.Links, plan.Link{Kind: plan.LinkOrderStatus, SourceID: order, AmoID: amo, Hash: strconv.FormatInt(shop, 10)})
@@ -324,7 +335,7 @@ func (p *Plan) StateWrites() plan.Writes {
 		}
 		w.Cleared[MarkerKind] = append(w.Cleared[MarkerKind], order)
 	}
-	for _, x := range p.Writes {
+	for _, x := range p.Changes {
 		if x.LogID != 0 {
 			link(x.Order.ID, x.Move.Status, x.To)
 		}
@@ -347,38 +358,38 @@ func (p *Plan) StateWrites() plan.Writes {
 // Entries renders the plan with its outcomes: the orders moved (order, old
 // -> new status, because of which deal move), the writes finished after a
 // crash, and the skipped moves with their reasons.
-func (p *Plan) Entries() []report.Entry {
-	var out []report.Entry
+func (p *Plan) Entries() []plan.Entry {
+	var out []plan.Entry
 	for _, r := range p.Resumed {
 		if r.Step == LogThenLink {
-			out = append(out, report.Entry{Source: Source, Kind: Kind, SourceID: r.Marker.Order, Key: key(r.Marker.Order),
-				Action: report.Update, Title: r.Order.Title(),
+			out = append(out, plan.Entry{Source: Source, Kind: Kind, SourceID: r.Marker.Order, Key: key(r.Marker.Order),
+				Action: plan.Update, Title: r.Order.Title(),
 				Reason:  "finishes a status change a crash interrupted: its log row",
-				Changes: []report.Change{{Field: "status", Old: p.shopStatusName(r.Marker.From), New: p.shopStatusName(r.Marker.To)}}})
+				Changes: []plan.Change{{Field: "status", Old: p.shopStatusName(r.Marker.From), New: p.shopStatusName(r.Marker.To)}}})
 		}
 	}
-	for _, w := range p.Writes {
+	for _, w := range p.Changes {
 		if w.Moved {
-			out = append(out, p.entry(w.Order, w.Move, report.Skip, "its status changed in the shop meanwhile: the shop wins"))
+			out = append(out, p.entry(w.Order, w.Move, plan.Skip, "its status changed in the shop meanwhile: the shop wins"))
 			continue
 		}
-		e := p.entry(w.Order, w.Move, report.Update, "")
-		e.Changes = []report.Change{{Field: "status", Old: p.shopStatusName(w.Order.Status), New: p.shopStatusName(w.To)}}
+		e := p.entry(w.Order, w.Move, plan.Update, "")
+		e.Changes = []plan.Change{{Field: "status", Old: p.shopStatusName(w.Order.Status), New: p.shopStatusName(w.To)}}
 		out = append(out, e)
 	}
 	for _, s := range p.Skipped {
-		out = append(out, p.entry(s.Order, s.Move, report.Skip, s.Reason))
+		out = append(out, p.entry(s.Order, s.Move, plan.Skip, s.Reason))
 	}
 	return out
 }
 
 // entry is an order's entry; its reason starts with the deal's move.
-func (p *Plan) entry(o Order, mv Move, a report.Action, why string) report.Entry {
+func (p *Plan) entry(o Order, mv Move, a plan.Action, why string) plan.Entry {
 	reason := fmt.Sprintf("deal moved to %s at %s", p.dealStatus(mv), stamp(mv.At))
 	if why != "" {
 		reason += ": " + why
 	}
-	return report.Entry{Source: Source, Kind: Kind, SourceID: o.ID, Key: key(o.ID), Action: a, AmoID: mv.Lead,
+	return plan.Entry{Source: Source, Kind: Kind, SourceID: o.ID, Key: key(o.ID), Action: a, AmoID: mv.Lead,
 		Title: o.Title(), Reason: reason}
 }
 

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
@@ -62,7 +61,7 @@ func (m mapper) ShopStatus(p, s int64) []int64 {
 var back = mapper{amoNew: {shopNew}, amoPaid: {shopPaid}, crm.StatusWon: {shopSent}, 20004: {shopPaid, shopSent}, 20006: {7}}
 
 func order(status int64, synced Synced) Order {
-	return Order{OrderState: modx.OrderState{ID: 7, Num: "2603/7", Status: status, LastLogID: 41}, Synced: synced}
+	return Order{OrderState: shop.OrderState{ID: 7, Num: "2603/7", Status: status, LastLogID: 41}, Synced: synced}
 }
 
 func TestBuild(t *testing.T) {
@@ -109,11 +108,11 @@ func TestBuild(t *testing.T) {
 			mv := Move{Lead: lead, Pipeline: pipeline, Status: tt.to, At: moveAt}
 			p := Build(back, testMeta(), []Move{mv}, map[int64][]Order{lead: {tt.order}, lead + 1: {order(shopNew, Synced{})}})
 			var wrote int64
-			if len(p.Writes) == 1 {
-				wrote = p.Writes[0].To
+			if len(p.Changes) == 1 {
+				wrote = p.Changes[0].To
 			}
-			if wrote != tt.write || len(p.Writes) > 1 {
-				t.Errorf("writes %+v, want one to %d", p.Writes, tt.write)
+			if wrote != tt.write || len(p.Changes) > 1 {
+				t.Errorf("writes %+v, want one to %d", p.Changes, tt.write)
 			}
 			var settled *Settled
 			if len(p.Settled) == 1 {
@@ -141,8 +140,8 @@ func TestBuildEveryLinkedOrder(t *testing.T) {
 	a, b := order(shopNew, Synced{}), order(shopNew, Synced{})
 	b.ID = 8
 	p := Build(back, testMeta(), []Move{{Lead: lead, Pipeline: pipeline, Status: amoPaid, At: moveAt}}, map[int64][]Order{lead: {a, b}})
-	if len(p.Writes) != 2 || p.Writes[0].Order.ID != 7 || p.Writes[1].Order.ID != 8 {
-		t.Errorf("writes %+v, want orders 7 and 8", p.Writes)
+	if len(p.Changes) != 2 || p.Changes[0].Order.ID != 7 || p.Changes[1].Order.ID != 8 {
+		t.Errorf("writes %+v, want orders 7 and 8", p.Changes)
 	}
 }
 
@@ -210,7 +209,7 @@ func TestMarker(t *testing.T) {
 		{"moved on in the shop since", shopSent, moveAt, false, false, Drop},
 		{"the order was deleted", 0, time.Time{}, false, true, Drop},
 	} {
-		o := &modx.OrderState{ID: 7, Status: tt.status, UpdatedOn: tt.updated}
+		o := &shop.OrderState{ID: 7, Status: tt.status, UpdatedOn: tt.updated}
 		if tt.gone {
 			o = nil
 		}
@@ -220,15 +219,15 @@ func TestMarker(t *testing.T) {
 	}
 }
 
-func TestStateWrites(t *testing.T) {
+func TestWrites(t *testing.T) {
 	p := New(testMeta())
 	written := &Write{Order: order(shopNew, Synced{}), Move: Move{Status: amoPaid}, To: shopPaid, LogID: 99}
 	moved := &Write{Order: order(shopNew, Synced{}), Move: Move{Status: amoPaid}, To: shopPaid, Moved: true}
 	moved.Order.ID = 8
-	p.Writes = []*Write{written, moved}
+	p.Changes = []*Write{written, moved}
 	p.Settled = []Settled{{Order: 9, Amo: amoTalks, Shop: shopNew}}
 	p.Resumed = []*Resumed{{Marker: Marker{Order: 10, To: shopPaid, Amo: amoPaid}, Step: LogThenLink}, {Marker: Marker{Order: 11}, Step: Drop}}
-	w := p.StateWrites()
+	w := p.Writes()
 	wantLinks := []plan.Link{
 		{Kind: plan.LinkOrderStatus, SourceID: 7, AmoID: amoPaid, Hash: "2"},
 		{Kind: plan.LinkOrderStatus, SourceID: 9, AmoID: amoTalks, Hash: "1"},
@@ -249,9 +248,9 @@ func TestEntries(t *testing.T) {
 	noNum.ID, noNum.Num = 8, ""
 	p := Build(back, testMeta(), []Move{mv, {Lead: lead + 1, Pipeline: pipeline, Status: 20004, At: moveAt}},
 		map[int64][]Order{lead: {order(shopNew, Synced{}), noNum}, lead + 1: {order(shopNew, Synced{})}})
-	p.Writes[1].Moved = true
+	p.Changes[1].Moved = true
 	p.Resumed = []*Resumed{Resume(Marker{Order: 9, From: shopPaid, To: shopSent, At: moveAt.Unix()},
-		&modx.OrderState{ID: 9, Num: "2603/9", Status: shopSent, UpdatedOn: moveAt}, false)}
+		&shop.OrderState{ID: 9, Num: "2603/9", Status: shopSent, UpdatedOn: moveAt}, false)}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

@@ -7,14 +7,17 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 )
 
 // inChunk bounds the ids of one IN (...) list.
 const inChunk = 1000
 
-// Link says what a MODX record became in amoCRM.
-type Link struct {
-	Kind      string    `db:"kind"`      // "order", "form", "contact_user", ... chosen by the syncer
+// linkRow is a row of the links table: what a MODX record became in amoCRM
+// (a plan.Link), and when it last changed.
+type linkRow struct {
+	Kind      string    `db:"kind"`      // plan.LinkOrder, plan.LinkUser, ...
 	SourceID  int64     `db:"source_id"` // the MODX id
 	AmoID     int64     `db:"amo_id"`    // the lead or contact id
 	Hash      string    `db:"hash"`      // hex SHA-256 of the payload last sent
@@ -25,55 +28,42 @@ const linkColumns = `kind, source_id, amo_id, hash, updated_at`
 
 // Links returns the links of kind for the given source ids, by source id;
 // ids without a link are absent from the map.
-func (s *Store) Links(ctx context.Context, kind string, ids []int64) (map[int64]Link, error) {
-	out := make(map[int64]Link, len(ids))
-	err := s.linksIn(ctx, kind, "source_id", ids, func(l Link) { out[l.SourceID] = l })
+func (s *Store) Links(ctx context.Context, kind string, ids []int64) (map[int64]plan.Link, error) {
+	out := make(map[int64]plan.Link, len(ids))
+	err := s.linksIn(ctx, kind, "source_id", ids, func(l plan.Link) { out[l.SourceID] = l })
 	return out, err
 }
 
 // LinksByAmoIDs returns the links of kind pointing at the amoCRM entities
 // amoIDs, by amoCRM id; an entity several records are linked to has them
 // all, by source id. Ids nothing points at are absent.
-func (s *Store) LinksByAmoIDs(ctx context.Context, kind string, amoIDs []int64) (map[int64][]Link, error) {
-	out := make(map[int64][]Link, len(amoIDs))
-	err := s.linksIn(ctx, kind, "amo_id", amoIDs, func(l Link) { out[l.AmoID] = append(out[l.AmoID], l) })
+func (s *Store) LinksByAmoIDs(ctx context.Context, kind string, amoIDs []int64) (map[int64][]plan.Link, error) {
+	out := make(map[int64][]plan.Link, len(amoIDs))
+	err := s.linksIn(ctx, kind, "amo_id", amoIDs, func(l plan.Link) { out[l.AmoID] = append(out[l.AmoID], l) })
 	return out, err
 }
 
 // linksIn reads the links of kind whose column is one of ids, by source id.
-func (s *Store) linksIn(ctx context.Context, kind, column string, ids []int64, add func(Link)) error {
+func (s *Store) linksIn(ctx context.Context, kind, column string, ids []int64, add func(plan.Link)) error {
 	for chunk := range slices.Chunk(ids, inChunk) {
 		query, args, err := sqlx.In(s.q(`SELECT `+linkColumns+` FROM {{prefix}}links WHERE kind = ? AND `+column+` IN (?) ORDER BY source_id`), kind, chunk)
 		if err != nil {
 			return fmt.Errorf("read %s links: %w", kind, err)
 		}
-		var links []Link
-		if err := s.db.SelectContext(ctx, &links, query, args...); err != nil {
+		var rows []linkRow
+		if err := s.db.SelectContext(ctx, &rows, query, args...); err != nil {
 			return fmt.Errorf("read %s links: %w", kind, err)
 		}
-		for _, l := range links {
-			add(l)
+		for _, r := range rows {
+			add(plan.Link{Kind: r.Kind, SourceID: r.SourceID, AmoID: r.AmoID, Hash: r.Hash})
 		}
 	}
 	return nil
 }
 
-// LinkByAmoID returns the link of kind pointing at the amoCRM entity amoID.
-func (s *Store) LinkByAmoID(ctx context.Context, kind string, amoID int64) (Link, bool, error) {
-	l, ok, err := getOptional[Link](ctx, s.db, s.q(`SELECT `+linkColumns+` FROM {{prefix}}links
-		WHERE amo_id = ? AND kind = ? ORDER BY source_id LIMIT 1`), amoID, kind)
-	if err != nil {
-		return Link{}, false, fmt.Errorf("read %s link of amo id %d: %w", kind, amoID, err)
-	}
-	return l, ok, nil
-}
-
-// PutLink inserts or replaces the link of l.Kind and l.SourceID; UpdatedAt is
-// set to the transaction's time.
-func (tx *Tx) PutLink(l Link) error { return tx.PutLinks([]Link{l}) }
-
-// PutLinks is PutLink for a batch, in one statement per rowsPerInsert links.
-func (tx *Tx) PutLinks(links []Link) error {
+// PutLinks inserts or replaces the links, by kind and source id, in one
+// statement per rowsPerInsert links; their time is the transaction's.
+func (tx *Tx) PutLinks(links []plan.Link) error {
 	args := make([]any, 0, 5*len(links))
 	for _, l := range links {
 		args = append(args, l.Kind, l.SourceID, l.AmoID, l.Hash, tx.now)

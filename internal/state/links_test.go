@@ -3,10 +3,12 @@ package state_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 )
 
@@ -17,65 +19,38 @@ func TestLinks(t *testing.T) {
 	s, _ := newStore(t, state.WithClock(clk.Now))
 	ctx := context.Background()
 	commit(t, s, func(tx *state.Tx) error {
-		for _, l := range []state.Link{
+		return tx.PutLinks([]plan.Link{
 			{Kind: "order", SourceID: 1, AmoID: 9001, Hash: hash(1)},
 			{Kind: "order", SourceID: 2, AmoID: 9002, Hash: hash(2)},
 			{Kind: "form", SourceID: 1, AmoID: 7001, Hash: hash(3)},
-		} {
-			if err := tx.PutLink(l); err != nil {
-				return err
-			}
-		}
-		return nil
+		})
 	})
 	clk.Add(time.Hour)
 	commit(t, s, func(tx *state.Tx) error {
-		return tx.PutLink(state.Link{Kind: "order", SourceID: 2, AmoID: 9003, Hash: hash(4)})
+		return tx.PutLinks([]plan.Link{{Kind: "order", SourceID: 2, AmoID: 9003, Hash: hash(4)}})
 	})
 
 	got, err := s.Links(ctx, "order", []int64{1, 2, 3})
 	if err != nil {
 		t.Fatalf("Links: %v", err)
 	}
-	want := map[int64]state.Link{
-		1: {Kind: "order", SourceID: 1, AmoID: 9001, Hash: hash(1), UpdatedAt: newClock().Now()},
-		2: {Kind: "order", SourceID: 2, AmoID: 9003, Hash: hash(4), UpdatedAt: clk.Now()},
+	want := map[int64]plan.Link{
+		1: {Kind: "order", SourceID: 1, AmoID: 9001, Hash: hash(1)},
+		2: {Kind: "order", SourceID: 2, AmoID: 9003, Hash: hash(4)},
 	}
-	if len(got) != len(want) {
-		t.Fatalf("Links = %v, want %v", got, want)
-	}
-	for id, w := range want {
-		g := got[id]
-		if g.Kind != w.Kind || g.SourceID != w.SourceID || g.AmoID != w.AmoID || g.Hash != w.Hash || !g.UpdatedAt.Equal(w.UpdatedAt) {
-			t.Errorf("Links[%d] = %+v, want %+v", id, g, w)
-		}
+	if !maps.Equal(got, want) {
+		t.Errorf("Links = %v, want %v", got, want)
 	}
 	if got, err := s.Links(ctx, "order", nil); err != nil || len(got) != 0 {
 		t.Errorf("Links(no ids) = %v, %v; want empty", got, err)
 	}
 
-	for _, tc := range []struct {
-		kind   string
-		amoID  int64
-		wantID int64
-		wantOK bool
-	}{
-		{"order", 9003, 2, true},
-		{"form", 7001, 1, true},
-		{"order", 9002, 0, false}, // replaced
-		{"form", 9001, 0, false},  // another kind's entity
-	} {
-		l, ok, err := s.LinkByAmoID(ctx, tc.kind, tc.amoID)
-		if err != nil || ok != tc.wantOK || l.SourceID != tc.wantID {
-			t.Errorf("LinkByAmoID(%s, %d) = %+v, %v, %v; want source %d, %v", tc.kind, tc.amoID, l, ok, err, tc.wantID, tc.wantOK)
-		}
-	}
 }
 
 func TestLinksByAmoIDs(t *testing.T) {
 	s, _ := newStore(t)
 	commit(t, s, func(tx *state.Tx) error {
-		return tx.PutLinks([]state.Link{
+		return tx.PutLinks([]plan.Link{
 			{Kind: "order", SourceID: 3, AmoID: 9001, Hash: hash(1)},
 			{Kind: "order", SourceID: 1, AmoID: 9001, Hash: hash(2)}, // two orders, one deal
 			{Kind: "order", SourceID: 2, AmoID: 9002, Hash: hash(3)},
@@ -101,9 +76,9 @@ func TestLinksByAmoIDs(t *testing.T) {
 func TestLinks_ManyIDs(t *testing.T) {
 	s, _ := newStore(t)
 	const n = 2500
-	var links []state.Link
+	var links []plan.Link
 	for id := int64(1); id <= n; id += 2 {
-		links = append(links, state.Link{Kind: "order", SourceID: id, AmoID: id * 10, Hash: strings.Repeat("a", 64)})
+		links = append(links, plan.Link{Kind: "order", SourceID: id, AmoID: id * 10, Hash: strings.Repeat("a", 64)})
 	}
 	commit(t, s, func(tx *state.Tx) error { return tx.PutLinks(links) })
 	ids := make([]int64, n)
@@ -124,27 +99,19 @@ func TestLinks_ManyIDs(t *testing.T) {
 func BenchmarkCommit(b *testing.B) {
 	for _, bc := range []struct {
 		name string
-		put  func(tx *state.Tx, links []state.Link) error
+		put  func(tx *state.Tx, links []plan.Link) error
 	}{
 		{"PutLinks", (*state.Tx).PutLinks},
-		{"PutLink", func(tx *state.Tx, links []state.Link) error {
-			for _, l := range links {
-				if err := tx.PutLink(l); err != nil {
-					return err
-				}
-			}
-			return nil
-		}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			s, _ := newStore(b)
 			ctx := context.Background()
-			links := make([]state.Link, 50)
+			links := make([]plan.Link, 50)
 			var next int64
 			for b.Loop() {
 				for i := range links {
 					next++
-					links[i] = state.Link{Kind: "order", SourceID: next, AmoID: next, Hash: hash(int(next))}
+					links[i] = plan.Link{Kind: "order", SourceID: next, AmoID: next, Hash: hash(int(next))}
 				}
 				err := s.Commit(ctx, func(tx *state.Tx) error {
 					if err := bc.put(tx, links); err != nil {

@@ -9,7 +9,7 @@ import (
 )
 
 // What the state keeps to follow orders edited or deleted in the shop after
-// their deal was made (sql/0003_order_edits.sql): per linked order, the
+// their deal was made (sql/0004_order_edits.sql): per linked order, the
 // signature of the row whose mapping its deal last got, and what the deal
 // got, field by field. Both are written in the commit that records the
 // deal's write; the comparison pages the signatures, and reads the

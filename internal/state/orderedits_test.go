@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 )
 
@@ -67,12 +68,11 @@ func TestLinkedWithoutSignature(t *testing.T) {
 	s, _ := newStore(t)
 	ctx := context.Background()
 	commit(t, s, func(tx *state.Tx) error {
+		links := []plan.Link{{Kind: "form", SourceID: 9, AmoID: 109, Hash: hash(9)}}
 		for id := int64(1); id <= 5; id++ {
-			if err := tx.PutLink(state.Link{Kind: "order", SourceID: id, AmoID: 100 + id, Hash: hash(int(id))}); err != nil {
-				return err
-			}
+			links = append(links, plan.Link{Kind: "order", SourceID: id, AmoID: 100 + id, Hash: hash(int(id))})
 		}
-		if err := tx.PutLink(state.Link{Kind: "form", SourceID: 9, AmoID: 109, Hash: hash(9)}); err != nil {
+		if err := tx.PutLinks(links); err != nil {
 			return err
 		}
 		return tx.PutOrdersSent([]state.OrderSent{{OrderID: 2, Signature: 1, Sent: []byte{1}}})

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/go-sql-driver/mysql"
 	"io"
 	"os"
 	"strconv"
@@ -14,9 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
@@ -79,7 +81,7 @@ func backfill(b *testing.B, orders int, customers string) {
 		if unlimited {
 			rate = 1e6
 		}
-		s := h.benchSyncer(b, rate)
+		s := h.benchEngine(b, rate, site.EngineOptions{})
 		before := statements()
 		b.StartTimer()
 		start := time.Now()
@@ -95,7 +97,7 @@ func backfill(b *testing.B, orders int, customers string) {
 		b.ReportMetric(float64(requests)*1000/float64(ds.Orders), "requests/1000orders")
 		b.ReportMetric(wall.Seconds(), "wall-s")
 		b.ReportMetric(floor.Seconds(), "floor-s")
-		b.ReportMetric(float64(res.Count("lead", report.Create))/wall.Seconds(), "orders/s")
+		b.ReportMetric(float64(res.Count("lead", plan.Create))/wall.Seconds(), "orders/s")
 		b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
 		b.Logf("%d orders: %s; requests %v", ds.Orders, res.Summary(), requestsByPath(h.box))
 	}
@@ -124,7 +126,7 @@ func newBenchHarness(b *testing.B) *harness {
 }
 
 // ownUser makes the harness's config log in as a user of its own, for the
-// sites benchSyncer opens, and returns a counter of the SQL statements that
+// sites benchEngine opens, and returns a counter of the SQL statements that
 // user has run (MariaDB's userstat): other clients of the server do not count.
 func (h *harness) ownUser(b *testing.B) func() int64 {
 	b.Helper()
@@ -149,9 +151,9 @@ func (h *harness) ownUser(b *testing.B) func() int64 {
 	}
 }
 
-// benchSyncer is the syncer of `run` with rate as the client's limit and
+// benchEngine is the engine of `run` with rate as the client's limit and
 // real waits between retries, unlike the test harness's.
-func (h *harness) benchSyncer(b *testing.B, rate float64) *syncer.Syncer {
+func (h *harness) benchEngine(b *testing.B, rate float64, opts site.EngineOptions) *syncer.Engine {
 	h.cfg.AmoCRM.RateLimit = rate
 	h.cfg.AmoCRM.Timeout = config.Duration{Duration: amocrm.DefaultTimeout}
 	s, err := site.Open(h.ctx, h.cfg, site.Options{})
@@ -159,7 +161,11 @@ func (h *harness) benchSyncer(b *testing.B, rate float64) *syncer.Syncer {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.Close() })
-	return syncer.New(h.cfg, s.Shop, s.Client, s.Store, syncer.Options{Requests: s.Requests})
+	e, err := s.Engine(opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e
 }
 
 // peakRSS reads VmHWM, the process's peak resident set, in bytes.
@@ -210,8 +216,8 @@ func BenchmarkUserComparison200k(b *testing.B) {
 	if _, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "modx_", Users: users, Seed: 2}); err != nil {
 		b.Fatal(err)
 	}
-	s := h.benchSyncer(b, 10000)
-	first, err := s.Pass(h.ctx, syncer.PassOptions{FullUserScan: true})
+	s := h.benchEngine(b, 10000, site.EngineOptions{FullUserScan: true})
+	first, err := s.Pass(h.ctx, syncer.PassOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -225,13 +231,13 @@ func BenchmarkUserComparison200k(b *testing.B) {
 		h.box.ResetRequests()
 		stmts, rows := mysqlWork(b, h)
 		start := time.Now()
-		res, err := s.Pass(h.ctx, syncer.PassOptions{FullUserScan: true})
+		res, err := s.Pass(h.ctx, syncer.PassOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}
 		wall := time.Since(start)
 		stmts2, rows2 := mysqlWork(b, h)
-		if w := res.Count("contact", report.Update) + res.Count("contact", report.Create); w != 0 {
+		if w := res.Count("contact", plan.Update) + res.Count("contact", plan.Create); w != 0 {
 			b.Fatalf("unchanged users made %d writes", w)
 		}
 		b.ReportMetric(wall.Seconds(), "wall-s")
@@ -247,7 +253,7 @@ func BenchmarkUserComparison200k(b *testing.B) {
 		b.Fatal(err)
 	}
 	h.box.ResetRequests()
-	if _, err := s.Pass(h.ctx, syncer.PassOptions{FullUserScan: true}); err != nil {
+	if _, err := s.Pass(h.ctx, syncer.PassOptions{}); err != nil {
 		b.Fatal(err)
 	}
 	writes := 0
@@ -292,12 +298,12 @@ func BenchmarkDryRun100k(b *testing.B) {
 	if _, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "modx_", Orders: orders, Users: orders / 10, Seed: 4}); err != nil {
 		b.Fatal(err)
 	}
-	s := h.benchSyncer(b, 6)
+	s := h.benchEngine(b, 6, site.EngineOptions{DryRun: true})
 	b.ResetTimer()
 	for range b.N {
 		w := report.NewJSON(io.Discard)
 		start := time.Now()
-		res, err := s.Pass(h.ctx, syncer.PassOptions{DryRun: true, Report: w})
+		res, err := s.Pass(h.ctx, syncer.PassOptions{Report: w})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -331,7 +337,7 @@ func BenchmarkIdlePass(b *testing.B) {
 		b.Fatal(err)
 	}
 	statements := h.ownUser(b)
-	s := h.benchSyncer(b, 6)
+	s := h.benchEngine(b, 6, site.EngineOptions{})
 	if _, err := s.Pass(h.ctx, syncer.PassOptions{}); err != nil { // the start: watermarks at the end, metadata cached
 		b.Fatal(err)
 	}
@@ -368,7 +374,7 @@ func BenchmarkPlacedToDeal(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		s := h.benchSyncer(b, 6)
+		s := h.benchEngine(b, 6, site.EngineOptions{})
 		// The start: watermarks at the current end, before any order is placed.
 		if _, err := s.Pass(h.ctx, syncer.PassOptions{}); err != nil {
 			b.Fatal(err)

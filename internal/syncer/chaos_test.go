@@ -159,7 +159,11 @@ func chaosChild() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	sy := syncer.New(&cfg, s.Shop, s.Client, s.Store, syncer.Options{})
+	sy, err := s.Engine(site.EngineOptions{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
 	for {
 		if _, err := sy.Pass(ctx, syncer.PassOptions{}); err != nil && !errors.Is(err, syncer.ErrStopped) {
 			fmt.Fprintln(os.Stderr, "pass:", err)

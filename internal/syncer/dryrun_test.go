@@ -5,14 +5,15 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
 // entries collects a dry run's report.
-type entries []report.Entry
+type entries []plan.Entry
 
-func (e *entries) Write(x report.Entry) error { *e = append(*e, x); return nil }
+func (e *entries) Write(x plan.Entry) error { *e = append(*e, x); return nil }
 
 // stateRows counts the rows of every state table.
 func (h *harness) stateRows() map[string]int {
@@ -47,12 +48,12 @@ func testDryRunWritesNothing(t *testing.T, shop modxtest.Options) {
 	}
 	// A first real pass of the forms only, so the dry run also meets links
 	// and existing contacts.
-	h.pass(syncer.PassOptions{Only: []string{"forms"}})
+	h.passWith(site.EngineOptions{Only: []string{"forms"}}, syncer.PassOptions{})
 	before := h.stateRows()
 	h.box.ResetRequests()
 
 	var got entries
-	res := h.pass(syncer.PassOptions{DryRun: true, Report: &got})
+	res := h.passWith(site.EngineOptions{DryRun: true}, syncer.PassOptions{Report: &got})
 
 	for _, r := range h.box.Requests() {
 		if r.Method != "GET" {
@@ -77,13 +78,13 @@ func testDryRunWritesNothing(t *testing.T, shop modxtest.Options) {
 			t.Errorf("dry run report lacks %s; has %v", want, kinds)
 		}
 	}
-	if res.Count("lead", report.Create) == 0 {
+	if res.Count("lead", plan.Create) == 0 {
 		t.Errorf("dry run plans no deals: %s", res.Summary())
 	}
 	// And a real pass afterwards still does everything.
 	real := h.pass(syncer.PassOptions{})
 	for _, kind := range []string{"lead", "contact", "field"} {
-		if got, want := real.Count(kind, report.Create), res.Count(kind, report.Create); got != want {
+		if got, want := real.Count(kind, plan.Create), res.Count(kind, plan.Create); got != want {
 			t.Errorf("real pass created %d %ss, the dry run said %d", got, kind, want)
 		}
 	}

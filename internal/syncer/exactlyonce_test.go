@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"slices"
@@ -11,9 +12,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
-	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
@@ -111,54 +110,28 @@ func (h *harness) checkOnce(t *testing.T, want once) {
 	}
 }
 
-// crashingCRM kills its own process (SIGKILL: no deferred cleanup, no
-// commit) right after the named call returned.
-type crashingCRM struct {
-	*amocrm.Client
-	point string
+// crashingTransport kills its own process (SIGKILL: no deferred cleanup,
+// no commit) right after amoCRM answered the first write of the named kind:
+// the write is stored, its answer lost with the process.
+type crashingTransport struct{ point string }
+
+// crashPoints are the writes a child can die after, by method and path.
+var crashPoints = map[string]string{
+	"complex":      "POST /api/v4/leads/complex",
+	"leads":        "POST /api/v4/leads",
+	"contacts":     "POST /api/v4/contacts",
+	"update-leads": "PATCH /api/v4/leads",
+	"lead-fields":  "POST /api/v4/leads/custom_fields",
+	"unsorted":     "POST /api/v4/leads/unsorted/forms",
 }
 
-func (c crashingCRM) die(point string) {
-	if c.point == point {
+func (c crashingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err == nil && resp.StatusCode < 300 && crashPoints[c.point] == req.Method+" "+req.URL.Path {
 		syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		select {}
 	}
-}
-
-func (c crashingCRM) CreateComplexLeads(ctx context.Context, leads []crm.Lead) ([]crm.ComplexResult, error) {
-	res, err := c.Client.CreateComplexLeads(ctx, leads)
-	c.die("complex")
-	return res, err
-}
-
-func (c crashingCRM) CreateLeads(ctx context.Context, leads []crm.Lead) ([]crm.Lead, error) {
-	res, err := c.Client.CreateLeads(ctx, leads)
-	c.die("leads")
-	return res, err
-}
-
-func (c crashingCRM) CreateContacts(ctx context.Context, cs []crm.Contact) ([]crm.Contact, error) {
-	res, err := c.Client.CreateContacts(ctx, cs)
-	c.die("contacts")
-	return res, err
-}
-
-func (c crashingCRM) UpdateLeads(ctx context.Context, leads []crm.Lead) error {
-	err := c.Client.UpdateLeads(ctx, leads)
-	c.die("update-leads")
-	return err
-}
-
-func (c crashingCRM) CreateLeadFields(ctx context.Context, fields []crm.CustomField) ([]crm.CustomField, error) {
-	res, err := c.Client.CreateLeadFields(ctx, fields)
-	c.die("lead-fields")
-	return res, err
-}
-
-func (c crashingCRM) CreateUnsortedForms(ctx context.Context, forms []crm.UnsortedForm) ([]amocrm.UnsortedResult, error) {
-	res, err := c.Client.CreateUnsortedForms(ctx, forms)
-	c.die("unsorted")
-	return res, err
+	return resp, err
 }
 
 // crashingPass runs in the child: one pass that dies at point.
@@ -166,12 +139,15 @@ func crashingPass(point string) int {
 	ctx := context.Background()
 	cfg := crashConfig(os.Getenv(envCrashDSN), os.Getenv(envCrashURL), modxtest.Options{Generation: os.Getenv(envCrashShop)},
 		os.Getenv(envCrashUnsorted) != "")
-	s, err := site.Open(ctx, cfg, site.Options{})
+	s, err := site.Open(ctx, cfg, site.Options{HTTPClient: &http.Client{Transport: crashingTransport{point}}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	_, err = syncer.New(cfg, s.Shop, crashingCRM{s.Client, point}, s.Store, syncer.Options{}).Pass(ctx, syncer.PassOptions{})
+	e, err := s.Engine(site.EngineOptions{})
+	if err == nil {
+		_, err = e.Pass(ctx, syncer.PassOptions{})
+	}
 	fmt.Fprintln(os.Stderr, "pass ended without crashing:", err)
 	return 3
 }

@@ -11,7 +11,8 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
@@ -20,11 +21,11 @@ import (
 // everything but the ids amoCRM hands out.
 type plannedEntry struct {
 	Source, Kind, Key, Title, Reason string
-	Action                           report.Action
+	Action                           plan.Action
 	Fields                           string // the changed fields' names, in order
 }
 
-func planned(es []report.Entry) []plannedEntry {
+func planned(es []plan.Entry) []plannedEntry {
 	out := make([]plannedEntry, len(es))
 	for i, e := range es {
 		names := make([]string, len(e.Changes))
@@ -62,12 +63,12 @@ func TestDryRunPredictsRealRun(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	round := func(name string) (dry, real []report.Entry) {
+	round := func(name string) (dry, real []plan.Entry) {
 		t.Helper()
 		var d, r entries
-		dres := h.pass(syncer.PassOptions{DryRun: true, Report: &d, CompareStatuses: true})
+		dres := h.passWith(site.EngineOptions{DryRun: true, CompareStatuses: true}, syncer.PassOptions{Report: &d})
 		leadsBefore, contactsBefore := len(h.box.Leads()), len(h.box.Contacts())
-		rres := h.pass(syncer.PassOptions{Report: &r, CompareStatuses: true})
+		rres := h.passWith(site.EngineOptions{CompareStatuses: true}, syncer.PassOptions{Report: &r})
 		if got, want := summaryCounts(rres), summaryCounts(dres); got != want {
 			t.Errorf("%s: real run %q, dry run predicted %q", name, rres.Summary(), dres.Summary())
 		}
@@ -89,10 +90,10 @@ func TestDryRunPredictsRealRun(t *testing.T) {
 				t.FailNow()
 			}
 		}
-		if got, want := len(h.box.Leads())-leadsBefore, dres.Count("lead", report.Create); got != want {
+		if got, want := len(h.box.Leads())-leadsBefore, dres.Count("lead", plan.Create); got != want {
 			t.Errorf("%s: amoCRM gained %d deals, the dry run predicted %d", name, got, want)
 		}
-		if got, want := len(h.box.Contacts())-contactsBefore, dres.Count("contact", report.Create); got != want {
+		if got, want := len(h.box.Contacts())-contactsBefore, dres.Count("contact", plan.Create); got != want {
 			t.Errorf("%s: amoCRM gained %d contacts, the dry run predicted %d", name, got, want)
 		}
 		for _, e := range d {

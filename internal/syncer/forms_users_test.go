@@ -6,7 +6,8 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
@@ -33,13 +34,13 @@ func TestFormsMakeContactsAndDeals(t *testing.T) {
 	insert(modxtest.FormSpec{Encrypted: true, Values: modxtest.EncryptFormValues(key, `{"fio":"Зашифрованный","tel":"89005556677"}`)})
 
 	res := h.pass(syncer.PassOptions{})
-	if got, want := res.Count("contact", report.Create), 3; got != want {
+	if got, want := res.Count("contact", plan.Create), 3; got != want {
 		t.Errorf("contacts created: got %d, want %d (%s)", got, want, res.Summary())
 	}
 	if got, want := len(h.box.Leads()), 2; got != want {
 		t.Errorf("deals: got %d, want %d (the form without a phone makes none)", got, want)
 	}
-	if got := res.Count("lead", report.Skip); got != 1 {
+	if got := res.Count("lead", plan.Skip); got != 1 {
 		t.Errorf("skipped deals: got %d, want 1", got)
 	}
 	if got := len(h.box.Notes()); got != 2 {
@@ -66,7 +67,7 @@ func TestSamePersonThroughFormOrderAndProfile(t *testing.T) {
 	if _, err := modxtest.InsertForm(h.ctx, h.db, h.shop, modxtest.FormSpec{Values: `{"name":"Маша","email":"Maria@Example.org"}`}); err != nil {
 		t.Fatal(err)
 	}
-	h.pass(syncer.PassOptions{FullUserScan: true})
+	h.passWith(site.EngineOptions{FullUserScan: true}, syncer.PassOptions{})
 	if got := len(h.box.Contacts()); got != 1 {
 		for _, c := range h.box.Contacts() {
 			t.Logf("contact %d %q %+v", c.ID, c.Name, c.CustomFieldsValues)
@@ -85,8 +86,8 @@ func TestUsersOnlyChangedOnesAreWritten(t *testing.T) {
 		ids = append(ids, h.user(modxtest.UserSpec{FullName: fmt.Sprintf("Клиент %d", i), Email: fmt.Sprintf("c%d@example.org", i),
 			Phone: fmt.Sprintf("+7 901 000-%04d", i)}))
 	}
-	res := h.pass(syncer.PassOptions{FullUserScan: true})
-	if got, want := res.Count("contact", report.Create), len(ids); got != want {
+	res := h.passWith(site.EngineOptions{FullUserScan: true}, syncer.PassOptions{})
+	if got, want := res.Count("contact", plan.Create), len(ids); got != want {
 		t.Fatalf("first comparison created %d contacts, want %d (%s)", got, want, res.Summary())
 	}
 
@@ -104,11 +105,11 @@ func TestUsersOnlyChangedOnesAreWritten(t *testing.T) {
 	if _, err := h.db.Exec("UPDATE modx_user_attributes SET logincount = logincount + 1, lastlogin = 1700000000"); err != nil {
 		t.Fatal(err)
 	}
-	res = h.pass(syncer.PassOptions{FullUserScan: true})
+	res = h.passWith(site.EngineOptions{FullUserScan: true}, syncer.PassOptions{})
 	if got := writes(); got != 0 {
 		t.Errorf("unchanged users: %d write requests, want 0", got)
 	}
-	if got, want := res.Count("contact", report.Unchanged), len(ids); got != want {
+	if got, want := res.Count("contact", plan.Unchanged), len(ids); got != want {
 		t.Errorf("unchanged: got %d, want %d", got, want)
 	}
 
@@ -116,8 +117,8 @@ func TestUsersOnlyChangedOnesAreWritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.box.ResetRequests()
-	res = h.pass(syncer.PassOptions{FullUserScan: true})
-	if got := res.Count("contact", report.Update); got != 1 {
+	res = h.passWith(site.EngineOptions{FullUserScan: true}, syncer.PassOptions{})
+	if got := res.Count("contact", plan.Update); got != 1 {
 		t.Errorf("updated contacts: got %d, want 1 (%s)", got, res.Summary())
 	}
 	if got := writes(); got != 1 {

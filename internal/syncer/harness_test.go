@@ -119,15 +119,29 @@ func (h *harness) changeStatus(id, status int64) {
 	}
 }
 
-// syncer wires a syncer the way `run` does; faults are set on the sandbox.
-func (h *harness) syncer() *syncer.Syncer {
-	return syncer.New(h.cfg, h.source, h.site.Client, h.store, syncer.Options{Logger: h.site.Logger(), Requests: h.site.Requests, Shop: h.source})
+// engine builds an engine the way `run` does (site.Engine); faults are set
+// on the sandbox.
+func (h *harness) engine(opts site.EngineOptions) *syncer.Engine {
+	h.t.Helper()
+	h.site.Shop = h.source
+	e, err := h.site.Engine(opts)
+	if err != nil {
+		h.t.Fatalf("build the engine: %v", err)
+	}
+	return e
 }
 
-// pass runs one pass and fails the test on error.
+// pass runs one real pass and fails the test on error.
 func (h *harness) pass(opts syncer.PassOptions) *syncer.Result {
 	h.t.Helper()
-	res, err := h.syncer().Pass(h.ctx, opts)
+	return h.passWith(site.EngineOptions{}, opts)
+}
+
+// passWith runs one pass of an engine built with eopts and fails the test
+// on error.
+func (h *harness) passWith(eopts site.EngineOptions, opts syncer.PassOptions) *syncer.Result {
+	h.t.Helper()
+	res, err := h.engine(eopts).Pass(h.ctx, opts)
 	if err != nil {
 		h.t.Fatalf("pass: %v", err)
 	}

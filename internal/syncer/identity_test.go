@@ -1,17 +1,16 @@
 package syncer_test
 
 import (
-	"bytes"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
@@ -241,18 +240,13 @@ func TestCustomerExtendedBrokenStillSends(t *testing.T) {
 	broken := `{"amoCRMFields":{"name":"Из профиля",`
 	user := h.user(modxtest.UserSpec{FullName: "Пётр", Email: "petr@example.org", Extended: &broken})
 	id := h.order(modxtest.OrderSpec{UserID: user, Address: map[string]any{"receiver": "Пётр", "phone": "+7 966 000-00-01"}})
-	var log bytes.Buffer
-	s := syncer.New(h.cfg, h.source, h.site.Client, h.store, syncer.Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
-	res, err := s.Pass(h.ctx, syncer.PassOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, log := h.loggedPass(syncer.PassOptions{})
 	if res.Parked != 0 {
 		t.Fatalf("parked %d, want 0 (%s)", res.Parked, res.Summary())
 	}
 	warning := fmt.Sprintf(`level=WARN msg="order mapped with a repair" source=orders order_id=%d note="user_attributes.extended: invalid JSON`, id)
-	if !strings.Contains(log.String(), warning) || !strings.Contains(log.String(), "without the profile's overrides") {
-		t.Errorf("log lacks the warning %q:\n%s", warning, log.String())
+	if !strings.Contains(log, warning) || !strings.Contains(log, "without the profile's overrides") {
+		t.Errorf("log lacks the warning %q:\n%s", warning, log)
 	}
 	if _, ok := h.leadsByOrder()[fmt.Sprint(id)]; !ok {
 		t.Fatalf("order %d has no deal", id)
@@ -291,20 +285,20 @@ func TestUsersWithoutContact(t *testing.T) {
 	empty := h.user(modxtest.UserSpec{FullName: "Пустой"})
 	typo := h.user(modxtest.UserSpec{FullName: "Опечатка", Email: "ivan.mail.ru"})
 	var es entries
-	h.pass(syncer.PassOptions{FullUserScan: true, Report: &es})
+	h.passWith(site.EngineOptions{FullUserScan: true}, syncer.PassOptions{Report: &es})
 
-	byKey := map[string]report.Entry{}
+	byKey := map[string]plan.Entry{}
 	for _, e := range es {
 		byKey[e.Key] = e
 	}
-	if e := byKey[fmt.Sprintf("user:%d", empty)]; e.Action != report.Skip || !strings.Contains(e.Reason, "no phone and no e-mail") {
+	if e := byKey[fmt.Sprintf("user:%d", empty)]; e.Action != plan.Skip || !strings.Contains(e.Reason, "no phone and no e-mail") {
 		t.Errorf("user without contact: entry %+v, want a skip with its reason", e)
 	}
 	f, ok := h.failure("user", typo)
 	if !ok || !strings.Contains(f.Reason, `"ivan.mail.ru" is not an e-mail address`) {
 		t.Errorf("user with a bad e-mail: failure %+v (parked: %v), want parked with the reason", f, ok)
 	}
-	if e := byKey[fmt.Sprintf("user:%d", typo)]; e.Action != report.Fail {
+	if e := byKey[fmt.Sprintf("user:%d", typo)]; e.Action != plan.Fail {
 		t.Errorf("user with a bad e-mail: entry %+v, want a fail", e)
 	}
 }
@@ -320,13 +314,13 @@ func TestParkedUserWaitsForItsBackoff(t *testing.T) {
 	})
 	broken := `{"amoCRMFields":`
 	id := h.user(modxtest.UserSpec{FullName: "Сломанный", Email: "broken@example.org", Extended: &broken})
-	h.pass(syncer.PassOptions{FullUserScan: true})
+	h.passWith(site.EngineOptions{FullUserScan: true}, syncer.PassOptions{})
 	if f, ok := h.failure("user", id); !ok || f.Attempts != 1 {
 		t.Fatalf("after the first comparison: failure %+v (parked: %v), want 1 attempt", f, ok)
 	}
 
 	var es entries
-	h.pass(syncer.PassOptions{FullUserScan: true, Report: &es})
+	h.passWith(site.EngineOptions{FullUserScan: true}, syncer.PassOptions{Report: &es})
 	if f, _ := h.failure("user", id); f.Attempts != 1 {
 		t.Errorf("a comparison before the next attempt is due tried again: %d attempts, want 1", f.Attempts)
 	}

@@ -5,7 +5,7 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
@@ -32,7 +32,7 @@ func TestIdlePassAsksAmoCRMNothing(t *testing.T) {
 	h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 901 555-44-33"}})
 	h.box.ResetRequests()
 	res = h.pass(syncer.PassOptions{})
-	if got := res.Count("lead", report.Create); got != 1 {
+	if got := res.Count("lead", plan.Create); got != 1 {
 		t.Errorf("new order: created %d deals, want 1", got)
 	}
 	if n, max := len(h.box.Requests()), 3; n > max {

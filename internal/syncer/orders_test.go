@@ -1,12 +1,15 @@
 package syncer_test
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
@@ -28,7 +31,7 @@ func testOrdersEndToEnd(t *testing.T, shop modxtest.Options) {
 	draft := h.order(modxtest.OrderSpec{Status: st.Draft})
 
 	res := h.pass(syncer.PassOptions{})
-	if got, want := res.Count("lead", report.Create), len(placed); got != want {
+	if got, want := res.Count("lead", plan.Create), len(placed); got != want {
 		t.Fatalf("first pass created %d deals, want %d (%s)", got, want, res.Summary())
 	}
 	leads := h.leadsByOrder()
@@ -48,7 +51,7 @@ func testOrdersEndToEnd(t *testing.T, shop modxtest.Options) {
 
 	// A second pass has nothing to do.
 	res = h.pass(syncer.PassOptions{})
-	if got := res.Count("lead", report.Create); got != 0 {
+	if got := res.Count("lead", plan.Create); got != 0 {
 		t.Fatalf("second pass created %d deals, want 0", got)
 	}
 	if got, want := len(h.box.Leads()), len(placed); got != want {
@@ -59,10 +62,10 @@ func testOrdersEndToEnd(t *testing.T, shop modxtest.Options) {
 	h.place(unplaced)
 	h.changeStatus(placed[0], st.Paid)
 	res = h.pass(syncer.PassOptions{})
-	if got := res.Count("lead", report.Create); got != 1 {
+	if got := res.Count("lead", plan.Create); got != 1 {
 		t.Errorf("third pass created %d deals, want 1 (the order placed late)", got)
 	}
-	if got := res.Count("status_move", report.Update); got != 1 {
+	if got := res.Count("status_move", plan.Update); got != 1 {
 		t.Errorf("third pass moved %d deals, want 1", got)
 	}
 	_, paid := h.pipelineStatus("Воронка", "Оплачен")
@@ -94,4 +97,46 @@ func TestOneCustomerOneContact(t *testing.T) {
 			t.Errorf("deal %d contacts: got %+v, want [%d]", l.ID, l.Contacts, contacts[0].ID)
 		}
 	}
+}
+
+// TestSinceMovesBack: a state begun with start "now" says in the report
+// what it leaves behind; a later run with -since all sends that history,
+// once, and a run with -since past the position skips nothing.
+func TestSinceMovesBack(t *testing.T) {
+	forEachShop(t, modxtest.Options{}, func(t *testing.T, shop modxtest.Options) {
+		h := newHarness(t, shop, func(c *config.Config) { c.Sync.Start = "now" })
+		var history []int64
+		for i := range 3 {
+			history = append(history, h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 901 100-00-0" + strconv.Itoa(i)}}))
+		}
+		var got entries
+		h.pass(syncer.PassOptions{Report: &got})
+		if n := len(h.box.Leads()); n != 0 {
+			t.Fatalf("start now: %d deals, want none", n)
+		}
+		if !slices.ContainsFunc(got, func(e plan.Entry) bool {
+			return e.Kind == "start" && e.Source == syncer.SourceOrders && strings.Contains(e.Reason, "-since all")
+		}) {
+			t.Errorf("the report does not say what start now leaves behind: %+v", got)
+		}
+		later := h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 901 100-00-09"}})
+		h.passWith(site.EngineOptions{Since: "now"}, syncer.PassOptions{})
+		if n := len(h.box.Leads()); n != 1 {
+			t.Fatalf("-since now past the position: %d deals, want the 1 order placed since", n)
+		}
+		res := h.passWith(site.EngineOptions{Since: "all"}, syncer.PassOptions{})
+		if c := res.Count("lead", plan.Create); c != len(history) {
+			t.Errorf("-since all: created %d deals, want the %d of the history (%s)", c, len(history), res.Summary())
+		}
+		h.passWith(site.EngineOptions{Since: "all"}, syncer.PassOptions{})
+		leads := h.leadsByOrder()
+		if len(h.box.Leads()) != len(history)+1 {
+			t.Errorf("after a second -since all: %d deals, want %d: nothing twice", len(h.box.Leads()), len(history)+1)
+		}
+		for _, id := range append(history, later) {
+			if _, ok := leads[strconv.FormatInt(id, 10)]; !ok {
+				t.Errorf("order %d has no deal", id)
+			}
+		}
+	})
 }

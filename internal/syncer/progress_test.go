@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
@@ -16,7 +17,7 @@ func TestPassProgressAndStop(t *testing.T) {
 
 	stop := make(chan struct{})
 	close(stop)
-	res, err := h.syncer().Pass(h.ctx, syncer.PassOptions{Stop: stop})
+	res, err := h.engine(site.EngineOptions{}).Pass(h.ctx, syncer.PassOptions{Stop: stop})
 	if !errors.Is(err, syncer.ErrStopped) {
 		t.Fatalf("pass with Stop closed: err %v, want ErrStopped", err)
 	}

@@ -2,6 +2,7 @@ package syncer_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -12,8 +13,9 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
@@ -39,8 +41,17 @@ func (h *harness) dbNow() time.Time {
 func (h *harness) loggedPass(opts syncer.PassOptions) (*syncer.Result, string) {
 	h.t.Helper()
 	var buf bytes.Buffer
-	s := syncer.New(h.cfg, h.source, h.site.Client, h.store, syncer.Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
-	res, err := s.Pass(h.ctx, opts)
+	s, err := site.Open(h.ctx, h.cfg, site.Options{Logger: slog.New(slog.NewTextHandler(&buf, nil)),
+		Sleep: func(context.Context, time.Duration) error { return nil }})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer s.Close()
+	e, err := s.Engine(site.EngineOptions{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	res, err := e.Pass(h.ctx, opts)
 	if err != nil {
 		h.t.Fatalf("pass: %v", err)
 	}
@@ -125,7 +136,7 @@ func TestFutureDatedOrderBlocksNothing(t *testing.T) {
 		h.pass(syncer.PassOptions{})
 		h.lead(future)
 		res := h.pass(syncer.PassOptions{})
-		if got := res.Count("lead", report.Create); got != 0 || len(h.box.Leads()) != 2 {
+		if got := res.Count("lead", plan.Create); got != 0 || len(h.box.Leads()) != 2 {
 			t.Errorf("a later pass created %d deals, sandbox holds %d; want 0 and 2", got, len(h.box.Leads()))
 		}
 	})
@@ -210,11 +221,11 @@ func TestStatusSetWithoutLogMovesDeal(t *testing.T) {
 		if got := h.lead(id).StatusID; got == paid {
 			t.Fatal("moved before the comparison was due")
 		}
-		res := h.pass(syncer.PassOptions{CompareStatuses: true})
+		res := h.passWith(site.EngineOptions{CompareStatuses: true}, syncer.PassOptions{})
 		if got := h.lead(id).StatusID; got != paid {
 			t.Errorf("deal status %d, want %d (Оплачен); %s", got, paid, res.Summary())
 		}
-		if got := res.Count("status_move", report.Update); got != 1 {
+		if got := res.Count("status_move", plan.Update); got != 1 {
 			t.Errorf("moves: got %d, want 1", got)
 		}
 	})
@@ -327,7 +338,7 @@ func TestUsersStartNowTakeABaseline(t *testing.T) {
 	for i := range 3 {
 		old = append(old, h.user(modxtest.UserSpec{FullName: fmt.Sprintf("Старый %d", i), Email: fmt.Sprintf("old%d@example.org", i)}))
 	}
-	res := h.pass(syncer.PassOptions{FullUserScan: true})
+	res := h.passWith(site.EngineOptions{FullUserScan: true}, syncer.PassOptions{})
 	if got := len(h.box.Contacts()); got != 0 {
 		t.Fatalf("first pass made %d contacts of existing users, want 0 (%s)", got, res.Summary())
 	}
@@ -340,7 +351,7 @@ func TestUsersStartNowTakeABaseline(t *testing.T) {
 	if _, err := h.db.Exec("UPDATE modx_user_attributes SET phone = '+7 900 600-00-01' WHERE internalKey = ?", old[1]); err != nil {
 		t.Fatal(err)
 	}
-	res = h.pass(syncer.PassOptions{FullUserScan: true})
+	res = h.passWith(site.EngineOptions{FullUserScan: true}, syncer.PassOptions{})
 	var names []string
 	for _, c := range h.box.Contacts() {
 		names = append(names, c.Name)

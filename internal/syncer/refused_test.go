@@ -11,6 +11,7 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
@@ -148,7 +149,7 @@ const goneFieldProperties = `{"amoCRMFields":{"Удалённое поле":"з�
 // if a manager deleted it since: the cache is trusted for an hour.
 func goneLeadField(h *harness) {
 	h.t.Helper()
-	h.pass(syncer.PassOptions{Only: []string{syncer.SourceForms}})
+	h.passWith(site.EngineOptions{Only: []string{syncer.SourceForms}}, syncer.PassOptions{})
 	const key = "account_meta" // the syncer's cache of pipelines, users and fields
 	v, ok, err := h.store.Meta(h.ctx, key)
 	if err != nil || !ok {

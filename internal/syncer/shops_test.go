@@ -6,7 +6,7 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
@@ -23,7 +23,7 @@ func TestGenerations(t *testing.T) {
 			}
 			res := h.pass(syncer.PassOptions{})
 			// Drafts are carts; orders left at status 0 long ago are parked.
-			created, parked := res.Count("lead", report.Create), res.Count("lead", report.Fail)
+			created, parked := res.Count("lead", plan.Create), res.Count("lead", plan.Fail)
 			if want := ds.Orders - len(ds.DraftOrders); created == 0 || created+parked != want || parked < len(ds.UnplacedOrders) {
 				t.Fatalf("created %d + parked %d deals, want %d orders, %d of them parked at status 0 (%s)",
 					created, parked, want, len(ds.UnplacedOrders), res.Summary())
@@ -32,7 +32,7 @@ func TestGenerations(t *testing.T) {
 				t.Errorf("sandbox holds %d deals, want %d", got, created)
 			}
 			res = h.pass(syncer.PassOptions{})
-			if got := res.Count("lead", report.Create); got != 0 {
+			if got := res.Count("lead", plan.Create); got != 0 {
 				t.Errorf("second pass created %d deals, want 0", got)
 			}
 		})
@@ -49,7 +49,7 @@ func TestOldExtraLinksAreHonoured(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := h.pass(syncer.PassOptions{})
-	if got := res.Count("lead", report.Create); got != 1 {
+	if got := res.Count("lead", plan.Create); got != 1 {
 		t.Fatalf("created %d deals, want 1 (only the order the old extra never sent)", got)
 	}
 	leads := h.leadsByOrder()
@@ -151,7 +151,7 @@ func TestDeletedDealIsNotRecreated(t *testing.T) {
 		}
 		h.changeStatus(id, paid)
 		res := h.pass(syncer.PassOptions{})
-		if got := res.Count("status_move", report.Skip); got != 1 {
+		if got := res.Count("status_move", plan.Skip); got != 1 {
 			t.Errorf("skipped moves: got %d, want 1 (%s)", got, res.Summary())
 		}
 		if res.Parked != 0 || len(h.box.Leads()) != 1 {

@@ -6,7 +6,7 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
@@ -56,7 +56,7 @@ func BenchmarkShopStatusPass(b *testing.B) {
 		b.StartTimer()
 		res := h.pass(syncer.PassOptions{})
 		b.StopTimer()
-		if n := res.Count("order_status", report.Update); n != deals {
+		if n := res.Count("order_status", plan.Update); n != deals {
 			b.Fatalf("pass %d moved %d orders, want %d (%s)", i, n, deals, res.Summary())
 		}
 		if i == 0 {

@@ -13,9 +13,10 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
@@ -254,7 +255,7 @@ func TestShopStatusFollowsDeals(t *testing.T) {
 			if len(added) != 2 || !slices.Equal(slices.DeleteFunc(changes, func(c string) bool { return strings.HasPrefix(c, logs+" +") }), want) {
 				t.Errorf("MODX changes %q; want %q and two log rows", after.changes(before), want)
 			}
-			if n := res.Count("order_status", report.Update); n != 2 || len(got) != 2 {
+			if n := res.Count("order_status", plan.Update); n != 2 || len(got) != 2 {
 				t.Errorf("report: %d order_status updates in %+v, want the 2 moves (%s)", n, got, res.Summary())
 			}
 			if w := h.writes(); len(w) != 0 {
@@ -295,7 +296,7 @@ func TestShopStatusDryRun(t *testing.T) {
 		before, rows := h.snapshot(), h.stateRows()
 
 		var dry entries
-		h.pass(syncer.PassOptions{DryRun: true, Report: &dry})
+		h.passWith(site.EngineOptions{DryRun: true}, syncer.PassOptions{Report: &dry})
 		if c := h.snapshot().changes(before); len(c) != 0 {
 			t.Errorf("dry run changed MODX: %v", c)
 		}
@@ -453,8 +454,8 @@ func TestShopStatusShopWins(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got entries
-		h.pass(syncer.PassOptions{Only: []string{"shop_status"}, Report: &got})
-		if len(got) != 1 || got[0].Action != report.Skip || !strings.Contains(got[0].Reason, "the shop wins") {
+		h.passWith(site.EngineOptions{Only: []string{"shop_status"}}, syncer.PassOptions{Report: &got})
+		if len(got) != 1 || got[0].Action != plan.Skip || !strings.Contains(got[0].Reason, "the shop wins") {
 			t.Errorf("report %+v, want the move skipped: the shop wins", got)
 		}
 		if s := h.shopStatus(order); s != st.Cancelled {
@@ -484,7 +485,7 @@ func TestShopStatusCrashBetweenStatusAndLog(t *testing.T) {
 			h.move(order, "Оплачен")
 			_, logs, _ := h.shopTables()
 			testdb.Exec(t, h.db, "CREATE TRIGGER crash BEFORE INSERT ON `"+logs+"` FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'killed'")
-			if _, err := h.syncer().Pass(h.ctx, syncer.PassOptions{}); err == nil || !strings.Contains(err.Error(), "killed") {
+			if _, err := h.engine(site.EngineOptions{}).Pass(h.ctx, syncer.PassOptions{}); err == nil || !strings.Contains(err.Error(), "killed") {
 				t.Fatalf("pass with the log row refused: got %v, want its error", err)
 			}
 			myISAM := gen != modxtest.GenMS3
@@ -503,7 +504,7 @@ func TestShopStatusCrashBetweenStatusAndLog(t *testing.T) {
 				if w := h.writes(); len(w) != 0 {
 					t.Errorf("pass %d after the crash wrote to amoCRM: %v", i+1, w)
 				}
-				finished := slices.ContainsFunc(got, func(e report.Entry) bool { return strings.Contains(e.Reason, "a crash interrupted") })
+				finished := slices.ContainsFunc(got, func(e plan.Entry) bool { return strings.Contains(e.Reason, "a crash interrupted") })
 				if want := i == 0 && myISAM; finished != want {
 					t.Errorf("pass %d after the crash: reports the interrupted write finished = %v, want %v (%+v)", i+1, finished, want, got)
 				}

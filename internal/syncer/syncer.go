@@ -1,88 +1,128 @@
-// Package syncer runs one pass of the connector, batch by batch, one way:
-// read MODX rows after their watermarks, map them (package transform) and
-// plan them (package plan) against our links and the live account, apply
-// the plan to amoCRM, report it, and commit links, failures and watermarks
-// together. A dry run simulates the apply instead and commits to memory, so
-// it renders exactly the plan the real run would apply. With [shop_status]
-// on, a last source goes the other way (shopstatus.go): deals a manager
-// moved in amoCRM move their orders in the shop.
+// Package syncer is the engine of a pass: it drains the sources it is given,
+// in order, one batch at a time. A batch is a plan (package plan, or
+// shopstatus for the way back) and a cursor; the writer carries the plan
+// out, the report gets its entries, and the ledger commits its outcome and
+// the cursor in one transaction:
+//
+//	for each source: next batch -> writer -> report -> ledger commit
+//
+// The engine does not know what a source reads, what a writer writes or
+// where the ledger keeps things. internal/site builds it from the config:
+// the sources (listed there once, in the order they must run), and the one
+// choice between a real run (amoCRM and shop writes, the state) and a dry
+// run (made-up ids, a ledger in memory over the state), made there and
+// nowhere else.
 package syncer
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
-	"github.com/modx-amocrm/modx-amocrm/internal/config"
-	"github.com/modx-amocrm/modx-amocrm/internal/crm"
-	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
-	"github.com/modx-amocrm/modx-amocrm/internal/report"
-	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 )
 
-// Sources a pass can run, in the order they run.
+// Sources, as -only, reports and metrics name them.
 const (
-	SourceOrders    = plan.SourceOrders
-	SourceOrderLogs = plan.SourceOrderLogs
-	SourceForms     = plan.SourceForms
-	SourceUsers     = plan.SourceUsers
+	SourceOrders     = plan.SourceOrders
+	SourceOrderLogs  = plan.SourceOrderLogs
+	SourceForms      = plan.SourceForms
+	SourceUsers      = plan.SourceUsers
+	SourceShopStatus = plan.SourceShopStatus
 )
 
-// Source is the MODX database, as the syncer reads it.
+// Source reads one stream of the shop (or of amoCRM, for [shop_status]) and
+// plans it a batch at a time.
 type Source interface {
-	Detect(ctx context.Context) (*modx.Schema, error)
-	Now(ctx context.Context) (time.Time, error)
-	ResetCaches()
-	Site(ctx context.Context) (modx.SiteFacts, error)
-	MaxIDs(ctx context.Context) (modx.Cursors, error)
-	FirstIDsSince(ctx context.Context, t time.Time) (modx.Cursors, error)
-	OrderHeaders(ctx context.Context, afterID int64, limit int) ([]shop.OrderHeader, error)
-	LoadOrders(ctx context.Context, ids []int64) ([]shop.Order, error)
-	StatusLogs(ctx context.Context, afterID int64, limit int) (modx.StatusLogPage, error)
-	OrderStatuses(ctx context.Context) ([]shop.OrderStatus, error)
-	OldLeads(ctx context.Context) ([]shop.OldLink, error)
-	OldUsers(ctx context.Context) ([]shop.OldLink, error)
-	Forms(ctx context.Context, afterID int64, limit int) ([]shop.Form, error)
-	FormItKey(ctx context.Context) (string, error)
-	Users(ctx context.Context, afterID int64, limit int) ([]shop.Customer, error)
-	UsersByIDs(ctx context.Context, ids []int64) ([]shop.Customer, error)
+	// Name is the source as -only and the metrics name it.
+	Name() string
+	// Next reads and plans the next batch; nil when the source is drained.
+	Next(ctx context.Context) (*Batch, error)
 }
 
-// CRM is the amoCRM account, as the syncer reads and writes it.
-type CRM interface {
-	Users(ctx context.Context) ([]crm.User, error)
-	Pipelines(ctx context.Context) ([]crm.Pipeline, error)
-	CreatePipelines(ctx context.Context, pipelines []crm.Pipeline) ([]crm.Pipeline, error)
-	AddStatuses(ctx context.Context, pipelineID int64, statuses []crm.Status) ([]crm.Status, error)
-	LeadFields(ctx context.Context) ([]crm.CustomField, error)
-	ContactFields(ctx context.Context) ([]crm.CustomField, error)
-	CreateLeadFields(ctx context.Context, fields []crm.CustomField) ([]crm.CustomField, error)
-	CreateContactFields(ctx context.Context, fields []crm.CustomField) ([]crm.CustomField, error)
-	ContactsByIDs(ctx context.Context, ids []int64) ([]crm.Contact, error)
-	ContactsChangedSince(ctx context.Context, updatedFrom int64, fn func([]crm.Contact) error) error
-	ContactsNewestFirst(ctx context.Context, downToID int64, fn func([]crm.Contact) error) error
-	NewestContactID(ctx context.Context) (int64, error)
-	CreateContacts(ctx context.Context, contacts []crm.Contact) ([]crm.Contact, error)
-	UpdateContacts(ctx context.Context, contacts []crm.Contact) error
-	LeadsByIDs(ctx context.Context, ids []int64, withContacts bool) ([]crm.Lead, error)
-	SearchLeads(ctx context.Context, query string) ([]crm.Lead, error)
-	LeadsNewestFirst(ctx context.Context, downToID int64, withContacts bool, fn func([]crm.Lead) error) error
-	NewestLeadID(ctx context.Context) (int64, error)
-	CreateLeads(ctx context.Context, leads []crm.Lead) ([]crm.Lead, error)
-	UpdateLeads(ctx context.Context, leads []crm.Lead) error
-	CreateComplexLeads(ctx context.Context, leads []crm.Lead) ([]crm.ComplexResult, error)
-	AddLeadNotes(ctx context.Context, notes []crm.Note) ([]crm.Note, error)
-	CreateUnsortedForms(ctx context.Context, forms []crm.UnsortedForm) ([]amocrm.UnsortedResult, error)
-	LeadStatusEvents(ctx context.Context, from, to int64, fn func([]crm.Event) error) error
+// Backlogger is a Source that can say how many rows it has left, for the
+// progress total and the backlog gauges.
+type Backlogger interface {
+	Backlog(ctx context.Context) (map[string]int, error)
 }
 
-// Metrics receives what a pass did; *metrics.Metrics satisfies it and a nil
-// one is a no-op.
+// Batch is one planned batch of a source.
+type Batch struct {
+	Plan   Plan
+	Cursor Cursor
+	// Stream and Rows count the rows read for the batch (the result's
+	// Read and the rows-read metric); Stream defaults to the source's name.
+	Stream string
+	Rows   int
+	// Span is how far the batch moved its stream, in ids: the progress
+	// made against the backlog (Backlogger), which is counted the same way.
+	Span int
+}
+
+// Plan is a batch's decisions. The writer carries it out, writing the
+// outcomes onto it; then it says what the report gets and what the ledger
+// commits. *plan.Plan and *shopstatus.Plan are the two kinds.
+type Plan interface {
+	// Simulate gives what the plan creates made-up ids from next: the dry
+	// run's stand-in for writing it.
+	Simulate(next func() int64)
+	// Report returns the plan's entries and the entities it counts
+	// without listing them, with its outcomes.
+	Report() ([]plan.Entry, map[string]map[plan.Action]int)
+	// Writes is what the plan and its outcomes leave in the state.
+	Writes() plan.Writes
+}
+
+// Cursor is where a batch leaves its source, as data the ledger commits
+// with the batch's writes: watermarks, rows that wait, waiting rows done,
+// state meta, and links that are the source's own (a baseline, links taken
+// over from the old extra).
+type Cursor struct {
+	Watermarks map[string]int64
+	Waiting    []state.Waiting
+	Done       map[string][]int64 // waiting rows settled, by kind
+	Meta       map[string]string
+	Links      []plan.Link
+	// Gone are records MODX no longer has, by kind: their parked failure
+	// and their pending marker are dropped, nothing is left to send.
+	Gone map[string][]int64
+}
+
+// Writer carries plans out: to amoCRM and the shop in a real run, made-up
+// ids in a dry run.
+type Writer interface {
+	Write(ctx context.Context, p Plan) error
+}
+
+// Ledger is our state as a pass reads and commits it: the state store in a
+// real run (StoreLedger), memory over it in a dry run (package dryrun). The
+// engine commits batches; the sources, the matcher and the writers read it
+// and keep their own bookkeeping in it.
+type Ledger interface {
+	// Commit writes a batch's outcome and its cursor in one transaction.
+	Commit(ctx context.Context, w plan.Writes, c Cursor) error
+
+	Watermark(ctx context.Context, source string) (int64, bool, error)
+	Links(ctx context.Context, kind string, ids []int64) (map[int64]plan.Link, error)
+	LinksByAmoIDs(ctx context.Context, kind string, amoIDs []int64) (map[int64][]plan.Link, error)
+	Pending(ctx context.Context, kind string) ([]state.PendingCreate, error)
+	Waiting(ctx context.Context, kind string) ([]state.Waiting, error)
+	Failures(ctx context.Context) ([]state.Failure, error)
+	DueFailures(ctx context.Context, kind string, now time.Time, limit int) ([]state.Failure, error)
+	LookupContacts(ctx context.Context, keys []string) (map[string]int64, error)
+	Meta(ctx context.Context, name string) (string, bool, error)
+
+	// SetMeta, PutContactKeys and MarkPendings write at once, outside a
+	// batch: caches, the contact index, and markers that must be durable
+	// before the creates they mark start.
+	SetMeta(ctx context.Context, name, value string) error
+	PutContactKeys(ctx context.Context, keys map[string]int64, origin string) error
+	MarkPendings(ctx context.Context, marks []state.PendingCreate, meta map[string]string) error
+}
+
+// Metrics receives what a pass did; *metrics.Metrics satisfies it.
 type Metrics interface {
 	RowsRead(source string, n int)
 	Written(kind, result string, n int)
@@ -91,51 +131,47 @@ type Metrics interface {
 	SetParked(source string, n int)
 }
 
-// Syncer runs passes. It is not safe for concurrent passes: the scheduler
+// Engine runs passes. It is not safe for concurrent passes: the scheduler
 // never overlaps them, and across processes the leader lock keeps one.
-type Syncer struct {
-	cfg      *config.Config
-	src      Source
-	crm      CRM
-	store    *state.Store
-	shop     ShopWriter
-	log      *slog.Logger
-	metrics  Metrics
-	now      func() time.Time
-	requests func() int
-	// baselined: no users baseline is left to take (one is begun only
-	// with an empty state, by initWatermarks).
-	baselined bool
+type Engine struct {
+	opts Options
 }
 
-// Options are the Syncer's collaborators besides the three data sides.
+// Options are what the engine is built of.
 type Options struct {
+	// Sources returns the sources of one pass, in the order they run
+	// (each pass starts them afresh: a source's state is its own and lasts
+	// a pass).
+	Sources func(ctx context.Context) ([]Source, error)
+	Writer  Writer
+	Ledger  Ledger
+	// DryRun only words the result: "would create" (the choice itself is
+	// the writer and the ledger).
+	DryRun bool
+
 	Logger  *slog.Logger
-	Metrics Metrics
+	Metrics Metrics          // nil records nothing
 	Now     func() time.Time // nil: time.Now
-	// Requests returns how many amoCRM requests were made so far (the
-	// client's count), for the pass summary; nil leaves it 0.
+	// Requests returns how many amoCRM requests were made so far, for the
+	// pass summary; nil leaves it 0.
 	Requests func() int
-	// Shop writes order statuses for shop_status; nil: shop_status cannot run.
-	Shop ShopWriter
 }
 
-// New returns a Syncer.
-func New(cfg *config.Config, src Source, crm CRM, store *state.Store, opts Options) *Syncer {
-	s := &Syncer{cfg: cfg, src: src, crm: crm, store: store, shop: opts.Shop, log: opts.Logger, metrics: opts.Metrics, now: opts.Now, requests: opts.Requests}
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
+// New returns an engine. internal/site is its one builder.
+func New(opts Options) *Engine {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if s.now == nil {
-		s.now = time.Now
+	if opts.Metrics == nil {
+		opts.Metrics = noMetrics{}
 	}
-	if s.metrics == nil {
-		s.metrics = noMetrics{}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
-	if s.requests == nil {
-		s.requests = func() int { return 0 }
+	if opts.Requests == nil {
+		opts.Requests = func() int { return 0 }
 	}
-	return s
+	return &Engine{opts: opts}
 }
 
 type noMetrics struct{}
@@ -146,75 +182,22 @@ func (noMetrics) PassDone(string, bool, time.Time) {}
 func (noMetrics) SetBacklog(string, int)           {}
 func (noMetrics) SetParked(string, int)            {}
 
-// PassOptions select what one pass does.
+// PassOptions are what a caller follows of one pass.
 type PassOptions struct {
-	// Only lists the sources to run ("orders", "forms", "users",
-	// "shop_status"); empty runs every enabled one. order_logs run with orders.
-	Only []string
-	// DryRun plans and reports without writing to amoCRM or to the state.
-	DryRun bool
-	// Since overrides sync.start for sources with an empty state.
-	Since string
 	// Report receives one entry per planned change; may be nil.
 	Report Reporter
 	// Progress is told how many rows are done and how many are known; may be nil.
 	Progress func(done, total int)
-	// FullUserScan forces the users comparison even when users.cron is not due.
-	FullUserScan bool
-	// CompareStatuses forces the comparison of orders' statuses with the
-	// statuses last sent even when orders.compare_cron is not due.
-	CompareStatuses bool
 	// Stop, when closed, ends the pass after the batch in flight: a graceful
 	// shutdown that leaves nothing half-written.
 	Stop <-chan struct{}
 }
 
-// Reporter receives the plan's entries as they are decided.
+// Reporter receives the plans' entries as they are decided.
 type Reporter interface {
-	Write(report.Entry) error
+	Write(plan.Entry) error
 }
 
-// ErrStopped means the pass was interrupted (context cancelled) after the
-// last complete batch: everything before it is committed.
+// ErrStopped means the pass was interrupted (context cancelled or Stop
+// closed) after the last complete batch: everything before it is committed.
 var ErrStopped = errors.New("pass stopped")
-
-// Pass runs one pass over the selected sources, draining their backlogs.
-func (s *Syncer) Pass(ctx context.Context, opts PassOptions) (*Result, error) {
-	p, err := s.newPass(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	runs := []struct {
-		source string
-		on     bool
-		fn     func(context.Context, *pass) error
-	}{
-		{SourceOrders, s.cfg.Orders.Enabled && p.selected(SourceOrders), s.syncOrders},
-		{SourceForms, s.cfg.Forms.Enabled && p.selected(SourceForms), s.syncForms},
-		{SourceUsers, s.cfg.Users.Enabled && p.selected(SourceUsers), s.syncUsers},
-		{SourceShopStatus, s.shopStatusOn(p), s.syncShopStatus},
-	}
-	if err := s.resumeShopWrites(ctx, p); err != nil { // before any source reads the shop's logs
-		return p.finish(), fmt.Errorf("%s: %w", SourceShopStatus, err)
-	}
-	for _, r := range runs {
-		if !r.on {
-			continue
-		}
-		if err := r.fn(ctx, p); err != nil {
-			s.metrics.PassDone(r.source, false, s.now())
-			if errors.Is(err, ErrStopped) {
-				return p.finish(), err
-			}
-			if ctx.Err() != nil {
-				return p.finish(), fmt.Errorf("%w: %s: %w", ErrStopped, r.source, context.Cause(ctx))
-			}
-			return p.finish(), fmt.Errorf("%s: %w", r.source, err)
-		}
-		s.metrics.PassDone(r.source, true, s.now())
-	}
-	if err := s.reportParked(ctx, p); err != nil {
-		return p.finish(), err
-	}
-	return p.finish(), nil
-}

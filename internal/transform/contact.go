@@ -20,8 +20,15 @@ const (
 // live one. Keys are its match keys ("phone:79991234567", "email:a@b.ru"):
 // normalised, synthetic and ignored e-mails left out.
 type ContactDraft struct {
-	Keys          []string
-	UserID        int64 // the MODX user whose profile it used; 0 for a form, or an account not the customer's
+	Keys   []string
+	UserID int64 // the MODX user whose profile it used; 0 for a form, or an account not the customer's
+	// Account is the MODX user whose contact this is: the user itself, or
+	// for an order, the account that placed it when the receiver is its
+	// holder (see orderContact). The deal then belongs to the account's
+	// linked contact, ours or the old extra's (amocrm_users), which gets
+	// the record's new phones and e-mails (MergeContact), whatever its keys
+	// match. 0: the contact is found by its keys alone.
+	Account       int64
 	Contact       crm.Contact
 	MissingFields []FieldSpec // contact fields to create (contacts.auto_create_fields)
 	Notes         []string    // documented repairs and skipped values
@@ -68,8 +75,8 @@ type contactPlan struct {
 func (m *Mapper) resolveContacts() error {
 	cp := contactPlan{
 		selected: make(map[string]bool),
-		phone:    m.contSet.byCode["phone"],
-		email:    m.contSet.byCode["email"],
+		phone:    m.contSet.predefined("phone"),
+		email:    m.contSet.predefined("email"),
 		enums:    make(map[string]string),
 	}
 	for _, k := range m.cfg.Contacts.Fields {
@@ -122,6 +129,9 @@ type person struct {
 	emails []string
 	extras []kv // selected profile columns
 	custom []kv // overrides naming other contact fields
+	// staff: the e-mails are a staff account's own, whose mailbox at the
+	// shop's own domain is real (see usableEmail).
+	staff bool
 }
 
 type phoneValue struct{ kind, value string } // kind: "phone" or "mobilephone"
@@ -213,7 +223,7 @@ func (m *Mapper) draft(p *person, userID, responsible int64) (*ContactDraft, err
 	var malformed string
 	for _, e := range p.emails {
 		n := NormalizeEmail(e)
-		if !m.UsableEmail(n) {
+		if !m.usableEmail(n, p.staff) {
 			switch {
 			case n == "":
 			case !emailShape(n):
@@ -352,12 +362,24 @@ func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 // UsableEmail reports whether an e-mail may be sent and matched: it looks
 // like an address, is not one miniShop2 or the old extra invented for a
 // guest (…@host, …@emails.host) and is not in contacts.ignore_emails.
-func (m *Mapper) UsableEmail(e string) bool {
+func (m *Mapper) UsableEmail(e string) bool { return m.usableEmail(e, false) }
+
+// usableEmail is UsableEmail for a staff account's own address too:
+// miniShop2 invents {receiver}@{http_host} only for a guest's account
+// (miniShop2::getCustomerId, 2.5-4.4.1) and the old extra
+// {phone}@emails.{http_host} only for users it made from amoCRM contacts
+// (Contacts::updateUserInMODX), so a manager's admin@shop.test is a real
+// mailbox; one at emails.{host} is still the extra's.
+func (m *Mapper) usableEmail(e string, staff bool) bool {
 	n := NormalizeEmail(e)
 	if !emailShape(n) || m.ignored[n] {
 		return false
 	}
-	return !slices.Contains(m.synth, n[strings.LastIndexByte(n, '@')+1:])
+	domain := n[strings.LastIndexByte(n, '@')+1:]
+	if staff && !strings.HasPrefix(domain, "emails.") {
+		return true
+	}
+	return !slices.Contains(m.synth, domain)
 }
 
 // emailShape reports whether a normalised e-mail looks like an address:

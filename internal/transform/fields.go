@@ -2,6 +2,8 @@ package transform
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -9,12 +11,29 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 )
 
-// fieldSet finds an account's custom fields by numeric id, then code, then
-// name, case-insensitively.
+// fieldSet finds an account's custom fields by numeric id, then by a name
+// the config binds to an id (field_ids), then code, then name,
+// case-insensitively.
 type fieldSet struct {
 	byID   map[int64]*crm.CustomField
+	bound  map[string]*crm.CustomField
 	byCode map[string]*crm.CustomField
 	byName map[string]*crm.CustomField
+}
+
+// bind makes find(name) give the field with the id ids names it by
+// (orders.field_ids, contacts.field_ids); an id the account lacks is an
+// error naming table and key.
+func (s *fieldSet) bind(table, entity string, ids map[string]int64) error {
+	s.bound = make(map[string]*crm.CustomField, len(ids))
+	for _, name := range slices.Sorted(maps.Keys(ids)) {
+		f := s.byID[ids[name]]
+		if f == nil {
+			return fmt.Errorf("%s.%s: the account has no %s field %d", table, strconv.Quote(name), entity, ids[name])
+		}
+		s.bound[foldKey(name)] = f
+	}
+	return nil
 }
 
 func newFieldSet(fields []crm.CustomField) *fieldSet {
@@ -42,10 +61,22 @@ func (s *fieldSet) find(key string) *crm.CustomField {
 		return s.byID[id]
 	}
 	k := foldKey(key)
+	if f := s.bound[k]; f != nil {
+		return f
+	}
 	if f := s.byCode[k]; f != nil {
 		return f
 	}
 	return s.byName[k]
+}
+
+// predefined finds one of amoCRM's predefined fields (PHONE, EMAIL) by
+// code, unless the config binds the name to another field.
+func (s *fieldSet) predefined(code string) *crm.CustomField {
+	if f := s.bound[code]; f != nil {
+		return f
+	}
+	return s.byCode[code]
 }
 
 func foldKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
@@ -122,7 +153,9 @@ func (v *fieldValues) note(format string, args ...any) {
 // cannot fill safely are refused rather than sent blindly.
 func fieldValue(f *crm.CustomField, value string) (crm.FieldValue, error) {
 	switch f.Type {
-	case "text", "url", "":
+	case "text", "url", "", "tracking_data":
+		// tracking_data («Метка») takes text like a text field (amocrm-api-php
+		// README, field types; TrackingDataCustomFieldValueModel).
 		return crm.FieldValue{Value: cut(value, TextLimit)}, nil
 	case "textarea":
 		return crm.FieldValue{Value: cut(value, TextareaLimit)}, nil

@@ -25,7 +25,8 @@ func TestFieldValue(t *testing.T) {
 		{&crm.CustomField{Type: "checkbox"}, "Да", crm.FieldValue{Value: true}, ""},
 		{sel, " сайт ", crm.FieldValue{EnumID: 61}, ""},
 		{sel, "Звонок", crm.FieldValue{}, `"Звонок" is not one of its options`},
-		{&crm.CustomField{Type: "tracking_data"}, "x", crm.FieldValue{}, "type tracking_data is not supported"},
+		{&crm.CustomField{Type: "tracking_data"}, "yandex", crm.FieldValue{Value: "yandex"}, ""},
+		{&crm.CustomField{Type: "legal_entity"}, "x", crm.FieldValue{}, "type legal_entity is not supported"},
 	}
 	for _, tt := range tests {
 		got, err := fieldValue(tt.field, tt.in)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
@@ -23,6 +24,10 @@ type FormResult struct {
 	Unsorted *crm.UnsortedForm // instead of Lead with forms.unsorted
 	LeadNote string            // every submitted value, for a note on the deal
 	NoDeal   string            // why no deal was made although forms are deals
+	// Task is made with the deal (forms.task), EntityID left for the deal's
+	// id; CompleteTill is 0 when the form has no date (see FormTaskDue).
+	Task  *crm.Task
+	Notes []string // what was left out: tracking fields the account lacks
 }
 
 // formAliases is the default mapping of usual form field names (and the
@@ -43,6 +48,7 @@ type formPlan struct {
 type formTarget struct {
 	pipeline, status int64
 	fieldMap         map[string]string // form field (folded) -> target
+	tags             []string          // forms.tags, then the form's
 }
 
 func (m *Mapper) resolveForms() error {
@@ -51,12 +57,14 @@ func (m *Mapper) resolveForms() error {
 	if err != nil {
 		return err
 	}
+	def.tags = f.Tags
 	m.forms = formPlan{def: def, byName: make(map[string]formTarget, len(f.Form))}
 	for name, s := range f.Form {
 		t, err := m.formTarget(s.PipelineID, s.StatusID, s.Map, fmt.Sprintf("forms.form.%q", name), &def)
 		if err != nil {
 			return err
 		}
+		t.tags = slices.Concat(f.Tags, s.Tags)
 		m.forms.byName[name] = t
 	}
 	return nil
@@ -156,9 +164,17 @@ func (m *Mapper) Form(f *shop.Form, values map[string]string) (*FormResult, erro
 	}
 	lead := crm.Lead{Name: cut("Заявка: "+f.Name, TextLimit), ResponsibleUserID: m.defResponsible}
 	var sent int64
+	var made time.Time
 	if f.Date.Unix() > 0 {
-		sent = f.Date.Unix()
+		sent, made = f.Date.Unix(), f.Date
 		lead.CreatedAt = sent
+	}
+	fv := fieldValues{skipEmpty: true, notes: &res.Notes}
+	m.setTracking(&fv, values)
+	lead.CustomFieldsValues = fv.out
+	addTags(&lead, t.tags)
+	if m.formTask != nil {
+		res.Task = m.task(m.formTask, lead.ResponsibleUserID, made, formPlaceholder(f, parts, m.meta.SiteName))
 	}
 	if !m.cfg.Forms.Unsorted {
 		lead.PipelineID, lead.StatusID = t.pipeline, t.status
@@ -174,10 +190,30 @@ func (m *Mapper) Form(f *shop.Form, values map[string]string) (*FormResult, erro
 		Metadata: crm.FormMeta{
 			FormID: f.Name, FormName: f.Name, FormPage: m.meta.SiteHost, IP: f.IP, FormSentAt: sent,
 		},
-		Embedded:  crm.UnsortedEmbedded{Leads: []crm.Lead{{Name: lead.Name}}, Contacts: []crm.Contact{c.Contact}},
+		Embedded: crm.UnsortedEmbedded{Leads: []crm.Lead{{Name: lead.Name, CustomFieldsValues: lead.CustomFieldsValues, Embedded: lead.Embedded}},
+			Contacts: []crm.Contact{c.Contact}},
 		RequestID: uid,
 	}
 	return res, nil
+}
+
+// formPlaceholder gives the values of a form's placeholders
+// (config.FormPlaceholders) for its task's text: parts are the form's
+// mapped contact parts.
+func formPlaceholder(f *shop.Form, parts map[string]string, siteName string) func(string) (string, bool) {
+	return func(key string) (string, bool) {
+		switch key {
+		case "form":
+			return f.Name, true
+		case "id":
+			return strconv.FormatInt(f.ID, 10), true
+		case "name", "phone", "email":
+			return parts[key], true
+		case "site_name":
+			return strings.TrimSpace(siteName), true
+		}
+		return "", false
+	}
 }
 
 // lookup finds a form value by key, case-insensitively.

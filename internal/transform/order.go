@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+	"unicode"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/shop"
@@ -24,6 +26,13 @@ type Deal struct {
 	// a value the deal got clears it (Mapper.Edit).
 	EmptyFields []int64
 	Notes       []string // documented repairs: goods cut, invalid UTF-8, no creation date...
+	// Products are the products of the order's lines for the products list,
+	// with the quantities the deal links; nil when orders.products is off.
+	Products []ProductLine
+	// Task is the task made with the deal, EntityID left for the deal's id;
+	// CompleteTill is 0 when the order has no creation date (see
+	// OrderTaskDue). Nil when orders.task is off.
+	Task *crm.Task
 }
 
 const defaultLeadName = "Заказ с сайта {num}"
@@ -111,8 +120,12 @@ func (m *Mapper) Order(o *shop.Order) (*Deal, error) {
 	if err != nil {
 		return nil, err
 	}
+	status := m.PlacedStatus(o.Status)
+	if status != o.Status {
+		d.Notes = append(d.Notes, StatusZeroWarning(status))
+	}
 	r := m.matchRule(o.Products)
-	pipelineID, statusID, err := m.place(o.Status, r, props)
+	pipelineID, statusID, err := m.place(status, r, props)
 	if err != nil {
 		return nil, err
 	}
@@ -142,8 +155,16 @@ func (m *Mapper) Order(o *shop.Order) (*Deal, error) {
 	for _, lf := range m.orderFields {
 		fv.set(lf.field, lf.spec, strings.TrimSpace(m.leadFieldValue(o, lf, &d.Notes)))
 	}
+	m.setTracking(&fv, m.orderTracking(o.Properties)...)
+	var ruleTags, propTags []string
+	if r != nil {
+		ruleTags = r.tags
+	}
 	if props != nil {
 		for _, p := range props.fields {
+			if m.isTrackingKey(p.key) {
+				continue // sent as tracking, above
+			}
 			f := m.leadSet.find(p.key)
 			if f == nil {
 				fv.note("properties.%s.%s: no such lead field in the account, not sent", m.cfg.Orders.PropertiesElement, p.key)
@@ -151,18 +172,26 @@ func (m *Mapper) Order(o *shop.Order) (*Deal, error) {
 			}
 			fv.set(f, FieldSpec{}, p.value)
 		}
-		for _, t := range props.tags {
-			if lead.Embedded == nil {
-				lead.Embedded = &crm.LeadEmbedded{}
-			}
-			lead.Embedded.Tags = append(lead.Embedded.Tags, crm.Tag{Name: t})
-		}
+		propTags = props.tags
 	}
+	addTags(&lead, m.cfg.Orders.Tags, ruleTags, propTags)
 	lead.CustomFieldsValues = fv.out
 	d.MissingFields, d.EmptyFields = fv.missing, fv.empty
 	d.Lead = lead
 	if d.Contact, err = m.orderContact(o, props, lead.ResponsibleUserID, &d.Notes); err != nil {
 		return nil, err
+	}
+	if m.products != nil {
+		if d.Products, err = m.orderProducts(o, &d.Notes); err != nil {
+			return nil, err
+		}
+	}
+	if m.orderTask != nil {
+		var made time.Time
+		if lead.CreatedAt > 0 {
+			made = o.CreatedOn
+		}
+		d.Task = m.task(m.orderTask, lead.ResponsibleUserID, made, m.orderPlaceholder(o))
 	}
 	return d, nil
 }
@@ -193,6 +222,12 @@ func (m *Mapper) leadName(o *shop.Order) string {
 	if tmpl == "" {
 		tmpl = defaultLeadName
 	}
+	return cut(strings.TrimSpace(expand(tmpl, m.orderPlaceholder(o))), TextLimit)
+}
+
+// orderPlaceholder gives the values of an order's placeholders
+// (config.OrderPlaceholders) for a deal's name and its task's text.
+func (m *Mapper) orderPlaceholder(o *shop.Order) func(key string) (string, bool) {
 	id := strconv.FormatInt(o.ID, 10)
 	num := strings.TrimSpace(o.Num)
 	if num == "" {
@@ -202,7 +237,7 @@ func (m *Mapper) leadName(o *shop.Order) string {
 	if a := o.Address; a != nil {
 		receiver, email, phone = a.Receiver, a.Email, a.Phone
 	}
-	name := expand(tmpl, func(key string) (string, bool) {
+	return func(key string) (string, bool) {
 		switch key {
 		case "num":
 			return num, true
@@ -212,14 +247,19 @@ func (m *Mapper) leadName(o *shop.Order) string {
 			return strings.TrimSpace(receiver), true
 		case "cost":
 			return displayDecimal(o.Cost), true
+		case "delivery":
+			return strings.TrimSpace(o.DeliveryName), true
+		case "payment":
+			return strings.TrimSpace(o.PaymentName), true
+		case "site_name":
+			return strings.TrimSpace(m.meta.SiteName), true
 		case "email":
 			return strings.TrimSpace(email), true
 		case "phone":
 			return strings.TrimSpace(phone), true
 		}
 		return "", false
-	})
-	return cut(strings.TrimSpace(name), TextLimit)
+	}
 }
 
 // expand replaces {key} placeholders that value knows; others stay as written.
@@ -341,19 +381,47 @@ func (m *Mapper) responsible(r *rule, props *orderProps) int64 {
 	return m.defResponsible
 }
 
+// StatusZeroWarning is the note of an order sent although at status 0:
+// placed (its lines and address written, older than settle) but never moved
+// on, which the shop must fix. `check` counts such orders.
+func StatusZeroWarning(newStatus int64) string {
+	return fmt.Sprintf("placed but left at status 0, sent at the shop's new-order status %d (ms2_status_new): "+
+		"miniShop2 4.4.1's changeOrderStatus() fails on a new order (its issue #950; a plugin's fatal error on msOnCreateOrder, "+
+		"as the old amoCRM extra's without a pipeline, does the same); fix the shop: update miniShop2 past 4.4.1 or apply its PR #951", newStatus)
+}
+
+// PlacedStatus is the shop status a placed order counts as: its own, or
+// for one left at status 0 the shop's new-order status (Meta.NewStatus,
+// else miniShop2's own fallback 1). The comparison of a linked deal with
+// its order asks StatusChange with it.
+func (m *Mapper) PlacedStatus(status int64) int64 {
+	switch {
+	case status != 0:
+		return status
+	case m.meta.NewStatus > 0:
+		return m.meta.NewStatus
+	}
+	return 1
+}
+
 // orderContact: the customer is the order's receiver. The order's own
 // name, phone and e-mail come first (the address, then the properties'
 // contactFields); the profile behind user_id only fills in a phone or an
 // e-mail the order lacks, and only when it is the customer's own profile
 // (ownProfile). Its extended.amoCRMFields override last; broken JSON there
-// drops them with a note rather than parking the order.
+// drops them with a note rather than parking the order. When the receiver
+// is the account's holder, the draft names the account (Account): the
+// order is theirs, also with a new phone and e-mail.
 func (m *Mapper) orderContact(o *shop.Order, props *orderProps, responsible int64, notes *[]string) (*ContactDraft, error) {
 	p := &person{}
 	var profile *person
-	var userID int64
+	var userID, account int64
 	if c := o.Customer; ownProfile(c) {
 		profile, userID = m.customerPerson(c), c.ID
 		p.name, p.extras = profile.name, profile.extras
+		if holder(o.Address, c) {
+			account = c.ID
+		}
 	}
 	if a := o.Address; a != nil {
 		if r := strings.TrimSpace(a.Receiver); r != "" {
@@ -379,7 +447,54 @@ func (m *Mapper) orderContact(o *shop.Order, props *orderProps, responsible int6
 		*notes = append(*notes, fmt.Sprintf("%v: the contact is sent without the profile's overrides", err))
 	}
 	p.override(ext)
-	return m.draft(p, userID, responsible)
+	d, err := m.draft(p, userID, responsible)
+	if d != nil {
+		d.Account = account
+	}
+	return d, err
+}
+
+// holder reports whether an order's receiver is the holder of the account
+// that placed it: the address names no one else (no receiver, or one the
+// profile's name agrees with), or it carries one of the profile's phones
+// or e-mails. A receiver whose name has nothing in common with the
+// profile's, on new contacts, is someone else (a gift): their own contact.
+func holder(a *shop.Address, c *shop.Customer) bool {
+	if a == nil {
+		return true
+	}
+	if n := NormalizePhone(a.Phone); len(n) >= minPhoneDigits && (n == NormalizePhone(c.Phone) || n == NormalizePhone(c.MobilePhone)) {
+		return true
+	}
+	if e := NormalizeEmail(a.Email); e != "" && e == NormalizeEmail(c.Email) {
+		return true
+	}
+	return samePerson(a.Receiver, c.FullName)
+}
+
+// samePerson reports whether two people's names agree: either is empty, or
+// the words of one are all words of the other, whatever their order, case
+// or ё ("Мария" and "Иванова Мария" agree; "Мария Иванова" and "Пётр
+// Иванов" do not).
+func samePerson(a, b string) bool {
+	wa, wb := nameWords(a), nameWords(b)
+	if len(wa) == 0 || len(wb) == 0 {
+		return true
+	}
+	if len(wa) > len(wb) {
+		wa, wb = wb, wa
+	}
+	for _, w := range wa {
+		if !slices.Contains(wb, w) {
+			return false
+		}
+	}
+	return true
+}
+
+func nameWords(s string) []string {
+	s = strings.NewReplacer("ё", "е", "Ё", "е").Replace(strings.ToLower(s))
+	return strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) })
 }
 
 // sharedAt is how many different receivers, with as many different phones

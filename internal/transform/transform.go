@@ -8,7 +8,10 @@ package transform
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
@@ -78,11 +81,27 @@ type Meta struct {
 	SiteHost string
 	// Currency and CountUnit label the goods lines ("руб.", "шт.").
 	Currency, CountUnit string
+	// NewStatus is the shop's new-order status (SiteFacts.NewStatus): an
+	// order placed but left at status 0 (miniShop2 4.4.1's #950) is placed
+	// as if at it. 0: 1, miniShop2's own fallback.
+	NewStatus int64
 	// SitePipelineID is the pipeline used when orders.pipeline_id = 0: the
 	// one created after site_name. Its statuses are mapped to miniShop2's by
 	// name. 0 falls back to the account's main pipeline (what a dry run shows
 	// before that pipeline exists).
 	SitePipelineID int64
+	// SiteName is MODX's site_name, for the {site_name} placeholder.
+	SiteName string
+	// Zone is the shop's time zone: a task due "18:00" is due at 18:00
+	// there. Nil is UTC.
+	Zone *time.Location
+	// TaskTypes are the account's task types (Client.TaskTypes), needed
+	// when a task's type is given by name or by an id other than 1 and 2.
+	TaskTypes []crm.TaskType
+	// Products is the products list with its fields, needed when
+	// orders.products is on (FindCatalog picks it, Client.CatalogFields
+	// reads its fields).
+	Products *ProductsList
 }
 
 // Mapper maps records with names in the config already resolved to ids.
@@ -101,14 +120,20 @@ type Mapper struct {
 	defStatus      int64
 	defResponsible int64
 	rules          []rule
-	statusMap      map[int64]map[int64]int64   // pipeline -> ms2 status -> amoCRM status (orders.status_map)
-	siteStatusMap  map[int64]int64             // ms2 status -> status of the site pipeline, by name
-	shopStatus     map[int64]map[int64][]int64 // pipeline -> amoCRM status -> shop statuses (shop_status)
+	statusMap      map[int64]map[int64]int64 // pipeline -> ms2 status -> amoCRM status (orders.status_map, pipeline_status_map)
+	// mappedPipelines have an orders.pipeline_status_map table, in key order.
+	mappedPipelines []int64
+	siteStatusMap   map[int64]int64             // ms2 status -> status of the site pipeline, by name
+	shopStatus      map[int64]map[int64][]int64 // pipeline -> amoCRM status -> shop statuses (shop_status)
 
 	orderFields   []leadField
 	orderKeyField *crm.CustomField
 	contactPlan   contactPlan
 	forms         formPlan
+	tracking      map[string]trackingKey // folded key -> its tracking field
+	orderTask     *taskPlan              // nil: orders.task is off
+	formTask      *taskPlan              // nil: forms.task is off
+	products      *productPlan           // nil: orders.products is off
 }
 
 // rule is an [[orders.category]] entry with its names resolved.
@@ -117,6 +142,7 @@ type rule struct {
 	pipeline    int64 // 0: the rule names no pipeline
 	status      int64
 	responsible int64
+	tags        []string
 }
 
 // NewMapper resolves every name and id the config refers to against the
@@ -135,6 +161,8 @@ func NewMapper(cfg *config.Config, meta Meta) (*Mapper, error) {
 		m.ignored[NormalizeEmail(e)] = true
 	}
 	steps := []func() error{
+		func() error { return m.leadSet.bind("orders.field_ids", "lead", cfg.Orders.FieldIDs) },
+		func() error { return m.contSet.bind("contacts.field_ids", "contact", cfg.Contacts.FieldIDs) },
 		m.resolveDefaults,
 		m.resolveRules,
 		m.resolveStatusMap,
@@ -142,6 +170,9 @@ func NewMapper(cfg *config.Config, meta Meta) (*Mapper, error) {
 		m.resolveOrderFields,
 		m.resolveContacts,
 		m.resolveForms,
+		m.resolveTracking,
+		m.resolveTasks,
+		m.resolveProducts,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -182,7 +213,7 @@ func (m *Mapper) resolveDefaults() error {
 func (m *Mapper) resolveRules() error {
 	for i, c := range m.cfg.Orders.Category {
 		key := fmt.Sprintf("orders.category[%d]", i+1) // 1-based, as config validation counts rules
-		r := rule{category: int64(c.ID)}
+		r := rule{category: int64(c.ID), tags: c.Tags}
 		p := m.acc.byID[m.defPipeline]
 		if !c.PipelineID.IsZero() {
 			var err error
@@ -204,28 +235,62 @@ func (m *Mapper) resolveRules() error {
 }
 
 // resolveStatusMap resolves each orders.status_map entry in every pipeline
-// where it exists: a deal follows the map in whatever pipeline it is in. An
-// entry that exists nowhere is a config error.
+// where it exists: a deal follows the map in whatever pipeline it is in.
+// Then each orders.pipeline_status_map table is resolved in its pipeline,
+// where its entries come first. An entry that exists nowhere (or not in
+// its table's pipeline) is a config error.
 func (m *Mapper) resolveStatusMap() error {
 	m.statusMap = make(map[int64]map[int64]int64)
-	for ms2, ref := range m.cfg.Orders.StatusMap {
-		key := fmt.Sprintf("orders.status_map.%q", ms2)
-		id, err := strconv.ParseInt(ms2, 10, 64)
-		if err != nil || id <= 0 {
-			return fmt.Errorf("%s: the key must be a miniShop2 status id", key)
+	set := func(p, ms2, s int64) {
+		if m.statusMap[p] == nil {
+			m.statusMap[p] = make(map[int64]int64)
 		}
-		in, err := m.acc.statusInEach(ref)
+		m.statusMap[p][ms2] = s
+	}
+	for _, ms2 := range slices.Sorted(maps.Keys(m.cfg.Orders.StatusMap)) {
+		key := fmt.Sprintf("orders.status_map.%q", ms2)
+		id, err := shopStatusKey(key, ms2)
+		if err != nil {
+			return err
+		}
+		in, err := m.acc.statusInEach(m.cfg.Orders.StatusMap[ms2])
 		if err != nil {
 			return fmt.Errorf("%s: %w", key, err)
 		}
 		for p, s := range in {
-			if m.statusMap[p] == nil {
-				m.statusMap[p] = make(map[int64]int64)
-			}
-			m.statusMap[p][id] = s
+			set(p, id, s)
 		}
 	}
+	for _, ref := range slices.Sorted(maps.Keys(m.cfg.Orders.PipelineStatusMap)) {
+		table := fmt.Sprintf("orders.pipeline_status_map.%q", ref)
+		p, err := m.acc.pipeline(config.ParseIDRef(ref))
+		if err != nil {
+			return fmt.Errorf("%s: %w", table, err)
+		}
+		entries := m.cfg.Orders.PipelineStatusMap[ref]
+		for _, ms2 := range slices.Sorted(maps.Keys(entries)) {
+			key := fmt.Sprintf("%s.%q", table, ms2)
+			id, err := shopStatusKey(key, ms2)
+			if err != nil {
+				return err
+			}
+			s, err := p.status(entries[ms2])
+			if err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+			set(p.id, id, s)
+		}
+		m.mappedPipelines = append(m.mappedPipelines, p.id)
+	}
 	return nil
+}
+
+func shopStatusKey(key, ms2 string) (int64, error) {
+	id, err := strconv.ParseInt(ms2, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%s: the key must be a miniShop2 status id", key)
+	}
+	return id, nil
 }
 
 // StatusChange gives the status a deal in pipeline moves to when its order

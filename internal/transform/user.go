@@ -11,10 +11,14 @@ import "github.com/modx-amocrm/modx-amocrm/internal/shop"
 // match them by) rather than parking them. One whose e-mail is no address
 // at all and who has no phone gives a plain *RecordError: bad input to fix
 // in MODX, parked.
+//
+// A staff account's own e-mail at the shop's domain (admin@shop.test) is
+// its mailbox, not one invented for a guest: such a user is not skipped.
 func (m *Mapper) User(c *shop.Customer) (*ContactDraft, error) {
 	var notes []string
 	c = repairCustomer(c, &notes)
 	p := m.customerPerson(c)
+	p.staff = c.Manager
 	ext, err := extendedOverrides(c)
 	if err != nil {
 		return nil, err
@@ -24,6 +28,7 @@ func (m *Mapper) User(c *shop.Customer) (*ContactDraft, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.Account = c.ID
 	d.Notes = append(notes, d.Notes...)
 	return d, nil
 }

@@ -30,10 +30,15 @@ type Options struct {
 	Generation string // Gen24, Gen30, Gen4x or GenMS3; "" means Gen4x
 	MyISAM     bool   // ms2 and old extra tables with ENGINE=MyISAM, as real shops have them
 	FormIt     bool
-	OldExtra   bool   // amocrm_leads, amocrm_users, amocrm_status
-	SiteName   string // default "Магазин"
-	SiteURL    string // default "https://shop.example/"
-	Timezone   string // date_timezone setting; default "Europe/Moscow"
+	// OldExtra installs the amoCRM extra 1.9.3 as its package does: its
+	// tables, settings, plugin and snippet (oldextra.go).
+	OldExtra bool
+	// SimpleQueue adds simpleQueue's table, which the extra queues into
+	// with amocrm_use_simple_queue on.
+	SimpleQueue bool
+	SiteName    string // default "Магазин"
+	SiteURL     string // default "https://shop.example/"
+	Timezone    string // date_timezone setting; default "Europe/Moscow"
 	// PHPTimezone is php.ini's date.timezone. Setting it leaves
 	// date_timezone empty (MODX's default, seen in two real dumps), and the
 	// shop's DATETIMEs are then written in this zone.
@@ -131,6 +136,9 @@ func Create(ctx context.Context, db *sqlx.DB, o Options) error {
 		shopDDL, shopSeed = ms3DDL, ms3Seed
 	}
 	stmts := slices.Concat(coreDDL(o), accessDDL(o), shopDDL(o), extrasDDL(o), shopSeed(o), coreSeed(o), accessSeed(o))
+	if o.OldExtra {
+		stmts = slices.Concat(stmts, oldExtraSeed(o))
+	}
 	for _, stmt := range stmts {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("create modx schema: %s: %w", firstWords(stmt), err)
@@ -278,6 +286,7 @@ deleted tinyint(1) unsigned NOT NULL DEFAULT 0,
 menuindex int(10) NOT NULL DEFAULT 0,
 createdon int(20) NOT NULL DEFAULT 0,
 editedon int(20) NOT NULL DEFAULT 0,
+content mediumtext,
 PRIMARY KEY (id),
 KEY parent (parent),
 KEY class_key (class_key)`, ""),
@@ -291,7 +300,16 @@ KEY class_key (class_key)`, ""),
 			"action varchar(100) NOT NULL DEFAULT '',\nclassKey varchar(100) NOT NULL DEFAULT '',\nitem varchar(255) NOT NULL DEFAULT '0',\n"+
 			"PRIMARY KEY (id),\nKEY user_occurred (`user`, occurred)", ""),
 		o.createTable("site_plugins", idColumn+"name varchar(50) NOT NULL DEFAULT '',\ndescription varchar(255) NOT NULL DEFAULT '',\n"+
-			"disabled tinyint(1) unsigned NOT NULL DEFAULT 0,\nPRIMARY KEY (id),\nUNIQUE KEY name (name)", ""),
+			"plugincode mediumtext,\ndisabled tinyint(1) unsigned NOT NULL DEFAULT 0,\nstatic_file varchar(255) NOT NULL DEFAULT '',\n"+
+			"PRIMARY KEY (id),\nUNIQUE KEY name (name)", ""),
+		o.createTable("site_plugin_events", "pluginid int(10) NOT NULL DEFAULT 0,\nevent varchar(191) NOT NULL DEFAULT '',\n"+
+			"priority int(10) NOT NULL DEFAULT 0,\npropertyset int(10) NOT NULL DEFAULT 0,\nPRIMARY KEY (pluginid, event)", ""),
+		o.createTable("site_snippets", idColumn+"name varchar(50) NOT NULL DEFAULT '',\ndescription varchar(255) NOT NULL DEFAULT '',\n"+
+			"snippet mediumtext,\nstatic_file varchar(255) NOT NULL DEFAULT '',\nPRIMARY KEY (id),\nUNIQUE KEY name (name)", ""),
+		o.createTable("site_htmlsnippets", idColumn+"name varchar(50) NOT NULL DEFAULT '',\ndescription varchar(255) NOT NULL DEFAULT '',\n"+
+			"snippet mediumtext,\nPRIMARY KEY (id),\nUNIQUE KEY name (name)", ""),
+		o.createTable("site_templates", idColumn+"templatename varchar(50) NOT NULL DEFAULT '',\ndescription varchar(255) NOT NULL DEFAULT '',\n"+
+			"content mediumtext,\nPRIMARY KEY (id),\nUNIQUE KEY templatename (templatename)", ""),
 	}
 }
 
@@ -403,14 +421,7 @@ func extrasDDL(o Options) []string {
 			"encryption_type int(2) NOT NULL DEFAULT 1,\nhash varchar(255) NOT NULL DEFAULT '',\nPRIMARY KEY (id)", ""))
 	}
 	if o.OldExtra {
-		ms2 := o.myisam()
-		stmts = append(stmts,
-			t("amocrm_users", id+"`user` int(11) unsigned DEFAULT NULL,\nuser_id int(11) unsigned DEFAULT NULL,\n"+
-				"PRIMARY KEY (id),\nUNIQUE KEY `user` (`user`),\nUNIQUE KEY user_id (user_id)", ms2),
-			t("amocrm_leads", id+"`order` int(11) unsigned DEFAULT NULL,\norder_id int(11) unsigned DEFAULT NULL,\n"+
-				"pipeline_id int(11) unsigned DEFAULT NULL,\nPRIMARY KEY (id),\nKEY `order` (`order`),\nKEY amo (order_id, pipeline_id)", ms2),
-			t("amocrm_status", id+"status int(11) unsigned DEFAULT NULL,\nstatus_id int(11) unsigned DEFAULT NULL,\n"+
-				"pipeline_id int(11) unsigned DEFAULT NULL,\nPRIMARY KEY (id),\nKEY status (status)", ms2))
+		stmts = append(stmts, oldExtraDDL(o)...)
 	}
 	return stmts
 }
@@ -444,7 +455,7 @@ func ms2Seed(o Options) []string {
 // real-installs.md §1 per generation (D2, D4, D1; D6 for MODX 3).
 var modxVersions = map[string]string{Gen24: "2.6.1-pl", Gen30: "2.8.4-pl", Gen4x: "2.8.7-pl", GenMS3: "3.0.5-pl"}
 
-// coreSeed returns MODX's own settings and the old extra's plugin.
+// coreSeed returns MODX's own settings.
 func coreSeed(o Options) []string {
 	settings := map[string]string{
 		"site_name":        or(o.SiteName, "Магазин"),
@@ -458,10 +469,6 @@ func coreSeed(o Options) []string {
 	var stmts []string
 	for _, k := range sortedKeys(settings) {
 		stmts = append(stmts, setting(o, k, settings[k]))
-	}
-	if o.OldExtra {
-		// The extra's plugin, enabled as the package installs it.
-		stmts = append(stmts, "INSERT INTO `"+o.Prefix+"site_plugins` (name, description, disabled) VALUES ('amoCRM', 'amoCRM', 0)")
 	}
 	return stmts
 }

@@ -3,6 +3,7 @@ package modxtest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -23,6 +24,10 @@ type GenOptions struct {
 	Now        time.Time // newest order time; zero means 2025-06-01 12:00 UTC
 	// Timezone and PHPTimezone are the shop's, as Create took them.
 	Timezone, PHPTimezone string
+	// Marks puts where customers came from (utm_*, yclid, _ym_uid,
+	// referrer) into most orders' properties and forms' values; off, the
+	// shop is the same as without the option.
+	Marks bool
 }
 
 // Dataset says what Generate wrote, with ids tests can assert on.
@@ -67,7 +72,11 @@ var (
 	goods      = []string{"Кроссовки", "Сапоги", "Футболка", "Куртка", "Рюкзак", "Кружка ☕", "Шапка", "Носки 🧦"}
 	colors     = []string{"Красный", "Синий", "Чёрный", "Белый"}
 	formNames  = []string{"Обратный звонок", "Заявка на консультацию", "Заказ", "Форма со страницы контакты"}
-	comments   = []string{"", "", "Позвоните перед доставкой", "Домофон не работает 🔔", "Оставить у двери", "<b>срочно</b>"}
+
+	utmSources   = []string{"yandex", "google", "vk", "telegram", "email"}
+	utmMedia     = []string{"cpc", "organic", "social", "newsletter"}
+	utmCampaigns = []string{"zima-2025", "sale", "brand", "retargeting"}
+	comments     = []string{"", "", "Позвоните перед доставкой", "Домофон не работает 🔔", "Оставить у двери", "<b>срочно</b>"}
 )
 
 // Generate fills the schema with a deterministic, realistic shop: nested
@@ -414,6 +423,9 @@ func (g *generator) drawOrder(o Options, st StatusIDs, id int64, created time.Ti
 	if g.chance(5) {
 		ord.properties = phpEscape(`{"amoCRMFields":{"tags":"сайт"}}`)
 	}
+	if g.o.Marks && g.chance(70) {
+		ord.properties = g.orderMarks(ord.properties != nil)
+	}
 	ord.deliveryID = 1 + g.rnd.IntN(2)
 	ord.paymentID = 1 + g.rnd.IntN(2)
 
@@ -562,6 +574,13 @@ func (g *generator) forms(ctx context.Context) error {
 		name := g.pick(firstNames)
 		values := phpEscape(fmt.Sprintf(`{"Ф.И.О":"%s","Телефон":"%s","Адрес эл. почты":"","Сообщение":"Перезвоните 🙏"}`,
 			name, g.phoneShape(g.tenDigits())))
+		if g.o.Marks && g.chance(70) {
+			// FormIt saves every field the form posts, its hidden ones too
+			// (FormItSaveForm stores the hook's values).
+			v := map[string]any{"Ф.И.О": name, "Телефон": g.phoneShape(g.tenDigits()), "Сообщение": "Перезвоните 🙏"}
+			maps.Copy(v, g.marks())
+			values = PHPJSON(v)
+		}
 		encrypted, typ := false, 1
 		if g.chance(10) {
 			values, encrypted, typ = EncryptFormValues(g.ds.FormItKey, values), true, 2
@@ -574,6 +593,43 @@ func (g *generator) forms(ctx context.Context) error {
 	}
 	g.ds.Forms = g.o.Forms
 	return flushAll(ctx, forms)
+}
+
+// marks draws where a customer came from: a search or ad campaign's UTM
+// marks, sometimes a click id, Metrica's visitor id and the referrer.
+func (g *generator) marks() map[string]any {
+	m := map[string]any{"utm_source": g.pick(utmSources), "utm_medium": g.pick(utmMedia), "utm_campaign": g.pick(utmCampaigns)}
+	if g.chance(30) {
+		m["yclid"] = strconv.FormatUint(g.rnd.Uint64()>>8, 10)
+	}
+	if g.chance(50) {
+		m["_ym_uid"] = strconv.FormatInt(1600000000+g.rnd.Int64N(1e8), 10) + strconv.Itoa(100000000+g.rnd.IntN(9e8))
+	}
+	if g.chance(50) {
+		m["referrer"] = "https://" + g.pick([]string{"yandex.ru", "www.google.com", "vk.com"}) + "/"
+	}
+	return m
+}
+
+// orderMarks is an order's properties with marks, as plugins save them:
+// a shop's own plugin at the top level; the old amoCRM extra's, merged into
+// properties.amoCRMFields (its mergeOrderOptions), keyed by the tracking
+// field's code in lower case, which its prepareOrder matches to the field.
+func (g *generator) orderMarks(tagged bool) any {
+	props := map[string]any{}
+	fields := map[string]any{}
+	if tagged {
+		fields["tags"] = "сайт"
+	}
+	if g.chance(50) {
+		maps.Copy(props, g.marks())
+	} else {
+		maps.Copy(fields, g.marks())
+	}
+	if len(fields) > 0 {
+		props["amoCRMFields"] = fields
+	}
+	return PHPJSON(props)
 }
 
 // tenDigits returns a Russian mobile number without the country code.

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
+	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
+	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
+)
+
+// Pipelines of the account the extra ran against: the shop's own statuses
+// in each, as the extra's docs have a shop set them up.
+const (
+	extraMain      = 3001
+	extraWholesale = 3002
+)
+
+// extraSeed is the sandbox's default account with two pipelines whose
+// statuses carry the shop's status names (main at 31001.., wholesale at
+// 32001..).
+func extraSeed() *sandbox.Seed {
+	seed := sandbox.DefaultSeed()
+	pipeline := func(id int64, name string, main bool) sandbox.Pipeline {
+		p := sandbox.Pipeline{ID: id, Name: name, Sort: id, IsMain: main, IsUnsortedOn: true}
+		for i, n := range []string{"Новый", "Оплачен", "Отправлен", "Отменён"} {
+			p.Statuses = append(p.Statuses, sandbox.Status{ID: (id-3000)*1000 + 30000 + int64(i) + 1, Name: n, Sort: int64(20 + 10*i), IsEditable: true})
+		}
+		return p
+	}
+	seed.Pipelines = []sandbox.Pipeline{pipeline(extraMain, "Воронка", true), pipeline(extraWholesale, "Опт", false)}
+	return seed
+}
+
+// switchEnv is a shop that ran the extra 1.9.3, the account it wrote to,
+// and modx-amocrm's files.
+type switchEnv struct {
+	*shopEnv
+	shop  *modxtest.ExtraShop
+	extra *modxtest.Extra
+	dir   string
+}
+
+func newSwitchEnv(t *testing.T) *switchEnv {
+	t.Helper()
+	db, dsn := testdb.New(t)
+	o := modxtest.Options{Prefix: "modx_", OldExtra: true, MyISAM: true, FormIt: true, SimpleQueue: true}
+	ctx := context.Background()
+	if err := modxtest.Create(ctx, db, o); err != nil {
+		t.Fatal(err)
+	}
+	box, url := sandboxtest.Start(t, sandbox.Options{Seed: extraSeed(), RPS: -1})
+	e := &switchEnv{shopEnv: &shopEnv{t: t, ctx: ctx, db: db, dsn: dsn, shop: o, box: box, url: url}, dir: t.TempDir()}
+	e.extra = &modxtest.Extra{DB: db, Shop: o, BaseURL: url}
+	var now time.Time
+	if err := db.Get(&now, "SELECT UTC_TIMESTAMP()"); err != nil {
+		t.Fatal(err)
+	}
+	auth := modxtest.ExtraAuth{Account: "example", ClientID: sandbox.DefaultClientID, ClientSecret: sandbox.DefaultClientSecret,
+		Code: sandbox.DefaultAuthCode, RedirectURI: sandbox.DefaultRedirectURI}
+	shop, err := modxtest.BuildExtraShop(ctx, e.extra, auth, extraMain, extraWholesale, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.shop = shop
+	// The shop queued through simpleQueue, and one task still waits.
+	if err := modxtest.SetSetting(ctx, db, o, "amocrm_use_simple_queue", "1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.extra.Queue(ctx, 2, strconv.FormatInt(shop.AtZero[1], 10), now.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	// The site_url the extra used as its redirect URI is the sandbox's.
+	if err := modxtest.SetSetting(ctx, db, o, "site_url", sandbox.DefaultRedirectURI); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// importConfig runs import-settings as the README's first step and
+// returns the file. Its amoCRM is the sandbox, not amocrm.ru: base_url is
+// the one line a test changes.
+func (e *switchEnv) importConfig() string {
+	e.t.Helper()
+	path := filepath.Join(e.dir, "config.toml")
+	if code, _, errOut := runMain(e.t, "import-settings", "-dsn", e.dsn, "-o", path); code != exitOK {
+		e.t.Fatalf("import-settings: exit %d: %s", code, errOut)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	text := strings.Replace(string(data), "base_url = ''", "base_url = '"+e.url+"'", 1)
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		e.t.Fatal(err)
+	}
+	return path
+}
+
+// TestSwitchFromExtraImport: the imported config of a shop that ran the
+// extra 1.9.3 carries its ids, its status map of two pipelines (one table
+// each), its enum types without the Cyrillic key, and passes check against
+// the account unedited.
+func TestSwitchFromExtraImport(t *testing.T) {
+	e := newSwitchEnv(t)
+	path := e.importConfig()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := parseImported(t, data)
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("validate: %v\n%s", err, data)
+	}
+	table := func(first int64) map[string]config.IDRef {
+		return map[string]config.IDRef{"1": {ID: first + 1}, "2": {ID: first + 2}, "3": {ID: first + 3}, "4": {ID: first + 4}}
+	}
+	if want := map[string]map[string]config.IDRef{"3001": table(31000), "3002": table(32000)}; !reflect.DeepEqual(cfg.Orders.PipelineStatusMap, want) {
+		t.Errorf("pipeline_status_map: got %v, want %v", cfg.Orders.PipelineStatusMap, want)
+	}
+	if cfg.Orders.PipelineID != (config.IDRef{ID: extraMain}) || len(cfg.Orders.Category) != 1 || cfg.Orders.Category[0].ID != int(e.shop.Category) {
+		t.Errorf("orders: pipeline %v, category %+v", cfg.Orders.PipelineID, cfg.Orders.Category)
+	}
+	if want := map[string]string{"phone": "WORK", "email": "WORK"}; !reflect.DeepEqual(cfg.Contacts.EnumTypes, want) {
+		t.Errorf("enum_types: got %v, want %v", cfg.Contacts.EnumTypes, want)
+	}
+	for _, comment := range []string{
+		"# the extra's links: 4 order deals and 0 form deals (amocrm_leads), 2 contacts (amocrm_users)",
+		"# from amocrm_status, the extra's status map of pipelines 3001, 3002",
+		`"телефон" is the phone field by another name, already phone = "WORK"`,
+		"# amocrm_protocol = \"https\" (not set, the extra's default): read by the extra 1.9.3",
+	} {
+		if !strings.Contains(string(data), comment) {
+			t.Errorf("the config lacks %q", comment)
+		}
+	}
+	if code, out, errOut := runMain(t, "auth", "-config", path, "-from-modx"); code != exitOK {
+		t.Fatalf("auth -from-modx: exit %d: %s %s", code, out, errOut)
+	}
+	code, out, _ := runMain(t, "check", "-config", path)
+	if code != exitOK {
+		t.Errorf("check: exit %d, want %d:\n%s", code, exitOK, out)
+	}
+	if want := `ok    status map  orders.pipeline_status_map maps shop statuses in "Воронка" (4), "Опт" (4); their status names agree, ` +
+		`so one orders.status_map by name would do the same: "1" = "Новый", "2" = "Оплачен", "3" = "Отправлен", "4" = "Отменён"`; !strings.Contains(out, want) {
+		t.Errorf("check lacks %q:\n%s", want, out)
+	}
+}
+
+// TestSwitchFromExtraGuards: check names whatever of the extra still runs,
+// each line saying what to do, and is quiet once the shop has stopped it.
+func TestSwitchFromExtraGuards(t *testing.T) {
+	e := newSwitchEnv(t)
+	path := e.importConfig()
+	if code, out, errOut := runMain(t, "auth", "-config", path, "-from-modx"); code != exitOK {
+		t.Fatalf("auth -from-modx: exit %d: %s %s", code, out, errOut)
+	}
+	_, out, _ := runMain(t, "check", "-config", path)
+	for _, want := range []string{
+		`warn  old extra   the amoCRM extra's plugin "amocrm" is enabled: it sends every order, status change and user too`,
+		`warn  old hook    the extra's FormIt hook amocrmaddcontact is named in resource ` + strconv.FormatInt(e.shop.Form, 10) + ` "Обратный звонок": `,
+		"warn  old queue   1 of the extra's simpleQueue tasks wait (the newest from ",
+		"find the line with `crontab -l -u <the web server's user> | grep secondlyrunner`",
+		"warn  orders      2 of 2 orders at status 0 are placed orders",
+		"warn  old token   the extra still runs with the token modx-amocrm took over",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check lacks %q:\n%s", want, out)
+		}
+	}
+
+	// The shop stops the extra: the plugin disabled, the hook out of the
+	// form, the queue off and its task done.
+	testdb.Exec(t, e.db, "UPDATE modx_site_plugins SET disabled = 1 WHERE name = 'amocrm';\n"+
+		"UPDATE modx_site_content SET content = REPLACE(content, 'amoCRMAddContact,', '') WHERE id = "+strconv.FormatInt(e.shop.Form, 10)+";\n"+
+		"UPDATE modx_system_settings SET value = '' WHERE `key` = 'amocrm_use_simple_queue';\n"+
+		"UPDATE modx_simplequeue_messages SET processed = 1")
+	_, out, _ = runMain(t, "check", "-config", path)
+	if want := "ok    old extra   the amoCRM extra's plugin is not enabled; it left amocrm_leads (4 order deals, 0 form deals), " +
+		"amocrm_users (2 contacts), amocrm_status, amocrm_token_field: the first run takes over its links"; !strings.Contains(out, want) {
+		t.Errorf("check lacks %q:\n%s", want, out)
+	}
+	for _, gone := range []string{"old hook", "old queue"} {
+		if strings.Contains(out, gone) {
+			t.Errorf("check still says %q:\n%s", gone, out)
+		}
+	}
+	if want := "ok    old token   the token taken over from the extra is modx-amocrm's alone"; !strings.Contains(out, want) {
+		t.Errorf("check lacks %q:\n%s", want, out)
+	}
+
+	// The extra, still running somewhere, refreshes the token after the
+	// takeover: ours is dead, and check fails saying what to do.
+	testdb.Exec(t, e.db, `UPDATE modx_system_settings SET value = '{"token_type":"Bearer","expires_in":1,"access_token":"a2","refresh_token":"r2"}' WHERE `+"`key` = 'amocrm_token_field'")
+	code, out, _ := runMain(t, "check", "-config", path)
+	if want := "FAIL  old token   the extra refreshed the token after `modx-amocrm auth -from-modx` took it over"; code != exitFatal || !strings.Contains(out, want) {
+		t.Errorf("exit %d, want %d and %q:\n%s", code, exitFatal, want, out)
+	}
+}
+
+// TestSwitchFromExtraZeroConfig: a default 1.9.3 install left on its
+// zero-config path (amocrm_pipeline_id empty): the extra exchanged the code
+// and saved its token, then crashed inside msOnCreateOrder on every
+// checkout, leaving the orders at status 0 with no deal. The imported file
+// passes check against the sandbox's default account unedited: the first
+// run makes the site pipeline, and check counts the orders left behind.
+func TestSwitchFromExtraZeroConfig(t *testing.T) {
+	db, dsn := testdb.New(t)
+	o := modxtest.Options{Prefix: "modx_", OldExtra: true, MyISAM: true, SiteName: "Лавка"}
+	ctx := context.Background()
+	if err := modxtest.Create(ctx, db, o); err != nil {
+		t.Fatal(err)
+	}
+	box, url := sandboxtest.Start(t, sandbox.Options{RPS: -1})
+	e := &switchEnv{shopEnv: &shopEnv{t: t, ctx: ctx, db: db, dsn: dsn, shop: o, box: box, url: url}, dir: t.TempDir()}
+	for k, v := range map[string]string{"amocrm_account": "example", "amocrm_client_id": sandbox.DefaultClientID,
+		"amocrm_client_secret": sandbox.DefaultClientSecret, "amocrm_client_code": sandbox.DefaultAuthCode, "site_url": sandbox.DefaultRedirectURI} {
+		if err := modxtest.SetSetting(ctx, db, o, k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var now time.Time
+	if err := db.Get(&now, "SELECT UTC_TIMESTAMP()"); err != nil {
+		t.Fatal(err)
+	}
+	extra := &modxtest.Extra{DB: db, Shop: o, BaseURL: url}
+	if err := extra.Authorize(ctx, sandbox.DefaultClientID, sandbox.DefaultClientSecret, sandbox.DefaultAuthCode, sandbox.DefaultRedirectURI, now); err != nil {
+		t.Fatal(err)
+	}
+	for _, ago := range []time.Duration{3 * time.Hour, 2 * time.Hour} {
+		e.order(modxtest.OrderSpec{Guest: true, Unplaced: true, CreatedOn: now.Add(-ago)})
+	}
+
+	path := e.importConfig()
+	if code, out, errOut := runMain(t, "auth", "-config", path, "-from-modx"); code != exitOK {
+		t.Fatalf("auth -from-modx: exit %d: %s %s", code, out, errOut)
+	}
+	code, out, _ := runMain(t, "check", "-config", path)
+	if code != exitOK {
+		t.Errorf("check: exit %d, want %d:\n%s", code, exitOK, out)
+	}
+	for _, want := range []string{
+		`ok    pipeline    orders.pipeline_id = 0: the first run creates a pipeline named "Лавка" mirroring miniShop2's statuses`,
+		"warn  orders      2 of 2 orders at status 0 are placed orders",
+		"ok    ids         every pipeline, status, user and field the config names exists",
+		"ok    token       oauth token",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -1,0 +1,54 @@
+package state
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Element is the element of an amoCRM list a shop product became.
+type Element struct {
+	CatalogID int64     `db:"catalog_id"`
+	ProductID int64     `db:"product_id"` // the shop's product id
+	ElementID int64     `db:"element_id"`
+	Hash      string    `db:"hash"` // hex SHA-256 of the element last sent
+	UpdatedAt time.Time `db:"updated_at"`
+}
+
+const elementColumns = `catalog_id, product_id, element_id, hash, updated_at`
+
+// Elements returns the elements of the list catalogID that the products
+// became, by product id; products without one are absent.
+func (s *Store) Elements(ctx context.Context, catalogID int64, productIDs []int64) (map[int64]Element, error) {
+	out := make(map[int64]Element, len(productIDs))
+	for chunk := range slices.Chunk(productIDs, inChunk) {
+		query, args, err := sqlx.In(s.q(`SELECT `+elementColumns+` FROM {{prefix}}catalog_elements
+			WHERE catalog_id = ? AND product_id IN (?) ORDER BY product_id`), catalogID, chunk)
+		if err != nil {
+			return nil, fmt.Errorf("read elements of list %d: %w", catalogID, err)
+		}
+		var els []Element
+		if err := s.db.SelectContext(ctx, &els, query, args...); err != nil {
+			return nil, fmt.Errorf("read elements of list %d: %w", catalogID, err)
+		}
+		for _, e := range els {
+			out[e.ProductID] = e
+		}
+	}
+	return out, nil
+}
+
+// PutElements inserts or replaces the elements of their lists and
+// products; UpdatedAt is set to the transaction's time.
+func (tx *Tx) PutElements(els []Element) error {
+	args := make([]any, 0, 5*len(els))
+	for _, e := range els {
+		args = append(args, e.CatalogID, e.ProductID, e.ElementID, e.Hash, tx.now)
+	}
+	return tx.insertRows(fmt.Sprintf("put %d elements", len(els)), `INSERT INTO {{prefix}}catalog_elements (`+elementColumns+`)`,
+		`ON DUPLICATE KEY UPDATE element_id = VALUES(element_id), hash = VALUES(hash), updated_at = VALUES(updated_at)`,
+		5, args)
+}

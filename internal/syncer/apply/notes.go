@@ -1,0 +1,37 @@
+package apply
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
+)
+
+// addNotes puts every submitted value of a form on its new deal. A lost
+// note is not worth a duplicate deal: notes are sent once, and a failure is
+// only logged with the deals it concerned.
+func (w *Writer) addNotes(ctx context.Context, pl *plan.Plan) error {
+	var notes []crm.Note
+	for _, d := range pl.Deals {
+		if d.Creates() && d.ID != 0 && d.Note != "" {
+			params, err := json.Marshal(map[string]string{"text": d.Note})
+			if err != nil {
+				return fmt.Errorf("note of %s: %w", d.Record.Key(), err)
+			}
+			notes = append(notes, crm.Note{EntityID: d.ID, NoteType: "common", Params: params})
+		}
+	}
+	if len(notes) == 0 {
+		return nil
+	}
+	if _, err := w.crm.AddLeadNotes(ctx, notes); err != nil {
+		if amocrm.IsFatal(err) {
+			return err
+		}
+		w.log.Warn("form notes not added", "source", pl.Source, "deals", len(notes), "err", err)
+	}
+	return nil
+}

@@ -1,0 +1,140 @@
+// Package apply is the writer of a real run: it carries a batch's plan out
+// in amoCRM (and, for [shop_status], in the shop), in the order the parts
+// depend on each other, and writes each outcome (ids, refusals, unknown
+// outcomes) onto the plan. It decides nothing the plan does not: what an
+// outcome changes for the next round of creates is the plan's call.
+package apply
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
+	"github.com/modx-amocrm/modx-amocrm/internal/shopstatus"
+	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
+	"github.com/modx-amocrm/modx-amocrm/internal/syncer/account"
+	"github.com/modx-amocrm/modx-amocrm/internal/syncer/match"
+)
+
+// CRM is what the writer writes (and reads back) in amoCRM.
+type CRM interface {
+	Pipelines(ctx context.Context) ([]crm.Pipeline, error)
+	CreatePipelines(ctx context.Context, pipelines []crm.Pipeline) ([]crm.Pipeline, error)
+	AddStatuses(ctx context.Context, pipelineID int64, statuses []crm.Status) ([]crm.Status, error)
+	LeadFields(ctx context.Context) ([]crm.CustomField, error)
+	ContactFields(ctx context.Context) ([]crm.CustomField, error)
+	CreateLeadFields(ctx context.Context, fields []crm.CustomField) ([]crm.CustomField, error)
+	CreateContactFields(ctx context.Context, fields []crm.CustomField) ([]crm.CustomField, error)
+	CreateContacts(ctx context.Context, contacts []crm.Contact) ([]crm.Contact, error)
+	UpdateContacts(ctx context.Context, contacts []crm.Contact) error
+	LeadsByIDs(ctx context.Context, ids []int64, withContacts bool) ([]crm.Lead, error)
+	CreateLeads(ctx context.Context, leads []crm.Lead) ([]crm.Lead, error)
+	UpdateLeads(ctx context.Context, leads []crm.Lead) error
+	CreateComplexLeads(ctx context.Context, leads []crm.Lead) ([]crm.ComplexResult, error)
+	AddLeadNotes(ctx context.Context, notes []crm.Note) ([]crm.Note, error)
+	CreateUnsortedForms(ctx context.Context, forms []crm.UnsortedForm) ([]amocrm.UnsortedResult, error)
+}
+
+// Shop is the shop as [shop_status] writes it (*modx.DB).
+type Shop interface {
+	WriteStatus(ctx context.Context, w modx.StatusWrite) (int64, error)
+	LogStatus(ctx context.Context, w modx.StatusWrite) (int64, error)
+}
+
+// Writer writes plans for real.
+type Writer struct {
+	crm     CRM
+	shop    Shop // nil: [shop_status] is off
+	ledger  syncer.Ledger
+	account *account.Account
+	match   *match.Matcher
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// New returns the writer of a real run.
+func New(c CRM, s Shop, l syncer.Ledger, a *account.Account, m *match.Matcher, log *slog.Logger, now func() time.Time) *Writer {
+	return &Writer{crm: c, shop: s, ledger: l, account: a, match: m, log: log, now: now}
+}
+
+// Write carries a plan out.
+func (w *Writer) Write(ctx context.Context, p syncer.Plan) error {
+	switch pl := p.(type) {
+	case *plan.Plan:
+		return w.amo(ctx, pl)
+	case *shopstatus.Plan:
+		return w.shopStatuses(ctx, pl)
+	}
+	return fmt.Errorf("no writer for a %T", p)
+}
+
+// steps write a plan's parts to amoCRM in the order they depend on each
+// other: the site pipeline and the fields (their real ids then replace the
+// made-up ones in every payload), contact updates, contacts made on their
+// own, new deals, notes on form deals, re-sent and moved deals, incoming
+// leads. A new kind of write is a new file and a line here.
+var steps = []func(*Writer, context.Context, *plan.Plan) error{
+	(*Writer).sitePipeline,
+	(*Writer).fields,
+	(*Writer).updateContacts,
+	(*Writer).createContacts,
+	(*Writer).createDeals,
+	(*Writer).addNotes,
+	(*Writer).updateDeals,
+	(*Writer).sendIncoming,
+}
+
+func (w *Writer) amo(ctx context.Context, pl *plan.Plan) error {
+	for _, step := range steps {
+		if err := step(w, ctx, pl); err != nil {
+			return err
+		}
+	}
+	if pl.Refusals() > 0 {
+		w.account.Refused() // a field or status may be gone: read the metadata again
+	}
+	w.logOutcomes(pl)
+	return nil
+}
+
+// logOutcomes logs what the plan wrote, a line per entity naming its
+// record and its amoCRM id; refusals and lost answers are warnings.
+func (w *Writer) logOutcomes(pl *plan.Plan) {
+	for _, c := range pl.Contacts {
+		switch {
+		case c.Refused != "":
+			w.log.Warn("amoCRM refused the contact", "source", c.Source, "record", c.Records[0].Key(), "reason", c.Refused)
+		case c.Action == plan.Create && c.Separate && c.ID != 0:
+			w.log.Info("contact created", "source", c.Source, "record", c.Records[0].Key(), "contact_id", c.ID)
+		case c.Action == plan.Update:
+			w.log.Info("contact updated", "source", c.Source, "contact_id", c.ID)
+		}
+	}
+	for _, d := range pl.Deals {
+		attrs := []any{"source", d.Source, "record", d.Record.Key(), "lead_id", d.ID}
+		switch {
+		case d.Refused != "":
+			w.log.Warn("amoCRM refused the deal", append(attrs, "reason", d.Refused)...)
+		case d.Deferred != "":
+			w.log.Info("deal waits for the next pass", append(attrs, "reason", d.Deferred)...)
+		case d.Creates() && d.Unknown:
+			w.log.Warn("deal create had no answer and was not found; looked up again next pass", attrs...)
+		case d.Creates() && d.ID != 0:
+			w.log.Info("deal created", append(attrs, "contact_id", d.Contact.ID)...)
+		case d.Mode == plan.Resend:
+			w.log.Info("deal sent again", attrs...)
+		case d.Mode == plan.Move:
+			w.log.Info("deal moved", append(attrs, "status_id", d.To)...)
+		}
+	}
+	for _, in := range pl.Incoming {
+		if in.ID != 0 && !in.AlreadySent {
+			w.log.Info("incoming lead created", "source", plan.SourceForms, "record", in.Record.Key(), "lead_id", in.ID)
+		}
+	}
+}

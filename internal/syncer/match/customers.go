@@ -1,0 +1,153 @@
+package match
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
+	"github.com/modx-amocrm/modx-amocrm/internal/transform"
+)
+
+const metaIndexCursor = "contact_index_updated_from"
+
+// refreshIndex pages the contacts changed in amoCRM since the last refresh
+// (all of them the first time) into the contact index, so matching a
+// customer costs no search request. The newest change comes first and the
+// paging stops below the cursor, so it reads only what changed whether or
+// not the account honours filter[updated_at]. It runs once a pass, and only
+// when there is a customer to match: an idle pass asks amoCRM nothing.
+func (m *Matcher) refreshIndex(ctx context.Context) error {
+	if m.indexed {
+		return nil
+	}
+	m.indexed = true
+	var from int64
+	if v, ok, err := m.ledger.Meta(ctx, metaIndexCursor); err != nil {
+		return fmt.Errorf("read contact index cursor: %w", err)
+	} else if ok {
+		from, _ = strconv.ParseInt(v, 10, 64)
+	}
+	newest := from
+	err := m.crm.ContactsChangedSince(ctx, from, func(page []crm.Contact) error {
+		keys := map[string]int64{}
+		for _, c := range page {
+			for _, k := range plan.ContactKeys(c) {
+				keys[k] = c.ID
+			}
+			newest = max(newest, c.UpdatedAt)
+		}
+		return m.ledger.PutContactKeys(ctx, keys, "account")
+	})
+	if err != nil {
+		return fmt.Errorf("index account contacts: %w", err)
+	}
+	if newest != from {
+		// Contacts updated in the same second as the newest are read again
+		// next time: the filter is "from", inclusive, and cheap to repeat.
+		if err := m.ledger.SetMeta(ctx, metaIndexCursor, strconv.FormatInt(newest, 10)); err != nil {
+			return fmt.Errorf("save contact index cursor: %w", err)
+		}
+	}
+	return nil
+}
+
+// Customers groups the drafts into customers (plan.Group) and matches them.
+func (m *Matcher) Customers(ctx context.Context, mapper plan.Mapper, drafts []*transform.ContactDraft) ([]*plan.Customer, map[*transform.ContactDraft]*plan.Customer, error) {
+	customers, of := plan.Group(drafts)
+	if err := m.match(ctx, mapper, customers); err != nil {
+		return nil, nil, err
+	}
+	return customers, of, nil
+}
+
+// match prepares the customers' payloads and finds each one's contact
+// through the index, by phones first, then e-mails. A contact already
+// holding the very payload is neither read nor written (repeat customers
+// cost nothing); the others are read live for the merge.
+func (m *Matcher) match(ctx context.Context, mapper plan.Mapper, cs []*plan.Customer) error {
+	var all []string
+	for _, c := range cs {
+		if err := c.Prepare(mapper); err != nil {
+			return err
+		}
+		all = append(all, c.Keys...)
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	if err := m.refreshIndex(ctx); err != nil {
+		return err
+	}
+	found, err := m.ledger.LookupContacts(ctx, all)
+	if err != nil {
+		return fmt.Errorf("look up contacts: %w", err)
+	}
+	var matched []int64
+	for _, c := range cs {
+		for _, k := range c.Keys {
+			if id := found[k]; id != 0 {
+				c.ContactID = id
+				matched = append(matched, id)
+				break
+			}
+		}
+	}
+	if len(matched) == 0 {
+		return nil
+	}
+	sent, err := m.ledger.Links(ctx, plan.LinkContact, matched)
+	if err != nil {
+		return fmt.Errorf("read contact links: %w", err)
+	}
+	var read []*plan.Customer
+	for _, c := range cs {
+		if c.ContactID == 0 {
+			continue
+		}
+		if l, ok := sent[c.ContactID]; ok && l.Hash == c.Hash {
+			c.Sent = true
+			continue
+		}
+		read = append(read, c)
+	}
+	return m.ReadContacts(ctx, read)
+}
+
+// Linked prepares customers whose contact is known by a link (a user's)
+// and reads their contacts live for the merge.
+func (m *Matcher) Linked(ctx context.Context, mapper plan.Mapper, cs []*plan.Customer) error {
+	for _, c := range cs {
+		if err := c.Prepare(mapper); err != nil {
+			return err
+		}
+	}
+	return m.ReadContacts(ctx, cs)
+}
+
+// ReadContacts fills in the live contact of each customer; one amoCRM no
+// longer has is made again (ContactID 0).
+func (m *Matcher) ReadContacts(ctx context.Context, cs []*plan.Customer) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	ids := make([]int64, 0, len(cs))
+	for _, c := range cs {
+		ids = append(ids, c.ContactID)
+	}
+	live, err := m.crm.ContactsByIDs(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("read contacts: %w", err)
+	}
+	byID := make(map[int64]*crm.Contact, len(live))
+	for i := range live {
+		byID[live[i].ID] = &live[i]
+	}
+	for _, c := range cs {
+		if c.Live = byID[c.ContactID]; c.Live == nil {
+			c.ContactID = 0
+		}
+	}
+	return nil
+}

@@ -1,0 +1,105 @@
+package orders
+
+import (
+	"testing"
+	"time"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/syncer/source"
+)
+
+var (
+	now   = time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	clock = source.Clock{Now: now, Settle: 5 * time.Second}
+)
+
+const abandon = time.Hour
+
+// TestArriving: a settled new order is sent once placed; one not placed yet
+// waits from its own createdon until sync.abandon_after, after which a
+// status-0 order is parked and a cart forgotten.
+func TestArriving(t *testing.T) {
+	m := newMemory()
+	m.draft = 5
+	tests := []struct {
+		name      string
+		status    int64
+		created   time.Time
+		want      verdict
+		wantSince time.Time
+	}{
+		{"placed", 1, now.Add(-time.Minute), send, now.Add(-time.Minute)},
+		{"status 0, young", 0, now.Add(-time.Minute), wait, now.Add(-time.Minute)},
+		{"draft, young", 5, now.Add(-time.Minute), wait, now.Add(-time.Minute)},
+		{"status 0, abandoned", 0, now.Add(-2 * time.Hour), park, now.Add(-2 * time.Hour)},
+		{"draft, abandoned", 5, now.Add(-2 * time.Hour), forget, now.Add(-2 * time.Hour)},
+		{"no createdon: waits from now", 0, time.Time{}, wait, now},
+		{"dated ahead: waits from now", 0, now.Add(time.Hour), wait, now},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, since := m.arriving(tt.status, tt.created, clock, abandon)
+			if got != tt.want || !since.Equal(tt.wantSince) {
+				t.Errorf("got %d since %s, want %d since %s", got, since, tt.want, tt.wantSince)
+			}
+		})
+	}
+}
+
+// TestWaited: a waiting order holds until it has settled (by its own time,
+// or a settle after it was first seen), is sent once placed, and is parked
+// (status 0) or forgotten (a draft) sync.abandon_after after its clock
+// started.
+func TestWaited(t *testing.T) {
+	m := newMemory()
+	m.draft = 999
+	tests := []struct {
+		name           string
+		status         int64
+		created, since time.Time
+		want           verdict
+	}{
+		{"future-dated, seen just now", 1, now.Add(time.Hour), now, hold},
+		{"future-dated, seen a settle ago", 1, now.Add(time.Hour), now.Add(-10 * time.Second), send},
+		{"placed meanwhile", 2, now.Add(-time.Hour), now.Add(-time.Hour), send},
+		{"still at 0", 0, now.Add(-time.Minute), now.Add(-time.Minute), wait},
+		{"still a draft", 999, now.Add(-time.Minute), now.Add(-time.Minute), wait},
+		{"at 0 too long", 0, now.Add(-2 * time.Hour), now.Add(-2 * time.Hour), park},
+		{"a draft too long", 999, now.Add(-2 * time.Hour), now.Add(-2 * time.Hour), forget},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := m.waited(tt.status, tt.created, tt.since, clock, abandon); got != tt.want {
+				t.Errorf("got %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestPlannedBefore: each order is planned once a pass: the orders read as
+// new (between the watermark the pass began at and where it stands) and
+// those a queue planned are current; the others are not.
+func TestPlannedBefore(t *testing.T) {
+	m := newMemory()
+	m.newFrom, m.mark = 100, 150
+	m.planned[42] = true
+	for id, want := range map[int64]bool{42: true, 100: false, 101: true, 150: true, 151: false, 7: false} {
+		if got := m.plannedBefore(id); got != want {
+			t.Errorf("order %d: planned before %v, want %v", id, got, want)
+		}
+	}
+}
+
+// TestNotPlaced: status 0 is inside submit(); the draft status is a cart
+// (4.x), and a shop without drafts (before 4.0) has none.
+func TestNotPlaced(t *testing.T) {
+	for _, tt := range []struct {
+		draft, status int64
+		placed        bool
+	}{{0, 0, false}, {0, 1, true}, {5, 5, false}, {5, 1, true}, {999, 999, false}, {0, 5, true}} {
+		m := newMemory()
+		m.draft = tt.draft
+		if got := m.notPlaced(tt.status) == ""; got != tt.placed {
+			t.Errorf("draft %d, status %d: placed %v, want %v", tt.draft, tt.status, got, tt.placed)
+		}
+	}
+}

@@ -2,8 +2,10 @@ package amocrm
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 )
@@ -52,6 +54,17 @@ func (c *Client) SearchLeads(ctx context.Context, query string) ([]crm.Lead, err
 func (c *Client) CreateLeads(ctx context.Context, leads []crm.Lead) ([]crm.Lead, error) {
 	return createItems(ctx, c, "leads", "/api/v4/leads", "leads", leads,
 		func(x *crm.Lead) *string { return &x.RequestID }, func(x *crm.Lead) *int64 { return &x.ID })
+}
+
+// LeadNotes returns a deal's notes of noteType ("common"), oldest first:
+// GET /api/v4/leads/{id}/notes, the official SDK's
+// EntityNotes::getByParentId. After a note's create ended without an
+// answer, the note is looked for here before it is sent again. The type is
+// checked here too, as an account may ignore filters (reference §7 16).
+func (c *Client) LeadNotes(ctx context.Context, leadID int64, noteType string) ([]crm.Note, error) {
+	q := url.Values{"filter[note_type][]": {noteType}, "order[id]": {"asc"}}
+	all, err := listAll[crm.Note](ctx, c, "notes_list", fmt.Sprintf("/api/v4/leads/%d/notes", leadID), "notes", q)
+	return slices.DeleteFunc(all, func(n crm.Note) bool { return n.NoteType != noteType }), err
 }
 
 // UpdateLeads patches deals (each with its ID).

@@ -465,6 +465,13 @@ func TestSandboxEntities(t *testing.T) {
 	if err != nil || len(notes) != 1 || notes[0].ID == 0 {
 		t.Errorf("AddLeadNotes = %+v, %v", notes, err)
 	}
+	if got, err := c.LeadNotes(ctx, leads[0].ID, "common"); err != nil || len(got) != 1 || got[0].ID != notes[0].ID ||
+		string(got[0].Params) != `{"text":"Товары: 2"}` {
+		t.Errorf("LeadNotes = %+v, %v; want the note just added", got, err)
+	}
+	if got, err := c.LeadNotes(ctx, leads[0].ID, "service_message"); err != nil || len(got) != 0 {
+		t.Errorf("LeadNotes of another type = %+v, %v; want none", got, err)
+	}
 
 	complex, err := c.CreateComplexLeads(ctx, []crm.Lead{{Name: "Заказ 2", Embedded: &crm.LeadEmbedded{
 		Contacts: []crm.Contact{{Name: "Мария"}}}}})

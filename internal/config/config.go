@@ -97,6 +97,7 @@ type Orders struct {
 	AutoCreateFields          bool     `toml:"auto_create_fields"`
 	AutoUpdatePipelines       bool     `toml:"auto_update_pipelines"`
 	CompareCron               string   `toml:"compare_cron"`
+	OnDelete                  string   `toml:"on_delete"`
 	// Tags go on every order deal; a matching category rule and the order's
 	// properties add theirs.
 	Tags []string `toml:"tags"`

@@ -43,6 +43,7 @@ func Default() Config {
 			ResponsiblePriority: PriorityCategory,
 			AutoCreateFields:    true,
 			CompareCron:         "@every 1h",
+			OnDelete:            OnDeleteNote,
 			Tags:                []string{},
 			Tracking:            map[string]string{},
 			Task:                Task{Text: "Связаться с покупателем: заказ {num}", Due: "2h", Type: IDRef{Name: TaskCall}},
@@ -62,6 +63,14 @@ const (
 	ShopAuto      = "auto"      // whichever exists: ms2_orders or ms3_orders
 	ShopMiniShop2 = "minishop2" // miniShop2 on MODX 2
 	ShopMiniShop3 = "minishop3" // MiniShop3 on MODX 3
+)
+
+// Values of orders.on_delete: what happens to the deal of an order deleted
+// in the shop. Whichever it is, nothing is made for that order again.
+const (
+	OnDeleteNote    = "note"    // a note on the deal says the order was deleted
+	OnDeleteLose    = "lose"    // the note, and the deal closed as lost (143, «Закрыто и не реализовано»)
+	OnDeleteNothing = "nothing" // the deal is left as it is
 )
 
 // Values of orders.responsible_priority.

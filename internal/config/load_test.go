@@ -47,6 +47,7 @@ func TestParseDefaults(t *testing.T) {
 		{"users.cron", c.Users.Cron, "@every 1h"},
 		{"shop_status.cron", c.ShopStatus.Cron, "@every 1m"},
 		{"orders.responsible_priority", c.Orders.ResponsiblePriority, "category"},
+		{"orders.on_delete", c.Orders.OnDelete, "note"},
 		{"contacts.enum_types.phone", c.Contacts.EnumTypes["phone"], "WORK"},
 	}
 	for _, tc := range checks {

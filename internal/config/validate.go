@@ -171,6 +171,7 @@ func CheckStart(s string) error {
 func (v *validator) orders() {
 	o := v.c.Orders
 	v.oneOf("orders.responsible_priority", o.ResponsiblePriority, PriorityCategory, PriorityOrder)
+	v.oneOf("orders.on_delete", o.OnDelete, OnDeleteNote, OnDeleteLose, OnDeleteNothing)
 	v.id("orders.pipeline_id", o.PipelineID)
 	v.id("orders.status_id", o.StatusID)
 	for i, r := range o.Category {

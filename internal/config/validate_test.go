@@ -19,6 +19,7 @@ func TestValidateErrors(t *testing.T) {
 		{"negative timeout", "timeout = \"-1s\"\n", `config.toml:7: amocrm.timeout: want a duration above zero`},
 		{"rate limit high", "rate_limit = 8\n", `config.toml:7: amocrm.rate_limit: want requests per second in (0, 7], got 8`},
 		{"rate limit zero", "rate_limit = 0\n", `amocrm.rate_limit: want requests per second in (0, 7], got 0`},
+		{"on delete", "[orders]\non_delete = \"delete\"\n", `config.toml:8: orders.on_delete: want one of "note", "lose", "nothing", got "delete"`},
 		{"priority", "[orders]\nresponsible_priority = \"manager\"\n", `config.toml:8: orders.responsible_priority: want one of "category", "order", got "manager"`},
 		{"modx prefix", "[state]\ntable_prefix = \"x; DROP TABLE y\"\n", `config.toml:8: state.table_prefix: want letters, digits and _ only, got "x; DROP TABLE y"`},
 		{"timezone", "[modx]\ndsn = \"u@tcp(h:3306)/db\"\ntimezone = \"Mars/Olympus\"\n[amocrm]\naccount = \"shop\"\nlong_lived_token = \"t\"\n", `config.toml:3: modx.timezone: want a zone like "Europe/Moscow", got "Mars/Olympus"`},

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
@@ -162,6 +163,65 @@ func TestNotes(t *testing.T) {
 	if n := a.srv.Notes(); len(n) != 2 || n[0].EntityID != id {
 		t.Errorf("notes = %+v", n)
 	}
+}
+
+// TestLeadNoteList reads a deal's notes back as EntityNotes::getByParentId
+// does: by type, in pages, 204 when none, 404 for an unknown deal.
+func TestLeadNoteList(t *testing.T) {
+	a := start(t, sandbox.Options{})
+	deals := ids(t, a.do("POST", "/api/v4/leads", []any{map[string]any{"name": "a"}, map[string]any{"name": "b"}}).want(t, 200), "leads")
+	note := func(lead int64, typ string, params map[string]any) map[string]any {
+		return map[string]any{"entity_id": lead, "note_type": typ, "params": params}
+	}
+	a.do("POST", "/api/v4/leads/notes", []any{
+		note(deals[0], "common", map[string]any{"text": "первая"}),
+		note(deals[0], "service_message", map[string]any{"service": "shop", "text": "служебная"}),
+		note(deals[1], "common", map[string]any{"text": "чужая"}),
+		note(deals[0], "common", map[string]any{"text": "вторая"}),
+	}).want(t, 200)
+	type view struct {
+		Embedded struct {
+			Notes []struct {
+				ID        int64          `json:"id"`
+				EntityID  int64          `json:"entity_id"`
+				NoteType  string         `json:"note_type"`
+				Params    map[string]any `json:"params"`
+				CreatedBy int64          `json:"created_by"`
+			} `json:"notes"`
+		} `json:"_embedded"`
+		Links struct {
+			Next *struct{} `json:"next"`
+		} `json:"_links"`
+	}
+	texts := func(path string) ([]string, bool) {
+		var v view
+		a.do("GET", path, nil).want(t, 200).json(t, &v)
+		var out []string
+		for _, n := range v.Embedded.Notes {
+			if n.EntityID != deals[0] || n.CreatedBy == 0 {
+				t.Errorf("%s: note %+v", path, n)
+			}
+			out = append(out, n.Params["text"].(string))
+		}
+		return out, v.Links.Next != nil
+	}
+	base := fmt.Sprintf("/api/v4/leads/%d/notes", deals[0])
+	for path, want := range map[string][]string{
+		base:                                 {"первая", "служебная", "вторая"},
+		base + "?filter[note_type]=common":   {"первая", "вторая"},
+		base + "?filter[note_type][]=common": {"первая", "вторая"},
+		base + "?filter[note_type][0]=common&order[id]=desc": {"вторая", "первая"},
+	} {
+		if got, _ := texts(path); !slices.Equal(got, want) {
+			t.Errorf("%s: got %q, want %q", path, got, want)
+		}
+	}
+	if got, more := texts(base + "?limit=2"); len(got) != 2 || !more {
+		t.Errorf("a page of 2: got %q, next page %v", got, more)
+	}
+	a.do("GET", base+"?filter[note_type]=call_in", nil).want(t, http.StatusNoContent)
+	a.do("GET", base+"?filter[created_at][from]=1", nil).want(t, http.StatusBadRequest)
+	a.do("GET", "/api/v4/leads/999/notes", nil).want(t, http.StatusNotFound)
 }
 
 func TestStatePersistsAcrossRestart(t *testing.T) {

@@ -33,7 +33,12 @@
 //     crm_platform/leads-api and contacts-api, "order");
 //   - a PHONE or EMAIL value may name no enum (the official SDK's
 //     examples/leads_complex_actions.php sends none); the sandbox then
-//     records none, as which enum amoCRM picks is not documented.
+//     records none, as which enum amoCRM picks is not documented;
+//   - a deal's notes are listed by GET /leads/{id}/notes (the SDK's
+//     EntityNotes::getByParentId, path api/v4/%s/%s/notes), with the
+//     SDK's NotesFilter: filter[id], filter[note_type] (an array),
+//     filter[updated_at] and order; the sandbox sorts by id or updated_at
+//     only (amocrm.ru crm_platform/notes-api) and refuses created_at.
 //
 // # Strict modes
 //

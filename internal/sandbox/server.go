@@ -333,8 +333,9 @@ func (s *Server) Tasks() []TaskState {
 	return deepCopy(s.st.Tasks)
 }
 
-// leadsSub routes GET /api/v4/leads/pipelines/{id} and
-// /api/v4/leads/{id}/links, which one mux pattern each would make ambiguous.
+// leadsSub routes GET /api/v4/leads/pipelines/{id}, /api/v4/leads/{id}/links
+// and /api/v4/leads/{id}/notes, which one mux pattern each would make
+// ambiguous.
 func (s *Server) leadsSub(w http.ResponseWriter, r *http.Request) {
 	id, sub := r.PathValue("id"), r.PathValue("sub")
 	switch {
@@ -343,6 +344,8 @@ func (s *Server) leadsSub(w http.ResponseWriter, r *http.Request) {
 		s.handlePipeline(w, r)
 	case sub == "links":
 		s.handleLinks(w, r)
+	case sub == "notes":
+		s.handleLeadNoteList(w, r)
 	default:
 		writeProblem(w, http.StatusNotFound, "Not Found", "Route not found")
 	}

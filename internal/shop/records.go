@@ -238,3 +238,14 @@ type SiteFacts struct {
 	// 4.4.1's #950 is sent at it.
 	NewStatus int64
 }
+
+// OrderSignature is the part of an order's own row that the shop rewrites
+// whenever the order is edited (internal/modx/edits.go lists which write
+// touches which column): compared with what was last sent, it tells an
+// edited order without reading its lines or address.
+type OrderSignature struct {
+	ID                                   int64
+	Status                               int64
+	Cost, CartCost, DeliveryCost, Weight string    // decimals as text, as in Order
+	UpdatedOn                            time.Time // zero when NULL
+}

@@ -141,7 +141,7 @@ func TestMigrate_Prefixes(t *testing.T) {
 	if err := db.Get(&n, `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE 'b\_%'`); err != nil {
 		t.Fatal(err)
 	}
-	if want := 10; n != want { // 9 state tables + schema_migrations
+	if want := 12; n != want { // 11 state tables + schema_migrations
 		t.Errorf("tables with prefix b_ = %d, want %d", n, want)
 	}
 }

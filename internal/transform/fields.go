@@ -88,6 +88,7 @@ type fieldValues struct {
 	autoCreate bool
 	out        []crm.CustomFieldValues
 	missing    []FieldSpec
+	empty      []int64 // fields left out because their value is empty and skipEmpty is on
 	notes      *[]string
 }
 
@@ -100,7 +101,9 @@ func (v *fieldValues) set(f *crm.CustomField, spec FieldSpec, value string) {
 		return
 	}
 	if value == "" {
-		if !v.skipEmpty {
+		if v.skipEmpty {
+			v.empty = append(v.empty, f.ID)
+		} else {
 			v.put(crm.CustomFieldValues{FieldID: f.ID}) // values: null clears the field
 		}
 		return

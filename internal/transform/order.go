@@ -21,7 +21,11 @@ type Deal struct {
 	OrderKey      string
 	Contact       *ContactDraft
 	MissingFields []FieldSpec // lead fields to create before the values are sent
-	Notes         []string    // documented repairs: goods cut, invalid UTF-8, no creation date...
+	// EmptyFields are lead fields the order has no value for, left out of
+	// the payload because contacts.skip_empty is on: an edit that emptied
+	// a value the deal got clears it (Mapper.Edit).
+	EmptyFields []int64
+	Notes       []string // documented repairs: goods cut, invalid UTF-8, no creation date...
 	// Products are the products of the order's lines for the products list,
 	// with the quantities the deal links; nil when orders.products is off.
 	Products []ProductLine
@@ -172,7 +176,7 @@ func (m *Mapper) Order(o *shop.Order) (*Deal, error) {
 	}
 	addTags(&lead, m.cfg.Orders.Tags, ruleTags, propTags)
 	lead.CustomFieldsValues = fv.out
-	d.MissingFields = fv.missing
+	d.MissingFields, d.EmptyFields = fv.missing, fv.empty
 	d.Lead = lead
 	if d.Contact, err = m.orderContact(o, props, lead.ResponsibleUserID, &d.Notes); err != nil {
 		return nil, err

@@ -137,6 +137,7 @@ type LineSpec struct {
 	Name      string // default "Товар"
 	Count     int64  // default 1
 	Price     string // default "100.00"
+	Weight    string // the unit weight; "" stores the column's default, 0
 	Options   string // "" stores NULL
 }
 
@@ -359,19 +360,21 @@ func insertLines(ctx context.Context, db *sqlx.DB, o Options, orderID int64, lin
 		lines = []LineSpec{{}}
 	}
 	for _, l := range lines {
-		if err := insertLine(ctx, db, o, orderID, l); err != nil {
+		if _, err := insertLine(ctx, db, o, orderID, l, productKey(l.ProductID, l.Options)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func insertLine(ctx context.Context, db *sqlx.DB, o Options, orderID int64, l LineSpec) error {
+// insertLine inserts one line and returns its id; key is MiniShop3's
+// product_key (unused on miniShop2).
+func insertLine(ctx context.Context, db *sqlx.DB, o Options, orderID int64, l LineSpec, key string) (int64, error) {
 	count := orID(l.Count, 1)
 	price := or(l.Price, "100.00")
 	p, err := strconv.ParseFloat(price, 64)
 	if err != nil {
-		return fmt.Errorf("line price %q: %w", price, err)
+		return 0, fmt.Errorf("line price %q: %w", price, err)
 	}
 	var options any
 	if l.Options != "" {
@@ -381,11 +384,13 @@ func insertLine(ctx context.Context, db *sqlx.DB, o Options, orderID int64, l Li
 		"order_id": orderID, "product_id": l.ProductID, "name": or(l.Name, "Товар"), "count": count,
 		"price": price, "cost": strconv.FormatFloat(p*float64(count), 'f', 2, 64), "options": options,
 	}
-	if o.ms3() {
-		row["product_key"] = productKey(l.ProductID, l.Options)
+	if l.Weight != "" {
+		row["weight"] = l.Weight
 	}
-	_, err = insertRow(ctx, db, o.Prefix, o.shop("order_products"), row)
-	return err
+	if o.ms3() {
+		row["product_key"] = key
+	}
+	return insertRow(ctx, db, o.Prefix, o.shop("order_products"), row)
 }
 
 // LogSpec describes an order log row; Action defaults to "status".
@@ -503,10 +508,18 @@ func InsertForm(ctx context.Context, db *sqlx.DB, o Options, f FormSpec) (int64,
 	})
 }
 
-// InsertManagerLog inserts a manager_log row (item is the object's id).
+// InsertManagerLog inserts a manager_log row by the admin, user 1 (item is
+// the object's id).
 func InsertManagerLog(ctx context.Context, db *sqlx.DB, o Options, action, classKey string, item int64, at time.Time) error {
+	return managerLog(ctx, db, o, 1, action, classKey, item, at)
+}
+
+// managerLog is MODX's logManagerAction() by user: the row every manager
+// processor writes last (modObjectUpdateProcessor: objectType + "_update",
+// modObjectRemoveProcessor: "_delete", modObjectCreateProcessor: "_create").
+func managerLog(ctx context.Context, db *sqlx.DB, o Options, user int64, action, classKey string, item int64, at time.Time) error {
 	_, err := insertRow(ctx, db, o.Prefix, "manager_log", map[string]any{
-		"user": 1, "occurred": o.wall(at), "action": action, "classKey": classKey, "item": strconv.FormatInt(item, 10),
+		"user": user, "occurred": o.wall(at), "action": action, "classKey": classKey, "item": strconv.FormatInt(item, 10),
 	})
 	return err
 }

@@ -200,14 +200,21 @@ func ms3Address(overrides map[string]any) map[string]any {
 	for k, v := range overrides {
 		a[k] = v
 	}
-	a["first_name"], a["last_name"] = nil, nil // a NULL receiver
-	if r, ok := a["receiver"].(string); ok {
-		first, last, _ := strings.Cut(r, " ")
-		a["first_name"], a["last_name"] = first, last
-	}
+	a["first_name"], a["last_name"] = splitName(a["receiver"])
 	delete(a, "receiver")
 	delete(a, "user_id")
 	return a
+}
+
+// splitName splits a receiver into MiniShop3 1.x's first_name and
+// last_name; a NULL receiver gives NULLs.
+func splitName(receiver any) (first, last any) {
+	r, ok := receiver.(string)
+	if !ok {
+		return nil, nil
+	}
+	f, l, _ := strings.Cut(r, " ")
+	return f, l
 }
 
 // submitMS3 is OrderSubmitHandler::submit for a draft: a customer made from

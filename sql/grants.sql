@@ -49,6 +49,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `modx`.`amocrm_syn
 GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `modx`.`amocrm_sync_failures` TO 'modx_amocrm'@'localhost', 'modx_amocrm'@'127.0.0.1';
 GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `modx`.`amocrm_sync_links` TO 'modx_amocrm'@'localhost', 'modx_amocrm'@'127.0.0.1';
 GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `modx`.`amocrm_sync_meta` TO 'modx_amocrm'@'localhost', 'modx_amocrm'@'127.0.0.1';
+GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `modx`.`amocrm_sync_order_sent` TO 'modx_amocrm'@'localhost', 'modx_amocrm'@'127.0.0.1';
+GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `modx`.`amocrm_sync_order_signatures` TO 'modx_amocrm'@'localhost', 'modx_amocrm'@'127.0.0.1';
 GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `modx`.`amocrm_sync_pending` TO 'modx_amocrm'@'localhost', 'modx_amocrm'@'127.0.0.1';
 GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `modx`.`amocrm_sync_schema_migrations` TO 'modx_amocrm'@'localhost', 'modx_amocrm'@'127.0.0.1';
 GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX ON `modx`.`amocrm_sync_tokens` TO 'modx_amocrm'@'localhost', 'modx_amocrm'@'127.0.0.1';

@@ -104,7 +104,7 @@ func TestTables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"catalog_elements", "contact_index", "failures", "links", "meta", "pending", "schema_migrations", "tokens", "waiting", "watermarks"}
+	want := []string{"catalog_elements", "contact_index", "failures", "links", "meta", "order_sent", "order_signatures", "pending", "schema_migrations", "tokens", "waiting", "watermarks"}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}

@@ -65,7 +65,7 @@ func (s *Site) Engine(opts EngineOptions) (*syncer.Engine, error) {
 	rewind := opts.Since
 	sources := func(ctx context.Context) ([]syncer.Source, error) {
 		env.Rewind, rewind = rewind, "" // the first pass moves positions back to -since, once
-		s.Shop.ResetCaches() // the category tree and accounts may have changed since the last pass
+		s.Shop.ResetCaches()            // the category tree and accounts may have changed since the last pass
 		m.Begin()
 		if err := acct.Begin(ctx, ordersOn && cfg.Orders.PipelineID.IsZero()); err != nil {
 			return nil, err

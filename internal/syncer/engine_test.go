@@ -72,7 +72,7 @@ func (l fakeLedger) Commit(_ context.Context, w plan.Writes, c Cursor) error {
 func (l fakeLedger) Failures(context.Context) ([]state.Failure, error) { return nil, nil }
 
 func batch(id int64, refused bool) *Batch {
-	return &Batch{Plan: &fakePlan{record: plan.Record{Kind: plan.KindOrder, ID: id}, refused: refused}, Rows: 1}
+	return &Batch{Plan: &fakePlan{record: plan.Record{Kind: plan.KindOrder, ID: id}, refused: refused}, Rows: 1, Span: 1}
 }
 
 // TestPass: every source is drained in order, each batch written, reported

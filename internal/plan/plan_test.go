@@ -16,6 +16,10 @@ type mapper map[int64]int64
 
 func (m mapper) StatusChange(_, ms2 int64) (int64, bool) { s, ok := m[ms2]; return s, ok }
 func (m mapper) IsMultitext(id int64) bool               { return id == 1 }
+func (m mapper) Stands(stage, ms2 int64) bool {
+	s, ok := m[ms2]
+	return stage == 0 || !ok || s == stage
+}
 func (m mapper) MergeContact(live crm.Contact, want *transform.ContactDraft) (crm.Contact, bool) {
 	if live.Name == want.Contact.Name {
 		return crm.Contact{}, false

@@ -2,12 +2,14 @@ package syncer_test
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
@@ -210,5 +212,58 @@ func TestOldExtraTakeoverPages(t *testing.T) {
 	users, err := h.store.Links(h.ctx, plan.LinkUser, []int64{3, 4})
 	if err != nil || users[3].AmoID != 7003 || users[4].AmoID != 8004 {
 		t.Errorf("user links: %+v, %v; want user 3 taken over, user 4 ours", users, err)
+	}
+}
+
+// TestOwnAccountContact: an account holder's own order goes to the contact
+// the old extra linked to the account (a name and nothing else), which
+// gains the order's phone and e-mail; a manager's order for a customer
+// does not follow the manager's link; a link to a contact amoCRM no longer
+// has leaves the phones and e-mails to decide. The dry run predicts it.
+func TestOwnAccountContact(t *testing.T) {
+	h := newHarness(t, modxtest.Options{OldExtra: true}, nil)
+	maria := h.user(modxtest.UserSpec{Username: "maria", FullName: "Мария Иванова", Email: "maria@mail.ru", Phone: "+7 911 000-00-01"})
+	admin := h.user(modxtest.UserSpec{Username: "admin", FullName: "Администратор", Email: "admin@shop.test", Sudo: true})
+	anna := h.user(modxtest.UserSpec{Username: "anna", FullName: "Анна Смирнова", Email: "anna@mail.ru", Phone: "+7 912 000-00-03"})
+	made, err := h.site.Client.CreateContacts(h.ctx, []crm.Contact{{Name: "Мария Иванова"}, {Name: "Администратор"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testdb.Exec(t, h.db, fmt.Sprintf("INSERT INTO modx_amocrm_users (`user`, user_id) VALUES (%d, %d), (%d, %d), (%d, 999999)",
+		maria, made[0].ID, admin, made[1].ID, anna))
+	own := h.order(modxtest.OrderSpec{UserID: maria, Address: map[string]any{"receiver": "Мария Иванова", "phone": "+7 922 000-00-02", "email": "maria.new@mail.ru"}})
+	h.order(modxtest.OrderSpec{ByManager: true, Manager: admin, Address: map[string]any{"receiver": "Пётр Сидоров", "phone": "+7 913 000-00-04", "email": ""}})
+	h.order(modxtest.OrderSpec{UserID: anna, Address: map[string]any{"receiver": "Анна Смирнова", "phone": "+7 912 000-00-03", "email": "anna@mail.ru"}})
+
+	_, got := h.predicted("own accounts", site.EngineOptions{})
+	es := byKey(got)
+	if e := es["contact contact:phone:79220000002"]; e.Action != plan.Update || e.AmoID != made[0].ID {
+		t.Errorf("Мария's own order: %+v, want her linked contact %d updated", e, made[0].ID)
+	}
+	if l := h.lead(own); len(l.Contacts) != 1 || l.Contacts[0].ID != made[0].ID {
+		t.Errorf("Мария's deal is on %v, want her linked contact %d", l.Contacts, made[0].ID)
+	}
+	c := h.contact(made[0].ID)
+	if !slices.Contains(values(c, "PHONE"), "+79220000002") || !slices.Contains(values(c, "EMAIL"), "maria.new@mail.ru") {
+		t.Errorf("Мария's contact holds %v %v", values(c, "PHONE"), values(c, "EMAIL"))
+	}
+	if c := h.contact(made[1].ID); len(c.CustomFieldsValues) != 0 {
+		t.Errorf("the manager's contact was changed: %+v", c)
+	}
+	names := h.contactsByName()
+	if _, ok := names["Пётр Сидоров"]; !ok {
+		t.Errorf("the manager's order for Пётр made no contact of his: %v", slices.Sorted(maps.Keys(names)))
+	}
+	annas := names["Анна Смирнова"]
+	if annas.ID == 0 || len(h.box.Contacts()) != 4 {
+		t.Fatalf("contacts: %v, want Анна's made by her keys beside the two linked and Пётр's", slices.Sorted(maps.Keys(names)))
+	}
+
+	// Her next order, the link still pointing nowhere, finds her contact by
+	// its phone.
+	again := h.order(modxtest.OrderSpec{UserID: anna, Address: map[string]any{"receiver": "Анна Смирнова", "phone": "+7 912 000-00-03", "email": "anna@mail.ru"}})
+	h.pass(syncer.PassOptions{})
+	if l := h.lead(again); len(l.Contacts) != 1 || l.Contacts[0].ID != annas.ID || len(h.box.Contacts()) != 4 {
+		t.Errorf("Анна's second deal is on %v (%d contacts), want her contact %d", l.Contacts, len(h.box.Contacts()), annas.ID)
 	}
 }

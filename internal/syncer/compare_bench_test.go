@@ -33,15 +33,5 @@ func BenchmarkStatusComparison(b *testing.B) {
 	if _, err := s.Pass(h.ctx, syncer.PassOptions{}); err != nil { // the backfill
 		b.Fatal(err)
 	}
-	h.box.ResetRequests()
-	before := statements()
-	b.ResetTimer()
-	for range b.N {
-		if _, err := s.Pass(h.ctx, syncer.PassOptions{}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(len(h.box.Requests()))/float64(b.N), "requests/pass")
-	b.ReportMetric(float64(statements()-before)/float64(b.N), "statements/pass")
+	h.measurePasses(b, s, statements)
 }

@@ -147,7 +147,7 @@ func setUp(ctx context.Context, o options, out io.Writer) (*demo, error) {
 	if err != nil {
 		return d, err
 	}
-	fmt.Fprintf(out, "shop generated in %s: %d orders (%d not placed, %d drafts), %d users, %d forms, %d products in %d categories\n",
+	fmt.Fprintf(out, "shop generated in %s: %d orders (%d at status 0, %d drafts), %d users, %d forms, %d products in %d categories\n",
 		time.Since(began).Round(time.Millisecond), ds.Orders, len(ds.UnplacedOrders), len(ds.DraftOrders),
 		ds.Users, ds.Forms, ds.Products, ds.Categories)
 	fmt.Fprintf(out, "MySQL (go-mysql-server, in memory) at 127.0.0.1:%s: database %s (the shop), %s (our state)\n",

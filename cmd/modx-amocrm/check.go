@@ -79,7 +79,7 @@ func checkAll(ctx context.Context, c *checkLines, configPath string) {
 	checkSchema(c, s, schema)
 	extra, _ := checkOldExtra(ctx, c, s, schema)
 	if cfg.Orders.Enabled {
-		checkStatusZero(ctx, c, s)
+		checkStatusZero(ctx, c, s, schema)
 	}
 	checkGrants(ctx, c, s, schema)
 	checkStatusMap(ctx, c, s)
@@ -166,12 +166,13 @@ func checkSchema(c *checkLines, s *site.Site, schema *modx.Schema) {
 
 // checkStatusZero counts the orders at status 0 that are placed orders:
 // their lines and address written, older than sync.settle (modx.ZeroOrders).
-func checkStatusZero(ctx context.Context, c *checkLines, s *site.Site) {
-	settle, abandon := s.Config.Sync.Settle.Duration, s.Config.Sync.AbandonAfter.Duration
+// The run sends them at the shop's new-order status; the shop has a bug to
+// fix.
+func checkStatusZero(ctx context.Context, c *checkLines, s *site.Site, schema *modx.Schema) {
 	now, err := s.Shop.Now(ctx)
 	var z modx.ZeroOrders
 	if err == nil {
-		z, err = s.Shop.StatusZero(ctx, now.Add(-settle), now.Add(-abandon))
+		z, err = s.Shop.StatusZero(ctx, now.Add(-s.Config.Sync.Settle.Duration))
 	}
 	switch {
 	case err != nil:
@@ -179,8 +180,8 @@ func checkStatusZero(ctx context.Context, c *checkLines, s *site.Site) {
 	case z.Placed > 0:
 		c.warn("orders", "%d of %d orders at status 0 are placed orders (lines and address written, older than sync.settle): "+
 			"miniShop2 4.4.1's changeOrderStatus() fails on a new order (its issue #950), as the old extra's crash without a pipeline "+
-			"does; fix the shop: update miniShop2 past 4.4.1 or apply its PR #951. %d of them %s older than sync.abandon_after (%s) "+
-			"and parked (see `modx-amocrm failed`)", z.Placed, z.All, z.Old, plural(z.Old, "is", "are"), abandon)
+			"does; they are sent at the shop's new-order status %d (ms2_status_new), each with a warning; fix the shop: "+
+			"update miniShop2 past 4.4.1 or apply its PR #951", z.Placed, z.All, schema.NewStatus)
 	case z.All > 0:
 		c.ok("orders", "%d orders at status 0, none placed: still being written or carts", z.All)
 	default:

@@ -259,8 +259,8 @@ func TestCheckSaysWhereShopTimesComeFrom(t *testing.T) {
 
 // TestCheckCountsOrdersAtStatusZero (case 5): check counts the orders left
 // at status 0 with their lines and address, names miniShop2's #950 and its
-// fix, and says the old ones are parked; one still being written is not
-// counted.
+// fix, and says they are sent at the new-order status; one still being
+// written is not counted.
 func TestCheckCountsOrdersAtStatusZero(t *testing.T) {
 	e := newShopEnv(t, modxtest.Options{})
 	cfg := e.config("")
@@ -278,7 +278,7 @@ func TestCheckCountsOrdersAtStatusZero(t *testing.T) {
 	for _, want := range []string{
 		"warn  orders      2 of 3 orders at status 0 are placed orders (lines and address written, older than sync.settle): ",
 		"(its issue #950)", "apply its PR #951",
-		"1 of them is older than sync.abandon_after (1h0m0s) and parked (see `modx-amocrm failed`)",
+		"they are sent at the shop's new-order status 1 (ms2_status_new), each with a warning",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,29 +18,6 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox/sandboxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
-
-// Pipelines of the account the extra ran against: the shop's own statuses
-// in each, as the extra's docs have a shop set them up.
-const (
-	extraMain      = 3001
-	extraWholesale = 3002
-)
-
-// extraSeed is the sandbox's default account with two pipelines whose
-// statuses carry the shop's status names (main at 31001.., wholesale at
-// 32001..).
-func extraSeed() *sandbox.Seed {
-	seed := sandbox.DefaultSeed()
-	pipeline := func(id int64, name string, main bool) sandbox.Pipeline {
-		p := sandbox.Pipeline{ID: id, Name: name, Sort: id, IsMain: main, IsUnsortedOn: true}
-		for i, n := range []string{"Новый", "Оплачен", "Отправлен", "Отменён"} {
-			p.Statuses = append(p.Statuses, sandbox.Status{ID: (id-3000)*1000 + 30000 + int64(i) + 1, Name: n, Sort: int64(20 + 10*i), IsEditable: true})
-		}
-		return p
-	}
-	seed.Pipelines = []sandbox.Pipeline{pipeline(extraMain, "Воронка", true), pipeline(extraWholesale, "Опт", false)}
-	return seed
-}
 
 // switchEnv is a shop that ran the extra 1.9.3, the account it wrote to,
 // and modx-amocrm's files.
@@ -57,7 +36,7 @@ func newSwitchEnv(t *testing.T) *switchEnv {
 	if err := modxtest.Create(ctx, db, o); err != nil {
 		t.Fatal(err)
 	}
-	box, url := sandboxtest.Start(t, sandbox.Options{Seed: extraSeed(), RPS: -1})
+	box, url := sandboxtest.Start(t, sandbox.Options{Seed: sandboxtest.ExtraSeed(), RPS: -1})
 	e := &switchEnv{shopEnv: &shopEnv{t: t, ctx: ctx, db: db, dsn: dsn, shop: o, box: box, url: url}, dir: t.TempDir()}
 	e.extra = &modxtest.Extra{DB: db, Shop: o, BaseURL: url}
 	var now time.Time
@@ -66,7 +45,7 @@ func newSwitchEnv(t *testing.T) *switchEnv {
 	}
 	auth := modxtest.ExtraAuth{Account: "example", ClientID: sandbox.DefaultClientID, ClientSecret: sandbox.DefaultClientSecret,
 		Code: sandbox.DefaultAuthCode, RedirectURI: sandbox.DefaultRedirectURI}
-	shop, err := modxtest.BuildExtraShop(ctx, e.extra, auth, extraMain, extraWholesale, now)
+	shop, err := modxtest.BuildExtraShop(ctx, e.extra, auth, sandboxtest.ExtraMain, sandboxtest.ExtraWholesale, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,6 +62,15 @@ func newSwitchEnv(t *testing.T) *switchEnv {
 		t.Fatal(err)
 	}
 	return e
+}
+
+// stopExtra is the README's third step: the plugin disabled, the hook
+// out of the form, the queue off and its task done.
+func (e *switchEnv) stopExtra() {
+	testdb.Exec(e.t, e.db, "UPDATE modx_site_plugins SET disabled = 1 WHERE name = 'amocrm';\n"+
+		"UPDATE modx_site_content SET content = REPLACE(content, 'amoCRMAddContact,', '') WHERE id = "+strconv.FormatInt(e.shop.Form, 10)+";\n"+
+		"UPDATE modx_system_settings SET value = '' WHERE `key` = 'amocrm_use_simple_queue';\n"+
+		"UPDATE modx_simplequeue_messages SET processed = 1")
 }
 
 // importConfig runs import-settings as the README's first step and
@@ -126,7 +114,7 @@ func TestSwitchFromExtraImport(t *testing.T) {
 	if want := map[string]map[string]config.IDRef{"3001": table(31000), "3002": table(32000)}; !reflect.DeepEqual(cfg.Orders.PipelineStatusMap, want) {
 		t.Errorf("pipeline_status_map: got %v, want %v", cfg.Orders.PipelineStatusMap, want)
 	}
-	if cfg.Orders.PipelineID != (config.IDRef{ID: extraMain}) || len(cfg.Orders.Category) != 1 || cfg.Orders.Category[0].ID != int(e.shop.Category) {
+	if cfg.Orders.PipelineID != (config.IDRef{ID: sandboxtest.ExtraMain}) || len(cfg.Orders.Category) != 1 || cfg.Orders.Category[0].ID != int(e.shop.Category) {
 		t.Errorf("orders: pipeline %v, category %+v", cfg.Orders.PipelineID, cfg.Orders.Category)
 	}
 	if want := map[string]string{"phone": "WORK", "email": "WORK"}; !reflect.DeepEqual(cfg.Contacts.EnumTypes, want) {
@@ -177,12 +165,7 @@ func TestSwitchFromExtraGuards(t *testing.T) {
 		}
 	}
 
-	// The shop stops the extra: the plugin disabled, the hook out of the
-	// form, the queue off and its task done.
-	testdb.Exec(t, e.db, "UPDATE modx_site_plugins SET disabled = 1 WHERE name = 'amocrm';\n"+
-		"UPDATE modx_site_content SET content = REPLACE(content, 'amoCRMAddContact,', '') WHERE id = "+strconv.FormatInt(e.shop.Form, 10)+";\n"+
-		"UPDATE modx_system_settings SET value = '' WHERE `key` = 'amocrm_use_simple_queue';\n"+
-		"UPDATE modx_simplequeue_messages SET processed = 1")
+	e.stopExtra()
 	_, out, _ = runMain(t, "check", "-config", path)
 	if want := "ok    old extra   the amoCRM extra's plugin is not enabled; it left amocrm_leads (4 order deals, 0 form deals), " +
 		"amocrm_users (2 contacts), amocrm_status, amocrm_token_field: the first run takes over its links"; !strings.Contains(out, want) {
@@ -256,5 +239,149 @@ func TestSwitchFromExtraZeroConfig(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("check lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestSwitchFromExtraRun follows the README's steps on a default 1.9.3
+// install with deals and name-only contacts the extra made: import, take
+// the token over, stop the extra, check, dry run, run. No second deal for
+// an order it sent, one contact each for Иван and Мария (hers gaining the
+// phone and e-mail of her order after the switch), every deal at the
+// status its order has, the web order miniShop2 4.4.1 left at status 0
+// sent at «Новый» with the warning; then an edited status map and a later
+// status change move deals.
+func TestSwitchFromExtraRun(t *testing.T) {
+	e := newSwitchEnv(t)
+	path := e.importConfig()
+	if code, out, errOut := runMain(t, "auth", "-config", path, "-from-modx"); code != exitOK {
+		t.Fatalf("auth -from-modx: exit %d: %s %s", code, out, errOut)
+	}
+	e.stopExtra()
+	// Meanwhile a manager marks Иван's paid order sent: no extra moves it.
+	if err := modxtest.ChangeStatusBy(e.ctx, e.db, e.shopEnv.shop, e.shop.Sent[0], 3, e.shop.Admin, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := runMain(t, "check", "-config", path); code != exitOK || !strings.Contains(out, "sent at the shop's new-order status 1") {
+		t.Errorf("check: exit %d:\n%s", code, out)
+	}
+	deals, contacts := len(e.box.Leads()), len(e.box.Contacts())
+
+	code, out, errOut := runMain(t, "run", "-config", path, "-once", "-dry-run")
+	if code != exitOK {
+		t.Fatalf("run -once -dry-run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"taken over: 4 order deals (amocrm_leads) and 2 contacts of MODX users (amocrm_users)",
+		"orders up to id " + strconv.FormatInt(e.shop.Sent[3], 10) + ", the newest it sent, are history",
+		"deal taken over from the old extra",
+		"status: Оплачен -> Отправлен",
+		"the contact linked to MODX user " + strconv.FormatInt(e.shop.Maria, 10),
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the dry run does not show %q:\n%s", want, out)
+		}
+	}
+	if got := len(e.box.Leads()); got != deals {
+		t.Fatalf("the dry run made deals: %d, want %d", got, deals)
+	}
+
+	code, out, errOut = runMain(t, "run", "-config", path, "-once")
+	if code != exitOK {
+		t.Fatalf("run -once: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if got := len(e.box.Leads()); got != deals+1 {
+		t.Errorf("deals: got %d, want the extra's %d and the order placed after it stopped", got, deals)
+	}
+	if got := len(e.box.Contacts()); got != contacts {
+		t.Errorf("contacts: got %d, want the extra's %d (one each for Иван and Мария)", got, contacts)
+	}
+	maria := e.shop.Contacts[e.shop.Maria]
+	if phones, emails := e.contactValues(maria); !slices.Contains(phones, "+79220000002") || !slices.Contains(emails, "maria.new@mail.ru") {
+		t.Errorf("Мария's contact holds %v %v, want her new phone and e-mail", phones, emails)
+	}
+	atZero := e.shop.AtZero[1]
+	if want := fmt.Sprintf("order_id=%d note=\"placed but left at status 0, sent at the shop's new-order status 1", atZero); !strings.Contains(errOut, want) {
+		t.Errorf("no warning for the order at status 0 (%s):\n%s", want, errOut)
+	}
+	statuses := map[int64]int64{e.shop.Sent[0]: 31003, e.shop.Sent[1]: 31003, e.shop.Sent[2]: 32004, e.shop.Sent[3]: 31001}
+	e.assertStatuses(statuses)
+	if l := e.newDeal(deals); l.StatusID != 31001 || len(l.Contacts) != 1 || l.Contacts[0].ID != maria {
+		t.Errorf("the deal of order %d: status %d, contacts %v; want «Новый» on Мария's contact %d", atZero, l.StatusID, l.Contacts, maria)
+	}
+
+	// The map is edited by hand: shop status 3 goes to «Оплачен» in the main
+	// pipeline. The next run moves the deals there, Иван's and Мария's.
+	e.editConfig(path, "3 = 31003", "3 = 31002")
+	if code, _, errOut := runMain(t, "run", "-config", path, "-once"); code != exitOK {
+		t.Fatalf("run -once after the map edit: exit %d\n%s", code, errOut)
+	}
+	statuses[e.shop.Sent[0]], statuses[e.shop.Sent[1]] = 31002, 31002
+	e.assertStatuses(statuses)
+
+	// A later status change moves its deal.
+	if err := modxtest.ChangeStatusBy(e.ctx, e.db, e.shopEnv.shop, e.shop.Sent[0], 4, e.shop.Admin, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runMain(t, "run", "-config", path, "-once"); code != exitOK {
+		t.Fatalf("run -once after a status change: exit %d\n%s", code, errOut)
+	}
+	statuses[e.shop.Sent[0]] = 31004
+	e.assertStatuses(statuses)
+}
+
+// assertStatuses checks the statuses of the extra's deals, by order.
+func (e *switchEnv) assertStatuses(want map[int64]int64) {
+	e.t.Helper()
+	got := map[int64]int64{}
+	for _, l := range e.box.Leads() {
+		got[l.ID] = l.StatusID
+	}
+	for order, status := range want {
+		if lead := e.shop.Deals[order]; got[lead] != status {
+			e.t.Errorf("order %d's deal %d: status %d, want %d", order, lead, got[lead], status)
+		}
+	}
+}
+
+// newDeal is the deal made after the first n, the extra's.
+func (e *switchEnv) newDeal(n int) sandbox.LeadState {
+	e.t.Helper()
+	leads := e.box.Leads()
+	if len(leads) != n+1 {
+		e.t.Fatalf("%d deals, want %d", len(leads), n+1)
+	}
+	slices.SortFunc(leads, func(a, b sandbox.LeadState) int { return int(a.ID - b.ID) })
+	return leads[n]
+}
+
+// contactValues are the phones and e-mails of contact id.
+func (e *switchEnv) contactValues(id int64) (phones, emails []string) {
+	for _, c := range e.box.Contacts() {
+		if c.ID != id {
+			continue
+		}
+		for _, f := range c.CustomFieldsValues {
+			for _, v := range f.Values {
+				switch f.FieldCode {
+				case "PHONE":
+					phones = append(phones, fmt.Sprint(v.Value))
+				case "EMAIL":
+					emails = append(emails, fmt.Sprint(v.Value))
+				}
+			}
+		}
+	}
+	return phones, emails
+}
+
+// editConfig replaces old with new in the config file, as a person edits it.
+func (e *switchEnv) editConfig(path, old, new string) {
+	e.t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(string(data), old) {
+		e.t.Fatalf("the config lacks %q: %v", old, err)
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(string(data), old, new, 1)), 0o600); err != nil {
+		e.t.Fatal(err)
 	}
 }

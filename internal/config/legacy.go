@@ -163,7 +163,8 @@ func FromLegacy(l Legacy) (Config, []Note) {
 func decisions(c *Config, links LegacyLinks) []Note {
 	c.Sync.Start = "now"
 	notes := []Note{
-		{Key: "sync.start", Text: `sync.start = "now", where the extra simply sent what happened next: nothing it sent is sent again. ` +
+		{Key: "sync.start", Text: `sync.start = "now", where the extra simply sent what happened next: nothing it sent is sent again, and ` +
+			"the orders begin right after the newest one it sent, so none placed after it stopped is lost. " +
 			"To send the older history too, run once `modx-amocrm run -once -since all` " +
 			"(orders the extra linked in amocrm_leads are not sent twice)"},
 		{Key: "forms.enabled", Text: formsNote(c)},

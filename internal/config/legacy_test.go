@@ -135,8 +135,8 @@ func TestFromLegacyDecisions(t *testing.T) {
 		}
 	}
 	want := map[string]string{
-		"sync.start": `sync.start = "now", where the extra simply sent what happened next: nothing it sent is sent again. ` +
-			"To send the older history too, run once `modx-amocrm run -once -since all` (orders the extra linked in amocrm_leads are not sent twice)",
+		"sync.start": `sync.start = "now", where the extra simply sent what happened next: nothing it sent is sent again, and ` +
+			"the orders begin right after the newest one it sent, so none placed after it stopped is lost. To send the older history too, run once `modx-amocrm run -once -since all` (orders the extra linked in amocrm_leads are not sent twice)",
 		"forms.enabled": "forms.enabled = false although amocrm_form_as_lead is on: the extra sent forms from its FormIt hook amocrmaddcontact (amoCRMAddContact); " +
 			"modx-amocrm reads the forms FormIt saves (FormItSaveForm in a form's &hooks), so check that your forms save, take the extra's hook out of their &hooks " +
 			"(`modx-amocrm check` says where it is named: it keeps sending while it is there), then set forms.enabled = true",

@@ -43,32 +43,6 @@ func (db *DB) OldContacts(ctx context.Context, afterRow int64, limit int) ([]sho
 	return db.oldLinks(ctx, "amocrm_users", "`user`, user_id, 0", "id > ? AND `user` > 0 AND user_id > 0 ORDER BY id LIMIT ?", afterRow, limit)
 }
 
-// OldDealsFor returns the extra's deal of each of the given orders that
-// has one, by order id: the order's first row, the one the extra updated.
-func (db *DB) OldDealsFor(ctx context.Context, orderIDs []int64) (map[int64]shop.OldLink, error) {
-	return db.oldLinksFor(ctx, "amocrm_leads", "`order`, order_id, pipeline_id", "`order` IN (?) AND order_id > 0 ORDER BY id", orderIDs)
-}
-
-// OldContactsFor returns the extra's contact of each of the given MODX
-// users that has one, by user id.
-func (db *DB) OldContactsFor(ctx context.Context, userIDs []int64) (map[int64]shop.OldLink, error) {
-	return db.oldLinksFor(ctx, "amocrm_users", "`user`, user_id, 0", "`user` IN (?) AND user_id > 0 ORDER BY id", userIDs)
-}
-
-func (db *DB) oldLinksFor(ctx context.Context, table, cols, where string, ids []int64) (map[int64]shop.OldLink, error) {
-	out := make(map[int64]shop.OldLink, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	links, err := db.oldLinks(ctx, table, cols, where, ids)
-	for _, l := range links {
-		if _, ok := out[l.SourceID]; !ok {
-			out[l.SourceID] = l
-		}
-	}
-	return out, err
-}
-
 // oldLinks reads link rows of table: cols are the source id, the amoCRM
 // id and the pipeline id; the row id comes first.
 func (db *DB) oldLinks(ctx context.Context, table, cols, where string, a ...any) ([]shop.OldLink, error) {
@@ -84,42 +58,6 @@ func (db *DB) oldLinks(ctx context.Context, table, cols, where string, a ...any)
 		return err
 	})
 	return out, err
-}
-
-// OldLeads reads all of the extra's order -> deal links (amocrm_leads,
-// form deals left out), page by page. Empty when the table is absent.
-func (db *DB) OldLeads(ctx context.Context) ([]shop.OldLink, error) {
-	all, err := drainLinks(ctx, db.OldDeals)
-	orders := all[:0]
-	for _, l := range all {
-		if l.SourceID > 0 {
-			orders = append(orders, l)
-		}
-	}
-	return orders, err
-}
-
-// OldUsers reads all of the extra's user -> contact links (amocrm_users).
-func (db *DB) OldUsers(ctx context.Context) ([]shop.OldLink, error) {
-	return drainLinks(ctx, db.OldContacts)
-}
-
-// oldLinkPage is the page the link readers drain with.
-const oldLinkPage = 1000
-
-func drainLinks(ctx context.Context, page func(context.Context, int64, int) ([]shop.OldLink, error)) ([]shop.OldLink, error) {
-	var all []shop.OldLink
-	for after := int64(0); ; {
-		links, err := page(ctx, after, oldLinkPage)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, links...)
-		if len(links) < oldLinkPage {
-			return all, nil
-		}
-		after = links[len(links)-1].Row
-	}
 }
 
 // OldLinkCounts counts the extra's links: order deals, form deals and

@@ -14,8 +14,7 @@ import (
 
 // TestOldExtraLinks reads the link tables of the extra 1.9.3 as its
 // package makes them (MyISAM, NOT NULL): keyset pages with form deals,
-// lookups by order and user (the first row of an order, the one the extra
-// updates), and counts.
+// and counts.
 func TestOldExtraLinks(t *testing.T) {
 	o := modxtest.Options{Prefix: "modx_", OldExtra: true, MyISAM: true}
 	db, raw := newShop(t, o)
@@ -31,17 +30,9 @@ func TestOldExtraLinks(t *testing.T) {
 	if want := []shop.OldLink{{Row: 3, SourceID: 11, AmoID: 5003, PipelineID: 77}, {Row: 4, SourceID: 10, AmoID: 5009, PipelineID: 77}}; !reflect.DeepEqual(next, want) {
 		t.Errorf("next page: got %+v, want %+v (no row without a deal)", next, want)
 	}
-	byOrder := must(db.OldDealsFor(ctx, []int64{10, 12, 99}))(t)
-	if want := map[int64]shop.OldLink{10: {Row: 1, SourceID: 10, AmoID: 5001, PipelineID: 77}}; !reflect.DeepEqual(byOrder, want) {
-		t.Errorf("by order: got %+v, want %+v", byOrder, want)
-	}
-	byUser := must(db.OldContactsFor(ctx, []int64{4}))(t)
-	if want := map[int64]shop.OldLink{4: {Row: 2, SourceID: 4, AmoID: 9002}}; !reflect.DeepEqual(byUser, want) {
-		t.Errorf("by user: got %+v, want %+v", byUser, want)
-	}
-	leads := must(db.OldLeads(ctx))(t)
-	if len(leads) != 3 || leads[0].SourceID != 10 || leads[2].SourceID != 10 {
-		t.Errorf("all order deals: got %+v, want the three order rows", leads)
+	users := must(db.OldContacts(ctx, 0, 10))(t)
+	if want := []shop.OldLink{{Row: 1, SourceID: 3, AmoID: 9001}, {Row: 2, SourceID: 4, AmoID: 9002}}; !reflect.DeepEqual(users, want) {
+		t.Errorf("contacts: got %+v, want %+v", users, want)
 	}
 	deals, forms, contacts, err := db.OldLinkCounts(ctx)
 	if err != nil || deals != 3 || forms != 1 || contacts != 2 {
@@ -69,10 +60,10 @@ func TestOldExtraTables(t *testing.T) {
 func TestOldExtraAbsent(t *testing.T) {
 	db, _ := newShop(t, modxtest.Options{Prefix: "modx_"})
 	ctx := context.Background()
-	if got := must(db.OldLeads(ctx))(t); got != nil {
-		t.Errorf("leads: got %+v, want none", got)
+	if got := must(db.OldDeals(ctx, 0, 10))(t); got != nil {
+		t.Errorf("deals: got %+v, want none", got)
 	}
-	if got := must(db.OldContactsFor(ctx, []int64{1}))(t); len(got) != 0 {
+	if got := must(db.OldContacts(ctx, 0, 10))(t); got != nil {
 		t.Errorf("contacts: got %+v, want none", got)
 	}
 	if got := must(db.OldStatuses(ctx))(t); got != nil {
@@ -157,8 +148,8 @@ func TestStatusZero(t *testing.T) {
 			noAddress := order(modxtest.OrderSpec{Unplaced: true, NoAddress: true, CreatedOn: now.Add(-3 * time.Hour)})
 			placed := order(modxtest.OrderSpec{CreatedOn: now.Add(-3 * time.Hour)})
 
-			z := must(db.StatusZero(ctx, now.Add(-5*time.Second), now.Add(-time.Hour)))(t)
-			if want := (modx.ZeroOrders{All: 5, Placed: 2, Old: 1}); z != want {
+			z := must(db.StatusZero(ctx, now.Add(-5*time.Second)))(t)
+			if want := (modx.ZeroOrders{All: 5, Placed: 2}); z != want {
 				t.Errorf("StatusZero: got %+v, want %+v", z, want)
 			}
 			got := must(db.PlacedAtZero(ctx, []int64{oldPlaced, newPlaced, writing, noLines, noAddress, placed}))(t)

@@ -45,23 +45,21 @@ func (db *DB) OrderHeaders(ctx context.Context, afterID int64, limit int) ([]sho
 type ZeroOrders struct {
 	All    int // at status 0
 	Placed int // of them, with lines and an address, created before the settle cut
-	Old    int // of the placed, created before the abandon cut
 }
 
 // StatusZero counts the orders at status 0 (see ZeroOrders): placed are
-// those created before settled with their lines and address, old those
-// placed and created before abandoned.
-func (db *DB) StatusZero(ctx context.Context, settled, abandoned time.Time) (ZeroOrders, error) {
+// those created before settled with their lines and address.
+func (db *DB) StatusZero(ctx context.Context, settled time.Time) (ZeroOrders, error) {
 	var z ZeroOrders
 	s, err := db.detected(ctx)
 	if err != nil {
 		return z, err
 	}
 	n := s.names
-	q := "SELECT COUNT(*), COALESCE(SUM(placed), 0), COALESCE(SUM(placed AND created < ?), 0) FROM (SELECT o.createdon AS created, " +
-		"(o.createdon < ? AND " + db.placedAtZero(s) + ") AS placed FROM " + db.table(n.orders) + " o WHERE o.`" + n.status + "` = 0) z"
-	err = db.each(ctx, "count orders at status 0", q, args(db.wallString(abandoned), db.wallString(settled)), func(rows *sql.Rows) error {
-		return rows.Scan(&z.All, &z.Placed, &z.Old)
+	q := "SELECT COUNT(*), COALESCE(SUM(o.createdon < ? AND " + db.placedAtZero(s) + "), 0) FROM " + db.table(n.orders) +
+		" o WHERE o.`" + n.status + "` = 0"
+	err = db.each(ctx, "count orders at status 0", q, args(db.wallString(settled)), func(rows *sql.Rows) error {
+		return rows.Scan(&z.All, &z.Placed)
 	})
 	return z, err
 }

@@ -12,6 +12,7 @@ import (
 // Mapper is the part of transform.Mapper planning needs.
 type Mapper interface {
 	StatusChange(pipelineID, ms2Status int64) (statusID int64, ok bool)
+	Stands(stage, ms2Status int64) bool
 	MergeContact(live crm.Contact, want *transform.ContactDraft) (patch crm.Contact, changed bool)
 	IsMultitext(fieldID int64) bool
 }
@@ -48,13 +49,18 @@ func (p *Plan) contact(m Mapper, source string, c *Customer, records []Record, s
 	default:
 		out.Action, out.Payload, out.Separate = Create, want.Contact, separate
 	}
+	if c.Linked {
+		out.Reason = joinReason(fmt.Sprintf("the contact linked to MODX user %d, whose own order this is", c.Account), out.Reason)
+	}
 	p.Contacts = append(p.Contacts, out)
 	return out
 }
 
 // Order is one order of a batch with what was read for it.
 type Order struct {
-	Record    Record
+	Record Record
+	// MS2Status is the shop status the order counts as (transform's
+	// PlacedStatus: an order placed but left at 0 counts as new).
 	MS2Status int64
 	Deal      *transform.Deal
 	Link      Link // the order's deal; AmoID 0: not sent yet
@@ -91,11 +97,23 @@ func (o *Order) Resends(resendOnChange bool) (bool, error) {
 	return h != o.Link.Hash, err
 }
 
-// StatusChanged reports whether a linked order's miniShop2 status differs
-// from the one its deal's status was last set for: its live deal is read.
-func (o *Order) StatusChanged() bool {
-	return o.Status.Hash != strconv.FormatInt(o.MS2Status, 10)
+// Due reports whether a linked order's deal is read, to be moved where its
+// status goes (StatusDue).
+func (o *Order) Due(m Mapper) bool { return StatusDue(m, o.Status, o.MS2Status) }
+
+// StatusDue reports whether the deal of a linked order at shop status is
+// due a move, by its order_status link (set): the status changed since the
+// deal's status was last set (a deal taken over from the old extra never
+// had it set), or the config now puts a deal of that status elsewhere than
+// where it was left (a status map edited since). The comparison asks it of
+// every linked order, so an unchanged shop costs no request.
+func StatusDue(m Mapper, set Link, status int64) bool {
+	return set.Hash != strconv.FormatInt(status, 10) || !m.Stands(set.AmoID, status)
 }
+
+// TakenOver reports whether an order's deal link was taken over from the
+// old extra: it carries no payload hash, which every deal we send has.
+func (l Link) TakenOver() bool { return l.Kind == LinkOrder && l.AmoID != 0 && l.Hash == "" }
 
 // AddOrders plans a batch of mapped orders: new ones become deals with their
 // customers' contacts (customers groups the new orders' drafts), linked ones
@@ -169,8 +187,8 @@ func (p *Plan) adopt(o *Order) error {
 
 // linkedOrder decides what happens to an order whose deal exists: with
 // resend_on_status_change the whole deal is sent again when its payload
-// changed; otherwise it is moved when its miniShop2 status changed since the
-// status was last set.
+// changed; otherwise, when its status is due (Order.Due), the live deal is
+// moved where the config puts its order's status in the pipeline it is in.
 func (p *Plan) linkedOrder(m Mapper, o *Order, resendOnChange bool) error {
 	resend, err := o.Resends(resendOnChange)
 	if err != nil {
@@ -183,7 +201,7 @@ func (p *Plan) linkedOrder(m Mapper, o *Order, resendOnChange bool) error {
 		l.ID, l.Embedded, l.CreatedAt = o.Link.AmoID, nil, 0 // contacts and the creation date stay as they are
 		d.Mode, d.Action, d.Lead, d.Hash, d.LinkKind, d.SetStatus = Resend, Update, l, o.hash, LinkOrder, l.StatusID
 		d.Repairs = o.Deal.Notes
-	case !o.StatusChanged():
+	case !o.Due(m):
 		d.Source, d.Mode, d.Action, d.Lead, d.MS2Status = SourceOrders, Keep, Unchanged, o.Deal.Lead, -1
 	case o.Live == nil:
 		// A manager deleted the deal: it is not made again behind their
@@ -195,10 +213,11 @@ func (p *Plan) linkedOrder(m Mapper, o *Order, resendOnChange bool) error {
 		live := o.Live
 		d.Kind, d.Lead, d.From = "status_move", *live, live
 		target, mapped := m.StatusChange(live.PipelineID, o.MS2Status)
+		d.Reason = p.dueReason(o)
 		if !mapped || target == live.StatusID {
 			d.Mode, d.Action, d.SetStatus = Keep, Unchanged, live.StatusID
 			if !mapped {
-				d.Reason = fmt.Sprintf("miniShop2 status %d is not mapped in pipeline %d", o.MS2Status, live.PipelineID)
+				d.Reason = joinReason(d.Reason, fmt.Sprintf("shop status %d is not mapped in %q", o.MS2Status, PipelineName(p.Meta.Pipelines, live.PipelineID)))
 			}
 			break
 		}
@@ -207,6 +226,20 @@ func (p *Plan) linkedOrder(m Mapper, o *Order, resendOnChange bool) error {
 	}
 	p.Deals = append(p.Deals, d)
 	return nil
+}
+
+// dueReason says why a linked deal whose shop status did not change was
+// read: it was taken over from the old extra, or the config puts its
+// status elsewhere now. A changed shop status needs no word: the entry
+// shows the move.
+func (p *Plan) dueReason(o *Order) string {
+	switch {
+	case o.Status.Kind == "" && o.Link.TakenOver():
+		return "deal taken over from the old extra (amocrm_leads): it goes where its order's status does"
+	case o.Status.Hash == strconv.FormatInt(o.MS2Status, 10):
+		return fmt.Sprintf("the config puts shop status %d elsewhere than the status last set", o.MS2Status)
+	}
+	return ""
 }
 
 // Form is one saved form of a batch with what was read for it.

@@ -100,9 +100,13 @@ func Defer(plain []*Deal) []*Deal {
 	})
 }
 
+// joinReason joins two parts of a reason, either of which may be empty.
 func joinReason(a, b string) string {
-	if a == "" {
+	switch {
+	case a == "":
 		return b
+	case b == "":
+		return a
 	}
 	return a + "; " + b
 }

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
@@ -50,17 +51,23 @@ func ContactKeys(c crm.Contact) []string {
 	return keys
 }
 
-// Customer is one person of a batch: every draft whose keys connect them, so
-// several records of one new customer make one contact.
+// Customer is one person of a batch: every draft whose keys connect them,
+// or that name one MODX account as theirs, so several records of one new
+// customer make one contact.
 type Customer struct {
 	Drafts []*transform.ContactDraft
 	Keys   []string // union of the drafts' usable keys, phones first
+	// Account is the MODX user whose own records these are (a draft's
+	// Account): its linked contact is the customer's, whatever the keys.
+	Account int64
 	// What was read for the customer before planning:
-	ContactID int64        // matched contact; 0 new, negative: planned by this dry run
-	Live      *crm.Contact // the matched contact as amoCRM has it; nil when Sent
-	Sent      bool         // the contact already holds exactly this payload
-	Hash      string       // of the merged payload (Prepare)
-	want      *transform.ContactDraft
+	ContactID int64 // matched contact; 0 new, negative: planned by this dry run
+	// Linked says ContactID is the account's linked contact, not a key's.
+	Linked bool
+	Live   *crm.Contact // the matched contact as amoCRM has it; nil when Sent
+	Sent   bool         // the contact already holds exactly this payload
+	Hash   string       // of the merged payload (Prepare)
+	want   *transform.ContactDraft
 	// placeholders are the batch's shared keys the drafts carry and the
 	// customer does not stand on: their values are not sent.
 	placeholders map[string]bool
@@ -68,7 +75,9 @@ type Customer struct {
 
 // Group joins drafts that share a phone or an e-mail, except the batch's
 // placeholders (SharedKeys): a placeholder e-mail on many orders must not
-// merge unrelated buyers. Customers keep the order of first appearance.
+// merge unrelated buyers; and drafts of one account's holder (Account),
+// whose orders go to one contact whatever phone they carry. Customers keep
+// the order of first appearance.
 func Group(drafts []*transform.ContactDraft) ([]*Customer, map[*transform.ContactDraft]*Customer) {
 	shared := SharedKeys(drafts)
 	usable := func(d *transform.ContactDraft) []string {
@@ -90,6 +99,9 @@ func Group(drafts []*transform.ContactDraft) ([]*Customer, map[*transform.Contac
 		for _, k := range ks[1:] {
 			sets.union(ks[0], k)
 		}
+		if d.Account != 0 {
+			sets.union(ks[0], accountKey(d.Account)) // a key of the sets only, never matched
+		}
 	}
 	byRoot := map[string]*Customer{}
 	of := map[*transform.ContactDraft]*Customer{}
@@ -104,6 +116,9 @@ func Group(drafts []*transform.ContactDraft) ([]*Customer, map[*transform.Contac
 			out = append(out, c)
 		}
 		c.Drafts = append(c.Drafts, d)
+		if c.Account == 0 {
+			c.Account = d.Account
+		}
 		for _, k := range ks {
 			if !slices.Contains(c.Keys, k) {
 				c.Keys = append(c.Keys, k)
@@ -126,6 +141,8 @@ func Group(drafts []*transform.ContactDraft) ([]*Customer, map[*transform.Contac
 	}
 	return out, of
 }
+
+func accountKey(id int64) string { return "account:" + strconv.FormatInt(id, 10) }
 
 // disjointSets is a union-find over keys.
 type disjointSets map[string]string

@@ -152,3 +152,21 @@ func TestContactKeys(t *testing.T) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
+
+// TestGroupByAccount: the drafts of one account's holder are one customer
+// whatever phones and e-mails they carry, and the customer names the
+// account; two accounts stay two customers.
+func TestGroupByAccount(t *testing.T) {
+	ds := []*transform.ContactDraft{draft("phone:79001"), draft("phone:79002", "email:new@x.ru"), draft("email:b@x.ru"), draft("phone:79003")}
+	ds[0].Account, ds[1].Account, ds[3].Account = 7, 7, 8
+	cs, of := Group(ds)
+	if len(cs) != 3 || of[ds[0]] != of[ds[1]] || of[ds[3]] == of[ds[0]] {
+		t.Fatalf("got %d customers, want 3: account 7's two drafts together, account 8 apart", len(cs))
+	}
+	if got := of[ds[0]]; got.Account != 7 || !slices.Equal(got.Keys, []string{"phone:79001", "phone:79002", "email:new@x.ru"}) {
+		t.Errorf("account 7's customer: account %d, keys %v", got.Account, got.Keys)
+	}
+	if of[ds[2]].Account != 0 || of[ds[3]].Account != 8 {
+		t.Errorf("accounts: got %d and %d, want 0 and 8", of[ds[2]].Account, of[ds[3]].Account)
+	}
+}

@@ -16,6 +16,10 @@ type mapper map[int64]int64
 
 func (m mapper) StatusChange(_, ms2 int64) (int64, bool) { s, ok := m[ms2]; return s, ok }
 func (m mapper) IsMultitext(id int64) bool               { return id == 1 }
+func (m mapper) Stands(stage, ms2 int64) bool {
+	s, ok := m[ms2]
+	return stage == 0 || !ok || s == stage
+}
 func (m mapper) MergeContact(live crm.Contact, want *transform.ContactDraft) (crm.Contact, bool) {
 	if live.Name == want.Contact.Name {
 		return crm.Contact{}, false
@@ -83,6 +87,42 @@ func TestOrdersModes(t *testing.T) {
 	}
 	if d := p.Deals[0]; d.To != 102 || d.From.StatusID != 101 {
 		t.Errorf("move: got %d -> %d, want 101 -> 102", d.From.StatusID, d.To)
+	}
+}
+
+// TestLinkedOrderDue: a linked deal whose shop status did not change is
+// read and moved when the config puts that status elsewhere than the stage
+// last set, and a deal taken over from the old extra (no status set yet)
+// is read once; both say why. Others are left unread.
+func TestLinkedOrderDue(t *testing.T) {
+	m := mapper{2: 102}
+	live := func(id, status int64) *crm.Lead { return &crm.Lead{ID: id, PipelineID: 10, StatusID: status} }
+	edited := order(1, 2, "79001")
+	edited.Link, edited.Status, edited.Live = Link{Kind: LinkOrder, AmoID: 901, Hash: "h"}, Link{Kind: LinkOrderStatus, AmoID: 105, Hash: "2"}, live(901, 105)
+	stands := order(2, 2, "79002")
+	stands.Link, stands.Status = Link{Kind: LinkOrder, AmoID: 902, Hash: "h"}, Link{Kind: LinkOrderStatus, AmoID: 102, Hash: "2"}
+	takenOver := order(3, 2, "79003")
+	takenOver.Link, takenOver.Live = Link{Kind: LinkOrder, AmoID: 903}, live(903, 102)
+	for _, o := range []*Order{edited, stands, takenOver} {
+		if got, want := o.Due(m), o != stands; got != want {
+			t.Errorf("order %d: due %v, want %v", o.Record.ID, got, want)
+		}
+	}
+	p := planOrders(t, m, edited, stands, takenOver)
+	var got []string
+	for _, d := range p.Deals {
+		got = append(got, fmt.Sprintf("%d:%s/%s %s", d.Record.ID, d.Mode, d.Action, d.Reason))
+	}
+	want := []string{
+		"1:move/update the config puts shop status 2 elsewhere than the status last set",
+		"2:keep/unchanged ",
+		"3:keep/unchanged deal taken over from the old extra (amocrm_leads): it goes where its order's status does",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("deals:\n got %q\nwant %q", got, want)
+	}
+	if w := p.Writes(); len(w.Links) != 2 || w.Links[1] != (Link{Kind: LinkOrderStatus, SourceID: 3, AmoID: 102, Hash: "2"}) {
+		t.Errorf("links: %+v, want the moved deal's and the taken-over deal's status recorded", w.Links)
 	}
 }
 

@@ -17,8 +17,10 @@
 //	  "schema_version": 1,          // bumped on any incompatible change
 //	  "entries": [
 //	    {
-//	      "source": "orders",       // orders, order_logs, forms, users, shop_status
-//	      "kind": "lead",           // lead, contact, status_move, order_status, note, field, pipeline
+//	      "source": "orders",       // orders, order_logs, forms, users, shop_status, old_extra
+//	      "kind": "lead",           // lead, contact, status_move, order_status, note, field, pipeline;
+//	                                // entries that only inform: start (where a stream starts), wait
+//	                                // (an order not sent yet, with why), link (links taken over)
 //	      "source_id": 2311,        // order, form or user id; 0 for fields and pipelines
 //	      "key": "order:2311",
 //	      "action": "update",       // create, update, unchanged, skip, fail

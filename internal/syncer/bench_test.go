@@ -341,6 +341,13 @@ func BenchmarkIdlePass(b *testing.B) {
 	if _, err := s.Pass(h.ctx, syncer.PassOptions{}); err != nil { // the start: watermarks at the end, metadata cached
 		b.Fatal(err)
 	}
+	h.measurePasses(b, s, statements)
+}
+
+// measurePasses times b.N passes of s and reports the amoCRM requests and
+// the SQL statements (counted by statements, see ownUser) a pass makes.
+func (h *harness) measurePasses(b *testing.B, s *syncer.Engine, statements func() int64) {
+	b.Helper()
 	h.box.ResetRequests()
 	before := statements()
 	b.ResetTimer()

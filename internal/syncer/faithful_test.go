@@ -47,6 +47,49 @@ func summaryCounts(r *syncer.Result) string {
 
 var bareFieldID = regexp.MustCompile(`^field -?\d+$`)
 
+// predicted runs a dry pass, then the real pass, built with eopts, and
+// holds them to the dry run's contract: the same summary counts, the same
+// report entry by entry, and amoCRM gaining exactly the deals and contacts
+// the dry run said it would.
+func (h *harness) predicted(name string, eopts site.EngineOptions) (dry, real []plan.Entry) {
+	t := h.t
+	t.Helper()
+	var d, r entries
+	eopts.DryRun = true
+	dres := h.passWith(eopts, syncer.PassOptions{Report: &d})
+	leadsBefore, contactsBefore := len(h.box.Leads()), len(h.box.Contacts())
+	eopts.DryRun = false
+	rres := h.passWith(eopts, syncer.PassOptions{Report: &r})
+	if got, want := summaryCounts(rres), summaryCounts(dres); got != want {
+		t.Errorf("%s: real run %q, dry run predicted %q", name, rres.Summary(), dres.Summary())
+	}
+	if got, want := fmt.Sprint(rres.Counts), fmt.Sprint(dres.Counts); got != want {
+		t.Errorf("%s: real run counts %s, dry run predicted %s", name, got, want)
+	}
+	t.Logf("%s: dry run %s; real run %s", name, dres.Summary(), rres.Summary())
+	pd, pr := planned(d), planned(r)
+	for i := range max(len(pd), len(pr)) {
+		switch {
+		case i >= len(pr):
+			t.Errorf("%s: dry run entry %d %+v has no real counterpart", name, i, pd[i])
+		case i >= len(pd):
+			t.Errorf("%s: real entry %d %+v was not predicted", name, i, pr[i])
+		case pd[i] != pr[i]:
+			t.Errorf("%s: entry %d:\n dry  %+v\n real %+v", name, i, pd[i], pr[i])
+		}
+		if t.Failed() && i > 5 {
+			t.FailNow()
+		}
+	}
+	if got, want := len(h.box.Leads())-leadsBefore, dres.Count("lead", plan.Create); got != want {
+		t.Errorf("%s: amoCRM gained %d deals, the dry run predicted %d", name, got, want)
+	}
+	if got, want := len(h.box.Contacts())-contactsBefore, dres.Count("contact", plan.Create); got != want {
+		t.Errorf("%s: amoCRM gained %d contacts, the dry run predicted %d", name, got, want)
+	}
+	return d, r
+}
+
 // TestDryRunPredictsRealRun is the contract of a dry run: on a generated
 // shop with repeat customers, users and forms, in an account that needs its
 // site pipeline and fields, the dry run's report and the following real
@@ -65,37 +108,7 @@ func TestDryRunPredictsRealRun(t *testing.T) {
 
 	round := func(name string) (dry, real []plan.Entry) {
 		t.Helper()
-		var d, r entries
-		dres := h.passWith(site.EngineOptions{DryRun: true, CompareStatuses: true}, syncer.PassOptions{Report: &d})
-		leadsBefore, contactsBefore := len(h.box.Leads()), len(h.box.Contacts())
-		rres := h.passWith(site.EngineOptions{CompareStatuses: true}, syncer.PassOptions{Report: &r})
-		if got, want := summaryCounts(rres), summaryCounts(dres); got != want {
-			t.Errorf("%s: real run %q, dry run predicted %q", name, rres.Summary(), dres.Summary())
-		}
-		if got, want := fmt.Sprint(rres.Counts), fmt.Sprint(dres.Counts); got != want {
-			t.Errorf("%s: real run counts %s, dry run predicted %s", name, got, want)
-		}
-		t.Logf("%s: dry run %s; real run %s", name, dres.Summary(), rres.Summary())
-		pd, pr := planned(d), planned(r)
-		for i := range max(len(pd), len(pr)) {
-			switch {
-			case i >= len(pr):
-				t.Errorf("%s: dry run entry %d %+v has no real counterpart", name, i, pd[i])
-			case i >= len(pd):
-				t.Errorf("%s: real entry %d %+v was not predicted", name, i, pr[i])
-			case pd[i] != pr[i]:
-				t.Errorf("%s: entry %d:\n dry  %+v\n real %+v", name, i, pd[i], pr[i])
-			}
-			if t.Failed() && i > 5 {
-				t.FailNow()
-			}
-		}
-		if got, want := len(h.box.Leads())-leadsBefore, dres.Count("lead", plan.Create); got != want {
-			t.Errorf("%s: amoCRM gained %d deals, the dry run predicted %d", name, got, want)
-		}
-		if got, want := len(h.box.Contacts())-contactsBefore, dres.Count("contact", plan.Create); got != want {
-			t.Errorf("%s: amoCRM gained %d contacts, the dry run predicted %d", name, got, want)
-		}
+		d, r := h.predicted(name, site.EngineOptions{CompareStatuses: true})
 		for _, e := range d {
 			for _, c := range e.Changes {
 				if bareFieldID.MatchString(c.Field) {
@@ -119,8 +132,8 @@ func TestDryRunPredictsRealRun(t *testing.T) {
 
 	// Managers' shop: some orders change status, some of them with no log
 	// row, a returning customer orders again with a new e-mail, a user edits
-	// their phone; an order dated in the future and one left at status 0
-	// for hours arrive.
+	// their phone; an order dated in the future and two left at status 0
+	// for hours, one without its address, arrive.
 	for id := ds.FirstOrderID; id < ds.FirstOrderID+12; id++ {
 		testdb.Exec(t, h.db, fmt.Sprintf("UPDATE modx_ms2_orders SET status = 3 WHERE id = %d", id))
 		if _, err := modxtest.InsertStatusLog(h.ctx, h.db, h.shop, modxtest.LogSpec{OrderID: id, Entry: "3"}); err != nil {
@@ -133,7 +146,8 @@ func TestDryRunPredictsRealRun(t *testing.T) {
 		}
 	}
 	h.order(modxtest.OrderSpec{CreatedOn: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)})
-	stuck := h.order(modxtest.OrderSpec{Unplaced: true, CreatedOn: h.dbNow().Add(-3 * time.Hour)})
+	stuck := h.order(modxtest.OrderSpec{Unplaced: true, NoAddress: true, CreatedOn: h.dbNow().Add(-3 * time.Hour)})
+	atZero := h.order(modxtest.OrderSpec{Unplaced: true, CreatedOn: h.dbNow().Add(-3 * time.Hour)})
 	testdb.Exec(t, h.db, "UPDATE modx_user_attributes SET phone = '+7 (999) 000-11-22' WHERE internalKey = (SELECT MIN(internalKey) FROM (SELECT internalKey FROM modx_user_attributes) u)")
 	_, real := round("changes")
 	got := map[string]bool{}
@@ -141,9 +155,9 @@ func TestDryRunPredictsRealRun(t *testing.T) {
 		got[e.Kind+"/"+string(e.Action)+" "+e.Key] = true
 	}
 	for _, want := range []string{"status_move/update order:" + strconv.FormatInt(ds.FirstOrderID+20, 10),
-		"lead/fail order:" + strconv.FormatInt(stuck, 10)} {
+		"lead/fail order:" + strconv.FormatInt(stuck, 10), "lead/create order:" + strconv.FormatInt(atZero, 10)} {
 		if !got[want] {
-			t.Errorf("changes: the report lacks %s (a status set without a log, an order left at status 0)", want)
+			t.Errorf("changes: the report lacks %s (a status set without a log, orders left at status 0 without and with their address)", want)
 		}
 	}
 }

@@ -5,12 +5,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
+	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
 
 func TestOrdersEndToEnd(t *testing.T) {
@@ -27,8 +29,18 @@ func testOrdersEndToEnd(t *testing.T, shop modxtest.Options) {
 		placed = append(placed, h.order(modxtest.OrderSpec{Address: map[string]any{
 			"receiver": "Покупатель " + strconv.Itoa(i), "phone": "+7 999 000-00-0" + strconv.Itoa(i)}}))
 	}
-	unplaced := h.order(modxtest.OrderSpec{Unplaced: true})
+	// Left unplaced: at status 0 with its products and address, which on
+	// miniShop2 is a placed order (4.4.1's #950) and is sent; a MiniShop3
+	// order is a cart until placed.
+	unplaced := h.order(modxtest.OrderSpec{Unplaced: true, Address: map[string]any{"receiver": "Покупатель 5", "phone": "+7 999 000-00-05"}})
 	draft := h.order(modxtest.OrderSpec{Status: st.Draft})
+	notPlaced := []int64{draft}
+	atZero := shop.Generation != modxtest.GenMS3
+	if atZero {
+		placed = append(placed, unplaced)
+	} else {
+		notPlaced = append(notPlaced, unplaced)
+	}
 
 	res := h.pass(syncer.PassOptions{})
 	if got, want := res.Count("lead", plan.Create), len(placed); got != want {
@@ -40,7 +52,7 @@ func testOrdersEndToEnd(t *testing.T, shop modxtest.Options) {
 			t.Errorf("order %d has no deal", id)
 		}
 	}
-	for _, id := range []int64{unplaced, draft} {
+	for _, id := range notPlaced {
 		if _, ok := leads[strconv.FormatInt(id, 10)]; ok {
 			t.Errorf("order %d is not placed but has a deal", id)
 		}
@@ -58,12 +70,13 @@ func testOrdersEndToEnd(t *testing.T, shop modxtest.Options) {
 		t.Fatalf("deals after the second pass: got %d, want %d", got, want)
 	}
 
-	// The unplaced order is placed; a paid order moves.
+	// The unplaced order is placed (a deal made at status 0 was made at the
+	// new status already: nothing moves); a paid order moves.
 	h.place(unplaced)
 	h.changeStatus(placed[0], st.Paid)
 	res = h.pass(syncer.PassOptions{})
-	if got := res.Count("lead", plan.Create); got != 1 {
-		t.Errorf("third pass created %d deals, want 1 (the order placed late)", got)
+	if got, want := res.Count("lead", plan.Create), len(notPlaced)-1; got != want {
+		t.Errorf("third pass created %d deals, want %d (the order placed late, unless sent at status 0)", got, want)
 	}
 	if got := res.Count("status_move", plan.Update); got != 1 {
 		t.Errorf("third pass moved %d deals, want 1", got)
@@ -139,4 +152,42 @@ func TestSinceMovesBack(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestWaitingOrdersAreReported (issue 21): every pass's report lists the
+// orders that wait, each with why: a cart, an order at status 0 without
+// its products yet, one dated in the future, and the newest, younger than
+// sync.settle, where the reader stops.
+func TestWaitingOrdersAreReported(t *testing.T) {
+	h := newHarness(t, modxtest.Options{}, func(c *config.Config) { c.Sync.Settle = config.Duration{Duration: time.Minute} })
+	now := h.dbNow()
+	cart := h.order(modxtest.OrderSpec{Status: h.statuses().Draft, CreatedOn: now.Add(-10 * time.Minute)})
+	writing := h.order(modxtest.OrderSpec{Unplaced: true, CreatedOn: now.Add(-5 * time.Minute)})
+	testdb.Exec(t, h.db, "DELETE FROM modx_ms2_order_products WHERE order_id = "+strconv.FormatInt(writing, 10))
+	future := h.order(modxtest.OrderSpec{CreatedOn: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)})
+	young := h.order(modxtest.OrderSpec{CreatedOn: now})
+	want := map[int64]string{
+		cart:    "waits: a cart (draft status 5): sent once placed; forgotten after sync.abandon_after (1h0m0s)",
+		writing: "waits: status 0 without its products or address yet: sent once they are written; parked after sync.abandon_after (1h0m0s)",
+		future:  "waits: dated in the future (createdon 2099-01-01 ",
+		young:   "waits: younger than sync.settle (1m0s): read on the next pass, with the orders after it",
+	}
+	for pass := 1; pass <= 2; pass++ {
+		var got entries
+		res := h.pass(syncer.PassOptions{Report: &got})
+		waits := map[int64]string{}
+		for _, e := range got {
+			if e.Kind == "wait" {
+				waits[e.SourceID] = e.Reason
+			}
+		}
+		for id, reason := range want {
+			if !strings.HasPrefix(waits[id], reason) {
+				t.Errorf("pass %d: order %d: %q, want %q", pass, id, waits[id], reason)
+			}
+		}
+		if len(waits) != len(want) || res.Count("wait", plan.Skip) != len(want) || res.Count("lead", plan.Create) != 0 {
+			t.Errorf("pass %d: %s, waits %v; want the %d orders listed and nothing sent", pass, res.Summary(), waits, len(want))
+		}
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
+	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
 
 // Shops as the real PHP writes them (real-installs.md §5): these tests run
@@ -231,28 +232,47 @@ func TestStatusSetWithoutLogMovesDeal(t *testing.T) {
 	})
 }
 
-// TestStatusZeroOrderIsParked (case 5): miniShop2 4.4.1 leaves placed
-// orders at status 0 with no log (its issue #950). One still there after
-// sync.abandon_after, counted from its createdon, is parked with that
-// reason at once; a younger one waits and is sent once placed.
-func TestStatusZeroOrderIsParked(t *testing.T) {
+// TestStatusZeroOrders (case 5; issue 21): miniShop2 4.4.1 leaves placed
+// orders at status 0 with no log (its issue #950). One with its products
+// and address is a placed order: sent at the shop's new-order status with a
+// warning naming #950, and its late log row to the new status moves
+// nothing. One without them waits, listed in the report with why, and is
+// parked once older than sync.abandon_after, counted from its createdon.
+func TestStatusZeroOrders(t *testing.T) {
 	h := newHarness(t, modxtest.Options{}, nil)
 	now := h.dbNow()
-	stuck := h.order(modxtest.OrderSpec{Unplaced: true, CreatedOn: now.Add(-3 * time.Hour)})
+	atZero := h.order(modxtest.OrderSpec{Unplaced: true, CreatedOn: now.Add(-3 * time.Hour)})
+	stuck := h.order(modxtest.OrderSpec{Unplaced: true, NoAddress: true, CreatedOn: now.Add(-3 * time.Hour)})
 	young := h.order(modxtest.OrderSpec{Unplaced: true, CreatedOn: now.Add(-10 * time.Minute), Address: map[string]any{"phone": "+7 900 400-00-01"}})
-	res := h.pass(syncer.PassOptions{})
-	if res.ParkedTotal != 1 || res.Parked != 1 {
-		t.Fatalf("parked %d (total %d), want 1: the order at status 0 for 3h", res.Parked, res.ParkedTotal)
+	testdb.Exec(t, h.db, "DELETE FROM modx_ms2_order_products WHERE order_id = "+strconv.FormatInt(young, 10)) // its lines not written yet
+	var got entries
+	res := h.pass(syncer.PassOptions{Report: &got})
+	if res.Count("lead", plan.Create) != 1 || res.ParkedTotal != 1 || res.Parked != 1 {
+		t.Fatalf("%s; want the order with its products and address sent, the old one without parked", res.Summary())
+	}
+	_, fresh := h.pipelineStatus("Воронка", "Первичный контакт")
+	if l := h.lead(atZero); l.StatusID != fresh {
+		t.Errorf("deal of the order at status 0: status %d, want the new order's %d", l.StatusID, fresh)
+	}
+	reasons := map[string]string{}
+	for _, e := range got {
+		reasons[e.Kind+" "+e.Key] = e.Reason
+	}
+	if r := reasons["lead order:"+strconv.FormatInt(atZero, 10)]; !strings.Contains(r, "left at status 0, sent at the shop's new-order status 1") ||
+		!strings.Contains(r, "issue #950") {
+		t.Errorf("the deal's entry does not warn of #950: %q", r)
+	}
+	if r := reasons["wait order:"+strconv.FormatInt(young, 10)]; !strings.Contains(r, "status 0 without its products or address yet") {
+		t.Errorf("the report does not say why the young order waits: %q (entries %v)", r, reasons)
 	}
 	failures, err := h.store.Failures(h.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(failures) != 1 || failures[0].SourceID != stuck || !strings.Contains(failures[0].Reason, "status 0") {
+	if len(failures) != 1 || failures[0].SourceID != stuck || !strings.Contains(failures[0].Reason, "without its products or address") {
 		t.Fatalf("failures: %+v, want order %d with a status 0 reason", failures, stuck)
 	}
-	t.Logf("reason: %s", failures[0].Reason)
-	// Its retry finds it still at status 0: parked again, its backoff grows.
+	// Its retry finds it still so: parked again, its backoff grows.
 	if _, err := h.db.Exec("UPDATE amocrm_sync_failures SET next_attempt_at = next_attempt_at - INTERVAL 1 DAY"); err != nil {
 		t.Fatal(err)
 	}
@@ -260,11 +280,14 @@ func TestStatusZeroOrderIsParked(t *testing.T) {
 	if failures, err = h.store.Failures(h.ctx); err != nil || len(failures) != 1 || failures[0].Attempts != 2 {
 		t.Errorf("after its retry: %+v, %v; want order %d parked with 2 attempts", failures, err, stuck)
 	}
+	// The shop is patched: the order sent at 0 gets its status 1 and its
+	// log row, the young one is placed.
+	h.place(atZero)
 	h.place(young)
-	h.pass(syncer.PassOptions{})
+	res = h.pass(syncer.PassOptions{})
 	h.lead(young)
-	if got := len(h.box.Leads()); got != 1 {
-		t.Errorf("deals: got %d, want 1", got)
+	if res.Count("lead", plan.Create) != 1 || res.Count("status_move", plan.Update) != 0 || len(h.box.Leads()) != 2 {
+		t.Errorf("%s, %d deals; want the young order sent and nothing moved", res.Summary(), len(h.box.Leads()))
 	}
 }
 

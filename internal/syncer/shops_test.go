@@ -1,6 +1,7 @@
 package syncer_test
 
 import (
+	"slices"
 	"strconv"
 	"testing"
 
@@ -22,11 +23,18 @@ func TestGenerations(t *testing.T) {
 				t.Fatal(err)
 			}
 			res := h.pass(syncer.PassOptions{})
-			// Drafts are carts; orders left at status 0 long ago are parked.
+			// Drafts are carts; orders at status 0 are placed orders when
+			// they have their address (and lines), else parked long after.
+			stuck := 0
+			for _, id := range ds.UnplacedOrders {
+				if slices.Contains(ds.NoAddressOrders, id) {
+					stuck++
+				}
+			}
 			created, parked := res.Count("lead", plan.Create), res.Count("lead", plan.Fail)
-			if want := ds.Orders - len(ds.DraftOrders); created == 0 || created+parked != want || parked < len(ds.UnplacedOrders) {
-				t.Fatalf("created %d + parked %d deals, want %d orders, %d of them parked at status 0 (%s)",
-					created, parked, want, len(ds.UnplacedOrders), res.Summary())
+			if want := ds.Orders - len(ds.DraftOrders); created == 0 || created+parked != want || parked < stuck {
+				t.Fatalf("created %d + parked %d deals, want %d orders, %d of them parked at status 0 without an address (%s)",
+					created, parked, want, stuck, res.Summary())
 			}
 			if got := len(h.box.Leads()); got != created {
 				t.Errorf("sandbox holds %d deals, want %d", got, created)

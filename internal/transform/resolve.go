@@ -59,6 +59,7 @@ func notFound(what string, ref config.IDRef, where string, have []string) error 
 type account struct {
 	pipelines []*pipeline
 	byID      map[int64]*pipeline
+	holding   map[int64][]*pipeline // by status: the pipelines that hold it (won and lost: every one)
 	main      *pipeline
 	users     []crm.User
 }
@@ -70,13 +71,18 @@ type pipeline struct {
 }
 
 func newAccount(ps []crm.Pipeline, users []crm.User) *account {
-	a := &account{byID: make(map[int64]*pipeline, len(ps)), users: users}
+	a := &account{byID: make(map[int64]*pipeline, len(ps)), holding: map[int64][]*pipeline{}, users: users}
 	for _, p := range ps {
 		st := append([]crm.Status(nil), p.Statuses()...)
 		sort.SliceStable(st, func(i, j int) bool { return st[i].Sort < st[j].Sort })
 		pp := &pipeline{id: p.ID, name: p.Name, statuses: st}
 		a.pipelines = append(a.pipelines, pp)
 		a.byID[p.ID] = pp
+		for _, s := range st {
+			if s.ID != crm.StatusWon && s.ID != crm.StatusLost {
+				a.holding[s.ID] = append(a.holding[s.ID], pp)
+			}
+		}
 		if a.main == nil || p.IsMain {
 			a.main = pp
 		}

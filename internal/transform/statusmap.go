@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 )
 
 // StatusMaps says how the orders' status maps apply in the account, for
@@ -100,4 +102,29 @@ func (p *pipeline) statusName(id int64) string {
 		}
 	}
 	return fmt.Sprint(id)
+}
+
+// Stands reports whether a deal left at stage (the amoCRM status last set,
+// or found, for its order) is where the config puts the deal of an order
+// at shop status: in the pipeline holding stage (for won and lost, which
+// every pipeline holds, in any of them) the status maps to stage, or maps
+// nowhere (an unmapped status moves no deal), or stage leads back to it
+// ([shop_status]: the way back took a manager's stage for it). Stage 0 is
+// a deal no longer followed (deleted in amoCRM). A stage no pipeline holds
+// does not stand: the deal is read to learn where it is.
+func (m *Mapper) Stands(stage, status int64) bool {
+	if stage == 0 {
+		return true
+	}
+	holding := m.acc.holding[stage]
+	if stage == crm.StatusWon || stage == crm.StatusLost {
+		holding = m.acc.pipelines
+	}
+	for _, p := range holding {
+		to, ok := m.StatusChange(p.id, status)
+		if !ok || to == stage || slices.Contains(m.ShopStatus(p.id, stage), status) {
+			return true
+		}
+	}
+	return false
 }

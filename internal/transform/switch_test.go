@@ -214,3 +214,44 @@ func TestOrderAtStatusZero(t *testing.T) {
 		t.Error("PlacedStatus: want an order's own status, at 0 ms2_status_new, else miniShop2's fallback 1")
 	}
 }
+
+// TestStands: a deal stands where the current config puts its order's
+// status, in the pipeline of the stage it was left at; an edited map moves
+// it, an unmapped status and a deal no longer followed do not, and with
+// [shop_status] a manager's stage that leads back to the status stands.
+func TestStands(t *testing.T) {
+	cfg := testConfig()
+	cfg.Orders.StatusMap = map[string]config.IDRef{"2": named("Оплачен"), "4": ref(143)}
+	cfg.Orders.PipelineStatusMap = map[string]map[string]config.IDRef{"Опт": {"2": ref(plWholesale + 4)}}
+	m := newTestMapper(t, cfg, testMeta())
+	tests := []struct {
+		name          string
+		stage, status int64
+		want          bool
+	}{
+		{"mapped there", plMain + 3, 2, true},
+		{"the map now says elsewhere", plMain + 2, 2, false},
+		{"its pipeline's table", plWholesale + 4, 2, true},
+		{"not its pipeline's table", plWholesale + 3, 2, false},
+		{"unmapped status", plMain + 4, 3, true},
+		{"lost, mapped in every pipeline", 143, 4, true},
+		{"won, the map says lost", 142, 4, false},
+		{"no longer followed", 0, 2, true},
+		{"a stage no pipeline holds", 999, 2, false},
+	}
+	for _, tt := range tests {
+		if got := m.Stands(tt.stage, tt.status); got != tt.want {
+			t.Errorf("%s: Stands(%d, %d) = %v, want %v", tt.name, tt.stage, tt.status, got, tt.want)
+		}
+	}
+
+	// The way back took a manager's «Отправлен» for shop status 2: it stands.
+	cfg.ShopStatus = config.ShopStatus{Enabled: true, Map: map[string]int64{"Оплачен": 2, "Отправлен": 2}}
+	m = newTestMapper(t, cfg, testMeta())
+	if !m.Stands(plMain+4, 2) {
+		t.Error("a stage the way back leads to status 2 does not stand")
+	}
+	if m.Stands(plMain+2, 2) {
+		t.Error("«Новый» stands for status 2, which leads back from «Оплачен» and «Отправлен» only")
+	}
+}

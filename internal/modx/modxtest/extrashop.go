@@ -17,6 +17,7 @@ type ExtraAuth struct {
 // main pipeline and a category pipeline (issue 21): what BuildExtraShop
 // made, by the ids a test checks against.
 type ExtraShop struct {
+	Admin    int64 // the site's admin (sudo), as MODX's setup makes it: the manager who moves orders
 	Category int64 // its orders go to the wholesale pipeline
 	Ivan     int64 // a guest's account, made by his first checkout
 	Maria    int64 // a registered customer, phone and e-mail in her profile
@@ -47,6 +48,9 @@ func BuildExtraShop(ctx context.Context, e *Extra, auth ExtraAuth, main, wholesa
 	x := &ExtraShop{Deals: map[int64]int64{}, Contacts: map[int64]int64{}}
 	db, o := e.DB, e.Shop
 	var err error
+	if x.Admin, err = InsertUser(ctx, db, o, UserSpec{Username: "admin", Email: "admin@shop.test", Sudo: true, CreatedOn: now.AddDate(-2, 0, 0)}); err != nil {
+		return nil, err
+	}
 	if x.Category, err = InsertCategory(ctx, db, o, 0, "Опт"); err != nil {
 		return nil, err
 	}
@@ -108,7 +112,7 @@ func BuildExtraShop(ctx context.Context, e *Extra, auth ExtraAuth, main, wholesa
 			x.Ivan = user
 		}
 		if s.to != 0 {
-			if err := e.ChangeStatus(ctx, id, s.to, 1, s.spec.CreatedOn.Add(time.Hour)); err != nil {
+			if err := e.ChangeStatus(ctx, id, s.to, x.Admin, s.spec.CreatedOn.Add(time.Hour)); err != nil {
 				return nil, err
 			}
 		}

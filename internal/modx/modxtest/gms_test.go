@@ -110,7 +110,7 @@ func testGoMySQLServer(t *testing.T, gen string) {
 	if st, err := db.OrderStatuses(ctx); err != nil || len(st) != 5 {
 		t.Errorf("statuses: got %d, %v, want 5", len(st), err)
 	}
-	if _, err := db.OldLeads(ctx); err != nil {
+	if _, err := db.OldDeals(ctx, 0, 10); err != nil {
 		t.Error(err)
 	}
 	if _, err := db.Settings(ctx, "site_name"); err != nil {

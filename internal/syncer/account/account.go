@@ -97,7 +97,7 @@ func (a *Account) Begin(ctx context.Context, sitePipeline bool) error {
 	if err != nil {
 		return fmt.Errorf("read site settings: %w", err)
 	}
-	a.meta.MS2Statuses, a.meta.SiteHost, a.meta.SitePipelineID = statuses, site.Host, 0
+	a.meta.MS2Statuses, a.meta.SiteHost, a.meta.NewStatus, a.meta.SitePipelineID = statuses, site.Host, site.NewStatus, 0
 	a.meta.Currency, a.meta.CountUnit = "руб.", "шт."
 	if sitePipeline {
 		return a.decideSitePipeline(ctx, site)

@@ -62,10 +62,13 @@ func (m *Matcher) Customers(ctx context.Context, mapper plan.Mapper, drafts []*t
 	return customers, of, nil
 }
 
-// match prepares the customers' payloads and finds each one's contact
-// through the index, by phones first, then e-mails. A contact already
-// holding the very payload is neither read nor written (repeat customers
-// cost nothing); the others are read live for the merge.
+// match prepares the customers' payloads and finds each one's contact: an
+// account holder's by the account's link (ours, or the old extra's
+// amocrm_users taken over), whatever phone or e-mail they typed this time;
+// the others', and one whose linked contact amoCRM no longer has, through
+// the index, by phones first, then e-mails. A contact already holding the
+// very payload is neither read nor written (repeat customers cost
+// nothing); the others are read live for the merge.
 func (m *Matcher) match(ctx context.Context, mapper plan.Mapper, cs []*plan.Customer) error {
 	var all []string
 	for _, c := range cs {
@@ -74,24 +77,78 @@ func (m *Matcher) match(ctx context.Context, mapper plan.Mapper, cs []*plan.Cust
 		}
 		all = append(all, c.Keys...)
 	}
-	if len(all) == 0 {
-		return nil
-	}
-	if err := m.refreshIndex(ctx); err != nil {
+	linked, err := m.accountContacts(ctx, cs)
+	if err != nil {
 		return err
 	}
-	found, err := m.ledger.LookupContacts(ctx, all)
-	if err != nil {
-		return fmt.Errorf("look up contacts: %w", err)
+	found := map[string]int64{}
+	if len(all) > 0 {
+		if err := m.refreshIndex(ctx); err != nil {
+			return err
+		}
+		if found, err = m.ledger.LookupContacts(ctx, all); err != nil {
+			return fmt.Errorf("look up contacts: %w", err)
+		}
 	}
-	var matched []int64
-	for _, c := range cs {
+	byKey := func(c *plan.Customer) int64 {
 		for _, k := range c.Keys {
 			if id := found[k]; id != 0 {
-				c.ContactID = id
-				matched = append(matched, id)
-				break
+				return id
 			}
+		}
+		return 0
+	}
+	for _, c := range cs {
+		c.ContactID = byKey(c)
+		if id := linked[c]; id != 0 {
+			c.ContactID, c.Linked = id, true
+		}
+	}
+	if err := m.readMatched(ctx, cs); err != nil {
+		return err
+	}
+	var again []*plan.Customer
+	for _, c := range cs {
+		if c.Linked && c.ContactID == 0 { // the linked contact is gone from amoCRM
+			c.Linked, c.ContactID = false, byKey(c)
+			again = append(again, c)
+		}
+	}
+	return m.readMatched(ctx, again)
+}
+
+// accountContacts are the contacts the customers' accounts are linked to
+// (user links). A baseline's link names no contact.
+func (m *Matcher) accountContacts(ctx context.Context, cs []*plan.Customer) (map[*plan.Customer]int64, error) {
+	var accounts []int64
+	for _, c := range cs {
+		if c.Account != 0 {
+			accounts = append(accounts, c.Account)
+		}
+	}
+	if len(accounts) == 0 {
+		return nil, nil
+	}
+	links, err := m.ledger.Links(ctx, plan.LinkUser, accounts)
+	if err != nil {
+		return nil, fmt.Errorf("read the links of %d accounts: %w", len(accounts), err)
+	}
+	out := map[*plan.Customer]int64{}
+	for _, c := range cs {
+		if l, ok := links[c.Account]; ok && c.Account != 0 && l.AmoID != 0 {
+			out[c] = l.AmoID
+		}
+	}
+	return out, nil
+}
+
+// readMatched reads the live contacts of the matched customers for their
+// merge, except those the contact already holds the payload of (Sent).
+func (m *Matcher) readMatched(ctx context.Context, cs []*plan.Customer) error {
+	var matched []int64
+	for _, c := range cs {
+		if c.ContactID != 0 {
+			matched = append(matched, c.ContactID)
 		}
 	}
 	if len(matched) == 0 {

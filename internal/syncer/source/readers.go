@@ -60,8 +60,9 @@ type Keyset[R any] struct {
 	Pass func(R) bool
 	// Plan plans the page's settled rows.
 	Plan func(ctx context.Context, rows []R, clock Clock) (*syncer.Batch, error)
-	// Early is told of a row dated in the future.
-	Early func(row R, clock Clock)
+	// Early is told of a row dated in the future; Young of the row dated
+	// within the last settle that stopped the reader.
+	Early, Young func(row R, clock Clock)
 	// Moved is told where the watermark stands after each page.
 	Moved func(mark int64)
 
@@ -99,6 +100,9 @@ scan:
 			}
 			waits = append(waits, state.Waiting{Kind: k.Kind, SourceID: id, Since: clock.Now, Reason: "dated in the future"})
 		case clock.Young(at):
+			if k.Young != nil {
+				k.Young(r, clock)
+			}
 			more = false
 			break scan
 		default:

@@ -23,6 +23,7 @@ type Shop interface {
 	Detect(ctx context.Context) (*modx.Schema, error)
 	OrderHeaders(ctx context.Context, afterID int64, limit int) ([]shop.OrderHeader, error)
 	LoadOrders(ctx context.Context, ids []int64) ([]shop.Order, error)
+	PlacedAtZero(ctx context.Context, ids []int64) (map[int64]bool, error)
 	StatusLogs(ctx context.Context, afterID int64, limit int) (modx.StatusLogPage, error)
 }
 
@@ -47,9 +48,11 @@ type CRM interface {
 //     pass (each order is planned once a pass, at its current status),
 //     orders above the orders watermark (new orders of the next pass) and
 //     orders not settled yet (the waiting list brings them);
-//  7. when orders.compare_cron is due, every linked order's status against
-//     the one sent, below the watermark the pass began at (orders above it
-//     were read as new).
+//  7. when orders.compare_cron is due, every linked order against what the
+//     state recorded of its deal, below the watermark the pass began at
+//     (orders above it were read as new): deals where the current config
+//     does not put their orders' statuses are moved;
+//  8. the orders the pass leaves waiting, listed with why.
 type Source struct {
 	env     *source.Env
 	shop    Shop
@@ -121,6 +124,7 @@ func (s *Source) begin(ctx context.Context) error {
 		&source.Queue{Load: s.due, Plan: s.byID},
 		source.ReaderFunc(s.logs),
 		s.comparison(),
+		source.ReaderFunc(s.waitReport),
 	)
 	return nil
 }

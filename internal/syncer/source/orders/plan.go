@@ -45,16 +45,25 @@ func (s *planner) plan(ctx context.Context, ids []int64, fresh bool) (*plan.Plan
 	if err != nil {
 		return nil, fmt.Errorf("load orders %d..%d: %w", ids[0], ids[len(ids)-1], err)
 	}
+	var zero []int64
+	for i := range loaded {
+		if loaded[i].Status == 0 && links[loaded[i].ID].AmoID == 0 {
+			zero = append(zero, loaded[i].ID)
+		}
+	}
+	if err := s.lookAtZero(ctx, zero); err != nil {
+		return nil, err
+	}
 	var orders []*plan.Order
 	var rows []*shop.Order
 	for i := range loaded {
 		o := &loaded[i]
 		link := links[o.ID]
-		if link.AmoID == 0 && s.mem.notPlaced(o.Status) != "" {
+		if link.AmoID == 0 && s.mem.notPlaced(o.ID, o.Status) != "" {
 			if s.mem.retried[o.ID] { // a parked order still not placed: parked again, its backoff grows
 				reason := stuckReason(o.CreatedOn, s.env.Config.Sync.AbandonAfter.Duration)
 				if o.Status != 0 {
-					reason = "not placed: " + s.mem.notPlaced(o.Status) + "; sent once placed"
+					reason = "not placed: " + s.mem.notPlaced(o.ID, o.Status) + "; sent once placed"
 				}
 				pl.Park(syncer.SourceOrders, orderRecord(o.ID, o.Num), "lead", reason)
 			}
@@ -94,13 +103,30 @@ func (s *planner) plan(ctx context.Context, ids []int64, fresh bool) (*plan.Plan
 	if err != nil {
 		return nil, err
 	}
-	if err := s.readMovingDeals(ctx, orders); err != nil {
+	if err := s.readMovingDeals(ctx, mapper, orders); err != nil {
 		return nil, err
 	}
 	if err := pl.AddOrders(mapper, orders, customers, of, s.env.Config.Orders.ResendOnStatusChange); err != nil {
 		return nil, err
 	}
 	return pl, nil
+}
+
+// lookAtZero asks which of the orders at status 0 have their products and
+// address written (placed orders, see memory.zero), once a pass each.
+func (s *planner) lookAtZero(ctx context.Context, ids []int64) error {
+	ids = slices.DeleteFunc(ids, func(id int64) bool { _, seen := s.mem.zero[id]; return seen })
+	if len(ids) == 0 {
+		return nil
+	}
+	placed, err := s.shop.PlacedAtZero(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("look at %d orders at status 0: %w", len(ids), err)
+	}
+	for _, id := range ids {
+		s.mem.zero[id] = placed[id]
+	}
+	return nil
 }
 
 // mapOrders maps every order (source.MapErr: bad ones are parked). Fields
@@ -126,7 +152,7 @@ func (s *planner) mapOrders(ctx context.Context, pl *plan.Plan, orders []*plan.O
 				}
 				continue
 			}
-			o.Deal = deal
+			o.Deal, o.MS2Status = deal, mapper.PlacedStatus(rows[i].Status)
 			mapped = append(mapped, o)
 			lead = append(lead, deal.MissingFields...)
 			if deal.Contact != nil {
@@ -164,16 +190,16 @@ func (s *planner) reconcile(ctx context.Context, orders []*plan.Order) error {
 	return nil
 }
 
-// readMovingDeals reads the live deals of linked orders whose shop status
-// changed: their move depends on where a manager left them.
-func (s *planner) readMovingDeals(ctx context.Context, orders []*plan.Order) error {
+// readMovingDeals reads the live deals of linked orders whose status is due
+// (plan.Order.Due): their move depends on where a manager left them.
+func (s *planner) readMovingDeals(ctx context.Context, m plan.Mapper, orders []*plan.Order) error {
 	var ids []int64
 	for _, o := range orders {
 		resend, err := o.Resends(s.env.Config.Orders.ResendOnStatusChange)
 		if err != nil {
 			return err
 		}
-		if o.Link.AmoID > 0 && o.Found == nil && !resend && o.StatusChanged() {
+		if o.Link.AmoID > 0 && o.Found == nil && !resend && o.Due(m) {
 			ids = append(ids, o.Link.AmoID)
 		}
 	}

@@ -12,7 +12,8 @@ import (
 
 // waiting looks again at orders that were waiting: not settled yet (dated
 // in the future), at status 0, drafts, or whose write waited for something
-// outside them. Settled placed ones are sent; ones still at status 0
+// outside them. Settled placed ones are sent (at status 0: with their
+// products and address); ones still at status 0 without them
 // sync.abandon_after after their clock started are parked, drafts that old
 // are given up with a log line (a draft placed later still arrives through
 // its status log); orders deleted from the shop are done.
@@ -25,6 +26,15 @@ func (s *Source) waiting(ctx context.Context, ids []int64) (*syncer.Batch, error
 	if err != nil {
 		return nil, err
 	}
+	var zero []int64
+	for i := range orders {
+		if orders[i].Status == 0 {
+			zero = append(zero, orders[i].ID)
+		}
+	}
+	if err := s.plan.lookAtZero(ctx, zero); err != nil {
+		return nil, err
+	}
 	var ready, done []int64
 	var stuck []*shop.Order
 	present := map[int64]bool{}
@@ -32,13 +42,15 @@ func (s *Source) waiting(ctx context.Context, ids []int64) (*syncer.Batch, error
 	for i := range orders {
 		o := &orders[i]
 		present[o.ID] = true
-		switch s.mem.waited(o.Status, o.CreatedOn, s.since[o.ID], clock, abandon) {
+		switch s.mem.waited(o.ID, o.Status, o.CreatedOn, s.since[o.ID], clock, abandon) {
 		case hold:
 			s.mem.unsettled[o.ID] = true
+			s.mem.leftWaiting(o.ID, o.Num, futureWait(o.CreatedOn, clock.Now))
 		case send:
 			ready = append(ready, o.ID)
 			done = append(done, o.ID)
 		case wait:
+			s.mem.leftWaiting(o.ID, o.Num, s.mem.notPlacedWait(o.ID, o.Status, abandon))
 		case park:
 			stuck = append(stuck, o)
 			done = append(done, o.ID)

@@ -89,3 +89,32 @@ func TestRerouteAndDefer(t *testing.T) {
 		t.Errorf("waits %v, cleared %v; want order 14 waiting, its marker cleared", w.Waits, w.Cleared)
 	}
 }
+
+// TestHoldPlain: the plain creates beyond the last full request wait for
+// the next batch; complex creates and full requests stay.
+func TestHoldPlain(t *testing.T) {
+	known := &Contact{ID: 9, Action: Unchanged}
+	var p Plan
+	for i := range 7 {
+		mode := CreatePlain
+		if i%3 == 0 {
+			mode = CreateComplex
+		}
+		p.Deals = append(p.Deals, &Deal{Record: Record{Kind: KindOrder, ID: int64(i + 1)}, Mode: mode, Action: Create, Contact: known})
+	}
+	// Plain: orders 2, 3, 5, 6; complex: 1, 4, 7.
+	held := p.HoldPlain(3)
+	if len(held) != 1 || held[0].ID != 6 {
+		t.Fatalf("held %v, want order 6: 3 of the 4 plain deals fill a request", held)
+	}
+	var left []int64
+	for _, d := range p.Deals {
+		left = append(left, d.Record.ID)
+	}
+	if !slices.Equal(left, []int64{1, 2, 3, 4, 5, 7}) {
+		t.Errorf("left %v", left)
+	}
+	if held := p.HoldPlain(3); held != nil {
+		t.Errorf("held again %v, want nothing: the plain deals fill requests", held)
+	}
+}

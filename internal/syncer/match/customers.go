@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
@@ -12,20 +13,28 @@ import (
 
 const metaIndexCursor = "contact_index_updated_from"
 
+// indexTTL is how long the contact index is taken as up to date for a
+// customer it does not know. A contact made or given a phone in amoCRM by
+// hand is matched by the orders placed a minute later, and a shop taking an
+// order every few seconds spends a request on the index a minute, not one
+// an order.
+const indexTTL = time.Minute
+
 // refreshIndex pages the contacts changed in amoCRM since the last refresh
 // (all of them the first time) into the contact index, so matching a
 // customer costs no search request. The newest change comes first and the
 // paging stops below the cursor, so it reads only what changed whether or
-// not the account honours filter[updated_at]. It runs once a pass, and only
-// when there is a customer to match: an idle pass asks amoCRM nothing.
-func (m *Matcher) refreshIndex(ctx context.Context) error {
-	if m.indexed {
-		return nil
+// not the account honours filter[updated_at]. It runs only for a customer
+// the index does not know, at most once a pass and once an indexTTL: an
+// idle pass, or one whose customers are all known, asks amoCRM nothing.
+func (m *Matcher) refreshIndex(ctx context.Context) (bool, error) {
+	if m.indexed || !m.refreshed.IsZero() && m.now().Sub(m.refreshed) < indexTTL {
+		return false, nil
 	}
-	m.indexed = true
+	m.indexed, m.refreshed = true, m.now()
 	var from int64
 	if v, ok, err := m.ledger.Meta(ctx, metaIndexCursor); err != nil {
-		return fmt.Errorf("read contact index cursor: %w", err)
+		return false, fmt.Errorf("read contact index cursor: %w", err)
 	} else if ok {
 		from, _ = strconv.ParseInt(v, 10, 64)
 	}
@@ -41,16 +50,16 @@ func (m *Matcher) refreshIndex(ctx context.Context) error {
 		return m.ledger.PutContactKeys(ctx, keys, "account")
 	})
 	if err != nil {
-		return fmt.Errorf("index account contacts: %w", err)
+		return false, fmt.Errorf("index account contacts: %w", err)
 	}
 	if newest != from {
 		// Contacts updated in the same second as the newest are read again
 		// next time: the filter is "from", inclusive, and cheap to repeat.
 		if err := m.ledger.SetMeta(ctx, metaIndexCursor, strconv.FormatInt(newest, 10)); err != nil {
-			return fmt.Errorf("save contact index cursor: %w", err)
+			return false, fmt.Errorf("save contact index cursor: %w", err)
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // Customers groups the drafts into customers (plan.Group) and matches them.
@@ -63,35 +72,42 @@ func (m *Matcher) Customers(ctx context.Context, mapper plan.Mapper, drafts []*t
 }
 
 // match prepares the customers' payloads and finds each one's contact
-// through the index, by phones first, then e-mails. A contact already
-// holding the very payload is neither read nor written (repeat customers
-// cost nothing); the others are read live for the merge.
+// through the index, by phones first, then e-mails; the index is brought
+// up to date first only when it does not know a customer. A contact
+// already holding the very payload is neither read nor written (repeat
+// customers cost nothing); the others are read live for the merge.
 func (m *Matcher) match(ctx context.Context, mapper plan.Mapper, cs []*plan.Customer) error {
-	var all []string
+	keyed := false
 	for _, c := range cs {
 		if err := c.Prepare(mapper); err != nil {
 			return err
 		}
-		all = append(all, c.Keys...)
+		keyed = keyed || len(c.Keys) > 0
 	}
-	if len(all) == 0 {
+	if !keyed {
 		return nil
 	}
-	if err := m.refreshIndex(ctx); err != nil {
+	unknown, err := m.lookup(ctx, cs)
+	if err != nil {
 		return err
 	}
-	found, err := m.ledger.LookupContacts(ctx, all)
-	if err != nil {
-		return fmt.Errorf("look up contacts: %w", err)
+	if len(unknown) > 0 {
+		// Someone may have made their contacts in amoCRM since the index
+		// was last brought up to date.
+		refreshed, err := m.refreshIndex(ctx)
+		if err != nil {
+			return err
+		}
+		if refreshed {
+			if _, err := m.lookup(ctx, unknown); err != nil {
+				return err
+			}
+		}
 	}
 	var matched []int64
 	for _, c := range cs {
-		for _, k := range c.Keys {
-			if id := found[k]; id != 0 {
-				c.ContactID = id
-				matched = append(matched, id)
-				break
-			}
+		if c.ContactID != 0 {
+			matched = append(matched, c.ContactID)
 		}
 	}
 	if len(matched) == 0 {
@@ -113,6 +129,32 @@ func (m *Matcher) match(ctx context.Context, mapper plan.Mapper, cs []*plan.Cust
 		read = append(read, c)
 	}
 	return m.ReadContacts(ctx, read)
+}
+
+// lookup finds each customer's contact in the index, by phones first, then
+// e-mails, and returns the customers it knows no contact for.
+func (m *Matcher) lookup(ctx context.Context, cs []*plan.Customer) ([]*plan.Customer, error) {
+	var keys []string
+	for _, c := range cs {
+		keys = append(keys, c.Keys...)
+	}
+	found, err := m.ledger.LookupContacts(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("look up contacts: %w", err)
+	}
+	var unknown []*plan.Customer
+	for _, c := range cs {
+		for _, k := range c.Keys {
+			if id := found[k]; id != 0 {
+				c.ContactID = id
+				break
+			}
+		}
+		if c.ContactID == 0 && len(c.Keys) > 0 {
+			unknown = append(unknown, c)
+		}
+	}
+	return unknown, nil
 }
 
 // Linked prepares customers whose contact is known by a link (a user's)

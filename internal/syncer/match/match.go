@@ -43,7 +43,10 @@ type Matcher struct {
 	log    *slog.Logger
 	now    func() time.Time
 
-	indexed bool // the contact index was brought up to date in this pass
+	// indexed: the contact index was brought up to date in this pass;
+	// refreshed: when it last was, in any pass of this process.
+	indexed   bool
+	refreshed time.Time
 	// Leads and Contacts bound what a create may have stored, for its
 	// pending marker (see Bounds).
 	Leads, Contacts *Bounds
@@ -57,8 +60,8 @@ func New(c CRM, l Ledger, log *slog.Logger, now func() time.Time) *Matcher {
 	return m
 }
 
-// Begin readies the matcher for a pass: the index is refreshed again when
-// a customer needs it, and the bounds are read again from the state.
+// Begin readies the matcher for a pass: the index may be refreshed again
+// (see refreshIndex), and the bounds are read again from the state.
 func (m *Matcher) Begin() {
 	m.indexed = false
 	m.Leads.known, m.Contacts.known = false, false

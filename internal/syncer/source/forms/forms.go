@@ -96,7 +96,7 @@ func (s *Source) begin(ctx context.Context) error {
 				s.env.Log.Warn("form dated in the future: sent one settle after it appeared", "source", syncer.SourceForms,
 					"form_id", f.ID, "date", f.Date, "db_now", clock.Now)
 			},
-			Plan: func(ctx context.Context, forms []shop.Form, _ source.Clock) (*syncer.Batch, error) {
+			Plan: func(ctx context.Context, forms []shop.Form, _ source.Page) (*syncer.Batch, error) {
 				pl, err := s.plan(ctx, forms)
 				return &syncer.Batch{Plan: pl}, err
 			},

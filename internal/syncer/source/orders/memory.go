@@ -19,16 +19,22 @@ type memory struct {
 	// orders seen and not settled yet: their status logs leave them to the
 	// waiting list. retried are parked orders retried in this pass.
 	planned, unsettled, retried map[int64]bool
+	// held are new orders whose deal waits for more deals to share a
+	// request with: the waiting list plans them again.
+	held map[int64]bool
 }
 
 func newMemory() *memory {
-	return &memory{planned: map[int64]bool{}, unsettled: map[int64]bool{}, retried: map[int64]bool{}}
+	return &memory{planned: map[int64]bool{}, unsettled: map[int64]bool{}, retried: map[int64]bool{}, held: map[int64]bool{}}
 }
+
+// heldReason is why a new order's deal waits a moment.
+const heldReason = "sent with the next deals of known customers, to fill a request"
 
 // plannedBefore reports whether this pass already planned order id: as a
 // new order, or from a queue.
 func (m *memory) plannedBefore(id int64) bool {
-	return m.planned[id] || id > m.newFrom && id <= m.mark
+	return m.planned[id] || id > m.newFrom && id <= m.mark && !m.held[id]
 }
 
 // notPlaced says why an order with this status is not an order yet, or "".

@@ -90,19 +90,25 @@ func TestRerouteAndDefer(t *testing.T) {
 	}
 }
 
-// TestHoldPlain: the plain creates beyond the last full request wait for
-// the next batch; complex creates and full requests stay.
+// TestHoldPlain: the plain creates of known customers beyond the last full
+// request wait for the next batch; complex creates, full requests, and
+// deals whose contact the batch writes or shares stay.
 func TestHoldPlain(t *testing.T) {
-	known := &Contact{ID: 9, Action: Unchanged}
 	var p Plan
-	for i := range 7 {
-		mode := CreatePlain
-		if i%3 == 0 {
-			mode = CreateComplex
+	for i := range 9 {
+		rec := Record{Kind: KindOrder, ID: int64(i + 1)}
+		d := &Deal{Record: rec, Mode: CreatePlain, Action: Create, Contact: &Contact{ID: int64(100 + i), Action: Unchanged, Records: []Record{rec}}}
+		switch i {
+		case 0, 3, 6:
+			d.Mode, d.Contact.Action = CreateComplex, Create
+		case 7: // its contact gains a phone in this batch
+			d.Contact.Action = Update
+		case 8: // its contact is another deal's too
+			d.Contact.Records = append(d.Contact.Records, Record{Kind: KindOrder, ID: 1})
 		}
-		p.Deals = append(p.Deals, &Deal{Record: Record{Kind: KindOrder, ID: int64(i + 1)}, Mode: mode, Action: Create, Contact: known})
+		p.Deals = append(p.Deals, d)
 	}
-	// Plain: orders 2, 3, 5, 6; complex: 1, 4, 7.
+	// Plain and held-able: orders 2, 3, 5, 6.
 	held := p.HoldPlain(3)
 	if len(held) != 1 || held[0].ID != 6 {
 		t.Fatalf("held %v, want order 6: 3 of the 4 plain deals fill a request", held)
@@ -111,7 +117,7 @@ func TestHoldPlain(t *testing.T) {
 	for _, d := range p.Deals {
 		left = append(left, d.Record.ID)
 	}
-	if !slices.Equal(left, []int64{1, 2, 3, 4, 5, 7}) {
+	if !slices.Equal(left, []int64{1, 2, 3, 4, 5, 7, 8, 9}) {
 		t.Errorf("left %v", left)
 	}
 	if held := p.HoldPlain(3); held != nil {

@@ -32,6 +32,9 @@ func (m *Matcher) refreshIndex(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	m.indexed, m.refreshed = true, m.now()
+	if err := m.askFilters(ctx); err != nil {
+		return false, err
+	}
 	var from int64
 	if v, ok, err := m.ledger.Meta(ctx, metaIndexCursor); err != nil {
 		return false, fmt.Errorf("read contact index cursor: %w", err)
@@ -173,6 +176,9 @@ func (m *Matcher) Linked(ctx context.Context, mapper plan.Mapper, cs []*plan.Cus
 func (m *Matcher) ReadContacts(ctx context.Context, cs []*plan.Customer) error {
 	if len(cs) == 0 {
 		return nil
+	}
+	if err := m.askFilters(ctx); err != nil {
+		return err
 	}
 	ids := make([]int64, 0, len(cs))
 	for _, c := range cs {

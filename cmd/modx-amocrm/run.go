@@ -93,7 +93,7 @@ func runRun(ctx context.Context, io IO, args []string) error {
 func runOnce(ctx context.Context, io IO, s *site.Site, eopts site.EngineOptions, reportPath string) error {
 	passCtx, cancel := graceful(ctx)
 	defer cancel()
-	eopts.FullUserScan, eopts.CompareStatuses = true, true
+	eopts.FullUserScan, eopts.CompareStatuses, eopts.ShopStatusNow = true, true, true
 	eng, err := s.Engine(eopts)
 	if err != nil {
 		return err

@@ -110,3 +110,37 @@ func joinReason(a, b string) string {
 	}
 	return a + "; " + b
 }
+
+// HoldPlain takes out of the plan the plain creates of known customers
+// that would leave the last request of batch deals half empty, and returns
+// their records: they are planned again with the next batch's, so repeat
+// customers' deals of several pages share requests. Only a deal whose
+// contact the batch leaves as it is, and no other deal of the batch shares,
+// is held: planned again alone, its customer is the same payload, still
+// nothing to read or write.
+func (p *Plan) HoldPlain(batch int) []Record {
+	var plain []int
+	for i, d := range p.Deals {
+		if d.Mode == CreatePlain && d.Contact != nil && d.Contact.Action == Unchanged && len(d.Contact.Records) == 1 {
+			plain = append(plain, i)
+		}
+	}
+	n := len(plain) % max(batch, 1)
+	if n == 0 {
+		return nil
+	}
+	held := map[int]bool{}
+	var out []Record
+	for _, i := range plain[len(plain)-n:] {
+		held[i] = true
+		out = append(out, p.Deals[i].Record)
+	}
+	kept := p.Deals[:0]
+	for i, d := range p.Deals {
+		if !held[i] {
+			kept = append(kept, d)
+		}
+	}
+	p.Deals = kept
+	return out
+}

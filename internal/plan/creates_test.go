@@ -89,3 +89,38 @@ func TestRerouteAndDefer(t *testing.T) {
 		t.Errorf("waits %v, cleared %v; want order 14 waiting, its marker cleared", w.Waits, w.Cleared)
 	}
 }
+
+// TestHoldPlain: the plain creates of known customers beyond the last full
+// request wait for the next batch; complex creates, full requests, and
+// deals whose contact the batch writes or shares stay.
+func TestHoldPlain(t *testing.T) {
+	var p Plan
+	for i := range 9 {
+		rec := Record{Kind: KindOrder, ID: int64(i + 1)}
+		d := &Deal{Record: rec, Mode: CreatePlain, Action: Create, Contact: &Contact{ID: int64(100 + i), Action: Unchanged, Records: []Record{rec}}}
+		switch i {
+		case 0, 3, 6:
+			d.Mode, d.Contact.Action = CreateComplex, Create
+		case 7: // its contact gains a phone in this batch
+			d.Contact.Action = Update
+		case 8: // its contact is another deal's too
+			d.Contact.Records = append(d.Contact.Records, Record{Kind: KindOrder, ID: 1})
+		}
+		p.Deals = append(p.Deals, d)
+	}
+	// Plain and held-able: orders 2, 3, 5, 6.
+	held := p.HoldPlain(3)
+	if len(held) != 1 || held[0].ID != 6 {
+		t.Fatalf("held %v, want order 6: 3 of the 4 plain deals fill a request", held)
+	}
+	var left []int64
+	for _, d := range p.Deals {
+		left = append(left, d.Record.ID)
+	}
+	if !slices.Equal(left, []int64{1, 2, 3, 4, 5, 7, 8, 9}) {
+		t.Errorf("left %v", left)
+	}
+	if held := p.HoldPlain(3); held != nil {
+		t.Errorf("held again %v, want nothing: the plain deals fill requests", held)
+	}
+}

@@ -31,8 +31,10 @@ type EngineOptions struct {
 	// Since overrides sync.start for sources with an empty state.
 	Since string
 	// FullUserScan and CompareStatuses force the comparisons users.cron and
-	// orders.compare_cron schedule (run -once).
-	FullUserScan, CompareStatuses bool
+	// orders.compare_cron schedule, and ShopStatusNow the reading of
+	// amoCRM's events shop_status.cron schedules (run -once; -only
+	// shop_status reads them too).
+	FullUserScan, CompareStatuses, ShopStatusNow bool
 }
 
 // Engine builds the sync engine of the site, which must have its shop, its
@@ -85,7 +87,8 @@ func (s *Site) Engine(opts EngineOptions) (*syncer.Engine, error) {
 			list = append(list, users.New(env, s.Shop, mem, opts.FullUserScan))
 		}
 		if shopStatusOn {
-			list = append(list, shopstatus.NewMoves(env, s.Shop, s.Client))
+			force := opts.ShopStatusNow || slices.Contains(opts.Only, syncer.SourceShopStatus)
+			list = append(list, shopstatus.NewMoves(env, s.Shop, s.Client, force))
 		}
 		return list, nil
 	}

@@ -52,3 +52,19 @@ func (s *Store) Metas(ctx context.Context, names ...string) (map[string]string, 
 	}
 	return out, nil
 }
+
+// AllMeta returns every stored value by name, in one statement.
+func (s *Store) AllMeta(ctx context.Context) (map[string]string, error) {
+	var rows []struct {
+		Name  string `db:"name"`
+		Value string `db:"value"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, s.q(`SELECT name, value FROM {{prefix}}meta`)); err != nil {
+		return nil, fmt.Errorf("read meta: %w", err)
+	}
+	out := make(map[string]string, len(rows))
+	for _, r := range rows {
+		out[r.Name] = r.Value
+	}
+	return out, nil
+}

@@ -117,3 +117,25 @@ func (tx *Tx) ClearPendings(kind string, ids []int64) error {
 func (tx *Tx) DeleteWaitings(kind string, ids []int64) error {
 	return tx.deleteIDs("delete waiting "+kind, "waiting", kind, ids)
 }
+
+// AllPending returns the markers of every kind, in one statement, in the
+// order Pending returns a kind's.
+func (s *Store) AllPending(ctx context.Context) ([]PendingCreate, error) {
+	var out []PendingCreate
+	if err := s.db.SelectContext(ctx, &out, s.q(`SELECT kind, source_id, lookup_key, payload_hash, above_id, created_at
+		FROM {{prefix}}pending ORDER BY created_at, source_id`)); err != nil {
+		return nil, fmt.Errorf("read pending creates: %w", err)
+	}
+	return out, nil
+}
+
+// AllWaiting returns the waiting rows of every kind, in one statement, in
+// the order Waiting returns a kind's.
+func (s *Store) AllWaiting(ctx context.Context) ([]Waiting, error) {
+	var out []Waiting
+	if err := s.db.SelectContext(ctx, &out, s.q(`SELECT kind, source_id, since, reason
+		FROM {{prefix}}waiting ORDER BY since, source_id`)); err != nil {
+		return nil, fmt.Errorf("read waiting rows: %w", err)
+	}
+	return out, nil
+}

@@ -37,6 +37,8 @@ type harness struct {
 	site   *site.Site
 	store  *state.Store
 	source *modx.DB
+	// engineOpts are the options of the engines h.pass builds.
+	engineOpts site.EngineOptions
 }
 
 func newHarness(t *testing.T, shop modxtest.Options, edit func(*config.Config)) *harness {
@@ -134,7 +136,7 @@ func (h *harness) engine(opts site.EngineOptions) *syncer.Engine {
 // pass runs one real pass and fails the test on error.
 func (h *harness) pass(opts syncer.PassOptions) *syncer.Result {
 	h.t.Helper()
-	return h.passWith(site.EngineOptions{}, opts)
+	return h.passWith(h.engineOpts, opts)
 }
 
 // passWith runs one pass of an engine built with eopts and fails the test

@@ -1,12 +1,15 @@
 package syncer_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
+	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
+	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 )
 
 // TestIdlePassAsksAmoCRMNothing: account metadata is cached and the contact
@@ -37,5 +40,52 @@ func TestIdlePassAsksAmoCRMNothing(t *testing.T) {
 	}
 	if n, max := len(h.box.Requests()), 3; n > max {
 		t.Errorf("new order: %d requests (%v), want at most %d", n, requestsByPath(h.box), max)
+	}
+}
+
+// TestIdlePassStatements: once a process has started, a pass with nothing
+// new reads no information_schema and sends at most 20 statements, each one
+// protocol command (parameters interpolated, nothing prepared), with
+// orders, forms and users all on.
+func TestIdlePassStatements(t *testing.T) {
+	h := newHarness(t, modxtest.Options{FormIt: true}, func(c *config.Config) {
+		c.Sync.Start = "now"
+		c.Forms.Enabled, c.Forms.AsLead = true, true
+		c.Users.Enabled = true
+	})
+	if _, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "modx_", Orders: 300, Users: 30, Forms: 5, Seed: 6}); err != nil {
+		t.Fatal(err)
+	}
+	counted, cmds := testdb.CountCommands(t, h.dsn)
+	h.cfg.MODX.DSN = counted
+	s, err := site.Open(h.ctx, h.cfg, site.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	e, err := s.Engine(site.EngineOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 { // the start, then passes that find nothing new
+		cmds.Reset()
+		h.box.ResetRequests()
+		if _, err := e.Pass(h.ctx, syncer.PassOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			continue
+		}
+		sql := strings.Join(cmds.SQL(), "\n")
+		if n := cmds.Statements(); n > 20 || cmds.Total() != n {
+			t.Errorf("idle pass %d: %d statements in %d commands (%s), want at most 20, one command each:\n%s", i, n, cmds.Total(), cmds, sql)
+		}
+		t.Logf("idle pass %d: %d statements", i, cmds.Statements())
+		if strings.Contains(strings.ToLower(sql), "information_schema") {
+			t.Errorf("idle pass %d read information_schema:\n%s", i, sql)
+		}
+		if n := len(h.box.Requests()); n != 0 {
+			t.Errorf("idle pass %d: %d amoCRM requests, want none", i, n)
+		}
 	}
 }

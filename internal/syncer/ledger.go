@@ -20,6 +20,7 @@ type StoreLedger struct {
 	// their failures settled at commit. Read once; then only this
 	// process's commits park (the leader lock keeps one runner).
 	parked map[string]bool
+	cache  passCache
 }
 
 // NewStoreLedger returns the ledger of store; it logs the records it parks.
@@ -78,8 +79,10 @@ func (l *StoreLedger) Commit(ctx context.Context, w plan.Writes, c Cursor) error
 		return commitCursor(tx, c)
 	})
 	if err != nil {
+		l.cache = passCache{} // the transaction may or may not have landed
 		return err
 	}
+	l.committed(w, c)
 	for _, pk := range w.Parked {
 		l.log.Warn("record parked", "source", pk.Source, "record", pk.Record.Key(), "reason", pk.Reason)
 	}
@@ -124,7 +127,7 @@ func (l *StoreLedger) loadParked(ctx context.Context) error {
 	if l.parked != nil {
 		return nil
 	}
-	all, err := l.Store.Failures(ctx)
+	all, err := l.Failures(ctx)
 	if err != nil {
 		return fmt.Errorf("read parked records: %w", err)
 	}
@@ -138,7 +141,7 @@ func (l *StoreLedger) loadParked(ctx context.Context) error {
 // MarkPendings commits the markers of creates about to start, with meta
 // that must be kept with them (the newest ids they are bounded by).
 func (l *StoreLedger) MarkPendings(ctx context.Context, marks []state.PendingCreate, meta map[string]string) error {
-	return l.Store.Commit(ctx, func(tx *state.Tx) error {
+	err := l.Store.Commit(ctx, func(tx *state.Tx) error {
 		if err := tx.MarkPendings(marks); err != nil {
 			return err
 		}
@@ -149,6 +152,13 @@ func (l *StoreLedger) MarkPendings(ctx context.Context, marks []state.PendingCre
 		}
 		return nil
 	})
+	if err != nil {
+		l.cache = passCache{}
+		return err
+	}
+	l.cache.pending = nil
+	l.committed(plan.Writes{Meta: meta}, Cursor{})
+	return nil
 }
 
 func (c Cursor) empty() bool {

@@ -10,6 +10,9 @@ import (
 // records counted for the metrics.
 func (e *Engine) Pass(ctx context.Context, opts PassOptions) (*Result, error) {
 	p := e.newPass(opts)
+	if b, ok := e.opts.Ledger.(interface{ BeginPass() }); ok {
+		b.BeginPass() // what the ledger read in the last pass is read again
+	}
 	sources, err := e.opts.Sources(ctx)
 	if err != nil {
 		return p.finish(), err

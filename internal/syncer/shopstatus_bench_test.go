@@ -29,6 +29,7 @@ func BenchmarkShopStatusPass(b *testing.B) {
 		c.Orders.StatusMap = map[string]config.IDRef{itoa(st.Paid): {Name: "Оплачен"}, itoa(st.New): {Name: "Первичный контакт"}}
 		c.ShopStatus.Enabled = true
 	}, sandbox.Options{LongLivedTokens: []string{testToken}, RPS: -1})
+	h.engineOpts.ShopStatusNow = true // each pass follows the moves just made
 	testdb.Exec(b, h.db, "UPDATE modx_ms2_order_statuses SET fixed = 0, final = 0")
 	var orders []int64
 	for i := range deals {

@@ -47,6 +47,7 @@ func newShopHarness(t *testing.T, shop modxtest.Options, edit func(*config.Confi
 			edit(c)
 		}
 	})
+	h.engineOpts.ShopStatusNow = true // the tests move deals and pass at once, well within shop_status.cron
 	orders, logs, status := h.shopTables()
 	dsn := testdb.User(t, h.dsn, "SELECT ON {{db}}.*", "UPDATE ("+status+", updatedon) ON {{db}}.`"+orders+"`", "INSERT ON {{db}}.`"+logs+"`")
 	src, err := modx.Open(h.ctx, dsn, modx.Options{Prefix: h.shop.Prefix})
@@ -296,7 +297,7 @@ func TestShopStatusDryRun(t *testing.T) {
 		before, rows := h.snapshot(), h.stateRows()
 
 		var dry entries
-		h.passWith(site.EngineOptions{DryRun: true}, syncer.PassOptions{Report: &dry})
+		h.passWith(site.EngineOptions{DryRun: true, ShopStatusNow: true}, syncer.PassOptions{Report: &dry})
 		if c := h.snapshot().changes(before); len(c) != 0 {
 			t.Errorf("dry run changed MODX: %v", c)
 		}
@@ -429,6 +430,7 @@ func TestShopStatusTwoMovesInOneSecond(t *testing.T) {
 		c.Orders.StatusMap = map[string]config.IDRef{itoa(st.Paid): {Name: "Оплачен"}, itoa(st.Sent): {ID: crm.StatusWon}}
 		c.ShopStatus.Enabled = true
 	}, sandbox.Options{LongLivedTokens: []string{testToken}, RPS: -1, Now: clock.Now})
+	h.engineOpts.ShopStatusNow = true
 	order := h.order(modxtest.OrderSpec{})
 	h.pass(syncer.PassOptions{})
 	h.move(order, "Оплачен")
@@ -485,7 +487,7 @@ func TestShopStatusCrashBetweenStatusAndLog(t *testing.T) {
 			h.move(order, "Оплачен")
 			_, logs, _ := h.shopTables()
 			testdb.Exec(t, h.db, "CREATE TRIGGER crash BEFORE INSERT ON `"+logs+"` FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'killed'")
-			if _, err := h.engine(site.EngineOptions{}).Pass(h.ctx, syncer.PassOptions{}); err == nil || !strings.Contains(err.Error(), "killed") {
+			if _, err := h.engine(h.engineOpts).Pass(h.ctx, syncer.PassOptions{}); err == nil || !strings.Contains(err.Error(), "killed") {
 				t.Fatalf("pass with the log row refused: got %v, want its error", err)
 			}
 			myISAM := gen != modxtest.GenMS3
@@ -513,5 +515,26 @@ func TestShopStatusCrashBetweenStatusAndLog(t *testing.T) {
 				t.Errorf("order at %d, want %d", s, st.Paid)
 			}
 		})
+	}
+}
+
+// TestShopStatusOwnSchedule: amoCRM's event list is read on
+// shop_status.cron, not on every pass: thirty idle passes within the minute
+// read it at most once, and a pass that forces it (run -once) reads it.
+func TestShopStatusOwnSchedule(t *testing.T) {
+	h := newShopHarness(t, modxtest.Options{Generation: modxtest.Gen4x}, nil)
+	h.engineOpts.ShopStatusNow = false
+	h.pass(syncer.PassOptions{}) // the start: the cursor is now
+	h.box.ResetRequests()
+	for range 30 {
+		h.pass(syncer.PassOptions{})
+	}
+	if n := h.requests("GET", "/api/v4/events"); n > 1 {
+		t.Errorf("30 idle passes within shop_status.cron read the events %d times, want at most once", n)
+	}
+	h.box.ResetRequests()
+	h.passWith(site.EngineOptions{ShopStatusNow: true}, syncer.PassOptions{})
+	if n := h.requests("GET", "/api/v4/events"); n != 1 {
+		t.Errorf("a forced pass read the events %d times, want once", n)
 	}
 }

@@ -123,6 +123,13 @@ func (m *memory) wait(w state.Waiting) {
 	m.waiting[k] = &w
 }
 
+// BeginPass passes the start of a pass on to the ledger under it.
+func (l *ledger) BeginPass() {
+	if b, ok := l.base.(interface{ BeginPass() }); ok {
+		b.BeginPass()
+	}
+}
+
 func (l *ledger) Watermark(ctx context.Context, source string) (int64, bool, error) {
 	if v, ok := l.mem.marks[source]; ok {
 		return v, true, nil

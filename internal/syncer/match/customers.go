@@ -3,7 +3,9 @@ package match
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
@@ -12,20 +14,31 @@ import (
 
 const metaIndexCursor = "contact_index_updated_from"
 
+// indexTTL is how long the contact index is taken as up to date for a
+// customer it does not know. A contact made or given a phone in amoCRM by
+// hand is matched by the orders placed a minute later, and a shop taking an
+// order every few seconds spends a request on the index a minute, not one
+// an order.
+const indexTTL = time.Minute
+
 // refreshIndex pages the contacts changed in amoCRM since the last refresh
 // (all of them the first time) into the contact index, so matching a
 // customer costs no search request. The newest change comes first and the
 // paging stops below the cursor, so it reads only what changed whether or
-// not the account honours filter[updated_at]. It runs once a pass, and only
-// when there is a customer to match: an idle pass asks amoCRM nothing.
-func (m *Matcher) refreshIndex(ctx context.Context) error {
-	if m.indexed {
-		return nil
+// not the account honours filter[updated_at]. It runs only for a customer
+// the index does not know, at most once a pass and once an indexTTL: an
+// idle pass, or one whose customers are all known, asks amoCRM nothing.
+func (m *Matcher) refreshIndex(ctx context.Context) (bool, error) {
+	if m.indexed || !m.refreshed.IsZero() && m.now().Sub(m.refreshed) < indexTTL {
+		return false, nil
 	}
-	m.indexed = true
+	m.indexed, m.refreshed = true, m.now()
+	if err := m.askFilters(ctx); err != nil {
+		return false, err
+	}
 	var from int64
 	if v, ok, err := m.ledger.Meta(ctx, metaIndexCursor); err != nil {
-		return fmt.Errorf("read contact index cursor: %w", err)
+		return false, fmt.Errorf("read contact index cursor: %w", err)
 	} else if ok {
 		from, _ = strconv.ParseInt(v, 10, 64)
 	}
@@ -41,16 +54,16 @@ func (m *Matcher) refreshIndex(ctx context.Context) error {
 		return m.ledger.PutContactKeys(ctx, keys, "account")
 	})
 	if err != nil {
-		return fmt.Errorf("index account contacts: %w", err)
+		return false, fmt.Errorf("index account contacts: %w", err)
 	}
 	if newest != from {
 		// Contacts updated in the same second as the newest are read again
 		// next time: the filter is "from", inclusive, and cheap to repeat.
 		if err := m.ledger.SetMeta(ctx, metaIndexCursor, strconv.FormatInt(newest, 10)); err != nil {
-			return fmt.Errorf("save contact index cursor: %w", err)
+			return false, fmt.Errorf("save contact index cursor: %w", err)
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // Customers groups the drafts into customers (plan.Group) and matches them.
@@ -66,29 +79,23 @@ func (m *Matcher) Customers(ctx context.Context, mapper plan.Mapper, drafts []*t
 // account holder's by the account's link (ours, or the old extra's
 // amocrm_users taken over), whatever phone or e-mail they typed this time;
 // the others', and one whose linked contact amoCRM no longer has, through
-// the index, by phones first, then e-mails. A contact already holding the
-// very payload is neither read nor written (repeat customers cost
-// nothing); the others are read live for the merge.
+// the index, by phones first, then e-mails. The index is brought up to date
+// first only when it knows neither a customer nor their account. A contact
+// already holding the very payload is neither read nor written (repeat
+// customers cost nothing); the others are read live for the merge.
 func (m *Matcher) match(ctx context.Context, mapper plan.Mapper, cs []*plan.Customer) error {
-	var all []string
 	for _, c := range cs {
 		if err := c.Prepare(mapper); err != nil {
 			return err
 		}
-		all = append(all, c.Keys...)
 	}
 	linked, err := m.accountContacts(ctx, cs)
 	if err != nil {
 		return err
 	}
-	found := map[string]int64{}
-	if len(all) > 0 {
-		if err := m.refreshIndex(ctx); err != nil {
-			return err
-		}
-		if found, err = m.ledger.LookupContacts(ctx, all); err != nil {
-			return fmt.Errorf("look up contacts: %w", err)
-		}
+	found, err := m.lookup(ctx, cs)
+	if err != nil {
+		return err
 	}
 	byKey := func(c *plan.Customer) int64 {
 		for _, k := range c.Keys {
@@ -97,6 +104,19 @@ func (m *Matcher) match(ctx context.Context, mapper plan.Mapper, cs []*plan.Cust
 			}
 		}
 		return 0
+	}
+	if slices.ContainsFunc(cs, func(c *plan.Customer) bool { return len(c.Keys) > 0 && linked[c] == 0 && byKey(c) == 0 }) {
+		// Someone may have made their contact in amoCRM since the index
+		// was last brought up to date.
+		refreshed, err := m.refreshIndex(ctx)
+		if err != nil {
+			return err
+		}
+		if refreshed {
+			if found, err = m.lookup(ctx, cs); err != nil {
+				return err
+			}
+		}
 	}
 	for _, c := range cs {
 		c.ContactID = byKey(c)
@@ -115,6 +135,22 @@ func (m *Matcher) match(ctx context.Context, mapper plan.Mapper, cs []*plan.Cust
 		}
 	}
 	return m.readMatched(ctx, again)
+}
+
+// lookup looks the customers' keys up in the index.
+func (m *Matcher) lookup(ctx context.Context, cs []*plan.Customer) (map[string]int64, error) {
+	var keys []string
+	for _, c := range cs {
+		keys = append(keys, c.Keys...)
+	}
+	if len(keys) == 0 {
+		return map[string]int64{}, nil
+	}
+	found, err := m.ledger.LookupContacts(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("look up contacts: %w", err)
+	}
+	return found, nil
 }
 
 // accountContacts are the contacts the customers' accounts are linked to
@@ -188,6 +224,9 @@ func (m *Matcher) Linked(ctx context.Context, mapper plan.Mapper, cs []*plan.Cus
 func (m *Matcher) ReadContacts(ctx context.Context, cs []*plan.Customer) error {
 	if len(cs) == 0 {
 		return nil
+	}
+	if err := m.askFilters(ctx); err != nil {
+		return err
 	}
 	ids := make([]int64, 0, len(cs))
 	for _, c := range cs {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
@@ -17,6 +18,9 @@ import (
 
 // CRM is what matching reads of amoCRM.
 type CRM interface {
+	// Filters asks amoCRM, once a process, whether its list filters work:
+	// reads by id and of what changed are shaped by the answer.
+	Filters(ctx context.Context) (amocrm.FilterSupport, error)
 	ContactsByIDs(ctx context.Context, ids []int64) ([]crm.Contact, error)
 	ContactsChangedSince(ctx context.Context, updatedFrom int64, fn func([]crm.Contact) error) error
 	ContactsNewestFirst(ctx context.Context, downToID int64, fn func([]crm.Contact) error) error
@@ -43,7 +47,11 @@ type Matcher struct {
 	log    *slog.Logger
 	now    func() time.Time
 
-	indexed bool // the contact index was brought up to date in this pass
+	// indexed: the contact index was brought up to date in this pass;
+	// refreshed: when it last was, in any pass of this process.
+	indexed      bool
+	refreshed    time.Time
+	filtersAsked bool
 	// Leads and Contacts bound what a create may have stored, for its
 	// pending marker (see Bounds).
 	Leads, Contacts *Bounds
@@ -57,9 +65,26 @@ func New(c CRM, l Ledger, log *slog.Logger, now func() time.Time) *Matcher {
 	return m
 }
 
-// Begin readies the matcher for a pass: the index is refreshed again when
-// a customer needs it, and the bounds are read again from the state.
+// Begin readies the matcher for a pass: the index may be refreshed again
+// (see refreshIndex), and the bounds are read again from the state.
 func (m *Matcher) Begin() {
 	m.indexed = false
 	m.Leads.known, m.Contacts.known = false, false
+}
+
+// askFilters asks amoCRM whether its list filters work, before the first
+// read that uses them; an answer that does not come leaves the client
+// finding out from its answers.
+func (m *Matcher) askFilters(ctx context.Context) error {
+	if m.filtersAsked {
+		return nil
+	}
+	m.filtersAsked = true
+	if _, err := m.crm.Filters(ctx); err != nil {
+		if amocrm.IsFatal(err) {
+			return err
+		}
+		m.log.Warn("amoCRM did not say whether the account has list filters; found out from its answers", "err", err)
+	}
+	return nil
 }

@@ -59,7 +59,7 @@ type Keyset[R any] struct {
 	// carts): the watermark passes them, unsettled.
 	Pass func(R) bool
 	// Plan plans the page's settled rows.
-	Plan func(ctx context.Context, rows []R, clock Clock) (*syncer.Batch, error)
+	Plan func(ctx context.Context, rows []R, page Page) (*syncer.Batch, error)
 	// Early is told of a row dated in the future; Young of the row dated
 	// within the last settle that stopped the reader.
 	Early, Young func(row R, clock Clock)
@@ -114,7 +114,7 @@ scan:
 	if mark == k.Mark {
 		return nil, nil
 	}
-	b, err := k.Plan(ctx, ready, clock)
+	b, err := k.Plan(ctx, ready, Page{Clock: clock, More: more})
 	if err != nil {
 		return nil, err
 	}
@@ -130,6 +130,13 @@ scan:
 	}
 	b.Cursor.Watermarks[k.Stream] = mark
 	return b, nil
+}
+
+// Page is what a Keyset page's planning knows of it: the clock that settled
+// it, and whether more rows follow it in this pass.
+type Page struct {
+	Clock Clock
+	More  bool
 }
 
 // Queue plans a list of ids read once (pending creates, waiting rows, due

@@ -49,7 +49,7 @@ func TestKeyset(t *testing.T) {
 		},
 		Row:  func(r row) (int64, time.Time) { return r.id, r.at },
 		Pass: func(r row) bool { return r.pass },
-		Plan: func(_ context.Context, rs []row, c Clock) (*syncer.Batch, error) {
+		Plan: func(_ context.Context, rs []row, _ Page) (*syncer.Batch, error) {
 			for _, r := range rs {
 				planned = append(planned, r.id)
 			}

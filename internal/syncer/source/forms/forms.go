@@ -40,11 +40,15 @@ type Source struct {
 	start   *source.Start
 	readers source.Drain
 	since   map[int64]time.Time
+	// planned are the forms planned in this pass: one whose write waits
+	// (its contact's create had no answer) waits for the next pass, where
+	// the contact is looked up first, not for this pass's waiting list.
+	planned map[int64]bool
 }
 
 // New returns the forms source of one pass.
 func New(env *source.Env, s Shop) *Source {
-	return &Source{env: env, shop: s, since: map[int64]time.Time{}}
+	return &Source{env: env, shop: s, since: map[int64]time.Time{}, planned: map[int64]bool{}}
 }
 
 // Name is the source's name.
@@ -96,7 +100,7 @@ func (s *Source) begin(ctx context.Context) error {
 				s.env.Log.Warn("form dated in the future: sent one settle after it appeared", "source", syncer.SourceForms,
 					"form_id", f.ID, "date", f.Date, "db_now", clock.Now)
 			},
-			Plan: func(ctx context.Context, forms []shop.Form, _ source.Clock) (*syncer.Batch, error) {
+			Plan: func(ctx context.Context, forms []shop.Form, _ source.Page) (*syncer.Batch, error) {
 				pl, err := s.plan(ctx, forms)
 				return &syncer.Batch{Plan: pl}, err
 			},
@@ -120,7 +124,7 @@ func (s *Source) waiting(ctx context.Context, ids []int64) (*syncer.Batch, error
 	var ready []shop.Form
 	done := gone
 	for _, f := range forms {
-		if clock.Ready(f.Date, s.since[f.ID]) {
+		if !s.planned[f.ID] && clock.Ready(f.Date, s.since[f.ID]) {
 			ready = append(ready, f)
 			done = append(done, f.ID)
 		}
@@ -170,6 +174,7 @@ func (s *Source) plan(ctx context.Context, forms []shop.Form) (*plan.Plan, error
 	ids := make([]int64, len(forms))
 	for i, f := range forms {
 		ids[i] = f.ID
+		s.planned[f.ID] = true
 	}
 	links, err := s.env.Ledger.Links(ctx, plan.LinkForm, ids)
 	if err != nil {

@@ -27,6 +27,9 @@ type memory struct {
 	// waits are the orders this pass leaves waiting, with why: the run
 	// report lists them every pass (waits.go).
 	waits map[int64]waiting
+	// held are new orders whose deal waits for more deals to share a
+	// request with: the waiting list plans them again.
+	held map[int64]bool
 }
 
 // waiting is an order left waiting, as the report names it.
@@ -36,13 +39,16 @@ type waiting struct {
 
 func newMemory() *memory {
 	return &memory{planned: map[int64]bool{}, unsettled: map[int64]bool{}, retried: map[int64]bool{},
-		zero: map[int64]bool{}, waits: map[int64]waiting{}}
+		zero: map[int64]bool{}, waits: map[int64]waiting{}, held: map[int64]bool{}}
 }
+
+// heldReason is why a new order's deal waits a moment.
+const heldReason = "sent with the next deals of known customers, to fill a request"
 
 // plannedBefore reports whether this pass already planned order id: as a
 // new order, or from a queue.
 func (m *memory) plannedBefore(id int64) bool {
-	return m.planned[id] || id > m.newFrom && id <= m.mark
+	return m.planned[id] || id > m.newFrom && id <= m.mark && !m.held[id]
 }
 
 // notPlaced says why order id with this status is not an order yet, or "":

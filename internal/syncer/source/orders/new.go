@@ -47,7 +47,8 @@ func (s *Source) newOrders() *source.Keyset[shop.OrderHeader] {
 
 // placed plans the settled new orders that are placed; the others wait, or
 // are parked or forgotten by how long they have been carts.
-func (s *Source) placed(ctx context.Context, headers []shop.OrderHeader, clock source.Clock) (*syncer.Batch, error) {
+func (s *Source) placed(ctx context.Context, headers []shop.OrderHeader, page source.Page) (*syncer.Batch, error) {
+	clock := page.Clock
 	var zero []int64
 	for _, h := range headers {
 		if h.Status == 0 {
@@ -80,6 +81,15 @@ func (s *Source) placed(ctx context.Context, headers []shop.OrderHeader, clock s
 	}
 	for _, h := range stuck {
 		pl.Park(syncer.SourceOrders, orderRecord(h.ID, h.Num), "lead", stuckReason(h.CreatedOn, abandon))
+	}
+	if page.More {
+		// Known customers' deals go 50 to a request: those that would
+		// leave the last one half empty wait for the next pages' (the
+		// waiting list brings them back in this pass).
+		for _, r := range pl.HoldPlain(s.env.Config.Sync.BatchSize) {
+			s.mem.held[r.ID] = true
+			waits = append(waits, state.Waiting{Kind: plan.KindOrder, SourceID: r.ID, Reason: heldReason})
+		}
 	}
 	return &syncer.Batch{Plan: pl, Cursor: syncer.Cursor{Waiting: waits}}, nil
 }

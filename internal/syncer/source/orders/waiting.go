@@ -16,7 +16,9 @@ import (
 // products and address); ones still at status 0 without them
 // sync.abandon_after after their clock started are parked, drafts that old
 // are given up with a log line (a draft placed later still arrives through
-// its status log); orders deleted from the shop are done.
+// its status log); orders deleted from the shop are done. An order planned
+// before in this pass (one whose deal waits for its contact to be looked
+// up) stays waiting for the next pass.
 func (s *Source) waiting(ctx context.Context, ids []int64) (*syncer.Batch, error) {
 	orders, err := s.shop.LoadOrders(ctx, ids)
 	if err != nil {
@@ -42,6 +44,9 @@ func (s *Source) waiting(ctx context.Context, ids []int64) (*syncer.Batch, error
 	for i := range orders {
 		o := &orders[i]
 		present[o.ID] = true
+		if s.mem.plannedBefore(o.ID) {
+			continue // its write waits for the next pass (a contact looked up first): it stays waiting
+		}
 		switch s.mem.waited(o.ID, o.Status, o.CreatedOn, s.since[o.ID], clock, abandon) {
 		case hold:
 			s.mem.unsettled[o.ID] = true

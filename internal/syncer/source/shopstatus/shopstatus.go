@@ -7,9 +7,12 @@ package shopstatus
 
 import (
 	"context"
+
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/config"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
@@ -96,18 +99,24 @@ func (r *Resume) Next(ctx context.Context) (*syncer.Batch, error) {
 // Moves reads the deals' status changes since the cursor, and moves the
 // orders linked to them, a batch of deals at a time; the cursor moves with
 // the last batch. An empty state starts now: moves made before the
-// connector followed them are history.
+// connector followed them are history. It reads on its own schedule,
+// shop_status.cron: the cursor is when it last read, so a pass it is not
+// due in costs amoCRM nothing.
 type Moves struct {
 	env        *source.Env
 	shop       Shop
 	crm        CRM
+	force      bool // read whatever shop_status.cron says (run -once, -only shop_status)
 	until      int64
 	eventsRead int    // events read, counted with the first batch
 	moved      *moved // nil until the events are read
 }
 
-// NewMoves returns the moves source of one pass.
-func NewMoves(env *source.Env, s Shop, c CRM) *Moves { return &Moves{env: env, shop: s, crm: c} }
+// NewMoves returns the moves source of one pass; force reads the events
+// whether or not shop_status.cron is due.
+func NewMoves(env *source.Env, s Shop, c CRM, force bool) *Moves {
+	return &Moves{env: env, shop: s, crm: c, force: force}
+}
 
 // Name is the source's name.
 func (m *Moves) Name() string { return syncer.SourceShopStatus }
@@ -152,6 +161,10 @@ func (m *Moves) read(ctx context.Context) (*syncer.Batch, error) {
 		return &syncer.Batch{Plan: shopstatus.New(m.env.Account.Meta()),
 			Cursor: syncer.Cursor{Watermarks: map[string]int64{syncer.SourceShopStatus: m.until}}}, nil
 	}
+	if due, err := m.due(from); err != nil || !due {
+		m.moved = &moved{done: true}
+		return nil, err
+	}
 	latest, err := m.events(ctx, from-int64(eventsOverlap/time.Second), m.until)
 	if err != nil {
 		return nil, err
@@ -165,6 +178,19 @@ func (m *Moves) read(ctx context.Context) (*syncer.Batch, error) {
 			Cursor: syncer.Cursor{Watermarks: map[string]int64{syncer.SourceShopStatus: m.until}}}, nil
 	}
 	return nil, nil
+}
+
+// due says whether shop_status.cron has come round since the events were
+// last read (at from, the cursor).
+func (m *Moves) due(from int64) (bool, error) {
+	if m.force {
+		return true, nil
+	}
+	sched, err := config.ParseCron(m.env.Config.ShopStatus.Cron)
+	if err != nil {
+		return false, fmt.Errorf("shop_status.cron: %w", err)
+	}
+	return !sched.Next(time.Unix(from, 0)).After(m.env.Now()), nil
 }
 
 // events reads the status change events created from from to to and keeps

@@ -64,11 +64,15 @@ type Source struct {
 	mark    int64 // the users watermark, moved as pages are planned
 	parked  map[int64]bool
 	readers source.Drain
+	// planned are the users planned in this pass: one whose write waits
+	// (its contact's create had no answer) waits for the next pass, where
+	// the contact is looked up first, not for this pass's waiting list.
+	planned map[int64]bool
 }
 
 // New returns the users source of one pass.
 func New(env *source.Env, s Shop, mem *Memory, full bool) *Source {
-	return &Source{env: env, shop: s, mem: mem, full: full}
+	return &Source{env: env, shop: s, mem: mem, full: full, planned: map[int64]bool{}}
 }
 
 // Name is the source's name.
@@ -188,8 +192,9 @@ func (s *Source) byID(ctx context.Context, ids []int64) (*syncer.Batch, error) {
 }
 
 // waiting plans the users whose write waited for something outside them.
-// Users gone from MODX are done too.
+// Users gone from MODX are done too; users planned in this pass wait on.
 func (s *Source) waiting(ctx context.Context, ids []int64) (*syncer.Batch, error) {
+	ids = slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return s.planned[id] })
 	users, _, err := s.read(ctx, ids)
 	if err != nil {
 		return nil, err
@@ -258,6 +263,7 @@ func (s *Source) plan(ctx context.Context, users []shop.Customer, skip map[int64
 		if skip[u.ID] {
 			continue
 		}
+		s.planned[u.ID] = true
 		rec := plan.Record{Kind: plan.KindUser, ID: u.ID, Title: u.Username}
 		d, err := mapper.User(u)
 		if errors.Is(err, transform.ErrNoContact) {

@@ -213,8 +213,24 @@ func TestRunStopsOnUnpaidAccount(t *testing.T) {
 // filter[id][] (it answers its whole list) records it in the state, and the
 // next run reads deals by id without asking with a filter first.
 func TestRunRemembersFiltersIgnored(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		modes sandbox.Modes
+		// told: the account answers with=is_api_filter_enabled, so no run
+		// ever sends a filter; else the second run finds it out from an
+		// answer and the third remembers.
+		told bool
+	}{
+		{"the account says so", sandbox.Modes{FiltersIgnored: true}, true},
+		{"found out and remembered", sandbox.Modes{FiltersIgnored: true, NoFilterFlag: true}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testRunRemembersFiltersIgnored(t, tc.modes, tc.told) })
+	}
+}
+
+func testRunRemembersFiltersIgnored(t *testing.T, modes sandbox.Modes, told bool) {
 	e := newShopEnv(t, modxtest.Options{})
-	e.box.SetModes(sandbox.Modes{FiltersIgnored: true})
+	e.box.SetModes(modes)
 	id := e.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 999 111-22-44"}})
 	// Another deal, so that the whole list is more than the deal asked for.
 	e.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 999 111-22-45"}})
@@ -222,7 +238,7 @@ func TestRunRemembersFiltersIgnored(t *testing.T) {
 	filtered := func() int {
 		n := 0
 		for _, r := range e.box.Requests() {
-			if strings.Contains(r.Query, "filter") {
+			if strings.Contains(r.Query, "filter%5B") || strings.Contains(r.Query, "filter[") {
 				n++
 			}
 		}
@@ -240,9 +256,11 @@ func TestRunRemembersFiltersIgnored(t *testing.T) {
 			t.Fatalf("run %d: exit %d; stderr:\n%s", i+1, code, errOut)
 		}
 		switch got := filtered(); {
-		case i == 1 && got == 0:
+		case told && got > 0:
+			t.Errorf("run %d: %d filtered requests, want none (the account says it ignores them)", i+1, got)
+		case !told && i == 1 && got == 0:
 			t.Fatalf("run %d asked nothing with a filter: the test no longer finds the account out", i+1)
-		case i == 2 && got > 0:
+		case !told && i == 2 && got > 0:
 			t.Errorf("run %d: %d filtered requests, want none (the account is known to ignore them)", i+1, got)
 		}
 	}

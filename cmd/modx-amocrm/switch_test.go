@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/sandbox"
@@ -90,7 +91,20 @@ func (e *switchEnv) importConfig() string {
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		e.t.Fatal(err)
 	}
+	e.givePassword()
 	return path
+}
+
+// givePassword: the imported config leaves the password out, as it tells
+// the user to; the environment gives it, as it would the service's (CI's
+// test user has one).
+func (e *switchEnv) givePassword() {
+	e.t.Helper()
+	parsed, err := mysql.ParseDSN(e.dsn)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Setenv("MODX_AMOCRM_MODX_PASSWORD", parsed.Passwd)
 }
 
 // TestSwitchFromExtraImport: the imported config of a shop that ran the
@@ -108,6 +122,7 @@ func TestSwitchFromExtraImport(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("validate: %v\n%s", err, data)
 	}
+	e.givePassword() // parseImported read the file with no secrets around it
 	table := func(first int64) map[string]config.IDRef {
 		return map[string]config.IDRef{"1": {ID: first + 1}, "2": {ID: first + 2}, "3": {ID: first + 3}, "4": {ID: first + 4}}
 	}

@@ -333,15 +333,30 @@ func (s *Source) owedTasks(ctx context.Context, links map[int64]plan.Link) (map[
 }
 
 // readTasks reads the tasks of the deals whose task may have been made
-// before: found after an unknown outcome, or owing it.
+// before: owing it, or found after an unknown outcome with the task marked
+// as about to be made.
 func (s *Source) readTasks(ctx context.Context, jobs []*plan.Form) error {
 	if !s.env.Config.Forms.Task.Enabled {
 		return nil
 	}
+	var found []int64
+	for _, j := range jobs {
+		if j.Found != nil {
+			found = append(found, j.Record.ID)
+		}
+	}
+	kind := plan.TaskKind(plan.KindForm)
+	var marked map[string]map[int64]bool
+	if len(found) > 0 {
+		var err error
+		if marked, err = s.env.Marked(ctx, found, kind); err != nil {
+			return err
+		}
+	}
 	var reads []source.ReadBack
 	for _, j := range jobs {
 		switch {
-		case j.Found != nil:
+		case j.Found != nil && marked[kind][j.Record.ID]:
 			reads = append(reads, source.ReadBack{LeadID: j.Found.ID, Extras: &j.Extras, Tasks: true})
 		case j.LeadID != 0:
 			reads = append(reads, source.ReadBack{LeadID: j.LeadID, Extras: &j.Extras, Tasks: true})

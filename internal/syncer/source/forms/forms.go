@@ -27,12 +27,6 @@ type Shop interface {
 	FormItKey(ctx context.Context) (string, error)
 }
 
-// CRM is what the forms source reads of amoCRM: the tasks of deals whose
-// task may have been made before.
-type CRM interface {
-	source.ReadBackCRM
-}
-
 // Source is the forms of one pass. It reads, in this order: forms whose
 // deal had an unknown outcome (looked up before anything is sent again),
 // the forms after the watermark, forms that waited (to settle, or for
@@ -40,7 +34,7 @@ type CRM interface {
 type Source struct {
 	env  *source.Env
 	shop Shop
-	crm  CRM
+	crm  source.ReadBackCRM // the tasks of deals whose task may have been made
 
 	started bool
 	key     string // FormIt's encryption key; without it only encrypted rows fail
@@ -50,7 +44,7 @@ type Source struct {
 }
 
 // New returns the forms source of one pass.
-func New(env *source.Env, s Shop, c CRM) *Source {
+func New(env *source.Env, s Shop, c source.ReadBackCRM) *Source {
 	return &Source{env: env, shop: s, crm: c, since: map[int64]time.Time{}}
 }
 
@@ -239,7 +233,9 @@ func (s *Source) plan(ctx context.Context, forms []shop.Form) (*plan.Plan, error
 	}
 	var drafts []*transform.ContactDraft
 	for _, j := range jobs {
-		if j.Result.Unsorted == nil && j.LeadID == 0 { // amoCRM makes the contact of an incoming lead itself
+		// amoCRM makes the contact of an incoming lead itself; a form sent
+		// before has its contact.
+		if j.Result.Unsorted == nil && j.LeadID == 0 {
 			drafts = append(drafts, j.Result.Contact)
 		}
 	}

@@ -55,8 +55,8 @@ func (s *planner) readExtras(ctx context.Context, orders []*plan.Order) error {
 		x.Products, x.Task = productRows[o.Record.ID], taskRows[o.Record.ID]
 		switch {
 		case o.Found != nil:
-			linked, tasked := marked[plan.ProductsKind(plan.KindOrder)][o.Record.ID], marked[plan.TaskKind(plan.KindOrder)][o.Record.ID]
-			reads = append(reads, source.ReadBack{LeadID: o.Found.ID, Extras: x, Products: linked, Tasks: tasked})
+			reads = append(reads, source.ReadBack{LeadID: o.Found.ID, Extras: x,
+				Products: marked[plan.ProductsKind(plan.KindOrder)][o.Record.ID], Tasks: marked[plan.TaskKind(plan.KindOrder)][o.Record.ID]})
 		case x.ProductsOwed() || x.TaskOwed():
 			reads = append(reads, source.ReadBack{LeadID: o.Link.AmoID, Extras: x, Products: x.ProductsOwed(), Tasks: x.TaskOwed()})
 		}

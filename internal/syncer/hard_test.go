@@ -57,7 +57,7 @@ func TestHardAccount(t *testing.T) {
 }
 
 func testHardAccount(t *testing.T, withRefused bool, restarts, per1000 int) {
-	h := newHarnessModes(t, modxtest.Options{}, chaosConfig, sandbox.Modes{}.Strict())
+	h := newHarnessModes(t, modxtest.Options{}, chaosConfig(false), sandbox.Modes{}.Strict())
 	goneLeadField(h) // the account's metadata cached, with a field amoCRM no longer has
 	// The refused orders are in the first page: once amoCRM refuses them,
 	// the account's metadata is read again, and later deals carry no

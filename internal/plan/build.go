@@ -66,7 +66,9 @@ type Order struct {
 	// Live is the linked deal as amoCRM has it, read when it may move; nil
 	// when amoCRM no longer has it.
 	Live *crm.Lead
-	hash string
+	// Extras is what was read of its deal's products and task.
+	Extras Extras
+	hash   string
 }
 
 // Hash is the hash of the order's deal payload.
@@ -144,9 +146,13 @@ func (p *Plan) AddOrders(m Mapper, orders []*Order, customers []*Customer, of ma
 		if c.Action == Create && !carried[c] {
 			mode, carried[c] = CreateComplex, true
 		}
-		p.Deals = append(p.Deals, &Deal{Source: SourceOrders, Record: o.Record, Kind: "lead", Mode: mode, Action: Create,
+		d := &Deal{Source: SourceOrders, Record: o.Record, Kind: "lead", Mode: mode, Action: Create,
 			Lead: o.Deal.Lead, Contact: c, KeyField: transform.OrderFieldCode, LookupKey: o.Deal.OrderKey, Hash: h,
-			LinkKind: LinkOrder, MS2Status: o.MS2Status, SetStatus: o.Deal.Lead.StatusID, Repairs: o.Deal.Notes})
+			LinkKind: LinkOrder, MS2Status: o.MS2Status, SetStatus: o.Deal.Lead.StatusID, Repairs: o.Deal.Notes}
+		if err := p.attach(d, o.Deal.Products, o.Deal.Task, Extras{}, true); err != nil {
+			return err
+		}
+		p.Deals = append(p.Deals, d)
 	}
 	return nil
 }
@@ -164,7 +170,7 @@ func (p *Plan) adopt(o *Order) error {
 		d.Contact = &Contact{Keys: o.Deal.Contact.Keys, ID: o.Found.Embedded.Contacts[0].ID, Action: Unchanged}
 	}
 	p.Adopted = append(p.Adopted, d)
-	return nil
+	return p.attach(d, o.Deal.Products, o.Deal.Task, o.Extras, true)
 }
 
 // linkedOrder decides what happens to an order whose deal exists: with
@@ -206,7 +212,10 @@ func (p *Plan) linkedOrder(m Mapper, o *Order, resendOnChange bool) error {
 		d.Lead = crm.Lead{ID: live.ID, Name: live.Name, PipelineID: live.PipelineID, StatusID: target}
 	}
 	p.Deals = append(p.Deals, d)
-	return nil
+	if d.Action == Skip {
+		return nil // the deal is gone: nothing owed to it is sent
+	}
+	return p.attach(d, o.Deal.Products, o.Deal.Task, o.Extras, false)
 }
 
 // Form is one saved form of a batch with what was read for it.
@@ -217,6 +226,10 @@ type Form struct {
 	Found  *crm.Lead // its deal, found after an unknown outcome
 	// Pending says a create had an unknown outcome.
 	Pending bool
+	// LeadID is the deal of a form sent before whose task is owed; Extras
+	// is what was read of its task.
+	LeadID int64
+	Extras Extras
 }
 
 // AddForms plans a batch of mapped forms: contacts (created on their own, then
@@ -240,6 +253,12 @@ func (p *Plan) AddForms(m Mapper, forms []*Form, customers []*Customer, of map[*
 		d := &Deal{Source: SourceForms, Record: f.Record, Kind: "lead", LinkKind: LinkForm, MS2Status: -1,
 			KeyField: keyFieldCode, LookupKey: f.Key, Contact: contacts[of[r.Contact]]}
 		switch {
+		case f.LeadID != 0:
+			d.Mode, d.Action, d.ID, d.Reason = Keep, Unchanged, f.LeadID, "sent before; its task is owed"
+			if d.Lead.Name = f.Record.Title; r.Lead != nil {
+				d.Lead = *r.Lead
+			}
+			attachTask(d, r.Task, f.Extras, false)
 		case r.Unsorted != nil:
 			// Found after an unknown outcome, it is linked, not sent again
 			// (amoCRM may store the copy as a tagged duplicate).
@@ -257,10 +276,12 @@ func (p *Plan) AddForms(m Mapper, forms []*Form, customers []*Customer, of map[*
 		case r.Lead != nil && f.Found != nil:
 			d.Mode, d.Action, d.Lead, d.ID = Keep, Unchanged, *r.Lead, f.Found.ID
 			d.Reason = "found in amoCRM after an unknown outcome; linked"
+			attachTask(d, r.Task, f.Extras, true)
 		case r.Lead != nil:
 			l := *r.Lead
 			l.CustomFieldsValues = withKey(l.CustomFieldsValues, keyFieldID, f.Key)
 			d.Mode, d.Action, d.Lead, d.Note = CreatePlain, Create, l, r.LeadNote
+			attachTask(d, r.Task, Extras{}, true)
 		default:
 			d.Mode, d.Action, d.Reason = Keep, Skip, "no deal: "+noDealReason(r)
 			d.Lead.Name = f.Record.Title

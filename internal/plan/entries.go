@@ -19,7 +19,9 @@ func (p *Plan) Entries(w Writes) []Entry {
 	var out []Entry
 	parked, waits := map[int64]string{}, map[int64]string{}
 	for _, pk := range w.Parked {
-		parked[pk.Record.ID] = pk.Reason
+		if pk.Entity != "products" && pk.Entity != "task" { // a deal's products or task fail their own entries
+			parked[pk.Record.ID] = pk.Reason
+		}
 	}
 	for _, wt := range w.Waits {
 		waits[wt.Record.ID] = wt.Reason
@@ -33,6 +35,11 @@ func (p *Plan) Entries(w Writes) []Entry {
 		out = append(out, Entry{Source: f.Source, Kind: "field", Key: "field:" + f.Entity + ":" + f.Spec.Name,
 			Action: Create, AmoID: shown(f.ID), Title: f.Spec.Name,
 			Changes: []Change{{Field: "type", New: f.Spec.Type}, {Field: "entity", New: f.Entity + "s"}}})
+	}
+	for _, e := range p.Elements {
+		if e.listed() {
+			out = append(out, n.elementEntry(p.Source, e))
+		}
 	}
 	for _, c := range p.Contacts {
 		e := Entry{Source: c.Source, Kind: "contact", Key: c.Key, Action: c.Action, AmoID: shown(c.ID), Title: c.Title,
@@ -51,11 +58,18 @@ func (p *Plan) Entries(w Writes) []Entry {
 		}
 		out = append(out, e)
 	}
-	for _, d := range p.Deals {
+	for _, d := range p.dealsWithExtras() {
 		out = append(out, n.deal(d, parked, waits))
-	}
-	for _, d := range p.Adopted {
-		out = append(out, n.deal(d, parked, waits))
+		if d.Products != nil {
+			if e, ok := d.Products.entry(p, d); ok {
+				out = append(out, e)
+			}
+		}
+		if d.Task != nil {
+			if e, ok := n.taskEntry(d, d.Task); ok {
+				out = append(out, e)
+			}
+		}
 	}
 	for _, in := range p.Incoming {
 		e := Entry{Source: SourceForms, Kind: "lead", SourceID: in.Record.ID, Key: in.Record.Key(), Title: in.Record.Title,
@@ -87,16 +101,13 @@ const outcomeUnknown = "outcome unknown: looked up again next pass, never create
 
 func (n names) deal(d *Deal, parked, waits map[int64]string) Entry {
 	e := Entry{Source: d.Source, Kind: d.Kind, SourceID: d.Record.ID, Key: d.Record.Key(), Action: d.Action,
-		AmoID: shown(d.ID), Title: d.Lead.Name, Reason: withRepairs(d.Reason, d.Action, d.Repairs)}
-	if e.Title == "" {
-		e.Title = d.Record.Title
-	}
+		AmoID: shown(d.ID), Title: dealTitle(d), Reason: withRepairs(d.Reason, d.Action, d.Repairs)}
 	switch {
 	case parked[d.Record.ID] != "" && d.Mode != Keep:
 		e.Action, e.Reason = Fail, oneLine(parked[d.Record.ID])
 	case d.Creates() && d.ID == 0 && d.Unknown:
 		e.Action, e.Reason = Skip, outcomeUnknown
-	case waits[d.Record.ID] != "" && d.Mode != Keep:
+	case waits[d.Record.ID] != "" && d.Mode != Keep && !d.written():
 		e.Action, e.Reason = Skip, waits[d.Record.ID]
 	}
 	switch d.Mode {
@@ -107,6 +118,14 @@ func (n names) deal(d *Deal, parked, waits map[int64]string) Entry {
 		e.Changes = []Change{{Field: "status", Old: n.status(d.From.PipelineID, d.From.StatusID), New: n.status(d.From.PipelineID, d.To)}}
 	}
 	return e
+}
+
+// dealTitle is a deal's name, else its record's title.
+func dealTitle(d *Deal) string {
+	if d.Lead.Name != "" {
+		return d.Lead.Name
+	}
+	return d.Record.Title
 }
 
 // withRepairs adds the documented repairs of what is written to a reason,

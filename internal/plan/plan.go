@@ -12,6 +12,7 @@
 package plan
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
@@ -153,6 +154,12 @@ type Deal struct {
 	// ID is the existing deal, or the created one once applied.
 	ID int64
 
+	// Products and Task are made with a new deal once it exists
+	// (orders.products, orders.task, forms.task), or were owed by one made
+	// before; nil: none.
+	Products *Products
+	Task     *Task
+
 	Refused string // outcome: amoCRM's reason for refusing it
 	Unknown bool   // outcome: no answer; the pending marker stays
 	// Deferred is an outcome: not sent, for a reason outside the record
@@ -162,6 +169,11 @@ type Deal struct {
 
 // Creates reports whether the deal is a create.
 func (d *Deal) Creates() bool { return d.Mode == CreateComplex || d.Mode == CreatePlain }
+
+// written reports whether the deal exists in amoCRM after the writes so
+// far: created (or, in a dry run, given a made-up id), found, or made
+// before and not refused.
+func (d *Deal) written() bool { return d.ID != 0 && d.Refused == "" && d.Deferred == "" }
 
 // Incoming is an incoming (unsorted) lead made from a form.
 type Incoming struct {
@@ -211,6 +223,9 @@ type Plan struct {
 	Kind     string    // the batch's record kind
 	Pipeline *Pipeline // the site pipeline step, in the plan that starts a pass
 	Fields   []*Field
+	// Elements are the products list's elements the deals link, one per
+	// product: created, updated, or known.
+	Elements []*Element
 	Contacts []*Contact
 	Deals    []*Deal
 	Incoming []*Incoming
@@ -263,6 +278,10 @@ func (p *Plan) Count(kind string, a Action) {
 	}
 	p.Counted[kind][a]++
 }
+
+// dealsWithExtras are the deals that may have products or a task: the
+// plan's deals and those found after an unknown outcome.
+func (p *Plan) dealsWithExtras() []*Deal { return slices.Concat(p.Deals, p.Adopted) }
 
 // Field returns the planned field of entity with name, or nil.
 func (p *Plan) Field(entity, name string) *Field {

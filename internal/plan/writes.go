@@ -12,6 +12,7 @@ import (
 // batch's watermark.
 type Writes struct {
 	Links       []Link
+	Elements    []ElementRow
 	ContactKeys map[string]int64
 	// Cleared are pending markers whose create is settled, by marker kind.
 	Cleared map[string][]int64
@@ -33,7 +34,7 @@ type Wait struct {
 
 // Empty reports whether there is nothing to commit.
 func (w *Writes) Empty() bool {
-	return len(w.Links)+len(w.ContactKeys)+len(w.Cleared)+len(w.Resolved)+len(w.Parked)+len(w.Meta)+len(w.Waits) == 0
+	return len(w.Links)+len(w.Elements)+len(w.ContactKeys)+len(w.Cleared)+len(w.Resolved)+len(w.Parked)+len(w.Meta)+len(w.Waits) == 0
 }
 
 // ContactMarkerKind is the pending-marker kind of the contacts a batch of
@@ -151,6 +152,15 @@ func (p *Plan) Writes() Writes {
 	for _, d := range p.Adopted {
 		p.settle(&w, d)
 	}
+	p.elementWrites(&w)
+	for _, d := range p.dealsWithExtras() {
+		if d.Products != nil {
+			d.Products.writes(&w, p, d, park)
+		}
+		if d.Task != nil {
+			d.Task.writes(&w, p, d, park)
+		}
+	}
 	for _, in := range p.Incoming {
 		switch {
 		case in.Refused != "":
@@ -249,6 +259,13 @@ func (p *Plan) Refusals() int {
 	for _, in := range p.Incoming {
 		n += btoi(in.Refused != "")
 	}
+	for _, e := range p.Elements {
+		n += btoi(e.Refused != "")
+	}
+	for _, d := range p.dealsWithExtras() {
+		n += btoi(d.Products != nil && d.Products.Refused != "")
+		n += btoi(d.Task != nil && d.Task.Refused != "")
+	}
 	return n
 }
 
@@ -283,6 +300,17 @@ func (p *Plan) Simulate(next func() int64) {
 		if !in.AlreadySent {
 			in.ID = next()
 		}
+	}
+	for _, e := range p.Elements {
+		if e.Action == Create {
+			e.ID = next()
+		}
+	}
+	for _, d := range p.Linking() {
+		d.Products.Linked = true
+	}
+	for _, d := range p.Tasking() {
+		d.Task.ID = next()
 	}
 }
 

@@ -18,7 +18,8 @@
 //	  "entries": [
 //	    {
 //	      "source": "orders",       // orders, order_logs, forms, users, shop_status
-//	      "kind": "lead",           // lead, contact, status_move, order_status, note, field, pipeline
+//	      "kind": "lead",           // lead, contact, products, task, element, status_move, order_status,
+//	                                // note, field, pipeline, start
 //	      "source_id": 2311,        // order, form or user id; 0 for fields and pipelines
 //	      "key": "order:2311",
 //	      "action": "update",       // create, update, unchanged, skip, fail
@@ -28,7 +29,8 @@
 //	                                // update follows, a note on an unchanged entity; else absent
 //	      "changes": [              // absent when there are none
 //	        {"field": "price", "old": "1990", "new": "2490"}  // old is "" for a create
-//	      ]
+//	      ]                         // products: a product's name and the quantity linked;
+//	                                // task: due, responsible, type; element: name and the list's fields
 //	    }
 //	  ],
 //	  "dry_run": true,

@@ -21,7 +21,8 @@ func sampleSummary() Summary {
 }
 
 // sampleEntries covers every action, Cyrillic, emoji, markup that must be
-// escaped, control characters, a long goods list and an overlong key.
+// escaped, control characters, a long goods list, an overlong key, and a
+// deal's products, task and element.
 func sampleEntries() []plan.Entry {
 	var goods []string
 	for i := 1; i <= 40; i++ {
@@ -37,6 +38,12 @@ func sampleEntries() []plan.Entry {
 				{Field: "price", New: "3000"},
 				{Field: "goods", New: strings.Join(goods, "\n")},
 			}},
+		{Source: "orders", Kind: "products", SourceID: 2311, Key: "order:2311", Action: plan.Create, Title: "Заказ с сайта 2311/1",
+			Changes: []plan.Change{{Field: "Футболка «Лето»", New: "2"}, {Field: "Кружка ☕", New: "0.5"}}},
+		{Source: "orders", Kind: "task", SourceID: 2311, Key: "order:2311", Action: plan.Create, Title: "Связаться с покупателем: заказ 2311/1",
+			Changes: []plan.Change{{Field: "due", New: "2026-11-27 10:00"}, {Field: "responsible", New: "Мария Продажина"}, {Field: "type", New: "Связаться"}}},
+		{Source: "orders", Kind: "element", Key: "product:17", Action: plan.Create, Title: "Кружка ☕",
+			Changes: []plan.Change{{Field: "name", New: "Кружка ☕"}, {Field: "Артикул", New: "MUG-1"}, {Field: "Цена", New: "350"}, {Field: "External ID", New: "17"}}},
 		{Source: "orders", Kind: "contact", SourceID: 2311, Key: "order:2311", Action: plan.Update, AmoID: 30001, Title: "Иван Петров",
 			Changes: []plan.Change{
 				{Field: "phone", Old: "+7 (912) 345-67-89", New: "+7 (912) 345-67-80"},

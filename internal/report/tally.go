@@ -10,7 +10,7 @@ import (
 
 // kindOrder is the display order of the kinds the syncer produces; other
 // kinds follow in alphabetical order.
-var kindOrder = []string{"lead", "contact", "status_move", "order_status", "note", "field", "pipeline"}
+var kindOrder = []string{"lead", "contact", "products", "task", "element", "status_move", "order_status", "note", "field", "pipeline"}
 
 // tally counts entries per kind and action and remembers the account-level
 // things a pass would create. It holds a few values per distinct kind,

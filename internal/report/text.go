@@ -225,8 +225,14 @@ func (w *textWriter) printEntry(e plan.Entry) {
 		padLeft(amoID(e.AmoID), w.idWidth),
 		shorten(oneLine(e.Title), titleWidth))
 
-	switch e.Action {
-	case plan.Update:
+	switch {
+	case e.Action == plan.Create && oneLineKinds[e.Kind]:
+		parts := make([]string, len(e.Changes))
+		for i, c := range e.Changes {
+			parts[i] = oneLine(c.Field) + ": " + oneLine(c.New)
+		}
+		fmt.Fprintf(w.out, "    %s\n", w.paint(green, shorten(strings.Join(parts, ", "), w.opts.Width-4)))
+	case e.Action == plan.Update:
 		for _, c := range e.Changes {
 			field := oneLine(c.Field)
 			valueWidth := max((w.opts.Width-len("    :  -> ")-utf8.RuneCountInString(field))/2, minValue)
@@ -241,6 +247,12 @@ func (w *textWriter) printEntry(e plan.Entry) {
 		fmt.Fprintf(w.out, "    %s\n", w.paint(actionColor[e.Action], shorten(oneLine(e.Reason), w.opts.Width-4)))
 	}
 }
+
+// oneLineKinds are the kinds whose creates show what they make on one
+// line: a deal's products (each with its quantity) and its task (due,
+// responsible, type). Other creates list every field, which only the JSON
+// and HTML reports have room for.
+var oneLineKinds = map[string]bool{"products": true, "task": true}
 
 // maxKeyWidth keeps the key column to a quarter of the line, 12 to 32 runes.
 func (w *textWriter) maxKeyWidth() int {

@@ -79,7 +79,7 @@ func (s *Site) Engine(opts EngineOptions) (*syncer.Engine, error) {
 			list = append(list, orders.New(env, s.Shop, s.Client, opts.CompareStatuses))
 		}
 		if formsOn {
-			list = append(list, forms.New(env, s.Shop))
+			list = append(list, forms.New(env, s.Shop, s.Client))
 		}
 		if usersOn {
 			list = append(list, users.New(env, s.Shop, mem, opts.FullUserScan))

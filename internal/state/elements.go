@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 )
 
 // Element is the element of an amoCRM list a shop product became.
@@ -16,6 +18,11 @@ type Element struct {
 	ElementID int64     `db:"element_id"`
 	Hash      string    `db:"hash"` // hex SHA-256 of the element last sent
 	UpdatedAt time.Time `db:"updated_at"`
+}
+
+// ElementOf is an element row of a plan as the state keeps it.
+func ElementOf(r plan.ElementRow) Element {
+	return Element{CatalogID: r.CatalogID, ProductID: r.ProductID, ElementID: r.ElementID, Hash: r.Hash}
 }
 
 const elementColumns = `catalog_id, product_id, element_id, hash, updated_at`

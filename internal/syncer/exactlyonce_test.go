@@ -27,6 +27,7 @@ const (
 	envCrashURL      = "MXAMO_CRASH_URL"
 	envCrashShop     = "MXAMO_CRASH_SHOP" // the shop's generation, for its status ids
 	envCrashUnsorted = "MXAMO_CRASH_UNSORTED"
+	envCrashExtras   = "MXAMO_CRASH_EXTRAS" // products and tasks on
 )
 
 func TestMain(m *testing.M) {
@@ -61,10 +62,12 @@ func forEachAccount(t *testing.T, base sandbox.Modes, f func(t *testing.T, m san
 }
 
 // once is what amoCRM must end with: a deal for every order, and exactly
-// these numbers of deals, contacts and incoming leads.
+// these numbers of deals, contacts and incoming leads; with extras, every
+// deal with its order's products and quantities and one task.
 type once struct {
 	orders                    []int64
 	deals, contacts, incoming int
+	extras                    bool
 }
 
 // checkOnce asserts want, and that no two deals carry the same record key,
@@ -103,7 +106,12 @@ func (h *harness) checkOnce(t *testing.T, want once) {
 			t.Errorf("order %d has no deal", id)
 		}
 	}
-	for _, kind := range []string{plan.KindOrder, plan.KindForm} {
+	kinds := []string{plan.KindOrder, plan.KindForm}
+	if want.extras {
+		kinds = append(kinds, plan.ElementMarker, plan.ProductsKind(plan.KindOrder), plan.TaskKind(plan.KindOrder), plan.TaskKind(plan.KindForm))
+		h.checkExtras(t, want.orders)
+	}
+	for _, kind := range kinds {
 		if left, err := h.store.Pending(h.ctx, kind); err != nil || len(left) > 0 {
 			t.Errorf("pending %s markers left: %+v %v", kind, left, err)
 		}
@@ -123,6 +131,9 @@ var crashPoints = map[string]string{
 	"update-leads": "PATCH /api/v4/leads",
 	"lead-fields":  "POST /api/v4/leads/custom_fields",
 	"unsorted":     "POST /api/v4/leads/unsorted/forms",
+	"elements":     fmt.Sprintf("POST /api/v4/catalogs/%d/elements", sandbox.ProductsCatalogID),
+	"links":        "POST /api/v4/leads/link",
+	"tasks":        "POST /api/v4/tasks",
 }
 
 func (c crashingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -138,7 +149,7 @@ func (c crashingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 func crashingPass(point string) int {
 	ctx := context.Background()
 	cfg := crashConfig(os.Getenv(envCrashDSN), os.Getenv(envCrashURL), modxtest.Options{Generation: os.Getenv(envCrashShop)},
-		os.Getenv(envCrashUnsorted) != "")
+		os.Getenv(envCrashUnsorted) != "", os.Getenv(envCrashExtras) != "")
 	s, err := site.Open(ctx, cfg, site.Options{HTTPClient: &http.Client{Transport: crashingTransport{point}}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -152,7 +163,7 @@ func crashingPass(point string) int {
 	return 3
 }
 
-func crashConfig(dsn, url string, shop modxtest.Options, unsorted bool) *config.Config {
+func crashConfig(dsn, url string, shop modxtest.Options, unsorted, extras bool) *config.Config {
 	cfg := config.Default()
 	cfg.MODX.DSN = dsn
 	cfg.MODX.TablePrefix = "modx_"
@@ -166,6 +177,7 @@ func crashConfig(dsn, url string, shop modxtest.Options, unsorted bool) *config.
 	cfg.Users.Enabled = true
 	cfg.Sync.Start = "all"
 	cfg.Sync.Settle = config.Duration{}
+	cfg.Orders.Products.Enabled, cfg.Orders.Task.Enabled, cfg.Forms.Task.Enabled = extras, extras, extras
 	return &cfg
 }
 
@@ -191,6 +203,7 @@ func testCrashBetweenWriteAndCommit(t *testing.T, shop modxtest.Options, modes s
 	for _, tc := range []struct {
 		name, point string // the test, and the write the child dies after
 		unsorted    bool
+		extras      bool // products and tasks on
 		// seed fills the shop (and may run a first pass) and says what
 		// amoCRM must end with.
 		seed func(h *harness) once
@@ -240,15 +253,32 @@ func testCrashBetweenWriteAndCommit(t *testing.T, shop modxtest.Options, modes s
 			h.user(modxtest.UserSpec{FullName: "Глеб", Phone: "+7 912 000-00-03"})
 			return once{contacts: 1}
 		}},
+		// Products and tasks: die after the deals, the elements, the links
+		// or the tasks; the next run reads the list and the deals back
+		// before anything is sent again (on the strict account a link sent
+		// twice doubles its quantity).
+		{name: "extras/complex", point: "complex", extras: true, seed: ordersWithProducts},
+		{name: "extras/elements", point: "elements", extras: true, seed: ordersWithProducts},
+		{name: "extras/links", point: "links", extras: true, seed: ordersWithProducts},
+		{name: "extras/tasks", point: "tasks", extras: true, seed: ordersWithProducts},
+		{name: "extras/form-task", point: "tasks", extras: true, seed: func(h *harness) once {
+			form(h, "+7 911 000-00-05")
+			return once{deals: 1, contacts: 1, extras: true}
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarnessModes(t, shop, func(c *config.Config) { *c = *crashConfig(c.MODX.DSN, c.AmoCRM.BaseURL, shop, tc.unsorted) }, modes)
+			h := newHarnessModes(t, shop, func(c *config.Config) {
+				*c = *crashConfig(c.MODX.DSN, c.AmoCRM.BaseURL, shop, tc.unsorted, tc.extras)
+			}, modes)
 			want := tc.seed(h)
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
 			cmd.Env = append(os.Environ(), envCrashPoint+"="+tc.point, envCrashDSN+"="+h.dsn, envCrashURL+"="+h.url,
 				envCrashShop+"="+shop.Generation)
 			if tc.unsorted {
 				cmd.Env = append(cmd.Env, envCrashUnsorted+"=1")
+			}
+			if tc.extras {
+				cmd.Env = append(cmd.Env, envCrashExtras+"=1")
 			}
 			out, err := cmd.CombinedOutput()
 			var exit *exec.ExitError
@@ -270,6 +300,27 @@ func testCrashBetweenWriteAndCommit(t *testing.T, shop modxtest.Options, modes s
 			}
 		})
 	}
+}
+
+// ordersWithProducts are three orders of two customers, with products in
+// several lines and quantities.
+func ordersWithProducts(h *harness) once {
+	h.t.Helper()
+	var products []int64
+	for i := range 3 {
+		id, err := modxtest.InsertProduct(h.ctx, h.db, h.shop, modxtest.ProductSpec{Title: fmt.Sprintf("Товар %d", i), Article: fmt.Sprintf("A-%d", i)})
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		products = append(products, id)
+	}
+	line := func(p int, n int64) modxtest.LineSpec { return modxtest.LineSpec{ProductID: products[p], Count: n} }
+	orders := []int64{
+		h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 907 000-00-01", "email": nil}, Lines: []modxtest.LineSpec{line(0, 2), line(1, 1), line(0, 1)}}),
+		h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 907 000-00-02", "email": nil}, Lines: []modxtest.LineSpec{line(1, 3)}}),
+		h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 907 000-00-01", "email": nil}, Lines: []modxtest.LineSpec{line(2, 1), line(0, 5)}}),
+	}
+	return once{orders: orders, deals: 3, contacts: 2, extras: true}
 }
 
 func oneCustomerTwoOrders(h *harness) once {
@@ -326,6 +377,15 @@ func testDroppedConnectionAfterWrite(t *testing.T, modes sandbox.Modes) {
 			return once{deals: 1, contacts: 1}
 		}}
 	}
+	// With products and tasks: the elements, the complex and plain deals,
+	// the links and the tasks, in that order.
+	for n := 1; n <= 5; n++ {
+		cases[fmt.Sprintf("extras/%d", n)] = dropCase{drops: n, edit: extrasOn, seed: ordersWithProducts}
+	}
+	cases["extras/form"] = dropCase{drops: 3, edit: forms(extrasOn), seed: func(h *harness) once {
+		form(h, "+7 911 000-00-06")
+		return once{deals: 1, contacts: 1, extras: true}
+	}}
 	cases["unsorted"] = dropCase{drops: 1, edit: forms(func(c *config.Config) { c.Forms.Unsorted = true }), seed: func(h *harness) once {
 		form(h, "+7 913 000-00-01")
 		form(h, "+7 913 000-00-02")

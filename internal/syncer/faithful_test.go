@@ -22,18 +22,18 @@ import (
 type plannedEntry struct {
 	Source, Kind, Key, Title, Reason string
 	Action                           plan.Action
-	Fields                           string // the changed fields' names, in order
+	Changes                          string // the changes, in order: field, old and new value
 }
 
 func planned(es []plan.Entry) []plannedEntry {
 	out := make([]plannedEntry, len(es))
 	for i, e := range es {
-		names := make([]string, len(e.Changes))
+		changes := make([]string, len(e.Changes))
 		for j, c := range e.Changes {
-			names[j] = c.Field
+			changes[j] = c.Field + ": " + c.Old + " -> " + c.New
 		}
 		out[i] = plannedEntry{Source: e.Source, Kind: e.Kind, Key: e.Key, Title: e.Title, Reason: e.Reason,
-			Action: e.Action, Fields: strings.Join(names, ",")}
+			Action: e.Action, Changes: strings.Join(changes, "; ")}
 	}
 	return out
 }
@@ -48,26 +48,35 @@ func summaryCounts(r *syncer.Result) string {
 var bareFieldID = regexp.MustCompile(`^field -?\d+$`)
 
 // TestDryRunPredictsRealRun is the contract of a dry run: on a generated
-// shop with repeat customers, users and forms, in an account that needs its
-// site pipeline and fields, the dry run's report and the following real
-// run's report agree entry by entry, and amoCRM then holds exactly the
-// creates it predicted. The same holds after status changes in the shop.
+// shop with repeat customers, users and forms, where customers came with
+// UTM marks, in an account that needs its site pipeline and fields, with
+// products, tasks, tags and a category rule on, the dry run's report and
+// the following real run's report agree entry by entry, every value of
+// every change included (tags, tracking values, quantities, due times),
+// and amoCRM then holds exactly the creates it predicted: deals,
+// contacts, elements, deals with products, tasks. The same holds after
+// status changes in the shop.
 func TestDryRunPredictsRealRun(t *testing.T) {
 	h := newHarness(t, modxtest.Options{FormIt: true}, func(c *config.Config) {
 		c.Orders.PipelineID = config.IDRef{}
 		c.Forms.Enabled, c.Forms.AsLead = true, true
 		c.Users.Enabled = true
+		extrasOn(c)
+		c.Orders.Tags, c.Forms.Tags = []string{"сайт"}, []string{"заявка"}
+		c.Orders.LeadName = "{site_name}: заказ {num}, {receiver}, {cost} ₽ ({delivery}, {payment})"
 	})
-	ds, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "modx_", Orders: 240, Users: 30, Forms: 12, Seed: 11})
+	ds, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "modx_", Orders: 240, Users: 30, Forms: 12, Seed: 11, Marks: true})
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.cfg.Orders.Category = []config.CategoryRule{{ID: int(ds.TopCategories[0]), ResponsibleUserID: config.IDRef{Name: "Иван Менеджеров"}, Tags: []string{"опт"}}}
 
 	round := func(name string) (dry, real []plan.Entry) {
 		t.Helper()
 		var d, r entries
 		dres := h.passWith(site.EngineOptions{DryRun: true, CompareStatuses: true}, syncer.PassOptions{Report: &d})
 		leadsBefore, contactsBefore := len(h.box.Leads()), len(h.box.Contacts())
+		elementsBefore, tasksBefore, linkedBefore := len(h.box.Elements()), len(h.box.Tasks()), h.linkedDeals()
 		rres := h.passWith(site.EngineOptions{CompareStatuses: true}, syncer.PassOptions{Report: &r})
 		if got, want := summaryCounts(rres), summaryCounts(dres); got != want {
 			t.Errorf("%s: real run %q, dry run predicted %q", name, rres.Summary(), dres.Summary())
@@ -96,6 +105,15 @@ func TestDryRunPredictsRealRun(t *testing.T) {
 		if got, want := len(h.box.Contacts())-contactsBefore, dres.Count("contact", plan.Create); got != want {
 			t.Errorf("%s: amoCRM gained %d contacts, the dry run predicted %d", name, got, want)
 		}
+		if got, want := len(h.box.Elements())-elementsBefore, dres.Count("element", plan.Create); got != want {
+			t.Errorf("%s: amoCRM gained %d elements, the dry run predicted %d", name, got, want)
+		}
+		if got, want := len(h.box.Tasks())-tasksBefore, dres.Count("task", plan.Create); got != want {
+			t.Errorf("%s: amoCRM gained %d tasks, the dry run predicted %d", name, got, want)
+		}
+		if got, want := h.linkedDeals()-linkedBefore, dres.Count("products", plan.Create); got != want {
+			t.Errorf("%s: amoCRM gained %d deals with products, the dry run predicted %d", name, got, want)
+		}
 		for _, e := range d {
 			for _, c := range e.Changes {
 				if bareFieldID.MatchString(c.Field) {
@@ -111,7 +129,8 @@ func TestDryRunPredictsRealRun(t *testing.T) {
 	for _, e := range dry {
 		kinds[e.Kind+"/"+string(e.Action)] = true
 	}
-	for _, want := range []string{"pipeline/create", "field/create", "lead/create", "contact/create", "contact/unchanged"} {
+	for _, want := range []string{"pipeline/create", "field/create", "lead/create", "contact/create", "contact/unchanged",
+		"element/create", "products/create", "task/create"} {
 		if !kinds[want] {
 			t.Errorf("backfill: the report lacks %s, so the contract proves less than it says; has %v", want, slices.Sorted(mapKeys(kinds)))
 		}
@@ -146,6 +165,15 @@ func TestDryRunPredictsRealRun(t *testing.T) {
 			t.Errorf("changes: the report lacks %s (a status set without a log, an order left at status 0)", want)
 		}
 	}
+}
+
+// linkedDeals counts the deals with products linked.
+func (h *harness) linkedDeals() int {
+	n := 0
+	for _, l := range h.box.Leads() {
+		n += min(len(l.Elements), 1)
+	}
+	return n
 }
 
 func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {

@@ -55,6 +55,9 @@ func (l *StoreLedger) Commit(ctx context.Context, w plan.Writes, c Cursor) error
 		if err := tx.PutContactKeys(w.ContactKeys, "sync"); err != nil {
 			return err
 		}
+		if err := tx.PutElements(elements(w.Elements)); err != nil {
+			return err
+		}
 		for _, kind := range slices.Sorted(maps.Keys(w.Cleared)) {
 			if err := tx.ClearPendings(kind, w.Cleared[kind]); err != nil {
 				return err
@@ -149,6 +152,15 @@ func (l *StoreLedger) MarkPendings(ctx context.Context, marks []state.PendingCre
 		}
 		return nil
 	})
+}
+
+// elements are element rows as the state keeps them.
+func elements(rows []plan.ElementRow) []state.Element {
+	out := make([]state.Element, len(rows))
+	for i, r := range rows {
+		out[i] = state.ElementOf(r)
+	}
+	return out
 }
 
 func (c Cursor) empty() bool {

@@ -113,6 +113,8 @@ type Ledger interface {
 	DueFailures(ctx context.Context, kind string, now time.Time, limit int) ([]state.Failure, error)
 	LookupContacts(ctx context.Context, keys []string) (map[string]int64, error)
 	Meta(ctx context.Context, name string) (string, bool, error)
+	// Elements are the products list's elements the shop's products became.
+	Elements(ctx context.Context, catalogID int64, productIDs []int64) (map[int64]state.Element, error)
 
 	// SetMeta, PutContactKeys and MarkPendings write at once, outside a
 	// batch: caches, the contact index, and markers that must be durable

@@ -1,6 +1,7 @@
 // Package account is the amoCRM account and the shop's metadata as a pass
-// plans with them: pipelines, statuses, users and custom fields (cached in
-// the state, so an idle pass asks amoCRM nothing), the shop's statuses and
+// plans with them: pipelines, statuses, users and custom fields, and, while
+// they are on, the products list and the task types (cached in the state,
+// so an idle pass asks amoCRM nothing), the shop's statuses and
 // site facts, the mapper built from them and the config, and the steps
 // that change the account before anything is written with it: the site
 // pipeline and the custom fields to create, as plan steps with made-up ids.
@@ -15,6 +16,7 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
+	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
@@ -25,12 +27,16 @@ type CRM interface {
 	Pipelines(ctx context.Context) ([]crm.Pipeline, error)
 	LeadFields(ctx context.Context) ([]crm.CustomField, error)
 	ContactFields(ctx context.Context) ([]crm.CustomField, error)
+	Catalogs(ctx context.Context) ([]crm.Catalog, error)
+	CatalogFields(ctx context.Context, catalogID int64) ([]crm.CustomField, error)
+	TaskTypes(ctx context.Context) ([]crm.TaskType, error)
 }
 
 // Shop is what the account reads of the shop.
 type Shop interface {
 	OrderStatuses(ctx context.Context) ([]shop.OrderStatus, error)
 	Site(ctx context.Context) (shop.SiteFacts, error)
+	Zone() modx.Zone
 }
 
 // Ledger keeps the cache and the site pipeline's id.
@@ -55,6 +61,11 @@ type cache struct {
 	Users         []crm.User        `json:"users"`
 	LeadFields    []crm.CustomField `json:"lead_fields"`
 	ContactFields []crm.CustomField `json:"contact_fields"`
+	// Products, NoProducts (why there is no products list to use) and
+	// TaskTypes are read only while products and tasks are on.
+	Products   *transform.ProductsList `json:"products,omitempty"`
+	NoProducts string                  `json:"no_products,omitempty"`
+	TaskTypes  []crm.TaskType          `json:"task_types,omitempty"`
 }
 
 // Account is the metadata of the passes of one engine. Begin readies it
@@ -74,6 +85,10 @@ type Account struct {
 	stale  bool // amoCRM refused writes made with cached metadata
 	site   *sitePipeline
 	seq    int64 // the last made-up id of a field still to be created
+	// noProducts says why deals go without their products although
+	// orders.products is on; noticed, that the pass's report was told.
+	noProducts string
+	noticed    bool
 }
 
 // New returns an account that has read nothing yet.
@@ -85,7 +100,7 @@ func New(cfg *config.Config, c CRM, s Shop, l Ledger, log *slog.Logger, now func
 // while it is fresh), the shop's statuses and site facts, and, when the
 // orders need it, decides the site pipeline step (SitePipeline).
 func (a *Account) Begin(ctx context.Context, sitePipeline bool) error {
-	a.mapper, a.site, a.stale = nil, nil, false
+	a.mapper, a.site, a.stale, a.noticed = nil, nil, false, false
 	if err := a.load(ctx, false); err != nil {
 		return err
 	}
@@ -98,6 +113,7 @@ func (a *Account) Begin(ctx context.Context, sitePipeline bool) error {
 		return fmt.Errorf("read site settings: %w", err)
 	}
 	a.meta.MS2Statuses, a.meta.SiteHost, a.meta.SitePipelineID = statuses, site.Host, 0
+	a.meta.SiteName, a.meta.Zone = site.Name, a.shop.Zone().Location
 	a.meta.Currency, a.meta.CountUnit = "руб.", "шт."
 	if sitePipeline {
 		return a.decideSitePipeline(ctx, site)
@@ -143,12 +159,22 @@ func (a *Account) Mapper(ctx context.Context) (*transform.Mapper, error) {
 }
 
 // Refused tells the account that amoCRM refused writes: metadata read from
-// the cache is read again before the next batch is planned.
-func (a *Account) Refused() { a.stale = a.cached }
+// the cache is read again before the next batch is planned, and the cache
+// is dropped, so the next process does not trust it either.
+func (a *Account) Refused(ctx context.Context) error {
+	if !a.cached {
+		return nil
+	}
+	a.stale = true
+	if err := a.ledger.SetMeta(ctx, metaCache, ""); err != nil {
+		return fmt.Errorf("drop cached account metadata: %w", err)
+	}
+	return nil
+}
 
 // remap rebuilds the mapper from the metadata.
 func (a *Account) remap() error {
-	m, err := transform.NewMapper(a.cfg, a.meta)
+	m, err := transform.NewMapper(a.mapperConfig(), a.meta)
 	if err != nil {
 		return fmt.Errorf("config does not fit the account: %w", err)
 	}
@@ -165,8 +191,9 @@ func (a *Account) load(ctx context.Context, fresh bool) error {
 			return fmt.Errorf("read cached account metadata: %w", err)
 		}
 		var c cache
-		if ok && json.Unmarshal([]byte(v), &c) == nil && a.now().Sub(c.FetchedAt) < cacheTTL && len(c.Pipelines) > 0 {
+		if ok && json.Unmarshal([]byte(v), &c) == nil && a.now().Sub(c.FetchedAt) < cacheTTL && len(c.Pipelines) > 0 && a.cachedExtras(c) {
 			a.meta.Pipelines, a.meta.Users, a.meta.LeadFields, a.meta.ContactFields = c.Pipelines, c.Users, c.LeadFields, c.ContactFields
+			a.meta.Products, a.noProducts, a.meta.TaskTypes = c.Products, c.NoProducts, c.TaskTypes
 			a.cached = true
 			return nil
 		}
@@ -184,6 +211,9 @@ func (a *Account) load(ctx context.Context, fresh bool) error {
 	if a.meta.ContactFields, err = a.crm.ContactFields(ctx); err != nil {
 		return fmt.Errorf("read contact fields: %w", err)
 	}
+	if err := a.loadExtras(ctx); err != nil {
+		return err
+	}
 	a.cached = false
 	return a.save(ctx)
 }
@@ -192,7 +222,8 @@ func (a *Account) load(ctx context.Context, fresh bool) error {
 // its made-up ids).
 func (a *Account) save(ctx context.Context) error {
 	v, err := json.Marshal(cache{FetchedAt: a.now().UTC(), Pipelines: a.meta.Pipelines, Users: a.meta.Users,
-		LeadFields: a.meta.LeadFields, ContactFields: a.meta.ContactFields})
+		LeadFields: a.meta.LeadFields, ContactFields: a.meta.ContactFields,
+		Products: a.meta.Products, NoProducts: a.noProducts, TaskTypes: a.meta.TaskTypes})
 	if err != nil {
 		return fmt.Errorf("cache account metadata: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
@@ -38,6 +39,12 @@ type CRM interface {
 	CreateComplexLeads(ctx context.Context, leads []crm.Lead) ([]crm.ComplexResult, error)
 	AddLeadNotes(ctx context.Context, notes []crm.Note) ([]crm.Note, error)
 	CreateUnsortedForms(ctx context.Context, forms []crm.UnsortedForm) ([]amocrm.UnsortedResult, error)
+	CreateCatalogElements(ctx context.Context, catalogID int64, els []crm.CatalogElement) ([]crm.CatalogElement, error)
+	UpdateCatalogElements(ctx context.Context, catalogID int64, els []crm.CatalogElement) error
+	LinkLeads(ctx context.Context, links []crm.Link) ([]int64, error)
+	LeadsCatalogElements(ctx context.Context, ids []int64) (map[int64][]crm.ElementLink, error)
+	CreateTasks(ctx context.Context, tasks []crm.Task) ([]crm.Task, error)
+	TasksOfLeads(ctx context.Context, leadIDs []int64) ([]crm.Task, error)
 }
 
 // Shop is the shop as [shop_status] writes it (*modx.DB).
@@ -75,16 +82,20 @@ func (w *Writer) Write(ctx context.Context, p syncer.Plan) error {
 
 // steps write a plan's parts to amoCRM in the order they depend on each
 // other: the site pipeline and the fields (their real ids then replace the
-// made-up ones in every payload), contact updates, contacts made on their
-// own, new deals, notes on form deals, re-sent and moved deals, incoming
-// leads. A new kind of write is a new file and a line here.
+// made-up ones in every payload), the products list's elements, contact
+// updates, contacts made on their own, new deals, notes on form deals, the
+// deals' products and tasks, re-sent and moved deals, incoming leads. A new
+// kind of write is a new file and a line here.
 var steps = []func(*Writer, context.Context, *plan.Plan) error{
 	(*Writer).sitePipeline,
 	(*Writer).fields,
+	(*Writer).writeElements,
 	(*Writer).updateContacts,
 	(*Writer).createContacts,
 	(*Writer).createDeals,
 	(*Writer).addNotes,
+	(*Writer).linkProducts,
+	(*Writer).createTasks,
 	(*Writer).updateDeals,
 	(*Writer).sendIncoming,
 }
@@ -95,8 +106,10 @@ func (w *Writer) amo(ctx context.Context, pl *plan.Plan) error {
 			return err
 		}
 	}
-	if pl.Refusals() > 0 {
-		w.account.Refused() // a field or status may be gone: read the metadata again
+	if pl.Refusals() > 0 { // a field, status or list field may be gone: read the metadata again
+		if err := w.account.Refused(ctx); err != nil {
+			return err
+		}
 	}
 	w.logOutcomes(pl)
 	return nil
@@ -135,6 +148,47 @@ func (w *Writer) logOutcomes(pl *plan.Plan) {
 	for _, in := range pl.Incoming {
 		if in.ID != 0 && !in.AlreadySent {
 			w.log.Info("incoming lead created", "source", plan.SourceForms, "record", in.Record.Key(), "lead_id", in.ID)
+		}
+	}
+	w.logExtras(pl)
+}
+
+// logExtras logs the elements, links and tasks the plan wrote.
+func (w *Writer) logExtras(pl *plan.Plan) {
+	for _, e := range pl.Elements {
+		attrs := []any{"source", pl.Source, "product_id", e.ProductID, "element_id", e.ID}
+		switch {
+		case e.Refused != "":
+			w.log.Warn("amoCRM refused the element", append(attrs, "reason", e.Refused)...)
+		case e.Unknown:
+			w.log.Warn("element create had no answer and was not found; looked up again next pass", attrs...)
+		case e.Action == plan.Create:
+			w.log.Info("element created", attrs...)
+		case e.Action == plan.Update:
+			w.log.Info("element updated", attrs...)
+		}
+	}
+	for _, d := range slices.Concat(pl.Deals, pl.Adopted) {
+		attrs := []any{"source", d.Source, "record", d.Record.Key(), "lead_id", d.ID}
+		if x := d.Products; x != nil {
+			switch {
+			case x.Refused != "":
+				w.log.Warn("amoCRM refused the deal's products", append(attrs, "reason", x.Refused)...)
+			case x.Unknown:
+				w.log.Warn("product links had no answer and were not all found; read back again next pass", attrs...)
+			case x.Linked && x.Sending():
+				w.log.Info("products linked", append(attrs, "links", len(x.Send))...)
+			}
+		}
+		if t := d.Task; t != nil {
+			switch {
+			case t.Refused != "":
+				w.log.Warn("amoCRM refused the task", append(attrs, "reason", t.Refused)...)
+			case t.Unknown:
+				w.log.Warn("task create had no answer and was not found; looked up again next pass", attrs...)
+			case t.ID != 0 && !t.Found:
+				w.log.Info("task created", append(attrs, "task_id", t.ID)...)
+			}
 		}
 	}
 }

@@ -26,6 +26,7 @@ type ledger struct {
 // memory is what the dry run committed.
 type memory struct {
 	links    map[string]map[int64]plan.Link
+	elements map[int64]map[int64]plan.ElementRow // by list, then product
 	keys     map[string]int64
 	cleared  map[string]map[int64]bool
 	waiting  map[state.Key]*state.Waiting // nil value: done
@@ -37,22 +38,32 @@ type memory struct {
 
 // Ledger returns the dry run's ledger over base.
 func (r *Run) Ledger(base syncer.Ledger) syncer.Ledger {
-	return &ledger{base: base, mem: &memory{links: map[string]map[int64]plan.Link{}, keys: map[string]int64{},
+	return &ledger{base: base, mem: &memory{links: map[string]map[int64]plan.Link{}, elements: map[int64]map[int64]plan.ElementRow{}, keys: map[string]int64{},
 		cleared: map[string]map[int64]bool{}, waiting: map[state.Key]*state.Waiting{}, resolved: map[state.Key]bool{},
 		parked: map[state.Key]state.Failure{}, marks: map[string]int64{}, meta: map[string]string{}}}
 }
+
+// orderLinks are the kinds of links a plan writes for orders.
+var orderLinks = []string{plan.LinkOrder, plan.LinkOrderStatus, plan.ProductsKind(plan.KindOrder), plan.TaskKind(plan.KindOrder)}
 
 // Commit keeps a batch in memory. Links of orders written by a plan are
 // not kept: a pass plans an order once (the orders source's rule), so no
 // later batch of the pass reads them, and the memory of a dry run over a
 // large backlog stays flat. Links a source commits with its cursor (taken
-// over from the old extra, a baseline) are kept.
+// over from the old extra, a baseline) are kept, and so are elements, one
+// per product.
 func (l *ledger) Commit(_ context.Context, w plan.Writes, c syncer.Cursor) error {
 	m := l.mem
 	for _, lk := range w.Links {
-		if lk.Kind != plan.LinkOrder && lk.Kind != plan.LinkOrderStatus {
+		if !slices.Contains(orderLinks, lk.Kind) {
 			m.putLink(lk)
 		}
+	}
+	for _, e := range w.Elements {
+		if m.elements[e.CatalogID] == nil {
+			m.elements[e.CatalogID] = map[int64]plan.ElementRow{}
+		}
+		m.elements[e.CatalogID][e.ProductID] = e
 	}
 	for _, lk := range c.Links {
 		m.putLink(lk)
@@ -231,6 +242,19 @@ func (l *ledger) LookupContacts(ctx context.Context, keys []string) (map[string]
 		}
 	}
 	return found, nil
+}
+
+func (l *ledger) Elements(ctx context.Context, catalogID int64, productIDs []int64) (map[int64]state.Element, error) {
+	out, err := l.base.Elements(ctx, catalogID, productIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range productIDs {
+		if e, ok := l.mem.elements[catalogID][id]; ok {
+			out[id] = state.ElementOf(e)
+		}
+	}
+	return out, nil
 }
 
 func (l *ledger) Meta(ctx context.Context, name string) (string, bool, error) {

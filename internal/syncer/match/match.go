@@ -1,8 +1,9 @@
 // Package match finds what a pass's records already are in amoCRM: each
 // customer's contact, through a local index of phones and e-mails kept up
 // to date from the account (so a backfill spends no search request per
-// customer), the live contacts a merge needs, and, after a create whose
-// answer was lost, the deal or contact it may have stored (DESIGN rule 2).
+// customer), the live contacts a merge needs, the products list's elements
+// of products our state does not know, and, after a create whose answer
+// was lost, the deal, contact or element it may have stored (DESIGN rule 2).
 package match
 
 import (
@@ -24,6 +25,7 @@ type CRM interface {
 	SearchLeads(ctx context.Context, query string) ([]crm.Lead, error)
 	LeadsNewestFirst(ctx context.Context, downToID int64, withContacts bool, fn func([]crm.Lead) error) error
 	NewestLeadID(ctx context.Context) (int64, error)
+	CatalogElements(ctx context.Context, catalogID int64, fn func([]crm.CatalogElement) error) error
 }
 
 // Ledger is what matching reads and keeps in the state.
@@ -43,7 +45,8 @@ type Matcher struct {
 	log    *slog.Logger
 	now    func() time.Time
 
-	indexed bool // the contact index was brought up to date in this pass
+	indexed bool  // the contact index was brought up to date in this pass
+	list    *list // the products list as this pass read it (Elements)
 	// Leads and Contacts bound what a create may have stored, for its
 	// pending marker (see Bounds).
 	Leads, Contacts *Bounds
@@ -60,6 +63,6 @@ func New(c CRM, l Ledger, log *slog.Logger, now func() time.Time) *Matcher {
 // Begin readies the matcher for a pass: the index is refreshed again when
 // a customer needs it, and the bounds are read again from the state.
 func (m *Matcher) Begin() {
-	m.indexed = false
+	m.indexed, m.list = false, nil
 	m.Leads.known, m.Contacts.known = false, false
 }

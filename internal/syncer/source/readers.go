@@ -156,18 +156,21 @@ func (q *Queue) Next(ctx context.Context) (*syncer.Batch, error) {
 	return q.Plan(ctx, page)
 }
 
-// PendingIDs loads a queue with the records of kind whose create had an
-// unknown outcome (a crash, a timeout, a dropped connection): they are
-// looked up before anything is created again.
-func (e *Env) PendingIDs(kind string) func(context.Context) ([]int64, error) {
+// PendingIDs loads a queue with the records of the kinds whose create had
+// an unknown outcome (a crash, a timeout, a dropped connection): they are
+// looked up before anything is created again. Several marker kinds may
+// name one record (its deal's, its products', its task's).
+func (e *Env) PendingIDs(kinds ...string) func(context.Context) ([]int64, error) {
 	return func(ctx context.Context) ([]int64, error) {
-		marks, err := e.Ledger.Pending(ctx, kind)
-		if err != nil {
-			return nil, fmt.Errorf("read pending %s creates: %w", kind, err)
-		}
-		ids := make([]int64, len(marks))
-		for i, m := range marks {
-			ids[i] = m.SourceID
+		var ids []int64
+		for _, kind := range kinds {
+			marks, err := e.Ledger.Pending(ctx, kind)
+			if err != nil {
+				return nil, fmt.Errorf("read pending %s creates: %w", kind, err)
+			}
+			for _, m := range marks {
+				ids = append(ids, m.SourceID)
+			}
 		}
 		slices.Sort(ids)
 		return slices.Compact(ids), nil

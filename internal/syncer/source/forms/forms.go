@@ -27,6 +27,12 @@ type Shop interface {
 	FormItKey(ctx context.Context) (string, error)
 }
 
+// CRM is what the forms source reads of amoCRM: the tasks of deals whose
+// task may have been made before.
+type CRM interface {
+	source.ReadBackCRM
+}
+
 // Source is the forms of one pass. It reads, in this order: forms whose
 // deal had an unknown outcome (looked up before anything is sent again),
 // the forms after the watermark, forms that waited (to settle, or for
@@ -34,6 +40,7 @@ type Shop interface {
 type Source struct {
 	env  *source.Env
 	shop Shop
+	crm  CRM
 
 	started bool
 	key     string // FormIt's encryption key; without it only encrypted rows fail
@@ -43,8 +50,8 @@ type Source struct {
 }
 
 // New returns the forms source of one pass.
-func New(env *source.Env, s Shop) *Source {
-	return &Source{env: env, shop: s, since: map[int64]time.Time{}}
+func New(env *source.Env, s Shop, c CRM) *Source {
+	return &Source{env: env, shop: s, crm: c, since: map[int64]time.Time{}}
 }
 
 // Name is the source's name.
@@ -81,7 +88,7 @@ func (s *Source) begin(ctx context.Context) error {
 	s.started, s.start, s.key = true, start, key
 	s.readers.Then(
 		source.ReaderFunc(func(context.Context) (*syncer.Batch, error) { return s.start.Batch(), nil }),
-		&source.Queue{Load: s.env.PendingIDs(plan.KindForm), Plan: s.byID},
+		&source.Queue{Load: s.env.PendingIDs(s.markers()...), Plan: s.byID},
 		&source.Keyset[shop.Form]{
 			Env:    s.env,
 			Stream: syncer.SourceForms,
@@ -105,6 +112,15 @@ func (s *Source) begin(ctx context.Context) error {
 		&source.Queue{Load: s.env.DueIDs(plan.KindForm), Plan: s.byID},
 	)
 	return nil
+}
+
+// markers are the pending-marker kinds that bring a form back: its deal's,
+// and its task's while forms.task is on.
+func (s *Source) markers() []string {
+	if s.env.Config.Forms.Task.Enabled {
+		return []string{plan.KindForm, plan.TaskKind(plan.KindForm)}
+	}
+	return []string{plan.KindForm}
 }
 
 // waiting sends the waiting forms that have settled.
@@ -160,8 +176,9 @@ func (s *Source) read(ctx context.Context, ids []int64) (forms []shop.Form, gone
 
 // plan decodes and maps forms (a form already linked is never sent twice:
 // after a crash before the commit, the watermark brings back forms the
-// pending queue just linked), finds their deals after an unknown outcome,
-// matches their contacts with every other source's, and plans them.
+// pending queue just linked; only a task it owes is made), finds their
+// deals after an unknown outcome, matches their contacts with every other
+// source's, and plans them.
 func (s *Source) plan(ctx context.Context, forms []shop.Form) (*plan.Plan, error) {
 	pl := s.env.Plan(syncer.SourceForms, plan.KindForm)
 	if len(forms) == 0 {
@@ -175,6 +192,10 @@ func (s *Source) plan(ctx context.Context, forms []shop.Form) (*plan.Plan, error
 	if err != nil {
 		return nil, fmt.Errorf("read form links: %w", err)
 	}
+	owed, err := s.owedTasks(ctx, links)
+	if err != nil {
+		return nil, err
+	}
 	mapper, err := s.env.Mapper(ctx)
 	if err != nil {
 		return nil, err
@@ -182,7 +203,7 @@ func (s *Source) plan(ctx context.Context, forms []shop.Form) (*plan.Plan, error
 	var jobs []*plan.Form
 	for i := range forms {
 		f := &forms[i]
-		if _, sent := links[f.ID]; sent {
+		if _, sent := links[f.ID]; sent && owed[f.ID] == nil {
 			continue
 		}
 		rec := plan.Record{Kind: plan.KindForm, ID: f.ID, Title: f.Name}
@@ -197,7 +218,14 @@ func (s *Source) plan(ctx context.Context, forms []shop.Form) (*plan.Plan, error
 			}
 			continue
 		}
-		jobs = append(jobs, &plan.Form{Record: rec, Result: res, Key: "form:" + strconv.FormatInt(f.ID, 10)})
+		if res.Task != nil && res.Task.CompleteTill == 0 { // a form without a date: due after now
+			res.Task.CompleteTill = mapper.FormTaskDue(s.env.Now())
+		}
+		job := &plan.Form{Record: rec, Result: res, Key: "form:" + strconv.FormatInt(f.ID, 10)}
+		if x := owed[f.ID]; x != nil {
+			job.LeadID, job.Extras = links[f.ID].AmoID, *x
+		}
+		jobs = append(jobs, job)
 	}
 	fieldID, err := s.keyField(pl, jobs)
 	if err != nil {
@@ -206,9 +234,12 @@ func (s *Source) plan(ctx context.Context, forms []shop.Form) (*plan.Plan, error
 	if err := s.reconcile(ctx, jobs); err != nil {
 		return nil, err
 	}
+	if err := s.readTasks(ctx, jobs); err != nil {
+		return nil, err
+	}
 	var drafts []*transform.ContactDraft
 	for _, j := range jobs {
-		if j.Result.Unsorted == nil { // amoCRM makes the contact of an incoming lead itself
+		if j.Result.Unsorted == nil && j.LeadID == 0 { // amoCRM makes the contact of an incoming lead itself
 			drafts = append(drafts, j.Result.Contact)
 		}
 	}
@@ -273,4 +304,48 @@ func (s *Source) reconcile(ctx context.Context, jobs []*plan.Form) error {
 		j.Pending, j.Found = pending[j.Record.ID], found[j.Record.ID]
 	}
 	return nil
+}
+
+// owedTasks are the extras of linked forms whose deal owes its task (made
+// while forms.task was on, its create's outcome still unknown or refused).
+func (s *Source) owedTasks(ctx context.Context, links map[int64]plan.Link) (map[int64]*plan.Extras, error) {
+	var linked []int64
+	for id, l := range links {
+		if l.AmoID > 0 {
+			linked = append(linked, id)
+		}
+	}
+	if !s.env.Config.Forms.Task.Enabled || len(linked) == 0 {
+		return nil, nil
+	}
+	kind := plan.TaskKind(plan.KindForm)
+	rows, err := s.env.Ledger.Links(ctx, kind, linked)
+	if err != nil {
+		return nil, fmt.Errorf("read %s links: %w", kind, err)
+	}
+	owed := map[int64]*plan.Extras{}
+	for id, row := range rows {
+		if x := (plan.Extras{Task: row}); x.TaskOwed() {
+			owed[id] = &x
+		}
+	}
+	return owed, nil
+}
+
+// readTasks reads the tasks of the deals whose task may have been made
+// before: found after an unknown outcome, or owing it.
+func (s *Source) readTasks(ctx context.Context, jobs []*plan.Form) error {
+	if !s.env.Config.Forms.Task.Enabled {
+		return nil
+	}
+	var reads []source.ReadBack
+	for _, j := range jobs {
+		switch {
+		case j.Found != nil:
+			reads = append(reads, source.ReadBack{LeadID: j.Found.ID, Extras: &j.Extras, Tasks: true})
+		case j.LeadID != 0:
+			reads = append(reads, source.ReadBack{LeadID: j.LeadID, Extras: &j.Extras, Tasks: true})
+		}
+	}
+	return source.ReadBacks(ctx, s.crm, reads)
 }

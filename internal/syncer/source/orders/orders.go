@@ -27,8 +27,10 @@ type Shop interface {
 }
 
 // CRM is what the orders source reads of amoCRM: the live deals that may
-// move.
+// move, and what deals hold of their products and tasks where those may
+// have been written before.
 type CRM interface {
+	source.ReadBackCRM
 	LeadsByIDs(ctx context.Context, ids []int64, withContacts bool) ([]crm.Lead, error)
 }
 
@@ -36,8 +38,8 @@ type CRM interface {
 //
 //  1. the site pipeline step (orders.pipeline_id = 0), written before any
 //     order is mapped with it;
-//  2. orders whose create had an unknown outcome: looked up before anything
-//     is created again;
+//  2. orders whose create had an unknown outcome (or the links or task of
+//     whose deal): looked up before anything is created again;
 //  3. new orders after the watermark;
 //  4. orders that were waiting: not placed, not settled, or whose write
 //     waited for something outside them;
@@ -115,7 +117,8 @@ func (s *Source) begin(ctx context.Context) error {
 	s.readers.Then(
 		source.ReaderFunc(func(context.Context) (*syncer.Batch, error) { return s.start.Batch(), nil }),
 		source.ReaderFunc(s.sitePipeline),
-		&source.Queue{Load: s.env.PendingIDs(plan.KindOrder), Plan: s.byID},
+		source.ReaderFunc(func(context.Context) (*syncer.Batch, error) { return batchOf(s.env.Account.Notices()), nil }),
+		&source.Queue{Load: s.env.PendingIDs(s.markers()...), Plan: s.byID},
 		s.newOrders(),
 		&source.Queue{Load: s.env.Waiting(plan.KindOrder, s.since), Plan: s.waiting},
 		&source.Queue{Load: s.due, Plan: s.byID},
@@ -127,11 +130,28 @@ func (s *Source) begin(ctx context.Context) error {
 
 // sitePipeline is the site pipeline step's batch, once a pass.
 func (s *Source) sitePipeline(context.Context) (*syncer.Batch, error) {
-	pl := s.env.Account.SitePipeline()
+	return batchOf(s.env.Account.SitePipeline()), nil
+}
+
+// batchOf is a plan with nothing read for it as a batch; nil for none.
+func batchOf(pl *plan.Plan) *syncer.Batch {
 	if pl == nil {
-		return nil, nil
+		return nil
 	}
-	return &syncer.Batch{Plan: pl}, nil
+	return &syncer.Batch{Plan: pl}
+}
+
+// markers are the pending-marker kinds that bring an order back: its
+// deal's, and its products' and task's while they are on.
+func (s *Source) markers() []string {
+	kinds := []string{plan.KindOrder}
+	if s.env.Config.Orders.Products.Enabled {
+		kinds = append(kinds, plan.ProductsKind(plan.KindOrder))
+	}
+	if s.env.Config.Orders.Task.Enabled {
+		kinds = append(kinds, plan.TaskKind(plan.KindOrder))
+	}
+	return kinds
 }
 
 // due loads the parked orders whose retry is due, remembering them: one

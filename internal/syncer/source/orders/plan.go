@@ -97,10 +97,13 @@ func (s *planner) plan(ctx context.Context, ids []int64, fresh bool) (*plan.Plan
 	if err := s.readMovingDeals(ctx, orders); err != nil {
 		return nil, err
 	}
+	if err := s.readExtras(ctx, orders); err != nil {
+		return nil, err
+	}
 	if err := pl.AddOrders(mapper, orders, customers, of, s.env.Config.Orders.ResendOnStatusChange); err != nil {
 		return nil, err
 	}
-	return pl, nil
+	return pl, s.planElements(ctx, pl)
 }
 
 // mapOrders maps every order (source.MapErr: bad ones are parked). Fields
@@ -125,6 +128,9 @@ func (s *planner) mapOrders(ctx context.Context, pl *plan.Plan, orders []*plan.O
 					return nil, err
 				}
 				continue
+			}
+			if deal.Task != nil && deal.Task.CompleteTill == 0 { // an order without a date: due after now
+				deal.Task.CompleteTill = mapper.OrderTaskDue(s.env.Now())
 			}
 			o.Deal = deal
 			mapped = append(mapped, o)

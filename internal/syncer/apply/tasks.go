@@ -1,0 +1,82 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
+	"github.com/modx-amocrm/modx-amocrm/internal/state"
+)
+
+// createTasks makes the tasks of the batch's deals (plan.Tasking), many a
+// request, a pending marker per deal first. After an unknown outcome the
+// deals' tasks are read: a task found there is taken as made, the others
+// are owed and looked for again next pass before anything is made.
+func (w *Writer) createTasks(ctx context.Context, pl *plan.Plan) error {
+	todo := pl.Tasking()
+	if len(todo) == 0 {
+		return nil
+	}
+	marks := make([]state.PendingCreate, len(todo))
+	for i, d := range todo {
+		marks[i] = state.PendingCreate{Kind: plan.TaskKind(pl.Kind), SourceID: d.Record.ID, Key: strconv.FormatInt(d.ID, 10)}
+	}
+	if err := w.ledger.MarkPendings(ctx, marks, nil); err != nil {
+		return fmt.Errorf("create tasks: %w", err)
+	}
+	err := sendRefusable(ctx, todo, func(ctx context.Context, ds []*plan.Deal) error {
+		tasks := make([]crm.Task, len(ds))
+		for i, d := range ds {
+			tasks[i] = d.Task.Want
+			tasks[i].RequestID = strconv.Itoa(i)
+		}
+		created, err := w.crm.CreateTasks(ctx, tasks)
+		for _, t := range created {
+			if i, ok := requestIndex(t.RequestID, len(ds)); ok {
+				ds[i].Task.ID = t.ID
+			}
+		}
+		return err
+	}, func(d *plan.Deal) bool { return d.Task.ID != 0 }, func(d *plan.Deal, _ []amocrm.ItemError, reason string) {
+		d.Task.Refused = "amoCRM refused the task: " + reason
+	})
+	switch {
+	case errors.Is(err, amocrm.ErrOutcomeUnknown):
+		return w.findTasks(ctx, todo)
+	case err != nil:
+		return fmt.Errorf("create tasks: %w", err)
+	}
+	return nil
+}
+
+// findTasks looks for the tasks that got no answer on their deals.
+func (w *Writer) findTasks(ctx context.Context, ds []*plan.Deal) error {
+	var lost []*plan.Deal
+	var ids []int64
+	for _, d := range ds {
+		if d.Task.ID == 0 && d.Task.Refused == "" {
+			lost = append(lost, d)
+			ids = append(ids, d.ID)
+		}
+	}
+	have, err := w.crm.TasksOfLeads(ctx, ids)
+	if err != nil {
+		if amocrm.IsFatal(err) {
+			return err
+		}
+		w.log.Warn("task lookup after an unknown outcome failed; looked up again next pass", "source", lost[0].Source, "deals", len(lost), "err", err)
+	}
+	for _, d := range lost {
+		for _, t := range have {
+			if d.Task.Is(t) {
+				d.Task.ID = t.ID
+			}
+		}
+		d.Task.Unknown = d.Task.ID == 0
+	}
+	return nil
+}

@@ -17,18 +17,26 @@ type memory struct {
 	// planned are orders a queue planned (pending, waiting, parked, a
 	// status log): the set stays as small as those lists. unsettled are
 	// orders seen and not settled yet: their status logs leave them to the
-	// waiting list. retried are parked orders retried in this pass.
-	planned, unsettled, retried map[int64]bool
+	// waiting list. retried are parked orders retried in this pass. whole
+	// are orders a queue planned to write whole (created, found, re-sent):
+	// their snapshot is taken with it, so the comparison leaves them be.
+	planned, unsettled, retried, whole map[int64]bool
 }
 
 func newMemory() *memory {
-	return &memory{planned: map[int64]bool{}, unsettled: map[int64]bool{}, retried: map[int64]bool{}}
+	return &memory{planned: map[int64]bool{}, unsettled: map[int64]bool{}, retried: map[int64]bool{}, whole: map[int64]bool{}}
 }
 
 // plannedBefore reports whether this pass already planned order id: as a
 // new order, or from a queue.
 func (m *memory) plannedBefore(id int64) bool {
 	return m.planned[id] || id > m.newFrom && id <= m.mark
+}
+
+// compared reports whether the comparison of edits takes order id: not a
+// new order of this pass, nor one written whole or not settled in it.
+func (m *memory) compared(id int64) bool {
+	return id <= m.newFrom && !m.whole[id] && !m.unsettled[id]
 }
 
 // notPlaced says why an order with this status is not an order yet, or "".

@@ -23,15 +23,17 @@ type Shop interface {
 	Detect(ctx context.Context) (*modx.Schema, error)
 	OrderHeaders(ctx context.Context, afterID int64, limit int) ([]shop.OrderHeader, error)
 	LoadOrders(ctx context.Context, ids []int64) ([]shop.Order, error)
+	OrderSignatures(ctx context.Context, ids []int64) ([]shop.OrderSignature, error)
 	StatusLogs(ctx context.Context, afterID int64, limit int) (modx.StatusLogPage, error)
 }
 
 // CRM is what the orders source reads of amoCRM: the live deals that may
-// move, and what deals hold of their products and tasks where those may
-// have been written before.
+// move or change, and what deals hold of their products, tasks and notes
+// where those may have been written before.
 type CRM interface {
 	source.ReadBackCRM
 	LeadsByIDs(ctx context.Context, ids []int64, withContacts bool) ([]crm.Lead, error)
+	LeadNotes(ctx context.Context, leadID int64, noteType string) ([]crm.Note, error)
 }
 
 // Source is the orders of one pass. It reads, in this order:
@@ -51,7 +53,11 @@ type CRM interface {
 //     orders not settled yet (the waiting list brings them);
 //  7. when orders.compare_cron is due, every linked order's status against
 //     the one sent, below the watermark the pass began at (orders above it
-//     were read as new).
+//     were read as new);
+//  8. then every linked order's own row against the signature recorded when
+//     its deal last got it (edits.go): an edited order's deal gets what
+//     changed, a deleted one's what orders.on_delete says, except orders
+//     this pass wrote whole or that are not settled.
 type Source struct {
 	env     *source.Env
 	shop    Shop
@@ -124,6 +130,7 @@ func (s *Source) begin(ctx context.Context) error {
 		&source.Queue{Load: s.due, Plan: s.byID},
 		source.ReaderFunc(s.logs),
 		s.comparison(),
+		s.edits(),
 	)
 	return nil
 }

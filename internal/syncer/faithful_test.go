@@ -55,7 +55,8 @@ var bareFieldID = regexp.MustCompile(`^field -?\d+$`)
 // every change included (tags, tracking values, quantities, due times),
 // and amoCRM then holds exactly the creates it predicted: deals,
 // contacts, elements, deals with products, tasks. The same holds after
-// status changes in the shop.
+// status changes in the shop, and after edits and deletions in its back
+// office.
 func TestDryRunPredictsRealRun(t *testing.T) {
 	h := newHarness(t, modxtest.Options{FormIt: true}, func(c *config.Config) {
 		c.Orders.PipelineID = config.IDRef{}
@@ -163,6 +164,24 @@ func TestDryRunPredictsRealRun(t *testing.T) {
 		"lead/fail order:" + strconv.FormatInt(stuck, 10)} {
 		if !got[want] {
 			t.Errorf("changes: the report lacks %s (a status set without a log, an order left at status 0)", want)
+		}
+	}
+
+	// Managers edit and delete orders in the back office.
+	edits, err := modxtest.EditBackOffice(h.ctx, h.db, h.shop, ds, 3, h.dbNow().Add(-time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, real = round("edits")
+	got = map[string]bool{}
+	for _, e := range real {
+		got[e.Kind+"/"+string(e.Action)+" "+e.Key] = true
+	}
+	for _, want := range []string{"lead/update order:" + strconv.FormatInt(edits.Products[0], 10),
+		"products/update order:" + strconv.FormatInt(edits.Products[0], 10), "note/create order:" + strconv.FormatInt(edits.Address[0], 10),
+		"note/create order:" + strconv.FormatInt(edits.Deleted[0], 10)} {
+		if !got[want] {
+			t.Errorf("edits: the report lacks %s (an edit, its products and note, a deletion's note)", want)
 		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer/account"
+	"github.com/modx-amocrm/modx-amocrm/internal/testdb"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
 
@@ -162,7 +163,7 @@ func sameReports(t *testing.T, name string, dry, real []plan.Entry) {
 // and each deleted one, the real run does exactly that, and then every
 // edited deal equals a fresh mapping of its order, products included, with
 // one note saying what changed, and every deleted order's deal has its
-// note. A second pass writes nothing.
+// note. A second pass, comparing again, asks amoCRM nothing.
 func TestOrderEdits(t *testing.T) {
 	for _, shop := range []modxtest.Options{
 		{Generation: modxtest.Gen4x, MyISAM: true},
@@ -215,9 +216,221 @@ func TestOrderEdits(t *testing.T) {
 			}
 			h.box.ResetRequests()
 			h.passWith(compare, syncer.PassOptions{})
-			if w := h.writes(); len(w) != 0 {
-				t.Errorf("the pass after: writes %v, want none", w)
+			if n := len(h.box.Requests()); n != 0 {
+				t.Errorf("the pass after: %d requests (%v), want none", n, requestsByPath(h.box))
 			}
 		})
+	}
+}
+
+// TestOrderDeleted: an order deleted in the shop gets, by orders.on_delete,
+// a note on its deal, the note and the deal closed as lost (a deal a
+// manager already won stays won, and its note does not say it was closed),
+// or nothing; then nothing is sent for it again.
+func TestOrderDeleted(t *testing.T) {
+	for _, c := range []struct {
+		onDelete string
+		notes    int    // on each deal
+		status   string // of the open deals after
+	}{
+		{config.OnDeleteNote, 1, "Первичный контакт"},
+		{config.OnDeleteLose, 1, "Закрыто и не реализовано"},
+		{config.OnDeleteNothing, 0, "Первичный контакт"},
+	} {
+		t.Run(c.onDelete, func(t *testing.T) {
+			h := newHarness(t, modxtest.Options{}, func(cfg *config.Config) { cfg.Orders.OnDelete = c.onDelete })
+			open := h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 920 000-00-01"}})
+			won := h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 920 000-00-02"}})
+			kept := h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 920 000-00-03"}})
+			h.passWith(compare, syncer.PassOptions{})
+			h.move(won, "Успешно реализовано")
+			for _, id := range []int64{open, won} {
+				if err := modxtest.DeleteOrder(h.ctx, h.db, h.shop, id, 1, h.dbNow()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var dry, real entries
+			h.passWith(site.EngineOptions{DryRun: true, CompareStatuses: true}, syncer.PassOptions{Report: &dry})
+			h.box.ResetRequests()
+			h.passWith(compare, syncer.PassOptions{Report: &real})
+			sameReports(t, "deleted", dry, real)
+			for _, id := range []int64{open, won} {
+				want := plan.Unchanged
+				switch {
+				case c.onDelete == config.OnDeleteNothing:
+					want = plan.Skip
+				case c.onDelete == config.OnDeleteLose && id == open:
+					want = plan.Update
+				}
+				if !hasEntry(real, "lead", want, "order:"+itoa(id)) {
+					t.Errorf("order %d: the report does not say %s of its deal: %+v", id, want, real)
+				}
+			}
+			if c.onDelete == config.OnDeleteNothing && len(h.box.Requests()) != 0 {
+				t.Errorf("on_delete = nothing made requests: %v", requestsByPath(h.box))
+			}
+			if got := h.dealStatus(open); got != c.status {
+				t.Errorf("the open deal is at %q, want %q", got, c.status)
+			}
+			if got := h.dealStatus(won); got != "Успешно реализовано" {
+				t.Errorf("the deal a manager won is at %q", got)
+			}
+			leads, notes := h.leadsByOrder(), h.notesOf()
+			for _, id := range []int64{open, won} {
+				if got := notes[leads[itoa(id)].ID]; len(got) != c.notes {
+					t.Errorf("order %d: notes %q, want %d", id, got, c.notes)
+				}
+			}
+			if c.onDelete == config.OnDeleteLose {
+				if got := notes[leads[itoa(won)].ID]; len(got) != 1 || strings.Contains(got[0], "закрыта") {
+					t.Errorf("the won deal's note %q says it was closed", got)
+				}
+			}
+			if got := notes[leads[itoa(kept)].ID]; len(got) != 0 {
+				t.Errorf("the order still in the shop got notes %q", got)
+			}
+			h.box.ResetRequests()
+			h.passWith(compare, syncer.PassOptions{})
+			h.passWith(compare, syncer.PassOptions{})
+			if n := len(h.box.Requests()); n != 0 {
+				t.Errorf("the passes after: %d requests (%v), want none", n, requestsByPath(h.box))
+			}
+		})
+	}
+}
+
+// TestEditLeavesManagersWork: the shop's edit reaches the deal, compared
+// with what the deal last got, not with what amoCRM holds: a field a
+// manager changed in amoCRM and the shop did not stays as the manager left
+// it, and so do the deal's status and responsible.
+func TestEditLeavesManagersWork(t *testing.T) {
+	h := newHarness(t, modxtest.Options{Generation: modxtest.Gen4x}, nil)
+	id := h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 921 000-00-01", "city": "Тула"},
+		Lines: []modxtest.LineSpec{{Name: "Чайник", Count: 1, Price: "2500.00"}, {Name: "Кружка", Count: 2, Price: "300.00"}}})
+	h.passWith(compare, syncer.PassOptions{})
+	lead := h.leadsByOrder()[itoa(id)]
+	city := int64(0)
+	for _, f := range lead.CustomFieldsValues {
+		if f.FieldName == "address.city" {
+			city = f.FieldID
+		}
+	}
+	users, err := h.site.Client.Users(h.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	manager := users[len(users)-1].ID
+	_, status := h.pipelineStatus("Воронка", "Принимают решение")
+	err = h.site.Client.UpdateLeads(h.ctx, []crm.Lead{{ID: lead.ID, StatusID: status, ResponsibleUserID: manager,
+		CustomFieldsValues: []crm.CustomFieldValues{{FieldID: city, Values: []crm.FieldValue{{Value: "Тула, уточнено"}}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := modxtest.UpdateOrderLine(h.ctx, h.db, h.shop, h.lines(id)[1], modxtest.LineChange{Count: 5}, 1, h.dbNow()); err != nil {
+		t.Fatal(err)
+	}
+	h.passWith(compare, syncer.PassOptions{})
+	got := h.leadsByOrder()[itoa(id)]
+	if got.Price != 2500+5*300 {
+		t.Errorf("price %d, want the shop's new cost 4000", got.Price)
+	}
+	for _, f := range got.CustomFieldsValues {
+		if f.FieldID == city && sandboxValues(f.Values) != "Тула, уточнено" {
+			t.Errorf("the manager's city became %q", sandboxValues(f.Values))
+		}
+	}
+	if got.StatusID != status || got.ResponsibleUserID != manager {
+		t.Errorf("status %d, responsible %d: want the manager's %d and %d", got.StatusID, got.ResponsibleUserID, status, manager)
+	}
+}
+
+// TestShopStatusWritesAreNoEdits: a deal a manager moves in amoCRM moves its
+// order ([shop_status] writes the status and updatedon); the comparison then
+// reads that order, finds nothing its deal does not show, and records it:
+// two passes that compare everything write nothing on either side.
+func TestShopStatusWritesAreNoEdits(t *testing.T) {
+	forEachShop(t, modxtest.Options{}, func(t *testing.T, shop modxtest.Options) {
+		h := newShopHarness(t, shop, nil)
+		order := h.order(modxtest.OrderSpec{})
+		h.passWith(compare, syncer.PassOptions{})
+		h.move(order, "Оплачен")
+		h.pass(syncer.PassOptions{})
+		if got := h.shopStatus(order); got != h.statuses().Paid {
+			t.Fatalf("the move did not reach the shop: order at %d", got)
+		}
+		for i := range 2 {
+			before := h.snapshot()
+			h.box.ResetRequests()
+			var r entries
+			h.passWith(compare, syncer.PassOptions{Report: &r})
+			if c := h.snapshot().changes(before); len(c) != 0 {
+				t.Errorf("pass %d changed MODX: %v", i+1, c)
+			}
+			if w := h.writes(); len(w) != 0 {
+				t.Errorf("pass %d wrote to amoCRM: %v", i+1, w)
+			}
+			for _, e := range r {
+				if e.Action != plan.Unchanged {
+					t.Errorf("pass %d reported %+v", i+1, e)
+				}
+			}
+		}
+		if got := h.dealStatus(order); got != "Оплачен" {
+			t.Errorf("deal at %q", got)
+		}
+		recorded, _, err := h.store.OrderSignatures(h.ctx, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := h.source.OrderSignatures(h.ctx, []int64{order})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 1 || recorded[order] != transform.Signature(rows[0]) {
+			t.Errorf("order %d's signature %d is not its row's as the shop wrote it: %+v", order, recorded[order], rows)
+		}
+	})
+}
+
+// TestUpgradeRecordsLinkedOrders: orders sent before edits were followed
+// (a state with their links and no signatures) are recorded as they are
+// by the first comparison, with no request; an edit after that sends only
+// what changed.
+func TestUpgradeRecordsLinkedOrders(t *testing.T) {
+	h := newHarness(t, modxtest.Options{}, nil)
+	ds, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "modx_", Orders: 40, Users: 10, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.passWith(compare, syncer.PassOptions{})
+	testdb.Exec(t, h.db, "DELETE FROM amocrm_sync_order_signatures")
+	testdb.Exec(t, h.db, "DELETE FROM amocrm_sync_order_sent")
+	h.box.ResetRequests()
+	var dry, real entries
+	h.passWith(site.EngineOptions{DryRun: true, CompareStatuses: true}, syncer.PassOptions{Report: &dry})
+	h.passWith(compare, syncer.PassOptions{Report: &real})
+	if n := len(h.box.Requests()); n != 0 || len(real) != 0 || len(dry) != 0 {
+		t.Errorf("the upgrade's comparison: %d requests (%v), reports %+v and %+v; want nothing", n, requestsByPath(h.box), dry, real)
+	}
+	var recorded, linked int
+	if err := h.db.Get(&recorded, "SELECT COUNT(*) FROM amocrm_sync_order_signatures"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.db.Get(&linked, "SELECT COUNT(*) FROM amocrm_sync_links WHERE kind = 'order'"); err != nil {
+		t.Fatal(err)
+	}
+	if recorded != linked || linked == 0 {
+		t.Errorf("%d orders recorded, want every one of the %d linked", recorded, linked)
+	}
+	edits, err := modxtest.EditBackOffice(h.ctx, h.db, h.shop, ds, 1, h.dbNow().Add(-time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.passWith(compare, syncer.PassOptions{Report: &real})
+	h.checkDeals(t, edits.Edited())
+	for _, e := range real {
+		if e.Kind == "lead" && e.Action == plan.Update && len(e.Changes) > 3 {
+			t.Errorf("%s: %d changes %v: more than the edit made", e.Key, len(e.Changes), e.Changes)
+		}
 	}
 }

@@ -100,7 +100,9 @@ func (s *planner) adopt(ctx context.Context, pl *plan.Plan, ids []int64, rows ma
 		snaps = append(snaps, plan.OrderSent{OrderID: id, Snapshot: plan.Snapshot{Signature: transform.SignatureOf(rows[id]),
 			Sent: transform.SentOf(deal, rows[id])}})
 	}
-	s.env.Log.Info("orders sent before edits were followed recorded as they are", "source", syncer.SourceOrders, "orders", len(snaps))
+	if len(snaps) > 0 {
+		s.env.Log.Info("orders sent before edits were followed recorded as they are", "source", syncer.SourceOrders, "orders", len(snaps))
+	}
 	pl.AddBaselines(snaps)
 	return nil
 }

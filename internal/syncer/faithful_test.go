@@ -38,6 +38,25 @@ func planned(es []plan.Entry) []plannedEntry {
 	return out
 }
 
+// sameReports holds a real run's report to the dry run's, entry by entry.
+func sameReports(t *testing.T, name string, dry, real []plan.Entry) {
+	t.Helper()
+	pd, pr := planned(dry), planned(real)
+	for i := range max(len(pd), len(pr)) {
+		switch {
+		case i >= len(pr):
+			t.Errorf("%s: dry run entry %d %+v has no real counterpart", name, i, pd[i])
+		case i >= len(pd):
+			t.Errorf("%s: real entry %d %+v was not predicted", name, i, pr[i])
+		case pd[i] != pr[i]:
+			t.Errorf("%s: entry %d:\n dry  %+v\n real %+v", name, i, pd[i], pr[i])
+		}
+		if t.Failed() && i > 5 {
+			t.FailNow()
+		}
+	}
+}
+
 // summaryCounts are the numbers of a summary line before its request count
 // and time, which a dry run cannot predict.
 func summaryCounts(r *syncer.Result) string {
@@ -86,20 +105,7 @@ func TestDryRunPredictsRealRun(t *testing.T) {
 			t.Errorf("%s: real run counts %s, dry run predicted %s", name, got, want)
 		}
 		t.Logf("%s: dry run %s; real run %s", name, dres.Summary(), rres.Summary())
-		pd, pr := planned(d), planned(r)
-		for i := range max(len(pd), len(pr)) {
-			switch {
-			case i >= len(pr):
-				t.Errorf("%s: dry run entry %d %+v has no real counterpart", name, i, pd[i])
-			case i >= len(pd):
-				t.Errorf("%s: real entry %d %+v was not predicted", name, i, pr[i])
-			case pd[i] != pr[i]:
-				t.Errorf("%s: entry %d:\n dry  %+v\n real %+v", name, i, pd[i], pr[i])
-			}
-			if t.Failed() && i > 5 {
-				t.FailNow()
-			}
-		}
+		sameReports(t, name, d, r)
 		if got, want := len(h.box.Leads())-leadsBefore, dres.Count("lead", plan.Create); got != want {
 			t.Errorf("%s: amoCRM gained %d deals, the dry run predicted %d", name, got, want)
 		}

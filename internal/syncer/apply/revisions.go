@@ -19,14 +19,20 @@ func (w *Writer) markEdits(ctx context.Context, pl *plan.Plan) error {
 	if len(ds) == 0 {
 		return nil
 	}
-	marks := make([]state.PendingCreate, len(ds))
-	for i, d := range ds {
-		marks[i] = state.PendingCreate{Kind: plan.EditMarker, SourceID: d.Record.ID, Key: strconv.FormatInt(d.ID, 10)}
-	}
-	if err := w.ledger.MarkPendings(ctx, marks, nil); err != nil {
+	if err := w.markDeals(ctx, plan.EditMarker, ds); err != nil {
 		return fmt.Errorf("mark order edits pending: %w", err)
 	}
 	return nil
+}
+
+// markDeals commits a marker of kind per deal's record, keyed by the deal,
+// before a write to the deals that is not safe to repeat.
+func (w *Writer) markDeals(ctx context.Context, kind string, ds []*plan.Deal) error {
+	marks := make([]state.PendingCreate, len(ds))
+	for i, d := range ds {
+		marks[i] = state.PendingCreate{Kind: kind, SourceID: d.Record.ID, Key: strconv.FormatInt(d.ID, 10)}
+	}
+	return w.ledger.MarkPendings(ctx, marks, nil)
 }
 
 // logRevisions logs what the plan wrote for edited and deleted orders.

@@ -403,17 +403,24 @@ func (p *Plan) revisionRefusals() int {
 	return n
 }
 
-// resolveSnapshotFields gives a deal's snapshot the ids amoCRM gave the
-// fields planned with made-up ones, as its payload got them.
-func resolveSnapshotFields(d *Deal, ids map[int64]int64) {
-	if d.Snapshot == nil {
-		return
-	}
-	fields := d.Snapshot.Sent.Fields
-	for made, id := range ids {
-		if v, ok := fields[made]; ok {
-			delete(fields, made)
-			fields[id] = v
+// resolveSnapshotFields gives the snapshots of the plan's deals and
+// baselines the ids amoCRM gave the fields planned with made-up ones, as
+// the payloads got them.
+func (p *Plan) resolveSnapshotFields(ids map[int64]int64) {
+	resolve := func(fields map[int64]uint64) {
+		for made, id := range ids {
+			if v, ok := fields[made]; ok {
+				delete(fields, made)
+				fields[id] = v
+			}
 		}
+	}
+	for _, d := range p.dealsWithExtras() {
+		if d.Snapshot != nil {
+			resolve(d.Snapshot.Sent.Fields)
+		}
+	}
+	for _, b := range p.Baselines {
+		resolve(b.Sent.Fields)
 	}
 }

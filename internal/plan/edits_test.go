@@ -239,3 +239,20 @@ func TestDeletedOrders(t *testing.T) {
 		})
 	}
 }
+
+// TestSnapshotFieldIDs: a snapshot taken while a field was still to be
+// created is recorded under the id amoCRM gave it, as the payload was
+// sent: the next edit compares the field, not a field it never saw.
+func TestSnapshotFieldIDs(t *testing.T) {
+	o := order(1, 1, "79001")
+	o.Snapshot = &Snapshot{Sent: transform.Sent{Fields: map[int64]uint64{-1: 5, 30: 6}}}
+	p := planOrders(t, mapper{}, o)
+	p.Baselines = []OrderSent{{OrderID: 2, Snapshot: Snapshot{Sent: transform.Sent{Fields: map[int64]uint64{-1: 7}}}}}
+	p.ResolveFieldIDs(map[int64]int64{-1: 77})
+	if got := p.Deals[0].Snapshot.Sent.Fields; got[77] != 5 || got[30] != 6 || len(got) != 2 {
+		t.Errorf("deal's snapshot fields %v, want 77 and 30", got)
+	}
+	if got := p.Baselines[0].Sent.Fields; got[77] != 7 || len(got) != 1 {
+		t.Errorf("baseline's fields %v, want 77", got)
+	}
+}

@@ -351,8 +351,8 @@ func (p *Plan) ResolveFieldIDs(ids map[int64]int64) {
 	}
 	for _, d := range p.Deals {
 		fix(d.Lead.CustomFieldsValues)
-		resolveSnapshotFields(d, ids)
 	}
+	p.resolveSnapshotFields(ids)
 	for _, in := range p.Incoming {
 		for i := range in.Form.Embedded.Leads {
 			fix(in.Form.Embedded.Leads[i].CustomFieldsValues)

@@ -249,6 +249,8 @@ func (p *Plan) revisionWrites(w *Writes, d *Deal, park func(*Parked)) {
 	switch {
 	case r.OnDelete != "":
 		w.Deleted = append(w.Deleted, d.Record.ID)
+		w.clear(ProductsKind(p.Kind), d.Record.ID) // nothing owed to its deal is sent any more
+		w.clear(TaskKind(p.Kind), d.Record.ID)
 	case d.Snapshot != nil:
 		w.Sent = append(w.Sent, OrderSent{OrderID: d.Record.ID, Snapshot: *d.Snapshot})
 	}

@@ -191,7 +191,7 @@ func TestEditNothingToShow(t *testing.T) {
 // TestDeletedOrders: orders.on_delete decides; a deal a manager closed is
 // not moved (and its note says it is closed only when it is lost), one a
 // manager deleted gets nothing; every order is recorded as deleted once
-// its deal has what it gets.
+// its deal has what it gets, and nothing owed to the deal stays pending.
 func TestDeletedOrders(t *testing.T) {
 	open := &crm.Lead{ID: 901, Name: "Заказ 1", PipelineID: 10, StatusID: 101}
 	won := &crm.Lead{ID: 902, Name: "Заказ 2", PipelineID: 10, StatusID: crm.StatusWon}
@@ -233,8 +233,14 @@ func TestDeletedOrders(t *testing.T) {
 				t.Errorf("note %q, want %q", text, c.note)
 			}
 			p.Simulate(func() int64 { return -1 })
-			if w := p.Writes(); !slices.Equal(w.Deleted, []int64{1}) {
+			w := p.Writes()
+			if !slices.Equal(w.Deleted, []int64{1}) {
 				t.Errorf("deleted %v, want [1]", w.Deleted)
+			}
+			for _, kind := range []string{EditMarker, ProductsKind(KindOrder), TaskKind(KindOrder)} {
+				if !slices.Contains(w.Cleared[kind], 1) {
+					t.Errorf("cleared %v: the order's %s marker stays", w.Cleared, kind)
+				}
 			}
 		})
 	}

@@ -184,10 +184,6 @@ func (p *Plan) AddDeletions(deleted []*DeletedOrder) {
 	}
 }
 
-// AddBaselines records orders as they are, with no request: orders sent
-// before the connector followed edits.
-func (p *Plan) AddBaselines(snaps []OrderSent) { p.Baselines = append(p.Baselines, snaps...) }
-
 func newNote(text string, have []string, read bool) *DealNote {
 	return &DealNote{Text: text, Found: read && slices.Contains(have, text)}
 }
@@ -229,13 +225,12 @@ func (p *Plan) Revising() []*Deal {
 	return out
 }
 
-// revisionWrites records an edited or deleted order whose deal has all it
-// gets: its snapshot (an edit), or that it is deleted; with its deal's
-// link and product links. An order whose deal amoCRM refused something is
-// parked; one with an outcome unknown is left as it is, its marker
-// standing, for the next comparison to read back and finish.
-func (p *Plan) revisionWrites(w *Writes, d *Deal, park func(*Parked)) {
-	r := d.Revision
+// writes records an edited or deleted order whose deal has all it gets:
+// its snapshot (an edit), or that it is deleted; with its deal's link and
+// product links. An order whose deal amoCRM refused something is parked;
+// one with an outcome unknown is left as it is, its marker standing, for
+// the next comparison to read back and finish.
+func (r *Revision) writes(w *Writes, p *Plan, d *Deal, park func(*Parked)) {
 	if d.Refused != "" {
 		park(&Parked{Source: d.Source, Record: d.Record, Entity: "lead", Reason: d.Refused})
 		return
@@ -382,47 +377,19 @@ func productChanges(d transform.ProductDiff) []Change {
 	return out
 }
 
-// simulateRevisions gives the notes a dry run would add made-up ids and
-// takes its relinks as done.
-func (p *Plan) simulateRevisions(next func() int64) {
-	for _, d := range p.Relinking() {
-		d.Revision.Relink.Done = true
-	}
-	for _, d := range p.Noting() {
-		d.Revision.Note.ID = next()
-	}
+// refusals counts what amoCRM refused of a revision besides its deal's
+// PATCH.
+func (r *Revision) refusals() int {
+	return btoi(r.Relink != nil && r.Relink.Refused != "") + btoi(r.Note != nil && r.Note.Refused != "")
 }
 
-// revisionRefusals counts what amoCRM refused of the plan's revisions.
-func (p *Plan) revisionRefusals() int {
-	n := 0
-	for _, d := range p.Deals {
-		if r := d.Revision; r != nil {
-			n += btoi(r.Relink != nil && r.Relink.Refused != "")
-			n += btoi(r.Note != nil && r.Note.Refused != "")
+// resolveFields gives a snapshot the ids amoCRM gave the fields planned
+// with made-up ones, as the payload it was taken with got them.
+func (s *Snapshot) resolveFields(ids map[int64]int64) {
+	for made, id := range ids {
+		if v, ok := s.Sent.Fields[made]; ok {
+			delete(s.Sent.Fields, made)
+			s.Sent.Fields[id] = v
 		}
-	}
-	return n
-}
-
-// resolveSnapshotFields gives the snapshots of the plan's deals and
-// baselines the ids amoCRM gave the fields planned with made-up ones, as
-// the payloads got them.
-func (p *Plan) resolveSnapshotFields(ids map[int64]int64) {
-	resolve := func(fields map[int64]uint64) {
-		for made, id := range ids {
-			if v, ok := fields[made]; ok {
-				delete(fields, made)
-				fields[id] = v
-			}
-		}
-	}
-	for _, d := range p.dealsWithExtras() {
-		if d.Snapshot != nil {
-			resolve(d.Snapshot.Sent.Fields)
-		}
-	}
-	for _, b := range p.Baselines {
-		resolve(b.Sent.Fields)
 	}
 }

@@ -210,12 +210,7 @@ func (p *Plan) element(productID int64) *Element {
 // written yet are Missing.
 func (p *Plan) Linking() []*Deal {
 	var out []*Deal
-	ids := map[int64]int64{}
-	for _, e := range p.Elements {
-		if e.ID != 0 { // not a create refused or without an answer
-			ids[e.ProductID] = e.ID
-		}
-	}
+	ids := writtenElements(p.Elements)
 	for _, d := range p.dealsWithExtras() {
 		x := d.Products
 		if x == nil || !d.written() {

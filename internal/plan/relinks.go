@@ -41,7 +41,7 @@ type Relink struct {
 // where the deal's elements were read back, what still differs from what
 // it should have.
 func (p *Plan) Relinking() []*Deal {
-	ids := p.writtenElements()
+	ids := writtenElements(p.Elements)
 	var out []*Deal
 	for _, d := range p.Deals {
 		r := d.Revision
@@ -62,11 +62,11 @@ func (p *Plan) Relinking() []*Deal {
 	return out
 }
 
-// writtenElements are the elements of the plan's products that exist, by
-// product id: not a create refused or without an answer.
-func (p *Plan) writtenElements() map[int64]int64 {
+// writtenElements are the elements that exist, by product id: not a
+// create refused or without an answer.
+func writtenElements(es []*Element) map[int64]int64 {
 	ids := map[int64]int64{}
-	for _, e := range p.Elements {
+	for _, e := range es {
 		if e.ID != 0 {
 			ids[e.ProductID] = e.ID
 		}

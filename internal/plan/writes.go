@@ -138,7 +138,7 @@ func (p *Plan) Writes() Writes {
 			continue
 		}
 		if d.Revision != nil {
-			p.revisionWrites(&w, d, park)
+			d.Revision.writes(&w, p, d, park)
 			continue
 		}
 		if d.Refused != "" {
@@ -278,8 +278,11 @@ func (p *Plan) Refusals() int {
 	for _, d := range p.dealsWithExtras() {
 		n += btoi(d.Products != nil && d.Products.Refused != "")
 		n += btoi(d.Task != nil && d.Task.Refused != "")
+		if d.Revision != nil {
+			n += d.Revision.refusals()
+		}
 	}
-	return n + p.revisionRefusals()
+	return n
 }
 
 func btoi(b bool) int {
@@ -325,7 +328,12 @@ func (p *Plan) Simulate(next func() int64) {
 	for _, d := range p.Tasking() {
 		d.Task.ID = next()
 	}
-	p.simulateRevisions(next)
+	for _, d := range p.Relinking() {
+		d.Revision.Relink.Done = true
+	}
+	for _, d := range p.Noting() {
+		d.Revision.Note.ID = next()
+	}
 }
 
 // ResolveFieldIDs replaces the made-up ids of planned fields with the ids
@@ -349,10 +357,15 @@ func (p *Plan) ResolveFieldIDs(ids map[int64]int64) {
 	for _, c := range p.Contacts {
 		fix(c.Payload.CustomFieldsValues)
 	}
-	for _, d := range p.Deals {
+	for _, d := range p.dealsWithExtras() {
 		fix(d.Lead.CustomFieldsValues)
+		if d.Snapshot != nil {
+			d.Snapshot.resolveFields(ids)
+		}
 	}
-	p.resolveSnapshotFields(ids)
+	for i := range p.Baselines {
+		p.Baselines[i].resolveFields(ids)
+	}
 	for _, in := range p.Incoming {
 		for i := range in.Form.Embedded.Leads {
 			fix(in.Form.Embedded.Leads[i].CustomFieldsValues)

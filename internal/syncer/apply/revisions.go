@@ -3,10 +3,12 @@ package apply
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
+	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
 // markEdits commits the marker of each edited or deleted order whose deal
@@ -19,7 +21,7 @@ func (w *Writer) markEdits(ctx context.Context, pl *plan.Plan) error {
 	if len(ds) == 0 {
 		return nil
 	}
-	if err := w.markDeals(ctx, plan.EditMarker, ds); err != nil {
+	if err := markDeals(ctx, w.ledger, plan.EditMarker, ds); err != nil {
 		return fmt.Errorf("mark order edits pending: %w", err)
 	}
 	return nil
@@ -27,16 +29,16 @@ func (w *Writer) markEdits(ctx context.Context, pl *plan.Plan) error {
 
 // markDeals commits a marker of kind per deal's record, keyed by the deal,
 // before a write to the deals that is not safe to repeat.
-func (w *Writer) markDeals(ctx context.Context, kind string, ds []*plan.Deal) error {
+func markDeals(ctx context.Context, l syncer.Ledger, kind string, ds []*plan.Deal) error {
 	marks := make([]state.PendingCreate, len(ds))
 	for i, d := range ds {
 		marks[i] = state.PendingCreate{Kind: kind, SourceID: d.Record.ID, Key: strconv.FormatInt(d.ID, 10)}
 	}
-	return w.ledger.MarkPendings(ctx, marks, nil)
+	return l.MarkPendings(ctx, marks, nil)
 }
 
 // logRevisions logs what the plan wrote for edited and deleted orders.
-func (w *Writer) logRevisions(pl *plan.Plan) {
+func logRevisions(log *slog.Logger, pl *plan.Plan) {
 	for _, d := range pl.Deals {
 		r := d.Revision
 		if r == nil || d.Refused != "" {
@@ -46,28 +48,28 @@ func (w *Writer) logRevisions(pl *plan.Plan) {
 		if x := r.Relink; x != nil {
 			switch {
 			case x.Refused != "":
-				w.log.Warn("amoCRM refused the deal's product links", append(attrs, "reason", x.Refused)...)
+				log.Warn("amoCRM refused the deal's product links", append(attrs, "reason", x.Refused)...)
 			case x.Unknown:
-				w.log.Warn("product links had no answer and were not found done; read back at the next comparison", attrs...)
+				log.Warn("product links had no answer and were not found done; read back at the next comparison", attrs...)
 			case x.Done:
-				w.log.Info("product links changed", append(attrs, "unlinked", len(x.Unlink), "linked", len(x.Link))...)
+				log.Info("product links changed", append(attrs, "unlinked", len(x.Unlink), "linked", len(x.Link))...)
 			}
 		}
 		if n := r.Note; n != nil {
 			switch {
 			case n.Refused != "":
-				w.log.Warn("amoCRM refused the note", append(attrs, "reason", n.Refused)...)
+				log.Warn("amoCRM refused the note", append(attrs, "reason", n.Refused)...)
 			case n.Unknown:
-				w.log.Warn("note had no answer and was not found on the deal; read back at the next comparison", attrs...)
+				log.Warn("note had no answer and was not found on the deal; read back at the next comparison", attrs...)
 			case n.ID != 0 && !n.Found:
-				w.log.Info("note added", append(attrs, "note_id", n.ID)...)
+				log.Info("note added", append(attrs, "note_id", n.ID)...)
 			}
 		}
 		switch {
 		case d.Mode == plan.Edit:
-			w.log.Info("deal follows its order's edit", append(attrs, "changed", r.Change.Changed())...)
+			log.Info("deal follows its order's edit", append(attrs, "changed", r.Change.Changed())...)
 		case r.OnDelete != "":
-			w.log.Info("order deleted in the shop", append(attrs, "on_delete", r.OnDelete)...)
+			log.Info("order deleted in the shop", append(attrs, "on_delete", r.OnDelete)...)
 		}
 	}
 }

@@ -20,7 +20,7 @@ func (w *Writer) createTasks(ctx context.Context, pl *plan.Plan) error {
 	if len(todo) == 0 {
 		return nil
 	}
-	if err := w.markDeals(ctx, plan.TaskKind(pl.Kind), todo); err != nil {
+	if err := markDeals(ctx, w.ledger, plan.TaskKind(pl.Kind), todo); err != nil {
 		return fmt.Errorf("create tasks: %w", err)
 	}
 	err := sendRefusable(ctx, todo, func(ctx context.Context, ds []*plan.Deal) error {

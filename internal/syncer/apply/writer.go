@@ -157,7 +157,7 @@ func (w *Writer) logOutcomes(pl *plan.Plan) {
 		}
 	}
 	w.logExtras(pl)
-	w.logRevisions(pl)
+	logRevisions(w.log, pl)
 }
 
 // logExtras logs the elements, links and tasks the plan wrote.

@@ -103,7 +103,7 @@ func (s *planner) adopt(ctx context.Context, pl *plan.Plan, ids []int64, rows ma
 	if len(snaps) > 0 {
 		s.env.Log.Info("orders sent before edits were followed recorded as they are", "source", syncer.SourceOrders, "orders", len(snaps))
 	}
-	pl.AddBaselines(snaps)
+	pl.Baselines = append(pl.Baselines, snaps...)
 	return nil
 }
 

@@ -152,7 +152,7 @@ func (p *Plan) AddOrders(m Mapper, orders []*Order, customers []*Customer, of ma
 		d := &Deal{Source: SourceOrders, Record: o.Record, Kind: "lead", Mode: mode, Action: Create,
 			Lead: o.Deal.Lead, Contact: c, KeyField: transform.OrderFieldCode, LookupKey: o.Deal.OrderKey, Hash: h,
 			LinkKind: LinkOrder, MS2Status: o.MS2Status, SetStatus: o.Deal.Lead.StatusID, Repairs: o.Deal.Notes, Snapshot: o.Snapshot}
-		if err := p.attach(d, o.Deal.Products, o.Deal.Task, Extras{}, true); err != nil {
+		if err := attach(p.Meta, d, o.Deal.Products, o.Deal.Task, Extras{}, true); err != nil {
 			return err
 		}
 		p.Deals = append(p.Deals, d)
@@ -173,7 +173,7 @@ func (p *Plan) adopt(o *Order) error {
 		d.Contact = &Contact{Keys: o.Deal.Contact.Keys, ID: o.Found.Embedded.Contacts[0].ID, Action: Unchanged}
 	}
 	p.Adopted = append(p.Adopted, d)
-	return p.attach(d, o.Deal.Products, o.Deal.Task, o.Extras, true)
+	return attach(p.Meta, d, o.Deal.Products, o.Deal.Task, o.Extras, true)
 }
 
 // linkedOrder decides what happens to an order whose deal exists: with
@@ -218,7 +218,7 @@ func (p *Plan) linkedOrder(m Mapper, o *Order, resendOnChange bool) error {
 	if d.Action == Skip {
 		return nil // the deal is gone: nothing owed to it is sent
 	}
-	return p.attach(d, o.Deal.Products, o.Deal.Task, o.Extras, false)
+	return attach(p.Meta, d, o.Deal.Products, o.Deal.Task, o.Extras, false)
 }
 
 // Form is one saved form of a batch with what was read for it.

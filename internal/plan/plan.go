@@ -232,7 +232,7 @@ type Plan struct {
 	Fields   []*Field
 	// Elements are the products list's elements the deals link, one per
 	// product: created, updated, or known.
-	Elements []*Element
+	Elements Elements
 	Contacts []*Contact
 	Deals    []*Deal
 	Incoming []*Incoming

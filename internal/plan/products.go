@@ -181,9 +181,12 @@ func sameElement(live, want crm.CatalogElement) bool {
 	return true
 }
 
-// ElementWrites are the plan's element creates and updates, in plan order.
-func (p *Plan) ElementWrites() (creates, updates []*Element) {
-	for _, e := range p.Elements {
+// Elements are a plan's elements, one per product.
+type Elements []*Element
+
+// ToWrite are the creates and updates among the elements, in plan order.
+func (es Elements) ToWrite() (creates, updates []*Element) {
+	for _, e := range es {
 		switch e.Action {
 		case Create:
 			creates = append(creates, e)
@@ -194,14 +197,26 @@ func (p *Plan) ElementWrites() (creates, updates []*Element) {
 	return creates, updates
 }
 
-// element returns the plan's element of a product, or nil.
-func (p *Plan) element(productID int64) *Element {
-	for _, e := range p.Elements {
+// of returns the element of a product, or nil.
+func (es Elements) of(productID int64) *Element {
+	for _, e := range es {
 		if e.ProductID == productID {
 			return e
 		}
 	}
 	return nil
+}
+
+// ids are the elements written or known, by product: not a create
+// refused or without an answer.
+func (es Elements) ids() map[int64]int64 {
+	ids := map[int64]int64{}
+	for _, e := range es {
+		if e.ID != 0 {
+			ids[e.ProductID] = e.ID
+		}
+	}
+	return ids
 }
 
 // Linking returns the deals whose products are linked now (the deal is
@@ -210,7 +225,7 @@ func (p *Plan) element(productID int64) *Element {
 // written yet are Missing.
 func (p *Plan) Linking() []*Deal {
 	var out []*Deal
-	ids := writtenElements(p.Elements)
+	ids := p.Elements.ids()
 	for _, d := range p.dealsWithExtras() {
 		x := d.Products
 		if x == nil || !d.written() {
@@ -276,7 +291,7 @@ func (x *Products) refusal(p *Plan) (reason string, refused bool) {
 func (p *Plan) missingElements(missing []int64, retry string) (reason string, refused bool) {
 	var lost []string
 	for _, id := range missing {
-		if e := p.element(id); e != nil && e.Refused != "" {
+		if e := p.Elements.of(id); e != nil && e.Refused != "" {
 			return fmt.Sprintf("product %d is not linked: %s", id, e.Refused), true
 		}
 		lost = append(lost, strconv.FormatInt(id, 10))
@@ -358,11 +373,11 @@ func (n names) elementChanges(old, want crm.CatalogElement) []Change {
 	return out
 }
 
-// elementWrites records the elements written or found, with the hash of
-// what they hold now, and settles their markers; an update amoCRM refused
-// keeps the hash last sent, so the next order of the product tries again.
-func (p *Plan) elementWrites(w *Writes) {
-	for _, e := range p.Elements {
+// writes records the elements written or found, with the hash of what
+// they hold now, and settles their markers; an update amoCRM refused keeps
+// the hash last sent, so the next order of the product tries again.
+func (es Elements) writes(w *Writes) {
+	for _, e := range es {
 		switch {
 		case e.Unknown:
 			continue // the marker stays: the list is read before it is made again

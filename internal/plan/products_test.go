@@ -38,7 +38,7 @@ func ordersWithProducts(t *testing.T, lines map[int64][]transform.ProductLine) *
 	p := planOrders(t, mapper{}, orders...)
 	p.Meta = productsMeta()
 	for i, o := range orders { // planOrders planned with an empty meta
-		if err := p.attach(p.Deals[i], o.Deal.Products, nil, Extras{}, true); err != nil {
+		if err := attach(p.Meta, p.Deals[i], o.Deal.Products, nil, Extras{}, true); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -225,7 +225,7 @@ func TestOwedExtras(t *testing.T) {
 	for _, tt := range tests {
 		p := New(SourceOrders, KindOrder, productsMeta())
 		d := &Deal{ID: 501}
-		if err := p.attach(d, lines, task, tt.x, false); err != nil {
+		if err := attach(p.Meta, d, lines, task, tt.x, false); err != nil {
 			t.Fatal(err)
 		}
 		if (d.Products != nil) != tt.products || (d.Task != nil) != tt.tasks {

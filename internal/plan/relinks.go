@@ -41,7 +41,7 @@ type Relink struct {
 // where the deal's elements were read back, what still differs from what
 // it should have.
 func (p *Plan) Relinking() []*Deal {
-	ids := writtenElements(p.Elements)
+	ids := p.Elements.ids()
 	var out []*Deal
 	for _, d := range p.Deals {
 		r := d.Revision
@@ -60,18 +60,6 @@ func (p *Plan) Relinking() []*Deal {
 		out = append(out, d)
 	}
 	return out
-}
-
-// writtenElements are the elements that exist, by product id: not a
-// create refused or without an answer.
-func writtenElements(es []*Element) map[int64]int64 {
-	ids := map[int64]int64{}
-	for _, e := range es {
-		if e.ID != 0 {
-			ids[e.ProductID] = e.ID
-		}
-	}
-	return ids
 }
 
 // relinks are the unlinks and links that give a deal the links want and

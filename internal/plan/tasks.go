@@ -160,9 +160,10 @@ func (x Extras) TaskOwed() bool { return x.Task.Kind != "" && x.Task.AmoID == 0 
 // attach gives a deal its products and task: all of them to a deal made
 // now or found after an unknown outcome (fresh), and to a deal made before
 // those still owed. A deal made before products or tasks were turned on
-// has no link rows and gets nothing.
-func (p *Plan) attach(d *Deal, lines []transform.ProductLine, task *crm.Task, x Extras, fresh bool) error {
-	if p.Meta != nil && p.Meta.Products != nil && (fresh || x.ProductsOwed()) {
+// has no link rows and gets nothing; products go only while the account
+// has a products list (meta).
+func attach(meta *transform.Meta, d *Deal, lines []transform.ProductLine, task *crm.Task, x Extras, fresh bool) error {
+	if meta != nil && meta.Products != nil && (fresh || x.ProductsOwed()) {
 		pr, err := newProducts(lines, x)
 		if err != nil {
 			return err

@@ -161,7 +161,7 @@ func (p *Plan) Writes() Writes {
 	for _, d := range p.Adopted {
 		p.settle(&w, d)
 	}
-	p.elementWrites(&w)
+	p.Elements.writes(&w)
 	for _, d := range p.dealsWithExtras() {
 		if d.Products != nil {
 			d.Products.writes(&w, p, d, park)

@@ -31,7 +31,9 @@ import (
 // MXAMO_BENCH_ORDERS sets the size, MXAMO_BENCH_UNLIMITED=1 lifts the rate
 // limit on both sides to show the CPU-bound cost per order,
 // MXAMO_BENCH_STRICT=1 runs against the sandbox's strict account (search
-// blind, filters ignored, see sandbox.Modes.Strict). Run with
+// blind, filters ignored, see sandbox.Modes.Strict), and MXAMO_BENCH_PARTS
+// turns on what a deal is made with besides its fields (see benchParts).
+// Run with
 // -benchtime 1x: one iteration is a whole backfill. It reports requests per
 // 1,000 orders, the wall time against the floor set by the rate limit
 // (requests / rate), orders/s and the process's peak RSS (sandbox included).
@@ -69,7 +71,8 @@ func backfill(b *testing.B, orders int, customers string) {
 	for range b.N {
 		b.StopTimer()
 		h := newBenchHarness(b)
-		ds, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "modx_", Orders: orders, Users: orders / 10, Seed: 1})
+		parts.apply(h.cfg)
+		ds, err := modxtest.Generate(h.ctx, h.db, modxtest.GenOptions{Prefix: "modx_", Orders: orders, Users: orders / 10, Seed: 1, Marks: parts.marks})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -104,11 +107,37 @@ func backfill(b *testing.B, orders int, customers string) {
 }
 
 // unlimited lifts the rate limit of the backfill benchmark on both sides;
-// strict runs it against the strict account.
+// strict runs it against the strict account; parts are the deal's parts
+// it turns on.
 var (
 	unlimited = os.Getenv("MXAMO_BENCH_UNLIMITED") == "1"
 	strict    = os.Getenv("MXAMO_BENCH_STRICT") == "1"
+	parts     = benchParts(os.Getenv("MXAMO_BENCH_PARTS"))
 )
+
+// dealParts are what MXAMO_BENCH_PARTS turns on, a comma-separated list:
+// products (orders.products), tasks (orders.task), tags (orders.tags and a
+// name template), marks (UTM marks in most generated orders, sent as
+// tracking values); "all" is every one. Empty, the backfill is as before
+// them.
+type dealParts struct{ products, tasks, tags, marks bool }
+
+func benchParts(list string) dealParts {
+	on := map[string]bool{}
+	for _, part := range strings.Split(list, ",") {
+		on[strings.TrimSpace(part)] = true
+	}
+	all := on["all"]
+	return dealParts{products: all || on["products"], tasks: all || on["tasks"], tags: all || on["tags"], marks: all || on["marks"]}
+}
+
+func (p dealParts) apply(c *config.Config) {
+	c.Orders.Products.Enabled, c.Orders.Task.Enabled = p.products, p.tasks
+	if p.tags {
+		c.Orders.Tags = []string{"сайт", "заказ"}
+		c.Orders.LeadName = "{site_name}: заказ {num}, {receiver}, {cost} ₽"
+	}
+}
 
 // newBenchHarness is newHarness for a benchmark: the sandbox enforces the
 // real rate limit unless the benchmark is unlimited.

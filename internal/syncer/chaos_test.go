@@ -27,15 +27,14 @@ import (
 // Environment of a chaos child (see TestMain): it runs passes until it is
 // killed.
 const (
-	envChaosDSN  = "MXAMO_CHAOS_DSN"
-	envChaosURL  = "MXAMO_CHAOS_URL"
-	envChaosSeed = "MXAMO_CHAOS_SEED"
+	envChaosDSN    = "MXAMO_CHAOS_DSN"
+	envChaosURL    = "MXAMO_CHAOS_URL"
+	envChaosSeed   = "MXAMO_CHAOS_SEED"
+	envChaosExtras = "MXAMO_CHAOS_EXTRAS" // products and tasks on
 )
 
 // Chaos of TestChaos.
 const (
-	chaosOrders    = 3000
-	chaosCustomers = 2000 // phones; the other orders are repeat customers'
 	chaosRuns      = 40   // processes started, at most; each is killed
 	chaosErrorRate = 0.05 // requests answered 5xx instead of being served
 	chaosDropRate  = 0.05 // writes stored, then answered by a dropped connection
@@ -52,6 +51,14 @@ const (
 	chaosPer50            = 3
 	chaosPerRun           = 20
 	chaosPerRunUnfiltered = 250
+	// With products and tasks, each 50 orders add a links and a tasks
+	// request, and each killed process reads back the deals it left:
+	// their elements and tasks, and on an account that ignores filters
+	// each deal's elements one request each.
+	chaosExtrasPer50            = 3
+	chaosExtrasPerRun           = 10
+	chaosExtrasPerRunUnfiltered = 250
+	chaosProducts               = 40 // the products the orders' lines are drawn from
 )
 
 // TestChaos backfills a few thousand orders with processes SIGKILLed at
@@ -63,22 +70,55 @@ func TestChaos(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the chaos backfill takes a while")
 	}
-	forEachAccount(t, sandbox.Modes{}, testChaos)
+	forEachAccount(t, sandbox.Modes{}, func(t *testing.T, m sandbox.Modes) { testChaos(t, m, chaosShop{orders: 3000, customers: 2000}) })
 }
 
-func chaosConfig(c *config.Config) {
-	c.Forms.Enabled, c.Users.Enabled = false, false
+// TestChaosExtras is TestChaos with products and tasks on, on half the
+// shop: every deal also ends with its order's products linked once (a link
+// sent twice adds up on the strict account) and one task.
+func TestChaosExtras(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the chaos backfill takes a while")
+	}
+	forEachAccount(t, sandbox.Modes{}, func(t *testing.T, m sandbox.Modes) {
+		testChaos(t, m, chaosShop{orders: 1500, customers: 1000, extras: true})
+	})
 }
 
-func testChaos(t *testing.T, modes sandbox.Modes) {
-	h := newHarnessModes(t, modxtest.Options{}, chaosConfig, modes)
+// chaosShop is the shop a chaos test backfills: its orders, of so many
+// customers (phones; the other orders are repeat customers'), and whether
+// products and tasks are on.
+type chaosShop struct {
+	orders, customers int
+	extras            bool
+}
+
+func chaosConfig(extras bool) func(c *config.Config) {
+	return func(c *config.Config) {
+		c.Forms.Enabled, c.Users.Enabled = false, false
+		c.Orders.Products.Enabled, c.Orders.Task.Enabled = extras, extras
+	}
+}
+
+func testChaos(t *testing.T, modes sandbox.Modes, shop chaosShop) {
+	extras := shop.extras
+	h := newHarnessModes(t, modxtest.Options{}, chaosConfig(extras), modes)
 	rng := rand.New(rand.NewPCG(12, 1))
+	var products []int64
+	for i := range chaosProducts * btoi(extras) {
+		products = append(products, h.product(fmt.Sprintf("Товар %d", i), fmt.Sprintf("CH-%d", i), fmt.Sprintf("%d.00", 100+i)))
+	}
 	var orders []int64
 	phones := map[string]bool{}
-	for i := range chaosOrders {
-		phone := fmt.Sprintf("+7 9%02d 000-%02d-%02d", i%chaosCustomers/10000, i%chaosCustomers/100%100, i%chaosCustomers%100)
+	for i := range shop.orders {
+		c := i % shop.customers
+		phone := fmt.Sprintf("+7 9%02d 000-%02d-%02d", c/10000, c/100%100, c%100)
 		phones[phone] = true
-		orders = append(orders, h.order(modxtest.OrderSpec{Address: map[string]any{"phone": phone, "email": nil}}))
+		spec := modxtest.OrderSpec{Address: map[string]any{"phone": phone, "email": nil}}
+		for j := range (i%3 + 1) * btoi(extras) { // one to three lines
+			spec.Lines = append(spec.Lines, modxtest.LineSpec{ProductID: products[(i*7+j*13)%chaosProducts], Count: int64(1 + (i+j)%4)})
+		}
+		orders = append(orders, h.order(spec))
 	}
 	h.box.ResetRequests()
 	h.box.SetFaults(sandbox.Faults{ErrorRate: chaosErrorRate})
@@ -89,9 +129,12 @@ func testChaos(t *testing.T, modes sandbox.Modes) {
 			t.Logf("the processes' errors:\n%s", childErrs.String())
 		}
 	}()
-	for ; runs < chaosRuns && !h.done(chaosOrders); runs++ {
+	for ; runs < chaosRuns && !h.done(shop.orders); runs++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), envChaosDSN+"="+h.dsn, envChaosURL+"="+h.url, envChaosSeed+"="+strconv.Itoa(runs))
+		if extras {
+			cmd.Env = append(cmd.Env, envChaosExtras+"=1")
+		}
 		cmd.Stderr = &childErrs
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -124,17 +167,23 @@ func testChaos(t *testing.T, modes sandbox.Modes) {
 	}
 	h.pass(syncer.PassOptions{})
 
-	h.checkOnce(t, once{orders: orders, deals: chaosOrders, contacts: len(phones)})
+	h.checkOnce(t, once{orders: orders, deals: shop.orders, contacts: len(phones), extras: extras})
 	if left, err := h.store.Failures(h.ctx); err != nil || len(left) > 0 {
 		t.Errorf("parked at the end: %d %v", len(left), err)
 	}
 	reqs := len(h.box.Requests())
-	limit := chaosOrders/50*chaosPer50 + runs*chaosPerRun
+	limit := shop.orders/50*chaosPer50 + runs*chaosPerRun
 	if modes.FiltersIgnored {
-		limit = chaosOrders/50*chaosPer50 + runs*chaosPerRunUnfiltered
+		limit = shop.orders/50*chaosPer50 + runs*chaosPerRunUnfiltered
+	}
+	switch {
+	case extras && modes.FiltersIgnored:
+		limit += shop.orders/50*chaosExtrasPer50 + runs*chaosExtrasPerRunUnfiltered
+	case extras:
+		limit += shop.orders/50*chaosExtrasPer50 + runs*chaosExtrasPerRun
 	}
 	t.Logf("%s account: %d requests for %d orders (%d processes killed, %.0f%% 5xx, %.0f%% dropped answers): %.0f per 1,000 orders; %v",
-		modes, reqs, chaosOrders, runs, chaosErrorRate*100, chaosDropRate*100, float64(reqs)*1000/chaosOrders, requestsByPath(h.box))
+		modes, reqs, shop.orders, runs, chaosErrorRate*100, chaosDropRate*100, float64(reqs)*1000/float64(shop.orders), requestsByPath(h.box))
 	if reqs > limit {
 		t.Errorf("requests: %d, want at most %d", reqs, limit)
 	}
@@ -149,7 +198,7 @@ func chaosChild() int {
 	cfg.AmoCRM.RateLimit, cfg.AmoCRM.Timeout = 1000, config.Duration{Duration: 5 * time.Second}
 	cfg.Orders.Enabled, cfg.Orders.PipelineID = true, config.IDRef{Name: "Воронка"}
 	cfg.Sync.Start, cfg.Sync.Settle = "all", config.Duration{}
-	chaosConfig(&cfg)
+	chaosConfig(os.Getenv(envChaosExtras) != "")(&cfg)
 	seed, _ := strconv.ParseUint(os.Getenv(envChaosSeed), 10, 64)
 	s, err := site.Open(ctx, &cfg, site.Options{
 		HTTPClient: &http.Client{Transport: &chaosTransport{rng: rand.New(rand.NewPCG(seed, 7))}},
@@ -194,6 +243,13 @@ func (c *chaosTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, errors.New("connection reset after the write (chaos)")
 	}
 	return resp, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (c *chaosTransport) roll() float64 {

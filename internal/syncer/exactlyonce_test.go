@@ -474,7 +474,8 @@ func testDroppedConnectionAfterWrite(t *testing.T, modes sandbox.Modes) {
 	for n := 1; n <= 4; n++ {
 		cases[fmt.Sprintf("edits/%d", n)] = dropCase{drops: n, edit: extrasOn, compare: true, seed: editedWithProducts}
 	}
-	cases["extras/form"] = dropCase{drops: 3, edit: forms(extrasOn), seed: func(h *harness) once {
+	// A form's contact, deal, note and task.
+	cases["extras/form"] = dropCase{drops: 4, edit: forms(extrasOn), seed: func(h *harness) once {
 		form(h, "+7 911 000-00-06")
 		return once{deals: 1, contacts: 1, extras: true}
 	}}

@@ -65,7 +65,7 @@ type cache struct {
 	// TaskTypes are read only while products and tasks are on.
 	Products   *transform.ProductsList `json:"products,omitempty"`
 	NoProducts string                  `json:"no_products,omitempty"`
-	TaskTypes  []crm.TaskType          `json:"task_types,omitempty"`
+	TaskTypes  []crm.TaskType          `json:"task_types"`
 }
 
 // Account is the metadata of the passes of one engine. Begin readies it

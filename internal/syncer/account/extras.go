@@ -7,6 +7,7 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
+	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
@@ -36,7 +37,7 @@ func (a *Account) loadExtras(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("read task types: %w", err)
 		}
-		a.meta.TaskTypes = types
+		a.meta.TaskTypes = append([]crm.TaskType{}, types...) // read, even if none: the cache knows it was
 	}
 	if !a.productsOn() {
 		return nil

@@ -19,7 +19,7 @@ import (
 // up in it before anything is made again. Updates are PATCHes, which the
 // client retries.
 func (w *Writer) writeElements(ctx context.Context, pl *plan.Plan) error {
-	creates, updates := pl.ElementWrites()
+	creates, updates := pl.Elements.ToWrite()
 	if len(creates) > 0 {
 		if err := w.createElements(ctx, creates); err != nil {
 			return err

@@ -64,3 +64,21 @@ func ReadBacks(ctx context.Context, c ReadBackCRM, rs []ReadBack) error {
 	}
 	return nil
 }
+
+// Marked returns which of ids have a pending marker, by marker kind.
+func (e *Env) Marked(ctx context.Context, ids []int64, kinds ...string) (map[string]map[int64]bool, error) {
+	out := map[string]map[int64]bool{}
+	for _, kind := range kinds {
+		marks, err := e.Ledger.Pending(ctx, kind)
+		if err != nil {
+			return nil, fmt.Errorf("read pending %s: %w", kind, err)
+		}
+		out[kind] = map[int64]bool{}
+		for _, m := range marks {
+			if slices.Contains(ids, m.SourceID) {
+				out[kind][m.SourceID] = true
+			}
+		}
+	}
+	return out, nil
+}

@@ -27,12 +27,6 @@ type Shop interface {
 	FormItKey(ctx context.Context) (string, error)
 }
 
-// CRM is what the forms source reads of amoCRM: the tasks of deals whose
-// task may have been made before.
-type CRM interface {
-	source.ReadBackCRM
-}
-
 // Source is the forms of one pass. It reads, in this order: forms whose
 // deal had an unknown outcome (looked up before anything is sent again),
 // the forms after the watermark, forms that waited (to settle, or for
@@ -40,7 +34,7 @@ type CRM interface {
 type Source struct {
 	env  *source.Env
 	shop Shop
-	crm  CRM
+	crm  source.ReadBackCRM // the tasks of deals whose task may have been made
 
 	started bool
 	key     string // FormIt's encryption key; without it only encrypted rows fail
@@ -50,7 +44,7 @@ type Source struct {
 }
 
 // New returns the forms source of one pass.
-func New(env *source.Env, s Shop, c CRM) *Source {
+func New(env *source.Env, s Shop, c source.ReadBackCRM) *Source {
 	return &Source{env: env, shop: s, crm: c, since: map[int64]time.Time{}}
 }
 
@@ -239,7 +233,9 @@ func (s *Source) plan(ctx context.Context, forms []shop.Form) (*plan.Plan, error
 	}
 	var drafts []*transform.ContactDraft
 	for _, j := range jobs {
-		if j.Result.Unsorted == nil && j.LeadID == 0 { // amoCRM makes the contact of an incoming lead itself
+		// amoCRM makes the contact of an incoming lead itself; a form sent
+		// before has its contact.
+		if j.Result.Unsorted == nil && j.LeadID == 0 {
 			drafts = append(drafts, j.Result.Contact)
 		}
 	}
@@ -333,15 +329,30 @@ func (s *Source) owedTasks(ctx context.Context, links map[int64]plan.Link) (map[
 }
 
 // readTasks reads the tasks of the deals whose task may have been made
-// before: found after an unknown outcome, or owing it.
+// before: owing it, or found after an unknown outcome with the task marked
+// as about to be made.
 func (s *Source) readTasks(ctx context.Context, jobs []*plan.Form) error {
 	if !s.env.Config.Forms.Task.Enabled {
 		return nil
 	}
+	var found []int64
+	for _, j := range jobs {
+		if j.Found != nil {
+			found = append(found, j.Record.ID)
+		}
+	}
+	kind := plan.TaskKind(plan.KindForm)
+	var marked map[string]map[int64]bool
+	if len(found) > 0 {
+		var err error
+		if marked, err = s.env.Marked(ctx, found, kind); err != nil {
+			return err
+		}
+	}
 	var reads []source.ReadBack
 	for _, j := range jobs {
 		switch {
-		case j.Found != nil:
+		case j.Found != nil && marked[kind][j.Record.ID]:
 			reads = append(reads, source.ReadBack{LeadID: j.Found.ID, Extras: &j.Extras, Tasks: true})
 		case j.LeadID != 0:
 			reads = append(reads, source.ReadBack{LeadID: j.LeadID, Extras: &j.Extras, Tasks: true})

@@ -11,9 +11,10 @@ import (
 
 // readExtras reads what the orders' deals hold of their products and task
 // where those may have been written before: the link rows of deals made
-// before (what they still owe), and, for a deal found after an unknown
-// outcome or one that owes something, the deal's elements and tasks as
-// amoCRM has them.
+// before (what they still owe), and the deal's elements and tasks as
+// amoCRM has them, for a deal that owes them or one found after an unknown
+// outcome whose links or task were marked as about to be sent (without a
+// marker they were certainly not).
 func (s *planner) readExtras(ctx context.Context, orders []*plan.Order) error {
 	products := s.env.Account.Meta().Products != nil
 	tasks := s.env.Config.Orders.Task.Enabled
@@ -44,18 +45,45 @@ func (s *planner) readExtras(ctx context.Context, orders []*plan.Order) error {
 	if err != nil {
 		return err
 	}
+	marked, err := s.marked(ctx, orders, products, tasks)
+	if err != nil {
+		return err
+	}
 	var reads []source.ReadBack
 	for _, o := range orders {
 		x := &o.Extras
 		x.Products, x.Task = productRows[o.Record.ID], taskRows[o.Record.ID]
 		switch {
 		case o.Found != nil:
-			reads = append(reads, source.ReadBack{LeadID: o.Found.ID, Extras: x, Products: products, Tasks: tasks})
+			reads = append(reads, source.ReadBack{LeadID: o.Found.ID, Extras: x,
+				Products: marked[plan.ProductsKind(plan.KindOrder)][o.Record.ID], Tasks: marked[plan.TaskKind(plan.KindOrder)][o.Record.ID]})
 		case x.ProductsOwed() || x.TaskOwed():
 			reads = append(reads, source.ReadBack{LeadID: o.Link.AmoID, Extras: x, Products: x.ProductsOwed(), Tasks: x.TaskOwed()})
 		}
 	}
 	return source.ReadBacks(ctx, s.crm, reads)
+}
+
+// marked are the orders found after an unknown outcome whose links or
+// task have a pending marker, by marker kind.
+func (s *planner) marked(ctx context.Context, orders []*plan.Order, products, tasks bool) (map[string]map[int64]bool, error) {
+	var found []int64
+	for _, o := range orders {
+		if o.Found != nil {
+			found = append(found, o.Record.ID)
+		}
+	}
+	if len(found) == 0 {
+		return nil, nil
+	}
+	var kinds []string
+	if products {
+		kinds = append(kinds, plan.ProductsKind(plan.KindOrder))
+	}
+	if tasks {
+		kinds = append(kinds, plan.TaskKind(plan.KindOrder))
+	}
+	return s.env.Marked(ctx, found, kinds...)
 }
 
 // planElements plans the elements of the products the batch's deals link:

@@ -51,9 +51,6 @@ type Revision struct {
 	OnDelete string
 	Note     *DealNote
 	Relink   *Relink
-	// Gone says a manager deleted the deal in amoCRM: nothing is written,
-	// and the order is recorded as it is.
-	Gone bool
 }
 
 // DealNote is a note on a deal, written once: under the order's marker,
@@ -125,7 +122,9 @@ func (p *Plan) AddEdits(edits []*EditedOrder) error {
 		d := &Deal{Source: SourceOrders, Record: e.Record, Kind: "lead", ID: e.LeadID, MS2Status: -1, Snapshot: &snap,
 			Revision: &Revision{Change: e.Change}}
 		if e.Live == nil {
-			d.Mode, d.Action, d.Revision.Gone = Keep, Skip, true
+			// A manager deleted the deal: nothing is written, and the order is
+			// recorded as it is.
+			d.Mode, d.Action = Keep, Skip
 			d.Reason = fmt.Sprintf("edited in the shop (%s); deal %d was deleted in amoCRM", strings.Join(e.Change.Changed(), ", "), e.LeadID)
 			d.Lead.Name = e.Record.Title
 			p.Deals = append(p.Deals, d)
@@ -167,7 +166,7 @@ func (p *Plan) AddDeletions(deleted []*DeletedOrder) {
 		case o.OnDelete == config.OnDeleteNothing:
 			d.Action, d.Reason = Skip, `deleted in the shop; orders.on_delete = "nothing": the deal is left as it is`
 		case o.Live == nil:
-			d.Action, d.Reason, d.Revision.Gone = Skip, fmt.Sprintf("deleted in the shop; deal %d was deleted in amoCRM", o.LeadID), true
+			d.Action, d.Reason = Skip, fmt.Sprintf("deleted in the shop; deal %d was deleted in amoCRM", o.LeadID)
 		default:
 			d.Lead.Name = o.Live.Name
 			closed := o.Live.StatusID == crm.StatusLost

@@ -171,6 +171,17 @@ type Note struct {
 	RequestID string          `json:"request_id,omitempty"`
 }
 
+// Text is a note's params.text: what a common note says.
+func (n Note) Text() string {
+	var p struct {
+		Text string `json:"text"`
+	}
+	if json.Unmarshal(n.Params, &p) != nil {
+		return ""
+	}
+	return p.Text
+}
+
 // FormMeta is the metadata of an incoming (unsorted) form lead.
 type FormMeta struct {
 	Category   string `json:"category,omitempty"`

@@ -74,7 +74,10 @@ type Order struct {
 	Live *crm.Lead
 	// Extras is what was read of its deal's products and task.
 	Extras Extras
-	hash   string
+	// Snapshot is of the read Deal was mapped from, recorded with a deal
+	// written whole from it.
+	Snapshot *Snapshot
+	hash     string
 }
 
 // Hash is the hash of the order's deal payload.
@@ -166,7 +169,7 @@ func (p *Plan) AddOrders(m Mapper, orders []*Order, customers []*Customer, of ma
 		}
 		d := &Deal{Source: SourceOrders, Record: o.Record, Kind: "lead", Mode: mode, Action: Create,
 			Lead: o.Deal.Lead, Contact: c, KeyField: transform.OrderFieldCode, LookupKey: o.Deal.OrderKey, Hash: h,
-			LinkKind: LinkOrder, MS2Status: o.MS2Status, SetStatus: o.Deal.Lead.StatusID, Repairs: o.Deal.Notes}
+			LinkKind: LinkOrder, MS2Status: o.MS2Status, SetStatus: o.Deal.Lead.StatusID, Repairs: o.Deal.Notes, Snapshot: o.Snapshot}
 		if err := attach(p.Meta, d, o.Deal.Products, o.Deal.Task, Extras{}, true); err != nil {
 			return err
 		}
@@ -183,7 +186,7 @@ func (p *Plan) adopt(o *Order) error {
 	}
 	d := &Deal{Source: SourceOrders, Record: o.Record, Kind: "lead", Mode: Keep, Action: Unchanged,
 		Reason: "found in amoCRM after an unknown outcome; linked", Lead: o.Deal.Lead, Hash: h, LinkKind: LinkOrder,
-		MS2Status: o.MS2Status, SetStatus: o.Found.StatusID, ID: o.Found.ID}
+		MS2Status: o.MS2Status, SetStatus: o.Found.StatusID, ID: o.Found.ID, Snapshot: o.Snapshot}
 	if o.Deal.Contact != nil && o.Found.Embedded != nil && len(o.Found.Embedded.Contacts) > 0 {
 		d.Contact = &Contact{Keys: o.Deal.Contact.Keys, ID: o.Found.Embedded.Contacts[0].ID, Action: Unchanged}
 	}
@@ -206,7 +209,7 @@ func (p *Plan) linkedOrder(m Mapper, o *Order, resendOnChange bool) error {
 		l := o.Deal.Lead
 		l.ID, l.Embedded, l.CreatedAt = o.Link.AmoID, nil, 0 // contacts and the creation date stay as they are
 		d.Mode, d.Action, d.Lead, d.Hash, d.LinkKind, d.SetStatus = Resend, Update, l, o.hash, LinkOrder, l.StatusID
-		d.Repairs = o.Deal.Notes
+		d.Repairs, d.Snapshot = o.Deal.Notes, o.Snapshot
 	case !o.Due(m):
 		d.Source, d.Mode, d.Action, d.Lead, d.MS2Status = SourceOrders, Keep, Unchanged, o.Deal.Lead, -1
 	case o.Live == nil:

@@ -19,7 +19,7 @@ func (p *Plan) Entries(w Writes) []Entry {
 	var out []Entry
 	parked, waits := map[int64]string{}, map[int64]string{}
 	for _, pk := range w.Parked {
-		if pk.Entity != "products" && pk.Entity != "task" { // a deal's products or task fail their own entries
+		if pk.Entity != "products" && pk.Entity != "task" && pk.Entity != "note" { // a deal's products, task or note fail their own entries
 			parked[pk.Record.ID] = pk.Reason
 		}
 	}
@@ -70,6 +70,9 @@ func (p *Plan) Entries(w Writes) []Entry {
 				out = append(out, e)
 			}
 		}
+		if d.Revision != nil {
+			out = append(out, n.revisionEntries(p, d)...)
+		}
 	}
 	for _, in := range p.Incoming {
 		e := Entry{Source: SourceForms, Kind: "lead", SourceID: in.Record.ID, Key: in.Record.Key(), Title: in.Record.Title,
@@ -116,6 +119,8 @@ func (n names) deal(d *Deal, parked, waits map[int64]string) Entry {
 	case Move:
 		e.AmoID, e.Title = d.From.ID, d.From.Name
 		e.Changes = []Change{{Field: "status", Old: n.status(d.From.PipelineID, d.From.StatusID), New: n.status(d.From.PipelineID, d.To)}}
+	case Edit:
+		e.Title, e.Changes = d.From.Name, n.editChanges(d.Revision.Change)
 	}
 	return e
 }

@@ -159,6 +159,13 @@ type Deal struct {
 	// before; nil: none.
 	Products *Products
 	Task     *Task
+	// Snapshot is recorded once the deal holds the payload of the read it
+	// was mapped from (a create, a deal found after an unknown outcome, a
+	// re-send, an edit): the comparison holds its order against it.
+	Snapshot *Snapshot
+	// Revision is what the deal of an order edited or deleted in the shop
+	// gets (Edit mode, and the deleted orders' deals).
+	Revision *Revision
 
 	Refused string // outcome: amoCRM's reason for refusing it
 	Unknown bool   // outcome: no answer; the pending marker stays
@@ -244,6 +251,10 @@ type Plan struct {
 	// Info are entries that only inform: where a stream starts, and what
 	// it leaves behind.
 	Info []Entry
+	// Baselines are orders recorded as they are, with no request: sent
+	// before the connector followed edits, or edited in nothing the deal
+	// shows.
+	Baselines []OrderSent
 }
 
 // New returns an empty plan for a batch of source's records of kind, made

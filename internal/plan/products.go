@@ -110,14 +110,19 @@ func newProducts(lines []transform.ProductLine, x Extras) (*Products, error) {
 func (p *Plan) ProductLines() []transform.ProductLine {
 	newest := map[int64]int64{}
 	lines := map[int64]transform.ProductLine{}
-	for _, d := range p.dealsWithExtras() {
-		if d.Products == nil {
-			continue
-		}
-		for _, l := range d.Products.Lines {
+	add := func(d *Deal, ls []transform.ProductLine) {
+		for _, l := range ls {
 			if id, ok := newest[l.ProductID]; !ok || d.Record.ID > id {
 				newest[l.ProductID], lines[l.ProductID] = d.Record.ID, l
 			}
+		}
+	}
+	for _, d := range p.dealsWithExtras() {
+		switch {
+		case d.Products != nil:
+			add(d, d.Products.Lines)
+		case d.Revision != nil && d.Revision.Relink != nil: // an edited order's relinked products
+			add(d, d.Revision.Relink.Lines)
 		}
 	}
 	out := make([]transform.ProductLine, 0, len(lines))
@@ -277,8 +282,15 @@ func (x *Products) writes(w *Writes, p *Plan, d *Deal, park func(*Parked)) {
 // refusal says why products are missing: amoCRM refused an element
 // (refused), or an element's create had no answer.
 func (x *Products) refusal(p *Plan) (reason string, refused bool) {
+	return p.missingElements(x.Missing, "on the next pass")
+}
+
+// missingElements says why the products missing are not linked: amoCRM
+// refused an element (refused), or an element's create had no answer, and
+// they are linked when retry says, after the list is read.
+func (p *Plan) missingElements(missing []int64, retry string) (reason string, refused bool) {
 	var lost []string
-	for _, id := range x.Missing {
+	for _, id := range missing {
 		if e := p.Elements.of(id); e != nil && e.Refused != "" {
 			return fmt.Sprintf("product %d is not linked: %s", id, e.Refused), true
 		}
@@ -288,7 +300,7 @@ func (x *Products) refusal(p *Plan) (reason string, refused bool) {
 		return "", false
 	}
 	return "waits for the elements of products " + strings.Join(lost, ", ") +
-		", whose create had no answer: linked on the next pass, after the list is read", false
+		", whose create had no answer: linked " + retry + ", after the list is read", false
 }
 
 // entry renders a deal's links: what is sent (each product with its

@@ -24,6 +24,10 @@ type Writes struct {
 	// Waits are records to try again next pass: their write failed for a
 	// reason outside them. They wait, not parked.
 	Waits []Wait
+	// Sent are the snapshots of orders whose deals got them; Deleted the
+	// orders gone from the shop whose deals got what orders.on_delete says.
+	Sent    []OrderSent
+	Deleted []int64
 }
 
 // Wait is a record that waits for the next pass, with why.
@@ -34,7 +38,8 @@ type Wait struct {
 
 // Empty reports whether there is nothing to commit.
 func (w *Writes) Empty() bool {
-	return len(w.Links)+len(w.Elements)+len(w.ContactKeys)+len(w.Cleared)+len(w.Resolved)+len(w.Parked)+len(w.Meta)+len(w.Waits) == 0
+	return len(w.Links)+len(w.Elements)+len(w.ContactKeys)+len(w.Cleared)+len(w.Resolved)+len(w.Parked)+len(w.Meta)+len(w.Waits)+
+		len(w.Sent)+len(w.Deleted) == 0
 }
 
 // ContactMarkerKind is the pending-marker kind of the contacts a batch of
@@ -132,6 +137,10 @@ func (p *Plan) Writes() Writes {
 		if parked[d.Record.ID] {
 			continue
 		}
+		if d.Revision != nil {
+			d.Revision.writes(&w, p, d, park)
+			continue
+		}
 		if d.Refused != "" {
 			park(&Parked{Source: d.Source, Record: d.Record, Entity: "lead", Reason: d.Refused})
 			if d.Creates() {
@@ -185,6 +194,7 @@ func (p *Plan) Writes() Writes {
 	for _, s := range p.Skipped {
 		w.resolve(s.Record.Kind, s.Record.ID)
 	}
+	w.Sent = append(w.Sent, p.Baselines...)
 	for _, id := range p.Settled {
 		if !p.creates(id) { // a create rewrote the marker: its outcome settles it
 			w.clear(p.Kind, id)
@@ -222,6 +232,9 @@ func (p *Plan) settle(w *Writes, d *Deal) {
 	w.resolve(d.Record.Kind, d.Record.ID)
 	if d.LinkKind != "" {
 		w.clear(p.Kind, d.Record.ID)
+	}
+	if d.Snapshot != nil {
+		w.Sent = append(w.Sent, OrderSent{OrderID: d.Record.ID, Snapshot: *d.Snapshot})
 	}
 	if c := d.Contact; c != nil && c.ID != 0 {
 		if d.Mode == CreateComplex {
@@ -265,6 +278,9 @@ func (p *Plan) Refusals() int {
 	for _, d := range p.dealsWithExtras() {
 		n += btoi(d.Products != nil && d.Products.Refused != "")
 		n += btoi(d.Task != nil && d.Task.Refused != "")
+		if d.Revision != nil {
+			n += d.Revision.refusals()
+		}
 	}
 	return n
 }
@@ -312,6 +328,12 @@ func (p *Plan) Simulate(next func() int64) {
 	for _, d := range p.Tasking() {
 		d.Task.ID = next()
 	}
+	for _, d := range p.Relinking() {
+		d.Revision.Relink.Done = true
+	}
+	for _, d := range p.Noting() {
+		d.Revision.Note.ID = next()
+	}
 }
 
 // ResolveFieldIDs replaces the made-up ids of planned fields with the ids
@@ -335,8 +357,14 @@ func (p *Plan) ResolveFieldIDs(ids map[int64]int64) {
 	for _, c := range p.Contacts {
 		fix(c.Payload.CustomFieldsValues)
 	}
-	for _, d := range p.Deals {
+	for _, d := range p.dealsWithExtras() {
 		fix(d.Lead.CustomFieldsValues)
+		if d.Snapshot != nil {
+			d.Snapshot.resolveFields(ids)
+		}
+	}
+	for i := range p.Baselines {
+		p.Baselines[i].resolveFields(ids)
 	}
 	for _, in := range p.Incoming {
 		for i := range in.Form.Embedded.Leads {

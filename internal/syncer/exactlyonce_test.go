@@ -9,8 +9,10 @@ import (
 	"os/exec"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
@@ -27,7 +29,8 @@ const (
 	envCrashURL      = "MXAMO_CRASH_URL"
 	envCrashShop     = "MXAMO_CRASH_SHOP" // the shop's generation, for its status ids
 	envCrashUnsorted = "MXAMO_CRASH_UNSORTED"
-	envCrashExtras   = "MXAMO_CRASH_EXTRAS" // products and tasks on
+	envCrashExtras   = "MXAMO_CRASH_EXTRAS"  // products and tasks on
+	envCrashCompare  = "MXAMO_CRASH_COMPARE" // the comparisons run (run -once)
 )
 
 func TestMain(m *testing.M) {
@@ -63,11 +66,13 @@ func forEachAccount(t *testing.T, base sandbox.Modes, f func(t *testing.T, m san
 
 // once is what amoCRM must end with: a deal for every order, and exactly
 // these numbers of deals, contacts and incoming leads; with extras, every
-// deal with its order's products and quantities and one task.
+// deal with its order's products and quantities and one task; the deals of
+// edited and deleted orders with one note each saying so.
 type once struct {
 	orders                    []int64
 	deals, contacts, incoming int
 	extras                    bool
+	edited, deleted           []int64
 }
 
 // checkOnce asserts want, and that no two deals carry the same record key,
@@ -106,11 +111,13 @@ func (h *harness) checkOnce(t *testing.T, want once) {
 			t.Errorf("order %d has no deal", id)
 		}
 	}
-	kinds := []string{plan.KindOrder, plan.KindForm}
+	kinds := []string{plan.KindOrder, plan.KindForm, plan.EditMarker}
 	if want.extras {
 		kinds = append(kinds, plan.ElementMarker, plan.ProductsKind(plan.KindOrder), plan.TaskKind(plan.KindOrder), plan.TaskKind(plan.KindForm))
 		h.checkExtras(t, want.orders)
 	}
+	h.checkEditNotes(t, want.edited, "Изменено в магазине:")
+	h.checkEditNotes(t, want.deleted, "удалён в магазине")
 	for _, kind := range kinds {
 		if left, err := h.store.Pending(h.ctx, kind); err != nil || len(left) > 0 {
 			t.Errorf("pending %s markers left: %+v %v", kind, left, err)
@@ -133,7 +140,9 @@ var crashPoints = map[string]string{
 	"unsorted":     "POST /api/v4/leads/unsorted/forms",
 	"elements":     fmt.Sprintf("POST /api/v4/catalogs/%d/elements", sandbox.ProductsCatalogID),
 	"links":        "POST /api/v4/leads/link",
+	"unlinks":      "POST /api/v4/leads/unlink",
 	"tasks":        "POST /api/v4/tasks",
+	"notes":        "POST /api/v4/leads/notes",
 }
 
 func (c crashingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -155,7 +164,7 @@ func crashingPass(point string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	e, err := s.Engine(site.EngineOptions{})
+	e, err := s.Engine(site.EngineOptions{CompareStatuses: os.Getenv(envCrashCompare) != ""})
 	if err == nil {
 		_, err = e.Pass(ctx, syncer.PassOptions{})
 	}
@@ -204,6 +213,7 @@ func testCrashBetweenWriteAndCommit(t *testing.T, shop modxtest.Options, modes s
 		name, point string // the test, and the write the child dies after
 		unsorted    bool
 		extras      bool // products and tasks on
+		compare     bool // the passes run the comparisons
 		// seed fills the shop (and may run a first pass) and says what
 		// amoCRM must end with.
 		seed func(h *harness) once
@@ -265,6 +275,15 @@ func testCrashBetweenWriteAndCommit(t *testing.T, shop modxtest.Options, modes s
 			form(h, "+7 911 000-00-05")
 			return once{deals: 1, contacts: 1, extras: true}
 		}},
+		// Orders edited and deleted in the back office: die after the
+		// edit's PATCH, its unlinks, its links or its notes; the next
+		// comparison reads the deals' products and notes back first (on
+		// the strict account unlinking what is gone is refused, and a link
+		// sent twice doubles its quantity).
+		{name: "edits/update-leads", point: "update-leads", extras: true, compare: true, seed: editedWithProducts},
+		{name: "edits/unlinks", point: "unlinks", extras: true, compare: true, seed: editedWithProducts},
+		{name: "edits/links", point: "links", extras: true, compare: true, seed: editedWithProducts},
+		{name: "edits/notes", point: "notes", extras: true, compare: true, seed: editedWithProducts},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarnessModes(t, shop, func(c *config.Config) {
@@ -280,17 +299,22 @@ func testCrashBetweenWriteAndCommit(t *testing.T, shop modxtest.Options, modes s
 			if tc.extras {
 				cmd.Env = append(cmd.Env, envCrashExtras+"=1")
 			}
+			eopts := site.EngineOptions{}
+			if tc.compare {
+				cmd.Env = append(cmd.Env, envCrashCompare+"=1")
+				eopts.CompareStatuses = true
+			}
 			out, err := cmd.CombinedOutput()
 			var exit *exec.ExitError
 			if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
 				t.Fatalf("child did not die at %s: %v\n%s", tc.point, err, out)
 			}
 			h.box.ResetRequests()
-			h.pass(syncer.PassOptions{})
+			h.passWith(eopts, syncer.PassOptions{})
 			if reads := h.requests("GET", "/api/v4/leads"); tc.leadReads > 0 && reads > tc.leadReads {
 				t.Errorf("lead reads after the crash: %d requests, want at most %d (one scan for the batch)", reads, tc.leadReads)
 			}
-			h.pass(syncer.PassOptions{})
+			h.passWith(eopts, syncer.PassOptions{})
 			h.checkOnce(t, want)
 			if tc.name == "update-leads" {
 				_, paid := h.pipelineStatus("Воронка", "Оплачен")
@@ -321,6 +345,68 @@ func ordersWithProducts(h *harness) once {
 		h.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 907 000-00-01", "email": nil}, Lines: []modxtest.LineSpec{line(2, 1), line(0, 5)}}),
 	}
 	return once{orders: orders, deals: 3, contacts: 2, extras: true}
+}
+
+// editedWithProducts are ordersWithProducts sent, then edited in the back
+// office: a product added to the first order and its first line removed
+// (a product gone, one requantified), the third order's first line
+// requantified, the second order deleted.
+func editedWithProducts(h *harness) once {
+	h.t.Helper()
+	sent := ordersWithProducts(h)
+	h.pass(syncer.PassOptions{})
+	o := sent.orders
+	at := h.dbNow().Add(-time.Minute)
+	p, err := modxtest.InsertProduct(h.ctx, h.db, h.shop, modxtest.ProductSpec{Title: "Товар 3", Article: "A-3"})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if _, err := modxtest.AddOrderLine(h.ctx, h.db, h.shop, o[0], modxtest.LineSpec{ProductID: p, Name: "Товар 3", Count: 2, Price: "150.00"}, 1, at); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := modxtest.RemoveOrderLine(h.ctx, h.db, h.shop, h.lines(o[0])[0], 1, at); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := modxtest.UpdateOrderLine(h.ctx, h.db, h.shop, h.lines(o[2])[0], modxtest.LineChange{Count: 4}, 1, at); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := modxtest.DeleteOrder(h.ctx, h.db, h.shop, o[1], 1, at); err != nil {
+		h.t.Fatal(err)
+	}
+	return once{orders: []int64{o[0], o[2]}, deals: 3, contacts: 2, extras: true, edited: []int64{o[0], o[2]}, deleted: []int64{o[1]}}
+}
+
+// lines are the ids of an order's product lines.
+func (h *harness) lines(order int64) []int64 {
+	h.t.Helper()
+	table := "modx_ms2_order_products"
+	if h.shop.Generation == modxtest.GenMS3 {
+		table = "modx_ms3_order_products"
+	}
+	var ids []int64
+	if err := h.db.Select(&ids, "SELECT id FROM "+table+" WHERE order_id = ? ORDER BY id", order); err != nil {
+		h.t.Fatal(err)
+	}
+	return ids
+}
+
+// checkEditNotes asserts that each order's deal has exactly one note
+// holding text.
+func (h *harness) checkEditNotes(t *testing.T, orders []int64, text string) {
+	t.Helper()
+	leads, notes := h.leadsByOrder(), h.notesOf()
+	for _, id := range orders {
+		l := leads[strconv.FormatInt(id, 10)]
+		n := 0
+		for _, note := range notes[l.ID] {
+			if strings.Contains(note, text) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("order %d: deal %d has %d notes with %q (%q), want 1", id, l.ID, n, text, notes[l.ID])
+		}
+	}
 }
 
 func oneCustomerTwoOrders(h *harness) once {
@@ -356,9 +442,10 @@ func testDroppedConnectionAfterWrite(t *testing.T, modes sandbox.Modes) {
 		}
 	}
 	type dropCase struct {
-		drops int // writes stored and then answered by a dropped connection
-		edit  func(*config.Config)
-		seed  func(h *harness) once
+		drops   int // writes stored and then answered by a dropped connection
+		edit    func(*config.Config)
+		compare bool // the passes run the comparisons
+		seed    func(h *harness) once
 	}
 	cases := map[string]dropCase{}
 	for n := 1; n <= 3; n++ {
@@ -382,6 +469,11 @@ func testDroppedConnectionAfterWrite(t *testing.T, modes sandbox.Modes) {
 	for n := 1; n <= 5; n++ {
 		cases[fmt.Sprintf("extras/%d", n)] = dropCase{drops: n, edit: extrasOn, seed: ordersWithProducts}
 	}
+	// An edit and a deletion, with products: the edit's PATCH (retried:
+	// safe), its unlinks, its links, then the notes.
+	for n := 1; n <= 4; n++ {
+		cases[fmt.Sprintf("edits/%d", n)] = dropCase{drops: n, edit: extrasOn, compare: true, seed: editedWithProducts}
+	}
 	// A form's contact, deal, note and task.
 	cases["extras/form"] = dropCase{drops: 4, edit: forms(extrasOn), seed: func(h *harness) once {
 		form(h, "+7 911 000-00-06")
@@ -400,10 +492,11 @@ func testDroppedConnectionAfterWrite(t *testing.T, modes sandbox.Modes) {
 		t.Run(name, func(t *testing.T) {
 			h := newHarnessModes(t, modxtest.Options{FormIt: true}, tc.edit, modes)
 			want := tc.seed(h)
+			eopts := site.EngineOptions{CompareStatuses: tc.compare}
 			h.box.SetFaults(sandbox.Faults{DropAfterWrite: tc.drops})
-			h.pass(syncer.PassOptions{})
+			h.passWith(eopts, syncer.PassOptions{})
 			h.box.SetFaults(sandbox.Faults{})
-			h.pass(syncer.PassOptions{})
+			h.passWith(eopts, syncer.PassOptions{})
 			h.checkOnce(t, want)
 			if failed, err := h.store.Failures(h.ctx); err != nil || len(failed) > 0 {
 				t.Errorf("parked: %+v %v; want nothing (every lost answer is found)", failed, err)

@@ -38,6 +38,25 @@ func planned(es []plan.Entry) []plannedEntry {
 	return out
 }
 
+// sameReports holds a real run's report to the dry run's, entry by entry.
+func sameReports(t testing.TB, name string, dry, real []plan.Entry) {
+	t.Helper()
+	pd, pr := planned(dry), planned(real)
+	for i := range max(len(pd), len(pr)) {
+		switch {
+		case i >= len(pr):
+			t.Errorf("%s: dry run entry %d %+v has no real counterpart", name, i, pd[i])
+		case i >= len(pd):
+			t.Errorf("%s: real entry %d %+v was not predicted", name, i, pr[i])
+		case pd[i] != pr[i]:
+			t.Errorf("%s: entry %d:\n dry  %+v\n real %+v", name, i, pd[i], pr[i])
+		}
+		if t.Failed() && i > 5 {
+			t.FailNow()
+		}
+	}
+}
+
 // summaryCounts are the numbers of a summary line before its request count
 // and time, which a dry run cannot predict.
 func summaryCounts(r *syncer.Result) string {
@@ -68,20 +87,7 @@ func (h *harness) predicted(name string, eopts site.EngineOptions) (dry, real []
 		t.Errorf("%s: real run counts %s, dry run predicted %s", name, got, want)
 	}
 	t.Logf("%s: dry run %s; real run %s", name, dres.Summary(), rres.Summary())
-	pd, pr := planned(d), planned(r)
-	for i := range max(len(pd), len(pr)) {
-		switch {
-		case i >= len(pr):
-			t.Errorf("%s: dry run entry %d %+v has no real counterpart", name, i, pd[i])
-		case i >= len(pd):
-			t.Errorf("%s: real entry %d %+v was not predicted", name, i, pr[i])
-		case pd[i] != pr[i]:
-			t.Errorf("%s: entry %d:\n dry  %+v\n real %+v", name, i, pd[i], pr[i])
-		}
-		if t.Failed() && i > 5 {
-			t.FailNow()
-		}
-	}
+	sameReports(t, name, d, r)
 	if got, want := len(h.box.Leads())-leadsBefore, dres.Count("lead", plan.Create); got != want {
 		t.Errorf("%s: amoCRM gained %d deals, the dry run predicted %d", name, got, want)
 	}
@@ -108,7 +114,8 @@ func (h *harness) predicted(name string, eopts site.EngineOptions) (dry, real []
 // every change included (tags, tracking values, quantities, due times),
 // and amoCRM then holds exactly the creates it predicted: deals,
 // contacts, elements, deals with products, tasks. The same holds after
-// status changes in the shop.
+// status changes in the shop, and after edits and deletions in its back
+// office.
 func TestDryRunPredictsRealRun(t *testing.T) {
 	h := newHarness(t, modxtest.Options{FormIt: true}, func(c *config.Config) {
 		c.Orders.PipelineID = config.IDRef{}
@@ -177,6 +184,24 @@ func TestDryRunPredictsRealRun(t *testing.T) {
 		"lead/fail order:" + strconv.FormatInt(stuck, 10), "lead/create order:" + strconv.FormatInt(atZero, 10)} {
 		if !got[want] {
 			t.Errorf("changes: the report lacks %s (a status set without a log, orders left at status 0 without and with their address)", want)
+		}
+	}
+
+	// Managers edit and delete orders in the back office.
+	edits, err := modxtest.EditBackOffice(h.ctx, h.db, h.shop, ds, 3, h.dbNow().Add(-time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, real = round("edits")
+	got = map[string]bool{}
+	for _, e := range real {
+		got[e.Kind+"/"+string(e.Action)+" "+e.Key] = true
+	}
+	for _, want := range []string{"lead/update order:" + strconv.FormatInt(edits.Products[0], 10),
+		"products/update order:" + strconv.FormatInt(edits.Products[0], 10), "note/create order:" + strconv.FormatInt(edits.Address[0], 10),
+		"note/create order:" + strconv.FormatInt(edits.Deleted[0], 10)} {
+		if !got[want] {
+			t.Errorf("edits: the report lacks %s (an edit, its products and note, a deletion's note)", want)
 		}
 	}
 }

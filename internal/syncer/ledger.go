@@ -59,6 +59,9 @@ func (l *StoreLedger) Commit(ctx context.Context, w plan.Writes, c Cursor) error
 		if err := tx.PutElements(elements(w.Elements)); err != nil {
 			return err
 		}
+		if err := putOrdersSent(tx, w.Sent, w.Deleted); err != nil {
+			return err
+		}
 		for _, kind := range slices.Sorted(maps.Keys(w.Cleared)) {
 			if err := tx.ClearPendings(kind, w.Cleared[kind]); err != nil {
 				return err
@@ -171,6 +174,23 @@ func elements(rows []plan.ElementRow) []state.Element {
 		out[i] = state.ElementOf(r)
 	}
 	return out
+}
+
+// putOrdersSent records orders' snapshots, then the deleted orders (which
+// a snapshot never brings back).
+func putOrdersSent(tx *state.Tx, sent []plan.OrderSent, deleted []int64) error {
+	rows := make([]state.OrderSent, len(sent))
+	for i, s := range sent {
+		b, err := s.Sent.MarshalBinary()
+		if err != nil {
+			return fmt.Errorf("encode what order %d's deal got: %w", s.OrderID, err)
+		}
+		rows[i] = state.OrderSent{OrderID: s.OrderID, Signature: s.Signature, Sent: b}
+	}
+	if err := tx.PutOrdersSent(rows); err != nil {
+		return err
+	}
+	return tx.MarkOrdersDeleted(deleted)
 }
 
 func (c Cursor) empty() bool {

@@ -115,6 +115,14 @@ type Ledger interface {
 	Meta(ctx context.Context, name string) (string, bool, error)
 	// Elements are the products list's elements the shop's products became.
 	Elements(ctx context.Context, catalogID int64, productIDs []int64) (map[int64]state.Element, error)
+	// OrderSignatures, SentOrders and LinkedWithoutSignature are what the
+	// comparison of edited orders reads: a keyset page of the signatures
+	// recorded, what the deals of some orders last got (encoded
+	// transform.Sent), and a page of linked orders recorded before edits
+	// were followed.
+	OrderSignatures(ctx context.Context, afterID int64, limit int) (map[int64]int64, int64, error)
+	SentOrders(ctx context.Context, ids []int64) (map[int64][]byte, error)
+	LinkedWithoutSignature(ctx context.Context, kind string, afterID int64, limit int) ([]int64, error)
 
 	// SetMeta, PutContactKeys and MarkPendings write at once, outside a
 	// batch: caches, the contact index, and markers that must be durable

@@ -64,7 +64,9 @@ func (m *Mapper) EditNote(e Edit) string {
 }
 
 // DeletedNote is the note the deal of an order deleted in the shop gets;
-// closed says the deal was closed as lost with it (orders.on_delete = "lose").
+// closed says the deal is closed as lost (orders.on_delete = "lose": moved
+// with the note, or found lost already, so that a second try writes the
+// same text and finds the first).
 func DeletedNote(sent Sent, closed bool) string {
 	note := "Заказ удалён в магазине."
 	if num := strings.TrimSpace(sent.Num); num != "" {

@@ -40,44 +40,69 @@ func (w *Writer) linkProducts(ctx context.Context, pl *plan.Plan) error {
 	if err := w.ledger.MarkPendings(ctx, marks, nil); err != nil {
 		return fmt.Errorf("link products: %w", err)
 	}
-	var lost []*plan.Deal
-	for _, chunk := range linkChunks(todo, amocrm.MaxBatchSize) {
-		err := sendRefusable(ctx, chunk, w.sendLinks, func(d *plan.Deal) bool { return d.Products.Linked },
-			func(d *plan.Deal, _ []amocrm.ItemError, reason string) {
-				d.Products.Refused = "amoCRM refused the deal's products: " + reason
-			})
-		switch {
-		case errors.Is(err, amocrm.ErrOutcomeUnknown):
-			for _, d := range chunk {
-				if !d.Products.Linked && d.Products.Refused == "" {
-					lost = append(lost, d)
-				}
-			}
-		case err != nil:
-			return fmt.Errorf("link products: %w", err)
-		}
+	send := linkSend{send: w.crm.LinkLeads, refusal: "amoCRM refused the deal's products: ",
+		of: func(d *plan.Deal) ([]crm.Link, *bool, *string) {
+			return d.Products.Send, &d.Products.Linked, &d.Products.Refused
+		}}
+	lost, err := send.all(ctx, todo)
+	if err != nil {
+		return fmt.Errorf("link products: %w", err)
 	}
 	return w.readBackLinks(ctx, lost)
 }
 
-// sendLinks sends the links of deals in one leads/link request. amoCRM
-// names a refused link by its index in the request; the refusal is handed
-// on naming the deal's index instead, as sendRefusable reads it.
-func (w *Writer) sendLinks(ctx context.Context, ds []*plan.Deal) error {
+// linkSend sends links (or unlinks) of deals with leads/link (or
+// leads/unlink), many deals a request, a deal's links together.
+type linkSend struct {
+	send func(context.Context, []crm.Link) ([]int64, error)
+	// of gives a deal's links and where their outcome goes: sent, or
+	// refused with amoCRM's reason after refusal.
+	of      func(*plan.Deal) (links []crm.Link, sent *bool, refused *string)
+	refusal string
+}
+
+// all sends the links of deals. A request amoCRM refuses is split like
+// any batch, the deals it names refused. It returns the deals whose request
+// had an unknown outcome.
+func (s linkSend) all(ctx context.Context, ds []*plan.Deal) (lost []*plan.Deal, err error) {
+	done := func(d *plan.Deal) bool { _, sent, _ := s.of(d); return *sent }
+	refuse := func(d *plan.Deal, _ []amocrm.ItemError, reason string) { _, _, r := s.of(d); *r = s.refusal + reason }
+	for _, chunk := range linkChunks(ds, amocrm.MaxBatchSize, s.of) {
+		err := sendRefusable(ctx, chunk, s.request, done, refuse)
+		switch {
+		case errors.Is(err, amocrm.ErrOutcomeUnknown):
+			for _, d := range chunk {
+				if _, sent, refused := s.of(d); !*sent && *refused == "" {
+					lost = append(lost, d)
+				}
+			}
+		case err != nil:
+			return nil, err
+		}
+	}
+	return lost, nil
+}
+
+// request sends the links of deals in one request. amoCRM names a refused
+// link by its index in the request; the refusal is handed on naming the
+// deal's index instead, as sendRefusable reads it.
+func (s linkSend) request(ctx context.Context, ds []*plan.Deal) error {
 	var links []crm.Link
 	var owner []int
 	for i, d := range ds {
-		for _, l := range d.Products.Send {
+		ls, _, _ := s.of(d)
+		for _, l := range ls {
 			links = append(links, l)
 			owner = append(owner, i)
 		}
 	}
-	_, err := w.crm.LinkLeads(ctx, links)
+	_, err := s.send(ctx, links)
 	var verr *amocrm.ValidationError
 	switch {
 	case err == nil:
 		for _, d := range ds {
-			d.Products.Linked = true
+			_, sent, _ := s.of(d)
+			*sent = true
 		}
 	case errors.As(err, &verr):
 		byDeal := &amocrm.ValidationError{Items: map[string][]amocrm.ItemError{}, RequestID: verr.RequestID}
@@ -94,12 +119,13 @@ func (w *Writer) sendLinks(ctx context.Context, ds []*plan.Deal) error {
 
 // linkChunks cuts deals into requests of at most size links, a deal's
 // links together (a deal with more goes alone: the client splits it).
-func linkChunks(ds []*plan.Deal, size int) [][]*plan.Deal {
+func linkChunks(ds []*plan.Deal, size int, of func(*plan.Deal) ([]crm.Link, *bool, *string)) [][]*plan.Deal {
 	var out [][]*plan.Deal
 	var cur []*plan.Deal
 	n := 0
 	for _, d := range ds {
-		k := len(d.Products.Send)
+		links, _, _ := of(d)
+		k := len(links)
 		if n+k > size && len(cur) > 0 {
 			out, cur, n = append(out, cur), nil, 0
 		}
@@ -114,6 +140,19 @@ func linkChunks(ds []*plan.Deal, size int) [][]*plan.Deal {
 // readBackLinks reads the elements of deals whose links got no answer: a
 // deal holding all it was sent is linked, the others owe them.
 func (w *Writer) readBackLinks(ctx context.Context, lost []*plan.Deal) error {
+	return w.readBack(ctx, lost, func(d *plan.Deal, have []crm.ElementLink, read bool) {
+		if read && len(transform.Unlinked(d.Products.Send, have)) == 0 {
+			d.Products.Linked = true
+			return
+		}
+		d.Products.Unknown = true
+	})
+}
+
+// readBack reads the elements of deals whose links or unlinks got no
+// answer and hands each deal's to settle; read is false when the read
+// itself failed (the deal is then read back on its next try).
+func (w *Writer) readBack(ctx context.Context, lost []*plan.Deal, settle func(d *plan.Deal, have []crm.ElementLink, read bool)) error {
 	if len(lost) == 0 {
 		return nil
 	}
@@ -126,14 +165,10 @@ func (w *Writer) readBackLinks(ctx context.Context, lost []*plan.Deal) error {
 		if amocrm.IsFatal(err) {
 			return err
 		}
-		w.log.Warn("read-back of links after an unknown outcome failed; read back again next pass", "source", lost[0].Source, "deals", len(lost), "err", err)
+		w.log.Warn("read-back of links after an unknown outcome failed; read back again on the next try", "source", lost[0].Source, "deals", len(lost), "err", err)
 	}
 	for _, d := range lost {
-		if err == nil && len(transform.Unlinked(d.Products.Send, have[d.ID])) == 0 {
-			d.Products.Linked = true
-			continue
-		}
-		d.Products.Unknown = true
+		settle(d, have[d.ID], err == nil)
 	}
 	return nil
 }

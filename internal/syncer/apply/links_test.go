@@ -30,7 +30,10 @@ func TestLinkChunks(t *testing.T) {
 			ds = append(ds, deal(int64(i+1), n))
 		}
 		got := ""
-		for i, chunk := range linkChunks(ds, 10) {
+		products := func(d *plan.Deal) ([]crm.Link, *bool, *string) {
+			return d.Products.Send, &d.Products.Linked, &d.Products.Refused
+		}
+		for i, chunk := range linkChunks(ds, 10, products) {
 			if i > 0 {
 				got += " "
 			}

@@ -17,11 +17,11 @@ func (w *Writer) addNotes(ctx context.Context, pl *plan.Plan) error {
 	var notes []crm.Note
 	for _, d := range pl.Deals {
 		if d.Creates() && d.ID != 0 && d.Note != "" {
-			params, err := json.Marshal(map[string]string{"text": d.Note})
+			n, err := commonNote(d, d.Note)
 			if err != nil {
-				return fmt.Errorf("note of %s: %w", d.Record.Key(), err)
+				return err
 			}
-			notes = append(notes, crm.Note{EntityID: d.ID, NoteType: "common", Params: params})
+			notes = append(notes, n)
 		}
 	}
 	if len(notes) == 0 {
@@ -34,4 +34,13 @@ func (w *Writer) addNotes(ctx context.Context, pl *plan.Plan) error {
 		w.log.Warn("form notes not added", "source", pl.Source, "deals", len(notes), "err", err)
 	}
 	return nil
+}
+
+// commonNote is a text note on a deal.
+func commonNote(d *plan.Deal, text string) (crm.Note, error) {
+	params, err := json.Marshal(map[string]string{"text": text})
+	if err != nil {
+		return crm.Note{}, fmt.Errorf("note of %s: %w", d.Record.Key(), err)
+	}
+	return crm.Note{EntityID: d.ID, NoteType: "common", Params: params}, nil
 }

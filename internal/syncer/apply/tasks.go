@@ -9,7 +9,6 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
-	"github.com/modx-amocrm/modx-amocrm/internal/state"
 )
 
 // createTasks makes the tasks of the batch's deals (plan.Tasking), many a
@@ -21,11 +20,7 @@ func (w *Writer) createTasks(ctx context.Context, pl *plan.Plan) error {
 	if len(todo) == 0 {
 		return nil
 	}
-	marks := make([]state.PendingCreate, len(todo))
-	for i, d := range todo {
-		marks[i] = state.PendingCreate{Kind: plan.TaskKind(pl.Kind), SourceID: d.Record.ID, Key: strconv.FormatInt(d.ID, 10)}
-	}
-	if err := w.ledger.MarkPendings(ctx, marks, nil); err != nil {
+	if err := markDeals(ctx, w.ledger, plan.TaskKind(pl.Kind), todo); err != nil {
 		return fmt.Errorf("create tasks: %w", err)
 	}
 	err := sendRefusable(ctx, todo, func(ctx context.Context, ds []*plan.Deal) error {

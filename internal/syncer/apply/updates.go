@@ -10,12 +10,13 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 )
 
-// updateDeals PATCHes re-sent and moved deals (safe to retry, so the client
-// does).
+// updateDeals PATCHes re-sent, moved and edited deals (safe to retry, so
+// the client does), 50 a request; an edit whose products alone changed
+// has nothing to PATCH.
 func (w *Writer) updateDeals(ctx context.Context, pl *plan.Plan) error {
 	var todo []*plan.Deal
 	for _, d := range pl.Deals {
-		if d.Mode == plan.Resend || d.Mode == plan.Move {
+		if d.Mode == plan.Resend || d.Mode == plan.Move || d.Patches() {
 			todo = append(todo, d)
 		}
 	}

@@ -42,6 +42,8 @@ type CRM interface {
 	CreateCatalogElements(ctx context.Context, catalogID int64, els []crm.CatalogElement) ([]crm.CatalogElement, error)
 	UpdateCatalogElements(ctx context.Context, catalogID int64, els []crm.CatalogElement) error
 	LinkLeads(ctx context.Context, links []crm.Link) ([]int64, error)
+	UnlinkLeads(ctx context.Context, links []crm.Link) ([]int64, error)
+	LeadNotes(ctx context.Context, leadID int64, noteType string) ([]crm.Note, error)
 	LeadsCatalogElements(ctx context.Context, ids []int64) (map[int64][]crm.ElementLink, error)
 	CreateTasks(ctx context.Context, tasks []crm.Task) ([]crm.Task, error)
 	TasksOfLeads(ctx context.Context, leadIDs []int64) ([]crm.Task, error)
@@ -84,8 +86,9 @@ func (w *Writer) Write(ctx context.Context, p syncer.Plan) error {
 // other: the site pipeline and the fields (their real ids then replace the
 // made-up ones in every payload), the products list's elements, contact
 // updates, contacts made on their own, new deals, notes on form deals, the
-// deals' products and tasks, re-sent and moved deals, incoming leads. A new
-// kind of write is a new file and a line here.
+// deals' products and tasks, re-sent, moved and edited deals, the markers
+// of edited and deleted orders, then their product links and notes,
+// incoming leads. A new kind of write is a new file and a line here.
 var steps = []func(*Writer, context.Context, *plan.Plan) error{
 	(*Writer).sitePipeline,
 	(*Writer).fields,
@@ -97,6 +100,9 @@ var steps = []func(*Writer, context.Context, *plan.Plan) error{
 	(*Writer).linkProducts,
 	(*Writer).createTasks,
 	(*Writer).updateDeals,
+	(*Writer).markEdits,
+	(*Writer).relinkProducts,
+	(*Writer).addEditNotes,
 	(*Writer).sendIncoming,
 }
 
@@ -151,6 +157,7 @@ func (w *Writer) logOutcomes(pl *plan.Plan) {
 		}
 	}
 	w.logExtras(pl)
+	logRevisions(w.log, pl)
 }
 
 // logExtras logs the elements, links and tasks the plan wrote.

@@ -46,10 +46,10 @@ func (r *Run) Ledger(base syncer.Ledger) syncer.Ledger {
 // orderLinks are the kinds of links a plan writes for orders.
 var orderLinks = []string{plan.LinkOrder, plan.LinkOrderStatus, plan.ProductsKind(plan.KindOrder), plan.TaskKind(plan.KindOrder)}
 
-// Commit keeps a batch in memory. Links of orders written by a plan are
-// not kept: a pass plans an order once (the orders source's rule), so no
-// later batch of the pass reads them, and the memory of a dry run over a
-// large backlog stays flat. Links a source commits with its cursor (taken
+// Commit keeps a batch in memory. Links and snapshots of orders written by
+// a plan are not kept: a pass plans an order once (the orders source's
+// rule), so no later batch of the pass reads them, and the memory of a dry
+// run over a large backlog stays flat. Links a source commits with its cursor (taken
 // over from the old extra, a baseline) are kept, and so are elements, one
 // per product.
 func (l *ledger) Commit(_ context.Context, w plan.Writes, c syncer.Cursor) error {
@@ -262,6 +262,36 @@ func (l *ledger) Elements(ctx context.Context, catalogID int64, productIDs []int
 		}
 	}
 	return out, nil
+}
+
+// OrderSignatures and SentOrders read the state: the run keeps no
+// snapshot or deletion in memory, since the comparison reads each order
+// once a pass, and orders written whole earlier in the pass are left out of
+// it (the orders source's rule), as in a real run.
+func (l *ledger) OrderSignatures(ctx context.Context, afterID int64, limit int) (map[int64]int64, int64, error) {
+	return l.base.OrderSignatures(ctx, afterID, limit)
+}
+
+func (l *ledger) SentOrders(ctx context.Context, ids []int64) (map[int64][]byte, error) {
+	return l.base.SentOrders(ctx, ids)
+}
+
+// LinkedWithoutSignature adds to the state's the links of kind a source
+// committed in the run (the old extra's, taken over): they have no
+// signature yet.
+func (l *ledger) LinkedWithoutSignature(ctx context.Context, kind string, afterID int64, limit int) ([]int64, error) {
+	ids, err := l.base.LinkedWithoutSignature(ctx, kind, afterID, limit)
+	if err != nil {
+		return nil, err
+	}
+	for id := range l.mem.links[kind] {
+		if id > afterID {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	return ids[:min(len(ids), limit)], nil
 }
 
 func (l *ledger) Meta(ctx context.Context, name string) (string, bool, error) {

@@ -17,8 +17,10 @@ type memory struct {
 	// planned are orders a queue planned (pending, waiting, parked, a
 	// status log): the set stays as small as those lists. unsettled are
 	// orders seen and not settled yet: their status logs leave them to the
-	// waiting list. retried are parked orders retried in this pass.
-	planned, unsettled, retried map[int64]bool
+	// waiting list. retried are parked orders retried in this pass. whole
+	// are orders a queue planned to write whole (created, found, re-sent):
+	// their snapshot is taken with it, so the comparison leaves them be.
+	planned, unsettled, retried, whole map[int64]bool
 	// zero are the orders at status 0 looked at in this pass: true when
 	// their products and address are written. Status 0 lasts only inside
 	// miniShop2's submit(); one that has both and has settled is a placed
@@ -38,7 +40,7 @@ type waiting struct {
 }
 
 func newMemory() *memory {
-	return &memory{planned: map[int64]bool{}, unsettled: map[int64]bool{}, retried: map[int64]bool{},
+	return &memory{planned: map[int64]bool{}, unsettled: map[int64]bool{}, retried: map[int64]bool{}, whole: map[int64]bool{},
 		zero: map[int64]bool{}, waits: map[int64]waiting{}, held: map[int64]bool{}}
 }
 
@@ -49,6 +51,12 @@ const heldReason = "sent with the next deals of known customers, to fill a reque
 // new order, or from a queue.
 func (m *memory) plannedBefore(id int64) bool {
 	return m.planned[id] || id > m.newFrom && id <= m.mark && !m.held[id]
+}
+
+// compared reports whether the comparison of edits takes order id: not a
+// new order of this pass, nor one written whole or not settled in it.
+func (m *memory) compared(id int64) bool {
+	return id <= m.newFrom && !m.whole[id] && !m.unsettled[id]
 }
 
 // notPlaced says why order id with this status is not an order yet, or "":

@@ -116,3 +116,17 @@ func TestNotPlaced(t *testing.T) {
 		}
 	}
 }
+
+// TestCompared: the comparison of edits takes an order sent before this
+// pass, not one this pass read as new, wrote whole or found not settled.
+func TestCompared(t *testing.T) {
+	m := newMemory()
+	m.newFrom = 100
+	m.whole[7], m.unsettled[8] = true, true
+	m.planned[9] = true // moved by its status log: its snapshot is as it was
+	for id, want := range map[int64]bool{1: true, 7: false, 8: false, 9: true, 100: true, 101: false} {
+		if got := m.compared(id); got != want {
+			t.Errorf("order %d: compared %v, want %v", id, got, want)
+		}
+	}
+}

@@ -24,15 +24,17 @@ type Shop interface {
 	OrderHeaders(ctx context.Context, afterID int64, limit int) ([]shop.OrderHeader, error)
 	LoadOrders(ctx context.Context, ids []int64) ([]shop.Order, error)
 	PlacedAtZero(ctx context.Context, ids []int64) (map[int64]bool, error)
+	OrderSignatures(ctx context.Context, ids []int64) ([]shop.OrderSignature, error)
 	StatusLogs(ctx context.Context, afterID int64, limit int) (modx.StatusLogPage, error)
 }
 
 // CRM is what the orders source reads of amoCRM: the live deals that may
-// move, and what deals hold of their products and tasks where those may
-// have been written before.
+// move or change, and what deals hold of their products, tasks and notes
+// where those may have been written before.
 type CRM interface {
 	source.ReadBackCRM
 	LeadsByIDs(ctx context.Context, ids []int64, withContacts bool) ([]crm.Lead, error)
+	LeadNotes(ctx context.Context, leadID int64, noteType string) ([]crm.Note, error)
 }
 
 // Source is the orders of one pass. It reads, in this order:
@@ -54,7 +56,11 @@ type CRM interface {
 //     state recorded of its deal, below the watermark the pass began at
 //     (orders above it were read as new): deals where the current config
 //     does not put their orders' statuses are moved;
-//  8. the orders the pass leaves waiting, listed with why.
+//  8. then every linked order's own row against the signature recorded when
+//     its deal last got it (edits.go): an edited order's deal gets what
+//     changed, a deleted one's what orders.on_delete says, except orders
+//     this pass wrote whole or that are not settled;
+//  9. the orders the pass leaves waiting, listed with why.
 type Source struct {
 	env     *source.Env
 	shop    Shop
@@ -127,6 +133,7 @@ func (s *Source) begin(ctx context.Context) error {
 		&source.Queue{Load: s.due, Plan: s.byID},
 		source.ReaderFunc(s.logs),
 		s.comparison(),
+		s.edits(),
 		source.ReaderFunc(s.waitReport),
 	)
 	return nil

@@ -81,6 +81,7 @@ func (s *planner) plan(ctx context.Context, ids []int64, fresh bool) (*plan.Plan
 	if orders, err = s.mapOrders(ctx, pl, orders, rows); err != nil {
 		return nil, err
 	}
+	snapshots(orders, rows)
 	for _, o := range orders {
 		for _, note := range slices.Concat(o.Deal.Notes, o.Deal.Contact.Notes) {
 			s.env.Log.Warn("order mapped with a repair", "source", syncer.SourceOrders, "order_id", o.Record.ID, "note", note)
@@ -111,6 +112,13 @@ func (s *planner) plan(ctx context.Context, ids []int64, fresh bool) (*plan.Plan
 	}
 	if err := pl.AddOrders(mapper, orders, customers, of, s.env.Config.Orders.ResendOnStatusChange); err != nil {
 		return nil, err
+	}
+	if !fresh {
+		for _, d := range slices.Concat(pl.Deals, pl.Adopted) {
+			if d.Snapshot != nil {
+				s.mem.whole[d.Record.ID] = true
+			}
+		}
 	}
 	return pl, s.planElements(ctx, pl)
 }
@@ -172,6 +180,19 @@ func (s *planner) mapOrders(ctx context.Context, pl *plan.Plan, orders []*plan.O
 		if err != nil || !again {
 			return mapped, err
 		}
+	}
+}
+
+// snapshots gives each mapped order the snapshot of the read it was mapped
+// from, which a deal written whole from it records.
+func snapshots(orders []*plan.Order, rows []*shop.Order) {
+	byID := make(map[int64]*shop.Order, len(rows))
+	for _, r := range rows {
+		byID[r.ID] = r
+	}
+	for _, o := range orders {
+		row := byID[o.Record.ID]
+		o.Snapshot = &plan.Snapshot{Signature: transform.SignatureOf(row), Sent: transform.SentOf(o.Deal, row)}
 	}
 }
 

@@ -33,7 +33,7 @@ type comparison struct {
 	raw                *sqlx.DB
 	shop               *modx.DB
 	store              *state.Store
-	shopStmts, stStmts func() int64
+	shopStmts, stStmts *testdb.Commands
 	ds                 *modxtest.Dataset
 }
 
@@ -51,7 +51,7 @@ func newComparison(tb testing.TB, o modxtest.Options, orders int) *comparison {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	shopDSN, shopStmts := testdb.Counter(tb, testdb.User(tb, dsn, "SELECT ON {{db}}.*"))
+	shopDSN, shopStmts := testdb.CountCommands(tb, testdb.User(tb, dsn, "SELECT ON {{db}}.*"))
 	c.shopStmts = shopStmts
 	if c.shop, err = modx.Open(c.ctx, shopDSN, modx.Options{Prefix: o.Prefix}); err != nil {
 		tb.Fatal(err)
@@ -59,7 +59,7 @@ func newComparison(tb testing.TB, o modxtest.Options, orders int) *comparison {
 	tb.Cleanup(func() { c.shop.Close() })
 
 	_, stateDSN := testdb.New(tb)
-	stateDSN, c.stStmts = testdb.Counter(tb, stateDSN)
+	stateDSN, c.stStmts = testdb.CountCommands(tb, stateDSN)
 	stateDB, err := sqlx.Open("mysql", stateDSN)
 	if err != nil {
 		tb.Fatal(err)
@@ -196,7 +196,7 @@ func TestComparisonFindsEditsAndDeletions(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			shopBefore, stateBefore := c.shopStmts(), c.stStmts()
+			shopBefore, stateBefore := c.shopStmts.Statements(), c.stStmts.Statements()
 			edited, deleted, _ := c.pass(t, 1000)
 			if !slices.Equal(edited, want) {
 				t.Errorf("edited: got %v, want %v", edited, want)
@@ -205,10 +205,10 @@ func TestComparisonFindsEditsAndDeletions(t *testing.T) {
 				t.Errorf("deleted: got %v, want %v", deleted, deletedWant)
 			}
 			// 2500 orders, 2 deleted since: pages of 1000, 1000 and 498.
-			if n := c.shopStmts() - shopBefore; n != 3 {
+			if n := c.shopStmts.Statements() - shopBefore; n != 3 {
 				t.Errorf("%d statements to the shop, want 3 (one a page)", n)
 			}
-			if n := c.stStmts() - stateBefore; n != 3 {
+			if n := c.stStmts.Statements() - stateBefore; n != 3 {
 				t.Errorf("%d statements to the state, want 3 (one a page)", n)
 			}
 		})
@@ -238,7 +238,7 @@ func BenchmarkComparison(b *testing.B) {
 	for _, page := range []int{1000, 5000, 10000} {
 		b.Run("page="+strconv.Itoa(page), func(b *testing.B) {
 			b.ReportAllocs()
-			shop, st := c.shopStmts(), c.stStmts()
+			shop, st := c.shopStmts.Statements(), c.stStmts.Statements()
 			var sum passStats
 			for b.Loop() {
 				edited, deleted, s := c.pass(b, page)
@@ -247,8 +247,8 @@ func BenchmarkComparison(b *testing.B) {
 				}
 				sum.heap, sum.state, sum.shop = max(sum.heap, s.heap), sum.state+s.state, sum.shop+s.shop
 			}
-			b.ReportMetric(float64(c.shopStmts()-shop)/float64(b.N), "shop-statements/pass")
-			b.ReportMetric(float64(c.stStmts()-st)/float64(b.N), "state-statements/pass")
+			b.ReportMetric(float64(c.shopStmts.Statements()-shop)/float64(b.N), "shop-statements/pass")
+			b.ReportMetric(float64(c.stStmts.Statements()-st)/float64(b.N), "state-statements/pass")
 			b.ReportMetric(sum.shop.Seconds()/float64(b.N), "shop-s/pass")
 			b.ReportMetric(sum.state.Seconds()/float64(b.N), "state-s/pass")
 			b.ReportMetric(float64(sum.heap)/(1<<20), "max-heap-MiB")

@@ -37,7 +37,7 @@ func BenchmarkIdleComparison(b *testing.B) {
 		b.Fatal(err)
 	}
 	h.sentAll(b, ds)
-	dsn, statements := testdb.Counter(b, h.dsn)
+	dsn, cmds := testdb.CountCommands(b, h.dsn)
 	h.cfg.MODX.DSN = dsn
 	warm := h.benchEngine(b, 6, site.EngineOptions{CompareStatuses: true})
 	if _, err := warm.Pass(h.ctx, syncer.PassOptions{}); err != nil { // metadata cached, both comparisons done
@@ -55,19 +55,19 @@ func BenchmarkIdleComparison(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			e := h.benchEngine(b, 6, c.opts)
 			h.box.ResetRequests()
-			var n int64
+			var n int
 			for b.Loop() {
 				if c.due {
 					b.StopTimer()
 					testdb.Exec(b, h.db, "DELETE FROM amocrm_sync_meta WHERE name = 'order_edits_compared_at'")
 					b.StartTimer()
 				}
-				before := statements()
+				before := cmds.Statements()
 				res, err := e.Pass(h.ctx, syncer.PassOptions{})
 				if err != nil {
 					b.Fatal(err)
 				}
-				n += statements() - before
+				n += cmds.Statements() - before
 				if w := res.Count("lead", plan.Update) + res.Count("note", plan.Create); w != 0 {
 					b.Fatalf("an idle shop's pass wrote %d: %s", w, res.Summary())
 				}

@@ -415,6 +415,7 @@ func BenchmarkPlacedToDeal(b *testing.B) {
 		if _, err := s.Pass(h.ctx, syncer.PassOptions{}); err != nil {
 			b.Fatal(err)
 		}
+		h.box.ResetRequests()
 		var mu sync.Mutex
 		inserted, arrived := map[string]time.Time{}, map[string]time.Duration{}
 		stop := make(chan struct{})
@@ -471,5 +472,7 @@ func BenchmarkPlacedToDeal(b *testing.B) {
 		slices.Sort(lat)
 		b.ReportMetric(lat[len(lat)/2].Seconds(), "p50-s")
 		b.ReportMetric(lat[len(lat)*95/100].Seconds(), "p95-s")
+		b.ReportMetric(float64(len(h.box.Requests()))/float64(placed), "requests/order")
+		b.Logf("requests %v", requestsByPath(h.box))
 	}
 }

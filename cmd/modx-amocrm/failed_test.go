@@ -58,7 +58,8 @@ func TestRetryNotParked(t *testing.T) {
 		t.Errorf("retry order:999 form:3: exit %d, stdout %q, stderr %q; want %d, nothing, %q", code, out, errOut, exitFatal, want)
 	}
 
-	code, out, errOut = runMain(t, "retry", "-config", cfg, parkedKey, "order:999")
+	// Flags after the records, as people type them.
+	code, out, errOut = runMain(t, "retry", parkedKey, "order:999", "-config", cfg)
 	want = "modx-amocrm retry: not parked, so not re-queued: order:999 (`modx-amocrm failed` lists the parked records)\n"
 	if code != exitFatal || out != "re-queued 1 record; the next pass sends it\n" || errOut != want {
 		t.Errorf("retry %s order:999: exit %d, stdout %q, stderr %q", parkedKey, code, out, errOut)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
@@ -20,14 +19,11 @@ func runImportSettings(ctx context.Context, io IO, args []string) error {
 	dsn := fs.String("dsn", "", "MODX database, e.g. 'user:pass@tcp(127.0.0.1:3306)/modx' (required)")
 	prefix := fs.String("prefix", "modx_", "MODX table prefix")
 	out := fs.String("o", "", "write the config to this new file (mode 0600) instead of stdout")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	if *dsn == "" {
 		return usageError{"-dsn is required"}
-	}
-	if fs.NArg() > 0 {
-		return usageError{"unexpected arguments: " + strings.Join(fs.Args(), " ")}
 	}
 	// The prefix goes into SQL as part of table names.
 	if err := config.CheckTablePrefix(*prefix); err != nil {

@@ -297,7 +297,7 @@ func TestImportSettingsUsage(t *testing.T) {
 		{"no dsn", nil, "-dsn is required"},
 		{"prefix with SQL", []string{"-dsn", "u@tcp(h:3306)/db", "-prefix", "modx_`; DROP"}, "-prefix: want letters, digits and _ only"},
 		{"bad dsn", []string{"-dsn", "nonsense"}, "-dsn: "},
-		{"extra argument", []string{"-dsn", "u@tcp(h:3306)/db", "more"}, "unexpected arguments: more"},
+		{"extra argument", []string{"-dsn", "u@tcp(h:3306)/db", "more"}, `unexpected argument "more": this command takes only flags`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

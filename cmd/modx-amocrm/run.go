@@ -99,12 +99,23 @@ func runOnce(ctx context.Context, io IO, s *site.Site, opts syncer.PassOptions, 
 	opts.Report = rep
 	progress, done := newProgress(io.Stderr, s.Logger())
 	opts.Progress = progress
+	started := time.Now()
 	res, err := runPass(passCtx, s, opts, s.Logger())
 	done()
-	sum := report.Summary{DryRun: opts.DryRun, Sources: passSources(s.Config, opts.Only)}
+	sum := report.Summary{DryRun: opts.DryRun, Sources: passSources(s.Config, opts.Only), Started: started, Finished: time.Now()}
 	if res != nil {
 		sum = res.ReportSummary(sum.Sources)
 		fmt.Fprintln(io.Stderr, res.Summary())
+	}
+	// A failed pass's report says so: its entries are what was planned before.
+	if err != nil {
+		sum.Error = err.Error()
+		if errors.Is(err, syncer.ErrStopped) {
+			sum.Error = "interrupted: the report holds what was planned before"
+		}
+	}
+	if s.Shop != nil {
+		sum.Location = s.Shop.Location()
 	}
 	if cerr := closeReport(sum); cerr != nil && err == nil {
 		err = cerr
@@ -184,17 +195,18 @@ func openReport(io IO, dryRun bool, path string) (rep report.Writer, closeFn fun
 	var writers []report.Writer
 	var file interface{ Close() error }
 	if dryRun {
-		opts := report.TextOptions{Color: isTerminal(io.Stdout)}
+		// The summary and what needs attention first; the whole report is
+		// in a file (-report, else a new one), on a terminal and piped.
+		opts := report.TextOptions{Color: isTerminal(io.Stdout), MaxEntries: pipedEntries}
 		if opts.Color {
-			// A person reads this: the summary and the first entries, and
-			// the whole report in a file (piped, every entry is printed).
-			if path == "" {
-				if path, err = dryRunReportPath(); err != nil {
-					return nil, nil, err
-				}
-			}
-			opts.MaxEntries, opts.FullReport = terminalEntries, path
+			opts.MaxEntries = terminalEntries
 		}
+		if path == "" {
+			if path, err = dryRunReportPath(); err != nil {
+				return nil, nil, err
+			}
+		}
+		opts.FullReport = path
 		writers = append(writers, report.NewText(io.Stdout, opts))
 	}
 	if path != "" {
@@ -221,8 +233,13 @@ func openReport(io IO, dryRun bool, path string) (rep report.Writer, closeFn fun
 	}, nil
 }
 
-// terminalEntries is how many entries a dry run shows on a terminal.
-const terminalEntries = 20
+// terminalEntries and pipedEntries are how many entries a dry run prints
+// on a terminal (a screen) and piped (enough to read or grep; a backfill's
+// thousands are in the report file).
+const (
+	terminalEntries = 20
+	pipedEntries    = 200
+)
 
 // dryRunReportPath is where a terminal dry run without -report puts the
 // whole report: a new HTML file in the temporary directory.

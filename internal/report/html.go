@@ -42,6 +42,7 @@ func NewHTML(w io.Writer, opts HTMLOptions) Writer {
 // resolve embedded fields by a slow reflective search, once per row.
 type htmlRow struct {
 	Action            Action
+	Label             string // the action's
 	Kind, Source, Key string
 	AmoID             int64
 	Title, Reason     string
@@ -63,7 +64,8 @@ func (w *htmlWriter) Write(e Entry) error {
 	}
 	row := htmlRow{
 		Action:  e.Action,
-		Kind:    visible(e.Kind, false),
+		Label:   e.Action.Label(),
+		Kind:    visible(kindLabel(e.Kind), false),
 		Source:  visible(e.Source, false),
 		Key:     visible(e.Key, false),
 		AmoID:   e.AmoID,
@@ -102,6 +104,7 @@ type htmlFoot struct {
 	Covered                     []string // the sources the pass covered
 	Sources                     []string // the sources seen, for the filter
 	Started, Finished, Duration string
+	Error                       string
 	Requests                    int
 	Actions                     []Action
 	Rows                        []htmlCountRow
@@ -132,8 +135,9 @@ func (w *htmlWriter) Close(s Summary) error {
 		DryRun:   s.DryRun,
 		Covered:  s.Sources,
 		Sources:  w.tally.sourceList(),
-		Started:  formatTime(s.Started),
-		Finished: formatTime(s.Finished),
+		Started:  s.formatTime(s.Started),
+		Finished: s.formatTime(s.Finished),
+		Error:    s.Error,
 		Duration: s.took(),
 		Requests: s.Requests,
 		Actions:  actions[:],
@@ -142,8 +146,9 @@ func (w *htmlWriter) Close(s Summary) error {
 	}
 	if w.tally.total > 0 {
 		for _, kc := range w.tally.rows() {
-			foot.Kinds = append(foot.Kinds, kc.Kind)
-			foot.Rows = append(foot.Rows, countRow(kc.Kind, kc))
+			kind := kindLabel(kc.Kind) // as the rows show it, so the links filter them
+			foot.Kinds = append(foot.Kinds, kind)
+			foot.Rows = append(foot.Rows, countRow(kind, kc))
 		}
 		foot.Rows = append(foot.Rows, countRow("", w.tally.totals()))
 	}

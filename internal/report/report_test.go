@@ -57,20 +57,31 @@ func checkGolden(t *testing.T, name string, got []byte) {
 }
 
 func TestGolden(t *testing.T) {
+	html := func(b *bytes.Buffer) Writer { return NewHTML(b, HTMLOptions{Title: "Пробный прогон 🧪"}) }
+	json := func(b *bytes.Buffer) Writer { return NewJSON(b) }
 	tests := []struct {
 		golden    string
 		newWriter func(*bytes.Buffer) Writer
+		entries   []Entry
+		summary   Summary
 	}{
-		{"text.golden", func(b *bytes.Buffer) Writer { return NewText(b, TextOptions{}) }},
-		{"text-color-60.golden", func(b *bytes.Buffer) Writer { return NewText(b, TextOptions{Color: true, Width: 60}) }},
-		{"json.golden", func(b *bytes.Buffer) Writer { return NewJSON(b) }},
-		{"html.golden", func(b *bytes.Buffer) Writer {
-			return NewHTML(b, HTMLOptions{Title: "Пробный прогон 🧪"})
-		}},
+		{"text.golden", func(b *bytes.Buffer) Writer { return NewText(b, TextOptions{}) }, sampleEntries(), sampleSummary()},
+		{"text-color-60.golden", func(b *bytes.Buffer) Writer { return NewText(b, TextOptions{Color: true, Width: 60}) },
+			sampleEntries(), sampleSummary()},
+		// Capped: what needs a person first (park, skip, update, create).
+		{"text-capped.golden", func(b *bytes.Buffer) Writer {
+			return NewText(b, TextOptions{MaxEntries: 4, FullReport: "/tmp/modx-amocrm-dry-run-1.html"})
+		}, sampleEntries(), sampleSummary()},
+		{"json.golden", json, sampleEntries(), sampleSummary()},
+		{"html.golden", html, sampleEntries(), sampleSummary()},
+		// A failed pass says so, with its error and real times, instead of "nothing to do".
+		{"text-failed.golden", func(b *bytes.Buffer) Writer { return NewText(b, TextOptions{}) }, nil, failedSummary()},
+		{"json-failed.golden", json, nil, failedSummary()},
+		{"html-failed.golden", html, nil, failedSummary()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
-			checkGolden(t, tt.golden, render(t, tt.newWriter, sampleEntries(), sampleSummary()))
+			checkGolden(t, tt.golden, render(t, tt.newWriter, tt.entries, tt.summary))
 		})
 	}
 }

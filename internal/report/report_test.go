@@ -57,7 +57,9 @@ func checkGolden(t *testing.T, name string, got []byte) {
 }
 
 func TestGolden(t *testing.T) {
-	html := func(b *bytes.Buffer) Writer { return NewHTML(b, HTMLOptions{Title: "Пробный прогон 🧪"}) }
+	html := func(b *bytes.Buffer) Writer {
+		return NewHTML(b, HTMLOptions{Title: "Пробный прогон 🧪"})
+	}
 	json := func(b *bytes.Buffer) Writer { return NewJSON(b) }
 	tests := []struct {
 		golden    string

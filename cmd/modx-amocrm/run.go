@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/logging"
@@ -97,7 +95,7 @@ func runOnce(ctx context.Context, io IO, s *site.Site, opts syncer.PassOptions, 
 		return err
 	}
 	opts.Report = rep
-	progress, done := newProgress(io.Stderr, s.Logger())
+	progress, done := newProgress(io.Stderr, isTerminal(io.Stderr), s.Logger())
 	opts.Progress = progress
 	started := time.Now()
 	res, err := runPass(passCtx, s, opts, s.Logger())
@@ -269,18 +267,12 @@ func passSources(cfg *config.Config, only []string) []string {
 	return out
 }
 
-// newProgress shows a backfill's progress: a bar on a terminal, a log line
-// every progressEvery otherwise. done ends the bar.
-func newProgress(w io.Writer, log *slog.Logger) (progress func(done, total int), done func()) {
-	if isTerminal(w) {
-		bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("syncing"),
-			progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
-		return func(n, total int) {
-			if total > 0 && int64(total) != bar.GetMax64() {
-				bar.ChangeMax(total)
-			}
-			_ = bar.Set(n) // a terminal write error only loses the bar
-		}, func() { _ = bar.Finish() }
+// newProgress shows a backfill's progress: a line redrawn on a terminal, a
+// log line every progressEvery otherwise. done clears the line.
+func newProgress(w io.Writer, terminal bool, log *slog.Logger) (progress func(done, total int), done func()) {
+	if terminal {
+		line := &progressLine{w: w, started: time.Now(), now: time.Now}
+		return line.update, line.clear
 	}
 	var last time.Time
 	return func(n, total int) {
@@ -288,6 +280,10 @@ func newProgress(w io.Writer, log *slog.Logger) (progress func(done, total int),
 			return
 		}
 		last = time.Now()
+		if total < n { // no total known yet, or an estimate already passed
+			log.Info("progress", "done", n)
+			return
+		}
 		log.Info("progress", "done", n, "total", total)
 	}, func() {}
 }

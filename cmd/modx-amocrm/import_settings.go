@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
@@ -46,6 +47,10 @@ func runImportSettings(ctx context.Context, io IO, args []string) error {
 		return err
 	}
 
+	if !hasExtraSettings(settings) {
+		fmt.Fprintf(io.Stderr, "modx-amocrm import-settings: no amocrm_* setting in %ssystem_settings: the old extra is not "+
+			"installed in this database, so the config has the defaults; fill in [amocrm] and the rest as config.example.toml explains\n", *prefix)
+	}
 	cfg, notes := config.FromLegacy(settings)
 	cfg.MODX.TablePrefix = *prefix
 	cfg.MODX.DSN, notes = withoutPassword(*dsn, notes)
@@ -92,6 +97,17 @@ func readLegacySettings(ctx context.Context, db *sqlx.DB, prefix string) (map[st
 		return nil, fmt.Errorf("read %s: %w", contexts, err)
 	}
 	return settings, nil
+}
+
+// hasExtraSettings reports whether settings hold any of the old extra's own
+// (the filter also takes two core settings).
+func hasExtraSettings(settings map[string]string) bool {
+	for key := range settings {
+		if strings.HasPrefix(key, "amocrm_") {
+			return true
+		}
+	}
+	return false
 }
 
 func readSettings(ctx context.Context, db *sqlx.DB, into map[string]string, query string) error {

@@ -340,3 +340,23 @@ func TestImportSettingsWarnsStatusMap(t *testing.T) {
 		}
 	}
 }
+
+// TestImportSettingsWithoutTheExtra: a database the old extra was never
+// installed in says so, and the config still comes out, with the defaults.
+func TestImportSettingsWithoutTheExtra(t *testing.T) {
+	db, dsn := testdb.New(t)
+	createSettingsTables(t, db, "modx_", false)
+	insertSettings(t, db, "modx_system_settings", "", map[string]string{"site_url": "https://shop.example/"})
+	var out, errOut bytes.Buffer
+	if err := runImportSettings(context.Background(), IO{Stdout: &out, Stderr: &errOut}, []string{"-dsn", dsn}); err != nil {
+		t.Fatal(err)
+	}
+	want := "modx-amocrm import-settings: no amocrm_* setting in modx_system_settings: the old extra is not installed " +
+		"in this database, so the config has the defaults; fill in [amocrm] and the rest as config.example.toml explains\n"
+	if errOut.String() != want {
+		t.Errorf("stderr %q, want %q", errOut.String(), want)
+	}
+	if cfg := parseImported(t, out.Bytes()); cfg.AmoCRM.RedirectURI != "https://shop.example/" {
+		t.Errorf("redirect_uri %q, want site_url's", cfg.AmoCRM.RedirectURI)
+	}
+}

@@ -61,6 +61,9 @@ func runRun(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := onlyEnabled(cfg, opts.Only); err != nil {
+		return err
+	}
 	log, err := logging.New(io.Stderr, cfg.Log.Level, cfg.Log.Format)
 	if err != nil {
 		return fmt.Errorf("log: %w", err)
@@ -82,6 +85,34 @@ func runRun(ctx context.Context, io IO, args []string) error {
 	return d.run(ctx)
 }
 
+// onlyEnabled refuses an -only source the config turns off: the run would
+// skip it and do nothing, saying nothing.
+func onlyEnabled(cfg *config.Config, only []string) error {
+	for _, src := range only {
+		if !sourceEnabled(cfg, src) {
+			return usageError{fmt.Sprintf("-only %s: %s.enabled is false in %s, so there is nothing to run; set it to true first",
+				src, src, cfg.Path())}
+		}
+	}
+	return nil
+}
+
+// sourceEnabled reports whether the config turns a source on; each source
+// is named as its config section.
+func sourceEnabled(cfg *config.Config, src string) bool {
+	switch src {
+	case syncer.SourceOrders:
+		return cfg.Orders.Enabled
+	case syncer.SourceForms:
+		return cfg.Forms.Enabled
+	case syncer.SourceUsers:
+		return cfg.Users.Enabled
+	case syncer.SourceShopStatus:
+		return cfg.ShopStatus.Enabled
+	}
+	return false
+}
+
 // runOnce is the backfill: one pass over every selected source, with a
 // progress bar on a terminal, then the summary line and the exit code.
 func runOnce(ctx context.Context, io IO, s *site.Site, opts syncer.PassOptions, reportPath string) error {
@@ -100,6 +131,13 @@ func runOnce(ctx context.Context, io IO, s *site.Site, opts syncer.PassOptions, 
 	started := time.Now()
 	res, err := runPass(passCtx, s, opts, s.Logger())
 	done()
+	if err == nil && res.Requests == 0 {
+		// Nothing to send, so amoCRM was not asked: ask once, so a token it
+		// refuses is said now, not at the first order.
+		if _, aerr := s.Client.Account(passCtx); aerr != nil {
+			err = fmt.Errorf("nothing to send, and amoCRM refuses the token: %w", aerr)
+		}
+	}
 	sum := report.Summary{DryRun: opts.DryRun, Sources: passSources(s.Config, opts.Only), Started: started, Finished: time.Now()}
 	if res != nil {
 		sum = res.ReportSummary(sum.Sources)
@@ -255,13 +293,9 @@ func passSources(cfg *config.Config, only []string) []string {
 		return only
 	}
 	var out []string
-	for _, s := range []struct {
-		name string
-		on   bool
-	}{{syncer.SourceOrders, cfg.Orders.Enabled}, {syncer.SourceForms, cfg.Forms.Enabled}, {syncer.SourceUsers, cfg.Users.Enabled},
-		{syncer.SourceShopStatus, cfg.ShopStatus.Enabled}} {
-		if s.on {
-			out = append(out, s.name)
+	for _, src := range []string{syncer.SourceOrders, syncer.SourceForms, syncer.SourceUsers, syncer.SourceShopStatus} {
+		if sourceEnabled(cfg, src) {
+			out = append(out, src)
 		}
 	}
 	return out

@@ -332,3 +332,28 @@ func TestDryRunPipedIsCapped(t *testing.T) {
 		t.Errorf("stdout does not say where the other entries are:\n%s", out)
 	}
 }
+
+// TestRunSaysWhatItDidNot: a run that would do nothing and say nothing
+// says why instead: a source -only names that the config turns off, and a
+// token amoCRM refuses when there was nothing to send.
+func TestRunSaysWhatItDidNot(t *testing.T) {
+	e := newShopEnv(t, modxtest.Options{})
+	cfg := e.config("")
+	code, _, errOut := runMain(t, "run", "-once", "-only", "forms", "-config", cfg)
+	want := "modx-amocrm run: -only forms: forms.enabled is false in " + cfg + ", so there is nothing to run; set it to true first\n"
+	if code != exitUsage || errOut != want {
+		t.Errorf("-only forms with forms off: exit %d, stderr %q; want %d, %q", code, errOut, exitUsage, want)
+	}
+
+	// A first run caches the account's metadata: the next has nothing to ask.
+	if code, _, errOut := runMain(t, "run", "-once", "-config", cfg); code != exitOK {
+		t.Fatalf("first run: exit %d: %s", code, errOut)
+	}
+	bad := writeText(t, strings.Replace(e.configText(""), shopToken, "not-the-token", 1), 0o600)
+	for _, args := range [][]string{{"run", "-once", "-config", bad}, {"run", "-dry-run", "-config", bad}} {
+		code, _, errOut = runMain(t, args...)
+		if code != exitFatal || !strings.Contains(errOut, "nothing to send, and amoCRM refuses the token") || strings.Contains(errOut, "not-the-token") {
+			t.Errorf("%v with a bad token and nothing to send: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+}

@@ -135,7 +135,7 @@ func runOnce(ctx context.Context, io IO, s *site.Site, opts syncer.PassOptions, 
 		// Nothing to send, so amoCRM was not asked: ask once, so a token it
 		// refuses is said now, not at the first order.
 		if _, aerr := s.Client.Account(passCtx); aerr != nil {
-			err = fmt.Errorf("nothing to send, and amoCRM refuses the token: %w", aerr)
+			err = fmt.Errorf("nothing to send; checking the token: %w", aerr)
 		}
 	}
 	sum := report.Summary{DryRun: opts.DryRun, Sources: passSources(s.Config, opts.Only), Started: started, Finished: time.Now()}

@@ -352,7 +352,7 @@ func TestRunSaysWhatItDidNot(t *testing.T) {
 	bad := writeText(t, strings.Replace(e.configText(""), shopToken, "not-the-token", 1), 0o600)
 	for _, args := range [][]string{{"run", "-once", "-config", bad}, {"run", "-dry-run", "-config", bad}} {
 		code, _, errOut = runMain(t, args...)
-		if code != exitFatal || !strings.Contains(errOut, "nothing to send; checking the token: read account: amoCRM refused the access token (HTTP 401") || strings.Contains(errOut, "not-the-token") {
+		if code != exitFatal || !strings.Contains(errOut, "nothing to send; checking the token: amoCRM refused the access token (HTTP 401") || strings.Contains(errOut, "not-the-token") {
 			t.Errorf("%v with a bad token and nothing to send: exit %d, stderr %q", args, code, errOut)
 		}
 	}

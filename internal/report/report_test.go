@@ -310,3 +310,19 @@ func TestTextMaxEntries(t *testing.T) {
 		t.Errorf("the summary does not count all 5 entries:\n%s", out)
 	}
 }
+
+// TestTextNamesTheFullReport: a capped report that shows every entry still
+// names the file holding them, as the dry run promises.
+func TestTextNamesTheFullReport(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewText(&buf, TextOptions{MaxEntries: 10, FullReport: "/tmp/r.html"})
+	if err := w.Write(Entry{Source: "orders", Kind: "lead", Key: "order:1", Action: Create, Title: "Заказ"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(Summary{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(buf.String(), "\nthe report is also in /tmp/r.html\n") {
+		t.Errorf("the report does not name its file:\n%s", buf.String())
+	}
+}

@@ -235,7 +235,11 @@ func (w *textWriter) printEntries() error {
 
 // printHeld says how many entries MaxEntries held back, and where they are.
 func (w *textWriter) printHeld(n int) {
-	if n <= 0 {
+	switch {
+	case n <= 0 && w.opts.FullReport != "":
+		fmt.Fprintf(w.out, "the report is also in %s\n", w.opts.FullReport)
+		return
+	case n <= 0:
 		return
 	}
 	if w.opts.FullReport != "" {

@@ -149,7 +149,9 @@ func checkKeep(t *testing.T, out string) {
 	if rec, ok, err := s.Store.LastPass(context.Background()); err != nil || !ok || !strings.HasPrefix(rec.Summary, "created 0, updated 0,") {
 		t.Errorf("last pass in the state: %+v, %v, %v; want the demo's second sync", rec, ok, err)
 	}
-	// The real binary has the orders placed after the sync to send.
+	// The real binary has the orders placed after the sync to send, once
+	// they are older than sync.settle, as a person running it later finds them.
+	time.Sleep(cfg.Sync.Settle.Duration + 500*time.Millisecond)
 	res, err := syncer.New(cfg, s.Shop, s.Client, s.Store, syncer.Options{}).Pass(context.Background(), syncer.PassOptions{DryRun: true})
 	switch {
 	case err != nil:

@@ -27,7 +27,7 @@ func TestFailedShowsOrderNumberAndZone(t *testing.T) {
 		t.Fatalf("failed: exit %d: %s", code, errOut)
 	}
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-	header := regexp.MustCompile(`^RECORD +ORDER +ATTEMPTS +NEXT ATTEMPT +FIRST FAILED +LAST FAILED +REASON$`)
+	header := regexp.MustCompile(`^RECORD +ORDER +ATTEMPTS +NEXT ATTEMPT +PARKED SINCE +LAST ATTEMPT +REASON$`)
 	const when = `\d{4}-\d\d-\d\d \d\d:\d\d:\d\d MSK`
 	row := regexp.MustCompile(`^order:` + strconv.FormatInt(id, 10) + ` +2510/7 +1 +` + when + ` +` + when + ` +` + when + ` +.*properties`)
 	if len(lines) != 2 || !header.MatchString(lines[0]) || !row.MatchString(lines[1]) {

@@ -131,7 +131,7 @@ func runOnce(ctx context.Context, io IO, s *site.Site, opts syncer.PassOptions, 
 	started := time.Now()
 	res, err := runPass(passCtx, s, opts, s.Logger())
 	done()
-	if err == nil && res.Requests == 0 {
+	if err == nil && res != nil && res.Requests == 0 {
 		// Nothing to send, so amoCRM was not asked: ask once, so a token it
 		// refuses is said now, not at the first order.
 		if _, aerr := s.Client.Account(passCtx); aerr != nil {

@@ -270,7 +270,9 @@ func (d *demo) dryRun(ctx context.Context, file report.Writer, reportPath string
 	if err != nil {
 		return fmt.Errorf("dry run: %w", err)
 	}
-	err = w.Close(res.ReportSummary(d.sources()))
+	sum := res.ReportSummary(d.sources())
+	sum.Location = d.site.Shop.Location() // as the reasons are
+	err = w.Close(sum)
 	if err != nil {
 		return err
 	}

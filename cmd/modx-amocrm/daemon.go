@@ -79,8 +79,10 @@ func (d *daemon) run(ctx context.Context) error {
 			<-stopSent
 		}
 	}()
-	// Ready once serving, leader or not: with Type=notify a unit that never
-	// says so is failed after TimeoutStartSec, which would kill a standby.
+	// Ready once serving, leader or not: "If a daemon service does not
+	// signal start-up completion within the configured time, the service
+	// will be considered failed and will be shut down again" (systemd.service(5),
+	// TimeoutStartSec=, 90 s by default), which would kill a standby.
 	if err := notify.Ready(); err != nil {
 		log.Warn("tell systemd we are ready", "err", err)
 	}

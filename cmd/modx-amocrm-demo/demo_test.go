@@ -226,3 +226,17 @@ func TestParseOptionsUsage(t *testing.T) {
 		t.Errorf("parseOptions(-h): got %v, want flag.ErrHelp", err)
 	}
 }
+
+func TestCount(t *testing.T) {
+	for _, tc := range []struct {
+		n          int
+		noun, want string
+	}{
+		{1, "draft", "1 draft"}, {0, "draft", "0 drafts"}, {82, "draft", "82 drafts"},
+		{1, "category", "1 category"}, {40, "category", "40 categories"},
+	} {
+		if got := count(tc.n, tc.noun); got != tc.want {
+			t.Errorf("count(%d, %q) = %q, want %q", tc.n, tc.noun, got, tc.want)
+		}
+	}
+}

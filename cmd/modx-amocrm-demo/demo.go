@@ -139,7 +139,7 @@ func setUp(ctx context.Context, o options, out io.Writer) (*demo, error) {
 	fmt.Fprintln(out, "modx-amocrm demo: a generated miniShop2 shop synced to an amoCRM emulator, all in this process")
 	if o.orders > bigShop {
 		fmt.Fprintln(out, "note: the embedded server slows down faster than the shop grows (it re-sorts a table on every write): "+
-			"2,000 orders take about 4 minutes on two cores, 4,000 about 10, 8,000 about an hour; Ctrl-C stops at any time")
+			"2,000 orders take about 4 minutes on two cores, 4,000 about 10, 8,000 about 50; Ctrl-C stops at any time")
 	}
 	mysql, err := startMySQL(shopDB, stateDB)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"maps"
 	"os"
@@ -23,6 +24,7 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
+	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
@@ -129,7 +131,7 @@ type demo struct {
 	site    *site.Site
 	dry     *syncer.Engine // the dry run's engine
 	real    *syncer.Engine
-	keepDir string // holds the config written for -keep
+	keepDir string // holds the config written for -keep; removed on exit when nothing else is in it
 }
 
 // setUp starts the servers, generates the shop and wires the syncer the way
@@ -137,6 +139,10 @@ type demo struct {
 // was started, even with an error, so the caller can Close it.
 func setUp(ctx context.Context, o options, out io.Writer) (*demo, error) {
 	fmt.Fprintln(out, "modx-amocrm demo: a generated miniShop2 shop synced to an amoCRM emulator, all in this process")
+	if o.orders > bigShop {
+		fmt.Fprintln(out, "note: the embedded server slows down faster than the shop grows (it re-sorts a table on every write): "+
+			"2,000 orders take about 4 minutes on two cores, 4,000 about 10, 8,000 about 50; Ctrl-C stops at any time")
+	}
 	mysql, err := startMySQL(shopDB, stateDB)
 	if err != nil {
 		return nil, err
@@ -147,9 +153,10 @@ func setUp(ctx context.Context, o options, out io.Writer) (*demo, error) {
 	if err != nil {
 		return d, err
 	}
-	fmt.Fprintf(out, "shop generated in %s: %d orders (%d at status 0, %d drafts), %d users, %d forms, %d products in %d categories\n",
-		time.Since(began).Round(time.Millisecond), ds.Orders, len(ds.UnplacedOrders), len(ds.DraftOrders),
-		ds.Users, ds.Forms, ds.Products, ds.Categories)
+	fmt.Fprintf(out, "shop generated in %s: %s (%d not placed, %s), %s, %s, %s in %s\n",
+		time.Since(began).Round(time.Millisecond), count(ds.Orders, "order"), len(ds.UnplacedOrders),
+		count(len(ds.DraftOrders), "draft"), count(ds.Users, "user"), count(ds.Forms, "form"),
+		count(ds.Products, "product"), count(ds.Categories, "category"))
 	fmt.Fprintf(out, "MySQL (go-mysql-server, in memory) at 127.0.0.1:%s: database %s (the shop), %s (our state)\n",
 		mysql.port(), shopDB, stateDB)
 
@@ -164,7 +171,7 @@ func setUp(ctx context.Context, o options, out io.Writer) (*demo, error) {
 	}
 	// Warnings are part of what the demo shows; info lines would drown the report.
 	logger := slog.New(slog.NewTextHandler(d.out, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if d.site, err = site.Open(ctx, d.cfg, site.Options{Logger: logger, Metrics: metrics.New("demo", "")}); err != nil {
+	if d.site, err = site.Open(ctx, d.cfg, site.Options{Logger: logger, Metrics: metrics.New("demo", ""), QueryTimeout: embeddedTimeout}); err != nil {
 		return d, err
 	}
 	if d.dry, err = d.site.Engine(site.EngineOptions{DryRun: true}); err != nil {
@@ -174,18 +181,32 @@ func setUp(ctx context.Context, o options, out io.Writer) (*demo, error) {
 	return d, err
 }
 
+// embeddedTimeout bounds a statement to the embedded server, in place of
+// the 30 s query and 60 s read timeouts meant for a real one. Its in-memory
+// tables scan where MySQL looks an index up, and re-sort a table on every
+// write, moving each secondary index entry per row moved (go-mysql-server
+// v0.20.0, memory/table.go partitionssort.Swap: "worse than cubic"), so
+// statements slow down faster than the shop grows: at 8,000 orders a batch
+// of links takes over a minute. Ctrl-C stops the demo at any time.
+const embeddedTimeout = 30 * time.Minute
+
+// bigShop is the most orders the demo runs without a word on how long.
+const bigShop = 2000
+
+// shopOptions is the generated shop: miniShop2 4.x with FormIt.
+var shopOptions = modxtest.Options{Prefix: "modx_", Generation: modxtest.Gen4x, FormIt: true}
+
 func generateShop(ctx context.Context, dsn string, o options) (*modxtest.Dataset, error) {
 	db, err := sqlx.Open("mysql", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open the shop database: %w", err)
 	}
 	defer db.Close()
-	shop := modxtest.Options{Prefix: "modx_", Generation: modxtest.Gen4x, FormIt: true}
-	if err := modxtest.Create(ctx, db, shop); err != nil {
+	if err := modxtest.Create(ctx, db, shopOptions); err != nil {
 		return nil, err
 	}
 	return modxtest.Generate(ctx, db, modxtest.GenOptions{
-		Prefix: shop.Prefix, Generation: shop.Generation,
+		Prefix: shopOptions.Prefix, Generation: shopOptions.Generation,
 		Orders: o.orders, Users: o.users, Forms: o.forms, Seed: o.seed,
 	})
 }
@@ -254,7 +275,9 @@ func (d *demo) dryRun(ctx context.Context, file report.Writer, reportPath string
 	if err != nil {
 		return fmt.Errorf("dry run: %w", err)
 	}
-	err = w.Close(res.ReportSummary(d.sources()))
+	sum := res.ReportSummary(d.sources())
+	sum.Location = d.site.Shop.Location() // as the reasons are
+	err = w.Close(sum)
 	if err != nil {
 		return err
 	}
@@ -271,13 +294,12 @@ func (d *demo) sync(ctx context.Context, title string) error {
 	}
 	fmt.Fprintln(d.out, "sync:", res.Summary())
 	if res.Parked > 0 {
-		noun := "records were"
-		if res.Parked == 1 {
-			noun = "record was"
-		}
-		fmt.Fprintf(d.out, "%d %s parked with a reason (`modx-amocrm failed` lists them)\n", res.Parked, noun)
+		fmt.Fprintf(d.out, "%s %s parked with a reason (`modx-amocrm failed` lists them)\n", count(res.Parked, "record"), wasWere(res.Parked))
 	}
-	return nil
+	// Kept for `modx-amocrm status`, as the real binary's passes are.
+	host, _ := os.Hostname()
+	return d.site.Store.RecordPass(ctx, state.PassRecord{Host: host, PID: os.Getpid(), Started: res.Started,
+		Finished: res.Finished, Summary: res.Summary(), Read: res.Read, Parked: res.Parked})
 }
 
 // printAccount reads back what the sandbox holds, as a manager would see it.
@@ -298,6 +320,24 @@ func (d *demo) printAccount() {
 	fmt.Fprintln(d.out)
 }
 
+// count is "1 order", "2 orders", "1 category", "3 categories".
+func count(n int, noun string) string {
+	switch {
+	case n == 1:
+		return "1 " + noun
+	case strings.HasSuffix(noun, "y"):
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func wasWere(n int) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
+}
+
 // countList is "a 12, b 3": the biggest first, then by name.
 func countList(counts map[string]int) string {
 	names := slices.Collect(maps.Keys(counts))
@@ -312,8 +352,13 @@ func countList(counts map[string]int) string {
 }
 
 // serve keeps the servers up until ctx ends, saying how to point the real
-// binary at them and how to look at both sides.
+// binary at them and how to look at both sides. Orders placed in the shop
+// after the sync give the real binary something to send.
 func (d *demo) serve(ctx context.Context) error {
+	placed, err := d.placeOrders(ctx, keepOrders)
+	if err != nil {
+		return fmt.Errorf("-keep: %w", err)
+	}
 	dir, err := os.MkdirTemp("", "modx-amocrm-demo-")
 	if err != nil {
 		return fmt.Errorf("-keep: %w", err)
@@ -323,6 +368,8 @@ func (d *demo) serve(ctx context.Context) error {
 	if err := os.WriteFile(cfgPath, []byte(d.cfgText), 0o600); err != nil {
 		return fmt.Errorf("-keep: %w", err)
 	}
+	fmt.Fprintf(d.out, "\n%s %s placed in the shop after the sync (%s): the real binary has them to send.\n",
+		count(len(placed), "order"), wasWere(len(placed)), joinIDs(placed))
 	fmt.Fprintf(d.out, "\nserving until Ctrl-C. The config of these servers, written to %s:\n\n%s\n", cfgPath, indent(d.cfgText))
 	fmt.Fprintf(d.out, "the real modx-amocrm against them (from the repository; it builds in seconds):\n")
 	fmt.Fprintf(d.out, "  go build -o %s ./cmd/modx-amocrm\n", bin)
@@ -338,6 +385,37 @@ func (d *demo) serve(ctx context.Context) error {
 	return nil
 }
 
+// keepOrders is how many orders -keep places after the sync.
+const keepOrders = 3
+
+// placeOrders places n orders the way miniShop2's checkout does for a guest,
+// now, and returns their ids.
+func (d *demo) placeOrders(ctx context.Context, n int) ([]int64, error) {
+	db, err := sqlx.Open("mysql", d.mysql.dsn(shopDB))
+	if err != nil {
+		return nil, fmt.Errorf("open the shop database: %w", err)
+	}
+	defer db.Close()
+	ids := make([]int64, n)
+	for i := range ids {
+		address := map[string]any{"receiver": fmt.Sprintf("Покупатель после демо %d", i+1),
+			"phone": fmt.Sprintf("+7 900 555-00-%02d", i+1), "email": fmt.Sprintf("after-demo-%d@example.com", i+1)}
+		if ids[i], err = modxtest.InsertOrder(ctx, db, shopOptions, modxtest.OrderSpec{Guest: true, CreatedOn: time.Now(),
+			Address: address}); err != nil {
+			return nil, fmt.Errorf("place an order: %w", err)
+		}
+	}
+	return ids, nil
+}
+
+func joinIDs(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = fmt.Sprintf("order:%d", id)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // keepCommands are what -keep suggests running with the real binary.
 var keepCommands = []string{"check", "status", "run -once -dry-run", "run -once", "failed", "pipelines"}
 
@@ -345,11 +423,13 @@ func indent(text string) string {
 	return "    " + strings.ReplaceAll(strings.TrimRight(text, "\n"), "\n", "\n    ") + "\n"
 }
 
-// Close stops everything setUp started, in reverse order.
+// Close stops everything setUp started, in reverse order. Of -keep's
+// directory it removes only what it wrote: the binary built into it, or
+// anything else put there, stays, and so does the directory then.
 func (d *demo) Close() error {
 	var errs []error
 	if d.keepDir != "" {
-		errs = append(errs, os.RemoveAll(d.keepDir))
+		errs = append(errs, d.removeKeepDir())
 	}
 	if d.site != nil {
 		errs = append(errs, d.site.Close())
@@ -359,4 +439,23 @@ func (d *demo) Close() error {
 	}
 	errs = append(errs, d.mysql.Close())
 	return errors.Join(errs...)
+}
+
+func (d *demo) removeKeepDir() error {
+	if err := os.Remove(filepath.Join(d.keepDir, "config.toml")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	left, err := os.ReadDir(d.keepDir)
+	if err != nil {
+		return err
+	}
+	if len(left) == 0 {
+		return os.Remove(d.keepDir)
+	}
+	names := make([]string, len(left))
+	for i, e := range left {
+		names[i] = e.Name()
+	}
+	fmt.Fprintf(d.out, "removed the config; kept %s, which holds what the demo did not make: %s\n", d.keepDir, strings.Join(names, ", "))
+	return nil
 }

@@ -15,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
+	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
 // TestRun runs the whole demo on a small shop, with -keep, and stops it once
@@ -66,10 +68,22 @@ func TestRun(t *testing.T) {
 		t.Errorf("dry-run entries: %d shown + %d held, report has %d", shownEntries, held, entries)
 	}
 
+	// Ctrl-C removes the config it wrote, and nothing it did not: the
+	// binary built into its directory (checkKeep put one there) stays.
 	if m := regexp.MustCompile(`written to (\S+):`).FindStringSubmatch(got); m == nil {
 		t.Error("-keep did not say where it wrote the config")
-	} else if _, err := os.Stat(m[1]); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("the config of -keep outlives the demo: %v", err)
+	} else {
+		if _, err := os.Stat(m[1]); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the config of -keep outlives the demo: %v", err)
+		}
+		bin := filepath.Join(filepath.Dir(m[1]), "modx-amocrm")
+		if _, err := os.Stat(bin); err != nil {
+			t.Errorf("the demo removed %s, which it did not make: %v", bin, err)
+		}
+		if want := "kept " + filepath.Dir(m[1]) + ", which holds what the demo did not make: modx-amocrm\n"; !strings.Contains(got, want) {
+			t.Errorf("output lacks %q", want)
+		}
+		os.RemoveAll(filepath.Dir(m[1]))
 	}
 
 	html, err := os.ReadFile(reportPath)
@@ -129,6 +143,28 @@ func checkKeep(t *testing.T, out string) {
 	defer s.Close()
 	if mark, ok, err := s.Store.Watermark(context.Background(), "orders"); err != nil || !ok || mark == 0 {
 		t.Errorf("orders watermark through the printed config: %d, %v, %v; want the synced one", mark, ok, err)
+	}
+	// `status` shows the demo's last sync.
+	if rec, ok, err := s.Store.LastPass(context.Background()); err != nil || !ok || !strings.HasPrefix(rec.Summary, "created 0, updated 0,") {
+		t.Errorf("last pass in the state: %+v, %v, %v; want the demo's second sync", rec, ok, err)
+	}
+	// The real binary has the orders placed after the sync to send, once
+	// they are older than sync.settle, as a person running it later finds them.
+	time.Sleep(cfg.Sync.Settle.Duration + 500*time.Millisecond)
+	eng, err := s.Engine(site.EngineOptions{DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Pass(context.Background(), syncer.PassOptions{})
+	switch {
+	case err != nil:
+		t.Errorf("a dry run through the printed config: %v", err)
+	case res.Count("lead", plan.Create) != keepOrders:
+		t.Errorf("a dry run through the printed config would create %d deals, want %d", res.Count("lead", plan.Create), keepOrders)
+	}
+	// As if the user built the binary where the demo said.
+	if err := os.WriteFile(filepath.Join(filepath.Dir(path), "modx-amocrm"), []byte("built by the user"), 0o755); err != nil {
+		t.Fatal(err)
 	}
 	bin := filepath.Join(filepath.Dir(path), "modx-amocrm")
 	want := "  go build -o " + bin + " ./cmd/modx-amocrm\n"
@@ -191,5 +227,19 @@ func TestParseOptionsUsage(t *testing.T) {
 	}
 	if _, err := parseOptions([]string{"-h"}, io.Discard); !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("parseOptions(-h): got %v, want flag.ErrHelp", err)
+	}
+}
+
+func TestCount(t *testing.T) {
+	for _, tc := range []struct {
+		n          int
+		noun, want string
+	}{
+		{1, "draft", "1 draft"}, {0, "draft", "0 drafts"}, {82, "draft", "82 drafts"},
+		{1, "category", "1 category"}, {40, "category", "40 categories"},
+	} {
+		if got := count(tc.n, tc.noun); got != tc.want {
+			t.Errorf("count(%d, %q) = %q, want %q", tc.n, tc.noun, got, tc.want)
+		}
 	}
 }

@@ -47,9 +47,12 @@ func startMySQL(databases ...string) (*embeddedMySQL, error) {
 	return &embeddedMySQL{srv: srv, addr: ln.Addr().String()}, nil
 }
 
-// dsn is the go-sql-driver DSN of database as root without a password.
+// dsn is the go-sql-driver DSN of database as root without a password,
+// with read and write timeouts that wait for the embedded server's slowest
+// statements (see embeddedTimeout).
 func (m *embeddedMySQL) dsn(database string) string {
-	return "root@tcp(" + m.addr + ")/" + database + "?parseTime=true"
+	return "root@tcp(" + m.addr + ")/" + database + "?parseTime=true&readTimeout=" + embeddedTimeout.String() +
+		"&writeTimeout=" + embeddedTimeout.String()
 }
 
 func (m *embeddedMySQL) port() string {

@@ -33,20 +33,24 @@ func linkedModules(bi *debug.BuildInfo) []*debug.Module {
 }
 
 // writeCopyright writes /usr/share/doc/modx-amocrm/copyright: the project's
-// notice, then the terms of everything statically linked into the binary,
-// which a binary distribution must carry: Go's runtime and standard library
-// (from goroot) and each module (from dirs, by path@version).
-func writeCopyright(w io.Writer, goVersion, goroot string, mods []*debug.Module, dirs map[string]string) error {
+// notice and licence (from the LICENSE file at the top of srcDir), then the
+// terms of everything statically linked into the binary, which a binary
+// distribution must carry: Go's runtime and standard library (from goroot)
+// and each module (from dirs, by path@version).
+func writeCopyright(w io.Writer, srcDir, goVersion, goroot string, mods []*debug.Module, dirs map[string]string) error {
+	licence, err := os.ReadFile(filepath.Join(srcDir, "LICENSE"))
+	if err != nil {
+		return fmt.Errorf("licence of modx-amocrm: %w", err)
+	}
 	fmt.Fprintf(w, `modx-amocrm
 Source: %s
 
-Copyright: the modx-amocrm authors.
-The project has not published a licence of its own yet.
+%s
 
 The binary /usr/bin/modx-amocrm is statically linked with the Go runtime
 and standard library and with the Go modules listed below; the terms each
 is distributed under follow its name.
-`, homepage)
+`, homepage, commonLicence(bytes.TrimSpace(licence)))
 	if err := writeTerms(w, "Go "+goVersion, goroot); err != nil {
 		return err
 	}

@@ -26,11 +26,12 @@ const (
 
 	defaultMaintainer = "modx-amocrm maintainers <maintainers@modx-amocrm.invalid>"
 
-	description = `keeps amoCRM in step with a MODX miniShop2 shop
-modx-amocrm is a daemon that reads a MODX Revolution + miniShop2 shop's
-MySQL tables (orders, order status changes, FormIt forms, users) and writes
-deals and contacts to amoCRM (or Kommo) through the API v4: batched,
-exactly once, with dry-run diff reports. It replaces the PHP amoCRM extra.
+	description = `keeps amoCRM in step with a MODX miniShop2 or MiniShop3 shop
+modx-amocrm is a daemon that reads a MODX shop's MySQL tables (miniShop2 on
+MODX 2, MiniShop3 on MODX 3: orders, order status changes, FormIt forms,
+users) and writes deals and contacts to amoCRM (or Kommo) through the API
+v4: batched, exactly once, with dry-run diff reports. It replaces the PHP
+amoCRM extra.
 
 The package installs the binary and the units modx-amocrm.service and
 modx-amocrm@.service (one instance per site) and enables neither: write
@@ -91,7 +92,7 @@ func build(o options) (string, error) {
 		return "", err
 	}
 	var copyright bytes.Buffer
-	if err := writeCopyright(&copyright, o.build.GoVersion, o.goroot, mods, dirs); err != nil {
+	if err := writeCopyright(&copyright, o.srcDir, o.build.GoVersion, o.goroot, mods, dirs); err != nil {
 		return "", err
 	}
 	manPage, err := os.ReadFile(filepath.Join(o.srcDir, "cmd", "modx-amocrm", "modx-amocrm.1"))

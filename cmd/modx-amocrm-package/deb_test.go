@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"maps"
@@ -40,7 +41,12 @@ func newFixture(t *testing.T) fixture {
 			Settings:  []debug.BuildSetting{{Key: "GOOS", Value: "linux"}, {Key: "GOARCH", Value: "amd64"}},
 		},
 	}
+	licence, err := os.ReadFile(filepath.Join("..", "..", "LICENSE")) // the repository's own
+	if err != nil {
+		t.Fatal(err)
+	}
 	writeFiles(t, f.src, map[string]string{
+		"LICENSE":                       string(licence),
 		"systemd/modx-amocrm.service":   "[Service]\nExecStart=/usr/bin/modx-amocrm run\n",
 		"systemd/modx-amocrm@.service":  "[Service]\nExecStart=/usr/bin/modx-amocrm run -config %i\n",
 		"README.md":                     "# modx-amocrm\n",
@@ -85,6 +91,7 @@ func TestBuild(t *testing.T) {
 	for _, want := range []string{
 		"Package: modx-amocrm\n", "Version: 1.2.0+3.gabc1234\n", "Architecture: amd64\n",
 		"Maintainer: Test <test@example.com>\n", "Section: net\n", "Homepage: " + homepage + "\n",
+		"Description: keeps amoCRM in step with a MODX miniShop2 or MiniShop3 shop\n",
 	} {
 		if !strings.Contains(control["./control"].body, want) {
 			t.Errorf("control lacks %q:\n%s", want, control["./control"].body)
@@ -131,6 +138,11 @@ func TestBuild(t *testing.T) {
 	}
 	for name := range want {
 		t.Errorf("package lacks %s", name)
+	}
+	project := "modx-amocrm\nSource: " + homepage + "\n\nApache License 2.0; on Debian systems its text is in\n" +
+		"/usr/share/common-licenses/Apache-2.0.\nCopyright 2026 The modx-amocrm authors\n\n"
+	if !strings.HasPrefix(copyright.body, project) {
+		t.Errorf("copyright does not start with the project's licence %q:\n%s", project, copyright.body)
 	}
 	for _, want := range []string{"Go go1.26.8\n", "Go licence", "Go patents", "example.com/dep v1.0.0\n", "dep licence"} {
 		if !strings.Contains(copyright.body, want) {
@@ -216,6 +228,25 @@ func TestNfpmArch(t *testing.T) {
 	}
 	if _, err := nfpmArch(&debug.BuildInfo{Settings: []debug.BuildSetting{{Key: "GOOS", Value: "linux"}}}); err == nil {
 		t.Error("nfpmArch without GOARCH: want an error")
+	}
+}
+
+// TestLicenceFile: the repository's LICENSE is the project's copyright line,
+// then the Apache License 2.0 exactly as apache.org publishes it
+// (https://www.apache.org/licenses/LICENSE-2.0.txt, the text Debian keeps in
+// /usr/share/common-licenses/Apache-2.0), so licence detectors know it.
+func TestLicenceFile(t *testing.T) {
+	const apacheSHA256 = "cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30"
+	text, err := os.ReadFile(filepath.Join("..", "..", "LICENSE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, rest, _ := bytes.Cut(text, []byte("\n"))
+	if got, want := string(first), "Copyright 2026 The modx-amocrm authors"; got != want {
+		t.Errorf("LICENSE starts %q, want %q", got, want)
+	}
+	if sum := fmt.Sprintf("%x", sha256.Sum256(rest)); sum != apacheSHA256 {
+		t.Errorf("LICENSE after its first line: sha256 %s, want %s (the Apache License 2.0 text)", sum, apacheSHA256)
 	}
 }
 

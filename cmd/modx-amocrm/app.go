@@ -118,11 +118,12 @@ func configFlag(fs *flag.FlagSet) *string {
 
 // parseNoArgs parses the flags of a command that takes no arguments.
 func parseNoArgs(fs *flag.FlagSet, args []string) error {
-	if err := parseFlags(fs, args); err != nil {
+	rest, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	if len(rest) > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q: this command takes only flags", rest[0])}
 	}
 	return nil
 }
@@ -134,13 +135,32 @@ func printJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// parseFlags parses args and turns flag errors into usage errors.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+// parseArgs parses args and returns the arguments that are not flags.
+// Flags may come before, between and after the arguments, as people type
+// them (`retry order:198 -config F`); "--" ends the flags. A flag error is
+// a usage error said once, on the last line, with where the flags are listed.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	out := fs.Output()
+	fs.SetOutput(io.Discard) // the flag package would print the error and the usage
+	defer fs.SetOutput(out)
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(out)
+				fs.Usage()
+				return nil, err
+			}
+			return nil, usageError{fmt.Sprintf("%v (`%s -h` lists the flags)", err, fs.Name())}
 		}
-		return usageError{err.Error()}
+		left := fs.Args()
+		if len(left) == 0 {
+			return rest, nil
+		}
+		// Parse stops at the first argument, or after a "--" it consumed.
+		if n := len(args) - len(left); n > 0 && args[n-1] == "--" {
+			return append(rest, left...), nil
+		}
+		rest, args = append(rest, left[0]), left[1:]
 	}
-	return nil
 }

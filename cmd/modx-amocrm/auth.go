@@ -20,7 +20,7 @@ func runAuth(ctx context.Context, io IO, args []string) error {
 	configPath := configFlag(fs)
 	code := fs.String("code", "", "auth code to exchange now (default amocrm.auth_code, used only when no token is stored)")
 	fromMODX := fs.Bool("from-modx", false, "take over the old extra's token from the amocrm_token_field setting")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	if *fromMODX {

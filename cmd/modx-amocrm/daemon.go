@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/leader"
 	"github.com/modx-amocrm/modx-amocrm/internal/notify"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
@@ -48,12 +50,50 @@ func (d *daemon) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	lease, err := locker.Acquire(ctx)
+	// Served from the start: a standby is watched too (leader 0, /healthz ok).
+	serveCtx, stopServe := context.WithCancel(context.Background())
+	defer stopServe()
+	served, err := d.serveMetrics(serveCtx)
+	if err != nil {
+		return err
+	}
+	d.tokenExpiry(ctx)
+	hb := notify.NewHeartbeat()
+	beatEvery := idleBeat
+	if interval, ok := notify.WatchdogInterval(); ok {
+		go hb.Run(serveCtx, interval)
+		beatEvery = min(beatEvery, interval/3)
+	}
+	// STOPPING=1 is sent as soon as the stop begins; the deferred wait keeps
+	// the process from exiting before it is out.
+	stopSent := make(chan struct{})
+	stopped := context.AfterFunc(ctx, func() {
+		defer close(stopSent)
+		log.Info("stopping: letting the batch in flight finish", "bound", stopGrace)
+		if err := notify.Stopping(); err != nil {
+			log.Warn("tell systemd we are stopping", "err", err)
+		}
+	})
+	defer func() {
+		if !stopped() {
+			<-stopSent
+		}
+	}()
+	// Ready once serving, leader or not: "If a daemon service does not
+	// signal start-up completion within the configured time, the service
+	// will be considered failed and will be shut down again" (systemd.service(5),
+	// TimeoutStartSec=, 90 s by default), which would kill a standby.
+	if err := notify.Ready(); err != nil {
+		log.Warn("tell systemd we are ready", "err", err)
+	}
+	d.status("standing by: waiting for the instance lock")
+
+	lease, err := d.acquire(ctx, locker, hb, beatEvery, served)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil // stopped while standing by
 		}
-		return fmt.Errorf("acquire the instance lock: %w", err)
+		return err
 	}
 	defer func() {
 		rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -68,30 +108,8 @@ func (d *daemon) run(ctx context.Context) error {
 	if err := d.site.Store.SetLeader(ctx, leader); err != nil {
 		log.Warn("record the leader for status", "err", err)
 	}
-
-	serveCtx, stopServe := context.WithCancel(context.Background())
-	defer stopServe()
-	served, err := d.serveMetrics(serveCtx)
-	if err != nil {
-		return err
-	}
-	hb := notify.NewHeartbeat()
-	beatEvery := idleBeat
-	if interval, ok := notify.WatchdogInterval(); ok {
-		go hb.Run(serveCtx, interval)
-		beatEvery = min(beatEvery, interval/3)
-	}
-	if err := notify.Ready(); err != nil {
-		log.Warn("tell systemd we are ready", "err", err)
-	}
 	log.Info("daemon started", "cron", cfg.Sync.Cron, "lock_connection", lease.ConnectionID())
-	stopped := context.AfterFunc(ctx, func() {
-		log.Info("stopping: letting the batch in flight finish", "bound", stopGrace)
-		if err := notify.Stopping(); err != nil {
-			log.Warn("tell systemd we are stopping", "err", err)
-		}
-	})
-	defer stopped()
+	d.status("leading: the first pass runs")
 
 	beat := time.NewTicker(beatEvery)
 	defer beat.Stop()
@@ -102,6 +120,7 @@ func (d *daemon) run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			timer.Stop()
+			<-stopSent // "stopping" is logged first
 			log.Info("daemon stopped")
 			return nil
 		case <-lease.Lost():
@@ -123,6 +142,59 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 }
 
+// acquire takes the site's instance lock, standing by for as long as
+// another daemon holds it; meanwhile the watchdog is fed and the metrics
+// server watched.
+func (d *daemon) acquire(ctx context.Context, locker *leader.Locker, hb *notify.Heartbeat, beatEvery time.Duration,
+	served <-chan error) (*leader.Lease, error) {
+	type result struct {
+		lease *leader.Lease
+		err   error
+	}
+	actx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	got := make(chan result, 1)
+	go func() {
+		lease, err := locker.Acquire(actx)
+		got <- result{lease, err}
+	}()
+	beat := time.NewTicker(beatEvery)
+	defer beat.Stop()
+	for {
+		hb.Beat()
+		select {
+		case r := <-got:
+			if r.err != nil {
+				return nil, fmt.Errorf("acquire the instance lock: %w", r.err)
+			}
+			return r.lease, nil
+		case err := <-served:
+			cancel()
+			if r := <-got; r.lease != nil {
+				rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				err = errors.Join(err, r.lease.Release(rctx))
+			}
+			return nil, err
+		case <-beat.C:
+		}
+	}
+}
+
+// status shows s as the unit's status line (systemctl status).
+func (d *daemon) status(s string) {
+	if err := notify.Status(s); err != nil {
+		d.site.Logger().Warn("tell systemd the status", "err", err)
+	}
+}
+
+// tokenExpiry sets the token expiry gauge from the stored token.
+func (d *daemon) tokenExpiry(ctx context.Context) {
+	if info, err := d.site.Client.TokenStatus(ctx); err == nil {
+		d.site.Metrics().SetTokenExpiry(info.Expiry)
+	}
+}
+
 // pass runs one scheduled pass. Only what must stop the daemon is returned:
 // a lost lock or an account amoCRM refuses. Other failures are logged and
 // shown by /healthz; the next tick tries again.
@@ -136,14 +208,15 @@ func (d *daemon) pass(ctx context.Context, lease *leader.Lease, hb *notify.Heart
 
 	res, err := runPass(passCtx, d.site, d.engine, false, opts, log)
 	if res != nil {
-		log.Info("pass done", "summary", res.Summary())
-		if serr := notify.Status(res.Summary()); serr != nil {
-			log.Warn("tell systemd the status", "err", serr)
+		// An idle pass is quiet: INFO only when the pass did something.
+		level := slog.LevelDebug
+		if didSomething(res) {
+			level = slog.LevelInfo
 		}
+		log.Log(ctx, level, "pass done", "summary", res.Summary())
+		d.status("last pass " + time.Now().Format(time.TimeOnly) + ": " + res.Summary())
 	}
-	if info, terr := d.site.Client.TokenStatus(ctx); terr == nil {
-		d.site.Metrics().SetTokenExpiry(info.Expiry)
-	}
+	d.tokenExpiry(ctx)
 	switch {
 	case lease.Err() != nil:
 		return lease.Err()
@@ -158,6 +231,19 @@ func (d *daemon) pass(ctx context.Context, lease *leader.Lease, hb *notify.Heart
 	d.lastErr = err
 	d.mu.Unlock()
 	return nil
+}
+
+// didSomething reports whether a pass created, updated, skipped or parked
+// anything: a pass that found everything unchanged did nothing to tell.
+func didSomething(res *syncer.Result) bool {
+	for _, byAction := range res.Counts {
+		for action, n := range byAction {
+			if action != plan.Unchanged && n > 0 {
+				return true
+			}
+		}
+	}
+	return res.Parked > 0
 }
 
 // healthy is /healthz: fine while idle or starting and after a good pass.

@@ -209,34 +209,46 @@ func get(url string) (int, string, error) {
 	return resp.StatusCode, string(body), err
 }
 
-// TestDaemonStandbyNotifyMetrics runs two daemons on one site: the second
-// stands by without telling systemd it is ready, takes over when the first
-// is killed, passes, keeps the watchdog fed, serves metrics and stops on
-// SIGTERM.
+// TestDaemonStandbyNotifyMetrics runs two daemons on one site, as two
+// hosts would: the second tells systemd it is ready, stands by without
+// writing while serving its metrics (leader 0) and /healthz, feeds the
+// watchdog, takes over when the first is killed, passes, serves metrics as
+// the leader and stops on SIGTERM, saying so before it exits.
 func TestDaemonStandbyNotifyMetrics(t *testing.T) {
 	e := newShopEnv(t, modxtest.Options{})
 	for i := range 3 {
 		e.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 913 000-00-0" + strconv.Itoa(i)}})
 	}
-	addr := freeAddr(t)
-	cfg := e.config("\n[metrics]\nlisten = \"" + addr + "\"\n")
-
+	addrA, addrB := freeAddr(t), freeAddr(t)
 	sockA, msgsA := notifySocket(t)
-	first := startChild(t, []string{"NOTIFY_SOCKET=" + sockA}, "run", "-config", cfg)
+	first := startChild(t, []string{"NOTIFY_SOCKET=" + sockA}, "run", "-config", e.config("\n[metrics]\nlisten = \""+addrA+"\"\n"))
 	expectNotify(t, msgsA, "READY=1", 15*time.Second)
-	expectNotify(t, msgsA, "STATUS=", 15*time.Second)
+	expectNotify(t, msgsA, "STATUS=last pass", 15*time.Second)
 
 	sockB, msgsB := notifySocket(t)
-	second := startChild(t, []string{"NOTIFY_SOCKET=" + sockB, "WATCHDOG_USEC=900000"}, "run", "-config", cfg)
-	select {
-	case m := <-msgsB:
-		t.Fatalf("standby sent %q while the first daemon holds the lock", m)
-	case <-time.After(1500 * time.Millisecond):
+	second := startChild(t, []string{"NOTIFY_SOCKET=" + sockB, "WATCHDOG_USEC=900000"}, "run", "-config",
+		e.config("\n[metrics]\nlisten = \""+addrB+"\"\n"))
+	expectNotify(t, msgsB, "READY=1", 15*time.Second)
+	expectNotify(t, msgsB, "STATUS=standing by", 5*time.Second)
+	expectNotify(t, msgsB, "WATCHDOG=1", 5*time.Second)
+	deadline := time.After(1500 * time.Millisecond)
+	for standing := true; standing; {
+		select {
+		case m := <-msgsB:
+			if !strings.HasPrefix(m, "WATCHDOG=1") {
+				t.Fatalf("standby sent %q while the first daemon holds the lock", m)
+			}
+		case <-deadline:
+			standing = false
+		}
+	}
+	metricsHas(t, addrB, "modx_amocrm_leader 0")
+	if code, _, err := get("http://" + addrB + "/healthz"); err != nil || code != http.StatusOK {
+		t.Errorf("standby /healthz: %d, %v; want 200", code, err)
 	}
 
 	first.signal(t, syscall.SIGKILL)
-	expectNotify(t, msgsB, "READY=1", 20*time.Second)
-	status := expectNotify(t, msgsB, "STATUS=", 15*time.Second)
+	status := expectNotify(t, msgsB, "STATUS=last pass", 20*time.Second)
 	expectNotify(t, msgsB, "WATCHDOG=1", 5*time.Second)
 	if !strings.Contains(status, "created 0,") {
 		t.Errorf("the second daemon's pass: %q; want nothing created again", status)
@@ -244,12 +256,8 @@ func TestDaemonStandbyNotifyMetrics(t *testing.T) {
 	if got := len(e.box.Leads()); got != 3 {
 		t.Errorf("deals: got %d, want 3", got)
 	}
-
-	code, body, err := get("http://" + addr + "/metrics")
-	if err != nil || code != http.StatusOK || !strings.Contains(body, "modx_amocrm_entities_written_total") {
-		t.Errorf("/metrics: %d, %v; want 200 with modx_amocrm_entities_written_total", code, err)
-	}
-	if code, _, err := get("http://" + addr + "/healthz"); err != nil || code != http.StatusOK {
+	metricsHas(t, addrB, "modx_amocrm_leader 1", "modx_amocrm_entities_written_total")
+	if code, _, err := get("http://" + addrB + "/healthz"); err != nil || code != http.StatusOK {
 		t.Errorf("/healthz: %d, %v; want 200", code, err)
 	}
 
@@ -259,7 +267,42 @@ func TestDaemonStandbyNotifyMetrics(t *testing.T) {
 	if !ok || code != exitOK {
 		t.Errorf("after SIGTERM: exited %v with %d, want %d", ok, code, exitOK)
 	}
-	if _, _, err := get("http://" + addr + "/metrics"); err == nil || !errors.Is(err, syscall.ECONNREFUSED) {
+	if _, _, err := get("http://" + addrB + "/metrics"); err == nil || !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Errorf("metrics still served after the daemon stopped: %v", err)
+	}
+}
+
+// metricsHas fails t unless addr's /metrics holds every line start in want.
+func metricsHas(t *testing.T, addr string, want ...string) {
+	t.Helper()
+	code, body, err := get("http://" + addr + "/metrics")
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("/metrics on %s: %d, %v; want 200", addr, code, err)
+	}
+	for _, w := range want {
+		if !strings.Contains(body, "\n"+w) {
+			t.Errorf("/metrics on %s lacks %q", addr, w)
+		}
+	}
+}
+
+// TestDaemonQuietIdlePasses: a pass is logged at INFO only when it did
+// something; idle passes every second leave the log alone.
+func TestDaemonQuietIdlePasses(t *testing.T) {
+	e := newShopEnv(t, modxtest.Options{})
+	e.order(modxtest.OrderSpec{Address: map[string]any{"phone": "+7 913 000-00-01"}})
+	text := strings.NewReplacer(`level = "warn"`, `level = "info"`, `cron = "@every 1h"`, `cron = "@every 1s"`).Replace(e.configText(""))
+	sock, msgs := notifySocket(t)
+	c := startChild(t, []string{"NOTIFY_SOCKET=" + sock}, "run", "-config", writeText(t, text, 0o600))
+	for range 3 {
+		expectNotify(t, msgs, "STATUS=last pass", 15*time.Second)
+	}
+	c.signal(t, syscall.SIGTERM)
+	if _, ok := c.exitCode(30 * time.Second); !ok {
+		t.Fatal("daemon still running 30s after SIGTERM")
+	}
+	logged := c.stderr.String()
+	if n := strings.Count(logged, `msg="pass done"`); n != 1 || !strings.Contains(logged, `summary="created `) {
+		t.Errorf("%d INFO lines \"pass done\" over 3 passes, want 1 (the pass that created the deal):\n%s", n, logged)
 	}
 }

@@ -113,7 +113,7 @@ func printParked(w io.Writer, list []parked, loc *time.Location) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RECORD\tORDER\tATTEMPTS\tNEXT ATTEMPT\tFIRST FAILED\tLAST FAILED\tREASON")
+	fmt.Fprintln(tw, "RECORD\tORDER\tATTEMPTS\tNEXT ATTEMPT\tPARKED SINCE\tLAST ATTEMPT\tREASON")
 	for _, p := range list {
 		next := "waits for retry"
 		if p.NextAttemptAt != nil {

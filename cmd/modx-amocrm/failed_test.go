@@ -27,7 +27,7 @@ func TestFailedShowsOrderNumberAndZone(t *testing.T) {
 		t.Fatalf("failed: exit %d: %s", code, errOut)
 	}
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-	header := regexp.MustCompile(`^RECORD +ORDER +ATTEMPTS +NEXT ATTEMPT +FIRST FAILED +LAST FAILED +REASON$`)
+	header := regexp.MustCompile(`^RECORD +ORDER +ATTEMPTS +NEXT ATTEMPT +PARKED SINCE +LAST ATTEMPT +REASON$`)
 	const when = `\d{4}-\d\d-\d\d \d\d:\d\d:\d\d MSK`
 	row := regexp.MustCompile(`^order:` + strconv.FormatInt(id, 10) + ` +2510/7 +1 +` + when + ` +` + when + ` +` + when + ` +.*properties`)
 	if len(lines) != 2 || !header.MatchString(lines[0]) || !row.MatchString(lines[1]) {
@@ -58,7 +58,8 @@ func TestRetryNotParked(t *testing.T) {
 		t.Errorf("retry order:999 form:3: exit %d, stdout %q, stderr %q; want %d, nothing, %q", code, out, errOut, exitFatal, want)
 	}
 
-	code, out, errOut = runMain(t, "retry", "-config", cfg, parkedKey, "order:999")
+	// Flags after the records, as people type them.
+	code, out, errOut = runMain(t, "retry", parkedKey, "order:999", "-config", cfg)
 	want = "modx-amocrm retry: not parked, so not re-queued: order:999 (`modx-amocrm failed` lists the parked records)\n"
 	if code != exitFatal || out != "re-queued 1 record; the next pass sends it\n" || errOut != want {
 		t.Errorf("retry %s order:999: exit %d, stdout %q, stderr %q", parkedKey, code, out, errOut)

@@ -22,14 +22,11 @@ func runImportSettings(ctx context.Context, io IO, args []string) error {
 	dsn := fs.String("dsn", "", "MODX database, e.g. 'user:pass@tcp(127.0.0.1:3306)/modx' (required)")
 	prefix := fs.String("prefix", "modx_", "MODX table prefix")
 	out := fs.String("o", "", "write the config to this new file (mode 0600) instead of stdout")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	if *dsn == "" {
 		return usageError{"-dsn is required"}
-	}
-	if fs.NArg() > 0 {
-		return usageError{"unexpected arguments: " + strings.Join(fs.Args(), " ")}
 	}
 	// The prefix goes into SQL as part of table names.
 	if err := config.CheckTablePrefix(*prefix); err != nil {
@@ -57,6 +54,10 @@ func runImportSettings(ctx context.Context, io IO, args []string) error {
 	}
 	legacy.Settings = settings
 
+	if !hasExtraSettings(settings) {
+		fmt.Fprintf(io.Stderr, "modx-amocrm import-settings: no amocrm_* setting in %ssystem_settings: the old extra is not "+
+			"installed in this database, so the config has the defaults; fill in [amocrm] and the rest as config.example.toml explains\n", *prefix)
+	}
 	cfg, notes := config.FromLegacy(legacy)
 	cfg.MODX.TablePrefix = *prefix
 	cfg.MODX.DSN, notes = withoutPassword(*dsn, notes)
@@ -132,6 +133,17 @@ func readLegacySettings(ctx context.Context, db *sqlx.DB, prefix string) (map[st
 		return nil, fmt.Errorf("read %s: %w", contexts, err)
 	}
 	return settings, nil
+}
+
+// hasExtraSettings reports whether settings hold any of the old extra's own
+// (the filter also takes two core settings).
+func hasExtraSettings(settings map[string]string) bool {
+	for key := range settings {
+		if strings.HasPrefix(key, "amocrm_") {
+			return true
+		}
+	}
+	return false
 }
 
 func readSettings(ctx context.Context, db *sqlx.DB, into map[string]string, query string) error {

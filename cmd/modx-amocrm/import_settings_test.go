@@ -291,7 +291,7 @@ func TestImportSettingsUsage(t *testing.T) {
 		{"no dsn", nil, "-dsn is required"},
 		{"prefix with SQL", []string{"-dsn", "u@tcp(h:3306)/db", "-prefix", "modx_`; DROP"}, "-prefix: want letters, digits and _ only"},
 		{"bad dsn", []string{"-dsn", "nonsense"}, "-dsn: "},
-		{"extra argument", []string{"-dsn", "u@tcp(h:3306)/db", "more"}, "unexpected arguments: more"},
+		{"extra argument", []string{"-dsn", "u@tcp(h:3306)/db", "more"}, `unexpected argument "more": this command takes only flags`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -332,5 +332,25 @@ func TestImportSettingsWarnsStatusMap(t *testing.T) {
 		if !strings.Contains(out.String(), comment) {
 			t.Errorf("the config lacks the comment %q", comment)
 		}
+	}
+}
+
+// TestImportSettingsWithoutTheExtra: a database the old extra was never
+// installed in says so, and the config still comes out, with the defaults.
+func TestImportSettingsWithoutTheExtra(t *testing.T) {
+	db, dsn := testdb.New(t)
+	createSettingsTables(t, db, "modx_", false)
+	insertSettings(t, db, "modx_system_settings", "", map[string]string{"site_url": "https://shop.example/"})
+	var out, errOut bytes.Buffer
+	if err := runImportSettings(context.Background(), IO{Stdout: &out, Stderr: &errOut}, []string{"-dsn", dsn}); err != nil {
+		t.Fatal(err)
+	}
+	want := "modx-amocrm import-settings: no amocrm_* setting in modx_system_settings: the old extra is not installed " +
+		"in this database, so the config has the defaults; fill in [amocrm] and the rest as config.example.toml explains\n"
+	if errOut.String() != want {
+		t.Errorf("stderr %q, want %q", errOut.String(), want)
+	}
+	if cfg := parseImported(t, out.Bytes()); cfg.AmoCRM.RedirectURI != "https://shop.example/" {
+		t.Errorf("redirect_uri %q, want site_url's", cfg.AmoCRM.RedirectURI)
 	}
 }

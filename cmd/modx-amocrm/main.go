@@ -1,5 +1,5 @@
-// Command modx-amocrm keeps amoCRM in step with a MODX Revolution +
-// miniShop2 shop. See README.md.
+// Command modx-amocrm keeps amoCRM in step with a MODX shop: miniShop2 on
+// MODX 2 or MiniShop3 on MODX 3. See README.md.
 package main
 
 import (

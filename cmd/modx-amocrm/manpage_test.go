@@ -19,6 +19,9 @@ func TestManPageCoversCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !bytes.Contains(page, []byte("a MODX miniShop2 or MiniShop3 shop\n")) {
+		t.Error("modx-amocrm.1's NAME does not name both shops: miniShop2 and MiniShop3")
+	}
 	roff := func(s string) string { return strings.ReplaceAll(s, "-", `\-`) }
 	flags := 0
 	for name := range commands {

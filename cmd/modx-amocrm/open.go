@@ -107,7 +107,8 @@ func passRecord(started time.Time, res *syncer.Result, err error) state.PassReco
 		rec.Summary, rec.Read, rec.Parked = res.Summary(), res.Read, res.Parked
 	}
 	// A graceful stop is no failure: what was done is committed.
-	if err != nil && !errors.Is(err, syncer.ErrStopped) {
+	rec.Interrupted = errors.Is(err, syncer.ErrStopped)
+	if err != nil && !rec.Interrupted {
 		rec.Error = err.Error()
 	}
 	return rec

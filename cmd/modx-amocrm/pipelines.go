@@ -59,7 +59,7 @@ func fetchAccountMeta(ctx context.Context, c *amocrm.Client) (accountMeta, error
 		return m, fmt.Errorf("read users: %w", err)
 	}
 	if m.LeadFields, err = c.LeadFields(ctx); err != nil {
-		return m, fmt.Errorf("read lead fields: %w", err)
+		return m, fmt.Errorf("read deal fields: %w", err)
 	}
 	if m.ContactFields, err = c.ContactFields(ctx); err != nil {
 		return m, fmt.Errorf("read contact fields: %w", err)
@@ -87,7 +87,7 @@ func printAccountMeta(w io.Writer, m accountMeta) error {
 	for _, section := range []struct {
 		title  string
 		fields []crm.CustomField
-	}{{"LEAD FIELD", m.LeadFields}, {"CONTACT FIELD", m.ContactFields}} {
+	}{{"DEAL FIELD", m.LeadFields}, {"CONTACT FIELD", m.ContactFields}} {
 		fmt.Fprintf(tw, "\n%s\tNAME\tTYPE\tCODE\tENUMS\n", section.title)
 		if len(section.fields) == 0 {
 			fmt.Fprintln(tw, "(none)")

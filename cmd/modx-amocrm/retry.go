@@ -14,11 +14,12 @@ func runRetry(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("retry", io)
 	configPath := configFlag(fs)
 	all := fs.Bool("all", false, "re-queue every parked record")
-	if err := parseFlags(fs, args); err != nil {
+	args, err := parseArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	keys := make([]state.Key, 0, fs.NArg())
-	for _, arg := range fs.Args() {
+	keys := make([]state.Key, 0, len(args))
+	for _, arg := range args {
 		k, err := state.ParseKey(arg)
 		if err != nil {
 			return usageError{fmt.Sprintf("%q: want KIND:ID such as order:123, form:45 or user:6", arg)}

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/logging"
@@ -63,6 +61,9 @@ func runRun(ctx context.Context, io IO, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := onlyEnabled(cfg, opts.Only); err != nil {
+		return err
+	}
 	log, err := logging.New(io.Stderr, cfg.Log.Level, cfg.Log.Format)
 	if err != nil {
 		return fmt.Errorf("log: %w", err)
@@ -88,6 +89,34 @@ func runRun(ctx context.Context, io IO, args []string) error {
 	return d.run(ctx)
 }
 
+// onlyEnabled refuses an -only source the config turns off: the run would
+// skip it and do nothing, saying nothing.
+func onlyEnabled(cfg *config.Config, only []string) error {
+	for _, src := range only {
+		if !sourceEnabled(cfg, src) {
+			return usageError{fmt.Sprintf("-only %s: %s.enabled is false in %s, so there is nothing to run; set it to true first",
+				src, src, cfg.Path())}
+		}
+	}
+	return nil
+}
+
+// sourceEnabled reports whether the config turns a source on; each source
+// is named as its config section.
+func sourceEnabled(cfg *config.Config, src string) bool {
+	switch src {
+	case syncer.SourceOrders:
+		return cfg.Orders.Enabled
+	case syncer.SourceForms:
+		return cfg.Forms.Enabled
+	case syncer.SourceUsers:
+		return cfg.Users.Enabled
+	case syncer.SourceShopStatus:
+		return cfg.ShopStatus.Enabled
+	}
+	return false
+}
+
 // runOnce is the backfill: one pass over every selected source, with a
 // progress bar on a terminal, then the summary line and the exit code.
 func runOnce(ctx context.Context, io IO, s *site.Site, eopts site.EngineOptions, reportPath string) error {
@@ -104,14 +133,32 @@ func runOnce(ctx context.Context, io IO, s *site.Site, eopts site.EngineOptions,
 		return err
 	}
 	opts.Report = rep
-	progress, done := newProgress(io.Stderr, s.Logger())
+	progress, done := newProgress(io.Stderr, isTerminal(io.Stderr), s.Logger())
 	opts.Progress = progress
+	started := time.Now()
 	res, err := runPass(passCtx, s, eng, eopts.DryRun, opts, s.Logger())
 	done()
-	sum := report.Summary{DryRun: eopts.DryRun, Sources: passSources(s.Config, eopts.Only)}
+	if err == nil && res != nil && res.Requests == 0 {
+		// Nothing to send, so amoCRM was not asked: ask once, so a token it
+		// refuses is said now, not at the first order.
+		if _, aerr := s.Client.Account(passCtx); aerr != nil {
+			err = fmt.Errorf("nothing to send; checking the token: %w", aerr)
+		}
+	}
+	sum := report.Summary{DryRun: eopts.DryRun, Sources: passSources(s.Config, eopts.Only), Started: started, Finished: time.Now()}
 	if res != nil {
 		sum = res.ReportSummary(sum.Sources)
 		fmt.Fprintln(io.Stderr, res.Summary())
+	}
+	// A failed pass's report says so: its entries are what was planned before.
+	if err != nil {
+		sum.Error = err.Error()
+		if errors.Is(err, syncer.ErrStopped) {
+			sum.Error = "interrupted: the report holds what was planned before"
+		}
+	}
+	if s.Shop != nil {
+		sum.Location = s.Shop.Location()
 	}
 	if cerr := closeReport(sum); cerr != nil && err == nil {
 		err = cerr
@@ -191,17 +238,18 @@ func openReport(io IO, dryRun bool, path string) (rep report.Writer, closeFn fun
 	var writers []report.Writer
 	var file interface{ Close() error }
 	if dryRun {
-		opts := report.TextOptions{Color: isTerminal(io.Stdout)}
+		// The summary and what needs attention first; the whole report is
+		// in a file (-report, else a new one), on a terminal and piped.
+		opts := report.TextOptions{Color: isTerminal(io.Stdout), MaxEntries: pipedEntries}
 		if opts.Color {
-			// A person reads this: the summary and the first entries, and
-			// the whole report in a file (piped, every entry is printed).
-			if path == "" {
-				if path, err = dryRunReportPath(); err != nil {
-					return nil, nil, err
-				}
-			}
-			opts.MaxEntries, opts.FullReport = terminalEntries, path
+			opts.MaxEntries = terminalEntries
 		}
+		if path == "" {
+			if path, err = dryRunReportPath(); err != nil {
+				return nil, nil, err
+			}
+		}
+		opts.FullReport = path
 		writers = append(writers, report.NewText(io.Stdout, opts))
 	}
 	if path != "" {
@@ -228,8 +276,13 @@ func openReport(io IO, dryRun bool, path string) (rep report.Writer, closeFn fun
 	}, nil
 }
 
-// terminalEntries is how many entries a dry run shows on a terminal.
-const terminalEntries = 20
+// terminalEntries and pipedEntries are how many entries a dry run prints
+// on a terminal (a screen) and piped (enough to read or grep; a backfill's
+// thousands are in the report file).
+const (
+	terminalEntries = 20
+	pipedEntries    = 200
+)
 
 // dryRunReportPath is where a terminal dry run without -report puts the
 // whole report: a new HTML file in the temporary directory.
@@ -247,30 +300,20 @@ func passSources(cfg *config.Config, only []string) []string {
 		return only
 	}
 	var out []string
-	for _, s := range []struct {
-		name string
-		on   bool
-	}{{syncer.SourceOrders, cfg.Orders.Enabled}, {syncer.SourceForms, cfg.Forms.Enabled}, {syncer.SourceUsers, cfg.Users.Enabled},
-		{syncer.SourceShopStatus, cfg.ShopStatus.Enabled}} {
-		if s.on {
-			out = append(out, s.name)
+	for _, src := range []string{syncer.SourceOrders, syncer.SourceForms, syncer.SourceUsers, syncer.SourceShopStatus} {
+		if sourceEnabled(cfg, src) {
+			out = append(out, src)
 		}
 	}
 	return out
 }
 
-// newProgress shows a backfill's progress: a bar on a terminal, a log line
-// every progressEvery otherwise. done ends the bar.
-func newProgress(w io.Writer, log *slog.Logger) (progress func(done, total int), done func()) {
-	if isTerminal(w) {
-		bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("syncing"),
-			progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
-		return func(n, total int) {
-			if total > 0 && int64(total) != bar.GetMax64() {
-				bar.ChangeMax(total)
-			}
-			_ = bar.Set(n) // a terminal write error only loses the bar
-		}, func() { _ = bar.Finish() }
+// newProgress shows a backfill's progress: a line redrawn on a terminal, a
+// log line every progressEvery otherwise. done clears the line.
+func newProgress(w io.Writer, terminal bool, log *slog.Logger) (progress func(done, total int), done func()) {
+	if terminal {
+		line := &progressLine{w: w, started: time.Now(), now: time.Now}
+		return line.update, line.clear
 	}
 	var last time.Time
 	return func(n, total int) {
@@ -278,6 +321,10 @@ func newProgress(w io.Writer, log *slog.Logger) (progress func(done, total int),
 			return
 		}
 		last = time.Now()
+		if total < n { // no total known yet, or an estimate already passed
+			log.Info("progress", "done", n)
+			return
+		}
 		log.Info("progress", "done", n, "total", total)
 	}, func() {}
 }

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -288,5 +289,91 @@ func TestRunOnceParksOrderLeftAtStatusZero(t *testing.T) {
 	_, out, _ := runMain(t, "failed", "-config", cfg)
 	if key := "order:" + strconv.FormatInt(stuck, 10); !strings.Contains(out, key) || !strings.Contains(out, "status 0") {
 		t.Errorf("failed does not list %s at status 0:\n%s", key, out)
+	}
+}
+
+// TestDryRunFailureSaysSo: a dry run that fails says so where its report
+// goes, not "nothing to do", exits 1, and its -report file records the
+// error and when the run was.
+func TestDryRunFailureSaysSo(t *testing.T) {
+	e := newShopEnv(t, modxtest.Options{})
+	e.order(modxtest.OrderSpec{})
+	cfg := writeText(t, strings.Replace(e.configText(""), `pipeline_id = "Воронка"`, `pipeline_id = "Воронка 2"`, 1), 0o600)
+	before := time.Now().Add(-time.Second)
+	for _, name := range []string{"report.json", "report.html"} {
+		path := filepath.Join(t.TempDir(), name)
+		code, out, errOut := runMain(t, "run", "-dry-run", "-config", cfg, "-report", path)
+		if code != exitFatal || !strings.Contains(errOut, `"Воронка 2"`) {
+			t.Errorf("%s: exit %d, stderr %q; want %d and the pipeline named", name, code, errOut, exitFatal)
+		}
+		if strings.Contains(out, "nothing to do") || lineOf(out, "failed ") == "" {
+			t.Errorf("%s: stdout says nothing failed:\n%s", name, out)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "report.html" {
+			if !strings.Contains(string(data), `<p class="error">the pass failed: `) {
+				t.Errorf("report.html does not say the pass failed")
+			}
+			continue
+		}
+		var doc struct {
+			Error   string    `json:"error"`
+			Started time.Time `json:"started"`
+		}
+		if err := json.Unmarshal(data, &doc); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(doc.Error, `"Воронка 2"`) || doc.Started.Before(before) || doc.Started.After(time.Now()) {
+			t.Errorf("report.json: error %q, started %v; want the error and a time of this run", doc.Error, doc.Started)
+		}
+	}
+}
+
+// TestDryRunPipedIsCapped: piped, a dry run prints its summary and at most
+// pipedEntries entries, parked ones first, and names the file holding all.
+func TestDryRunPipedIsCapped(t *testing.T) {
+	e := newShopEnv(t, modxtest.Options{})
+	e.generate(300)
+	e.order(brokenOrder) // parked: its properties are not JSON
+	path := filepath.Join(t.TempDir(), "report.json")
+	code, out, errOut := runMain(t, "run", "-dry-run", "-config", e.config(""), "-report", path)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	entry := regexp.MustCompile(`(?m)^(create|update|unchanged|skip|park) +\S+ +\S+`)
+	entries := entry.FindAllString(out, -1)
+	if len(entries) != pipedEntries || !strings.HasPrefix(entries[0], "park ") {
+		t.Errorf("%d entries printed, the first %q; want %d, the parked order first", len(entries), entries[0], pipedEntries)
+	}
+	if !regexp.MustCompile(`(?m)^… \d+ more entries in the report: ` + regexp.QuoteMeta(path) + `$`).MatchString(out) {
+		t.Errorf("stdout does not say where the other entries are:\n%s", out)
+	}
+}
+
+// TestRunSaysWhatItDidNot: a run that would do nothing and say nothing
+// says why instead: a source -only names that the config turns off, and a
+// token amoCRM refuses when there was nothing to send.
+func TestRunSaysWhatItDidNot(t *testing.T) {
+	e := newShopEnv(t, modxtest.Options{})
+	cfg := e.config("")
+	code, _, errOut := runMain(t, "run", "-once", "-only", "forms", "-config", cfg)
+	want := "modx-amocrm run: -only forms: forms.enabled is false in " + cfg + ", so there is nothing to run; set it to true first\n"
+	if code != exitUsage || errOut != want {
+		t.Errorf("-only forms with forms off: exit %d, stderr %q; want %d, %q", code, errOut, exitUsage, want)
+	}
+
+	// A first run caches the account's metadata: the next has nothing to ask.
+	if code, _, errOut := runMain(t, "run", "-once", "-config", cfg); code != exitOK {
+		t.Fatalf("first run: exit %d: %s", code, errOut)
+	}
+	bad := writeText(t, strings.Replace(e.configText(""), shopToken, "not-the-token", 1), 0o600)
+	for _, args := range [][]string{{"run", "-once", "-config", bad}, {"run", "-dry-run", "-config", bad}} {
+		code, _, errOut = runMain(t, args...)
+		if code != exitFatal || !strings.Contains(errOut, "nothing to send; checking the token: amoCRM refused the access token (HTTP 401") || strings.Contains(errOut, "not-the-token") {
+			t.Errorf("%v with a bad token and nothing to send: exit %d, stderr %q", args, code, errOut)
+		}
 	}
 }

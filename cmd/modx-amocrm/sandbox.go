@@ -47,14 +47,11 @@ func runSandbox(ctx context.Context, io IO, args []string) error {
 	fs.IntVar(&faults.BatchLimit, "batch-limit", 0, "answer 504 to writes with more items than this (0: off)")
 	strict := fs.Bool("strict", false, "every behaviour the documentation leaves open at its pessimistic side: -search-lag (1m unless set), -search-no-fields, -filters-ignored, -no-request-id, -unsorted-duplicates, -links-strict")
 	modeFlags(fs, &opts.Modes)
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	if *strict {
 		opts.Modes = opts.Modes.Strict()
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected arguments: %s", strings.Join(fs.Args(), " "))}
 	}
 	if len(tokens) == 0 {
 		tokens = tokenList{defaultSandboxToken}

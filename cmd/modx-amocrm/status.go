@@ -195,8 +195,11 @@ func printStatus(w io.Writer, st *siteStatus, loc *time.Location, now time.Time)
 		line("last pass", "none recorded yet")
 	} else {
 		what := p.Summary
-		if p.Error != "" {
+		switch {
+		case p.Error != "":
 			what = "failed: " + oneLine(p.Error)
+		case p.Interrupted:
+			what = "interrupted (what it did is committed; the next run goes on): " + p.Summary
 		}
 		line("last pass", "%s on %s, took %s: %s", p.Finished.In(loc).Format(stamp), p.Host,
 			p.Finished.Sub(p.Started).Round(time.Millisecond), what)

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"regexp"
 	"strconv"
@@ -77,5 +80,34 @@ func TestStatus(t *testing.T) {
 		len(st.Parked) != 1 || st.Parked[0].Parked != 1 || !st.Leader.Held || st.Leader.Host != host ||
 		len(st.Backlog) != 2 || !st.Backlog[0].Started || st.Token.Mode != "long-lived" {
 		t.Errorf("status -json: got %s", out)
+	}
+}
+
+// TestStatusAfterInterruptedRun: a backfill stopped by Ctrl-C is the last
+// pass, shown as interrupted with what it did.
+func TestStatusAfterInterruptedRun(t *testing.T) {
+	e := newShopEnv(t, modxtest.Options{})
+	e.generate(200)
+	cfg := e.config("")
+	e.box.SetFaults(sandbox.Faults{Latency: 200 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var errOut bytes.Buffer
+	exited := make(chan int, 1)
+	go func() { exited <- Main(ctx, []string{"run", "-once", "-config", cfg}, io.Discard, &errOut) }()
+	waitFor(t, 30*time.Second, "the first write", func() bool { return e.writes() > 0 })
+	cancel() // Ctrl-C
+	if code := <-exited; code != exitFatal || !strings.Contains(errOut.String(), "interrupted: what was done is committed") {
+		t.Fatalf("interrupted run: exit %d, stderr:\n%s", code, errOut.String())
+	}
+	e.box.SetFaults(sandbox.Faults{})
+	_, out, _ := runMain(t, "status", "-config", cfg)
+	if !regexp.MustCompile(`(?m)^last pass   .*: interrupted \(what it did is committed; the next run goes on\): created \d+`).MatchString(out) {
+		t.Errorf("status after an interrupted run:\n%s", out)
+	}
+	_, out, _ = runMain(t, "status", "-config", cfg, "-json")
+	var st siteStatus
+	if err := json.Unmarshal([]byte(out), &st); err != nil || st.LastPass == nil || !st.LastPass.Interrupted || st.LastError != nil {
+		t.Errorf("status -json after an interrupted run: %v, %s; want last_pass.interrupted and no last error", err, out)
 	}
 }

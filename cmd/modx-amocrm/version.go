@@ -13,7 +13,7 @@ var version string
 
 func runVersion(ctx context.Context, io IO, args []string) error {
 	fs := newFlagSet("version", io)
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	build := runtime.Version() + ", " + runtime.GOOS + "/" + runtime.GOARCH

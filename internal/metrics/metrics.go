@@ -37,7 +37,7 @@ type Metrics struct {
 	requestDuration *prometheus.HistogramVec
 	rateLimitWaits  prometheus.Counter
 	rateLimitWait   prometheus.Counter
-	tokenExpiry     prometheus.Gauge
+	tokenExpiry     *prometheus.GaugeVec // no labels: a series only while an expiry is known
 	leader          prometheus.Gauge
 }
 
@@ -79,8 +79,9 @@ func New(version, revision string) *Metrics {
 			Name: "rate_limit_waits_total", Help: "Requests that waited for the rate limiter."}),
 		rateLimitWait: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns,
 			Name: "rate_limit_wait_seconds_total", Help: "Time spent waiting for the rate limiter."}),
-		tokenExpiry: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns,
-			Name: "token_expiry_timestamp_seconds", Help: "Unix time the amoCRM access token expires."}),
+		tokenExpiry: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns,
+			Name: "token_expiry_timestamp_seconds",
+			Help: "Unix time the amoCRM access token expires; absent while no expiry is known."}, nil),
 		leader: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns,
 			Name: "leader", Help: "1 while this instance holds the site's lock and may write."}),
 	}
@@ -197,12 +198,19 @@ func (m *Metrics) RateLimitWait(d time.Duration) {
 	m.rateLimitWait.Add(d.Seconds())
 }
 
-// SetTokenExpiry records when the current access token expires.
+// SetTokenExpiry records when the current access token expires. A zero t
+// (a long-lived token that is no JWT, so its lifetime is unknown; no token)
+// removes the series: its zero time, year 1, would be -6.2e10 and an expiry
+// alert would fire for ever, while an absent series fires none.
 func (m *Metrics) SetTokenExpiry(t time.Time) {
 	if m == nil {
 		return
 	}
-	m.tokenExpiry.Set(float64(t.Unix()))
+	if t.IsZero() {
+		m.tokenExpiry.Reset()
+		return
+	}
+	m.tokenExpiry.WithLabelValues().Set(float64(t.Unix()))
 }
 
 // SetLeader records whether this instance holds the site's lock.

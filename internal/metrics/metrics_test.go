@@ -102,6 +102,26 @@ func TestScrape(t *testing.T) {
 	}
 }
 
+// TestTokenExpiryUnknown: a token without a known expiry (a long-lived
+// token that is no JWT) leaves no series, not year 1 (-6.2e10), which
+// would fire an expiry alert for ever.
+func TestTokenExpiryUnknown(t *testing.T) {
+	m := New("1.2.3", "abc123")
+	url := serve(t, m, nil) + "/metrics"
+	const name = "modx_amocrm_token_expiry_timestamp_seconds "
+	if _, body := get(t, url); strings.Contains(body, name) {
+		t.Errorf("before any token: /metrics has %q", name)
+	}
+	m.SetTokenExpiry(time.Unix(1_700_000_000, 0))
+	if _, body := get(t, url); !strings.Contains(body, name+"1.7e+09") {
+		t.Errorf("after an expiry: /metrics lacks %q", name+"1.7e+09")
+	}
+	m.SetTokenExpiry(time.Time{})
+	if _, body := get(t, url); strings.Contains(body, name) {
+		t.Errorf("after an unknown expiry: /metrics still has %q", name)
+	}
+}
+
 func TestHealthz(t *testing.T) {
 	var failing atomic.Bool
 	health := func() error {

@@ -91,8 +91,13 @@ func (db *DB) managers(ctx context.Context, s *Schema, ids []int64) (map[int64]b
 		a = append(a, userGroupClasses, ids)
 	}
 	if n := s.names; s.Has(n.logs, "user_id") && s.Has(n.orders, "user_id") {
-		parts = append(parts, "SELECT l.user_id FROM "+db.table(n.logs)+" l JOIN "+db.table(n.orders)+
-			" o ON o.id = l.order_id WHERE l.user_id IN (?) AND o.user_id <> l.user_id")
+		// The users' log rows as a derived table: MySQL and MariaDB merge it
+		// into the plain join's plan (range on logs.user_id, eq_ref on the
+		// orders' PRIMARY; EXPLAIN on MariaDB 10.11), while go-mysql-server,
+		// the demo's embedded server, hash-joins those few rows instead of
+		// looking up every order's logs (8 min a batch at 8,000 orders).
+		parts = append(parts, "SELECT l.user_id FROM (SELECT user_id, order_id FROM "+db.table(n.logs)+
+			" WHERE user_id IN (?)) l JOIN "+db.table(n.orders)+" o ON o.id = l.order_id WHERE o.user_id <> l.user_id")
 		a = append(a, ids)
 	}
 	out := map[int64]bool{}

@@ -40,6 +40,8 @@
 //	  "started": "2026-11-27T05:00:00Z",
 //	  "finished": "2026-11-27T05:00:03.25Z",
 //	  "requests": 7,                // amoCRM API requests made
+//	  "error": "read pipelines: ...", // why the pass failed; absent when it did not. The
+//	                                // entries are then what was planned before it failed
 //	  "summary": {
 //	    "entries": 9,
 //	    "counts": [                 // one per kind seen, in the order above
@@ -55,4 +57,9 @@
 // Field names are snake_case, lists are [] rather than null, times are
 // RFC 3339 in UTC, and the output is byte-for-byte deterministic for the
 // same entries and summary. Values are the shop's text as is (JSON-escaped).
+//
+// The text and HTML reports say "park" for the action "fail" (a failed
+// record is parked: the summary line, `failed` and exit code 3 say so) and
+// "deal" for the kind "lead" (amoCRM's API name of a deal); they show times
+// in the summary's zone, the shop's, as the reasons and `failed` do.
 package report

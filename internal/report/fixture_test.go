@@ -17,7 +17,16 @@ func sampleSummary() Summary {
 		Started:  started,
 		Finished: started.Add(3250 * time.Millisecond),
 		Requests: 7,
+		Location: time.FixedZone("MSK", 3*60*60), // the shop's zone: headers show 08:00:00 MSK
 	}
+}
+
+// failedSummary is a dry run that failed before it planned anything.
+func failedSummary() Summary {
+	s := sampleSummary()
+	s.Requests = 1
+	s.Error = `orders.pipeline_id: no pipeline "Воронка 2" in the account; it has "Воронка", "Опт", "Розница"`
+	return s
 }
 
 // sampleEntries covers every action, Cyrillic, emoji, markup that must be

@@ -19,7 +19,7 @@ type HTMLOptions struct {
 var htmlSource string
 
 // htmlTemplates escape every value: shop data is untrusted text.
-var htmlTemplates = template.Must(template.New("report").Parse(htmlSource))
+var htmlTemplates = template.Must(template.New("report").Funcs(template.FuncMap{"label": actionLabel}).Parse(htmlSource))
 
 // htmlWriter streams one self-contained page: the head and table header on
 // the first entry, a row per entry, and the summary at Close. The summary
@@ -44,6 +44,7 @@ func NewHTML(w io.Writer, opts HTMLOptions) Writer {
 // resolve embedded fields by a slow reflective search, once per row.
 type htmlRow struct {
 	Action            plan.Action
+	Label             string // the action's
 	Kind, Source, Key string
 	AmoID             int64
 	Title, Reason     string
@@ -65,7 +66,8 @@ func (w *htmlWriter) Write(e plan.Entry) error {
 	}
 	row := htmlRow{
 		Action:  e.Action,
-		Kind:    visible(e.Kind, false),
+		Label:   actionLabel(e.Action),
+		Kind:    visible(kindLabel(e.Kind), false),
 		Source:  visible(e.Source, false),
 		Key:     visible(e.Key, false),
 		AmoID:   e.AmoID,
@@ -104,6 +106,7 @@ type htmlFoot struct {
 	Covered                     []string // the sources the pass covered
 	Sources                     []string // the sources seen, for the filter
 	Started, Finished, Duration string
+	Error                       string
 	Requests                    int
 	Actions                     []plan.Action
 	Rows                        []htmlCountRow
@@ -134,8 +137,9 @@ func (w *htmlWriter) Close(s Summary) error {
 		DryRun:   s.DryRun,
 		Covered:  s.Sources,
 		Sources:  w.tally.sourceList(),
-		Started:  formatTime(s.Started),
-		Finished: formatTime(s.Finished),
+		Started:  s.formatTime(s.Started),
+		Finished: s.formatTime(s.Finished),
+		Error:    s.Error,
 		Duration: s.took(),
 		Requests: s.Requests,
 		Actions:  actions[:],
@@ -144,8 +148,9 @@ func (w *htmlWriter) Close(s Summary) error {
 	}
 	if w.tally.total > 0 {
 		for _, kc := range w.tally.rows() {
-			foot.Kinds = append(foot.Kinds, kc.Kind)
-			foot.Rows = append(foot.Rows, countRow(kc.Kind, kc))
+			kind := kindLabel(kc.Kind) // as the rows show it, so the links filter them
+			foot.Kinds = append(foot.Kinds, kind)
+			foot.Rows = append(foot.Rows, countRow(kind, kc))
 		}
 		foot.Rows = append(foot.Rows, countRow("", w.tally.totals()))
 	}

@@ -59,6 +59,7 @@ type jsonTail struct {
 	Started  time.Time   `json:"started"`
 	Finished time.Time   `json:"finished"`
 	Requests int         `json:"requests"`
+	Error    string      `json:"error,omitempty"`
 	Summary  jsonSummary `json:"summary"`
 }
 
@@ -77,6 +78,7 @@ func (w *jsonWriter) Close(s Summary) error {
 		Started:  s.Started.UTC(),
 		Finished: s.Finished.UTC(),
 		Requests: s.Requests,
+		Error:    s.Error,
 		Summary: jsonSummary{
 			Entries:     w.tally.total,
 			Counts:      nonNil(w.tally.rows()),

@@ -15,6 +15,26 @@ import (
 // actions is the display order of every report.
 var actions = [...]plan.Action{plan.Create, plan.Update, plan.Unchanged, plan.Skip, plan.Fail}
 
+// actionLabel is how the text and HTML reports name an action: a record
+// that fails is parked, the word of the summary line, `failed` and exit
+// code 3. The JSON report keeps the schema's "fail".
+func actionLabel(a plan.Action) string {
+	if a == plan.Fail {
+		return "park"
+	}
+	return string(a)
+}
+
+// kindLabel is how the text and HTML reports name a kind: amoCRM's API
+// calls a deal a lead, its screens and people call it a deal. The JSON
+// report keeps the schema's "lead".
+func kindLabel(kind string) string {
+	if kind == "lead" {
+		return "deal"
+	}
+	return kind
+}
+
 // Summary is what the caller knows about the pass as a whole. Counts per
 // kind and action are not part of it: every writer tallies the entries it
 // was given (plus Unlisted), so the numbers it prints cannot disagree with
@@ -29,6 +49,12 @@ type Summary struct {
 	// many unchanged users of a full comparison): the counts include them,
 	// so they agree with the pass's summary line.
 	Unlisted map[string]map[plan.Action]int
+	// Error is why the pass failed, when it did; the entries are then what
+	// was planned before. It never holds a secret (errors never do).
+	Error string
+	// Location is the zone the text and HTML reports show times in: the
+	// shop's, as their reasons and `failed` do. Nil is UTC; JSON is UTC.
+	Location *time.Location
 }
 
 // took is how long the pass ran, or "" when a time is missing.
@@ -39,12 +65,17 @@ func (s Summary) took() string {
 	return s.Finished.Sub(s.Started).Round(time.Millisecond).String()
 }
 
-// formatTime is a time as reports show it: UTC, to the second.
-func formatTime(t time.Time) string {
+// formatTime is a time as the text and HTML reports show it: in the
+// summary's zone, to the second.
+func (s Summary) formatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(time.DateTime + " MST")
+	loc := s.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format(time.DateTime + " MST")
 }
 
 // Writer renders entries as they are planned. Close writes the summary and

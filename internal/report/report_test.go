@@ -59,20 +59,33 @@ func checkGolden(t *testing.T, name string, got []byte) {
 }
 
 func TestGolden(t *testing.T) {
+	html := func(b *bytes.Buffer) Writer {
+		return NewHTML(b, HTMLOptions{Title: "Пробный прогон 🧪"})
+	}
+	json := func(b *bytes.Buffer) Writer { return NewJSON(b) }
 	tests := []struct {
 		golden    string
 		newWriter func(*bytes.Buffer) Writer
+		entries   []plan.Entry
+		summary   Summary
 	}{
-		{"text.golden", func(b *bytes.Buffer) Writer { return NewText(b, TextOptions{}) }},
-		{"text-color-60.golden", func(b *bytes.Buffer) Writer { return NewText(b, TextOptions{Color: true, Width: 60}) }},
-		{"json.golden", func(b *bytes.Buffer) Writer { return NewJSON(b) }},
-		{"html.golden", func(b *bytes.Buffer) Writer {
-			return NewHTML(b, HTMLOptions{Title: "Пробный прогон 🧪"})
-		}},
+		{"text.golden", func(b *bytes.Buffer) Writer { return NewText(b, TextOptions{}) }, sampleEntries(), sampleSummary()},
+		{"text-color-60.golden", func(b *bytes.Buffer) Writer { return NewText(b, TextOptions{Color: true, Width: 60}) },
+			sampleEntries(), sampleSummary()},
+		// Capped: what needs a person first (park, skip, update, create).
+		{"text-capped.golden", func(b *bytes.Buffer) Writer {
+			return NewText(b, TextOptions{MaxEntries: 4, FullReport: "/tmp/modx-amocrm-dry-run-1.html"})
+		}, sampleEntries(), sampleSummary()},
+		{"json.golden", json, sampleEntries(), sampleSummary()},
+		{"html.golden", html, sampleEntries(), sampleSummary()},
+		// A failed pass says so, with its error and real times, instead of "nothing to do".
+		{"text-failed.golden", func(b *bytes.Buffer) Writer { return NewText(b, TextOptions{}) }, nil, failedSummary()},
+		{"json-failed.golden", json, nil, failedSummary()},
+		{"html-failed.golden", html, nil, failedSummary()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
-			checkGolden(t, tt.golden, render(t, tt.newWriter, sampleEntries(), sampleSummary()))
+			checkGolden(t, tt.golden, render(t, tt.newWriter, tt.entries, tt.summary))
 		})
 	}
 }
@@ -297,5 +310,21 @@ func TestTextMaxEntries(t *testing.T) {
 	}
 	if !regexp.MustCompile(`(?m)^entries\s+5$`).MatchString(out) {
 		t.Errorf("the summary does not count all 5 entries:\n%s", out)
+	}
+}
+
+// TestTextNamesTheFullReport: a capped report that shows every entry still
+// names the file holding them, as the dry run promises.
+func TestTextNamesTheFullReport(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewText(&buf, TextOptions{MaxEntries: 10, FullReport: "/tmp/r.html"})
+	if err := w.Write(plan.Entry{Source: "orders", Kind: "lead", Key: "order:1", Action: plan.Create, Title: "Заказ"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(Summary{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(buf.String(), "\nthe report is also in /tmp/r.html\n") {
+		t.Errorf("the report does not name its file:\n%s", buf.String())
 	}
 }

@@ -20,8 +20,10 @@ type TextOptions struct {
 	Color bool // ANSI colours; the caller passes whether stdout is a terminal
 	Width int  // line width that long values are shortened to; 0 means 100
 	// MaxEntries keeps a terminal readable: the summary is printed whole,
-	// then only the first MaxEntries entries and how many more there are,
-	// and where FullReport (a path) holds them all. 0 prints every entry.
+	// then at most MaxEntries entries, what needs a person first (parked,
+	// skipped, updated, created, unchanged; plan order within each), and
+	// how many more there are and where FullReport (a path) holds them
+	// all. 0 prints every entry, in plan order.
 	MaxEntries int
 	FullReport string
 }
@@ -65,7 +67,7 @@ func (w *textWriter) Write(e plan.Entry) error {
 			return err
 		}
 	}
-	w.kindWidth = max(w.kindWidth, utf8.RuneCountInString(e.Kind))
+	w.kindWidth = max(w.kindWidth, utf8.RuneCountInString(kindLabel(e.Kind)))
 	w.keyWidth = min(max(w.keyWidth, utf8.RuneCountInString(e.Key)), w.maxKeyWidth())
 	w.idWidth = max(w.idWidth, len(amoID(e.AmoID)))
 	if err := w.enc.Encode(&e); err != nil {
@@ -114,14 +116,17 @@ func (w *textWriter) printSummary(s Summary) {
 	fmt.Fprintln(w.out, w.paint(bold, title))
 
 	tw := tabwriter.NewWriter(w.out, 0, 0, 2, ' ', 0)
+	if s.Error != "" {
+		fmt.Fprintf(tw, "failed\t%s\n", w.paint(red, oneLine(s.Error)))
+	}
 	if len(s.Sources) > 0 {
 		fmt.Fprintf(tw, "sources\t%s\n", oneLine(strings.Join(s.Sources, ", ")))
 	}
 	if !s.Started.IsZero() {
-		fmt.Fprintf(tw, "started\t%s\n", formatTime(s.Started))
+		fmt.Fprintf(tw, "started\t%s\n", s.formatTime(s.Started))
 	}
 	if !s.Finished.IsZero() {
-		fmt.Fprintf(tw, "finished\t%s\n", formatTime(s.Finished))
+		fmt.Fprintf(tw, "finished\t%s\n", s.formatTime(s.Finished))
 	}
 	if took := s.took(); took != "" {
 		fmt.Fprintf(tw, "took\t%s\n", took)
@@ -131,7 +136,11 @@ func (w *textWriter) printSummary(s Summary) {
 	tw.Flush()
 
 	if w.tally.total == 0 {
-		fmt.Fprintln(w.out, "\nnothing to do")
+		if s.Error != "" {
+			fmt.Fprintln(w.out, "\nnothing was planned before the pass failed")
+		} else {
+			fmt.Fprintln(w.out, "\nnothing to do")
+		}
 		return
 	}
 	fmt.Fprintln(w.out)
@@ -140,16 +149,16 @@ func (w *textWriter) printSummary(s Summary) {
 	rows := append(w.tally.rows(), w.tally.totals())
 	kindWidth := len("kind")
 	for _, row := range rows {
-		kindWidth = max(kindWidth, utf8.RuneCountInString(oneLine(row.Kind)))
+		kindWidth = max(kindWidth, utf8.RuneCountInString(oneLine(kindLabel(row.Kind))))
 	}
 	tw = tabwriter.NewWriter(w.out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%s\t", pad("kind", kindWidth))
 	for _, a := range actions {
-		fmt.Fprintf(tw, "%s\t", a)
+		fmt.Fprintf(tw, "%s\t", actionLabel(a))
 	}
 	fmt.Fprintln(tw)
 	for _, row := range rows {
-		fmt.Fprintf(tw, "%s\t", pad(oneLine(row.Kind), kindWidth))
+		fmt.Fprintf(tw, "%s\t", pad(oneLine(kindLabel(row.Kind)), kindWidth))
 		for _, n := range row.byAction() {
 			fmt.Fprintf(tw, "%d\t", n)
 		}
@@ -172,6 +181,10 @@ func (w *textWriter) printSummary(s Summary) {
 	fmt.Fprintln(w.out)
 }
 
+// attention is the order a capped report shows entries in: what needs a
+// person first.
+var attention = [...]plan.Action{plan.Fail, plan.Skip, plan.Update, plan.Create, plan.Unchanged}
+
 func (w *textWriter) printEntries() error {
 	if w.spool == nil {
 		return nil
@@ -183,28 +196,52 @@ func (w *textWriter) printEntries() error {
 		return fmt.Errorf("rewind report spool: %w", err)
 	}
 	dec := gob.NewDecoder(bufio.NewReader(w.spool))
-	for n := 0; ; n++ {
-		if w.opts.MaxEntries > 0 && n == w.opts.MaxEntries {
-			w.printHeld(w.tally.total - n)
-			return nil
-		}
+	limit := w.opts.MaxEntries
+	// Capped, the first entries of each action are held (memory stays
+	// bounded by the cap) and printed in the order of attention.
+	held := map[plan.Action][]plan.Entry{}
+	for {
 		// A fresh Entry each time: gob leaves fields that are zero in the
 		// stream untouched, so a reused one would keep the last entry's values.
 		var e plan.Entry
 		err := dec.Decode(&e)
 		if errors.Is(err, io.EOF) {
-			return nil
+			break
 		}
 		if err != nil {
 			return fmt.Errorf("read report spool: %w", err)
 		}
-		w.printEntry(e)
+		switch {
+		case limit <= 0:
+			w.printEntry(e)
+		case len(held[e.Action]) < limit:
+			held[e.Action] = append(held[e.Action], e)
+		}
 	}
+	if limit <= 0 {
+		return nil
+	}
+	printed := 0
+	for _, a := range attention {
+		for _, e := range held[a] {
+			if printed == limit {
+				break
+			}
+			w.printEntry(e)
+			printed++
+		}
+	}
+	w.printHeld(w.tally.total - printed)
+	return nil
 }
 
 // printHeld says how many entries MaxEntries held back, and where they are.
 func (w *textWriter) printHeld(n int) {
-	if n <= 0 {
+	switch {
+	case n <= 0 && w.opts.FullReport != "":
+		fmt.Fprintf(w.out, "the report is also in %s\n", w.opts.FullReport)
+		return
+	case n <= 0:
 		return
 	}
 	if w.opts.FullReport != "" {
@@ -219,8 +256,8 @@ func (w *textWriter) printEntry(e plan.Entry) {
 	titleWidth := max(w.opts.Width-fixed, minValue)
 	key := shorten(oneLine(e.Key), w.keyWidth)
 	fmt.Fprintf(w.out, "%s %s %s %s %s\n",
-		w.paint(actionColor[e.Action], pad(string(e.Action), len("unchanged"))),
-		pad(e.Kind, w.kindWidth),
+		w.paint(actionColor[e.Action], pad(actionLabel(e.Action), len("unchanged"))),
+		pad(kindLabel(e.Kind), w.kindWidth),
 		pad(key, w.keyWidth),
 		padLeft(amoID(e.AmoID), w.idWidth),
 		shorten(oneLine(e.Title), titleWidth))

@@ -49,6 +49,8 @@ type Options struct {
 	HTTPClient *http.Client
 	// Sleep waits between amoCRM retries; nil sleeps for real.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// QueryTimeout bounds each MODX query; zero: modx.DefaultQueryTimeout.
+	QueryTimeout time.Duration
 }
 
 // Site is one shop's MODX database, state and amoCRM account. The Open
@@ -107,7 +109,8 @@ func (s *Site) OpenShop(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	shop, err := modx.Open(ctx, dsn, modx.Options{Prefix: s.Config.MODX.TablePrefix, Location: s.Config.MODX.Timezone, Shop: s.Config.MODX.Shop})
+	shop, err := modx.Open(ctx, dsn, modx.Options{Prefix: s.Config.MODX.TablePrefix, Location: s.Config.MODX.Timezone,
+		Shop: s.Config.MODX.Shop, QueryTimeout: s.opts.QueryTimeout})
 	if err != nil {
 		return fmt.Errorf("open MODX database: %w", err)
 	}

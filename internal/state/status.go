@@ -26,6 +26,9 @@ type PassRecord struct {
 	Read     map[string]int `json:"read,omitempty"`    // rows read per source
 	Parked   int            `json:"parked"`
 	Error    string         `json:"error,omitempty"` // why the pass failed; never holds a secret
+	// Interrupted: the pass was stopped (Ctrl-C, SIGTERM) before it was
+	// through; what it did is committed, and the next run goes on from there.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // RecordPass keeps rec as the last pass and, when it failed, as the last

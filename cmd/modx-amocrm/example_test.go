@@ -21,7 +21,7 @@ func TestExampleConfigPassesCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := strings.NewReplacer(
-		`dsn = "modx@tcp(127.0.0.1:3306)/modx?charset=utf8mb4"`, `dsn = "`+e.dsn+`"`,
+		`dsn = "modx_amocrm@tcp(127.0.0.1:3306)/modx?charset=utf8mb4"`, `dsn = "`+e.dsn+`"`,
 		`base_url = ""`, `base_url = "`+e.url+`"`,
 		`long_lived_token = ""`, `long_lived_token = "`+shopToken+`"`,
 	).Replace(string(example))

@@ -17,6 +17,7 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
+	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/shop"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
@@ -27,9 +28,7 @@ type CRM interface {
 	Pipelines(ctx context.Context) ([]crm.Pipeline, error)
 	LeadFields(ctx context.Context) ([]crm.CustomField, error)
 	ContactFields(ctx context.Context) ([]crm.CustomField, error)
-	Catalogs(ctx context.Context) ([]crm.Catalog, error)
-	CatalogFields(ctx context.Context, catalogID int64) ([]crm.CustomField, error)
-	TaskTypes(ctx context.Context) ([]crm.TaskType, error)
+	extrasCRM
 }
 
 // Shop is what the account reads of the shop.
@@ -85,22 +84,20 @@ type Account struct {
 	stale  bool // amoCRM refused writes made with cached metadata
 	site   *sitePipeline
 	seq    int64 // the last made-up id of a field still to be created
-	// noProducts says why deals go without their products although
-	// orders.products is on; noticed, that the pass's report was told.
-	noProducts string
-	noticed    bool
+	extras extras
 }
 
 // New returns an account that has read nothing yet.
 func New(cfg *config.Config, c CRM, s Shop, l Ledger, log *slog.Logger, now func() time.Time) *Account {
-	return &Account{cfg: cfg, crm: c, shop: s, ledger: l, log: log, now: now}
+	return &Account{cfg: cfg, crm: c, shop: s, ledger: l, log: log, now: now,
+		extras: extras{cfg: cfg, crm: c, log: log}}
 }
 
 // Begin reads the metadata a pass plans with: amoCRM's (from the cache
 // while it is fresh), the shop's statuses and site facts, and, when the
 // orders need it, decides the site pipeline step (SitePipeline).
 func (a *Account) Begin(ctx context.Context, sitePipeline bool) error {
-	a.mapper, a.site, a.stale, a.noticed = nil, nil, false, false
+	a.mapper, a.site, a.stale, a.extras.noticed = nil, nil, false, false
 	if err := a.load(ctx, false); err != nil {
 		return err
 	}
@@ -158,6 +155,11 @@ func (a *Account) Mapper(ctx context.Context) (*transform.Mapper, error) {
 	return a.mapper, err
 }
 
+// Notices returns, once a pass, a plan of entries that only inform: that
+// deals go without their products, and why. Nil when there is nothing to
+// say.
+func (a *Account) Notices() *plan.Plan { return a.extras.notices(&a.meta) }
+
 // Refused tells the account that amoCRM refused writes: metadata read from
 // the cache is read again before the next batch is planned, and the cache
 // is dropped, so the next process does not trust it either.
@@ -174,7 +176,7 @@ func (a *Account) Refused(ctx context.Context) error {
 
 // remap rebuilds the mapper from the metadata.
 func (a *Account) remap() error {
-	m, err := transform.NewMapper(a.mapperConfig(), a.meta)
+	m, err := transform.NewMapper(a.extras.mapperConfig(a.meta.Products), a.meta)
 	if err != nil {
 		return fmt.Errorf("config does not fit the account: %w", err)
 	}
@@ -191,9 +193,9 @@ func (a *Account) load(ctx context.Context, fresh bool) error {
 			return fmt.Errorf("read cached account metadata: %w", err)
 		}
 		var c cache
-		if ok && json.Unmarshal([]byte(v), &c) == nil && a.now().Sub(c.FetchedAt) < cacheTTL && len(c.Pipelines) > 0 && a.cachedExtras(c) {
+		if ok && json.Unmarshal([]byte(v), &c) == nil && a.now().Sub(c.FetchedAt) < cacheTTL && len(c.Pipelines) > 0 && a.extras.cached(c) {
 			a.meta.Pipelines, a.meta.Users, a.meta.LeadFields, a.meta.ContactFields = c.Pipelines, c.Users, c.LeadFields, c.ContactFields
-			a.meta.Products, a.noProducts, a.meta.TaskTypes = c.Products, c.NoProducts, c.TaskTypes
+			a.meta.Products, a.extras.noProducts, a.meta.TaskTypes = c.Products, c.NoProducts, c.TaskTypes
 			a.cached = true
 			return nil
 		}
@@ -211,7 +213,7 @@ func (a *Account) load(ctx context.Context, fresh bool) error {
 	if a.meta.ContactFields, err = a.crm.ContactFields(ctx); err != nil {
 		return fmt.Errorf("read contact fields: %w", err)
 	}
-	if err := a.loadExtras(ctx); err != nil {
+	if err := a.extras.load(ctx, &a.meta); err != nil {
 		return err
 	}
 	a.cached = false
@@ -223,7 +225,7 @@ func (a *Account) load(ctx context.Context, fresh bool) error {
 func (a *Account) save(ctx context.Context) error {
 	v, err := json.Marshal(cache{FetchedAt: a.now().UTC(), Pipelines: a.meta.Pipelines, Users: a.meta.Users,
 		LeadFields: a.meta.LeadFields, ContactFields: a.meta.ContactFields,
-		Products: a.meta.Products, NoProducts: a.noProducts, TaskTypes: a.meta.TaskTypes})
+		Products: a.meta.Products, NoProducts: a.extras.noProducts, TaskTypes: a.meta.TaskTypes})
 	if err != nil {
 		return fmt.Errorf("cache account metadata: %w", err)
 	}

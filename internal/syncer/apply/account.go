@@ -4,15 +4,28 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 )
 
+// pipelineCRM is what the site pipeline's write calls.
+type pipelineCRM interface {
+	Pipelines(ctx context.Context) ([]crm.Pipeline, error)
+	CreatePipelines(ctx context.Context, pipelines []crm.Pipeline) ([]crm.Pipeline, error)
+	AddStatuses(ctx context.Context, pipelineID int64, statuses []crm.Status) ([]crm.Status, error)
+}
+
 // sitePipeline creates the site pipeline, or adds its missing statuses;
 // amoCRM adds its own system statuses, so the pipelines are read back.
-func (w *Writer) sitePipeline(ctx context.Context, pl *plan.Plan) error {
+type sitePipeline struct {
+	crm pipelineCRM
+	log *slog.Logger
+}
+
+func (s sitePipeline) write(ctx context.Context, pl *plan.Plan) error {
 	step := pl.Pipeline
 	if step == nil {
 		return nil
@@ -23,7 +36,7 @@ func (w *Writer) sitePipeline(ctx context.Context, pl *plan.Plan) error {
 		for i, n := range step.Statuses {
 			statuses = append(statuses, crm.Status{Name: n, Sort: int64(10 * (i + 1))})
 		}
-		created, err := w.crm.CreatePipelines(ctx, []crm.Pipeline{{Name: step.Name, Sort: 100,
+		created, err := s.crm.CreatePipelines(ctx, []crm.Pipeline{{Name: step.Name, Sort: 100,
 			Embedded: &crm.PipelineEmbedded{Statuses: statuses}}})
 		if err != nil {
 			return fmt.Errorf("create pipeline %q (or set orders.pipeline_id to an existing pipeline): %w", step.Name, err)
@@ -32,20 +45,20 @@ func (w *Writer) sitePipeline(ctx context.Context, pl *plan.Plan) error {
 			return fmt.Errorf("create pipeline %q: no id in the response", step.Name)
 		}
 		step.ID = created[0].ID
-		w.log.Info("created site pipeline", "pipeline_id", step.ID, "name", step.Name)
+		s.log.Info("created site pipeline", "pipeline_id", step.ID, "name", step.Name)
 	case len(step.Add) > 0:
 		var add []crm.Status
 		for i, n := range step.Add {
 			add = append(add, crm.Status{Name: n, Sort: int64(1000 + i)})
 		}
-		if _, err := w.crm.AddStatuses(ctx, step.ID, add); err != nil {
+		if _, err := s.crm.AddStatuses(ctx, step.ID, add); err != nil {
 			return fmt.Errorf("add statuses to pipeline %d: %w", step.ID, err)
 		}
 	default:
 		step.Written = true
 		return nil
 	}
-	after, err := w.crm.Pipelines(ctx)
+	after, err := s.crm.Pipelines(ctx)
 	if err != nil {
 		return fmt.Errorf("read pipelines: %w", err)
 	}
@@ -53,12 +66,31 @@ func (w *Writer) sitePipeline(ctx context.Context, pl *plan.Plan) error {
 	return nil
 }
 
-// fields creates the plan's fields and puts their real ids in every payload
+// fieldCRM is what the fields' creates call.
+type fieldCRM interface {
+	LeadFields(ctx context.Context) ([]crm.CustomField, error)
+	ContactFields(ctx context.Context) ([]crm.CustomField, error)
+	CreateLeadFields(ctx context.Context, fields []crm.CustomField) ([]crm.CustomField, error)
+	CreateContactFields(ctx context.Context, fields []crm.CustomField) ([]crm.CustomField, error)
+}
+
+// fieldCreates create the plan's fields and puts their real ids in every payload
 // of the plan and in the account's metadata. Fields are found by name: after
 // an unknown outcome, or a refusal of names an interrupted run created
 // after the metadata was cached (not unique), they are read back instead of
 // made twice.
-func (w *Writer) fields(ctx context.Context, pl *plan.Plan) error {
+type fieldCreates struct {
+	crm     fieldCRM
+	account fieldsMade
+}
+
+// fieldsMade tells the account the ids of the fields made
+// (*account.Account).
+type fieldsMade interface {
+	FieldsMade(ctx context.Context, ids map[int64]int64) error
+}
+
+func (f fieldCreates) write(ctx context.Context, pl *plan.Plan) error {
 	if len(pl.Fields) == 0 {
 		return nil
 	}
@@ -68,8 +100,8 @@ func (w *Writer) fields(ctx context.Context, pl *plan.Plan) error {
 		create func(context.Context, []crm.CustomField) ([]crm.CustomField, error)
 		read   func(context.Context) ([]crm.CustomField, error)
 	}{
-		{"lead", w.crm.CreateLeadFields, w.crm.LeadFields},
-		{"contact", w.crm.CreateContactFields, w.crm.ContactFields},
+		{"lead", f.crm.CreateLeadFields, f.crm.LeadFields},
+		{"contact", f.crm.CreateContactFields, f.crm.ContactFields},
 	} {
 		var todo []*plan.Field
 		var want []crm.CustomField
@@ -112,5 +144,5 @@ func (w *Writer) fields(ctx context.Context, pl *plan.Plan) error {
 		}
 	}
 	pl.ResolveFieldIDs(ids)
-	return w.account.FieldsMade(ctx, ids)
+	return f.account.FieldsMade(ctx, ids)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 
@@ -11,12 +12,22 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
+	"github.com/modx-amocrm/modx-amocrm/internal/syncer/match"
 )
 
 func never[T any](T) bool { return false }
 
-// updateContacts PATCHes the contacts that gain phones, e-mails or fields.
-func (w *Writer) updateContacts(ctx context.Context, pl *plan.Plan) error {
+// contactUpdater PATCHes contacts.
+type contactUpdater interface {
+	UpdateContacts(ctx context.Context, contacts []crm.Contact) error
+}
+
+// contactUpdates PATCH the contacts that gain phones, e-mails or fields.
+type contactUpdates struct {
+	crm contactUpdater
+}
+
+func (u contactUpdates) write(ctx context.Context, pl *plan.Plan) error {
 	var todo []*plan.Contact
 	for _, c := range pl.Contacts {
 		if c.Action == plan.Update {
@@ -29,7 +40,7 @@ func (w *Writer) updateContacts(ctx context.Context, pl *plan.Plan) error {
 			patches[i] = c.Payload
 			patches[i].RequestID = strconv.Itoa(i)
 		}
-		return w.crm.UpdateContacts(ctx, patches)
+		return u.crm.UpdateContacts(ctx, patches)
 	}, never, func(c *plan.Contact, _ []amocrm.ItemError, reason string) {
 		c.Refused = "contact update refused: " + reason
 	})
@@ -39,12 +50,23 @@ func (w *Writer) updateContacts(ctx context.Context, pl *plan.Plan) error {
 	return nil
 }
 
-// createContacts creates the contacts made on their own before their
+// contactCreator creates contacts.
+type contactCreator interface {
+	CreateContacts(ctx context.Context, contacts []crm.Contact) ([]crm.Contact, error)
+}
+
+// contactCreates create the contacts made on their own before their
 // deals (a form's or a user's). A pending marker per contact comes first,
 // with the newest contact id known; after an unknown outcome the contacts
 // above it are paged for their phones and e-mails before anything is
 // created again.
-func (w *Writer) createContacts(ctx context.Context, pl *plan.Plan) error {
+type contactCreates struct {
+	crm   contactCreator
+	match *match.Matcher
+	log   *slog.Logger
+}
+
+func (cc contactCreates) write(ctx context.Context, pl *plan.Plan) error {
 	var todo []*plan.Contact
 	for _, c := range pl.Contacts {
 		if c.Action == plan.Create && c.Separate {
@@ -58,7 +80,7 @@ func (w *Writer) createContacts(ctx context.Context, pl *plan.Plan) error {
 	for i, c := range todo {
 		marks[i] = state.PendingCreate{Kind: plan.ContactMarkerKind(pl.Kind), SourceID: c.Records[0].ID, Key: c.Keys[0]}
 	}
-	above, err := w.match.Contacts.Mark(ctx, marks)
+	above, err := cc.match.Contacts.Mark(ctx, marks)
 	if err != nil {
 		return fmt.Errorf("create contacts: %w", err)
 	}
@@ -68,11 +90,11 @@ func (w *Writer) createContacts(ctx context.Context, pl *plan.Plan) error {
 			want[i] = c.Payload
 			want[i].RequestID = strconv.Itoa(i)
 		}
-		created, err := w.crm.CreateContacts(ctx, want)
+		created, err := cc.crm.CreateContacts(ctx, want)
 		for _, x := range created {
 			if i, ok := requestIndex(x.RequestID, len(cs)); ok {
 				cs[i].ID = x.ID
-				w.match.Contacts.Saw(x.ID)
+				cc.match.Contacts.Saw(x.ID)
 			}
 		}
 		return err
@@ -85,17 +107,17 @@ func (w *Writer) createContacts(ctx context.Context, pl *plan.Plan) error {
 		return nil
 	}
 	lost := slices.DeleteFunc(slices.Clone(todo), func(c *plan.Contact) bool { return c.ID != 0 || c.Refused != "" })
-	if ferr := w.match.FindContacts(ctx, lost, above); ferr != nil {
+	if ferr := cc.match.FindContacts(ctx, lost, above); ferr != nil {
 		if amocrm.IsFatal(ferr) {
 			return ferr
 		}
-		w.log.Warn("contact lookup after an unknown outcome failed", "source", pl.Source, "contacts", len(lost), "err", ferr)
+		cc.log.Warn("contact lookup after an unknown outcome failed", "source", pl.Source, "contacts", len(lost), "err", ferr)
 	}
 	for _, c := range lost {
 		c.Unknown = c.ID == 0
 		if c.ID != 0 {
-			w.match.Contacts.Saw(c.ID)
-			w.log.Info("contact found after an unknown outcome", "source", pl.Source, "record", c.Records[0].Key(), "contact_id", c.ID)
+			cc.match.Contacts.Saw(c.ID)
+			cc.log.Info("contact found after an unknown outcome", "source", pl.Source, "record", c.Records[0].Key(), "contact_id", c.ID)
 		}
 	}
 	return nil

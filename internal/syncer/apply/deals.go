@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 
@@ -14,13 +15,26 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer/match"
 )
 
-// createDeals creates the plan's deals in rounds: through leads/complex
+// dealCRM is what the deals' creates call.
+type dealCRM interface {
+	LeadsByIDs(ctx context.Context, ids []int64, withContacts bool) ([]crm.Lead, error)
+	CreateLeads(ctx context.Context, leads []crm.Lead) ([]crm.Lead, error)
+	CreateComplexLeads(ctx context.Context, leads []crm.Lead) ([]crm.ComplexResult, error)
+}
+
+// dealCreates create the plan's deals in rounds: through leads/complex
 // with their new contact, then through leads with the contact's id. Each
 // gets a pending marker first, with the newest deal id known; a deal whose
 // outcome is unknown is looked up by its key field above it, and what is
 // still unknown stays pending for the next pass. Between rounds the plan
 // decides what the outcomes change (plan.Unmerge, Reroute, Defer).
-func (w *Writer) createDeals(ctx context.Context, pl *plan.Plan) error {
+type dealCreates struct {
+	crm   dealCRM
+	match *match.Matcher
+	log   *slog.Logger
+}
+
+func (dc dealCreates) write(ctx context.Context, pl *plan.Plan) error {
 	complex, plain := pl.Creates()
 	if len(complex)+len(plain) == 0 {
 		return nil
@@ -29,11 +43,11 @@ func (w *Writer) createDeals(ctx context.Context, pl *plan.Plan) error {
 	for _, d := range slices.Concat(complex, plain) {
 		marks = append(marks, state.PendingCreate{Kind: pl.Kind, SourceID: d.Record.ID, Key: d.LookupKey, PayloadHash: d.Hash})
 	}
-	above, err := w.match.Leads.Mark(ctx, marks)
+	above, err := dc.match.Leads.Mark(ctx, marks)
 	if err != nil {
 		return fmt.Errorf("create deals: %w", err)
 	}
-	r := rounds{w: w, above: above}
+	r := rounds{dc: dc, above: above}
 	for len(complex) > 0 {
 		merged, err := r.sendComplex(ctx, complex)
 		if err != nil {
@@ -51,7 +65,7 @@ func (w *Writer) createDeals(ctx context.Context, pl *plan.Plan) error {
 // rounds are the create rounds of a batch's deals, under the bound their
 // markers recorded.
 type rounds struct {
-	w     *Writer
+	dc    dealCreates
 	above int64
 }
 
@@ -65,13 +79,13 @@ func dealCreated(d *plan.Deal) bool { return d.ID != 0 }
 // contact, and returns those amoCRM's duplicate control merged into a deal
 // it had.
 func (r rounds) sendComplex(ctx context.Context, ds []*plan.Deal) ([]*plan.Deal, error) {
-	w := r.w
+	dc := r.dc
 	var merged []*plan.Deal
 	err := sendRefusable(ctx, ds, func(ctx context.Context, ds []*plan.Deal) error {
-		res, err := w.crm.CreateComplexLeads(ctx, dealPayloads(ds))
+		res, err := dc.crm.CreateComplexLeads(ctx, dealPayloads(ds))
 		for _, r := range res {
-			w.match.Leads.Saw(r.ID)
-			w.match.Contacts.Saw(r.ContactID)
+			dc.match.Leads.Saw(r.ID)
+			dc.match.Contacts.Saw(r.ContactID)
 			for _, req := range r.RequestID {
 				if i, ok := requestIndex(req, len(ds)); ok {
 					ds[i].ID, ds[i].Contact.ID = r.ID, r.ContactID
@@ -94,13 +108,13 @@ func (r rounds) sendComplex(ctx context.Context, ds []*plan.Deal) ([]*plan.Deal,
 
 // sendPlain creates deals through leads on their contact's id.
 func (r rounds) sendPlain(ctx context.Context, ds []*plan.Deal) error {
-	w := r.w
+	dc := r.dc
 	err := sendRefusable(ctx, ds, func(ctx context.Context, ds []*plan.Deal) error {
-		res, err := w.crm.CreateLeads(ctx, dealPayloads(ds))
+		res, err := dc.crm.CreateLeads(ctx, dealPayloads(ds))
 		for _, l := range res {
 			if i, ok := requestIndex(l.RequestID, len(ds)); ok {
 				ds[i].ID = l.ID
-				w.match.Leads.Saw(l.ID)
+				dc.match.Leads.Saw(l.ID)
 			}
 		}
 		return err
@@ -117,7 +131,7 @@ func (r rounds) sendPlain(ctx context.Context, ds []*plan.Deal) error {
 // unmerge reads the deals amoCRM's duplicate control answered with, for the
 // plan to decide which deals are made again (plan.Unmerge).
 func (r rounds) unmerge(ctx context.Context, merged []*plan.Deal) ([]*plan.Deal, error) {
-	w := r.w
+	dc := r.dc
 	if len(merged) == 0 {
 		return nil, nil
 	}
@@ -127,7 +141,7 @@ func (r rounds) unmerge(ctx context.Context, merged []*plan.Deal) ([]*plan.Deal,
 			ids = append(ids, d.ID)
 		}
 	}
-	leads, err := w.crm.LeadsByIDs(ctx, ids, false)
+	leads, err := dc.crm.LeadsByIDs(ctx, ids, false)
 	if err != nil {
 		return nil, fmt.Errorf("read merged deals: %w", err)
 	}
@@ -139,7 +153,7 @@ func (r rounds) unmerge(ctx context.Context, merged []*plan.Deal) ([]*plan.Deal,
 		return match.Holds(l, match.LeadKey{Code: d.KeyField, Value: d.LookupKey})
 	})
 	for _, d := range again {
-		w.log.Warn("amoCRM merged the deal into another record's; creating it on its own", "source", d.Source,
+		dc.log.Warn("amoCRM merged the deal into another record's; creating it on its own", "source", d.Source,
 			"record", d.Record.Key(), "contact_id", d.Contact.ID)
 	}
 	return again, nil
@@ -171,7 +185,7 @@ func dealPayloads(ds []*plan.Deal) []crm.Lead {
 // deals that got no answer: found ones are taken as created, the others
 // stay pending.
 func (r rounds) findUnknown(ctx context.Context, ds []*plan.Deal) error {
-	w := r.w
+	dc := r.dc
 	var lost []*plan.Deal
 	var keys []match.LeadKey
 	for _, d := range ds {
@@ -180,7 +194,7 @@ func (r rounds) findUnknown(ctx context.Context, ds []*plan.Deal) error {
 			keys = append(keys, match.LeadKey{Code: d.KeyField, Value: d.LookupKey})
 		}
 	}
-	found, err := w.match.FindLost(ctx, keys, r.above)
+	found, err := dc.match.FindLost(ctx, keys, r.above)
 	if err != nil {
 		return err
 	}
@@ -194,7 +208,7 @@ func (r rounds) findUnknown(ctx context.Context, ds []*plan.Deal) error {
 		if d.Mode == plan.CreateComplex && lead.Embedded != nil && len(lead.Embedded.Contacts) > 0 {
 			d.Contact.ID = lead.Embedded.Contacts[0].ID
 		}
-		w.log.Info("deal found after an unknown outcome", "source", d.Source, "record", d.Record.Key(), "lead_id", d.ID)
+		dc.log.Info("deal found after an unknown outcome", "source", d.Source, "record", d.Record.Key(), "lead_id", d.ID)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 
@@ -14,13 +15,24 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer/match"
 )
 
-// sendIncoming sends incoming leads. Each gets a pending marker first, with
+// incomingCRM is what incoming leads' creates call.
+type incomingCRM interface {
+	CreateUnsortedForms(ctx context.Context, forms []crm.UnsortedForm) ([]amocrm.UnsortedResult, error)
+}
+
+// incomingLeads send incoming leads. Each gets a pending marker first, with
 // the newest deal id known: after an unknown outcome its lead is looked up
 // by the form's key field above it, as a deal is, because amoCRM may store
 // a repeated source_uid as a tagged duplicate rather than refuse it. Where
 // it refuses one, a refusal naming only source_uid means the entry is there
 // already.
-func (w *Writer) sendIncoming(ctx context.Context, pl *plan.Plan) error {
+type incomingLeads struct {
+	crm   incomingCRM
+	match *match.Matcher
+	log   *slog.Logger
+}
+
+func (il incomingLeads) write(ctx context.Context, pl *plan.Plan) error {
 	todo := slices.DeleteFunc(slices.Clone(pl.Incoming), func(in *plan.Incoming) bool { return in.AlreadySent })
 	if len(todo) == 0 {
 		return nil
@@ -29,7 +41,7 @@ func (w *Writer) sendIncoming(ctx context.Context, pl *plan.Plan) error {
 	for i, in := range todo {
 		marks[i] = state.PendingCreate{Kind: pl.Kind, SourceID: in.Record.ID, Key: in.Key}
 	}
-	above, err := w.match.Leads.Mark(ctx, marks)
+	above, err := il.match.Leads.Mark(ctx, marks)
 	if err != nil {
 		return fmt.Errorf("create incoming leads: %w", err)
 	}
@@ -39,11 +51,11 @@ func (w *Writer) sendIncoming(ctx context.Context, pl *plan.Plan) error {
 			forms[i] = in.Form
 			forms[i].RequestID = strconv.Itoa(i)
 		}
-		res, err := w.crm.CreateUnsortedForms(ctx, forms)
+		res, err := il.crm.CreateUnsortedForms(ctx, forms)
 		for _, r := range res {
 			if i, ok := requestIndex(r.RequestID, len(ins)); ok && len(r.Embedded.Leads) > 0 {
 				ins[i].ID = r.Embedded.Leads[0].ID
-				w.match.Leads.Saw(ins[i].ID)
+				il.match.Leads.Saw(ins[i].ID)
 			}
 		}
 		return err
@@ -56,16 +68,16 @@ func (w *Writer) sendIncoming(ctx context.Context, pl *plan.Plan) error {
 	})
 	switch {
 	case errors.Is(err, amocrm.ErrOutcomeUnknown):
-		return w.findUnknownIncoming(ctx, todo, above)
+		return il.find(ctx, todo, above)
 	case err != nil:
 		return fmt.Errorf("create incoming leads: %w", err)
 	}
 	return nil
 }
 
-// findUnknownIncoming looks up, by the form's key, the incoming leads that
+// find looks up, by the form's key, the incoming leads that
 // got no answer: found ones are taken as created, the others stay pending.
-func (w *Writer) findUnknownIncoming(ctx context.Context, ins []*plan.Incoming, above int64) error {
+func (il incomingLeads) find(ctx context.Context, ins []*plan.Incoming, above int64) error {
 	var lost []*plan.Incoming
 	var keys []match.LeadKey
 	for _, in := range ins {
@@ -74,14 +86,14 @@ func (w *Writer) findUnknownIncoming(ctx context.Context, ins []*plan.Incoming, 
 			keys = append(keys, match.LeadKey{Code: plan.FormFieldCode, Value: in.Key})
 		}
 	}
-	found, err := w.match.FindLost(ctx, keys, above)
+	found, err := il.match.FindLost(ctx, keys, above)
 	if err != nil {
 		return err
 	}
 	for _, in := range lost {
 		if l := found[match.LeadKey{Code: plan.FormFieldCode, Value: in.Key}]; l != nil {
 			in.ID = l.ID
-			w.log.Info("incoming lead found after an unknown outcome", "source", plan.SourceForms, "record", in.Record.Key(), "lead_id", l.ID)
+			il.log.Info("incoming lead found after an unknown outcome", "source", plan.SourceForms, "record", in.Record.Key(), "lead_id", l.ID)
 			continue
 		}
 		in.Unknown = true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
@@ -13,14 +14,25 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
 
-// linkProducts links the products of the batch's deals (plan.Linking) with
+// linker links deals to the products list's elements (leads/link).
+type linker interface {
+	LinkLeads(ctx context.Context, links []crm.Link) ([]int64, error)
+}
+
+// productLinks link the products of the batch's deals (plan.Linking) with
 // leads/link, many deals a request, a deal's links together. A pending
 // marker per deal comes first. A request amoCRM refuses is split like any
 // batch, the deals it names refused. After an unknown outcome the deals are
 // read back: a deal holding every link sent is linked; the others owe
 // theirs, read back again next pass before anything is sent (linking again
 // may add to a quantity).
-func (w *Writer) linkProducts(ctx context.Context, pl *plan.Plan) error {
+type productLinks struct {
+	crm    linker
+	ledger marker
+	read   linkReader
+}
+
+func (p productLinks) write(ctx context.Context, pl *plan.Plan) error {
 	var todo []*plan.Deal
 	for _, d := range pl.Linking() {
 		if !d.Products.Sending() {
@@ -37,10 +49,10 @@ func (w *Writer) linkProducts(ctx context.Context, pl *plan.Plan) error {
 		marks[i] = state.PendingCreate{Kind: plan.ProductsKind(pl.Kind), SourceID: d.Record.ID,
 			Key: strconv.FormatInt(d.ID, 10), PayloadHash: d.Products.Hash}
 	}
-	if err := w.ledger.MarkPendings(ctx, marks, nil); err != nil {
+	if err := p.ledger.MarkPendings(ctx, marks, nil); err != nil {
 		return fmt.Errorf("link products: %w", err)
 	}
-	send := linkSend{send: w.crm.LinkLeads, refusal: "amoCRM refused the deal's products: ",
+	send := linkSend{send: p.crm.LinkLeads, refusal: "amoCRM refused the deal's products: ",
 		of: func(d *plan.Deal) ([]crm.Link, *bool, *string) {
 			return d.Products.Send, &d.Products.Linked, &d.Products.Refused
 		}}
@@ -48,7 +60,7 @@ func (w *Writer) linkProducts(ctx context.Context, pl *plan.Plan) error {
 	if err != nil {
 		return fmt.Errorf("link products: %w", err)
 	}
-	return w.readBackLinks(ctx, lost)
+	return p.readBack(ctx, lost)
 }
 
 // linkSend sends links (or unlinks) of deals with leads/link (or
@@ -137,10 +149,10 @@ func linkChunks(ds []*plan.Deal, size int, of func(*plan.Deal) ([]crm.Link, *boo
 	return out
 }
 
-// readBackLinks reads the elements of deals whose links got no answer: a
-// deal holding all it was sent is linked, the others owe them.
-func (w *Writer) readBackLinks(ctx context.Context, lost []*plan.Deal) error {
-	return w.readBack(ctx, lost, func(d *plan.Deal, have []crm.ElementLink, read bool) {
+// readBack reads the elements of deals whose links got no answer: a deal
+// holding all it was sent is linked, the others owe them.
+func (p productLinks) readBack(ctx context.Context, lost []*plan.Deal) error {
+	return p.read.deals(ctx, lost, func(d *plan.Deal, have []crm.ElementLink, read bool) {
 		if read && len(transform.Unlinked(d.Products.Send, have)) == 0 {
 			d.Products.Linked = true
 			return
@@ -149,10 +161,22 @@ func (w *Writer) readBackLinks(ctx context.Context, lost []*plan.Deal) error {
 	})
 }
 
-// readBack reads the elements of deals whose links or unlinks got no
-// answer and hands each deal's to settle; read is false when the read
-// itself failed (the deal is then read back on its next try).
-func (w *Writer) readBack(ctx context.Context, lost []*plan.Deal, settle func(d *plan.Deal, have []crm.ElementLink, read bool)) error {
+// linkedElements reads the elements deals link.
+type linkedElements interface {
+	LeadsCatalogElements(ctx context.Context, ids []int64) (map[int64][]crm.ElementLink, error)
+}
+
+// linkReader reads back the elements of deals whose links or unlinks got
+// no answer.
+type linkReader struct {
+	crm linkedElements
+	log *slog.Logger
+}
+
+// deals reads the elements of lost deals and hands each deal's to settle;
+// read is false when the read itself failed (the deal is then read back on
+// its next try).
+func (r linkReader) deals(ctx context.Context, lost []*plan.Deal, settle func(d *plan.Deal, have []crm.ElementLink, read bool)) error {
 	if len(lost) == 0 {
 		return nil
 	}
@@ -160,12 +184,12 @@ func (w *Writer) readBack(ctx context.Context, lost []*plan.Deal, settle func(d 
 	for i, d := range lost {
 		ids[i] = d.ID
 	}
-	have, err := w.crm.LeadsCatalogElements(ctx, ids)
+	have, err := r.crm.LeadsCatalogElements(ctx, ids)
 	if err != nil {
 		if amocrm.IsFatal(err) {
 			return err
 		}
-		w.log.Warn("read-back of links after an unknown outcome failed; read back again on the next try", "source", lost[0].Source, "deals", len(lost), "err", err)
+		r.log.Warn("read-back of links after an unknown outcome failed; read back again on the next try", "source", lost[0].Source, "deals", len(lost), "err", err)
 	}
 	for _, d := range lost {
 		settle(d, have[d.ID], err == nil)

@@ -4,16 +4,27 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 )
 
-// addNotes puts every submitted value of a form on its new deal. A lost
+// noteAdder adds notes to deals.
+type noteAdder interface {
+	AddLeadNotes(ctx context.Context, notes []crm.Note) ([]crm.Note, error)
+}
+
+// formNotes put every submitted value of a form on its new deal. A lost
 // note is not worth a duplicate deal: notes are sent once, and a failure is
 // only logged with the deals it concerned.
-func (w *Writer) addNotes(ctx context.Context, pl *plan.Plan) error {
+type formNotes struct {
+	crm noteAdder
+	log *slog.Logger
+}
+
+func (f formNotes) write(ctx context.Context, pl *plan.Plan) error {
 	var notes []crm.Note
 	for _, d := range pl.Deals {
 		if d.Creates() && d.ID != 0 && d.Note != "" {
@@ -27,11 +38,11 @@ func (w *Writer) addNotes(ctx context.Context, pl *plan.Plan) error {
 	if len(notes) == 0 {
 		return nil
 	}
-	if _, err := w.crm.AddLeadNotes(ctx, notes); err != nil {
+	if _, err := f.crm.AddLeadNotes(ctx, notes); err != nil {
 		if amocrm.IsFatal(err) {
 			return err
 		}
-		w.log.Warn("form notes not added", "source", pl.Source, "deals", len(notes), "err", err)
+		f.log.Warn("form notes not added", "source", pl.Source, "deals", len(notes), "err", err)
 	}
 	return nil
 }

@@ -8,16 +8,27 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 )
 
-// relinkProducts changes the product links of edited orders' deals
+// relinkCRM is what relinks call.
+type relinkCRM interface {
+	linker
+	UnlinkLeads(ctx context.Context, links []crm.Link) ([]int64, error)
+}
+
+// relinks change the product links of edited orders' deals
 // (plan.Relinking), under their orders' markers: every unlink first
 // (leads/unlink), then every link (leads/link), many deals a request, as
-// linkProducts sends links. Unlinking first makes a requantified product's
+// productLinks send links. Unlinking first makes a requantified product's
 // link its new quantity on every account: linking an element a deal has may
 // add to its quantity. A deal whose unlinks amoCRM refused gets no links.
 // After an unknown outcome the deals' elements are read back: a deal that
 // holds what it should is done; the others are read back again and
 // finished at the next comparison.
-func (w *Writer) relinkProducts(ctx context.Context, pl *plan.Plan) error {
+type relinks struct {
+	crm  relinkCRM
+	read linkReader
+}
+
+func (r relinks) write(ctx context.Context, pl *plan.Plan) error {
 	all := pl.Relinking()
 	var todo []*plan.Deal
 	for _, d := range all {
@@ -26,7 +37,7 @@ func (w *Writer) relinkProducts(ctx context.Context, pl *plan.Plan) error {
 			todo = append(todo, d)
 		}
 	}
-	unlink := linkSend{send: w.crm.UnlinkLeads, refusal: "amoCRM refused the unlinks of the deal's products: ",
+	unlink := linkSend{send: r.crm.UnlinkLeads, refusal: "amoCRM refused the unlinks of the deal's products: ",
 		of: func(d *plan.Deal) ([]crm.Link, *bool, *string) {
 			x := d.Revision.Relink
 			return x.Unlink, &x.Unlinked, &x.Refused
@@ -45,7 +56,7 @@ func (w *Writer) relinkProducts(ctx context.Context, pl *plan.Plan) error {
 			next = append(next, d)
 		}
 	}
-	link := linkSend{send: w.crm.LinkLeads, refusal: "amoCRM refused the deal's products: ",
+	link := linkSend{send: r.crm.LinkLeads, refusal: "amoCRM refused the deal's products: ",
 		of: func(d *plan.Deal) ([]crm.Link, *bool, *string) {
 			x := d.Revision.Relink
 			return x.Link, &x.Done, &x.Refused
@@ -54,7 +65,7 @@ func (w *Writer) relinkProducts(ctx context.Context, pl *plan.Plan) error {
 	if err != nil {
 		return fmt.Errorf("link products: %w", err)
 	}
-	return w.readBack(ctx, append(lost, more...), func(d *plan.Deal, have []crm.ElementLink, read bool) {
+	return r.read.deals(ctx, append(lost, more...), func(d *plan.Deal, have []crm.ElementLink, read bool) {
 		x := d.Revision.Relink
 		if x.Done = read && x.Holds(have); !x.Done {
 			x.Unknown = true

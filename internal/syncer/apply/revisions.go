@@ -8,20 +8,23 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/state"
-	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
-// markEdits commits the marker of each edited or deleted order whose deal
+// editMarks commit the marker of each edited or deleted order whose deal
 // gets unlinks, links or a note now (plan.Revising), before any of them is
 // sent: none of them is safe to send twice, so until the marker is cleared
 // with the order's snapshot, a later try reads the deal's links and notes
 // back first. A PATCH is safe to repeat and goes before, unmarked.
-func (w *Writer) markEdits(ctx context.Context, pl *plan.Plan) error {
+type editMarks struct {
+	ledger marker
+}
+
+func (m editMarks) write(ctx context.Context, pl *plan.Plan) error {
 	ds := pl.Revising()
 	if len(ds) == 0 {
 		return nil
 	}
-	if err := markDeals(ctx, w.ledger, plan.EditMarker, ds); err != nil {
+	if err := markDeals(ctx, m.ledger, plan.EditMarker, ds); err != nil {
 		return fmt.Errorf("mark order edits pending: %w", err)
 	}
 	return nil
@@ -29,7 +32,7 @@ func (w *Writer) markEdits(ctx context.Context, pl *plan.Plan) error {
 
 // markDeals commits a marker of kind per deal's record, keyed by the deal,
 // before a write to the deals that is not safe to repeat.
-func markDeals(ctx context.Context, l syncer.Ledger, kind string, ds []*plan.Deal) error {
+func markDeals(ctx context.Context, l marker, kind string, ds []*plan.Deal) error {
 	marks := make([]state.PendingCreate, len(ds))
 	for i, d := range ds {
 		marks[i] = state.PendingCreate{Kind: kind, SourceID: d.Record.ID, Key: strconv.FormatInt(d.ID, 10)}

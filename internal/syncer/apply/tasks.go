@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
@@ -11,16 +12,28 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 )
 
-// createTasks makes the tasks of the batch's deals (plan.Tasking), many a
+// taskCRM is what the tasks' creates call.
+type taskCRM interface {
+	CreateTasks(ctx context.Context, tasks []crm.Task) ([]crm.Task, error)
+	TasksOfLeads(ctx context.Context, leadIDs []int64) ([]crm.Task, error)
+}
+
+// taskCreates make the tasks of the batch's deals (plan.Tasking), many a
 // request, a pending marker per deal first. After an unknown outcome the
 // deals' tasks are read: a task found there is taken as made, the others
 // are owed and looked for again next pass before anything is made.
-func (w *Writer) createTasks(ctx context.Context, pl *plan.Plan) error {
+type taskCreates struct {
+	crm    taskCRM
+	ledger marker
+	log    *slog.Logger
+}
+
+func (tc taskCreates) write(ctx context.Context, pl *plan.Plan) error {
 	todo := pl.Tasking()
 	if len(todo) == 0 {
 		return nil
 	}
-	if err := markDeals(ctx, w.ledger, plan.TaskKind(pl.Kind), todo); err != nil {
+	if err := markDeals(ctx, tc.ledger, plan.TaskKind(pl.Kind), todo); err != nil {
 		return fmt.Errorf("create tasks: %w", err)
 	}
 	err := sendRefusable(ctx, todo, func(ctx context.Context, ds []*plan.Deal) error {
@@ -29,7 +42,7 @@ func (w *Writer) createTasks(ctx context.Context, pl *plan.Plan) error {
 			tasks[i] = d.Task.Want
 			tasks[i].RequestID = strconv.Itoa(i)
 		}
-		created, err := w.crm.CreateTasks(ctx, tasks)
+		created, err := tc.crm.CreateTasks(ctx, tasks)
 		for _, t := range created {
 			if i, ok := requestIndex(t.RequestID, len(ds)); ok {
 				ds[i].Task.ID = t.ID
@@ -41,15 +54,15 @@ func (w *Writer) createTasks(ctx context.Context, pl *plan.Plan) error {
 	})
 	switch {
 	case errors.Is(err, amocrm.ErrOutcomeUnknown):
-		return w.findTasks(ctx, todo)
+		return tc.find(ctx, todo)
 	case err != nil:
 		return fmt.Errorf("create tasks: %w", err)
 	}
 	return nil
 }
 
-// findTasks looks for the tasks that got no answer on their deals.
-func (w *Writer) findTasks(ctx context.Context, ds []*plan.Deal) error {
+// find looks for the tasks that got no answer on their deals.
+func (tc taskCreates) find(ctx context.Context, ds []*plan.Deal) error {
 	var lost []*plan.Deal
 	var ids []int64
 	for _, d := range ds {
@@ -58,12 +71,12 @@ func (w *Writer) findTasks(ctx context.Context, ds []*plan.Deal) error {
 			ids = append(ids, d.ID)
 		}
 	}
-	have, err := w.crm.TasksOfLeads(ctx, ids)
+	have, err := tc.crm.TasksOfLeads(ctx, ids)
 	if err != nil {
 		if amocrm.IsFatal(err) {
 			return err
 		}
-		w.log.Warn("task lookup after an unknown outcome failed; looked up again next pass", "source", lost[0].Source, "deals", len(lost), "err", err)
+		tc.log.Warn("task lookup after an unknown outcome failed; looked up again next pass", "source", lost[0].Source, "deals", len(lost), "err", err)
 	}
 	for _, d := range lost {
 		for _, t := range have {

@@ -10,10 +10,19 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 )
 
-// updateDeals PATCHes re-sent, moved and edited deals (safe to retry, so
+// leadUpdater PATCHes deals.
+type leadUpdater interface {
+	UpdateLeads(ctx context.Context, leads []crm.Lead) error
+}
+
+// dealUpdates PATCH re-sent, moved and edited deals (safe to retry, so
 // the client does), 50 a request; an edit whose products alone changed
 // has nothing to PATCH.
-func (w *Writer) updateDeals(ctx context.Context, pl *plan.Plan) error {
+type dealUpdates struct {
+	crm leadUpdater
+}
+
+func (u dealUpdates) write(ctx context.Context, pl *plan.Plan) error {
 	var todo []*plan.Deal
 	for _, d := range pl.Deals {
 		if d.Mode == plan.Resend || d.Mode == plan.Move || d.Patches() {
@@ -29,7 +38,7 @@ func (w *Writer) updateDeals(ctx context.Context, pl *plan.Plan) error {
 			}
 			leads[i].RequestID = strconv.Itoa(i)
 		}
-		return w.crm.UpdateLeads(ctx, leads)
+		return u.crm.UpdateLeads(ctx, leads)
 	}, never, func(d *plan.Deal, _ []amocrm.ItemError, reason string) {
 		d.Refused = "amoCRM refused the update: " + reason
 	})

@@ -12,41 +12,32 @@ import (
 	"slices"
 	"time"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
-	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/shopstatus"
+	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer/account"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer/match"
 )
 
-// CRM is what the writer writes (and reads back) in amoCRM.
+// CRM is what the writer writes (and reads back) in amoCRM: what each kind
+// of write calls, declared next to it.
 type CRM interface {
-	Pipelines(ctx context.Context) ([]crm.Pipeline, error)
-	CreatePipelines(ctx context.Context, pipelines []crm.Pipeline) ([]crm.Pipeline, error)
-	AddStatuses(ctx context.Context, pipelineID int64, statuses []crm.Status) ([]crm.Status, error)
-	LeadFields(ctx context.Context) ([]crm.CustomField, error)
-	ContactFields(ctx context.Context) ([]crm.CustomField, error)
-	CreateLeadFields(ctx context.Context, fields []crm.CustomField) ([]crm.CustomField, error)
-	CreateContactFields(ctx context.Context, fields []crm.CustomField) ([]crm.CustomField, error)
-	CreateContacts(ctx context.Context, contacts []crm.Contact) ([]crm.Contact, error)
-	UpdateContacts(ctx context.Context, contacts []crm.Contact) error
-	LeadsByIDs(ctx context.Context, ids []int64, withContacts bool) ([]crm.Lead, error)
-	CreateLeads(ctx context.Context, leads []crm.Lead) ([]crm.Lead, error)
-	UpdateLeads(ctx context.Context, leads []crm.Lead) error
-	CreateComplexLeads(ctx context.Context, leads []crm.Lead) ([]crm.ComplexResult, error)
-	AddLeadNotes(ctx context.Context, notes []crm.Note) ([]crm.Note, error)
-	CreateUnsortedForms(ctx context.Context, forms []crm.UnsortedForm) ([]amocrm.UnsortedResult, error)
-	CreateCatalogElements(ctx context.Context, catalogID int64, els []crm.CatalogElement) ([]crm.CatalogElement, error)
-	UpdateCatalogElements(ctx context.Context, catalogID int64, els []crm.CatalogElement) error
-	LinkLeads(ctx context.Context, links []crm.Link) ([]int64, error)
-	UnlinkLeads(ctx context.Context, links []crm.Link) ([]int64, error)
-	LeadNotes(ctx context.Context, leadID int64, noteType string) ([]crm.Note, error)
-	LeadsCatalogElements(ctx context.Context, ids []int64) (map[int64][]crm.ElementLink, error)
-	CreateTasks(ctx context.Context, tasks []crm.Task) ([]crm.Task, error)
-	TasksOfLeads(ctx context.Context, leadIDs []int64) ([]crm.Task, error)
+	pipelineCRM
+	fieldCRM
+	elementCRM
+	contactUpdater
+	contactCreator
+	dealCRM
+	noteAdder
+	linker
+	linkedElements
+	taskCRM
+	leadUpdater
+	relinkCRM
+	editNoteCRM
+	incomingCRM
 }
 
 // Shop is the shop as [shop_status] writes it (*modx.DB).
@@ -55,20 +46,54 @@ type Shop interface {
 	LogStatus(ctx context.Context, w modx.StatusWrite) (int64, error)
 }
 
+// marker commits the pending markers of writes not safe to repeat, before
+// they start (syncer.Ledger.MarkPendings).
+type marker interface {
+	MarkPendings(ctx context.Context, marks []state.PendingCreate, meta map[string]string) error
+}
+
 // Writer writes plans for real.
 type Writer struct {
-	crm     CRM
-	shop    Shop // nil: [shop_status] is off
-	ledger  syncer.Ledger
 	account *account.Account
-	match   *match.Matcher
 	log     *slog.Logger
-	now     func() time.Time
+	steps   []step
+	shop    shopStatuses
+}
+
+// step is one kind of write to amoCRM: it writes its part of a plan and
+// puts the outcomes on the plan.
+type step interface {
+	write(ctx context.Context, pl *plan.Plan) error
 }
 
 // New returns the writer of a real run.
 func New(c CRM, s Shop, l syncer.Ledger, a *account.Account, m *match.Matcher, log *slog.Logger, now func() time.Time) *Writer {
-	return &Writer{crm: c, shop: s, ledger: l, account: a, match: m, log: log, now: now}
+	read := linkReader{crm: c, log: log}
+	return &Writer{account: a, log: log, shop: shopStatuses{shop: s, ledger: l, log: log, now: now},
+		// The steps write a plan's parts to amoCRM in the order they depend
+		// on each other: the site pipeline and the fields (their real ids
+		// then replace the made-up ones in every payload), the products
+		// list's elements, contact updates, contacts made on their own, new
+		// deals, notes on form deals, the deals' products and tasks, re-sent,
+		// moved and edited deals, the markers of edited and deleted orders,
+		// then their product links and notes, incoming leads. A new kind of
+		// write is a new file, a line here and its calls in CRM.
+		steps: []step{
+			sitePipeline{crm: c, log: log},
+			fieldCreates{crm: c, account: a},
+			elementWrites{crm: c, ledger: l, match: m, log: log},
+			contactUpdates{crm: c},
+			contactCreates{crm: c, match: m, log: log},
+			dealCreates{crm: c, match: m, log: log},
+			formNotes{crm: c, log: log},
+			productLinks{crm: c, ledger: l, read: read},
+			taskCreates{crm: c, ledger: l, log: log},
+			dealUpdates{crm: c},
+			editMarks{ledger: l},
+			relinks{crm: c, read: read},
+			editNotes{crm: c, log: log},
+			incomingLeads{crm: c, match: m, log: log},
+		}}
 }
 
 // Write carries a plan out.
@@ -77,38 +102,14 @@ func (w *Writer) Write(ctx context.Context, p syncer.Plan) error {
 	case *plan.Plan:
 		return w.amo(ctx, pl)
 	case *shopstatus.Plan:
-		return w.shopStatuses(ctx, pl)
+		return w.shop.write(ctx, pl)
 	}
 	return fmt.Errorf("no writer for a %T", p)
 }
 
-// steps write a plan's parts to amoCRM in the order they depend on each
-// other: the site pipeline and the fields (their real ids then replace the
-// made-up ones in every payload), the products list's elements, contact
-// updates, contacts made on their own, new deals, notes on form deals, the
-// deals' products and tasks, re-sent, moved and edited deals, the markers
-// of edited and deleted orders, then their product links and notes,
-// incoming leads. A new kind of write is a new file and a line here.
-var steps = []func(*Writer, context.Context, *plan.Plan) error{
-	(*Writer).sitePipeline,
-	(*Writer).fields,
-	(*Writer).writeElements,
-	(*Writer).updateContacts,
-	(*Writer).createContacts,
-	(*Writer).createDeals,
-	(*Writer).addNotes,
-	(*Writer).linkProducts,
-	(*Writer).createTasks,
-	(*Writer).updateDeals,
-	(*Writer).markEdits,
-	(*Writer).relinkProducts,
-	(*Writer).addEditNotes,
-	(*Writer).sendIncoming,
-}
-
 func (w *Writer) amo(ctx context.Context, pl *plan.Plan) error {
-	for _, step := range steps {
-		if err := step(w, ctx, pl); err != nil {
+	for _, s := range w.steps {
+		if err := s.write(ctx, pl); err != nil {
 			return err
 		}
 	}

@@ -15,12 +15,17 @@ import (
 // errMarked is a wiring mistake: a create was about to start in a dry run.
 var errMarked = errors.New("dry run: a write was about to start (the real writer was built into a dry run)")
 
-// ledger is the state as the dry run would have left it: reads go to base
-// and see what the run committed so far (its memory); nothing reaches
-// base.
+// ledger is the state as the dry run would have left it: reads go to the
+// ledger under it (base) and see what the run committed so far (its
+// memory); nothing reaches base. The reads the memory cannot change are
+// base's, promoted: OrderSignatures and SentOrders, since the run keeps no
+// snapshot or deletion in memory (the comparison reads each order once a
+// pass, and orders written whole earlier in the pass are left out of it,
+// the orders source's rule, as in a real run). Every write is overridden
+// here, and so must be any write the interface gains.
 type ledger struct {
-	base syncer.Ledger
-	mem  *memory
+	syncer.Ledger
+	mem *memory
 }
 
 // memory is what the dry run committed.
@@ -38,7 +43,7 @@ type memory struct {
 
 // Ledger returns the dry run's ledger over base.
 func (r *Run) Ledger(base syncer.Ledger) syncer.Ledger {
-	return &ledger{base: base, mem: &memory{links: map[string]map[int64]plan.Link{}, elements: map[int64]map[int64]plan.ElementRow{}, keys: map[string]int64{},
+	return &ledger{Ledger: base, mem: &memory{links: map[string]map[int64]plan.Link{}, elements: map[int64]map[int64]plan.ElementRow{}, keys: map[string]int64{},
 		cleared: map[string]map[int64]bool{}, waiting: map[state.Key]*state.Waiting{}, resolved: map[state.Key]bool{},
 		parked: map[state.Key]state.Failure{}, marks: map[string]int64{}, meta: map[string]string{}}}
 }
@@ -136,7 +141,7 @@ func (m *memory) wait(w state.Waiting) {
 
 // BeginPass passes the start of a pass on to the ledger under it.
 func (l *ledger) BeginPass() {
-	if b, ok := l.base.(interface{ BeginPass() }); ok {
+	if b, ok := l.Ledger.(interface{ BeginPass() }); ok {
 		b.BeginPass()
 	}
 }
@@ -145,11 +150,11 @@ func (l *ledger) Watermark(ctx context.Context, source string) (int64, bool, err
 	if v, ok := l.mem.marks[source]; ok {
 		return v, true, nil
 	}
-	return l.base.Watermark(ctx, source)
+	return l.Ledger.Watermark(ctx, source)
 }
 
 func (l *ledger) Links(ctx context.Context, kind string, ids []int64) (map[int64]plan.Link, error) {
-	out, err := l.base.Links(ctx, kind, ids)
+	out, err := l.Ledger.Links(ctx, kind, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +167,7 @@ func (l *ledger) Links(ctx context.Context, kind string, ids []int64) (map[int64
 }
 
 func (l *ledger) LinksByAmoIDs(ctx context.Context, kind string, amoIDs []int64) (map[int64][]plan.Link, error) {
-	out, err := l.base.LinksByAmoIDs(ctx, kind, amoIDs)
+	out, err := l.Ledger.LinksByAmoIDs(ctx, kind, amoIDs)
 	if err != nil || len(l.mem.links[kind]) == 0 {
 		return out, err
 	}
@@ -185,12 +190,12 @@ func (l *ledger) LinksByAmoIDs(ctx context.Context, kind string, amoIDs []int64)
 }
 
 func (l *ledger) Pending(ctx context.Context, kind string) ([]state.PendingCreate, error) {
-	marks, err := l.base.Pending(ctx, kind)
+	marks, err := l.Ledger.Pending(ctx, kind)
 	return slices.DeleteFunc(marks, func(m state.PendingCreate) bool { return l.mem.cleared[kind][m.SourceID] }), err
 }
 
 func (l *ledger) Waiting(ctx context.Context, kind string) ([]state.Waiting, error) {
-	base, err := l.base.Waiting(ctx, kind)
+	base, err := l.Ledger.Waiting(ctx, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +217,7 @@ func (l *ledger) Waiting(ctx context.Context, kind string) ([]state.Waiting, err
 }
 
 func (l *ledger) Failures(ctx context.Context) ([]state.Failure, error) {
-	base, err := l.base.Failures(ctx)
+	base, err := l.Ledger.Failures(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +235,7 @@ func (l *ledger) Failures(ctx context.Context) ([]state.Failure, error) {
 // DueFailures are the state's due failures the run has not settled: what
 // the run parks is due later, as in the state.
 func (l *ledger) DueFailures(ctx context.Context, kind string, now time.Time, limit int) ([]state.Failure, error) {
-	due, err := l.base.DueFailures(ctx, kind, now, limit)
+	due, err := l.Ledger.DueFailures(ctx, kind, now, limit)
 	return slices.DeleteFunc(due, func(f state.Failure) bool {
 		k := state.Key{Kind: f.Kind, SourceID: f.SourceID}
 		_, again := l.mem.parked[k]
@@ -239,7 +244,7 @@ func (l *ledger) DueFailures(ctx context.Context, kind string, now time.Time, li
 }
 
 func (l *ledger) LookupContacts(ctx context.Context, keys []string) (map[string]int64, error) {
-	found, err := l.base.LookupContacts(ctx, keys)
+	found, err := l.Ledger.LookupContacts(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +257,7 @@ func (l *ledger) LookupContacts(ctx context.Context, keys []string) (map[string]
 }
 
 func (l *ledger) Elements(ctx context.Context, catalogID int64, productIDs []int64) (map[int64]state.Element, error) {
-	out, err := l.base.Elements(ctx, catalogID, productIDs)
+	out, err := l.Ledger.Elements(ctx, catalogID, productIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -264,23 +269,11 @@ func (l *ledger) Elements(ctx context.Context, catalogID int64, productIDs []int
 	return out, nil
 }
 
-// OrderSignatures and SentOrders read the state: the run keeps no
-// snapshot or deletion in memory, since the comparison reads each order
-// once a pass, and orders written whole earlier in the pass are left out of
-// it (the orders source's rule), as in a real run.
-func (l *ledger) OrderSignatures(ctx context.Context, afterID int64, limit int) (map[int64]int64, int64, error) {
-	return l.base.OrderSignatures(ctx, afterID, limit)
-}
-
-func (l *ledger) SentOrders(ctx context.Context, ids []int64) (map[int64][]byte, error) {
-	return l.base.SentOrders(ctx, ids)
-}
-
 // LinkedWithoutSignature adds to the state's the links of kind a source
 // committed in the run (the old extra's, taken over): they have no
 // signature yet.
 func (l *ledger) LinkedWithoutSignature(ctx context.Context, kind string, afterID int64, limit int) ([]int64, error) {
-	ids, err := l.base.LinkedWithoutSignature(ctx, kind, afterID, limit)
+	ids, err := l.Ledger.LinkedWithoutSignature(ctx, kind, afterID, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +291,7 @@ func (l *ledger) Meta(ctx context.Context, name string) (string, bool, error) {
 	if v, ok := l.mem.meta[name]; ok {
 		return v, true, nil
 	}
-	return l.base.Meta(ctx, name)
+	return l.Ledger.Meta(ctx, name)
 }
 
 func (l *ledger) SetMeta(_ context.Context, name, value string) error {

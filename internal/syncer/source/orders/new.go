@@ -37,7 +37,7 @@ func (s *Source) newOrders() *source.Keyset[shop.OrderHeader] {
 			s.env.Log.Warn("order dated in the future: sent one settle after it appeared", "source", syncer.SourceOrders,
 				"order_id", h.ID, "createdon", h.CreatedOn, "db_now", clock.Now, "zone", h.CreatedOn.Location().String())
 			s.mem.unsettled[h.ID] = true
-			s.mem.leftWaiting(h.ID, h.Num, futureWait(h.CreatedOn, clock.Now))
+			s.mem.leftWaiting(h.ID, h.Num, futureWait(h.CreatedOn))
 		},
 		Young: func(h shop.OrderHeader, clock source.Clock) { s.mem.leftWaiting(h.ID, h.Num, youngWait(clock.Settle)) },
 		Plan:  s.placed,

@@ -50,7 +50,7 @@ func (s *Source) waiting(ctx context.Context, ids []int64) (*syncer.Batch, error
 		switch s.mem.waited(o.ID, o.Status, o.CreatedOn, s.since[o.ID], clock, abandon) {
 		case hold:
 			s.mem.unsettled[o.ID] = true
-			s.mem.leftWaiting(o.ID, o.Num, futureWait(o.CreatedOn, clock.Now))
+			s.mem.leftWaiting(o.ID, o.Num, futureWait(o.CreatedOn))
 		case send:
 			ready = append(ready, o.ID)
 			done = append(done, o.ID)

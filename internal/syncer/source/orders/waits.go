@@ -28,10 +28,12 @@ func (m *memory) notPlacedWait(id, status int64, abandon time.Duration) string {
 	return m.notPlaced(id, status) + ": " + next
 }
 
-// futureWait is why an order dated in the future waits.
-func futureWait(created, now time.Time) string {
-	return fmt.Sprintf("dated in the future (createdon %s, the database's clock %s): sent one sync.settle after it appeared",
-		created.Format(time.DateTime), now.Format(time.DateTime))
+// futureWait is why an order dated in the future waits. The database's
+// clock is in the warning logged with it, not here: a dry run and the real
+// run a second later report the same reason.
+func futureWait(created time.Time) string {
+	return fmt.Sprintf("dated in the future (createdon %s is ahead of the database's clock): sent one sync.settle after it appeared",
+		created.Format(time.DateTime))
 }
 
 // youngWait is why the newest orders wait: the reader stopped at the

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -74,25 +75,49 @@ func (e *switchEnv) stopExtra() {
 		"UPDATE modx_simplequeue_messages SET processed = 1")
 }
 
+var secretValue = regexp.MustCompile(`(?m)^(\s*client_secret = )'[^']+'`)
+
 // importConfig runs import-settings as the README's first step and
 // returns the file. Its amoCRM is the sandbox, not amocrm.ru: base_url is
 // the one line a test changes.
 func (e *switchEnv) importConfig() string {
 	e.t.Helper()
 	path := filepath.Join(e.dir, "config.toml")
-	if code, _, errOut := runMain(e.t, "import-settings", "-dsn", e.dsn, "-o", path); code != exitOK {
+	if code, _, errOut := e.show("import-settings", "-dsn", e.dsn, "-o", path); code != exitOK {
 		e.t.Fatalf("import-settings: exit %d: %s", code, errOut)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	// The file holds the extra's client secret, as the config needs it:
+	// the log does not.
+	e.t.Logf("%s:\n%s", path, secretValue.ReplaceAll(data, []byte("${1}'xxxxx'")))
 	text := strings.Replace(string(data), "base_url = ''", "base_url = '"+e.url+"'", 1)
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		e.t.Fatal(err)
 	}
 	e.givePassword()
 	return path
+}
+
+// show runs a command and logs it with what it printed, so that
+// `go test -v -run TestSwitchFromExtraRun` is the switch's transcript as a
+// user at the terminal sees it. The DSN is logged without its password.
+func (e *switchEnv) show(args ...string) (code int, stdout, stderr string) {
+	e.t.Helper()
+	code, stdout, stderr = runMain(e.t, args...)
+	shown := slices.Clone(args)
+	if parsed, err := mysql.ParseDSN(e.dsn); err == nil && parsed.Passwd != "" {
+		parsed.Passwd = "xxxxx"
+		for i, a := range shown {
+			if a == e.dsn {
+				shown[i] = parsed.FormatDSN()
+			}
+		}
+	}
+	e.t.Logf("$ modx-amocrm %s\n%s%s(exit %d)", strings.Join(shown, " "), stdout, stderr, code)
+	return code, stdout, stderr
 }
 
 // givePassword: the imported config leaves the password out, as it tells
@@ -268,7 +293,7 @@ func TestSwitchFromExtraZeroConfig(t *testing.T) {
 func TestSwitchFromExtraRun(t *testing.T) {
 	e := newSwitchEnv(t)
 	path := e.importConfig()
-	if code, out, errOut := runMain(t, "auth", "-config", path, "-from-modx"); code != exitOK {
+	if code, out, errOut := e.show("auth", "-config", path, "-from-modx"); code != exitOK {
 		t.Fatalf("auth -from-modx: exit %d: %s %s", code, out, errOut)
 	}
 	e.stopExtra()
@@ -276,12 +301,12 @@ func TestSwitchFromExtraRun(t *testing.T) {
 	if err := modxtest.ChangeStatusBy(e.ctx, e.db, e.shopEnv.shop, e.shop.Sent[0], 3, e.shop.Admin, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, _ := runMain(t, "check", "-config", path); code != exitOK || !strings.Contains(out, "sent at the shop's new-order status 1") {
+	if code, out, _ := e.show("check", "-config", path); code != exitOK || !strings.Contains(out, "sent at the shop's new-order status 1") {
 		t.Errorf("check: exit %d:\n%s", code, out)
 	}
 	deals, contacts := len(e.box.Leads()), len(e.box.Contacts())
 
-	code, out, errOut := runMain(t, "run", "-config", path, "-once", "-dry-run")
+	code, out, errOut := e.show("run", "-config", path, "-once", "-dry-run")
 	if code != exitOK {
 		t.Fatalf("run -once -dry-run: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -300,7 +325,7 @@ func TestSwitchFromExtraRun(t *testing.T) {
 		t.Fatalf("the dry run made deals: %d, want %d", got, deals)
 	}
 
-	code, out, errOut = runMain(t, "run", "-config", path, "-once")
+	code, out, errOut = e.show("run", "-config", path, "-once")
 	if code != exitOK {
 		t.Fatalf("run -once: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -327,7 +352,7 @@ func TestSwitchFromExtraRun(t *testing.T) {
 	// The map is edited by hand: shop status 3 goes to «Оплачен» in the main
 	// pipeline. The next run moves the deals there, Иван's and Мария's.
 	e.editConfig(path, "3 = 31003", "3 = 31002")
-	if code, _, errOut := runMain(t, "run", "-config", path, "-once"); code != exitOK {
+	if code, _, errOut := e.show("run", "-config", path, "-once"); code != exitOK {
 		t.Fatalf("run -once after the map edit: exit %d\n%s", code, errOut)
 	}
 	statuses[e.shop.Sent[0]], statuses[e.shop.Sent[1]] = 31002, 31002
@@ -337,7 +362,7 @@ func TestSwitchFromExtraRun(t *testing.T) {
 	if err := modxtest.ChangeStatusBy(e.ctx, e.db, e.shopEnv.shop, e.shop.Sent[0], 4, e.shop.Admin, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, errOut := runMain(t, "run", "-config", path, "-once"); code != exitOK {
+	if code, _, errOut := e.show("run", "-config", path, "-once"); code != exitOK {
 		t.Fatalf("run -once after a status change: exit %d\n%s", code, errOut)
 	}
 	statuses[e.shop.Sent[0]] = 31004

@@ -24,14 +24,12 @@ const (
 // (no UTM_MEDIUM here, to see a missing one noted).
 func trackingMeta() Meta {
 	m := testMeta()
-	for _, f := range []crm.CustomField{
-		{ID: fieldUTMSource, Name: "utm_source", Code: "UTM_SOURCE", Type: "tracking_data"},
-		{ID: fieldUTMCampaign, Name: "utm_campaign", Code: "UTM_CAMPAIGN", Type: "tracking_data"},
-		{ID: fieldYMUID, Name: "_ym_uid", Code: "_YM_UID", Type: "tracking_data"},
-		{ID: fieldFrom, Name: "from", Code: "FROM", Type: "tracking_data"},
-	} {
-		m.LeadFields = append(m.LeadFields, f)
-	}
+	m.LeadFields = append(m.LeadFields,
+		crm.CustomField{ID: fieldUTMSource, Name: "utm_source", Code: "UTM_SOURCE", Type: "tracking_data"},
+		crm.CustomField{ID: fieldUTMCampaign, Name: "utm_campaign", Code: "UTM_CAMPAIGN", Type: "tracking_data"},
+		crm.CustomField{ID: fieldYMUID, Name: "_ym_uid", Code: "_YM_UID", Type: "tracking_data"},
+		crm.CustomField{ID: fieldFrom, Name: "from", Code: "FROM", Type: "tracking_data"},
+	)
 	return m
 }
 

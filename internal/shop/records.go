@@ -154,7 +154,8 @@ type Customer struct {
 	// Manager is a user who can work in the manager or changed someone
 	// else's order, read with an order's customer and with users;
 	// Receivers and Phones count the different receivers and phones of
-	// the account's orders, read with an order's customer.
+	// the account's newest 100 orders, read with an order's customer (not
+	// counted for a manager).
 	Manager           bool
 	Receivers, Phones int
 }

@@ -109,8 +109,8 @@ func (db *DB) managers(ctx context.Context, s *Schema, ids []int64) (map[int64]b
 		// the user_id index backwards, and go-mysql-server, the demo's
 		// embedded server, hash-joins those few rows with the orders (a
 		// correlated EXISTS or a scalar subquery it cannot run fast or at all).
-		newest := "(SELECT user_id, order_id FROM " + db.table(n.logs) + " WHERE user_id = ? ORDER BY id DESC LIMIT " +
-			strconv.Itoa(accountSample) + ")"
+		newest := "SELECT user_id, order_id FROM " + db.table(n.logs) + " WHERE user_id = ? ORDER BY id DESC LIMIT " +
+			strconv.Itoa(accountSample)
 		parts = append(parts, "SELECT l.user_id FROM ("+unionAll(newest, len(ids))+") l JOIN "+db.table(n.orders)+
 			" o ON o.id = l.order_id WHERE o.user_id <> l.user_id")
 		for _, id := range ids {
@@ -149,9 +149,8 @@ func (db *DB) orderSpread(ctx context.Context, s *Schema, ids []int64) (map[int6
 	}
 	// Each user's newest accountSample orders, not all of them: an
 	// account that takes every guest order has one per order of the shop.
-	newest := "(SELECT " + owner + " AS owner, " + s.receiver() + " AS receiver, " + s.col(n.addresses, "a", "phone", "''") +
-		" AS phone FROM " + from + " WHERE " + owner + " = ? ORDER BY " + newestFirst + " LIMIT " +
-		strconv.Itoa(accountSample) + ")"
+	newest := "SELECT " + owner + " AS owner, " + s.receiver() + " AS receiver, " + s.col(n.addresses, "a", "phone", "''") +
+		" AS phone FROM " + from + " WHERE " + owner + " = ? ORDER BY " + newestFirst + " LIMIT " + strconv.Itoa(accountSample)
 	q := "SELECT owner, COUNT(DISTINCT NULLIF(TRIM(receiver), '')), COUNT(DISTINCT NULLIF(TRIM(phone), '')) FROM (" +
 		unionAll(newest, len(ids)) + ") spread GROUP BY owner"
 	a := make([]any, len(ids))
@@ -169,8 +168,13 @@ func (db *DB) orderSpread(ctx context.Context, s *Schema, ids []int64) (map[int6
 	return out, err
 }
 
-// unionAll is n copies of the parenthesised query q joined by UNION ALL:
-// a query per id, each with its own LIMIT, in one statement.
+// unionAll is n copies of q joined by UNION ALL, each in parentheses to
+// keep its own LIMIT: a query per id in one statement. A single copy goes
+// bare, as go-mysql-server takes ((q)) for a derived table without alias.
 func unionAll(q string, n int) string {
+	if n == 1 {
+		return q
+	}
+	q = "(" + q + ")"
 	return strings.Repeat(q+" UNION ALL ", n-1) + q
 }

@@ -111,11 +111,10 @@ func (db *DB) managers(ctx context.Context, s *Schema, ids []int64) (map[int64]b
 		// correlated EXISTS or a scalar subquery it cannot run fast or at all).
 		newest := "SELECT user_id, order_id FROM " + db.table(n.logs) + " WHERE user_id = ? ORDER BY id DESC LIMIT " +
 			strconv.Itoa(accountSample)
-		parts = append(parts, "SELECT l.user_id FROM ("+unionAll(newest, len(ids))+") l JOIN "+db.table(n.orders)+
+		each, eachArgs := perID(newest, ids)
+		parts = append(parts, "SELECT l.user_id FROM ("+each+") l JOIN "+db.table(n.orders)+
 			" o ON o.id = l.order_id WHERE o.user_id <> l.user_id")
-		for _, id := range ids {
-			a = append(a, id)
-		}
+		a = append(a, eachArgs...)
 	}
 	out := map[int64]bool{}
 	if len(parts) == 0 {
@@ -151,12 +150,9 @@ func (db *DB) orderSpread(ctx context.Context, s *Schema, ids []int64) (map[int6
 	// account that takes every guest order has one per order of the shop.
 	newest := "SELECT " + owner + " AS owner, " + s.receiver() + " AS receiver, " + s.col(n.addresses, "a", "phone", "''") +
 		" AS phone FROM " + from + " WHERE " + owner + " = ? ORDER BY " + newestFirst + " LIMIT " + strconv.Itoa(accountSample)
+	each, a := perID(newest, ids)
 	q := "SELECT owner, COUNT(DISTINCT NULLIF(TRIM(receiver), '')), COUNT(DISTINCT NULLIF(TRIM(phone), '')) FROM (" +
-		unionAll(newest, len(ids)) + ") spread GROUP BY owner"
-	a := make([]any, len(ids))
-	for i, id := range ids {
-		a[i] = id
-	}
+		each + ") spread GROUP BY owner"
 	out := map[int64][2]int{}
 	err := db.each(ctx, fmt.Sprintf("count receivers of %d users", len(ids)), q, a, func(rows *sql.Rows) error {
 		var id int64
@@ -168,13 +164,19 @@ func (db *DB) orderSpread(ctx context.Context, s *Schema, ids []int64) (map[int6
 	return out, err
 }
 
-// unionAll is n copies of q joined by UNION ALL, each in parentheses to
-// keep its own LIMIT: a query per id in one statement. A single copy goes
-// bare, as go-mysql-server takes ((q)) for a derived table without alias.
-func unionAll(q string, n int) string {
-	if n == 1 {
-		return q
+// perID is q, whose one parameter is a user id, once for each of ids,
+// joined by UNION ALL, and its arguments: a query an id, each with its own
+// LIMIT, in one statement. Each copy is in parentheses to keep its LIMIT;
+// a single copy goes bare, as go-mysql-server takes ((q)) for a derived
+// table without alias.
+func perID(q string, ids []int64) (string, []any) {
+	a := make([]any, len(ids))
+	for i, id := range ids {
+		a[i] = id
+	}
+	if len(ids) == 1 {
+		return q, a
 	}
 	q = "(" + q + ")"
-	return strings.Repeat(q+" UNION ALL ", n-1) + q
+	return strings.Repeat(q+" UNION ALL ", len(ids)-1) + q, a
 }

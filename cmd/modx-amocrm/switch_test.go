@@ -103,17 +103,16 @@ func (e *switchEnv) importConfig() string {
 
 // show runs a command and logs it with what it printed, so that
 // `go test -v -run TestSwitchFromExtraRun` is the switch's transcript as a
-// user at the terminal sees it. The DSN is logged without its password.
+// user at the terminal sees it. The DSN is logged redacted, as the
+// config's printing redacts it.
 func (e *switchEnv) show(args ...string) (code int, stdout, stderr string) {
 	e.t.Helper()
 	code, stdout, stderr = runMain(e.t, args...)
+	redacted := config.Config{MODX: config.MODX{DSN: e.dsn}}.Redacted().MODX.DSN
 	shown := slices.Clone(args)
-	if parsed, err := mysql.ParseDSN(e.dsn); err == nil && parsed.Passwd != "" {
-		parsed.Passwd = "xxxxx"
-		for i, a := range shown {
-			if a == e.dsn {
-				shown[i] = parsed.FormatDSN()
-			}
+	for i, a := range shown {
+		if a == e.dsn {
+			shown[i] = redacted
 		}
 	}
 	e.t.Logf("$ modx-amocrm %s\n%s%s(exit %d)", strings.Join(shown, " "), stdout, stderr, code)

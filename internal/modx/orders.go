@@ -243,7 +243,7 @@ func (db *DB) attachCustomers(ctx context.Context, s *Schema, orders []shop.Orde
 			userIDs = append(userIDs, o.UserID)
 		}
 	}
-	users, err := db.UsersByIDs(ctx, userIDs)
+	users, err := db.usersByIDs(ctx, s, userIDs)
 	if err != nil {
 		return err
 	}

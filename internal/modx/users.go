@@ -41,12 +41,21 @@ func (db *DB) UsersByIDs(ctx context.Context, ids []int64) ([]shop.Customer, err
 	if err != nil {
 		return nil, err
 	}
-	users, err := db.customers(ctx, fmt.Sprintf("read %d users by id", len(ids)),
-		customerSelect(db, s)+" WHERE u.id IN (?) ORDER BY u.id", ids)
+	users, err := db.usersByIDs(ctx, s, ids)
 	if err != nil {
 		return nil, err
 	}
 	return users, db.markStaff(ctx, s, users)
+}
+
+// usersByIDs reads the users without their manager test, for the orders'
+// customers, whose account facts (markAccounts) include it.
+func (db *DB) usersByIDs(ctx context.Context, s *Schema, ids []int64) ([]shop.Customer, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return db.customers(ctx, fmt.Sprintf("read %d users by id", len(ids)),
+		customerSelect(db, s)+" WHERE u.id IN (?) ORDER BY u.id", ids)
 }
 
 // markStaff sets Manager on the users who work in the manager (accounts.go),

@@ -3,8 +3,6 @@ package state
 import (
 	"context"
 	"fmt"
-
-	"github.com/jmoiron/sqlx"
 )
 
 // Meta returns a small stored value (the created pipeline id, the
@@ -27,30 +25,6 @@ func (s *Store) SetMeta(ctx context.Context, name, value string) error {
 func (tx *Tx) SetMeta(name, value string) error {
 	return tx.exec("set meta "+name, `INSERT INTO {{prefix}}meta (name, value, updated_at) VALUES (?, ?, ?)
 		ON DUPLICATE KEY UPDATE value = VALUES(value), updated_at = VALUES(updated_at)`, name, value, tx.now)
-}
-
-// Metas returns the stored values of names, in one statement; a name never
-// set is absent from the map.
-func (s *Store) Metas(ctx context.Context, names ...string) (map[string]string, error) {
-	out := make(map[string]string, len(names))
-	if len(names) == 0 {
-		return out, nil
-	}
-	q, args, err := sqlx.In(s.q(`SELECT name, value FROM {{prefix}}meta WHERE name IN (?)`), names)
-	if err != nil {
-		return nil, fmt.Errorf("read meta %v: %w", names, err)
-	}
-	var rows []struct {
-		Name  string `db:"name"`
-		Value string `db:"value"`
-	}
-	if err := s.db.SelectContext(ctx, &rows, q, args...); err != nil {
-		return nil, fmt.Errorf("read meta %v: %w", names, err)
-	}
-	for _, r := range rows {
-		out[r.Name] = r.Value
-	}
-	return out, nil
 }
 
 // AllMeta returns every stored value by name, in one statement.

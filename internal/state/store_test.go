@@ -212,8 +212,8 @@ func TestMeta(t *testing.T) {
 	}
 }
 
-// Watermarks and Metas read many values in one statement each, as a pass
-// with nothing new reads them.
+// Watermarks and AllMeta read many values in one statement each, as a
+// pass with nothing new reads them.
 func TestWatermarksAndMetas(t *testing.T) {
 	ctx := context.Background()
 	s, _ := newStore(t)
@@ -238,11 +238,8 @@ func TestWatermarksAndMetas(t *testing.T) {
 	if got, err := s.Watermarks(ctx); err != nil || len(got) != 2 || got["orders"] != 7 || got["users"] != 3 {
 		t.Errorf("Watermarks = %v, %v; want orders 7, users 3", got, err)
 	}
-	got, err := s.Metas(ctx, "a", "b", "never")
+	got, err := s.AllMeta(ctx)
 	if want := map[string]string{"a": "1", "b": ""}; err != nil || !maps.Equal(got, want) {
-		t.Errorf("Metas = %v, %v; want %v", got, err, want)
-	}
-	if got, err := s.Metas(ctx); err != nil || len(got) != 0 {
-		t.Errorf("Metas() = %v, %v; want none", got, err)
+		t.Errorf("AllMeta = %v, %v; want %v", got, err, want)
 	}
 }

@@ -71,12 +71,11 @@ func (in linkInput) meta() linkMetaInput {
 
 // checkedLink is one validated link or unlink item.
 type checkedLink struct {
-	lead     int64
-	toType   string
-	toID     int64
-	contact  ContactLink
-	element  ElementLink
-	quantity bool // the item named a quantity
+	lead    int64
+	toType  string
+	toID    int64
+	contact ContactLink
+	element ElementLink
 }
 
 // checkLink validates one item. pathLead is the {id} of the per-lead
@@ -125,7 +124,7 @@ func (s *Server) checkLink(c *checker, in linkInput, pathLead int64, unlink bool
 		}
 		out.contact = ContactLink{ID: out.toID, IsMain: m.IsMain != nil && *m.IsMain}
 	case linkElements:
-		out.element, out.quantity = s.checkElementLink(c, out.toID, m, unlink)
+		out.element = s.checkElementLink(c, out.toID, m, unlink)
 	case linkCompanies:
 		c.choice("to_entity_id")
 	default:
@@ -139,19 +138,19 @@ func (s *Server) checkLink(c *checker, in linkInput, pathLead int64, unlink bool
 // must be a live element of it, a quantity a positive number (1 when left
 // out), a price_id a price field of the list. An unlink may carry the
 // quantity and price the SDK sends with it; they are not used.
-func (s *Server) checkElementLink(c *checker, id int64, m linkMetaInput, unlink bool) (ElementLink, bool) {
+func (s *Server) checkElementLink(c *checker, id int64, m linkMetaInput, unlink bool) ElementLink {
 	l := ElementLink{ElementID: id, Quantity: 1}
 	if m.IsMain != nil {
 		c.fail(codeUnexpected, "metadata.is_main", detailUnexpected)
 	}
 	if m.CatalogID == nil {
 		c.missing("metadata.catalog_id")
-		return l, false
+		return l
 	}
 	cat := s.st.catalog(*m.CatalogID)
 	if cat == nil {
 		c.choice("metadata.catalog_id")
-		return l, false
+		return l
 	}
 	l.CatalogID = cat.ID
 	if e := s.st.element(id); e == nil || e.CatalogID != cat.ID {
@@ -175,7 +174,7 @@ func (s *Server) checkElementLink(c *checker, id int64, m linkMetaInput, unlink 
 		}
 		l.PriceID = *m.PriceID
 	}
-	return l, given
+	return l
 }
 
 // quantity reads a number, or a string holding one.

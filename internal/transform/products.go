@@ -57,7 +57,6 @@ type ProductLine struct {
 // productPlan is orders.products with the list's fields found by code; a
 // field the list lacks is not sent (a regular list has no SKU or PRICE).
 type productPlan struct {
-	catalogID            int64
 	sku, price, external *crm.CustomField
 }
 
@@ -69,17 +68,9 @@ func (m *Mapper) resolveProducts() error {
 		return errors.New("orders.products: the products list was not read from the account")
 	}
 	fields := newFieldSet(m.meta.Products.Fields)
-	m.products = &productPlan{catalogID: m.meta.Products.Catalog.ID, sku: fields.byCode[foldKey(crm.FieldSKU)],
+	m.products = &productPlan{sku: fields.byCode[foldKey(crm.FieldSKU)],
 		price: fields.byCode[foldKey(crm.FieldPrice)], external: fields.byCode[foldKey(crm.FieldExternalID)]}
 	return nil
-}
-
-// CatalogID is the list products go to; 0 when orders.products is off.
-func (m *Mapper) CatalogID() int64 {
-	if m.products == nil {
-		return 0
-	}
-	return m.products.catalogID
 }
 
 // orderProducts gives an order's products in cart order, one line per

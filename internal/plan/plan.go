@@ -263,10 +263,10 @@ func New(source, kind string, meta *transform.Meta) *Plan {
 	return &Plan{Meta: meta, Source: source, Kind: kind}
 }
 
-// Report is the plan's entries, with its outcomes, and the entities it
-// counts without listing.
-func (p *Plan) Report() ([]Entry, map[string]map[Action]int) {
-	return p.Entries(p.Writes()), p.Counted
+// Report is the plan's entries, with its outcomes and w, its Writes, and
+// the entities it counts without listing.
+func (p *Plan) Report(w Writes) ([]Entry, map[string]map[Action]int) {
+	return p.Entries(w), p.Counted
 }
 
 // Park gives a record up with its reason.

@@ -314,7 +314,7 @@ func (p *Plan) Simulate(func() int64) {}
 
 // Report is the plan's entries and the orders it leaves as they are,
 // counted and not listed.
-func (p *Plan) Report() ([]plan.Entry, map[string]map[plan.Action]int) {
+func (p *Plan) Report(plan.Writes) ([]plan.Entry, map[string]map[plan.Action]int) {
 	if p.Unchanged == 0 {
 		return p.Entries(), nil
 	}

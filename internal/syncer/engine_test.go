@@ -36,7 +36,7 @@ type fakePlan struct {
 }
 
 func (p *fakePlan) Simulate(func() int64) {}
-func (p *fakePlan) Report() ([]plan.Entry, map[string]map[plan.Action]int) {
+func (p *fakePlan) Report(plan.Writes) ([]plan.Entry, map[string]map[plan.Action]int) {
 	a := plan.Create
 	if p.refused {
 		a = plan.Fail

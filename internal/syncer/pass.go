@@ -45,7 +45,7 @@ func (e *Engine) drain(ctx context.Context, p *pass, src Source) error {
 			return err
 		}
 		w := b.Plan.Writes()
-		if err := p.record(b, src.Name(), len(w.Parked)); err != nil {
+		if err := p.record(b, src.Name(), w); err != nil {
 			return err
 		}
 		if err := e.opts.Ledger.Commit(ctx, w, b.Cursor); err != nil {

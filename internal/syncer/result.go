@@ -90,7 +90,7 @@ func (e *Engine) newPass(opts PassOptions) *pass {
 
 // record counts a batch's rows and its plan's entries, streams the entries
 // to the report and adds the entities counted without listing.
-func (p *pass) record(b *Batch, source string, parked int) error {
+func (p *pass) record(b *Batch, source string, w plan.Writes) error {
 	stream := b.Stream
 	if stream == "" {
 		stream = source
@@ -99,8 +99,8 @@ func (p *pass) record(b *Batch, source string, parked int) error {
 		p.result.Read[stream] += b.Rows
 		p.e.opts.Metrics.RowsRead(stream, b.Rows)
 	}
-	p.result.Parked += parked
-	entries, counted := b.Plan.Report()
+	p.result.Parked += len(w.Parked)
+	entries, counted := b.Plan.Report(w)
 	for _, e := range entries {
 		p.count(p.result.Counts, e.Kind, e.Action, 1)
 		p.e.opts.Metrics.Written(e.Kind, metricResult[e.Action], 1)

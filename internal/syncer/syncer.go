@@ -69,8 +69,8 @@ type Plan interface {
 	// run's stand-in for writing it.
 	Simulate(next func() int64)
 	// Report returns the plan's entries and the entities it counts
-	// without listing them, with its outcomes.
-	Report() ([]plan.Entry, map[string]map[plan.Action]int)
+	// without listing them, with its outcomes; w is its Writes.
+	Report(w plan.Writes) ([]plan.Entry, map[string]map[plan.Action]int)
 	// Writes is what the plan and its outcomes leave in the state.
 	Writes() plan.Writes
 }

@@ -128,3 +128,29 @@ func TestUsersOnlyChangedOnesAreWritten(t *testing.T) {
 		t.Errorf("contacts: got %d, want %d", got, len(ids))
 	}
 }
+
+// TestSinceSendsBaselineUsers: with sync.start = "now" the first pass
+// records the users as they are and sends none; -since all then sends them,
+// once, as it sends the orders' history.
+func TestSinceSendsBaselineUsers(t *testing.T) {
+	h := newHarness(t, modxtest.Options{}, func(c *config.Config) {
+		c.Sync.Start = "now"
+		c.Orders.Enabled = false
+		c.Users.Enabled = true
+	})
+	for i := range 2 {
+		h.user(modxtest.UserSpec{FullName: fmt.Sprintf("Клиент %d", i), Email: fmt.Sprintf("c%d@example.org", i)})
+	}
+	h.pass(syncer.PassOptions{})
+	if got := len(h.box.Contacts()); got != 0 {
+		t.Fatalf("start now: %d contacts, want none", got)
+	}
+	res := h.passWith(site.EngineOptions{Since: "all"}, syncer.PassOptions{})
+	if got := res.Count("contact", plan.Create); got != 2 {
+		t.Errorf("-since all: created %d contacts, want the 2 users (%s)", got, res.Summary())
+	}
+	h.passWith(site.EngineOptions{Since: "all"}, syncer.PassOptions{})
+	if got := len(h.box.Contacts()); got != 2 {
+		t.Errorf("after a second -since all: %d contacts, want 2: nothing twice", got)
+	}
+}

@@ -60,6 +60,9 @@ type Source struct {
 
 	started bool
 	start   *source.Start
+	// rewound: -since moved the users back, so a baseline's users are
+	// sent. Kept apart from start, whose first batch clears what moved.
+	rewound bool
 	base    *baseline
 	mark    int64 // the users watermark, moved as pages are planned
 	parked  map[int64]bool
@@ -95,6 +98,7 @@ func (s *Source) begin(ctx context.Context) error {
 		return err
 	}
 	s.started, s.start, s.mark = true, start, start.Marks[syncer.SourceUsers]
+	s.rewound = slices.Contains(start.Rewound, syncer.SourceUsers)
 	if err := s.baseline(ctx); err != nil {
 		return err
 	}
@@ -283,7 +287,7 @@ func (s *Source) plan(ctx context.Context, users []shop.Customer, skip map[int64
 		link := links[u.ID]
 		// A baseline's link has no contact, and stays so while the user is
 		// unchanged, unless -since moved the users back to send them.
-		if link.Hash == hash && (link.AmoID != 0 || !slices.Contains(s.start.Rewound, syncer.SourceUsers)) {
+		if link.Hash == hash && (link.AmoID != 0 || !s.rewound) {
 			pl.Count("contact", plan.Unchanged) // the common case: counted, not listed
 			continue
 		}

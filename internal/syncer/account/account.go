@@ -135,7 +135,7 @@ func (a *Account) Mapper(ctx context.Context) (*transform.Mapper, error) {
 		if err := a.load(ctx, true); err != nil {
 			return nil, err
 		}
-		if id := a.meta.SitePipelineID; id != 0 && findPipeline(a.meta.Pipelines, id) == nil {
+		if id := a.meta.SitePipelineID; id != 0 && plan.FindPipeline(a.meta.Pipelines, id) == nil {
 			return nil, fmt.Errorf("the site pipeline %d is gone from amoCRM; the next pass makes it again", id)
 		}
 		a.mapper = nil
@@ -231,15 +231,6 @@ func (a *Account) save(ctx context.Context) error {
 	}
 	if err := a.ledger.SetMeta(ctx, metaCache, string(v)); err != nil {
 		return fmt.Errorf("cache account metadata: %w", err)
-	}
-	return nil
-}
-
-func findPipeline(ps []crm.Pipeline, id int64) *crm.Pipeline {
-	for i := range ps {
-		if ps[i].ID == id {
-			return &ps[i]
-		}
 	}
 	return nil
 }

@@ -101,7 +101,7 @@ func DecideSitePipeline(ctx context.Context, l Ledger, pipelines []crm.Pipeline,
 	step := &plan.Pipeline{Name: name, Statuses: activeNames(statuses)}
 	if id, ok, err := SitePipelineID(ctx, l); err != nil {
 		return nil, fmt.Errorf("read site pipeline id: %w", err)
-	} else if ok && findPipeline(pipelines, id) != nil {
+	} else if ok && plan.FindPipeline(pipelines, id) != nil {
 		step.ID, step.Known = id, true
 	}
 	if !step.Known {

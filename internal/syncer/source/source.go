@@ -174,6 +174,12 @@ func (e *Env) ComparisonDue(ctx context.Context, forced bool, name, key, spec st
 	if err != nil {
 		return true, nil
 	}
+	return e.CronDue(key, spec, last)
+}
+
+// CronDue says whether the cron spec (config key key) has come round
+// since last.
+func (e *Env) CronDue(key, spec string, last time.Time) (bool, error) {
 	sched, err := config.ParseCron(spec)
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", key, err)

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/config"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
@@ -186,11 +185,7 @@ func (m *Moves) due(from int64) (bool, error) {
 	if m.force {
 		return true, nil
 	}
-	sched, err := config.ParseCron(m.env.Config.ShopStatus.Cron)
-	if err != nil {
-		return false, fmt.Errorf("shop_status.cron: %w", err)
-	}
-	return !sched.Next(time.Unix(from, 0)).After(m.env.Now()), nil
+	return m.env.CronDue("shop_status.cron", m.env.Config.ShopStatus.Cron, time.Unix(from, 0))
 }
 
 // events reads the status change events created from from to to and keeps

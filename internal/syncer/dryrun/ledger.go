@@ -221,11 +221,7 @@ func (l *ledger) Failures(ctx context.Context) ([]state.Failure, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := slices.DeleteFunc(base, func(f state.Failure) bool {
-		k := state.Key{Kind: f.Kind, SourceID: f.SourceID}
-		_, again := l.mem.parked[k]
-		return l.mem.resolved[k] || again
-	})
+	out := slices.DeleteFunc(base, l.mem.settled)
 	for _, f := range l.mem.parked {
 		out = append(out, f)
 	}
@@ -236,11 +232,15 @@ func (l *ledger) Failures(ctx context.Context) ([]state.Failure, error) {
 // the run parks is due later, as in the state.
 func (l *ledger) DueFailures(ctx context.Context, kind string, now time.Time, limit int) ([]state.Failure, error) {
 	due, err := l.Ledger.DueFailures(ctx, kind, now, limit)
-	return slices.DeleteFunc(due, func(f state.Failure) bool {
-		k := state.Key{Kind: f.Kind, SourceID: f.SourceID}
-		_, again := l.mem.parked[k]
-		return l.mem.resolved[k] || again
-	}), err
+	return slices.DeleteFunc(due, l.mem.settled), err
+}
+
+// settled says whether the run has settled a failure of the state: sent
+// the record, or parked it again (its own failure replaces the state's).
+func (m *memory) settled(f state.Failure) bool {
+	k := state.Key{Kind: f.Kind, SourceID: f.SourceID}
+	_, again := m.parked[k]
+	return m.resolved[k] || again
 }
 
 func (l *ledger) LookupContacts(ctx context.Context, keys []string) (map[string]int64, error) {

@@ -10,7 +10,6 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
-	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/transform"
 )
 
@@ -44,12 +43,7 @@ func (p productLinks) write(ctx context.Context, pl *plan.Plan) error {
 	if len(todo) == 0 {
 		return nil
 	}
-	marks := make([]state.PendingCreate, len(todo))
-	for i, d := range todo {
-		marks[i] = state.PendingCreate{Kind: plan.ProductsKind(pl.Kind), SourceID: d.Record.ID,
-			Key: strconv.FormatInt(d.ID, 10), PayloadHash: d.Products.Hash}
-	}
-	if err := p.ledger.MarkPendings(ctx, marks, nil); err != nil {
+	if err := markDeals(ctx, p.ledger, plan.ProductsKind(pl.Kind), todo, func(d *plan.Deal) string { return d.Products.Hash }); err != nil {
 		return fmt.Errorf("link products: %w", err)
 	}
 	send := linkSend{send: p.crm.LinkLeads, refusal: "amoCRM refused the deal's products: ",

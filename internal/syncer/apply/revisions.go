@@ -24,18 +24,22 @@ func (m editMarks) write(ctx context.Context, pl *plan.Plan) error {
 	if len(ds) == 0 {
 		return nil
 	}
-	if err := markDeals(ctx, m.ledger, plan.EditMarker, ds); err != nil {
+	if err := markDeals(ctx, m.ledger, plan.EditMarker, ds, nil); err != nil {
 		return fmt.Errorf("mark order edits pending: %w", err)
 	}
 	return nil
 }
 
 // markDeals commits a marker of kind per deal's record, keyed by the deal,
-// before a write to the deals that is not safe to repeat.
-func markDeals(ctx context.Context, l marker, kind string, ds []*plan.Deal) error {
+// before a write to the deals that is not safe to repeat; hash, when not
+// nil, gives each marker the hash of what is sent.
+func markDeals(ctx context.Context, l marker, kind string, ds []*plan.Deal, hash func(*plan.Deal) string) error {
 	marks := make([]state.PendingCreate, len(ds))
 	for i, d := range ds {
 		marks[i] = state.PendingCreate{Kind: kind, SourceID: d.Record.ID, Key: strconv.FormatInt(d.ID, 10)}
+		if hash != nil {
+			marks[i].PayloadHash = hash(d)
+		}
 	}
 	return l.MarkPendings(ctx, marks, nil)
 }

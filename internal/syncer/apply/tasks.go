@@ -33,7 +33,7 @@ func (tc taskCreates) write(ctx context.Context, pl *plan.Plan) error {
 	if len(todo) == 0 {
 		return nil
 	}
-	if err := markDeals(ctx, tc.ledger, plan.TaskKind(pl.Kind), todo); err != nil {
+	if err := markDeals(ctx, tc.ledger, plan.TaskKind(pl.Kind), todo, nil); err != nil {
 		return fmt.Errorf("create tasks: %w", err)
 	}
 	err := sendRefusable(ctx, todo, func(ctx context.Context, ds []*plan.Deal) error {

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"time"
 
-
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/shop"

@@ -107,11 +107,9 @@ func (cc contactCreates) write(ctx context.Context, pl *plan.Plan) error {
 		return nil
 	}
 	lost := slices.DeleteFunc(slices.Clone(todo), func(c *plan.Contact) bool { return c.ID != 0 || c.Refused != "" })
-	if ferr := cc.match.FindContacts(ctx, lost, above); ferr != nil {
-		if amocrm.IsFatal(ferr) {
-			return ferr
-		}
-		cc.log.Warn("contact lookup after an unknown outcome failed", "source", pl.Source, "contacts", len(lost), "err", ferr)
+	if err := tolerate(cc.log, cc.match.FindContacts(ctx, lost, above),
+		"contact lookup after an unknown outcome failed", "source", pl.Source, "contacts", len(lost)); err != nil {
+		return err
 	}
 	for _, c := range lost {
 		c.Unknown = c.ID == 0

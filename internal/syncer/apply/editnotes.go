@@ -70,12 +70,9 @@ func (e editNotes) find(ctx context.Context, ds []*plan.Deal) error {
 			continue
 		}
 		have, err := e.crm.LeadNotes(ctx, d.ID, "common")
-		if err != nil {
-			if amocrm.IsFatal(err) {
-				return err
-			}
-			e.log.Warn("read-back of notes after an unknown outcome failed; read back at the next comparison", "source", d.Source,
-				"order_id", d.Record.ID, "lead_id", d.ID, "err", err)
+		if err := tolerate(e.log, err, "read-back of notes after an unknown outcome failed; read back at the next comparison",
+			"source", d.Source, "order_id", d.Record.ID, "lead_id", d.ID); err != nil {
+			return err
 		}
 		for _, h := range have {
 			if h.Text() == n.Text {

@@ -93,11 +93,9 @@ func (ew elementWrites) find(ctx context.Context, catalog int64, es []*plan.Elem
 		}
 	}
 	found, err := ew.match.FindElements(ctx, catalog, lines, true)
-	if err != nil {
-		if amocrm.IsFatal(err) {
-			return err
-		}
-		ew.log.Warn("element lookup after an unknown outcome failed; looked up again next pass", "source", "products", "elements", len(lost), "err", err)
+	if err := tolerate(ew.log, err, "element lookup after an unknown outcome failed; looked up again next pass",
+		"source", "products", "elements", len(lost)); err != nil {
+		return err
 	}
 	for _, e := range lost {
 		if f, ok := found[e.ProductID]; ok {

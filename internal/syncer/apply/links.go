@@ -179,11 +179,9 @@ func (r linkReader) deals(ctx context.Context, lost []*plan.Deal, settle func(d 
 		ids[i] = d.ID
 	}
 	have, err := r.crm.LeadsCatalogElements(ctx, ids)
-	if err != nil {
-		if amocrm.IsFatal(err) {
-			return err
-		}
-		r.log.Warn("read-back of links after an unknown outcome failed; read back again on the next try", "source", lost[0].Source, "deals", len(lost), "err", err)
+	if err := tolerate(r.log, err, "read-back of links after an unknown outcome failed; read back again on the next try",
+		"source", lost[0].Source, "deals", len(lost)); err != nil {
+		return err
 	}
 	for _, d := range lost {
 		settle(d, have[d.ID], err == nil)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/crm"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 )
@@ -38,13 +37,8 @@ func (f formNotes) write(ctx context.Context, pl *plan.Plan) error {
 	if len(notes) == 0 {
 		return nil
 	}
-	if _, err := f.crm.AddLeadNotes(ctx, notes); err != nil {
-		if amocrm.IsFatal(err) {
-			return err
-		}
-		f.log.Warn("form notes not added", "source", pl.Source, "deals", len(notes), "err", err)
-	}
-	return nil
+	_, err := f.crm.AddLeadNotes(ctx, notes)
+	return tolerate(f.log, err, "form notes not added", "source", pl.Source, "deals", len(notes))
 }
 
 // commonNote is a text note on a deal.

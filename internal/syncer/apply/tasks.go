@@ -72,11 +72,9 @@ func (tc taskCreates) find(ctx context.Context, ds []*plan.Deal) error {
 		}
 	}
 	have, err := tc.crm.TasksOfLeads(ctx, ids)
-	if err != nil {
-		if amocrm.IsFatal(err) {
-			return err
-		}
-		tc.log.Warn("task lookup after an unknown outcome failed; looked up again next pass", "source", lost[0].Source, "deals", len(lost), "err", err)
+	if err := tolerate(tc.log, err, "task lookup after an unknown outcome failed; looked up again next pass",
+		"source", lost[0].Source, "deals", len(lost)); err != nil {
+		return err
 	}
 	for _, d := range lost {
 		for _, t := range have {

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/modx-amocrm/modx-amocrm/internal/amocrm"
 	"github.com/modx-amocrm/modx-amocrm/internal/modx"
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 	"github.com/modx-amocrm/modx-amocrm/internal/shopstatus"
@@ -199,4 +200,15 @@ func (w *Writer) logExtras(pl *plan.Plan) {
 			}
 		}
 	}
+}
+
+// tolerate returns err when it stops the pass (amocrm.IsFatal) and
+// otherwise logs it with msg and args and returns nil: a failed lookup,
+// read-back or note leaves its records to the next try.
+func tolerate(log *slog.Logger, err error, msg string, args ...any) error {
+	if err == nil || amocrm.IsFatal(err) {
+		return err
+	}
+	log.Warn(msg, append(args, "err", err)...)
+	return nil
 }

@@ -136,7 +136,7 @@ func TestDealExtras(t *testing.T) {
 				t.Errorf("order %d in %q: tags %v, want %v", o.ID, pipelines[l.PipelineID], d.Tags, wantTags)
 			}
 			tagged[strings.Join(d.Tags, ",")]++
-			if got, want := fieldValue(l, "UTM_SOURCE"), utmSource(t, o.Properties.String); got != want {
+			if got, want := fieldText(l.CustomFieldsValues, "UTM_SOURCE"), utmSource(t, o.Properties.String); got != want {
 				t.Errorf("order %d: UTM_SOURCE %q, want %q", o.ID, got, want)
 			} else if want != "" {
 				marked++
@@ -195,16 +195,6 @@ func utmSource(t *testing.T, properties string) string {
 		t.Fatalf("properties %q: %v", properties, err)
 	}
 	return cmp.Or(p.UTMSource, p.Fields.UTMSource)
-}
-
-// fieldValue is the first value of a deal's field with code.
-func fieldValue(l sandbox.LeadState, code string) string {
-	for _, f := range l.CustomFieldsValues {
-		if f.FieldCode == code && len(f.Values) > 0 {
-			return valueString(f.Values[0].Value)
-		}
-	}
-	return ""
 }
 
 func sameSet(a, b []string) bool {

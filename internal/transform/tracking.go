@@ -87,15 +87,16 @@ func (m *Mapper) setTracking(fv *fieldValues, sources ...map[string]string) {
 // rising precedence: the top level, orders.tracking_element, then
 // orders.properties_element (the old extra's plugins wrote there).
 func (m *Mapper) orderTracking(raw json.RawMessage) []map[string]string {
-	var out []map[string]string
-	if top, ok, _ := object(raw); ok {
-		out = append(out, texts(top))
+	top, ok, _ := object(raw)
+	if !ok {
+		return nil
 	}
+	out := []map[string]string{texts(top)}
 	for _, el := range []string{m.cfg.Orders.TrackingElement, m.cfg.Orders.PropertiesElement} {
 		if el == "" {
 			continue
 		}
-		if obj, _ := element(raw, el); obj != nil {
+		if obj, _, _ := object(top[el]); obj != nil {
 			out = append(out, texts(obj))
 		}
 	}

@@ -116,7 +116,7 @@ func (m *Mapper) Edit(sent Sent, fresh *Deal, o *shop.Order) Edit {
 		e.Lead.Name = fresh.Lead.Name
 	}
 	for _, cf := range fresh.Lead.CustomFieldsValues {
-		if d, ok := sent.Fields[cf.FieldID]; ok && d == valuesDigest(cf.Values) {
+		if d, ok := sent.Fields[cf.FieldID]; ok && d == e.Sent.Fields[cf.FieldID] { // SentOf digested cf
 			continue
 		}
 		e.Lead.CustomFieldsValues = append(e.Lead.CustomFieldsValues, cf)

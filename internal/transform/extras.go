@@ -82,7 +82,7 @@ func (m *Mapper) task(p *taskPlan, responsible int64, made time.Time, value func
 	t := &crm.Task{Text: cut(strings.TrimSpace(expand(p.text, value)), TextareaLimit), TaskTypeID: p.typeID,
 		ResponsibleUserID: responsible, EntityType: "leads"}
 	if !made.IsZero() {
-		t.CompleteTill = TaskDue(p.due, made, m.meta.Zone).Unix()
+		t.CompleteTill = p.dueAt(made, m.meta.Zone)
 	}
 	return t
 }

@@ -262,25 +262,51 @@ func (r *Revision) writes(w *Writes, p *Plan, d *Deal, park func(*Parked)) {
 // or what had no answer or waits for an element.
 func (r *Revision) failure(p *Plan) (entity, reason string, refused bool) {
 	if x := r.Relink; x != nil {
-		switch {
-		case x.Refused != "":
-			return "products", x.Refused, true
-		case x.Unknown:
-			return "products", relinkUnknown, false
-		}
-		if reason, refused := x.missing(p); reason != "" {
+		if reason, refused := x.failure(p); reason != "" {
 			return "products", reason, refused
 		}
 	}
 	if n := r.Note; n != nil {
-		switch {
-		case n.Refused != "":
-			return "note", n.Refused, true
-		case n.Unknown:
-			return "note", noteUnknown, false
+		if reason, refused := n.failure(); reason != "" {
+			return "note", reason, refused
 		}
 	}
 	return "", "", false
+}
+
+// failure says why the relink is not done: what amoCRM refused (refused),
+// or what had no answer or waits for an element; "" when it is done.
+func (x *Relink) failure(p *Plan) (reason string, refused bool) {
+	switch {
+	case x.Refused != "":
+		return x.Refused, true
+	case x.Unknown:
+		return relinkUnknown, false
+	}
+	return x.missing(p)
+}
+
+// failure says why the note is not written: what amoCRM refused
+// (refused), or that its create had no answer; "" when it is written.
+func (n *DealNote) failure() (reason string, refused bool) {
+	switch {
+	case n.Refused != "":
+		return n.Refused, true
+	case n.Unknown:
+		return noteUnknown, false
+	}
+	return "", false
+}
+
+// notDone sets e's action and reason from a failure: refused fails,
+// anything else not done is skipped; no reason leaves e as it is.
+func (e *Entry) notDone(reason string, refused bool) {
+	switch {
+	case refused:
+		e.Action, e.Reason = Fail, oneLine(reason)
+	case reason != "":
+		e.Action, e.Reason = Skip, reason
+	}
 }
 
 const (
@@ -296,29 +322,16 @@ func (n names) revisionEntries(p *Plan, d *Deal) []Entry {
 	if x := r.Relink; x != nil && x.attempted() {
 		e := Entry{Source: d.Source, Kind: "products", SourceID: d.Record.ID, Key: d.Record.Key(), AmoID: shown(d.ID),
 			Title: revisionTitle(d), Action: Update, Changes: productChanges(r.Change.Products)}
-		reason, refused := x.missing(p)
-		switch {
-		case x.Refused != "":
-			e.Action, e.Reason = Fail, oneLine(x.Refused)
-		case x.Unknown:
-			e.Action, e.Reason = Skip, relinkUnknown
-		case refused:
-			e.Action, e.Reason = Fail, oneLine(reason)
-		case reason != "":
-			e.Action, e.Reason = Skip, reason
-		}
+		e.notDone(x.failure(p))
 		out = append(out, e)
 	}
 	if nt := r.Note; nt != nil && (nt.Found || nt.ID != 0 || nt.Refused != "" || nt.Unknown) {
 		e := Entry{Source: d.Source, Kind: "note", SourceID: d.Record.ID, Key: d.Record.Key(), AmoID: shown(nt.ID),
 			Title: revisionTitle(d), Action: Create, Changes: []Change{{Field: "text", New: oneLine(nt.Text)}}}
-		switch {
-		case nt.Found:
+		if nt.Found {
 			e.Action, e.Reason = Unchanged, "already on the deal"
-		case nt.Refused != "":
-			e.Action, e.Reason = Fail, oneLine(nt.Refused)
-		case nt.Unknown:
-			e.Action, e.Reason = Skip, noteUnknown
+		} else {
+			e.notDone(nt.failure())
 		}
 		out = append(out, e)
 	}

@@ -141,11 +141,10 @@ func (p *Plan) AddEdits(edits []*EditedOrder) error {
 		d.Revision.Note = newNote(e.Note, e.Notes, e.NotesRead)
 		if e.Relink != nil {
 			r := *e.Relink
-			pr, err := newProducts(e.Deal.Products, Extras{})
-			if err != nil {
+			var err error
+			if r.Hash, err = quantitiesHash(e.Deal.Products); err != nil {
 				return err
 			}
-			r.Hash = pr.Hash
 			d.Revision.Relink = &r
 		}
 		p.Deals = append(p.Deals, d)

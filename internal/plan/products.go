@@ -88,6 +88,16 @@ type Products struct {
 
 // newProducts are a deal's products, with what was read of its links.
 func newProducts(lines []transform.ProductLine, x Extras) (*Products, error) {
+	h, err := quantitiesHash(lines)
+	if err != nil {
+		return nil, err
+	}
+	return &Products{Lines: lines, Hash: h, Have: x.Linked, Read: x.LinkedRead}, nil
+}
+
+// quantitiesHash is the hash of the quantities of lines, by product: what
+// a products marker records as linked.
+func quantitiesHash(lines []transform.ProductLine) (string, error) {
 	type quantity struct {
 		Product  int64   `json:"p"`
 		Quantity float64 `json:"q"`
@@ -97,11 +107,7 @@ func newProducts(lines []transform.ProductLine, x Extras) (*Products, error) {
 		qs[i] = quantity{l.ProductID, l.Quantity}
 	}
 	slices.SortFunc(qs, func(a, b quantity) int { return cmp.Compare(a.Product, b.Product) })
-	h, err := transform.Hash(qs)
-	if err != nil {
-		return nil, err
-	}
-	return &Products{Lines: lines, Hash: h, Have: x.Linked, Read: x.LinkedRead}, nil
+	return transform.Hash(qs)
 }
 
 // ProductLines are the products the plan's deals link, one line per

@@ -251,21 +251,6 @@ func parseConfig(text string) (*config.Config, error) {
 	return cfg, nil
 }
 
-// sources are the sources the demo's config enables, for report summaries.
-func (d *demo) sources() []string {
-	var s []string
-	if d.cfg.Orders.Enabled {
-		s = append(s, syncer.SourceOrders)
-	}
-	if d.cfg.Forms.Enabled {
-		s = append(s, syncer.SourceForms)
-	}
-	if d.cfg.Users.Enabled {
-		s = append(s, syncer.SourceUsers)
-	}
-	return s
-}
-
 // dryRun prints the plan's summary and first entries, and writes the whole
 // plan to file, the report at reportPath.
 func (d *demo) dryRun(ctx context.Context, file report.Writer, reportPath string) error {
@@ -275,7 +260,7 @@ func (d *demo) dryRun(ctx context.Context, file report.Writer, reportPath string
 	if err != nil {
 		return fmt.Errorf("dry run: %w", err)
 	}
-	sum := res.ReportSummary(d.sources())
+	sum := res.ReportSummary(site.PassSources(d.cfg, nil))
 	sum.Location = d.site.Shop.Location() // as the reasons are
 	err = w.Close(sum)
 	if err != nil {

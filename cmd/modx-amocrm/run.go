@@ -49,12 +49,8 @@ func runRun(ctx context.Context, io IO, args []string) error {
 			return usageError{"-since: " + err.Error()}
 		}
 	}
-	for _, src := range opts.Only {
-		switch src {
-		case syncer.SourceOrders, syncer.SourceForms, syncer.SourceUsers, syncer.SourceShopStatus:
-		default:
-			return usageError{fmt.Sprintf("-only: unknown source %q: want orders, forms, users or shop_status", src)}
-		}
+	if err := site.CheckOnly(opts.Only); err != nil {
+		return usageError{err.Error()}
 	}
 
 	cfg, err := loadConfig(*configPath)
@@ -93,28 +89,12 @@ func runRun(ctx context.Context, io IO, args []string) error {
 // skip it and do nothing, saying nothing.
 func onlyEnabled(cfg *config.Config, only []string) error {
 	for _, src := range only {
-		if !sourceEnabled(cfg, src) {
+		if !site.SourceEnabled(cfg, src) {
 			return usageError{fmt.Sprintf("-only %s: %s.enabled is false in %s, so there is nothing to run; set it to true first",
 				src, src, cfg.Path())}
 		}
 	}
 	return nil
-}
-
-// sourceEnabled reports whether the config turns a source on; each source
-// is named as its config section.
-func sourceEnabled(cfg *config.Config, src string) bool {
-	switch src {
-	case syncer.SourceOrders:
-		return cfg.Orders.Enabled
-	case syncer.SourceForms:
-		return cfg.Forms.Enabled
-	case syncer.SourceUsers:
-		return cfg.Users.Enabled
-	case syncer.SourceShopStatus:
-		return cfg.ShopStatus.Enabled
-	}
-	return false
 }
 
 // runOnce is the backfill: one pass over every selected source, with a
@@ -145,7 +125,7 @@ func runOnce(ctx context.Context, io IO, s *site.Site, eopts site.EngineOptions,
 			err = fmt.Errorf("nothing to send; checking the token: %w", aerr)
 		}
 	}
-	sum := report.Summary{DryRun: eopts.DryRun, Sources: passSources(s.Config, eopts.Only), Started: started, Finished: time.Now()}
+	sum := report.Summary{DryRun: eopts.DryRun, Sources: site.PassSources(s.Config, eopts.Only), Started: started, Finished: time.Now()}
 	if res != nil {
 		sum = res.ReportSummary(sum.Sources)
 		fmt.Fprintln(io.Stderr, res.Summary())
@@ -292,20 +272,6 @@ func dryRunReportPath() (string, error) {
 		return "", fmt.Errorf("create the dry-run report: %w", err)
 	}
 	return f.Name(), f.Close()
-}
-
-// passSources names the sources a pass covers: -only, else the enabled ones.
-func passSources(cfg *config.Config, only []string) []string {
-	if len(only) > 0 {
-		return only
-	}
-	var out []string
-	for _, src := range []string{syncer.SourceOrders, syncer.SourceForms, syncer.SourceUsers, syncer.SourceShopStatus} {
-		if sourceEnabled(cfg, src) {
-			out = append(out, src)
-		}
-	}
-	return out
 }
 
 // newProgress shows a backfill's progress: a line redrawn on a terminal, a

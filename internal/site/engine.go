@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer/account"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer/apply"
@@ -37,15 +38,50 @@ type EngineOptions struct {
 	FullUserScan, CompareStatuses, ShopStatusNow bool
 }
 
+// Sources are the sources a config turns on, each named as its config
+// section (-only takes these names).
+var Sources = []string{syncer.SourceOrders, syncer.SourceForms, syncer.SourceUsers, syncer.SourceShopStatus}
+
+// SourceEnabled reports whether cfg turns the source src on.
+func SourceEnabled(cfg *config.Config, src string) bool {
+	switch src {
+	case syncer.SourceOrders:
+		return cfg.Orders.Enabled
+	case syncer.SourceForms:
+		return cfg.Forms.Enabled
+	case syncer.SourceUsers:
+		return cfg.Users.Enabled
+	case syncer.SourceShopStatus:
+		return cfg.ShopStatus.Enabled
+	}
+	return false
+}
+
+// CheckOnly refuses an -only list naming a source there is not.
+func CheckOnly(only []string) error {
+	for _, o := range only {
+		if !slices.Contains(Sources, o) {
+			return fmt.Errorf("-only: unknown source %q: want orders, forms, users or shop_status", o)
+		}
+	}
+	return nil
+}
+
+// PassSources names the sources a pass covers: only, else the enabled ones.
+func PassSources(cfg *config.Config, only []string) []string {
+	if len(only) > 0 {
+		return only
+	}
+	return slices.DeleteFunc(slices.Clone(Sources), func(src string) bool { return !SourceEnabled(cfg, src) })
+}
+
 // Engine builds the sync engine of the site, which must have its shop, its
 // state and its client open. It is the one place that lists the sources, in
 // the order they run, and the one place that chooses between a real run and
 // a dry run.
 func (s *Site) Engine(opts EngineOptions) (*syncer.Engine, error) {
-	for _, o := range opts.Only {
-		if !slices.Contains([]string{syncer.SourceOrders, syncer.SourceForms, syncer.SourceUsers, syncer.SourceShopStatus}, o) {
-			return nil, fmt.Errorf("-only: unknown source %q: want orders, forms, users or shop_status", o)
-		}
+	if err := CheckOnly(opts.Only); err != nil {
+		return nil, err
 	}
 	cfg, log, now := s.Config, s.Logger(), s.now
 	run := s.run(opts.DryRun)
@@ -56,13 +92,10 @@ func (s *Site) Engine(opts EngineOptions) (*syncer.Engine, error) {
 		start = opts.Since
 	}
 	env := &source.Env{Config: cfg, Ledger: run.ledger, Account: acct, Match: m, Log: log, Now: now, DBNow: s.Shop.Now, Start: start}
-	on := func(enabled bool, name string) bool {
-		return enabled && (len(opts.Only) == 0 || slices.Contains(opts.Only, name))
+	on := func(name string) bool {
+		return SourceEnabled(cfg, name) && (len(opts.Only) == 0 || slices.Contains(opts.Only, name))
 	}
-	ordersOn := on(cfg.Orders.Enabled, syncer.SourceOrders)
-	formsOn := on(cfg.Forms.Enabled, syncer.SourceForms)
-	usersOn := on(cfg.Users.Enabled, syncer.SourceUsers)
-	shopStatusOn := on(cfg.ShopStatus.Enabled, syncer.SourceShopStatus)
+	ordersOn, formsOn, usersOn, shopStatusOn := on(syncer.SourceOrders), on(syncer.SourceForms), on(syncer.SourceUsers), on(syncer.SourceShopStatus)
 	mem := &users.Memory{}
 	rewind := opts.Since
 	sources := func(ctx context.Context) ([]syncer.Source, error) {

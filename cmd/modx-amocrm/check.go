@@ -77,7 +77,7 @@ func checkAll(ctx context.Context, c *checkLines, configPath string) {
 		return
 	}
 	checkSchema(c, s, schema)
-	extra, _ := checkOldExtra(ctx, c, s, schema)
+	extra := checkOldExtra(ctx, c, s, schema)
 	if cfg.Orders.Enabled {
 		checkStatusZero(ctx, c, s, schema)
 	}

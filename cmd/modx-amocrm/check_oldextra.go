@@ -26,7 +26,7 @@ func (o oldExtra) running() bool {
 // checkOldExtra names whatever of the old extra still runs, one line each,
 // each saying what to do: its plugin, its FormIt hook, its simpleQueue
 // cron. While any of them runs, orders, forms or users go to amoCRM twice.
-func checkOldExtra(ctx context.Context, c *checkLines, s *site.Site, schema *modx.Schema) (oldExtra, bool) {
+func checkOldExtra(ctx context.Context, c *checkLines, s *site.Site, schema *modx.Schema) oldExtra {
 	var o oldExtra
 	installed, on, err := s.Shop.OldExtraPluginEnabled(ctx)
 	if err == nil {
@@ -41,14 +41,14 @@ func checkOldExtra(ctx context.Context, c *checkLines, s *site.Site, schema *mod
 	}
 	if err != nil {
 		c.fail("old extra", err)
-		return o, false
+		return o
 	}
 	o.plugin, o.queued = on, phpTrue(settings["amocrm_use_simple_queue"])
 
 	deals, forms, contacts, err := s.Shop.OldLinkCounts(ctx)
 	if err != nil {
 		c.fail("old extra", err)
-		return o, false
+		return o
 	}
 	left := oldLeftovers(schema, deals, forms, contacts, settings[modx.OldTokenSetting] != "")
 	switch {
@@ -72,7 +72,7 @@ func checkOldExtra(ctx context.Context, c *checkLines, s *site.Site, schema *mod
 	case o.queued:
 		c.warn("old queue", "amocrm_use_simple_queue is on: the extra queues what it sends and %s", queueAdvice)
 	}
-	return o, true
+	return o
 }
 
 // queueAdvice says where the extra's cron is: hosting panels and crontabs

@@ -93,10 +93,7 @@ func (e *switchEnv) importConfig() string {
 	// The file holds the extra's client secret, as the config needs it:
 	// the log does not.
 	e.t.Logf("%s:\n%s", path, secretValue.ReplaceAll(data, []byte("${1}'xxxxx'")))
-	text := strings.Replace(string(data), "base_url = ''", "base_url = '"+e.url+"'", 1)
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		e.t.Fatal(err)
-	}
+	e.editConfig(path, "base_url = ''", "base_url = '"+e.url+"'")
 	e.givePassword()
 	return path
 }

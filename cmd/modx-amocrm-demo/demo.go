@@ -24,7 +24,6 @@ import (
 	"github.com/modx-amocrm/modx-amocrm/internal/modx/modxtest"
 	"github.com/modx-amocrm/modx-amocrm/internal/report"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
-	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
@@ -282,9 +281,7 @@ func (d *demo) sync(ctx context.Context, title string) error {
 		fmt.Fprintf(d.out, "%s %s parked with a reason (`modx-amocrm failed` lists them)\n", count(res.Parked, "record"), wasWere(res.Parked))
 	}
 	// Kept for `modx-amocrm status`, as the real binary's passes are.
-	host, _ := os.Hostname()
-	return d.site.Store.RecordPass(ctx, state.PassRecord{Host: host, PID: os.Getpid(), Started: res.Started,
-		Finished: res.Finished, Summary: res.Summary(), Read: res.Read, Parked: res.Parked})
+	return d.site.Store.RecordPass(ctx, site.PassRecord(res.Started, res, nil))
 }
 
 // printAccount reads back what the sandbox holds, as a manager would see it.

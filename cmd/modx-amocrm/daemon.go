@@ -104,7 +104,7 @@ func (d *daemon) run(ctx context.Context) error {
 		m.SetLeader(false)
 	}()
 	m.SetLeader(true)
-	leader := state.LeaderRecord{Host: hostname(), PID: os.Getpid(), ConnectionID: lease.ConnectionID(), Since: time.Now()}
+	leader := state.LeaderRecord{Host: site.Hostname(), PID: os.Getpid(), ConnectionID: lease.ConnectionID(), Since: time.Now()}
 	if err := d.site.Store.SetLeader(ctx, leader); err != nil {
 		log.Warn("record the leader for status", "err", err)
 	}

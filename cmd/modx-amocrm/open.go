@@ -15,7 +15,6 @@ import (
 
 	"github.com/modx-amocrm/modx-amocrm/internal/config"
 	"github.com/modx-amocrm/modx-amocrm/internal/site"
-	"github.com/modx-amocrm/modx-amocrm/internal/state"
 	"github.com/modx-amocrm/modx-amocrm/internal/syncer"
 )
 
@@ -91,36 +90,11 @@ func runPass(ctx context.Context, s *site.Site, eng *syncer.Engine, dryRun bool,
 		// Recorded even when ctx is done: a stopped pass is worth showing.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if rerr := s.Store.RecordPass(rctx, passRecord(started, res, err)); rerr != nil {
+		if rerr := s.Store.RecordPass(rctx, site.PassRecord(started, res, err)); rerr != nil {
 			log.Warn("record the pass for status", "err", rerr)
 		}
 	}
 	return res, err
-}
-
-// passRecord is what `status` shows of a pass; res is nil when the pass
-// failed before it began.
-func passRecord(started time.Time, res *syncer.Result, err error) state.PassRecord {
-	rec := state.PassRecord{Host: hostname(), PID: os.Getpid(), Started: started, Finished: time.Now()}
-	if res != nil {
-		rec.Started, rec.Finished = res.Started, res.Finished
-		rec.Summary, rec.Read, rec.Parked = res.Summary(), res.Read, res.Parked
-	}
-	// A graceful stop is no failure: what was done is committed.
-	rec.Interrupted = errors.Is(err, syncer.ErrStopped)
-	if err != nil && !rec.Interrupted {
-		rec.Error = err.Error()
-	}
-	return rec
-}
-
-// hostname names this machine in the state (the last pass, the leader).
-func hostname() string {
-	h, err := os.Hostname()
-	if err != nil {
-		return "unknown"
-	}
-	return h
 }
 
 // isTerminal reports whether w is a terminal, for colours and progress bars.

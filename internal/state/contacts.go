@@ -6,8 +6,6 @@ import (
 	"maps"
 	"slices"
 	"unicode/utf8"
-
-	"github.com/jmoiron/sqlx"
 )
 
 // maxContactKey is the width of contact_index.contact_key.
@@ -16,22 +14,16 @@ const maxContactKey = 191
 // LookupContacts returns the contact ids of the given normalised keys
 // ("phone:79991234567", "email:a@b.ru"); unknown keys are absent.
 func (s *Store) LookupContacts(ctx context.Context, keys []string) (map[string]int64, error) {
-	out := make(map[string]int64, len(keys))
-	for chunk := range slices.Chunk(keys, inChunk) {
-		query, args, err := sqlx.In(s.q(`SELECT contact_key, contact_id FROM {{prefix}}contact_index WHERE contact_key IN (?)`), chunk)
-		if err != nil {
-			return nil, fmt.Errorf("look up contacts: %w", err)
-		}
-		var rows []struct {
-			Key string `db:"contact_key"`
-			ID  int64  `db:"contact_id"`
-		}
-		if err := s.db.SelectContext(ctx, &rows, query, args...); err != nil {
-			return nil, fmt.Errorf("look up contacts: %w", err)
-		}
-		for _, r := range rows {
-			out[r.Key] = r.ID
-		}
+	rows, err := selectIn[struct {
+		Key string `db:"contact_key"`
+		ID  int64  `db:"contact_id"`
+	}](ctx, s, "look up contacts", `SELECT contact_key, contact_id FROM {{prefix}}contact_index WHERE contact_key IN (?)`, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		out[r.Key] = r.ID
 	}
 	return out, nil
 }

@@ -3,10 +3,7 @@ package state
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
-
-	"github.com/jmoiron/sqlx"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 )
@@ -30,20 +27,14 @@ const elementColumns = `catalog_id, product_id, element_id, hash, updated_at`
 // Elements returns the elements of the list catalogID that the products
 // became, by product id; products without one are absent.
 func (s *Store) Elements(ctx context.Context, catalogID int64, productIDs []int64) (map[int64]Element, error) {
-	out := make(map[int64]Element, len(productIDs))
-	for chunk := range slices.Chunk(productIDs, inChunk) {
-		query, args, err := sqlx.In(s.q(`SELECT `+elementColumns+` FROM {{prefix}}catalog_elements
-			WHERE catalog_id = ? AND product_id IN (?) ORDER BY product_id`), catalogID, chunk)
-		if err != nil {
-			return nil, fmt.Errorf("read elements of list %d: %w", catalogID, err)
-		}
-		var els []Element
-		if err := s.db.SelectContext(ctx, &els, query, args...); err != nil {
-			return nil, fmt.Errorf("read elements of list %d: %w", catalogID, err)
-		}
-		for _, e := range els {
-			out[e.ProductID] = e
-		}
+	els, err := selectIn[Element](ctx, s, fmt.Sprintf("read elements of list %d", catalogID), `SELECT `+elementColumns+
+		` FROM {{prefix}}catalog_elements WHERE catalog_id = ? AND product_id IN (?) ORDER BY product_id`, productIDs, catalogID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]Element, len(els))
+	for _, e := range els {
+		out[e.ProductID] = e
 	}
 	return out, nil
 }

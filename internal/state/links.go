@@ -3,10 +3,7 @@ package state
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
-
-	"github.com/jmoiron/sqlx"
 
 	"github.com/modx-amocrm/modx-amocrm/internal/plan"
 )
@@ -45,20 +42,12 @@ func (s *Store) LinksByAmoIDs(ctx context.Context, kind string, amoIDs []int64) 
 
 // linksIn reads the links of kind whose column is one of ids, by source id.
 func (s *Store) linksIn(ctx context.Context, kind, column string, ids []int64, add func(plan.Link)) error {
-	for chunk := range slices.Chunk(ids, inChunk) {
-		query, args, err := sqlx.In(s.q(`SELECT `+linkColumns+` FROM {{prefix}}links WHERE kind = ? AND `+column+` IN (?) ORDER BY source_id`), kind, chunk)
-		if err != nil {
-			return fmt.Errorf("read %s links: %w", kind, err)
-		}
-		var rows []linkRow
-		if err := s.db.SelectContext(ctx, &rows, query, args...); err != nil {
-			return fmt.Errorf("read %s links: %w", kind, err)
-		}
-		for _, r := range rows {
-			add(plan.Link{Kind: r.Kind, SourceID: r.SourceID, AmoID: r.AmoID, Hash: r.Hash})
-		}
+	rows, err := selectIn[linkRow](ctx, s, "read "+kind+" links",
+		`SELECT `+linkColumns+` FROM {{prefix}}links WHERE kind = ? AND `+column+` IN (?) ORDER BY source_id`, ids, kind)
+	for _, r := range rows {
+		add(plan.Link{Kind: r.Kind, SourceID: r.SourceID, AmoID: r.AmoID, Hash: r.Hash})
 	}
-	return nil
+	return err
 }
 
 // PutLinks inserts or replaces the links, by kind and source id, in one

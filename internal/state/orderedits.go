@@ -3,9 +3,6 @@ package state
 import (
 	"context"
 	"fmt"
-	"slices"
-
-	"github.com/jmoiron/sqlx"
 )
 
 // What the state keeps to follow orders edited or deleted in the shop after
@@ -53,22 +50,16 @@ func (s *Store) OrderSignatures(ctx context.Context, afterID int64, limit int) (
 // SentOrders reads what the deals of the orders ids last got, by order id;
 // orders with nothing recorded are absent. One statement per inChunk ids.
 func (s *Store) SentOrders(ctx context.Context, ids []int64) (map[int64][]byte, error) {
-	out := make(map[int64][]byte, len(ids))
-	for chunk := range slices.Chunk(ids, inChunk) {
-		query, args, err := sqlx.In(s.q(`SELECT order_id, sent FROM {{prefix}}order_sent WHERE order_id IN (?)`), chunk)
-		if err != nil {
-			return nil, fmt.Errorf("read what %d deals got: %w", len(ids), err)
-		}
-		var rows []struct {
-			OrderID int64  `db:"order_id"`
-			Sent    []byte `db:"sent"`
-		}
-		if err := s.db.SelectContext(ctx, &rows, query, args...); err != nil {
-			return nil, fmt.Errorf("read what %d deals got: %w", len(ids), err)
-		}
-		for _, r := range rows {
-			out[r.OrderID] = r.Sent
-		}
+	rows, err := selectIn[struct {
+		OrderID int64  `db:"order_id"`
+		Sent    []byte `db:"sent"`
+	}](ctx, s, fmt.Sprintf("read what %d deals got", len(ids)), `SELECT order_id, sent FROM {{prefix}}order_sent WHERE order_id IN (?)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64][]byte, len(rows))
+	for _, r := range rows {
+		out[r.OrderID] = r.Sent
 	}
 	return out, nil
 }
@@ -120,14 +111,5 @@ func (tx *Tx) MarkOrdersDeleted(ids []int64) error {
 		`ON DUPLICATE KEY UPDATE deleted_at = VALUES(deleted_at), updated_at = VALUES(updated_at)`, 4, tombstones); err != nil {
 		return err
 	}
-	for chunk := range slices.Chunk(ids, inChunk) {
-		query, args, err := sqlx.In(`DELETE FROM {{prefix}}order_sent WHERE order_id IN (?)`, chunk)
-		if err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-		if err := tx.exec(what, query, args...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return tx.deleteIn(what, `DELETE FROM {{prefix}}order_sent WHERE order_id IN (?)`, ids)
 }

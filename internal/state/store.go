@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -94,6 +95,25 @@ func (s *Store) q(query string) string { return s.tables.Replace(query) }
 func (s *Store) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 // getOptional reads one value; ok is false when the query finds no row.
+// selectIn reads the rows of query, whose last parameter is an IN (?)
+// list, one statement per inChunk of ids; lead are the parameters before
+// the list.
+func selectIn[T, K any](ctx context.Context, s *Store, what, query string, ids []K, lead ...any) ([]T, error) {
+	var out []T
+	for chunk := range slices.Chunk(ids, inChunk) {
+		q, args, err := sqlx.In(s.q(query), append(slices.Clone(lead), chunk)...)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		var rows []T
+		if err := s.db.SelectContext(ctx, &rows, q, args...); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, rows...)
+	}
+	return out, nil
+}
+
 func getOptional[T any](ctx context.Context, q sqlx.QueryerContext, query string, args ...any) (v T, ok bool, err error) {
 	err = sqlx.GetContext(ctx, q, &v, query, args...)
 	if errors.Is(err, sql.ErrNoRows) {

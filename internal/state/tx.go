@@ -83,12 +83,18 @@ func (tx *Tx) insertRows(what, insert, tail string, width int, args []any) error
 // deleteIDs runs "DELETE FROM table WHERE kind = ? AND source_id IN (...)",
 // inChunk ids a statement: a batch settles in one round trip, not one a row.
 func (tx *Tx) deleteIDs(what, table, kind string, ids []int64) error {
+	return tx.deleteIn(what, `DELETE FROM {{prefix}}`+table+` WHERE kind = ? AND source_id IN (?)`, ids, kind)
+}
+
+// deleteIn runs query, whose last parameter is an IN (?) list, once for
+// each inChunk of ids; lead are the parameters before the list.
+func (tx *Tx) deleteIn(what, query string, ids []int64, lead ...any) error {
 	for chunk := range slices.Chunk(ids, inChunk) {
-		query, args, err := sqlx.In(`DELETE FROM {{prefix}}`+table+` WHERE kind = ? AND source_id IN (?)`, kind, chunk)
+		q, args, err := sqlx.In(query, append(slices.Clone(lead), chunk)...)
 		if err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
-		if err := tx.exec(what, query, args...); err != nil {
+		if err := tx.exec(what, q, args...); err != nil {
 			return err
 		}
 	}

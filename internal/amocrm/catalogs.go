@@ -64,26 +64,8 @@ func elementsPath(catalogID int64) string {
 // meanwhile may shift one into the next page and be passed twice.
 func (c *Client) CatalogElements(ctx context.Context, catalogID int64, fn func([]crm.CatalogElement) error) error {
 	q := url.Values{"limit": {strconv.Itoa(elementsPage)}}
-	for page := 1; ; page++ {
-		q.Set("page", strconv.Itoa(page))
-		var p halPage
-		ok, err := c.do(ctx, call{class: "catalog_elements", method: http.MethodGet, path: elementsPath(catalogID), query: q}, &p)
-		if err != nil || !ok {
-			return listsErr(err)
-		}
-		var items []crm.CatalogElement
-		if err := p.items("elements", &items); err != nil {
-			return fmt.Errorf("decode elements page %d: %w", page, err)
-		}
-		if len(items) > 0 {
-			if err := fn(items); err != nil {
-				return err
-			}
-		}
-		if len(items) < elementsPage {
-			return nil
-		}
-	}
+	return listsErr(pages(ctx, c, "catalog_elements", elementsPath(catalogID), "elements", q,
+		func(_ *halPage, n int) bool { return n >= elementsPage }, fn))
 }
 
 // CatalogElementsByIDs reads elements of a list by id, 100 a request; ids

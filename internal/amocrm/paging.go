@@ -43,6 +43,14 @@ func eachPage[T any](ctx context.Context, c *Client, class, path, key string, qu
 	if q.Get("limit") == "" {
 		q.Set("limit", strconv.Itoa(pageLimit))
 	}
+	return pages(ctx, c, class, path, key, q, func(p *halPage, n int) bool {
+		return p.Links.Next != nil && p.Links.Next.Href != "" && n > 0
+	}, fn)
+}
+
+// pages calls fn with every non-empty page of a list, from page 1 while
+// more says a page of n items has one after it. A 204 ends the list.
+func pages[T any](ctx context.Context, c *Client, class, path, key string, q url.Values, more func(p *halPage, n int) bool, fn func([]T) error) error {
 	for page := 1; ; page++ {
 		q.Set("page", strconv.Itoa(page))
 		var p halPage
@@ -62,7 +70,7 @@ func eachPage[T any](ctx context.Context, c *Client, class, path, key string, qu
 				return err
 			}
 		}
-		if p.Links.Next == nil || p.Links.Next.Href == "" || len(items) == 0 {
+		if !more(&p, len(items)) {
 			return nil
 		}
 	}
